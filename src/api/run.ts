@@ -1,0 +1,198 @@
+/**
+ * The library's main entry: `runScenario(scenario, options)` runs the Monte Carlo and returns the
+ * results object that `results.json` holds (docs/results.md). The CLI is a thin layer over this.
+ */
+import type { Scenario, ScenarioInput } from '../scenario/schema.js';
+import { parseScenario } from '../scenario/load.js';
+import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
+import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
+import type { PathSeries, PathSummary } from '../engine/path.js';
+import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
+import { createRunContext } from '../engine/context.js';
+import { sharedStream } from '../rng/streams.js';
+import { VERSION } from '../version.js';
+
+export const RESULTS_FORMAT = 'marginlab.results/1';
+
+export interface RunOptions extends Pick<RunPathsOptions, 'workers' | 'onProgress' | 'chunkSize'> {
+  /** Re-run and store the full series of a few notable paths (worst, median, best, random). Default true. */
+  drilldown?: boolean;
+  /** How many worst paths the drill-down keeps. Default 5. */
+  drilldownWorst?: number;
+}
+
+export interface DrilldownPath {
+  pathIndex: number;
+  /** Why it was kept: worst-1 … worst-k, median, best, random-1 … */
+  label: string;
+  summary: PathSummary;
+  series: {
+    steps: number[];
+    fundamentalUsd: number[];
+    markUsd: number[];
+    liquidatedLongUsd: number[];
+    liquidatedShortUsd: number[];
+    openInterestUsd: number[];
+    insuranceFundUsd: number[];
+    liquidatedByGenerationUsd: number[];
+  };
+}
+
+export interface Results {
+  format: typeof RESULTS_FORMAT;
+  marginlabVersion: string;
+  seed: number;
+  scenario: Scenario;
+  run: { workers: number; elapsedMs: number; startedAt: string };
+  population: {
+    traders: number;
+    longs: number;
+    shorts: number;
+    crossMargin: number;
+    meanLeverage: number;
+    cappedByInitialMargin: number;
+    depositsUsd: number;
+    openInterestUsd: number;
+  };
+  aggregates: Aggregates;
+  cascadeHistograms: {
+    accounts: { lowerBound: number[]; count: number[] };
+    notionalUsd: { lowerBound: number[]; count: number[] };
+    generations: { generations: number[]; count: number[] };
+  };
+  series: SeriesBands | null;
+  drilldown: DrilldownPath[];
+  /** Per-path records, column by column (index k of every array is path k). */
+  paths: { [K in keyof PathSummary]: PathSummary[K][] };
+}
+
+function columns(summaries: PathSummary[]): Results['paths'] {
+  const keys = Object.keys(summaries[0]) as (keyof PathSummary)[];
+  const out = {} as Record<keyof PathSummary, unknown[]>;
+  for (const k of keys) out[k] = summaries.map((s) => s[k]);
+  return out as Results['paths'];
+}
+
+function plainSeries(s: PathSeries): DrilldownPath['series'] {
+  let lastGen = 0;
+  s.liquidatedByGenerationUsd.forEach((v, g) => {
+    if (v > 0) lastGen = g;
+  });
+  return {
+    steps: Array.from(s.steps),
+    fundamentalUsd: Array.from(s.fundamentalUsd),
+    markUsd: Array.from(s.markUsd),
+    liquidatedLongUsd: Array.from(s.liquidatedLongUsd),
+    liquidatedShortUsd: Array.from(s.liquidatedShortUsd),
+    openInterestUsd: Array.from(s.openInterestUsd),
+    insuranceFundUsd: Array.from(s.insuranceFundUsd),
+    liquidatedByGenerationUsd: Array.from(s.liquidatedByGenerationUsd.subarray(0, lastGen + 1)),
+  };
+}
+
+/** Picks the drill-down paths: worst k by (bad debt, liquidated notional), median, best, random. */
+export function pickDrilldown(summaries: PathSummary[], seed: number, worst: number): { pathIndex: number; label: string }[] {
+  const order = summaries
+    .map((s) => s.pathIndex)
+    .sort((a, b) => {
+      const sa = summaries[a];
+      const sb = summaries[b];
+      return sb.badDebtUsd - sa.badDebtUsd || sb.liquidatedNotionalUsd - sa.liquidatedNotionalUsd || a - b;
+    });
+  const picked: { pathIndex: number; label: string }[] = [];
+  const seen = new Set<number>();
+  const add = (p: number | undefined, label: string) => {
+    if (p === undefined || seen.has(p)) return;
+    seen.add(p);
+    picked.push({ pathIndex: p, label });
+  };
+  for (let k = 0; k < Math.min(worst, order.length); k++) add(order[k], `worst-${k + 1}`);
+  add(order[Math.floor(order.length / 2)], 'median');
+  add(order[order.length - 1], 'best');
+  const rng = sharedStream(seed, 'drilldown');
+  for (let k = 0; k < 3 && seen.size < order.length; k++) {
+    let p: number;
+    do p = Math.floor(rng() * order.length);
+    while (seen.has(p));
+    add(p, `random-${k + 1}`);
+  }
+  return picked;
+}
+
+/**
+ * Runs a scenario (an already-resolved `Scenario`, or any input the schema accepts) and returns its
+ * results. Deterministic: the same scenario gives the same results for any worker count.
+ */
+export async function runScenario(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<Results> {
+  const scenario = parseScenario(input);
+  const startedAt = new Date().toISOString();
+  const mc = await runPaths(scenario, options);
+  const ctx = createRunContext(scenario);
+  const pop = ctx.population;
+  let longs = 0;
+  let cross = 0;
+  let lev = 0;
+  let oi = 0;
+  for (let i = 0; i < pop.count; i++) {
+    if (pop.side[i] === 1) longs++;
+    cross += pop.cross[i];
+    lev += pop.leverage[i];
+    oi += pop.size[i] * scenario.market.initialPriceUsd;
+  }
+  const drilldown: DrilldownPath[] = [];
+  if (options.drilldown !== false) {
+    const picks = pickDrilldown(mc.summaries, scenario.seed, options.drilldownWorst ?? 5);
+    const runs = runPathsSerial(scenario, picks.map((p) => p.pathIndex));
+    picks.forEach((p, k) => drilldown.push({ pathIndex: p.pathIndex, label: p.label, summary: runs[k].summary, series: plainSeries(runs[k].series) }));
+  }
+  const h = mc.histograms;
+  return {
+    format: RESULTS_FORMAT,
+    marginlabVersion: VERSION,
+    seed: scenario.seed,
+    scenario,
+    run: { workers: mc.workers, elapsedMs: Math.round(mc.elapsedMs), startedAt },
+    population: {
+      traders: pop.count,
+      longs,
+      shorts: pop.count - longs,
+      crossMargin: cross,
+      meanLeverage: lev / pop.count,
+      cappedByInitialMargin: pop.cappedByInitialMargin,
+      depositsUsd: pop.depositsCents / 100,
+      openInterestUsd: oi,
+    },
+    aggregates: aggregate(mc.summaries, pop.count),
+    cascadeHistograms: {
+      accounts: { lowerBound: Array.from({ length: CASCADE_ACCOUNT_BINS }, (_, b) => 2 ** b), count: Array.from(h.cascadeAccounts) },
+      notionalUsd: { lowerBound: Array.from({ length: CASCADE_NOTIONAL_BINS }, (_, b) => 10 ** (2 + b / 4)), count: Array.from(h.cascadeNotional) },
+      generations: { generations: Array.from({ length: CASCADE_GENERATION_BINS }, (_, g) => g + 1), count: Array.from(h.cascadeGenerations) },
+    },
+    series: seriesBands(mc.series),
+    drilldown,
+    paths: columns(mc.summaries),
+  };
+}
+
+/** The aggregate summary printed by `--json`: headline numbers with their intervals. */
+export function summaryOf(r: Results) {
+  const a = r.aggregates;
+  return {
+    scenario: r.scenario.name,
+    seed: r.seed,
+    paths: a.paths,
+    traders: a.traders,
+    marginlabVersion: r.marginlabVersion,
+    meanBadDebtUsd: a.badDebtUsd.mean,
+    probBadDebt: a.probBadDebt,
+    badDebtVar95Usd: a.badDebtUsd.var95,
+    badDebtVar99Usd: a.badDebtUsd.var99,
+    badDebtEs95Usd: a.badDebtUsd.es95,
+    badDebtEs99Usd: a.badDebtUsd.es99,
+    probFundExhausted: a.probFundExhausted,
+    meanFractionTradersLiquidated: a.fractionTradersLiquidated.mean,
+    liquidationCount: a.liquidationCount,
+    liquidatedNotionalUsd: a.liquidatedNotionalUsd,
+    largestCascade: a.largestCascade,
+  };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+/**
+ * The `marginlab` command line: a thin layer over the library. Exit 0 on success, 2 for a user's
+ * mistake (one line on stderr, nothing written), 1 for an internal failure.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { isUserError, UserError } from '../errors.js';
+import { loadScenarioFile, parseScenario } from '../scenario/load.js';
+import { runScenario, summaryOf } from '../api/run.js';
+import { writeRunOutputs } from '../report/write.js';
+import { defaultWorkers } from '../mc/runner.js';
+import { VERSION } from '../version.js';
+import { createProgress } from './progress.js';
+
+function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('marginlab')
+    .description('Agent-based Monte Carlo simulator of liquidation cascades and bad debt under margin policies')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('run a scenario and write results.json and index.html')
+    .argument('<scenario>', 'scenario file (.yaml or .json)')
+    .option('--out <dir>', 'output folder (default: reports/<scenario name>)')
+    .option('--paths <n>', 'number of Monte Carlo paths (overrides the scenario)', intOption('--paths', 1, 10_000_000))
+    .option('--seed <s>', 'random seed (overrides the scenario)', intOption('--seed', 0, 2 ** 32 - 1))
+    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intOption('--workers', 0, 1024))
+    .option('--json', 'print the aggregate summary as JSON on stdout')
+    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean }) => {
+      const loaded = loadScenarioFile(file);
+      const scenario = parseScenario(
+        { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
+        file,
+      );
+      const out = opts.out ?? path.join('reports', scenario.name);
+      const progress = createProgress(scenario.paths);
+      let results;
+      try {
+        results = await runScenario(scenario, { workers: opts.workers, onProgress: progress.update });
+      } finally {
+        progress.stop();
+      }
+      const written = writeRunOutputs(out, results);
+      if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
+      else {
+        const a = results.aggregates;
+        process.stderr.write(
+          `${scenario.name}: ${a.paths} paths in ${(results.run.elapsedMs / 1000).toFixed(1)} s on ${results.run.workers} worker(s); ` +
+            `mean bad debt $${a.badDebtUsd.mean.estimate.toFixed(2)} [${a.badDebtUsd.mean.lower.toFixed(2)}, ${a.badDebtUsd.mean.upper.toFixed(2)}], ` +
+            `P(bad debt > 0) ${(100 * a.probBadDebt.estimate).toFixed(2)}% [${(100 * a.probBadDebt.lower).toFixed(2)}, ${(100 * a.probBadDebt.upper).toFixed(2)}]\n` +
+            `wrote ${written.join(', ')}\n`,
+        );
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // commander already printed its one-line message
+      return 2;
+    }
+    if (isUserError(e)) {
+      process.stderr.write(`marginlab: ${(e as UserError).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`marginlab: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]));
+if (invokedDirectly || process.argv[1]?.endsWith('marginlab')) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

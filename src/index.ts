@@ -1,0 +1,17 @@
+/**
+ * marginlab's library API. Researchers can call these from their own scripts:
+ *
+ *   import { loadScenarioFile, runScenario } from 'marginlab';
+ *   const results = await runScenario(loadScenarioFile('scenarios/default.yaml'), { workers: 2 });
+ */
+export { runScenario, summaryOf, type Results, type RunOptions, RESULTS_FORMAT } from './api/run.js';
+export { loadScenarioFile, parseScenario, parseScenarioText } from './scenario/load.js';
+export { ScenarioSchema, type Scenario, type ScenarioInput } from './scenario/schema.js';
+export { runPaths, runPathsSerial, type MonteCarloOutput } from './mc/runner.js';
+export { simulatePath, PathBuffers, type PathSummary, type PathSeries } from './engine/path.js';
+export { createRunContext, type RunContext } from './engine/context.js';
+export { aggregate, seriesBands, type Aggregates } from './stats/aggregate.js';
+export { meanCi, proportionCi, quantileCiSorted, expectedShortfallCiSorted, normalCdf, normalQuantile, type Estimate } from './stats/ci.js';
+export { writeRunOutputs } from './report/write.js';
+export { UserError, ConservationError } from './errors.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,35 @@
+/**
+ * Market impact of net order flow and its decay (resilience). The impact state x is a log-price
+ * offset: market = fundamental · e^x. A net flow F (USD notional, + = buying) moves x by
+ *   linear: Δx = 0.01 · F / D          sqrt: Δx = 0.01 · sign(F) · √(|F| / D)
+ * with D = depthUsdPerPercent (the flow that moves the price 1%). Between steps x decays with a
+ * half-life: x ← x · 2^(−1/halfLifeSteps).
+ *
+ * A block of flow that walks the book fills on average part-way along the move: the fill price is
+ * market · e^{φ·Δx} with φ = 1/2 for linear impact and 2/3 for square-root impact (the mean of the
+ * marginal price over the block).
+ */
+import type { ImpactConfig } from '../scenario/schema.js';
+
+export interface ImpactModel {
+  readonly kind: ImpactConfig['kind'];
+  /** Change in log price caused by net flow F (USD, + buy). */
+  delta(flowUsd: number): number;
+  /** Fraction φ of Δx at which the block fills on average. */
+  readonly fillFraction: number;
+  /** Per-step decay factor of the impact state. */
+  readonly decayPerStep: number;
+}
+
+export function createImpactModel(cfg: ImpactConfig): ImpactModel {
+  const decayPerStep = Math.pow(2, -1 / cfg.halfLifeSteps);
+  const d = cfg.depthUsdPerPercent;
+  switch (cfg.kind) {
+    case 'none':
+      return { kind: 'none', delta: () => 0, fillFraction: 0, decayPerStep };
+    case 'linear':
+      return { kind: 'linear', delta: (f) => (0.01 * f) / d, fillFraction: 0.5, decayPerStep };
+    case 'sqrt':
+      return { kind: 'sqrt', delta: (f) => 0.01 * Math.sign(f) * Math.sqrt(Math.abs(f) / d), fillFraction: 2 / 3, decayPerStep };
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Running a contiguous range of paths: the unit of work a worker (or the serial runner) executes.
+ * Results are keyed by path index, never by who ran them, so any split of the range gives the same
+ * run.
+ */
+import type { Scenario } from '../scenario/schema.js';
+import { createRunContext, type RunContext } from '../engine/context.js';
+import {
+  CASCADE_ACCOUNT_BINS,
+  CASCADE_GENERATION_BINS,
+  CASCADE_NOTIONAL_BINS,
+  PathBuffers,
+  simulatePath,
+  type PathHistograms,
+  type PathSeries,
+  type PathSummary,
+} from '../engine/path.js';
+
+export interface ChunkTask {
+  scenario: Scenario;
+  /** First path index (inclusive). */
+  start: number;
+  /** Last path index (exclusive). */
+  end: number;
+  /** Paths with index < seriesBelow also return their time series. */
+  seriesBelow: number;
+  /** Extra path indices whose series are wanted (drill-down). */
+  seriesFor?: number[];
+}
+
+export interface ChunkResult {
+  start: number;
+  summaries: PathSummary[];
+  histograms: PathHistograms;
+  series: { pathIndex: number; series: PathSeries }[];
+}
+
+export function emptyHistograms(): PathHistograms {
+  return {
+    cascadeAccounts: new Uint32Array(CASCADE_ACCOUNT_BINS),
+    cascadeNotional: new Uint32Array(CASCADE_NOTIONAL_BINS),
+    cascadeGenerations: new Uint32Array(CASCADE_GENERATION_BINS),
+  };
+}
+
+export function addHistograms(into: PathHistograms, h: PathHistograms): void {
+  for (const k of ['cascadeAccounts', 'cascadeNotional', 'cascadeGenerations'] as const) {
+    const a = into[k];
+    const b = h[k];
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+  }
+}
+
+/** A per-thread cache: the book and buffers are built once per scenario. */
+let cached: { key: string; ctx: RunContext; buffers: PathBuffers } | undefined;
+
+export function contextFor(scenario: Scenario): { ctx: RunContext; buffers: PathBuffers } {
+  const key = JSON.stringify(scenario);
+  if (!cached || cached.key !== key) {
+    const ctx = createRunContext(scenario);
+    cached = { key, ctx, buffers: new PathBuffers(ctx.population.count) };
+  }
+  return cached;
+}
+
+export function runChunk(task: ChunkTask): ChunkResult {
+  const { ctx, buffers } = contextFor(task.scenario);
+  const summaries: PathSummary[] = [];
+  const histograms = emptyHistograms();
+  const series: ChunkResult['series'] = [];
+  const extra = new Set(task.seriesFor ?? []);
+  for (let p = task.start; p < task.end; p++) {
+    const want = p < task.seriesBelow || extra.has(p);
+    const r = simulatePath(ctx, p, buffers, want);
+    summaries.push(r.summary);
+    addHistograms(histograms, r.histograms);
+    if (r.series) series.push({ pathIndex: p, series: r.series });
+  }
+  return { start: task.start, summaries, histograms, series };
+}

@@ -1,0 +1,116 @@
+/**
+ * Monte Carlo runners. `runPaths` splits the run into chunks of consecutive path indices and executes
+ * them on a piscina pool of worker_threads (or serially in this thread with `workers: 0`, for tests
+ * and debugging). Chunks come back in any order; results are placed by path index, so the output is
+ * identical for any worker count.
+ */
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import type { Scenario } from '../scenario/schema.js';
+import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
+import { addHistograms, emptyHistograms, runChunk, type ChunkResult, type ChunkTask } from './chunk.js';
+
+export interface RunPathsOptions {
+  /** Worker threads; 0 = run serially in this thread. Default: available cores. */
+  workers?: number;
+  /** Called after each chunk with paths done so far. */
+  onProgress?: (done: number, total: number) => void;
+  /** Paths per task; default chosen from the run size. */
+  chunkSize?: number;
+  /** Extra path indices whose full series should be returned. */
+  seriesFor?: number[];
+  /** Only run these path indices' series (skip nothing else). */
+}
+
+export interface MonteCarloOutput {
+  /** One summary per path, ordered by path index. */
+  summaries: PathSummary[];
+  /** Cascade histograms summed over all paths. */
+  histograms: PathHistograms;
+  /** Series of the sampled paths (indices < scenario.output.seriesSamplePaths), by path index. */
+  series: { pathIndex: number; series: PathSeries }[];
+  workers: number;
+  elapsedMs: number;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Location of the compiled worker (tests run from src/ and use the build in dist/). */
+export function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  const sibling = path.join(path.dirname(here), 'worker.js');
+  if (here.endsWith('.js') && existsSync(sibling)) return sibling;
+  const dist = path.resolve(path.dirname(here), '../../dist/mc/worker.js');
+  if (!existsSync(dist)) throw new Error(`compiled worker not found at ${dist}: run \`npm run build\` first`);
+  return dist;
+}
+
+function planChunks(scenario: Scenario, workers: number, chunkSize: number | undefined, seriesFor: number[] | undefined): ChunkTask[] {
+  const P = scenario.paths;
+  const size = chunkSize ?? Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8))));
+  const tasks: ChunkTask[] = [];
+  for (let start = 0; start < P; start += size) {
+    const end = Math.min(P, start + size);
+    const extra = seriesFor?.filter((p) => p >= start && p < end);
+    tasks.push({ scenario, start, end, seriesBelow: scenario.output.seriesSamplePaths, seriesFor: extra?.length ? extra : undefined });
+  }
+  return tasks;
+}
+
+function assemble(results: ChunkResult[], workers: number, t0: number): MonteCarloOutput {
+  results.sort((a, b) => a.start - b.start);
+  const summaries: PathSummary[] = [];
+  const histograms = emptyHistograms();
+  const series: MonteCarloOutput['series'] = [];
+  for (const r of results) {
+    for (const s of r.summaries) summaries.push(s);
+    addHistograms(histograms, r.histograms);
+    for (const s of r.series) series.push(s);
+  }
+  return { summaries, histograms, series, workers, elapsedMs: performance.now() - t0 };
+}
+
+/** Runs every path of `scenario`. */
+export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): Promise<MonteCarloOutput> {
+  const workers = opts.workers ?? defaultWorkers();
+  const t0 = performance.now();
+  const tasks = planChunks(scenario, workers, opts.chunkSize, opts.seriesFor);
+  const total = scenario.paths;
+  let done = 0;
+  const results: ChunkResult[] = [];
+  if (workers === 0) {
+    for (const task of tasks) {
+      results.push(runChunk(task));
+      done += task.end - task.start;
+      opts.onProgress?.(done, total);
+    }
+    return assemble(results, 0, t0);
+  }
+  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  try {
+    await Promise.all(
+      tasks.map(async (task) => {
+        const r = (await pool.run(task)) as ChunkResult;
+        results.push(r);
+        done += task.end - task.start;
+        opts.onProgress?.(done, total);
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+  return assemble(results, workers, t0);
+}
+
+/** Runs the given paths serially with their full series (for drill-downs and debugging). */
+export function runPathsSerial(scenario: Scenario, pathIndices: number[]): { pathIndex: number; summary: PathSummary; series: PathSeries }[] {
+  return pathIndices.map((p) => {
+    const r = runChunk({ scenario, start: p, end: p + 1, seriesBelow: 0, seriesFor: [p] });
+    return { pathIndex: p, summary: r.summaries[0], series: r.series[0].series };
+  });
+}
