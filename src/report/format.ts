@@ -1,0 +1,89 @@
+/**
+ * Number and text formatting shared by the HTML pages and the chart specs. Pure functions, no DOM.
+ *
+ * `usdFormat` is also registered as a vega expression function (`formatType: 'usd'` in a chart spec),
+ * both in Node (SVG export) and in the page, where its source is inlined with `Function.toString()` —
+ * so it must stay self-contained: no imports, no references to anything outside its own body.
+ */
+import type { Estimate } from '../stats/ci.js';
+
+/** Escapes the five HTML-special characters; safe for element content and quoted attributes. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/**
+ * Compact dollars with about three significant digits: 0 → "$0", 0.456 → "$0.46", 12.5 → "$12.5",
+ * 250000 → "$250k", 1234567 → "$1.23M", 2.5e9 → "$2.5B". Negative values get a minus sign (U+2212).
+ * Non-numbers are returned as text. Used for axis labels and tooltips (vega `formatType: 'usd'`).
+ * @example usdFormat(1234567) === '$1.23M'
+ */
+export function usdFormat(value: unknown, _format?: unknown): string {
+  const x = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(x)) return String(value);
+  const a = Math.abs(x);
+  const sign = x < 0 ? '\u2212' : '';
+  const digits = (v: number): string => {
+    const d = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+    let s = v.toFixed(d);
+    if (s.indexOf('.') >= 0) s = s.replace(/0+$/, '').replace(/\.$/, '');
+    return s;
+  };
+  if (a === 0) return '$0';
+  // Round first so 999,999 prints as "$1M", not "$1000k".
+  const units: [number, string][] = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [u, suffix] of units) {
+    if (a >= u * 0.9995) {
+      const v = a / u;
+      if (v >= 999.5 && u < 1e12) continue;
+      return sign + '$' + digits(v) + suffix;
+    }
+  }
+  if (a < 0.01) return sign + '$' + a.toPrecision(2);
+  return sign + '$' + (a >= 100 ? a.toFixed(0) : a.toFixed(2));
+}
+
+/** Dollars for headline numbers: like `usdFormat`, but whole dollars below $1,000 keep cents. */
+export function fmtUsd(x: number): string {
+  return usdFormat(x);
+}
+
+/** A fraction as a percentage with sensible precision: 0 → "0%", 0.0004 → "0.040%", 0.1234 → "12.3%". */
+export function fmtPct(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0%';
+  const p = 100 * x;
+  const a = Math.abs(p);
+  const d = a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 2 : 3;
+  return `${p.toFixed(d)}%`;
+}
+
+/** Whole numbers with thousands separators: 12345 → "12,345". */
+export function fmtInt(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+
+/** A duration in milliseconds as "850 ms", "12.3 s" or "4 min 05 s". */
+export function fmtDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** An estimate with its interval as HTML: `value <span class="ci">[lower, upper]</span>`. */
+export function fmtEstimateHtml(e: Estimate, f: (x: number) => string): string {
+  return `${escapeHtml(f(e.estimate))} <span class="ci">[${escapeHtml(f(e.lower))}, ${escapeHtml(f(e.upper))}]</span>`;
+}
+
+/** The time unit used on time axes for a horizon of `seconds`: minutes up to 3 h, hours up to 3 days, else days. */
+export function timeUnitFor(seconds: number): { unit: 'minutes' | 'hours' | 'days'; secondsPerUnit: number } {
+  if (seconds <= 3 * 3600) return { unit: 'minutes', secondsPerUnit: 60 };
+  if (seconds <= 3 * 86400) return { unit: 'hours', secondsPerUnit: 3600 };
+  return { unit: 'days', secondsPerUnit: 86400 };
+}
