@@ -66,10 +66,18 @@ export interface Results {
   paths: { [K in keyof PathSummary]: PathSummary[K][] };
 }
 
+/** Per-path columns; USD fields rounded to cents and other reals to 10 significant digits (compact JSON). */
 function columns(summaries: PathSummary[]): Results['paths'] {
   const keys = Object.keys(summaries[0]) as (keyof PathSummary)[];
   const out = {} as Record<keyof PathSummary, unknown[]>;
-  for (const k of keys) out[k] = summaries.map((s) => s[k]);
+  for (const k of keys) {
+    const usd = k.endsWith('Usd');
+    out[k] = summaries.map((s) => {
+      const v = s[k];
+      if (typeof v !== 'number' || Number.isInteger(v)) return v;
+      return usd ? Math.round(v * 100) / 100 : Number(v.toPrecision(10));
+    });
+  }
   return out as Results['paths'];
 }
 

@@ -55,7 +55,7 @@ export function buildProgram(): Command {
       } finally {
         progress.stop();
       }
-      const written = writeRunOutputs(out, results);
+      const written = await writeRunOutputs(out, results);
       if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
       else {
         const a = results.aggregates;

@@ -68,6 +68,20 @@ export class IndexedMaxHeap {
     this.down(this.pos[last]);
   }
 
+  /** Makes this heap an exact copy of `src` (same capacity); O(capacity) memcpy. */
+  copyFrom(src: IndexedMaxHeap): void {
+    this.heap.set(src.heap);
+    this.pos.set(src.pos);
+    this.key.set(src.key);
+    this.n = src.n;
+  }
+
+  /** Empties the heap. O(size). */
+  clear(): void {
+    for (let i = 0; i < this.n; i++) this.pos[this.heap[i]] = -1;
+    this.n = 0;
+  }
+
   /** Removes and returns the id with the largest key (−1 when empty). */
   pop(): number {
     if (this.n === 0) return -1;

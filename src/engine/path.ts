@@ -94,6 +94,8 @@ export class PathBuffers {
   readonly scratch: Int32Array;
   readonly scratchSize: Float64Array;
   readonly deferred: Int32Array;
+  /** The four heaps as they stand when the book opens (identical for every path of a run). */
+  template?: { liqLong: IndexedMaxHeap; liqShort: IndexedMaxHeap; decLong: IndexedMaxHeap; decShort: IndexedMaxHeap };
   constructor(readonly n: number) {
     this.size = new Float64Array(n);
     this.margin = new Float64Array(n);
@@ -252,7 +254,6 @@ class PathSim {
     b.reserve.set(pop.reserveCents);
     b.pendingDue.fill(-1);
     b.liquidated.fill(0);
-    for (const h of [b.liqLong, b.liqShort, b.decLong, b.decShort]) while (h.size > 0) h.pop();
     let margin = 0;
     let reserve = 0;
     for (let i = 0; i < pop.count; i++) {
@@ -264,7 +265,17 @@ class PathSim {
     ledger.deposit('margin', margin);
     if (reserve > 0) ledger.deposit('reserve', reserve);
     if (this.fundCents > 0) ledger.deposit('insurance', this.fundCents);
-    for (let i = 0; i < pop.count; i++) this.rekey(i);
+    // The opening heaps depend only on the book, so they are built once per run and copied per path.
+    const heaps = ['liqLong', 'liqShort', 'decLong', 'decShort'] as const;
+    if (!b.template) {
+      for (const h of heaps) b[h].clear();
+      for (let i = 0; i < pop.count; i++) this.rekey(i);
+      const n = pop.count;
+      b.template = { liqLong: new IndexedMaxHeap(n), liqShort: new IndexedMaxHeap(n), decLong: new IndexedMaxHeap(n), decShort: new IndexedMaxHeap(n) };
+      for (const h of heaps) b.template[h].copyFrom(b[h]);
+    } else {
+      for (const h of heaps) b[h].copyFrom(b.template[h]);
+    }
     this.recordSeriesPoint(0);
   }
 
@@ -277,6 +288,7 @@ class PathSim {
     this.traderDecisions(); // 3. top-ups due, stop-losses and top-up triggers crossed
     this.liquidationCascade(); // 4–6. maintenance check, liquidation rounds with impact, loss waterfall
     this.record(); //         7. per-step records
+    this.ledger.settle(); //  the step's bookings into the decimal books
   }
 
   // ------------------------------------------------------------------ phases

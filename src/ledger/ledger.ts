@@ -14,6 +14,11 @@
  * - market     — the counterparty to traders' PnL (the rest of the market)
  * Bad debt is not an account: it is the part of the market's claim on a bankrupt trader that no one
  * paid; it is recorded beside the books and enters the conservation identity.
+ *
+ * Cost: a booking adds integer cents to a per-account pending total (exact: every partial sum is
+ * checked to stay a safe integer, below 2^53); `settle()` — called by the engine once per step, and
+ * by every read — folds the pending totals into the decimal books. So there is no decimal arithmetic
+ * per trader or per event, and no rounding anywhere.
  */
 import { Decimal } from 'decimal.js';
 import { ConservationError } from '../errors.js';
@@ -28,8 +33,15 @@ function cents(x: number, what: string): Decimal {
   return new Decimal(x);
 }
 
+const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5 };
+
 export class Ledger {
   private readonly bal = new Map<Account, Decimal>(ACCOUNTS.map((a) => [a, ZERO]));
+  /** Pending net change per account (integer cents), folded into `bal` by `settle()`. */
+  private readonly pending = new Float64Array(ACCOUNTS.length);
+  private pendingClaims = 0;
+  private pendingBadDebt = 0;
+  private dirty = false;
   private deposits = ZERO;
   private badDebt = ZERO;
   /** Σ over closes of −(realised PnL): what traders owed the market net of what it owed them. */
@@ -39,35 +51,84 @@ export class Ledger {
   deposit(to: Exclude<Account, 'external'>, amountCents: number): void {
     this.transfer('external', to, amountCents);
     this.deposits = this.deposits.plus(cents(amountCents, 'deposit'));
+    this.settle();
   }
 
   /** Moves a non-negative amount of cents between two accounts. */
   transfer(from: Account, to: Account, amountCents: number): void {
     if (amountCents === 0) return;
-    const d = cents(amountCents, `transfer ${from}→${to}`);
-    this.bal.set(from, this.bal.get(from)!.minus(d));
-    this.bal.set(to, this.bal.get(to)!.plus(d));
+    if (!Number.isSafeInteger(amountCents) || amountCents < 0) cents(amountCents, `transfer ${from}→${to}`);
+    const p = this.pending;
+    const f = INDEX[from];
+    const t = INDEX[to];
+    p[f] -= amountCents;
+    p[t] += amountCents;
+    this.dirty = true;
+    if (!Number.isSafeInteger(p[f]) || !Number.isSafeInteger(p[t])) this.settleExact(from, to, amountCents);
   }
 
   /** Records a realised PnL (cents, signed) as a claim between a trader and the market. */
   recordRealisedPnl(pnlCents: number): void {
-    this.claims = this.claims.minus(pnlCents);
+    if (!Number.isSafeInteger(pnlCents)) throw new ConservationError(`realised PnL must be whole cents, got ${pnlCents}`);
+    this.pendingClaims -= pnlCents;
+    this.dirty = true;
+    if (!Number.isSafeInteger(this.pendingClaims)) {
+      this.pendingClaims += pnlCents;
+      this.settle();
+      this.claims = this.claims.minus(pnlCents);
+    }
   }
 
   /** Records an unpaid part of the market's claim (a shortfall nobody covered). */
   recordBadDebt(amountCents: number): void {
-    this.badDebt = this.badDebt.plus(cents(amountCents, 'bad debt'));
+    cents(amountCents, 'bad debt');
+    this.pendingBadDebt += amountCents;
+    this.dirty = true;
+    if (!Number.isSafeInteger(this.pendingBadDebt)) {
+      this.pendingBadDebt -= amountCents;
+      this.settle();
+      this.badDebt = this.badDebt.plus(amountCents);
+    }
+  }
+
+  /** Rare path: a pending total would leave the exact-integer range; undo, settle, book in decimal. */
+  private settleExact(from: Account, to: Account, amountCents: number): void {
+    this.pending[INDEX[from]] += amountCents;
+    this.pending[INDEX[to]] -= amountCents;
+    this.settle();
+    const d = new Decimal(amountCents);
+    this.bal.set(from, this.bal.get(from)!.minus(d));
+    this.bal.set(to, this.bal.get(to)!.plus(d));
+  }
+
+  /** Folds pending integer-cent totals into the decimal books. O(accounts). */
+  settle(): void {
+    if (!this.dirty) return;
+    ACCOUNTS.forEach((a, k) => {
+      const v = this.pending[k];
+      if (v !== 0) {
+        this.bal.set(a, this.bal.get(a)!.plus(v));
+        this.pending[k] = 0;
+      }
+    });
+    if (this.pendingClaims !== 0) this.claims = this.claims.plus(this.pendingClaims);
+    if (this.pendingBadDebt !== 0) this.badDebt = this.badDebt.plus(this.pendingBadDebt);
+    this.pendingClaims = 0;
+    this.pendingBadDebt = 0;
+    this.dirty = false;
   }
 
   balanceCents(a: Account): Decimal {
+    this.settle();
     return this.bal.get(a)!;
   }
 
   balanceUsd(a: Account): number {
-    return this.bal.get(a)!.div(100).toNumber();
+    return this.balanceCents(a).div(100).toNumber();
   }
 
   badDebtCents(): Decimal {
+    this.settle();
     return this.badDebt;
   }
 
@@ -79,6 +140,7 @@ export class Ledger {
    *    market + bad debt = the traders' net realised losses (what was owed to the market).
    */
   checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number }, context: string): void {
+    this.settle();
     const sum = ACCOUNTS.reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     const fail = (msg: string) => {
       throw new ConservationError(`${context}: money not conserved — ${msg}`);

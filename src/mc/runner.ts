@@ -22,7 +22,13 @@ export interface RunPathsOptions {
   chunkSize?: number;
   /** Extra path indices whose full series should be returned. */
   seriesFor?: number[];
-  /** Only run these path indices' series (skip nothing else). */
+  /**
+   * Run only path indices [start, end) instead of 0 … scenario.paths − 1 (e.g. to add paths to an
+   * earlier run: paths are keyed by index, so [0, n) then [n, 2n) equals [0, 2n)). Default: all paths.
+   */
+  pathRange?: { start: number; end: number };
+  /** Return the sampled paths' time series (indices < output.seriesSamplePaths). Default true. */
+  series?: boolean;
 }
 
 export interface MonteCarloOutput {
@@ -50,14 +56,25 @@ export function workerFile(): string {
   return dist;
 }
 
-function planChunks(scenario: Scenario, workers: number, chunkSize: number | undefined, seriesFor: number[] | undefined): ChunkTask[] {
-  const P = scenario.paths;
-  const size = chunkSize ?? Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8))));
+/** The path indices [start, end) a run covers: `opts.pathRange`, checked, or all of the scenario's. */
+export function pathRangeOf(scenario: Scenario, opts: RunPathsOptions): { start: number; end: number } {
+  const r = opts.pathRange ?? { start: 0, end: scenario.paths };
+  if (!Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.start < 0 || r.end <= r.start) {
+    throw new RangeError(`pathRange must be whole numbers with 0 ≤ start < end, got [${r.start}, ${r.end})`);
+  }
+  return r;
+}
+
+function planChunks(scenario: Scenario, workers: number, opts: RunPathsOptions): ChunkTask[] {
+  const { start: first, end: last } = pathRangeOf(scenario, opts);
+  const P = last - first;
+  const size = opts.chunkSize ?? Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8))));
+  const seriesBelow = opts.series === false ? 0 : scenario.output.seriesSamplePaths;
   const tasks: ChunkTask[] = [];
-  for (let start = 0; start < P; start += size) {
-    const end = Math.min(P, start + size);
-    const extra = seriesFor?.filter((p) => p >= start && p < end);
-    tasks.push({ scenario, start, end, seriesBelow: scenario.output.seriesSamplePaths, seriesFor: extra?.length ? extra : undefined });
+  for (let start = first; start < last; start += size) {
+    const end = Math.min(last, start + size);
+    const extra = opts.seriesFor?.filter((p) => p >= start && p < end);
+    tasks.push({ scenario, start, end, seriesBelow, seriesFor: extra?.length ? extra : undefined });
   }
   return tasks;
 }
@@ -75,12 +92,13 @@ function assemble(results: ChunkResult[], workers: number, t0: number): MonteCar
   return { summaries, histograms, series, workers, elapsedMs: performance.now() - t0 };
 }
 
-/** Runs every path of `scenario`. */
+/** Runs every path of `scenario` (or the paths in `opts.pathRange`). */
 export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): Promise<MonteCarloOutput> {
   const workers = opts.workers ?? defaultWorkers();
   const t0 = performance.now();
-  const tasks = planChunks(scenario, workers, opts.chunkSize, opts.seriesFor);
-  const total = scenario.paths;
+  const tasks = planChunks(scenario, workers, opts);
+  const range = pathRangeOf(scenario, opts);
+  const total = range.end - range.start;
   let done = 0;
   const results: ChunkResult[] = [];
   if (workers === 0) {

@@ -1,52 +1,286 @@
 /**
- * A minimal, self-contained HTML summary of a run (headline numbers with confidence intervals and the
- * resolved scenario). The full report with charts replaces this.
+ * The run report: turns a `Results` object into the page's sections and charts, in the order a risk
+ * committee reads them — headline numbers with confidence intervals, price fan, liquidations over
+ * time, cascade anatomy, bad debt and the insurance fund, a path drill-down, and the scenario as YAML.
+ *
+ *   reportSections(results) → { headlineHtml, sections }   (pure: all aggregation happens here, in Node)
+ *   renderHtml(results)     → the self-contained index.html
+ *   renderReportFiles(results) → { 'index.html', 'figures/<chart>.svg', … }
+ *
+ * Only bands, bins and the ≈10 stored drill-down paths reach the page: its size does not grow with
+ * the number of paths (beyond the per-path values binned here).
  */
 import { stringify } from 'yaml';
 import type { Results } from '../api/run.js';
+import type { Band } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
+import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtPct, fmtUsd, usdFormat } from './format.js';
+import { renderFigures, renderMetricCards, renderPage, type PageSection } from './page.js';
+import { bandRows, bandsNote, emptyChart, timeAxis } from './charts/common.js';
+import { priceFanSpec } from './charts/priceFan.js';
+import { liquidationsOverTimeSpec } from './charts/liquidationsOverTime.js';
+import { cumulativeLiquidationsSpec } from './charts/cumulativeLiquidations.js';
+import { cascadeCcdfSpec } from './charts/cascadeCcdf.js';
+import { cascadeGenerationsSpec } from './charts/cascadeGenerations.js';
+import { cascadeImpactSpec } from './charts/cascadeImpact.js';
+import { badDebtHistogramSpec } from './charts/badDebtHistogram.js';
+import { insuranceFundSpec } from './charts/insuranceFund.js';
+import { drilldownSpec } from './charts/drilldown.js';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export { escapeHtml, fmtPct, fmtUsd } from './format.js';
+
+/** "1 day", "6 hours", "90 minutes", "2.5 days". */
+export function fmtHorizon(seconds: number): string {
+  const plural = (x: number, unit: string) => `${Number(x.toFixed(2))} ${unit}${x === 1 ? '' : 's'}`;
+  if (seconds < 2 * 3600) return plural(seconds / 60, 'minute');
+  if (seconds < 2 * 86400 && seconds !== 86400) return plural(seconds / 3600, 'hour');
+  return plural(seconds / 86400, 'day');
 }
 
-export function fmtUsd(x: number): string {
-  const a = Math.abs(x);
-  const s = a >= 1e9 ? `${(a / 1e9).toFixed(2)}B` : a >= 1e6 ? `${(a / 1e6).toFixed(2)}M` : a >= 1e3 ? `${(a / 1e3).toFixed(1)}k` : a.toFixed(2);
-  return `${x < 0 ? '−' : ''}$${s}`;
+function ciCard(label: string, e: Estimate, f: (x: number) => string, note?: string) {
+  return { label, valueHtml: fmtEstimateHtml(e, f), noteHtml: note ? escapeHtml(note) : undefined };
 }
 
-export function fmtPct(x: number): string {
-  return `${(100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 2)}%`;
-}
-
-function ci(e: Estimate, f: (x: number) => string): string {
-  return `${f(e.estimate)} <span class="ci">[${f(e.lower)}, ${f(e.upper)}]</span>`;
-}
-
-export function renderHtml(r: Results): string {
+function headline(r: Results): string {
   const a = r.aggregates;
-  const rows: [string, string][] = [
-    ['Mean bad debt', ci(a.badDebtUsd.mean, fmtUsd)],
-    ['P(bad debt > 0)', ci(a.probBadDebt, fmtPct)],
-    ['Bad-debt VaR 99%', ci(a.badDebtUsd.var99, fmtUsd)],
-    ['Bad-debt ES 99%', ci(a.badDebtUsd.es99, fmtUsd)],
-    ['P(insurance fund exhausted)', ci(a.probFundExhausted, fmtPct)],
-    ['Traders liquidated (mean fraction)', ci(a.fractionTradersLiquidated.mean, fmtPct)],
-    ['Liquidated notional (mean)', ci(a.liquidatedNotionalUsd.mean, fmtUsd)],
-    ['Largest cascade notional (mean)', ci(a.largestCascade.notionalUsd.mean, fmtUsd)],
+  const s = r.scenario;
+  const horizon = fmtHorizon(s.horizonSteps * s.stepSeconds);
+  const lead =
+    a.probBadDebt.estimate === 0
+      ? `No simulated path ended with bad debt: across ${fmtInt(a.paths)} paths of ${horizon} each, ` +
+        `the probability of bad debt is below ${fmtPct(a.probBadDebt.upper)} at 95% confidence.`
+      : `Across ${fmtInt(a.paths)} simulated paths of ${horizon} each, liquidations left bad debt in ` +
+        `${fmtPct(a.probBadDebt.estimate)} of paths (95% CI ${fmtPct(a.probBadDebt.lower)}–${fmtPct(a.probBadDebt.upper)}); ` +
+        `mean bad debt ${fmtUsd(a.badDebtUsd.mean.estimate)}, and ${fmtUsd(a.badDebtUsd.es99.estimate)} on average in the worst 1% of paths.`;
+  const cards = renderMetricCards([
+    ciCard('Mean bad debt', a.badDebtUsd.mean, fmtUsd, 'per path'),
+    ciCard('P(bad debt > 0)', a.probBadDebt, fmtPct, 'share of paths'),
+    ciCard('Bad-debt VaR 99%', a.badDebtUsd.var99, fmtUsd, '99th percentile of bad debt'),
+    ciCard('Bad-debt ES 99%', a.badDebtUsd.es99, fmtUsd, 'mean of the worst 1% of paths'),
+    ciCard('P(insurance fund exhausted)', a.probFundExhausted, fmtPct, `fund starts at ${fmtUsd(s.policy.insuranceFund.initialUsd)}`),
+    ciCard('Traders liquidated', a.fractionTradersLiquidated.mean, fmtPct, `mean share of ${fmtInt(a.traders)} traders`),
+  ]);
+  const facts: [string, string][] = [
+    ['Paths', fmtInt(a.paths)],
+    ['Traders', fmtInt(a.traders)],
+    ['Horizon', `${horizon} (${fmtInt(s.horizonSteps)} steps of ${s.stepSeconds} s)`],
+    ['Seed', String(r.seed)],
+    ['marginlab', r.marginlabVersion],
+    ['Run time', `${fmtDuration(r.run.elapsedMs)} on ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}`],
+    ['Started', r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>marginlab — ${escapeHtml(r.scenario.name)}</title>
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:900px;margin:2em auto;color:#222}
-td{padding:4px 12px;border-bottom:1px solid #eee}.ci{color:#777;font-size:90%}pre{background:#f6f6f6;padding:1em;overflow:auto}</style>
-</head><body>
-<h1>${escapeHtml(r.scenario.name)}</h1>
-<p>${escapeHtml(r.scenario.description)}</p>
-<p>${a.paths.toLocaleString('en-US')} paths × ${a.traders.toLocaleString('en-US')} traders · seed ${r.seed} · marginlab ${escapeHtml(r.marginlabVersion)} · 95% confidence intervals in brackets</p>
-<table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table>
-<h2>Scenario</h2>
-<pre>${escapeHtml(stringify(r.scenario))}</pre>
-</body></html>
-`;
+  return `<p class="lead">${escapeHtml(lead)}</p>
+${cards}
+<ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
+<p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths (Wilson for probabilities, order statistics for VaR, asymptotic for ES and means).</p>`;
+}
+
+function estimateTable(rows: [string, Estimate, (x: number) => string][]): string {
+  return `<table class="data"><thead><tr><th>Measure</th><th>Estimate</th><th>95% CI lower</th><th>95% CI upper</th></tr></thead><tbody>${rows
+    .map(([k, e, f]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(f(e.estimate))}</td><td>${escapeHtml(f(e.lower))}</td><td>${escapeHtml(f(e.upper))}</td></tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function drilldownTable(r: Results): string {
+  if (r.drilldown.length === 0) return '';
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  const head = ['Path', 'Index', 'Bad debt', 'Liquidated', 'Liquidations', 'Largest cascade', 'Generations', 'Max drawdown exog.', 'Max drawdown realised', 'Fund at end'];
+  const rows = r.drilldown.map((p) => {
+    const s = p.summary;
+    return [
+      p.label,
+      String(p.pathIndex),
+      usdFormat(s.badDebtUsd),
+      usdFormat(s.liquidatedNotionalUsd),
+      fmtInt(s.liquidationCount),
+      usdFormat(s.largestCascadeNotionalUsd),
+      String(s.largestCascadeGenerations),
+      pct(s.maxDrawdownExogenous),
+      pct(s.maxDrawdownRealised),
+      usdFormat(s.fundEndUsd),
+    ];
+  });
+  return `<table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+/** The page content for a run: headline HTML and the sections with their chart specs. */
+export function reportSections(r: Results): { headlineHtml: string; sections: PageSection[] } {
+  const s = r.scenario;
+  const a = r.aggregates;
+  const time = timeAxis(s.stepSeconds, s.horizonSteps);
+  const series = r.series;
+  const note = series ? bandsNote(series.samplePaths, a.paths) : '';
+  const rows = (b: Band) => bandRows(series!.steps, b, time.perStep);
+  const noSeries = (title: string) => emptyChart(title, 'No time series were stored for this run.');
+  const bucketSteps = series && series.steps.length > 1 ? series.steps[1] - series.steps[0] : 1;
+  const bucketLabel = `per ${fmtHorizon(bucketSteps * s.stepSeconds).replace(/s$/, '')} interval`;
+
+  const paths = r.paths;
+  const n = paths.badDebtUsd.length;
+  const extraDrawdownPct: number[] = [];
+  const largestMovePct: number[] = [];
+  for (let k = 0; k < n; k++) {
+    extraDrawdownPct.push(100 * (paths.maxDrawdownRealised[k] - paths.maxDrawdownExogenous[k]));
+    if (paths.cascadeCount[k] > 0) largestMovePct.push(100 * Math.expm1(paths.largestCascadeImpactLog[k]));
+  }
+
+  const sections: PageSection[] = [
+    {
+      id: 'price',
+      title: 'Price: how much of the fall did liquidations cause?',
+      introHtml: `<p>The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
+        s.market.impact.kind,
+      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>`,
+      charts: [
+        {
+          id: 'price-fan',
+          spec: series
+            ? priceFanSpec({
+                fundamental: rows(series.fundamentalUsd),
+                mark: rows(series.markUsd),
+                xTitle: time.title,
+                subtitle: `Lines: median; shading: 5–95% and 25–75% of paths. ${note}. Click a legend entry to highlight it.`,
+              })
+            : noSeries('Price across paths'),
+          caption: 'Quantile bands of the exogenous and realised price across paths; hover for values.',
+        },
+      ],
+    },
+    {
+      id: 'liquidations',
+      title: 'Liquidations over time',
+      introHtml: `<p>Liquidated notional ${escapeHtml(bucketLabel)}, longs and shorts on the same scale, and the running total. Across all ${fmtInt(
+        a.paths,
+      )} paths the mean liquidated notional per path was ${fmtEstimateHtml(a.liquidatedNotionalUsd.mean, fmtUsd)} (longs ${fmtUsd(
+        a.liquidatedLongNotionalUsd.mean.estimate,
+      )}, shorts ${fmtUsd(a.liquidatedShortNotionalUsd.mean.estimate)}). ${escapeHtml(note)}.</p>`,
+      charts: [
+        {
+          id: 'liquidations-over-time',
+          spec: series
+            ? liquidationsOverTimeSpec({
+                long: rows(series.liquidatedLongUsd),
+                short: rows(series.liquidatedShortUsd),
+                xTitle: time.title,
+                bucketLabel,
+                subtitle: `Shading: 5–95% and 25–75% of paths; line: mean across paths. ${note}.`,
+              })
+            : noSeries('Liquidated notional over time'),
+          caption: 'Per-interval liquidated notional across paths; hover for values.',
+        },
+        {
+          id: 'cumulative-liquidations',
+          spec: series
+            ? cumulativeLiquidationsSpec({ rows: rows(series.cumulativeLiquidatedUsd), xTitle: time.title, subtitle: `${note}.` })
+            : noSeries('Cumulative liquidated notional'),
+        },
+      ],
+    },
+    {
+      id: 'cascades',
+      title: 'Cascade anatomy',
+      introHtml: `<p>A cascade is every liquidation in one step: a first round of breaches, whose sales move the price and trigger the next generation, until no account breaches. The largest cascade per path averaged ${fmtEstimateHtml(
+        a.largestCascade.notionalUsd.mean,
+        fmtUsd,
+      )} over ${fmtEstimateHtml(a.largestCascade.accounts.mean, (x) => x.toFixed(1))} accounts and ${fmtEstimateHtml(
+        a.largestCascade.generations.mean,
+        (x) => x.toFixed(2),
+      )} generations. Histograms count every cascade on every path (${fmtInt(a.paths)} paths).</p>`,
+      charts: [
+        { id: 'cascade-ccdf', spec: cascadeCcdfSpec({ accounts: r.cascadeHistograms.accounts, notionalUsd: r.cascadeHistograms.notionalUsd }) },
+        { id: 'cascade-generations', spec: cascadeGenerationsSpec(r.cascadeHistograms.generations) },
+        { id: 'cascade-impact', spec: cascadeImpactSpec({ largestCascadeMovePct: largestMovePct, extraDrawdownPct }) },
+      ],
+    },
+    {
+      id: 'bad-debt',
+      title: 'Bad debt and the insurance fund',
+      introHtml: `<p>Bad debt is the shortfall left after the liquidation fee and the insurance fund (starting at ${fmtUsd(
+        s.policy.insuranceFund.initialUsd,
+      )}) have paid what they can. The histogram is binned in Node from all ${fmtInt(n)} paths.</p>`,
+      charts: [
+        {
+          id: 'bad-debt-histogram',
+          spec: badDebtHistogramSpec({
+            badDebtUsd: paths.badDebtUsd,
+            var95: a.badDebtUsd.var95,
+            var99: a.badDebtUsd.var99,
+            es99: a.badDebtUsd.es99,
+            probBadDebt: a.probBadDebt,
+          }),
+        },
+        {
+          id: 'insurance-fund',
+          spec: series
+            ? insuranceFundSpec({
+                rows: rows(series.insuranceFundUsd),
+                initialUsd: s.policy.insuranceFund.initialUsd,
+                xTitle: time.title,
+                subtitle: `Exhausted on ${fmtPct(a.probFundExhausted.estimate)} of all paths (95% CI ${fmtPct(a.probFundExhausted.lower)}–${fmtPct(
+                  a.probFundExhausted.upper,
+                )}). ${note}.`,
+              })
+            : noSeries('Insurance fund over time'),
+        },
+      ],
+      html: estimateTable([
+        ['Mean bad debt', a.badDebtUsd.mean, fmtUsd],
+        ['P(bad debt > 0)', a.probBadDebt, fmtPct],
+        ['VaR 95%', a.badDebtUsd.var95, fmtUsd],
+        ['VaR 99%', a.badDebtUsd.var99, fmtUsd],
+        ['VaR 99.9%', a.badDebtUsd.var999, fmtUsd],
+        ['ES 95%', a.badDebtUsd.es95, fmtUsd],
+        ['ES 99%', a.badDebtUsd.es99, fmtUsd],
+        ['ES 99.9%', a.badDebtUsd.es999, fmtUsd],
+        ['P(insurance fund exhausted)', a.probFundExhausted, fmtPct],
+        ['Mean paid by the fund', a.fundPaidUsd.mean, fmtUsd],
+      ]),
+    },
+    {
+      id: 'drilldown',
+      title: 'Path drill-down',
+      introHtml: `<p>Full series of ${r.drilldown.length} stored paths: the worst by bad debt (then liquidated notional), the median, the best and a random sample. Left column starts on the worst path, right column on the median path; change either with the selectors below the chart, and drag across the overview strip to zoom in time.</p>`,
+      charts: [{ id: 'drilldown', spec: drilldownSpec({ paths: r.drilldown, perStep: time.perStep, xTitle: time.title }) }],
+      html: drilldownTable(r),
+    },
+    {
+      id: 'scenario',
+      title: 'Scenario',
+      introHtml: `<p>The fully resolved scenario (every default filled in) that produced this report. Save it as a file and run <code>marginlab run scenario.yaml</code> to reproduce these numbers exactly (seed ${r.seed}, ${fmtInt(
+        s.paths,
+      )} paths).</p>`,
+      html: scenarioHtml(r),
+    },
+  ];
+  return { headlineHtml: headline(r), sections };
+}
+
+function scenarioHtml(r: Results): string {
+  const yaml = stringify(r.scenario);
+  const p = r.population;
+  const pop: [string, string][] = [
+    ['Traders', `${fmtInt(p.traders)} (${fmtInt(p.longs)} long, ${fmtInt(p.shorts)} short, ${fmtInt(p.crossMargin)} cross-margin)`],
+    ['Mean leverage', `${p.meanLeverage.toFixed(2)}×`],
+    ['Capped by initial margin', fmtInt(p.cappedByInitialMargin)],
+    ['Deposits', fmtUsd(p.depositsUsd)],
+    ['Open interest at start', fmtUsd(p.openInterestUsd)],
+  ];
+  return `<table class="data"><tbody>${pop.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>
+<p><a download="${escapeHtml(r.scenario.name)}.yaml" href="data:text/yaml;charset=utf-8,${encodeURIComponent(yaml)}">Download this scenario as YAML</a></p>
+<pre class="yaml">${escapeHtml(yaml)}</pre>`;
+}
+
+/** The self-contained report page for a run. */
+export function renderHtml(r: Results): string {
+  const { headlineHtml, sections } = reportSections(r);
+  return renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections });
+}
+
+/** Every file of a run's report, rendered in memory: `index.html` and `figures/<chart>.svg`. */
+export async function renderReportFiles(r: Results): Promise<Record<string, string>> {
+  const { headlineHtml, sections } = reportSections(r);
+  const html = renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections });
+  return { 'index.html': html, ...(await renderFigures(sections)) };
 }

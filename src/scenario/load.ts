@@ -164,8 +164,14 @@ export function parseScenarioText(text: string, source = 'scenario'): Scenario {
     data = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     if (e instanceof YAMLParseError) {
-      const pos = e.linePos?.[0];
-      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      const offset = e.pos?.[0];
+      let at = '';
+      if (offset !== undefined) {
+        const before = text.slice(0, offset);
+        const line = before.split('\n').length;
+        const col = offset - before.lastIndexOf('\n');
+        at = ` at line ${line}, column ${col}`;
+      }
       throw new UserError(`${source}: malformed YAML${at}: ${e.message.split('\n')[0]}`);
     }
     throw e;

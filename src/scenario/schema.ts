@@ -8,6 +8,7 @@
  * Nested objects use `prefault({})` so that their own defaults are filled in when they are omitted.
  */
 import { z } from 'zod';
+import { CalibrateSchema, SweepSchema, VariantsSchema } from './study.js';
 
 const positive = () => z.number().finite().positive();
 const nonNegative = () => z.number().finite().nonnegative();
@@ -226,6 +227,10 @@ export const ScenarioSchema = z.strictObject({
   traders: TradersSchema.prefault({}),
   policy: PolicySchema.prefault({}),
   output: OutputSchema.prefault({}),
+  /** Optional study blocks read by `sweep`, `calibrate` and `compare` (src/scenario/study.ts); the engine ignores them. */
+  sweep: SweepSchema.optional(),
+  calibrate: CalibrateSchema.optional(),
+  variants: VariantsSchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

@@ -54,10 +54,16 @@ export interface Aggregates {
   topUpUsd: Distribution;
 }
 
+/**
+ * Mean (with CI) and quantiles of a per-path quantity. For a quantity that cannot be negative (all
+ * observations ≥ 0, e.g. bad debt), the mean's interval is clipped at 0.
+ */
 export function distribution(xs: number[]): Distribution {
   const sorted = Float64Array.from(xs).sort();
   const arr = Array.from(sorted);
-  return { mean: meanCi(xs), quantiles: quantilesSorted(arr, DISTRIBUTION_QUANTILES), min: arr[0], max: arr[arr.length - 1] };
+  const mean = meanCi(xs);
+  if (arr[0] >= 0 && mean.lower < 0) mean.lower = 0;
+  return { mean, quantiles: quantilesSorted(arr, DISTRIBUTION_QUANTILES), min: arr[0], max: arr[arr.length - 1] };
 }
 
 export function aggregate(summaries: PathSummary[], traders: number): Aggregates {

@@ -88,8 +88,8 @@ export function proportionCi(k: number, n: number, confidence = 0.95): Estimate 
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
   return {
     estimate: p,
-    lower: Math.max(0, centre - half),
-    upper: Math.min(1, centre + half),
+    lower: k === 0 ? 0 : Math.max(0, centre - half),
+    upper: k === n ? 1 : Math.min(1, centre + half),
     standardError: Math.sqrt((p * (1 - p)) / n),
     n,
     method: 'wilson',

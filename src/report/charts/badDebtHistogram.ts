@@ -1,0 +1,134 @@
+/**
+ * Bad debt per path: a histogram of the paths that ended with bad debt (binned in Node; the paths
+ * with none are counted in the subtitle, since they would dwarf every other bar), with the 95% and
+ * 99% value-at-risk and the 99% expected shortfall as vertical lines, each with its 95% confidence
+ * interval drawn as a bracket. Heavy tails (largest > 50 × median of the positive values) switch the
+ * x axis to log scale with quarter-decade bins.
+ */
+import { quantile } from 'simple-statistics';
+import type { Estimate } from '../../stats/ci.js';
+import { COLORS } from '../theme.js';
+import { usdFormat, fmtPct } from '../format.js';
+import { FULL_WIDTH, VL_SCHEMA, emptyChart, sig } from './common.js';
+import { histogram, logHistogram, type Bin } from './histogram.js';
+
+export interface BadDebtInput {
+  badDebtUsd: ArrayLike<number>;
+  var95: Estimate;
+  var99: Estimate;
+  es99: Estimate;
+  probBadDebt: Estimate;
+  width?: number;
+}
+
+export interface RiskLine {
+  label: string;
+  value: number;
+  lower: number;
+  upper: number;
+  color: string;
+}
+
+/** Chooses linear or log bins for the positive values. */
+export function badDebtBins(positive: number[]): { bins: Bin[]; log: boolean } {
+  if (positive.length >= 5) {
+    const med = quantile(positive, 0.5);
+    const max = Math.max(...positive);
+    if (med > 0 && max / med > 50) return { bins: logHistogram(positive), log: true };
+  }
+  return { bins: histogram(positive, 40), log: false };
+}
+
+export function badDebtHistogramSpec(input: BadDebtInput): object {
+  const all = Array.from(input.badDebtUsd);
+  const n = all.length;
+  const positive = all.filter((x) => x > 0);
+  const title = 'Bad debt per path';
+  if (positive.length === 0) {
+    return emptyChart(
+      title,
+      `No path ended with bad debt (0 of ${n.toLocaleString('en-US')}); at 95% confidence P(bad debt > 0) is at most ${fmtPct(input.probBadDebt.upper)}.`,
+    );
+  }
+  const { bins, log } = badDebtBins(positive);
+  const rows = bins.map((b) => ({ x0: sig(b.x0), x1: sig(b.x1), count: b.count, share: sig(b.count / n) }));
+  const lines: RiskLine[] = [
+    { label: 'VaR 95%', value: input.var95.estimate, lower: input.var95.lower, upper: input.var95.upper, color: COLORS.neutral },
+    { label: 'VaR 99%', value: input.var99.estimate, lower: input.var99.lower, upper: input.var99.upper, color: COLORS.badDebt },
+    { label: 'ES 99%', value: input.es99.estimate, lower: input.es99.lower, upper: input.es99.upper, color: COLORS.accent },
+  ]
+    .filter((l) => l.value > 0)
+    .map((l, k) => ({
+      ...l,
+      value: sig(l.value),
+      lower: sig(log ? Math.max(l.lower, bins[0].x0) : l.lower),
+      upper: sig(l.upper),
+      y: 12 + 16 * k,
+      text: `${l.label} ${usdFormat(l.value)}`,
+    }));
+  const x = {
+    field: 'x0',
+    type: 'quantitative',
+    bin: 'binned',
+    title: `Bad debt per path (USD${log ? ', log scale' : ''})`,
+    scale: log ? { type: 'log' } : { zero: true },
+    axis: { formatType: 'usd' },
+  };
+  const zeros = n - positive.length;
+  return {
+    $schema: VL_SCHEMA,
+    title: {
+      text: title,
+      subtitle: [
+        `${positive.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} paths (${fmtPct(positive.length / n)}) ended with bad debt; the ${zeros.toLocaleString('en-US')} with none are not drawn.`,
+        'Vertical lines: value-at-risk and expected shortfall over all paths; brackets: their 95% confidence intervals.',
+      ],
+    },
+    width: input.width ?? FULL_WIDTH,
+    height: 260,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'bar', color: COLORS.badDebt, opacity: 0.75, binSpacing: 1 },
+        encoding: {
+          x,
+          x2: { field: 'x1' },
+          y: { field: 'count', type: 'quantitative', title: 'Paths' },
+          tooltip: [
+            { field: 'x0', type: 'quantitative', title: 'From', formatType: 'usd' },
+            { field: 'x1', type: 'quantitative', title: 'To', formatType: 'usd' },
+            { field: 'count', type: 'quantitative', title: 'Paths', format: ',d' },
+            { field: 'share', type: 'quantitative', title: 'Share of all paths', format: '.2~%' },
+          ],
+        },
+      },
+      ...(lines.length
+        ? [
+            {
+              data: { values: lines },
+              encoding: {
+                color: { field: 'label', type: 'nominal', scale: { domain: lines.map((l) => l.label), range: lines.map((l) => l.color) }, legend: null },
+                tooltip: [
+                  { field: 'label', type: 'nominal', title: 'Measure' },
+                  { field: 'value', type: 'quantitative', title: 'Estimate', formatType: 'usd' },
+                  { field: 'lower', type: 'quantitative', title: '95% CI lower', formatType: 'usd' },
+                  { field: 'upper', type: 'quantitative', title: '95% CI upper', formatType: 'usd' },
+                ],
+              },
+              layer: [
+                { mark: { type: 'rule', strokeWidth: 2, strokeDash: [6, 3] }, encoding: { x: { field: 'value', type: 'quantitative' } } },
+                {
+                  mark: { type: 'rule', strokeWidth: 1.5 },
+                  encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, y: { field: 'y', type: 'quantitative', scale: null } },
+                },
+                {
+                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600 },
+                  encoding: { x: { field: 'upper', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'text' } },
+                },
+              ],
+            },
+          ]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Price fan chart: quantile bands of the exogenous (fundamental) price and of the realised mark price
+ * (with the impact of liquidation flow) on one time axis, so the reader sees how much of the fall the
+ * liquidations themselves caused. Click a legend entry to highlight one series.
+ */
+import { COLORS } from '../theme.js';
+import { FULL_WIDTH, PRICE_FORMAT, VL_SCHEMA, type BandRow } from './common.js';
+
+export interface PriceFanInput {
+  fundamental: BandRow[];
+  mark: BandRow[];
+  xTitle: string;
+  subtitle?: string | string[];
+  width?: number;
+  height?: number;
+}
+
+export const PRICE_SERIES = { exogenous: 'Exogenous (price model only)', realised: 'Realised mark (with liquidation impact)' } as const;
+
+export function priceFanSpec(input: PriceFanInput): object {
+  const rows = [
+    ...input.fundamental.map((r) => ({ series: PRICE_SERIES.exogenous, ...r })),
+    ...input.mark.map((r) => ({ series: PRICE_SERIES.realised, ...r })),
+  ];
+  const wide = input.fundamental.map((f, k) => {
+    const m = input.mark[k];
+    return { t: f.t, exoP05: f.p05, exoP50: f.p50, exoP95: f.p95, realP05: m.p05, realP50: m.p50, realP95: m.p95 };
+  });
+  const color = {
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    scale: { domain: [PRICE_SERIES.exogenous, PRICE_SERIES.realised], range: [COLORS.exogenous, COLORS.realised] },
+    legend: { orient: 'top', direction: 'horizontal', symbolType: 'stroke' },
+  };
+  const faded = (on: number, off: number) => ({ condition: { param: 'series', value: on }, value: off });
+  const x = { field: 't', type: 'quantitative', title: input.xTitle, scale: { nice: false } };
+  const priceTip = (field: string, title: string) => ({ field, type: 'quantitative', title, format: PRICE_FORMAT });
+  return {
+    $schema: VL_SCHEMA,
+    title: {
+      text: 'Price across paths: exogenous vs realised',
+      subtitle: input.subtitle ?? 'Lines: median. Shading: 5–95% and 25–75% of paths.',
+    },
+    width: input.width ?? FULL_WIDTH,
+    height: input.height ?? 300,
+    layer: [
+      {
+        data: { values: rows },
+        layer: [
+          {
+            mark: { type: 'area' },
+            encoding: {
+              x,
+              y: { field: 'p05', type: 'quantitative', title: 'Price (USD)', scale: { zero: false }, axis: { format: PRICE_FORMAT } },
+              y2: { field: 'p95' },
+              color,
+              opacity: faded(0.16, 0.03),
+            },
+          },
+          {
+            mark: { type: 'area' },
+            encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color, opacity: faded(0.28, 0.04) },
+          },
+          {
+            mark: { type: 'line', strokeWidth: 2 },
+            params: [{ name: 'series', select: { type: 'point', fields: ['series'] }, bind: 'legend' }],
+            encoding: { x, y: { field: 'p50', type: 'quantitative' }, color, opacity: faded(1, 0.2) },
+          },
+        ],
+      },
+      {
+        data: { values: wide },
+        mark: { type: 'rule', color: '#222b38' },
+        params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
+        encoding: {
+          x,
+          opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
+          tooltip: [
+            { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+            priceTip('exoP50', 'Exogenous median'),
+            priceTip('exoP05', 'Exogenous 5%'),
+            priceTip('exoP95', 'Exogenous 95%'),
+            priceTip('realP50', 'Realised median'),
+            priceTip('realP05', 'Realised 5%'),
+            priceTip('realP95', 'Realised 95%'),
+          ],
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Vega-lite chart specs for comparison reports: a forest plot of paired differences, price and
+ * liquidation bands overlaid per policy, per-policy estimates, and bad-debt tail quantiles.
+ * Pure functions; every spec is compiled and schema-checked by test/sweep/charts.test.ts.
+ */
+import type { Unit } from '../sweep/metrics.js';
+import { HALF, sig, unitFormat, VL_SCHEMA, WIDE } from './sweep-charts.js';
+
+/** Colours for up to 12 policies (the first is the baseline). */
+export const VARIANT_COLORS = ['#222b38', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#4c78a8', '#b2182b', '#17becf', '#8c564b'];
+
+function variantScale(names: string[]) {
+  return { domain: names, range: VARIANT_COLORS.slice(0, names.length) };
+}
+
+export interface ForestRow {
+  variant: string;
+  estimate: number;
+  lower: number;
+  upper: number;
+  /** 'significant (Holm)', 'significant', 'not significant' */
+  significance: string;
+  pValue: number;
+}
+
+export const SIGNIFICANCE_DOMAIN = ['significant after Holm correction', 'significant (uncorrected)', 'not significant'];
+const SIGNIFICANCE_RANGE = ['#b2182b', '#e6ab02', '#8a94a6'];
+
+/**
+ * Forest plot: for each metric, each policy's paired difference from the baseline with its interval,
+ * and a zero line. One small chart per metric (units differ), stacked.
+ */
+export function forestSpec(input: { title: string; subtitle?: string; baseline: string; metrics: { key: string; label: string; unit: Unit; rows: ForestRow[] }[]; width?: number }): object {
+  const variants = [...new Set(input.metrics.flatMap((m) => m.rows.map((r) => r.variant)))];
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    vconcat: input.metrics.map((m) => {
+      const fmt = unitFormat(m.unit);
+      const rows = m.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper), pValue: sig(r.pValue, 3) }));
+      return {
+        title: { text: `${m.label}: difference vs ${input.baseline}`, fontSize: 12 },
+        width: input.width ?? 560,
+        height: Math.max(24, 22 * variants.length),
+        layer: [
+          { data: { values: [{ x: 0 }] }, mark: { type: 'rule', color: '#5b6573', strokeDash: [3, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+          {
+            data: { values: rows },
+            encoding: {
+              y: { field: 'variant', type: 'nominal', title: null, sort: variants },
+              color: { field: 'significance', type: 'nominal', title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: SIGNIFICANCE_RANGE } },
+            },
+            layer: [
+              { mark: { type: 'rule', strokeWidth: 2.5 }, encoding: { x: { field: 'lower', type: 'quantitative', title: null, axis: fmt }, x2: { field: 'upper' } } },
+              {
+                mark: { type: 'point', filled: true, size: 60, shape: 'diamond' },
+                encoding: {
+                  x: { field: 'estimate', type: 'quantitative' },
+                  tooltip: [
+                    { field: 'variant', type: 'nominal', title: 'policy' },
+                    { field: 'estimate', type: 'quantitative', title: 'difference', ...fmt },
+                    { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
+                    { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+                    { field: 'pValue', type: 'quantitative', title: 'p-value' },
+                    { field: 'significance', type: 'nominal', title: 'significance' },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      };
+    }),
+  };
+}
+
+export interface VariantBandRow {
+  t: number;
+  variant: string;
+  p05: number;
+  p50: number;
+  p95: number;
+}
+
+/** Quantile bands of a series over time, one colour per policy: 5–95% shaded, median as a line. */
+export function variantBandsSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: 'usd' | 'price'; rows: VariantBandRow[]; variants: string[]; width?: number; height?: number; zero?: boolean }): object {
+  const fmt = input.unit === 'usd' ? { formatType: 'usd' } : { format: '$,.4~r' };
+  const rows = input.rows.map((r) => ({ ...r, t: sig(r.t), p05: sig(r.p05), p50: sig(r.p50), p95: sig(r.p95) }));
+  const color = { field: 'variant', type: 'nominal', title: null, scale: variantScale(input.variants) };
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? WIDE,
+    height: input.height ?? 240,
+    data: { values: rows },
+    encoding: { x: { field: 't', type: 'quantitative', title: input.xTitle, scale: { nice: false } }, color },
+    layer: [
+      { mark: { type: 'area', opacity: 0.12 }, encoding: { y: { field: 'p05', type: 'quantitative', title: input.yTitle, scale: { zero: input.zero ?? false }, axis: fmt }, y2: { field: 'p95' } } },
+      { mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 2] }, encoding: { y: { field: 'p05', type: 'quantitative' } } },
+      { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'p50', type: 'quantitative' } } },
+      {
+        mark: { type: 'point', opacity: 0, size: 30 },
+        encoding: {
+          y: { field: 'p50', type: 'quantitative' },
+          tooltip: [
+            { field: 'variant', type: 'nominal', title: 'policy' },
+            { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+            { field: 'p05', type: 'quantitative', title: '5th percentile', ...fmt },
+            { field: 'p50', type: 'quantitative', title: 'median', ...fmt },
+            { field: 'p95', type: 'quantitative', title: '95th percentile', ...fmt },
+          ],
+        },
+      },
+    ],
+  };
+}
+
+/** Each policy's estimate of one metric with its confidence interval (bars). */
+export function variantEstimateSpec(input: { title: string; subtitle?: string; unit: Unit; rows: { variant: string; estimate: number; lower: number; upper: number }[]; variants: string[]; width?: number }): object {
+  const fmt = unitFormat(input.unit);
+  const rows = input.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? HALF,
+    height: Math.max(40, 26 * input.variants.length),
+    data: { values: rows },
+    encoding: { y: { field: 'variant', type: 'nominal', title: null, sort: input.variants } },
+    layer: [
+      {
+        mark: { type: 'bar', opacity: 0.75, height: { band: 0.6 } },
+        encoding: {
+          x: { field: 'estimate', type: 'quantitative', title: null, axis: fmt, scale: { zero: true } },
+          color: { field: 'variant', type: 'nominal', legend: null, scale: variantScale(input.variants) },
+          tooltip: [
+            { field: 'variant', type: 'nominal', title: 'policy' },
+            { field: 'estimate', type: 'quantitative', title: 'estimate', ...fmt },
+            { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
+            { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+          ],
+        },
+      },
+      { mark: { type: 'rule', color: '#1d2430', strokeWidth: 1.5 }, encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' } } },
+    ],
+  };
+}
+
+/** Upper-tail quantiles of a per-path quantity (e.g. bad debt), one step line per policy. */
+export function tailQuantileSpec(input: { title: string; subtitle?: string; yTitle: string; rows: { p: number; variant: string; value: number }[]; variants: string[]; fromP?: number; width?: number; height?: number }): object {
+  const from = input.fromP ?? 0.9;
+  const rows = input.rows.filter((r) => r.p >= from - 1e-12).map((r) => ({ ...r, p: sig(r.p), value: sig(r.value) }));
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? HALF,
+    height: input.height ?? 240,
+    data: { values: rows },
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2, point: { size: 14, filled: true } },
+    encoding: {
+      x: { field: 'p', type: 'quantitative', title: 'Quantile level (share of paths below)', scale: { domain: [from, 1] }, axis: { format: '.1~%' } },
+      y: { field: 'value', type: 'quantitative', title: input.yTitle, axis: { formatType: 'usd' } },
+      color: { field: 'variant', type: 'nominal', title: null, scale: variantScale(input.variants) },
+      tooltip: [
+        { field: 'variant', type: 'nominal', title: 'policy' },
+        { field: 'p', type: 'quantitative', title: 'quantile', format: '.1~%' },
+        { field: 'value', type: 'quantitative', title: input.yTitle, formatType: 'usd' },
+      ],
+    },
+  };
+}

@@ -1,0 +1,310 @@
+/**
+ * Vega-lite chart specs for sweep and calibration reports. Pure functions: plain rows in, a spec out
+ * (data inlined, numbers rounded to 6 significant digits). Every spec is compiled and checked against
+ * the vega-lite JSON schema by test/sweep/charts.test.ts.
+ */
+import type { Unit } from '../sweep/metrics.js';
+
+export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+export const WIDE = 820;
+export const HALF = 380;
+
+/** Study colours: meets / undecided / fails, and the target line. */
+export const DECISION_COLORS = { meets: '#1b9e77', undecided: '#e6ab02', fails: '#b2182b' } as const;
+export const TARGET_COLOR = '#b2182b';
+
+/** Rounds to 6 significant digits so pages do not carry 17-digit floats. */
+export function sig(x: number, digits = 6): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  return Number(x.toPrecision(digits));
+}
+
+/** Axis / tooltip format for a metric unit. */
+export function unitFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): { format?: string; formatType?: string } {
+  switch (unit) {
+    case 'usd':
+      return { formatType: 'usd' };
+    case 'probability':
+    case 'fraction':
+      return { format: '.3~%' };
+    case 'log':
+      return { format: '.4~f' };
+    default:
+      return { format: ',.4~r' };
+  }
+}
+
+/** Number format for parameter values (4 significant digits, trailing zeros dropped). */
+export const PARAM_FORMAT = ',.4~r';
+
+export interface IntervalRow {
+  x: number;
+  estimate: number;
+  lower: number;
+  upper: number;
+  /** Optional grouping (colour), e.g. the second sweep parameter or a decision. */
+  group?: string;
+  /** Text shown in the tooltip. */
+  label?: string;
+}
+
+export interface MetricLineInput {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+  unit: Unit;
+  rows: IntervalRow[];
+  groupTitle?: string;
+  /** Horizontal reference (a target). */
+  target?: { value: number; label: string };
+  /** Vertical reference (a recommended value). */
+  marker?: { x: number; label: string };
+  width?: number;
+  height?: number;
+  /** Log x axis (all x > 0). */
+  logX?: boolean;
+}
+
+function roundRows(rows: IntervalRow[]): IntervalRow[] {
+  return rows.map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+}
+
+function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string } }): object[] {
+  const out: object[] = [];
+  if (input.target) {
+    out.push({
+      data: { values: [{ y: sig(input.target.value), label: input.target.label }] },
+      layer: [
+        { mark: { type: 'rule', color: TARGET_COLOR, strokeDash: [6, 4], strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+        {
+          mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -3, color: TARGET_COLOR, fontSize: 11 },
+          encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label', type: 'nominal' } },
+        },
+      ],
+    });
+  }
+  if (input.marker) {
+    out.push({
+      data: { values: [{ x: sig(input.marker.x), label: input.marker.label }] },
+      layer: [
+        { mark: { type: 'rule', color: '#222b38', strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
+        {
+          mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, color: '#222b38', fontSize: 11 },
+          encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
+        },
+      ],
+    });
+  }
+  return out;
+}
+
+/**
+ * A metric against a parameter: the estimate as a line with points and its confidence interval as a
+ * shaded band; one line per group (e.g. the second parameter of a grid).
+ */
+export function metricLineSpec(input: MetricLineInput): object {
+  const fmt = unitFormat(input.unit);
+  const grouped = input.rows.some((r) => r.group !== undefined);
+  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null } } : {};
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: { format: PARAM_FORMAT } };
+  const tooltip = [
+    { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
+    ...(grouped ? [{ field: 'group', type: 'nominal', title: input.groupTitle ?? 'group' }] : []),
+    { field: 'estimate', type: 'quantitative', title: input.yTitle, ...fmt },
+    { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
+    { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+  ];
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? HALF,
+    height: input.height ?? 220,
+    layer: [
+      {
+        data: { values: roundRows(input.rows) },
+        encoding: { x, ...color },
+        layer: [
+          { mark: { type: 'area', opacity: grouped ? 0.14 : 0.22, ...(grouped ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'lower', type: 'quantitative', title: input.yTitle, axis: fmt }, y2: { field: 'upper' } } },
+          { mark: { type: 'line', strokeWidth: 2, ...(grouped ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'estimate', type: 'quantitative' } } },
+          { mark: { type: 'point', filled: true, size: 36, ...(grouped ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'estimate', type: 'quantitative' }, tooltip } },
+        ],
+      },
+      ...referenceLayers(input),
+    ],
+  };
+}
+
+export interface HeatmapInput {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  yTitle: string;
+  unit: Unit;
+  rows: { x: number; y: number; estimate: number; lower: number; upper: number }[];
+  width?: number;
+  height?: number;
+}
+
+/** A two-parameter grid: one cell per point, coloured by the estimate, labelled with it. */
+export function heatmapSpec(input: HeatmapInput): object {
+  const fmt = unitFormat(input.unit);
+  const xs = [...new Set(input.rows.map((r) => sig(r.x)))].sort((a, b) => a - b);
+  const ys = [...new Set(input.rows.map((r) => sig(r.y)))].sort((a, b) => b - a);
+  const rows = input.rows.map((r) => ({ x: sig(r.x), y: sig(r.y), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? Math.min(HALF, 46 * xs.length),
+    height: input.height ?? Math.min(300, 30 * ys.length),
+    data: { values: rows },
+    encoding: {
+      x: { field: 'x', type: 'ordinal', title: input.xTitle, sort: xs, axis: { format: PARAM_FORMAT, formatType: 'number', labelAngle: 0 } },
+      y: { field: 'y', type: 'ordinal', title: input.yTitle, sort: ys, axis: { format: PARAM_FORMAT, formatType: 'number' } },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: '#ffffff', strokeWidth: 1 },
+        encoding: {
+          color: { field: 'estimate', type: 'quantitative', title: null, scale: { scheme: 'orangered' }, legend: { ...fmt, orient: 'right', direction: 'vertical' } },
+          tooltip: [
+            { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
+            { field: 'y', type: 'quantitative', title: input.yTitle, format: PARAM_FORMAT },
+            { field: 'estimate', type: 'quantitative', title: 'estimate', ...fmt },
+            { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
+            { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+          ],
+        },
+      },
+      { mark: { type: 'text', fontSize: 10, color: '#1d2430' }, encoding: { text: { field: 'estimate', type: 'quantitative', ...fmt } } },
+    ],
+  };
+}
+
+export interface PairedDiffRow {
+  x: number;
+  estimate: number;
+  /** Paired (common random numbers) interval. */
+  lower: number;
+  upper: number;
+  /** The interval the same difference would have from independent runs (estimate ± z·unpaired SE). */
+  unpairedLower: number;
+  unpairedUpper: number;
+  group?: string;
+  label: string;
+}
+
+/**
+ * Differences between neighbouring points: the paired interval (dark) drawn over the interval two
+ * independent runs would give (light), so the gain from common random numbers is visible.
+ */
+export function pairedDifferenceSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: Unit; rows: PairedDiffRow[]; width?: number; height?: number }): object {
+  const fmt = unitFormat(input.unit);
+  const rows = input.rows.map((r) => ({
+    ...r,
+    x: sig(r.x),
+    estimate: sig(r.estimate),
+    lower: sig(r.lower),
+    upper: sig(r.upper),
+    unpairedLower: sig(r.unpairedLower),
+    unpairedUpper: sig(r.unpairedUpper),
+  }));
+  const grouped = rows.some((r) => r.group !== undefined);
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false }, axis: { format: PARAM_FORMAT } };
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? HALF,
+    height: input.height ?? 200,
+    layer: [
+      { data: { values: [{ y: 0 }] }, mark: { type: 'rule', color: '#8a94a6' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: { values: rows },
+        encoding: { x },
+        layer: [
+          {
+            mark: { type: 'rule', strokeWidth: 7, opacity: 0.35, color: '#8a94a6', strokeCap: 'round' },
+            encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: fmt }, y2: { field: 'unpairedUpper' } },
+          },
+          { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}) } },
+          {
+            mark: { type: 'point', filled: true, size: 30, ...(grouped ? {} : { color: '#222b38' }) },
+            encoding: {
+              y: { field: 'estimate', type: 'quantitative' },
+              ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}),
+              tooltip: [
+                { field: 'label', type: 'nominal', title: 'step' },
+                { field: 'estimate', type: 'quantitative', title: 'difference', ...fmt },
+                { field: 'lower', type: 'quantitative', title: 'paired CI lower', ...fmt },
+                { field: 'upper', type: 'quantitative', title: 'paired CI upper', ...fmt },
+                { field: 'unpairedLower', type: 'quantitative', title: 'independent-runs CI lower', ...fmt },
+                { field: 'unpairedUpper', type: 'quantitative', title: 'independent-runs CI upper', ...fmt },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export interface ScatterRow extends IntervalRow {
+  /** Text label drawn next to the point (e.g. the parameter value). */
+  text?: string;
+}
+
+/**
+ * Points with vertical interval bars, optionally connected in x order and coloured by a category:
+ * the risk/efficiency frontier (x = capital measure) and a calibration's search (x = parameter).
+ */
+export function intervalScatterSpec(input: {
+  title: string;
+  subtitle?: string;
+  xTitle: string;
+  xUnit?: 'usd' | 'ratio' | 'param';
+  yTitle: string;
+  unit: Unit;
+  rows: ScatterRow[];
+  categoryTitle?: string;
+  categories?: { domain: string[]; range: string[] };
+  connect?: boolean;
+  target?: { value: number; label: string };
+  marker?: { x: number; label: string };
+  width?: number;
+  height?: number;
+}): object {
+  const fmt = unitFormat(input.unit);
+  const xFmt = input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT };
+  const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: input.rows[i].text ?? '' }));
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: true }, axis: xFmt };
+  const color = input.categories
+    ? { color: { field: 'group', type: 'nominal', title: input.categoryTitle ?? null, scale: { domain: input.categories.domain, range: input.categories.range } } }
+    : {};
+  const tooltip = [
+    { field: 'label', type: 'nominal', title: 'point' },
+    { field: 'x', type: 'quantitative', title: input.xTitle, ...xFmt },
+    { field: 'estimate', type: 'quantitative', title: input.yTitle, ...fmt },
+    { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
+    { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+    ...(input.categories ? [{ field: 'group', type: 'nominal', title: input.categoryTitle ?? 'category' }] : []),
+  ];
+  return {
+    $schema: VL_SCHEMA,
+    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
+    width: input.width ?? HALF,
+    height: input.height ?? 240,
+    layer: [
+      {
+        data: { values: rows },
+        encoding: { x },
+        layer: [
+          ...(input.connect ? [{ mark: { type: 'line', color: '#8a94a6', strokeWidth: 1.2 }, encoding: { y: { field: 'estimate', type: 'quantitative' }, order: { field: 'x', type: 'quantitative' } } }] : []),
+          { mark: { type: 'rule', strokeWidth: 2, ...(input.categories ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'lower', type: 'quantitative', title: input.yTitle, axis: fmt }, y2: { field: 'upper' }, ...color } },
+          { mark: { type: 'point', filled: true, size: 48, ...(input.categories ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'estimate', type: 'quantitative' }, ...color, tooltip } },
+          { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10, color: '#5b6573' }, encoding: { y: { field: 'estimate', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } } },
+        ],
+      },
+      ...referenceLayers(input),
+    ],
+  };
+}

@@ -1,0 +1,435 @@
+/**
+ * Calibration: the most capital-efficient value of one parameter whose risk metric meets a target
+ * *with a stated confidence* — the metric's one-sided upper confidence bound is under the target, not
+ * just its estimate.
+ *
+ * Search, in order:
+ *  1. grid   — evaluate `gridPoints` evenly spaced values (both ends included) on `initialPaths` paths.
+ *  2. refine — at a value whose interval still contains the target ("undecided"), double its paths
+ *              until the decision is clear, the per-point limit or the total path budget is reached.
+ *  3. bracket— the first value that meets the target, walking from the efficient end, and the value
+ *              before it; if the efficient end meets it, that is the answer; if nothing does, none is.
+ *  4. bisect — halve the bracket (each midpoint evaluated and refined as in 2) until it is narrower
+ *              than `tolerance` or the budget runs out.
+ *  5. check  — monotonicity over every evaluated value, with paired (common-random-number)
+ *              differences between neighbours; a significant reversal is reported.
+ *
+ * Every value runs on path indices 0 … n − 1, so all of them see the same price shocks; an undecided
+ * value adds paths n … 2n − 1. Each finished chunk is saved, so an interrupted calibration resumes.
+ */
+import type { Scenario } from '../scenario/schema.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { defaultWorkers } from '../mc/runner.js';
+import { aggregate, type Aggregates } from '../stats/aggregate.js';
+import type { PathSummary } from '../engine/path.js';
+import type { Estimate } from '../stats/ci.js';
+import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
+import { PointRuns, type EvalOptions } from './evaluate.js';
+import { estimateAt, estimatePaths, evaluateFunctional, METRICS, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
+import { checkParamPath, getAt, pointScenario, stripStudy } from './params.js';
+import { StudyFolder } from './store.js';
+import type { StudyProgress } from './sweep.js';
+
+export const CALIBRATION_FORMAT = 'marginlab.calibration/1';
+
+export interface CalibrateOptions {
+  /** Dotted path of the parameter (default: the scenario's `calibrate.param`). */
+  param?: string;
+  range?: [number, number];
+  /** "<metric> <op> <value>" or a parsed target. */
+  target?: string | Target;
+  /** One-sided confidence (default 0.95). */
+  confidence?: number;
+  prefer?: 'low' | 'high';
+  initialPaths?: number;
+  maxPathsPerPoint?: number;
+  pathBudget?: number;
+  tolerance?: number;
+  gridPoints?: number;
+  workers?: number;
+  out?: string;
+  fresh?: boolean;
+  onProgress?: (p: StudyProgress) => void;
+}
+
+export type Decision = 'meets' | 'fails' | 'undecided';
+
+export interface EvaluatedValue {
+  value: number;
+  paths: number;
+  /** The metric with its two-sided (2c − 1) interval: its ends are the one-sided c bounds. */
+  metric: Estimate;
+  decision: Decision;
+  /** Why paths stopped being added while undecided. */
+  limitedBy: 'per-point limit' | 'path budget' | null;
+  capital: CapitalEfficiency;
+  /** Order in which values were evaluated (0 = first). */
+  order: number;
+  phase: 'grid' | 'bisection';
+  aggregates: Aggregates;
+}
+
+export interface CalibrationResult {
+  format: typeof CALIBRATION_FORMAT;
+  marginlabVersion: string;
+  scenario: Scenario;
+  seed: number;
+  traders: number;
+  param: string;
+  range: [number, number];
+  target: Target & { label: string; unit: Unit | null };
+  confidence: number;
+  prefer: 'low' | 'high';
+  settings: { initialPaths: number; maxPathsPerPoint: number; pathBudget: number; tolerance: number; gridPoints: number };
+  /**
+   * found: a value meets the target (the most efficient one evaluated); whole-range: the efficient end
+   * already meets it; infeasible: no value in the range does.
+   */
+  status: 'found' | 'whole-range' | 'infeasible';
+  recommended: {
+    value: number;
+    metric: Estimate;
+    paths: number;
+    capital: CapitalEfficiency;
+  } | null;
+  /**
+   * Where the metric crosses the target: between `fails` (the nearest more-efficient value that clearly
+   * fails, or null if none did) and `meets` (the recommendation).
+   */
+  boundary: { meets: number | null; fails: number | null; width: number | null } | null;
+  /** How the search ended. */
+  stop: {
+    reason: 'clear' | 'per-point limit' | 'path budget' | 'range end' | 'infeasible';
+    message: string;
+  };
+  /**
+   * The price of the last unit of safety: going from the recommendation to the next more-efficient
+   * value evaluated, the paired change in the metric and the change in capital efficiency.
+   */
+  lastStep: { from: number; to: number; metricDifference: PairedDifference | null; capitalFrom: CapitalEfficiency; capitalTo: CapitalEfficiency } | null;
+  monotonicity: {
+    direction: 'increasing' | 'decreasing' | 'flat';
+    monotone: boolean;
+    violations: { from: number; to: number; difference: PairedDifference | null; significant: boolean }[];
+    message: string;
+  };
+  /** The capital measure the frontier is drawn against. */
+  frontierMeasure: { key: keyof CapitalEfficiency; label: string; unit: 'usd' | 'ratio'; higherIsEfficient: boolean } | null;
+  /** Every evaluated value, by value. */
+  evaluated: EvaluatedValue[];
+  pathsSpent: number;
+  run: { workers: number; elapsedMs: number; startedAt: string; pathsComputed: number; pathsFromDisk: number };
+}
+
+/** Estimates `aggregates` reports, found from a placeholder summary (no simulation). */
+export function reportedMetrics(): string[] {
+  try {
+    const zero = new Proxy({} as PathSummary, { get: () => 0 });
+    const agg = aggregate([zero, zero], 1);
+    const found = estimatePaths(agg);
+    return [...new Set([...found, ...METRICS.keys()])];
+  } catch {
+    return [...METRICS.keys()];
+  }
+}
+
+/** Default direction of capital efficiency for a parameter. */
+export function defaultPrefer(param: string): 'low' | 'high' {
+  return /maxLeverage$/.test(param) ? 'high' : 'low';
+}
+
+const round12 = (x: number) => Number(x.toPrecision(12));
+
+interface Resolved {
+  param: string;
+  range: [number, number];
+  target: Target;
+  confidence: number;
+  prefer: 'low' | 'high';
+  initialPaths: number;
+  maxPathsPerPoint: number;
+  pathBudget: number;
+  tolerance: number;
+  gridPoints: number;
+}
+
+/** Merges options over the scenario's `calibrate:` block and checks everything. Throws `UserError`. */
+export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
+  const block = scenario.calibrate;
+  const paramIn = opts.param ?? block?.param;
+  if (!paramIn) throw new UserError('calibrate: no parameter — pass --param <path> or add a calibrate: block to the scenario');
+  const param = checkParamPath(scenario, paramIn);
+  const range = opts.range ?? block?.range;
+  if (!range) throw new UserError('calibrate: no range — pass --range lo..hi or set calibrate.range');
+  const [lo, hi] = range;
+  if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
+    throw new UserError(`--range ${lo}..${hi}: empty range — allowed: lo..hi with lo < hi (e.g. 0.005..0.05)`);
+  }
+  const targetIn = opts.target ?? block?.target;
+  if (!targetIn) throw new UserError('calibrate: no target — pass --target "<metric> <= <value>" or set calibrate.target');
+  const allowed = reportedMetrics();
+  const target = typeof targetIn === 'string' ? parseTarget(targetIn, allowed) : targetIn;
+  const confidence = opts.confidence ?? block?.confidence ?? 0.95;
+  if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`--confidence ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
+  if (!METRICS.has(target.metric) && Math.abs(confidence - 0.975) > 1e-12) {
+    throw new UserError(`--target metric ${target.metric}: only its 95% two-sided interval is known (results.json), so use --confidence 0.975, or one of: ${[...METRICS.keys()].join(', ')}`);
+  }
+  const initialPaths = opts.initialPaths ?? block?.initialPaths ?? scenario.paths;
+  const maxPathsPerPoint = opts.maxPathsPerPoint ?? block?.maxPathsPerPoint ?? 16 * initialPaths;
+  const pathBudget = opts.pathBudget ?? block?.pathBudget ?? 100 * initialPaths;
+  const gridPoints = opts.gridPoints ?? block?.gridPoints ?? 5;
+  const tolerance = opts.tolerance ?? block?.tolerance ?? (hi - lo) / 100;
+  if (!(initialPaths >= 1)) throw new UserError(`--paths ${initialPaths}: must be at least 1`);
+  if (maxPathsPerPoint < initialPaths) throw new UserError(`--max-paths ${maxPathsPerPoint}: must be at least --paths (${initialPaths})`);
+  if (pathBudget < gridPoints * initialPaths) {
+    throw new UserError(`--budget ${pathBudget}: too small — the initial grid alone needs ${gridPoints} × ${initialPaths} = ${gridPoints * initialPaths} paths`);
+  }
+  if (!(gridPoints >= 2 && Number.isInteger(gridPoints))) throw new UserError(`--grid ${gridPoints}: must be a whole number ≥ 2`);
+  if (!(tolerance > 0)) throw new UserError(`--tolerance ${tolerance}: must be > 0`);
+  const prefer = opts.prefer ?? block?.prefer ?? defaultPrefer(param);
+  return { param, range: [lo, hi], target, confidence, prefer, initialPaths, maxPathsPerPoint, pathBudget, tolerance, gridPoints };
+}
+
+function decide(t: Target, e: Estimate): Decision {
+  const v = t.value;
+  switch (t.op) {
+    case '<=':
+      return e.upper <= v ? 'meets' : e.lower > v ? 'fails' : 'undecided';
+    case '<':
+      return e.upper < v ? 'meets' : e.lower >= v ? 'fails' : 'undecided';
+    case '>=':
+      return e.lower >= v ? 'meets' : e.upper < v ? 'fails' : 'undecided';
+    case '>':
+      return e.lower > v ? 'meets' : e.upper <= v ? 'fails' : 'undecided';
+  }
+}
+
+/** Runs a calibration. Deterministic, and resumable when `out` is given. */
+export async function runCalibration(input: Scenario, opts: CalibrateOptions = {}): Promise<CalibrationResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const r = resolveCalibration(input, opts);
+  const base = stripStudy(input);
+  const [lo, hi] = r.range;
+  const context = 'calibration value';
+  // validate both ends before running anything (a value the schema rejects is the user's error)
+  pointScenario(base, { [r.param]: lo }, r.initialPaths, context);
+  pointScenario(base, { [r.param]: hi }, r.initialPaths, context);
+
+  const folder = opts.out
+    ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: base, param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    : undefined;
+  const def = METRICS.get(r.target.metric);
+  const level = 2 * r.confidence - 1;
+  let spent = 0;
+  let computed = 0;
+  let fromDisk = 0;
+  const points = new Map<number, { run: PointRuns; ev: EvaluatedValue }>();
+  let order = 0;
+  const evalOpts: EvalOptions = {
+    folder,
+    workers: opts.workers,
+    onPaths: (d, disk) => {
+      spent += d;
+      if (disk) fromDisk += d;
+      else computed += d;
+      opts.onProgress?.({ pointsDone: points.size, points: 0, pathsDone: spent, pathsTotal: r.pathBudget, label: `${r.param}=${current}` });
+    },
+  };
+  let current = lo;
+
+  const metricOf = (run: PointRuns, aggregates: Aggregates): Estimate => {
+    if (def) return evaluateFunctional(def.functional, def.values(run.columns(), run.traders), level);
+    return estimateAt(aggregates, r.target.metric)!;
+  };
+  const refresh = (p: { run: PointRuns; ev: EvaluatedValue }) => {
+    const aggregates = p.run.aggregates();
+    p.ev.aggregates = aggregates;
+    p.ev.paths = p.run.have;
+    p.ev.metric = metricOf(p.run, aggregates);
+    p.ev.decision = decide(r.target, p.ev.metric);
+  };
+  /** Evaluates a value on initialPaths paths (once). */
+  const firstLook = async (x: number, phase: EvaluatedValue['phase']): Promise<{ run: PointRuns; ev: EvaluatedValue }> => {
+    current = x;
+    const known = points.get(x);
+    if (known) return known;
+    const sc = pointScenario(base, { [r.param]: x }, r.initialPaths, context);
+    const run = new PointRuns(sc, `${r.param}=${x}`);
+    await run.extendTo(r.initialPaths, evalOpts);
+    const p = {
+      run,
+      ev: { value: x, paths: 0, metric: null as unknown as Estimate, decision: 'undecided' as Decision, limitedBy: null, capital: capitalEfficiency(sc), order: order++, phase, aggregates: null as unknown as Aggregates },
+    };
+    points.set(x, p);
+    refresh(p);
+    return p;
+  };
+  /** Evaluates a value, then adds paths while it is undecided and the limits allow. */
+  const evaluate = async (x: number, phase: EvaluatedValue['phase']): Promise<EvaluatedValue> => {
+    const p = await firstLook(x, phase);
+    while (p.ev.decision === 'undecided') {
+      const next = p.run.have * 2;
+      if (next > r.maxPathsPerPoint) {
+        p.ev.limitedBy = 'per-point limit';
+        break;
+      }
+      if (spent + (next - p.run.have) > r.pathBudget) {
+        p.ev.limitedBy = 'path budget';
+        break;
+      }
+      await p.run.extendTo(next, evalOpts);
+      refresh(p);
+      p.ev.limitedBy = null;
+    }
+    return p.ev;
+  };
+
+  // 1–2. grid
+  const effOrder = (xs: number[]) => [...xs].sort((a, b) => (r.prefer === 'low' ? a - b : b - a));
+  const grid = Array.from({ length: r.gridPoints }, (_, i) => round12(lo + ((hi - lo) * i) / (r.gridPoints - 1)));
+  grid[0] = lo;
+  grid[grid.length - 1] = hi;
+  for (const x of grid) await firstLook(x, 'grid');
+  // refine undecided grid values, nearest the safe end first (they decide the bracket)
+  for (const x of effOrder(grid).reverse()) if (points.get(x)!.ev.decision === 'undecided') await evaluate(x, 'grid');
+
+  // 3. bracket
+  const ordered = effOrder(grid);
+  const firstMeet = ordered.findIndex((x) => points.get(x)!.ev.decision === 'meets');
+  let status: CalibrationResult['status'];
+  let stop: CalibrationResult['stop'];
+  let meetX: number | null = null;
+  if (firstMeet === -1) {
+    status = 'infeasible';
+    const undecided = ordered.filter((x) => points.get(x)!.ev.decision === 'undecided');
+    stop = {
+      reason: 'infeasible',
+      message:
+        `no value in [${lo}, ${hi}] meets ${formatTarget(r.target)} with ${r.confidence} confidence` +
+        (undecided.length ? ` (undecided at ${undecided.join(', ')} when the path limit was reached — more paths might change that)` : '') +
+        `; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`,
+    };
+  } else if (firstMeet === 0) {
+    status = 'whole-range';
+    meetX = ordered[0];
+    stop = { reason: 'range end', message: `the most capital-efficient end of the range (${meetX}) already meets the target; extend the range to look further` };
+  } else {
+    status = 'found';
+    meetX = ordered[firstMeet];
+    let a = ordered[firstMeet - 1];
+    // 4. bisection between a (does not meet) and meetX (meets)
+    let reason: CalibrationResult['stop']['reason'] = 'clear';
+    while (Math.abs(meetX - a) > r.tolerance) {
+      if (spent + r.initialPaths > r.pathBudget) {
+        reason = 'path budget';
+        break;
+      }
+      const m = round12(0.5 * (a + meetX));
+      if (m === a || m === meetX) break;
+      const ev = await evaluate(m, 'bisection');
+      if (ev.decision === 'meets') meetX = m;
+      else a = m;
+    }
+    const aEv = points.get(a)!.ev;
+    if (reason === 'clear' && aEv.decision === 'undecided') reason = aEv.limitedBy ?? 'per-point limit';
+    const width = Math.abs(meetX - a);
+    stop = {
+      reason,
+      message:
+        reason === 'clear'
+          ? `decision clear: ${meetX} meets the target and ${a} clearly fails it (bracket ${round12(width)} ≤ tolerance ${r.tolerance})`
+          : reason === 'path budget'
+            ? `path budget reached (${r.pathBudget} paths): ${aEv.decision === 'undecided' ? `at ${a} the metric's interval still contains the target` : `bracket [${Math.min(a, meetX)}, ${Math.max(a, meetX)}] not yet narrower than ${r.tolerance}`}`
+            : `per-point path limit reached (${r.maxPathsPerPoint} paths) at ${a}: its interval [${fmt(aEv.metric.lower)}, ${fmt(aEv.metric.upper)}] still contains the target ${r.target.value}; the boundary is within the tolerance but not statistically clear — more paths might allow values up to ${a}`,
+    };
+  }
+
+  // the nearest clearly failing value on the efficient side of the recommendation
+  let clearFail: number | null = null;
+  if (meetX !== null) {
+    const m = meetX;
+    const effSide = [...points.values()].map((p) => p.ev).filter((e) => (r.prefer === 'low' ? e.value < m : e.value > m) && e.decision === 'fails');
+    if (effSide.length) clearFail = effSide.reduce((best, e) => (Math.abs(e.value - m) < Math.abs(best - m) ? e.value : best), effSide[0].value);
+  }
+
+  // 5. monotonicity, with paired differences between neighbours
+  const evaluated = [...points.values()].sort((x, y) => x.ev.value - y.ev.value);
+  const pd = (i: number, j: number): PairedDifference | null =>
+    def
+      ? pairedDifference(def.functional, def.values(evaluated[i].run.columns(), evaluated[i].run.traders), def.values(evaluated[j].run.columns(), evaluated[j].run.traders), {
+          confidence: 0.95,
+          seed: base.seed,
+          key: r.target.metric,
+        })
+      : null;
+  const first = evaluated[0].ev.metric.estimate;
+  const last = evaluated[evaluated.length - 1].ev.metric.estimate;
+  const direction: CalibrationResult['monotonicity']['direction'] = last > first ? 'increasing' : last < first ? 'decreasing' : 'flat';
+  const violations: CalibrationResult['monotonicity']['violations'] = [];
+  for (let i = 0; i + 1 < evaluated.length; i++) {
+    const d = evaluated[i + 1].ev.metric.estimate - evaluated[i].ev.metric.estimate;
+    if ((direction === 'increasing' && d < 0) || (direction === 'decreasing' && d > 0)) {
+      const diff = pd(i, i + 1);
+      violations.push({ from: evaluated[i].ev.value, to: evaluated[i + 1].ev.value, difference: diff, significant: diff?.significant ?? false });
+    }
+  }
+  const significant = violations.filter((v) => v.significant);
+  const monotonicity = {
+    direction,
+    monotone: significant.length === 0,
+    violations,
+    message:
+      significant.length > 0
+        ? `NOT MONOTONE: ${r.target.metric} moves against the trend between ${significant.map((v) => `${v.from} and ${v.to}`).join('; ')} (paired difference significant) — bisection assumes a monotone metric, so a more efficient value may also meet the target; run a sweep over the range to see the shape`
+        : violations.length > 0
+          ? `monotone within noise: ${violations.length} small reversal(s) between neighbouring values, none significant on paired differences`
+          : `monotone (${direction}) over all ${evaluated.length} evaluated values`,
+  };
+
+  // the last unit of safety: from the recommendation to the next more efficient evaluated value
+  let lastStep: CalibrationResult['lastStep'] = null;
+  if (meetX !== null) {
+    const i = evaluated.findIndex((p) => p.ev.value === meetX);
+    const j = r.prefer === 'low' ? i - 1 : i + 1;
+    if (j >= 0 && j < evaluated.length) {
+      lastStep = { from: meetX, to: evaluated[j].ev.value, metricDifference: pd(i, j), capitalFrom: evaluated[i].ev.capital, capitalTo: evaluated[j].ev.capital };
+    }
+  }
+
+  const rec = meetX !== null ? points.get(meetX)!.ev : null;
+  const m = varyingMeasure(evaluated.map((p) => p.ev.capital));
+  return {
+    format: CALIBRATION_FORMAT,
+    marginlabVersion: VERSION,
+    scenario: base,
+    seed: base.seed,
+    traders: base.traders.count,
+    param: r.param,
+    range: r.range,
+    target: { ...r.target, label: def?.label ?? r.target.metric, unit: def?.unit ?? null },
+    confidence: r.confidence,
+    prefer: r.prefer,
+    settings: { initialPaths: r.initialPaths, maxPathsPerPoint: r.maxPathsPerPoint, pathBudget: r.pathBudget, tolerance: r.tolerance, gridPoints: r.gridPoints },
+    status,
+    recommended: rec ? { value: rec.value, metric: rec.metric, paths: rec.paths, capital: rec.capital } : null,
+    boundary: meetX !== null ? { meets: meetX, fails: clearFail, width: clearFail === null ? null : round12(Math.abs(meetX - clearFail)) } : null,
+    stop,
+    lastStep,
+    monotonicity,
+    frontierMeasure: m,
+    evaluated: evaluated.map((p) => p.ev),
+    pathsSpent: spent,
+    run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, pathsComputed: computed, pathsFromDisk: fromDisk },
+  };
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(4)).toString();
+}
+
+/** The base scenario's current value of the calibrated parameter (for messages). */
+export function currentValue(s: Scenario, param: string): unknown {
+  return getAt(s, param);
+}

@@ -1,0 +1,246 @@
+/**
+ * Policy comparison: run two or more variants of a scenario on identical exogenous shocks (same seed,
+ * same path indices) and report every metric per variant and the paired difference of each variant
+ * against the baseline, with confidence intervals and significance (per comparison, and after a
+ * Holm–Bonferroni correction over all of them).
+ *
+ * Variants come from several scenario files, or from one scenario's `variants:` block (a patch per
+ * variant). Variants should differ only in policy and market microstructure; a variant that changes
+ * the exogenous price stream (price model, initial price, step length, horizon) or the trader book is
+ * still run, with a warning, because its differences are then not common-random-number comparisons.
+ */
+import { quantileSorted } from 'simple-statistics';
+import type { Scenario } from '../scenario/schema.js';
+import { parseScenario } from '../scenario/load.js';
+import { runScenario, type Results } from '../api/run.js';
+import type { Aggregates, SeriesBands } from '../stats/aggregate.js';
+import { defaultWorkers } from '../mc/runner.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
+import { HEADLINE_METRICS, METRICS, holm, pairedDifference, type PairedDifference } from './metrics.js';
+import { stripStudy } from './params.js';
+import { differences, hashOf, StudyFolder } from './store.js';
+import type { MetricInfo, StudyProgress } from './sweep.js';
+
+export const COMPARISON_FORMAT = 'marginlab.comparison/1';
+
+export interface VariantInput {
+  name: string;
+  description: string;
+  /** Where it came from: a file, or `<file> variants[i]`. */
+  source: string;
+  scenario: Scenario;
+}
+
+/** Deep merge of a patch: objects merge by field, anything else replaces; a different `kind` replaces the object. */
+export function mergePatch(base: unknown, patch: unknown): unknown {
+  const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObj(base) || !isObj(patch)) return structuredClone(patch);
+  if ('kind' in patch && patch.kind !== base.kind) return structuredClone(patch);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(patch)) out[k] = k in base ? mergePatch(base[k], v) : structuredClone(v);
+  return out;
+}
+
+/** The variants of a scenario's `variants:` block, each validated. */
+export function variantsFromBlock(s: Scenario, source: string): VariantInput[] {
+  if (!s.variants) throw new UserError(`${source}: has no variants: block — give two or more scenario files, or add variants: [{ name, override }, …]`);
+  const base = stripStudy(s);
+  const names = new Set<string>();
+  return s.variants.map((v, i) => {
+    if (names.has(v.name)) throw new UserError(`${source}: variants[${i}].name: ${JSON.stringify(v.name)} is used twice — variant names must be unique`);
+    names.add(v.name);
+    for (const k of ['seed', 'paths', 'sweep', 'calibrate', 'variants']) {
+      if (k in v.override) throw new UserError(`${source}: variants[${i}].override.${k}: not allowed — every variant runs on the scenario's ${k === 'seed' || k === 'paths' ? k : 'settings'}`);
+    }
+    const merged = mergePatch(base, v.override);
+    const scenario = parseScenario(merged, `${source} variants[${i}] (${v.name})`);
+    return { name: v.name, description: v.description, source: `${source} variants[${i}]`, scenario };
+  });
+}
+
+/** Variants from several files (name = scenario name, made unique). */
+export function variantsFromFiles(files: { scenario: Scenario; source: string }[]): VariantInput[] {
+  const seen = new Map<string, number>();
+  return files.map(({ scenario, source }) => {
+    if (scenario.variants) throw new UserError(`${source}: has a variants: block — compare it on its own (marginlab compare ${source}), not together with other files`);
+    const n = (seen.get(scenario.name) ?? 0) + 1;
+    seen.set(scenario.name, n);
+    return { name: n === 1 ? scenario.name : `${scenario.name}-${n}`, description: scenario.description, source, scenario: stripStudy(scenario) };
+  });
+}
+
+/** The fields that determine the exogenous price shocks of path k. */
+function exogenous(s: Scenario) {
+  return { seed: s.seed, stepSeconds: s.stepSeconds, horizonSteps: s.horizonSteps, initialPriceUsd: s.market.initialPriceUsd, priceModel: s.market.priceModel };
+}
+
+export interface CompareOptions {
+  /** Paths for every variant (default: the baseline's). */
+  paths?: number;
+  /** Seed for every variant (default: the baseline's). */
+  seed?: number;
+  /** Name of the variant differences are taken against (default: the first). */
+  baseline?: string;
+  metrics?: string[];
+  workers?: number;
+  out?: string;
+  fresh?: boolean;
+  onProgress?: (p: StudyProgress) => void;
+}
+
+export interface ComparedVariant {
+  name: string;
+  description: string;
+  source: string;
+  scenario: Scenario;
+  aggregates: Aggregates;
+  capital: CapitalEfficiency;
+  population: Results['population'];
+  series: SeriesBands | null;
+  cascadeHistograms: Results['cascadeHistograms'];
+  /** Per-path quantiles (p = 0, 0.005, …, 1) of bad debt and liquidated notional, for distribution plots. */
+  distributions: { p: number[]; badDebtUsd: number[]; liquidatedNotionalUsd: number[] };
+}
+
+export type ComparedDifference = PairedDifference & { significantHolm: boolean };
+
+export interface ComparisonResult {
+  format: typeof COMPARISON_FORMAT;
+  marginlabVersion: string;
+  seed: number;
+  paths: number;
+  baseline: string;
+  metrics: MetricInfo[];
+  variants: ComparedVariant[];
+  /** Each non-baseline variant minus the baseline, per metric, paired path by path. */
+  differences: { variant: string; metrics: Record<string, ComparedDifference> }[];
+  /** Median (unpaired SE / paired SE) over variants, per metric: how much common random numbers narrowed the intervals. */
+  crnPrecisionGain: Record<string, number | null>;
+  warnings: string[];
+  run: { workers: number; elapsedMs: number; startedAt: string; variantsResumed: number };
+}
+
+const DIST_P = Array.from({ length: 201 }, (_, i) => i / 200);
+
+function quantiles(xs: number[]): number[] {
+  const s = Array.from(Float64Array.from(xs).sort());
+  return DIST_P.map((p) => quantileSorted(s, p));
+}
+
+/** Runs every variant on the same seed and paths and differences them against the baseline. */
+export async function runComparison(variantsIn: VariantInput[], opts: CompareOptions = {}): Promise<ComparisonResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  if (variantsIn.length < 2) throw new UserError(`compare: ${variantsIn.length} variant given — compare needs at least two (files, or a variants: block)`);
+  if (variantsIn.length > 12) throw new UserError(`compare: ${variantsIn.length} variants — at most 12`);
+  const bi = opts.baseline === undefined ? 0 : variantsIn.findIndex((v) => v.name === opts.baseline);
+  if (bi < 0) throw new UserError(`--baseline ${JSON.stringify(opts.baseline)}: no such variant; allowed: ${variantsIn.map((v) => v.name).join(', ')}`);
+  const metrics: MetricInfo[] = (opts.metrics ?? [...HEADLINE_METRICS]).map((k) => {
+    const d = METRICS.get(k);
+    if (!d) throw new UserError(`--metric ${JSON.stringify(k)}: unknown; allowed: ${[...METRICS.keys()].join(', ')}`);
+    return { key: d.key, label: d.label, unit: d.unit };
+  });
+  const baseIn = variantsIn[bi];
+  const seed = opts.seed ?? baseIn.scenario.seed;
+  const paths = opts.paths ?? baseIn.scenario.paths;
+  const warnings: string[] = [];
+  // same seed and paths for everyone, then re-validate
+  const variants = variantsIn.map((v) => {
+    if (v.scenario.seed !== seed && opts.seed === undefined) warnings.push(`${v.name}: seed ${v.scenario.seed} replaced by the baseline's seed ${seed} so every variant sees the same shocks`);
+    if (v.scenario.paths !== paths && opts.paths === undefined) warnings.push(`${v.name}: paths ${v.scenario.paths} replaced by ${paths} (every variant runs the same path indices)`);
+    return { ...v, scenario: parseScenario({ ...v.scenario, seed, paths }, v.source) };
+  });
+  const base = variants[bi];
+  for (const v of variants) {
+    if (v === base) continue;
+    const exo = differences(exogenous(base.scenario), exogenous(v.scenario));
+    if (exo.length) {
+      warnings.push(
+        `${v.name}: changes the exogenous price stream (${exo.join(', ')}) — its price shocks differ from ${base.name}'s, so its paired differences are not common-random-number comparisons`,
+      );
+    }
+    const book = differences(base.scenario.traders, v.scenario.traders);
+    if (book.length) warnings.push(`${v.name}: has a different trader book (traders.${book.join(', traders.')}) — prices are common, traders are not`);
+  }
+
+  const folder = opts.out
+    ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: v.scenario })), marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    : undefined;
+  const results: Results[] = [];
+  let resumed = 0;
+  let pathsDone = 0;
+  for (const [i, v] of variants.entries()) {
+    const file = `variants/${v.name}-${hashOf(v.scenario)}.json`;
+    const saved = folder?.readJson<Results>(file);
+    if (saved && hashOf(saved.scenario) === hashOf(v.scenario) && saved.aggregates.paths === paths) {
+      results.push(saved);
+      resumed++;
+      pathsDone += paths;
+      opts.onProgress?.({ pointsDone: i + 1, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
+      continue;
+    }
+    const before = pathsDone;
+    const r = await runScenario(v.scenario, {
+      workers: opts.workers,
+      drilldown: false,
+      onProgress: (done) => {
+        pathsDone = before + done;
+        opts.onProgress?.({ pointsDone: i, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
+      },
+    });
+    folder?.writeJson(file, r);
+    results.push(r);
+    pathsDone = before + paths;
+    opts.onProgress?.({ pointsDone: i + 1, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
+  }
+
+  const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, METRICS.get(m.key)!.values(r.paths, r.population.traders)])));
+  const raw = variants
+    .map((v, i) => ({ v, i }))
+    .filter(({ i }) => i !== bi)
+    .map(({ v, i }) => ({
+      variant: v.name,
+      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(METRICS.get(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key })])),
+    }));
+  const flat = raw.flatMap((d) => metrics.map((m) => d.metrics[m.key].pValue));
+  const adj = holm(flat);
+  let j = 0;
+  const diffs = raw.map((d) => ({
+    variant: d.variant,
+    metrics: Object.fromEntries(metrics.map((m) => [m.key, { ...d.metrics[m.key], significantHolm: adj[j++] }])) as Record<string, ComparedDifference>,
+  }));
+  const gain = (key: string) => {
+    const xs = raw.map((d) => d.metrics[key]).filter((x) => x.standardError > 0).map((x) => x.unpairedStandardError / x.standardError);
+    if (!xs.length) return null;
+    xs.sort((a, b) => a - b);
+    const m = xs.length >> 1;
+    return xs.length % 2 ? xs[m] : 0.5 * (xs[m - 1] + xs[m]);
+  };
+
+  return {
+    format: COMPARISON_FORMAT,
+    marginlabVersion: VERSION,
+    seed,
+    paths,
+    baseline: base.name,
+    metrics,
+    variants: variants.map((v, i) => ({
+      name: v.name,
+      description: v.description,
+      source: v.source,
+      scenario: v.scenario,
+      aggregates: results[i].aggregates,
+      capital: capitalEfficiency(v.scenario),
+      population: results[i].population,
+      series: results[i].series,
+      cascadeHistograms: results[i].cascadeHistograms,
+      distributions: { p: DIST_P, badDebtUsd: quantiles(results[i].paths.badDebtUsd), liquidatedNotionalUsd: quantiles(results[i].paths.liquidatedNotionalUsd) },
+    })),
+    differences: diffs,
+    crnPrecisionGain: Object.fromEntries(metrics.map((m) => [m.key, gain(m.key)])),
+    warnings,
+    run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, variantsResumed: resumed },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Running one point of a study on path indices [0, n), in chunks that are saved as they finish and
+ * reused when the study is resumed. Adding paths to a point runs only the new indices [n, n′): path k
+ * is the same path whatever the total, so the point's first n paths never change — and every point
+ * of a study sees the same price shocks on path k (common random numbers).
+ */
+import type { Scenario } from '../scenario/schema.js';
+import type { PathSummary } from '../engine/path.js';
+import { runPaths } from '../mc/runner.js';
+import { aggregate, type Aggregates } from '../stats/aggregate.js';
+import { concatColumns, CHUNK_FORMAT, pointKey, type StudyFolder } from './store.js';
+import type { PathColumns } from './metrics.js';
+
+export interface EvalOptions {
+  /** Where finished chunks are saved and looked up; none = keep in memory only. */
+  folder?: StudyFolder;
+  /** Worker threads (0 = this thread). */
+  workers?: number;
+  /** Called with the number of paths just finished (run or read from disk). */
+  onPaths?: (done: number, fromDisk: boolean) => void;
+}
+
+/** A point of a study and the paths run for it so far. */
+export class PointRuns {
+  readonly key: string;
+  readonly traders: number;
+  private chunks: PathColumns[] = [];
+  private merged: PathColumns | undefined;
+  /** Paths [0, have) are available. */
+  have = 0;
+  /** Milliseconds spent running this point's paths in this process (0 when all came from disk). */
+  elapsedMs = 0;
+  /** Paths read back from disk rather than run. */
+  pathsFromDisk = 0;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly label: string,
+  ) {
+    this.key = pointKey(scenario);
+    this.traders = scenario.traders.count;
+  }
+
+  /** Makes paths [0, n) available: reads saved chunks, runs what is missing. */
+  async extendTo(n: number, opts: EvalOptions): Promise<void> {
+    if (n <= this.have) return;
+    const start = this.have;
+    const saved = opts.folder?.readChunk(this.key, start, n);
+    let columns: PathColumns;
+    if (saved) {
+      columns = saved.columns;
+      this.pathsFromDisk += n - start;
+      opts.onPaths?.(n - start, true);
+    } else {
+      const t0 = performance.now();
+      let reported = 0;
+      const mc = await runPaths(this.scenario, {
+        workers: opts.workers,
+        pathRange: { start, end: n },
+        series: false,
+        onProgress: (done) => {
+          opts.onPaths?.(done - reported, false);
+          reported = done;
+        },
+      });
+      const ms = performance.now() - t0;
+      this.elapsedMs += ms;
+      columns = columnsOf(mc.summaries);
+      opts.folder?.writeChunk({
+        format: CHUNK_FORMAT,
+        pointKey: this.key,
+        label: this.label,
+        start,
+        end: n,
+        traders: this.traders,
+        elapsedMs: Math.round(ms),
+        workers: mc.workers,
+        columns,
+      });
+    }
+    this.chunks.push(columns);
+    this.merged = undefined;
+    this.have = n;
+  }
+
+  /** Per-path records of paths [0, have). */
+  columns(): PathColumns {
+    if (this.have === 0) throw new Error(`point ${this.label} has no paths yet`);
+    return (this.merged ??= concatColumns(this.chunks));
+  }
+
+  /** The aggregates `results.json` would hold for paths [0, have) (95% intervals). */
+  aggregates(): Aggregates {
+    return aggregate(rowsOf(this.columns()), this.traders);
+  }
+}
+
+export function columnsOf(summaries: PathSummary[]): PathColumns {
+  const out = {} as Record<string, unknown[]>;
+  for (const k of Object.keys(summaries[0])) out[k] = summaries.map((s) => s[k as keyof PathSummary]);
+  return out as PathColumns;
+}
+
+export function rowsOf(c: PathColumns): PathSummary[] {
+  const keys = Object.keys(c) as (keyof PathSummary)[];
+  const n = c.badDebtUsd.length;
+  const rows: PathSummary[] = [];
+  for (let k = 0; k < n; k++) {
+    const r = {} as Record<string, unknown>;
+    for (const key of keys) r[key] = c[key][k];
+    rows.push(r as unknown as PathSummary);
+  }
+  return rows;
+}

@@ -1,0 +1,193 @@
+/**
+ * A study's output folder, which doubles as its resume state:
+ *
+ *   manifest.json          what the folder holds (command and the inputs that determine the results)
+ *   points/<h>-<a>-<b>.json  per-path records of paths [a, b) of the point whose scenario hashes to h,
+ *                          written (atomically) as soon as that point's run finishes
+ *
+ * Running the same command again reads the finished points instead of recomputing them. If the
+ * folder holds a study of something else (another scenario, other parameters), the command refuses
+ * and says what changed, rather than mixing results. `fresh` discards the folder's points first.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Scenario } from '../scenario/schema.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { PathColumns } from './metrics.js';
+
+export const MANIFEST_FORMAT = 'marginlab.study-manifest/1';
+export const CHUNK_FORMAT = 'marginlab.paths/1';
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => {
+    if (x && typeof x === 'object' && !Array.isArray(x)) {
+      return Object.fromEntries(Object.keys(x).sort().map((k) => [k, (x as Record<string, unknown>)[k]]));
+    }
+    return x;
+  });
+}
+
+export function hashOf(v: unknown): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
+}
+
+/** Identity of a point's results: its scenario without `paths` (path k is path k whatever the total) and the engine version. */
+export function pointKey(s: Scenario): string {
+  const { paths: _paths, ...rest } = s;
+  void _paths;
+  return hashOf({ scenario: rest, marginlabVersion: VERSION });
+}
+
+/** The dotted paths at which two JSON values differ (at most `max`). */
+export function differences(a: unknown, b: unknown, max = 5, prefix = ''): string[] {
+  if (canonicalJson(a) === canonicalJson(b)) return [];
+  const isObj = (x: unknown) => x !== null && typeof x === 'object';
+  if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return [prefix || '(everything)'];
+  const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])].sort();
+  const out: string[] = [];
+  for (const k of keys) {
+    const p = Array.isArray(a) ? `${prefix}[${k}]` : prefix ? `${prefix}.${k}` : k;
+    out.push(...differences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], max - out.length, p));
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+/** What a study folder holds: the command and the inputs its results depend on. */
+export interface StudyIdentity {
+  command: 'sweep' | 'calibrate' | 'compare';
+  /** Everything that determines the per-point results (scenario, parameters, paths, version). */
+  inputs: unknown;
+}
+
+export interface ChunkRecord {
+  format: typeof CHUNK_FORMAT;
+  pointKey: string;
+  /** Label for people: `policy.maintenance.mmr=0.02`. */
+  label: string;
+  start: number;
+  end: number;
+  traders: number;
+  elapsedMs: number;
+  workers: number;
+  columns: PathColumns;
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+export class StudyFolder {
+  readonly pointsDir: string;
+  /** Points found on disk when the folder was opened (a resumed study has some). */
+  readonly resumedChunks: number;
+
+  private constructor(readonly dir: string, readonly identity: StudyIdentity, resumed: number) {
+    this.pointsDir = path.join(dir, 'points');
+    this.resumedChunks = resumed;
+  }
+
+  /**
+   * Opens (creating if needed) the folder for a study. Refuses with a `UserError` when it holds a
+   * different study; `fresh` deletes its points first.
+   */
+  static open(dir: string, identity: StudyIdentity, opts: { fresh?: boolean } = {}): StudyFolder {
+    const manifestFile = path.join(dir, 'manifest.json');
+    const pointsDir = path.join(dir, 'points');
+    if (existsSync(dir) && !existsSync(manifestFile) && readdirSync(dir).length > 0 && !opts.fresh) {
+      throw new UserError(`--out ${dir}: the folder exists and is not a marginlab ${identity.command} folder (no manifest.json); choose another --out or empty it`);
+    }
+    if (existsSync(manifestFile)) {
+      if (opts.fresh) {
+        rmSync(pointsDir, { recursive: true, force: true });
+        rmSync(manifestFile, { force: true });
+      } else {
+        let old: { format?: string; identity?: StudyIdentity };
+        try {
+          old = JSON.parse(readFileSync(manifestFile, 'utf8'));
+        } catch {
+          throw new UserError(`--out ${dir}: manifest.json is unreadable; rerun with --fresh to start over`);
+        }
+        if (old.identity?.command !== identity.command) {
+          throw new UserError(`--out ${dir}: holds a ${old.identity?.command ?? 'different'} study, not a ${identity.command}; choose another --out (or --fresh to discard it)`);
+        }
+        const diff = differences(old.identity.inputs, identity.inputs);
+        if (diff.length > 0) {
+          throw new UserError(
+            `--out ${dir}: holds a ${identity.command} of a different scenario or parameters (changed: ${diff.join(', ')}); ` +
+              `rerun with the original inputs to resume, choose another --out, or pass --fresh to discard the earlier points`,
+          );
+        }
+      }
+    }
+    try {
+      mkdirSync(pointsDir, { recursive: true });
+    } catch (e) {
+      throw new UserError(`--out ${dir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    if (!existsSync(manifestFile)) {
+      writeAtomic(manifestFile, JSON.stringify({ format: MANIFEST_FORMAT, marginlabVersion: VERSION, identity }, null, 1) + '\n');
+    }
+    const resumed = readdirSync(pointsDir).filter((f) => f.endsWith('.json')).length;
+    return new StudyFolder(dir, identity, resumed);
+  }
+
+  private chunkFile(key: string, start: number, end: number): string {
+    return path.join(this.pointsDir, `${key}-${start}-${end}.json`);
+  }
+
+  /** A finished chunk, or undefined when it is not on disk (or unreadable: it is then recomputed). */
+  readChunk(key: string, start: number, end: number): ChunkRecord | undefined {
+    const file = this.chunkFile(key, start, end);
+    if (!existsSync(file)) return undefined;
+    try {
+      const r = JSON.parse(readFileSync(file, 'utf8')) as ChunkRecord;
+      if (r.format !== CHUNK_FORMAT || r.pointKey !== key || r.start !== start || r.end !== end) return undefined;
+      if (r.columns.badDebtUsd?.length !== end - start) return undefined;
+      return r;
+    } catch {
+      return undefined;
+    }
+  }
+
+  writeChunk(r: ChunkRecord): void {
+    writeAtomic(this.chunkFile(r.pointKey, r.start, r.end), JSON.stringify(r) + '\n');
+  }
+
+  /** Any JSON file kept next to the points (e.g. a comparison's per-variant results). */
+  readJson<T>(name: string): T | undefined {
+    const file = path.join(this.dir, name);
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  writeJson(name: string, v: unknown): void {
+    const file = path.join(this.dir, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeAtomic(file, JSON.stringify(v) + '\n');
+  }
+}
+
+/** Concatenates per-path columns of consecutive chunks. */
+export function concatColumns(parts: PathColumns[]): PathColumns {
+  if (parts.length === 1) return parts[0];
+  const out = {} as Record<string, unknown[]>;
+  for (const k of Object.keys(parts[0])) out[k] = parts.flatMap((p) => (p as Record<string, unknown[]>)[k]);
+  return out as PathColumns;
+}
+
+/** The first n paths of a set of columns. */
+export function headColumns(c: PathColumns, n: number): PathColumns {
+  const out = {} as Record<string, unknown[]>;
+  for (const [k, v] of Object.entries(c)) out[k] = (v as unknown[]).slice(0, n);
+  return out as PathColumns;
+}

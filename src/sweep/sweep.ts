@@ -1,0 +1,224 @@
+/**
+ * Sweeps: run a scenario at every value (or every combination of values) of one or two parameters on
+ * the same paths, and report each point's aggregates with confidence intervals plus paired
+ * differences against the baseline point and the neighbouring point along each parameter.
+ *
+ * Pipeline (one function each, in order): plan points → open folder → run points (saving each as it
+ * finishes) → aggregate → difference → assemble `sweep.json`.
+ */
+import type { Scenario } from '../scenario/schema.js';
+import type { Aggregates } from '../stats/aggregate.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { defaultWorkers } from '../mc/runner.js';
+import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
+import { PointRuns, type EvalOptions } from './evaluate.js';
+import { HEADLINE_METRICS, METRICS, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
+import { StudyFolder } from './store.js';
+
+export const SWEEP_FORMAT = 'marginlab.sweep/1';
+/** Largest grid a sweep accepts. */
+export const MAX_SWEEP_POINTS = 2_500;
+
+export interface StudyProgress {
+  /** Points finished so far / planned (calibration: evaluations so far, total unknown = 0). */
+  pointsDone: number;
+  points: number;
+  /** Paths finished so far / planned (0 when unknown). */
+  pathsDone: number;
+  pathsTotal: number;
+  /** Current point. */
+  label: string;
+}
+
+export interface SweepOptions {
+  params: ParamSpec[];
+  /** Paths per point; default the scenario's `sweep.paths`, else its `paths`. */
+  paths?: number;
+  workers?: number;
+  /** Output folder for finished points (enables resume). None: keep everything in memory. */
+  out?: string;
+  /** Discard points saved in `out` by an earlier run. */
+  fresh?: boolean;
+  /** Metrics to report and difference (default `HEADLINE_METRICS`). */
+  metrics?: string[];
+  onProgress?: (p: StudyProgress) => void;
+}
+
+export interface MetricInfo {
+  key: string;
+  label: string;
+  unit: Unit;
+}
+
+export interface SweepPoint {
+  index: number;
+  /** Parameter values of this point, by path. */
+  values: Record<string, number>;
+  /** Index of each value in its parameter's list. */
+  grid: number[];
+  label: string;
+  aggregates: Aggregates;
+  capital: CapitalEfficiency;
+  differences: {
+    /** This point minus the baseline point, per metric (null for the baseline itself). */
+    baseline: Record<string, PairedDifference> | null;
+    /** This point minus the previous value of each parameter (same other values). */
+    previous: { param: string; fromIndex: number; metrics: Record<string, PairedDifference> }[];
+  };
+  run: { elapsedMs: number; resumed: boolean };
+}
+
+export interface SweepResult {
+  format: typeof SWEEP_FORMAT;
+  marginlabVersion: string;
+  /** The base scenario (study blocks removed); every point is it with `values` set. */
+  scenario: Scenario;
+  seed: number;
+  /** Paths per point (the same path indices 0 … paths − 1 at every point). */
+  paths: number;
+  traders: number;
+  params: ParamSpec[];
+  metrics: MetricInfo[];
+  /** The point differences are taken against: the base scenario's own values if on the grid, else point 0. */
+  baselineIndex: number;
+  points: SweepPoint[];
+  /**
+   * Variance reduction from common random numbers, per metric: the median over neighbouring pairs of
+   * (unpaired SE / paired SE) of the difference, i.e. how many times narrower the paired intervals are.
+   */
+  crnPrecisionGain: Record<string, number | null>;
+  run: { workers: number; elapsedMs: number; startedAt: string; pointsResumed: number; pointsComputed: number };
+}
+
+interface PlannedPoint {
+  index: number;
+  values: Record<string, number>;
+  grid: number[];
+  scenario: Scenario;
+  label: string;
+}
+
+/** Every combination of the parameters' values (first parameter outermost), each validated. */
+export function planSweep(base: Scenario, params: ParamSpec[], paths: number): PlannedPoint[] {
+  if (params.length < 1 || params.length > 2) throw new UserError(`sweep: ${params.length} parameters given — a sweep takes 1 or 2 (--param twice for a grid)`);
+  if (params.length === 2 && params[0].path === params[1].path) throw new UserError(`sweep: parameter ${params[0].path} is given twice`);
+  for (const p of params) if (p.values.length === 0) throw new UserError(`sweep: ${p.path} has no values (empty range)`);
+  const total = params.reduce((n, p) => n * p.values.length, 1);
+  if (total > MAX_SWEEP_POINTS) throw new UserError(`sweep: ${total} points is too many — at most ${MAX_SWEEP_POINTS}`);
+  const out: PlannedPoint[] = [];
+  const grids: number[][] = params.length === 1 ? params[0].values.map((_, i) => [i]) : params[0].values.flatMap((_, i) => params[1].values.map((_, j) => [i, j]));
+  grids.forEach((grid, index) => {
+    const values: Record<string, number> = {};
+    params.forEach((p, a) => (values[p.path] = p.values[grid[a]]));
+    out.push({ index, values, grid, scenario: pointScenario(base, values, paths), label: describePoint(values) });
+  });
+  return out;
+}
+
+function checkMetrics(keys: string[]): MetricInfo[] {
+  return keys.map((k) => {
+    const d = METRICS.get(k);
+    if (!d) throw new UserError(`--metric ${JSON.stringify(k)}: unknown; allowed: ${[...METRICS.keys()].join(', ')}`);
+    return { key: d.key, label: d.label, unit: d.unit };
+  });
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+}
+
+/** Runs a sweep. Deterministic: the same inputs give the same `points` for any worker count, resumed or not. */
+export async function runSweep(input: Scenario, opts: SweepOptions): Promise<SweepResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const base = stripStudy(input);
+  const paths = opts.paths ?? input.sweep?.paths ?? input.paths;
+  const metrics = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS]);
+  const planned = planSweep(base, opts.params, paths);
+
+  const folder = opts.out
+    ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: base, params: opts.params, paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    : undefined;
+  const pathsTotal = planned.length * paths;
+  let pathsDone = 0;
+  let pointsDone = 0;
+  const runs: PointRuns[] = [];
+  let pointsResumed = 0;
+  for (const p of planned) {
+    const run = new PointRuns(p.scenario, p.label);
+    const evalOpts: EvalOptions = {
+      folder,
+      workers: opts.workers,
+      onPaths: (d) => {
+        pathsDone += d;
+        opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
+      },
+    };
+    await run.extendTo(paths, evalOpts);
+    if (run.pathsFromDisk === paths) pointsResumed++;
+    pointsDone++;
+    opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
+    runs.push(run);
+  }
+
+  // per-path metric values, computed once per point
+  const values = runs.map((r) => {
+    const c = r.columns();
+    return Object.fromEntries(metrics.map((m) => [m.key, METRICS.get(m.key)!.values(c, r.traders)]));
+  });
+  const diff = (from: number, to: number) =>
+    Object.fromEntries(
+      metrics.map((m) => [m.key, pairedDifference(METRICS.get(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key })]),
+    );
+
+  const baseValues = Object.fromEntries(opts.params.map((p) => [p.path, getAt(base, p.path)]));
+  const baselineIndex = Math.max(0, planned.findIndex((p) => opts.params.every((q) => p.values[q.path] === baseValues[q.path])));
+  const indexOf = new Map(planned.map((p) => [p.grid.join(','), p.index]));
+  const gains: Record<string, number[]> = Object.fromEntries(metrics.map((m) => [m.key, []]));
+
+  const points: SweepPoint[] = planned.map((p, i) => {
+    const previous: SweepPoint['differences']['previous'] = [];
+    opts.params.forEach((param, a) => {
+      if (p.grid[a] === 0) return;
+      const g = [...p.grid];
+      g[a]--;
+      const from = indexOf.get(g.join(','))!;
+      const d = diff(from, i);
+      for (const m of metrics) {
+        const x = d[m.key];
+        if (x.standardError > 0 && x.unpairedStandardError > 0) gains[m.key].push(x.unpairedStandardError / x.standardError);
+      }
+      previous.push({ param: param.path, fromIndex: from, metrics: d });
+    });
+    return {
+      index: i,
+      values: p.values,
+      grid: p.grid,
+      label: p.label,
+      aggregates: runs[i].aggregates(),
+      capital: capitalEfficiency(p.scenario),
+      differences: { baseline: i === baselineIndex ? null : diff(baselineIndex, i), previous },
+      run: { elapsedMs: Math.round(runs[i].elapsedMs), resumed: runs[i].pathsFromDisk === paths },
+    };
+  });
+
+  return {
+    format: SWEEP_FORMAT,
+    marginlabVersion: VERSION,
+    scenario: base,
+    seed: base.seed,
+    paths,
+    traders: base.traders.count,
+    params: opts.params,
+    metrics,
+    baselineIndex,
+    points,
+    crnPrecisionGain: Object.fromEntries(metrics.map((m) => [m.key, median(gains[m.key])])),
+    run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, pointsResumed, pointsComputed: planned.length - pointsResumed },
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Engine behaviour on small books. Every path of every run here ends with the ledger's exact
+ * conservation check (a violation throws and fails the test).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { runPaths } from '../../src/mc/runner.js';
+import { createRunContext } from '../../src/engine/context.js';
+import { PathBuffers, simulatePath } from '../../src/engine/path.js';
+import { small } from '../helpers/scenarios.js';
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe('engine', () => {
+  it('without impact every cascade has one generation and the realised path equals the exogenous one', async () => {
+    const out = await runPaths(small({ market: { impact: { kind: 'none' } } }), { workers: 0 });
+    expect(sum(out.summaries.map((s) => s.liquidationCount))).toBeGreaterThan(0);
+    for (const s of out.summaries) {
+      expect(s.largestCascadeGenerations).toBeLessThanOrEqual(1);
+      expect(s.maxDrawdownRealised).toBeCloseTo(s.maxDrawdownExogenous, 12);
+    }
+  });
+
+  it('with thin depth, liquidation flow causes multi-generation cascades and deepens drawdowns', async () => {
+    const out = await runPaths(small({ market: { impact: { kind: 'linear', depthUsdPerPercent: 50_000 } } }), { workers: 0 });
+    expect(Math.max(...out.summaries.map((s) => s.largestCascadeGenerations))).toBeGreaterThan(1);
+    const extra = sum(out.summaries.map((s) => s.maxDrawdownRealised - s.maxDrawdownExogenous));
+    expect(extra).toBeGreaterThan(0);
+    expect(out.histograms.cascadeGenerations.slice(1).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('top-ups from reserves reduce liquidations on the same shocks', async () => {
+    const base = { traders: { crossMarginShare: 0, stopLoss: { share: 0 } } };
+    const none = await runPaths(small({ ...base, traders: { ...base.traders, topUp: { share: 0 } } }), { workers: 0 });
+    const all = await runPaths(
+      small({ ...base, traders: { ...base.traders, topUp: { share: 1, reactionDelaySteps: 0, actProbabilityPerStep: 1, reserveMultipleOfCollateral: 3 } } }),
+      { workers: 0 },
+    );
+    expect(sum(all.summaries.map((s) => s.topUpCount))).toBeGreaterThan(0);
+    expect(sum(all.summaries.map((s) => s.liquidationCount))).toBeLessThan(sum(none.summaries.map((s) => s.liquidationCount)));
+  });
+
+  it('stop-losses close positions before liquidation', async () => {
+    const none = await runPaths(small({ traders: { stopLoss: { share: 0 } } }), { workers: 0 });
+    const all = await runPaths(small({ traders: { stopLoss: { share: 1, lossFractionOfCollateralMin: 0.2, lossFractionOfCollateralMax: 0.3 } } }), { workers: 0 });
+    expect(sum(all.summaries.map((s) => s.stopLossCount))).toBeGreaterThan(0);
+    expect(sum(all.summaries.map((s) => s.liquidationCount))).toBeLessThan(sum(none.summaries.map((s) => s.liquidationCount)));
+  });
+
+  it('partial liquidation liquidates less notional than full liquidation on the same shocks', async () => {
+    const full = await runPaths(small({ policy: { liquidation: { kind: 'full' } } }), { workers: 0 });
+    const partial = await runPaths(small({ policy: { liquidation: { kind: 'partial', bufferFraction: 0.2 } } }), { workers: 0 });
+    expect(sum(partial.summaries.map((s) => s.liquidatedNotionalUsd))).toBeLessThan(sum(full.summaries.map((s) => s.liquidatedNotionalUsd)));
+  });
+
+  it('bad debt appears only when the insurance fund ran dry', async () => {
+    const out = await runPaths(small({ market: { impact: { depthUsdPerPercent: 30_000 } }, policy: { insuranceFund: { initialUsd: 100 } } }), { workers: 0 });
+    expect(out.summaries.some((s) => s.badDebtUsd > 0)).toBe(true);
+    for (const s of out.summaries) {
+      expect(s.fundExhausted).toBe(s.badDebtUsd > 0);
+      if (s.badDebtUsd > 0) expect(s.fundPaidUsd).toBeGreaterThanOrEqual(s.fundStartUsd); // the whole seed capital went first
+    }
+  });
+
+  it('the same path gives the same result run alone or after other paths (no state leaks between paths)', () => {
+    const sc = small();
+    const ctx = createRunContext(sc);
+    const buf = new PathBuffers(ctx.population.count);
+    const alone = simulatePath(ctx, 7, new PathBuffers(ctx.population.count), true);
+    for (let p = 0; p < 7; p++) simulatePath(ctx, p, buf, false);
+    const after = simulatePath(ctx, 7, buf, true);
+    expect(after.summary).toEqual(alone.summary);
+    expect(after.series).toEqual(alone.series);
+  });
+
+  it('money is conserved on every path of randomised scenarios (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          seed: fc.integer({ min: 0, max: 1e6 }),
+          kind: fc.constantFrom('gbm', 'merton', 'garch'),
+          impact: fc.constantFrom('none', 'linear', 'sqrt'),
+          depth: fc.double({ min: 1e4, max: 1e7, noNaN: true }),
+          liq: fc.constantFrom('full', 'partial'),
+          mmr: fc.double({ min: 0.005, max: 0.045, noNaN: true }),
+          fee: fc.double({ min: 0, max: 0.02, noNaN: true }),
+          fund: fc.double({ min: 0, max: 1e5, noNaN: true }),
+          cross: fc.double({ min: 0, max: 1, noNaN: true }),
+          topUp: fc.double({ min: 0, max: 1, noNaN: true }),
+          stop: fc.double({ min: 0, max: 1, noNaN: true }),
+          delay: fc.integer({ min: 0, max: 5 }),
+          tiered: fc.boolean(),
+        }),
+        (p) => {
+          const sc = small({
+            seed: p.seed,
+            paths: 3,
+            horizonSteps: 120,
+            market: { priceModel: { kind: p.kind }, impact: { kind: p.impact, depthUsdPerPercent: p.depth } },
+            traders: { count: 150, crossMarginShare: p.cross, topUp: { share: p.topUp, reactionDelaySteps: p.delay }, stopLoss: { share: p.stop } },
+            policy: {
+              maintenance: p.tiered
+                ? { kind: 'tiered', tiers: [{ notionalFloorUsd: 0, mmr: p.mmr / 2 }, { notionalFloorUsd: 10_000, mmr: p.mmr }] }
+                : { kind: 'fixed', mmr: p.mmr },
+              liquidation: { kind: p.liq, feeRate: p.fee },
+              insuranceFund: { initialUsd: Math.round(p.fund) },
+            },
+          });
+          const ctx = createRunContext(sc);
+          const buf = new PathBuffers(ctx.population.count);
+          for (let k = 0; k < sc.paths; k++) simulatePath(ctx, k, buf, false); // throws on any violation
+        },
+      ),
+      { seed: 20261121, numRuns: 60 },
+    );
+  });
+});

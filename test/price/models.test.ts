@@ -1,0 +1,103 @@
+/**
+ * Price models against closed forms (DESIGN.md §4), at fixed seeds, with tolerances of 3 standard
+ * errors computed from independent paths.
+ */
+import { describe, expect, it } from 'vitest';
+import { garch, gbm, merton, createPriceModel } from '../../src/price/models.js';
+import { stream } from '../../src/rng/streams.js';
+
+/** Per-path statistic over many independent paths → mean and its standard error. */
+function acrossPaths(paths: number, f: (p: number) => number): { mean: number; se: number } {
+  const xs: number[] = [];
+  for (let p = 0; p < paths; p++) xs.push(f(p));
+  const m = xs.reduce((a, b) => a + b, 0) / paths;
+  const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (paths - 1);
+  return { mean: m, se: Math.sqrt(v / paths) };
+}
+
+describe('GARCH(1,1) with Student-t innovations', () => {
+  it('sample variance of returns matches ω/(1−α−β) within 3 SE', () => {
+    const cfg = { driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.88, degreesOfFreedom: 8 };
+    const dt = 60 / (365 * 24 * 3600);
+    const omega = cfg.longRunVolatilityAnnual ** 2 * dt * (1 - cfg.alpha - cfg.beta);
+    const target = omega / (1 - cfg.alpha - cfg.beta);
+    const steps = 400;
+    const r = acrossPaths(1500, (p) => {
+      const m = garch(cfg, dt, stream(3, p, 'price'));
+      let s = 0;
+      for (let t = 0; t < steps; t++) s += m.nextLogReturn() ** 2;
+      return s / steps;
+    });
+    expect(Math.abs(r.mean - target), `sample ${r.mean}, closed form ${target}, SE ${r.se}`).toBeLessThan(3 * r.se);
+  });
+
+  it('has fatter tails than a normal: excess kurtosis of returns is clearly positive', () => {
+    const cfg = { driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.05, beta: 0.9, degreesOfFreedom: 6 };
+    const m = garch(cfg, 1 / 365, stream(4, 0, 'price'));
+    const xs = Array.from({ length: 50_000 }, () => m.nextLogReturn());
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
+    const k = xs.reduce((a, b) => a + (b - mean) ** 4, 0) / xs.length / (v * v);
+    expect(k).toBeGreaterThan(4);
+  });
+
+  it('rejects α + β ≥ 1', () => {
+    expect(() => garch({ driftAnnual: 0, longRunVolatilityAnnual: 1, alpha: 0.2, beta: 0.8, degreesOfFreedom: 5 }, 1, stream(1, 0, 'price'))).toThrow(RangeError);
+  });
+});
+
+describe('GBM', () => {
+  it('log-return mean and variance match (μ − σ²/2)Δt and σ²Δt within 3 SE', () => {
+    const cfg = { driftAnnual: 0.3, volatilityAnnual: 0.9 };
+    const dt = 1 / 365;
+    const m = gbm(cfg, dt, stream(9, 0, 'price'));
+    const n = 100_000;
+    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+    const mu = (cfg.driftAnnual - 0.5 * cfg.volatilityAnnual ** 2) * dt;
+    const s2 = cfg.volatilityAnnual ** 2 * dt;
+    expect(Math.abs(mean - mu)).toBeLessThan(3 * Math.sqrt(s2 / n));
+    expect(Math.abs(v - s2)).toBeLessThan(3 * s2 * Math.sqrt(2 / (n - 1)));
+  });
+});
+
+describe('Merton jump-diffusion', () => {
+  const cfg = { driftAnnual: 0, volatilityAnnual: 0.5, jumpsPerYear: 50, jumpMeanLog: -0.04, jumpStdLog: 0.03 };
+  const dt = 1 / 365;
+  it('variance per unit time matches σ² + λ(m² + δ²) within 3 SE', () => {
+    const m = merton(cfg, dt, stream(21, 0, 'price'));
+    const n = 200_000;
+    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const dev2 = xs.map((x) => (x - mean) ** 2);
+    const v = dev2.reduce((a, b) => a + b, 0) / (n - 1);
+    const seV = Math.sqrt(dev2.reduce((a, b) => a + (b - v) ** 2, 0) / (n - 1) / n);
+    const target = (cfg.volatilityAnnual ** 2 + cfg.jumpsPerYear * (cfg.jumpMeanLog ** 2 + cfg.jumpStdLog ** 2)) * dt;
+    expect(Math.abs(v - target), `sample ${v}, closed form ${target}`).toBeLessThan(3 * seV);
+  });
+  it('third cumulant per unit time matches λ(m³ + 3mδ²) within 3 SE', () => {
+    const m = merton(cfg, dt, stream(22, 0, 'price'));
+    const n = 400_000;
+    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const mean = xs.reduce((a, b) => a + b, 0) / n;
+    const d3 = xs.map((x) => (x - mean) ** 3);
+    const k3 = d3.reduce((a, b) => a + b, 0) / n;
+    const se = Math.sqrt(d3.reduce((a, b) => a + (b - k3) ** 2, 0) / (n - 1) / n);
+    const target = cfg.jumpsPerYear * (cfg.jumpMeanLog ** 3 + 3 * cfg.jumpMeanLog * cfg.jumpStdLog ** 2) * dt;
+    expect(target).toBeLessThan(0);
+    expect(Math.abs(k3 - target), `sample ${k3}, closed form ${target}, SE ${se}`).toBeLessThan(3 * se);
+  });
+});
+
+describe('createPriceModel', () => {
+  it('is deterministic for a given stream and differs across paths', () => {
+    const cfg = { kind: 'gbm' as const, driftAnnual: 0, volatilityAnnual: 0.8 };
+    const a = createPriceModel(cfg, 60, stream(1, 0, 'price'));
+    const b = createPriceModel(cfg, 60, stream(1, 0, 'price'));
+    const c = createPriceModel(cfg, 60, stream(1, 1, 'price'));
+    const xa = [a.nextLogReturn(), a.nextLogReturn()];
+    expect([b.nextLogReturn(), b.nextLogReturn()]).toEqual(xa);
+    expect(c.nextLogReturn()).not.toEqual(xa[0]);
+  });
+});
