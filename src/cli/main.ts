@@ -12,6 +12,7 @@ import { writeRunOutputs } from '../report/write.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
+import { registerReport } from './commands/report.js';
 
 function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
         );
       }
     });
+  registerReport(program);
   return program;
 }
 

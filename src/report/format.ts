@@ -56,7 +56,7 @@ export function fmtUsd(x: number): string {
 /** A fraction as a percentage with sensible precision: 0 → "0%", 0.0004 → "0.040%", 0.1234 → "12.3%". */
 export function fmtPct(x: number): string {
   if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0%';
+  if (Math.abs(x) < 1e-12) return '0%';
   const p = 100 * x;
   const a = Math.abs(p);
   const d = a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 2 : 3;

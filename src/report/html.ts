@@ -26,6 +26,7 @@ import { cascadeImpactSpec } from './charts/cascadeImpact.js';
 import { badDebtHistogramSpec } from './charts/badDebtHistogram.js';
 import { insuranceFundSpec } from './charts/insuranceFund.js';
 import { drilldownSpec } from './charts/drilldown.js';
+import { downsampleDrilldown, flowBandMax, levelBand, strideIndices } from './charts/downsample.js';
 
 export { escapeHtml, fmtPct, fmtUsd } from './format.js';
 
@@ -112,10 +113,18 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
   const time = timeAxis(s.stepSeconds, s.horizonSteps);
   const series = r.series;
   const note = series ? bandsNote(series.samplePaths, a.paths) : '';
-  const rows = (b: Band) => bandRows(series!.steps, b, time.perStep);
+  // At most MAX_POINTS time points reach the page (see charts/downsample.ts).
+  const idx = series ? strideIndices(series.steps.length) : [];
+  const downsampled = series !== null && idx.length < series.steps.length;
+  const steps = series ? idx.map((i) => series.steps[i]) : [];
+  const rows = (b: Band) => bandRows(steps, levelBand(b, idx), time.perStep);
+  const flowRows = (b: Band) => bandRows(steps, downsampled ? flowBandMax(b, idx) : b, time.perStep);
+  const flowNote = downsampled
+    ? ` Shown at ${idx.length} of ${series!.steps.length} time points: each point is the largest per-interval value in its window.`
+    : '';
   const noSeries = (title: string) => emptyChart(title, 'No time series were stored for this run.');
   const bucketSteps = series && series.steps.length > 1 ? series.steps[1] - series.steps[0] : 1;
-  const bucketLabel = `per ${fmtHorizon(bucketSteps * s.stepSeconds).replace(/s$/, '')} interval`;
+  const bucketLabel = `per ${fmtHorizon(bucketSteps * s.stepSeconds).replace(/s$/, '').replace(' ', '-')} interval`;
 
   const paths = r.paths;
   const n = paths.badDebtUsd.length;
@@ -129,8 +138,8 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
   const sections: PageSection[] = [
     {
       id: 'price',
-      title: 'Price: how much of the fall did liquidations cause?',
-      introHtml: `<p>The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
+      title: 'Price',
+      introHtml: `<p><b>How much of the fall did the liquidations cause?</b> The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
         s.market.impact.kind,
       )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>`,
       charts: [
@@ -141,7 +150,10 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
                 fundamental: rows(series.fundamentalUsd),
                 mark: rows(series.markUsd),
                 xTitle: time.title,
-                subtitle: `Lines: median; shading: 5–95% and 25–75% of paths. ${note}. Click a legend entry to highlight it.`,
+                subtitle: [
+                  'Blue shading: exogenous 5–95% and 25–75% of paths, line: median. Red: realised median, 25/75% (thin) and 5/95% (dashed).',
+                  `${note}. Click a legend entry to highlight it.`,
+                ],
               })
             : noSeries('Price across paths'),
           caption: 'Quantile bands of the exogenous and realised price across paths; hover for values.',
@@ -161,11 +173,11 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
           id: 'liquidations-over-time',
           spec: series
             ? liquidationsOverTimeSpec({
-                long: rows(series.liquidatedLongUsd),
-                short: rows(series.liquidatedShortUsd),
+                long: flowRows(series.liquidatedLongUsd),
+                short: flowRows(series.liquidatedShortUsd),
                 xTitle: time.title,
                 bucketLabel,
-                subtitle: `Shading: 5–95% and 25–75% of paths; line: mean across paths. ${note}.`,
+                subtitle: `Shading: 5–95% and 25–75% of paths; line: mean across paths. ${note}.${flowNote}`,
               })
             : noSeries('Liquidated notional over time'),
           caption: 'Per-interval liquidated notional across paths; hover for values.',
@@ -196,7 +208,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
     },
     {
       id: 'bad-debt',
-      title: 'Bad debt and the insurance fund',
+      title: 'Bad debt and insurance fund',
       introHtml: `<p>Bad debt is the shortfall left after the liquidation fee and the insurance fund (starting at ${fmtUsd(
         s.policy.insuranceFund.initialUsd,
       )}) have paid what they can. The histogram is binned in Node from all ${fmtInt(n)} paths.</p>`,
@@ -242,7 +254,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       id: 'drilldown',
       title: 'Path drill-down',
       introHtml: `<p>Full series of ${r.drilldown.length} stored paths: the worst by bad debt (then liquidated notional), the median, the best and a random sample. Left column starts on the worst path, right column on the median path; change either with the selectors below the chart, and drag across the overview strip to zoom in time.</p>`,
-      charts: [{ id: 'drilldown', spec: drilldownSpec({ paths: r.drilldown, perStep: time.perStep, xTitle: time.title }) }],
+      charts: [{ id: 'drilldown', spec: drilldownSpec({ paths: r.drilldown.map((p) => downsampleDrilldown(p)), perStep: time.perStep, xTitle: time.title }) }],
       html: drilldownTable(r),
     },
     {

@@ -173,6 +173,7 @@ table.data{border-collapse:collapse;font-size:13.5px;font-variant-numeric:tabula
 table.data th,table.data td{padding:4px 12px 4px 0;border-bottom:1px solid var(--line);text-align:right}
 table.data th:first-child,table.data td:first-child{text-align:left}
 table.data th{color:var(--muted);font-weight:600}
+table.data td:first-child{white-space:nowrap}
 pre.yaml{background:#f3f5f8;border:1px solid var(--line);border-radius:6px;padding:14px 16px;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-height:640px}
 .vega-bindings{font-size:13px;margin:6px 0 0}
 .vega-bind{display:inline-block;margin-right:18px}
@@ -180,7 +181,7 @@ pre.yaml{background:#f3f5f8;border:1px solid var(--line);border-radius:6px;paddi
 .vega-bind select{font:inherit;padding:2px 4px}
 footer{color:var(--muted);font-size:12.5px;padding:0 0 30px}
 noscript p{background:#fff4e5;border:1px solid #f0c27b;padding:10px 14px;border-radius:6px}
-@media print{nav.toc{display:none}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
+@media print{nav.toc{display:none}pre.yaml{max-height:none}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
 `;
 
 /**

@@ -41,6 +41,7 @@ export const THEME = {
     labelOverlap: true,
     titlePadding: 8,
   },
+  axisY: { minExtent: 44 },
   legend: { labelFontSize: 11, titleFontSize: 11.5, titleFontWeight: 600, labelColor: '#3a4350', symbolStrokeWidth: 2, orient: 'top' },
   header: { labelFontSize: 12, labelFontWeight: 600, titleFontSize: 12 },
   range: { category: [COLORS.exogenous, COLORS.realised, COLORS.short, COLORS.long, COLORS.fund, COLORS.openInterest, '#e7298a', '#66a61e'] },

@@ -3,7 +3,9 @@
  * with none are counted in the subtitle, since they would dwarf every other bar), with the 95% and
  * 99% value-at-risk and the 99% expected shortfall as vertical lines, each with its 95% confidence
  * interval drawn as a bracket. Heavy tails (largest > 50 × median of the positive values) switch the
- * x axis to log scale with quarter-decade bins.
+ * x axis to log scale with quarter-decade bins; when the fullest bin holds more than 50 × the
+ * emptiest non-empty one, the count axis is square-root scaled (and says so) so single tail paths
+ * stay visible.
  */
 import { quantile } from 'simple-statistics';
 import type { Estimate } from '../../stats/ci.js';
@@ -75,6 +77,8 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
     axis: { formatType: 'usd' },
   };
   const zeros = n - positive.length;
+  const nonEmpty = rows.filter((b) => b.count > 0).map((b) => b.count);
+  const sqrtY = Math.max(...nonEmpty) > 50 * Math.min(...nonEmpty);
   return {
     $schema: VL_SCHEMA,
     title: {
@@ -93,7 +97,12 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
         encoding: {
           x,
           x2: { field: 'x1' },
-          y: { field: 'count', type: 'quantitative', title: 'Paths' },
+          y: {
+            field: 'count',
+            type: 'quantitative',
+            title: sqrtY ? 'Paths (square-root scale)' : 'Paths',
+            scale: sqrtY ? { type: 'sqrt' } : {},
+          },
           tooltip: [
             { field: 'x0', type: 'quantitative', title: 'From', formatType: 'usd' },
             { field: 'x1', type: 'quantitative', title: 'To', formatType: 'usd' },

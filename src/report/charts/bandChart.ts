@@ -40,9 +40,14 @@ export function formatProps(f: string | undefined): { format?: string; formatTyp
 export function bandChartSpec(input: BandChartInput): object {
   const fmt = formatProps(input.yFormat);
   const domain = [BAND_LABELS.outer, BAND_LABELS.inner, BAND_LABELS.median, BAND_LABELS.mean];
+  // Each layer names what it draws in a constant field, so one colour legend explains all four.
+  const named = (label: string) => ({ calculate: JSON.stringify(label), as: 'band' });
   const color = {
+    field: 'band',
+    type: 'nominal',
+    title: null,
     scale: { domain, range: [tint(input.color, 0.78), tint(input.color, 0.5), input.color, '#222b38'] },
-    legend: { title: null, orient: 'top', direction: 'horizontal' },
+    legend: { orient: 'top', direction: 'horizontal', labelLimit: 300 },
   };
   const x = { field: 't', type: 'quantitative', title: input.xTitle, scale: { nice: false } };
   const yScale = { zero: input.zero ?? true };
@@ -52,30 +57,38 @@ export function bandChartSpec(input: BandChartInput): object {
     width: input.width ?? FULL_WIDTH,
     height: input.height ?? 240,
     data: { values: input.rows },
-    encoding: { x },
     layer: [
       {
+        transform: [named(BAND_LABELS.outer)],
         mark: { type: 'area', opacity: 0.9 },
         encoding: {
+          x,
           y: { field: 'p05', type: 'quantitative', title: input.yTitle, scale: yScale, axis: { ...fmt } },
           y2: { field: 'p95' },
-          color: { ...color, datum: BAND_LABELS.outer },
+          color,
         },
       },
       {
+        transform: [named(BAND_LABELS.inner)],
         mark: { type: 'area', opacity: 0.9 },
-        encoding: { y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color: { datum: BAND_LABELS.inner } },
+        encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color },
       },
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'p50', type: 'quantitative' }, color: { datum: BAND_LABELS.median } } },
       {
+        transform: [named(BAND_LABELS.median)],
+        mark: { type: 'line', strokeWidth: 2 },
+        encoding: { x, y: { field: 'p50', type: 'quantitative' }, color },
+      },
+      {
+        transform: [named(BAND_LABELS.mean)],
         mark: { type: 'line', strokeWidth: 1.5, strokeDash: [5, 3] },
-        encoding: { y: { field: 'mean', type: 'quantitative' }, color: { datum: BAND_LABELS.mean } },
+        encoding: { x, y: { field: 'mean', type: 'quantitative' }, color },
       },
       ...(input.extraLayers ?? []),
       {
         mark: { type: 'rule', color: '#222b38' },
         params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
         encoding: {
+          x,
           opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
           tooltip: [
             { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },

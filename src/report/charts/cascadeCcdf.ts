@@ -38,14 +38,34 @@ export interface CascadeCcdfInput {
   width?: number;
 }
 
-function panel(rows: CcdfRow[], xTitle: string, xFormat: object, color: string, width: number, what: string): object {
+/** Powers of ten covering [lo, hi] (lo, hi > 0), for log-axis ticks and grid lines. */
+export function decades(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let e = Math.floor(Math.log10(lo) + 1e-9); e <= Math.ceil(Math.log10(hi) - 1e-9); e++) out.push(Number(`1e${e}`));
+  return out;
+}
+
+function panel(rows: CcdfRow[], xTitle: string, xFormat: object, color: string, width: number, what: string, minCcdf: number): object {
+  const xs = rows.map((r) => r.x);
   return {
     width,
     height: 240,
     data: { values: rows },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: xTitle, scale: { type: 'log' }, axis: { ...xFormat, grid: true } },
-      y: { field: 'ccdf', type: 'quantitative', title: 'P(cascade ≥ x)', scale: { type: 'log' }, axis: { format: '.1~e' } },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: xTitle,
+        scale: { type: 'log' },
+        axis: { ...xFormat, values: decades(Math.min(...xs), Math.max(...xs)) },
+      },
+      y: {
+        field: 'ccdf',
+        type: 'quantitative',
+        title: 'Share of cascades at least this large',
+        scale: { type: 'log', domain: [decades(minCcdf, 1)[0], 1] },
+        axis: { values: decades(minCcdf, 1), labelExpr: "format(datum.value * 100, '~g') + '%'" },
+      },
     },
     layer: [
       { mark: { type: 'line', color, strokeWidth: 1.8, interpolate: 'step-after' } },
@@ -68,6 +88,7 @@ export function cascadeCcdfSpec(input: CascadeCcdfInput): object {
   const n = ccdfRows(input.notionalUsd);
   if (a.length === 0) return emptyChart('Cascade sizes', 'No liquidation happened on any path, so there are no cascades to show.');
   const w = input.width ?? HALF_WIDTH;
+  const minCcdf = Math.min(...a.map((r) => r.ccdf), ...n.map((r) => r.ccdf));
   return {
     $schema: VL_SCHEMA,
     title: {
@@ -75,8 +96,8 @@ export function cascadeCcdfSpec(input: CascadeCcdfInput): object {
       subtitle: input.subtitle ?? `${a[0].atLeast.toLocaleString('en-US')} cascades (steps with at least one liquidation) across all paths.`,
     },
     hconcat: [
-      panel(a, 'Accounts liquidated in the cascade', { format: ',d' }, COLORS.realised, w, 'accounts'),
-      panel(n, 'Notional liquidated in the cascade (USD)', { formatType: 'usd' }, COLORS.exogenous, w, 'USD'),
+      panel(a, 'Accounts liquidated in the cascade', { format: ',d' }, COLORS.realised, w, 'accounts', minCcdf),
+      panel(n, 'Notional liquidated in the cascade (USD)', { formatType: 'usd' }, COLORS.exogenous, w, 'USD', minCcdf),
     ],
     resolve: { scale: { y: 'shared' } },
   };

@@ -4,7 +4,7 @@
  * histogram bin holds "that many or more".
  */
 import { COLORS } from '../theme.js';
-import { HALF_WIDTH, VL_SCHEMA, emptyChart, sig } from './common.js';
+import { FULL_WIDTH, VL_SCHEMA, emptyChart, sig } from './common.js';
 
 export interface GenerationsInput {
   generations: number[];
@@ -14,7 +14,7 @@ export interface GenerationsInput {
 
 export function cascadeGenerationsSpec(input: GenerationsInput): object {
   const total = input.count.reduce((a, b) => a + b, 0);
-  if (total === 0) return emptyChart('Generations per cascade', 'No cascades.', input.width ?? HALF_WIDTH);
+  if (total === 0) return emptyChart('Generations per cascade', 'No cascades.', input.width ?? FULL_WIDTH);
   let last = 0;
   input.count.forEach((c, k) => {
     if (c > 0) last = k;
@@ -28,8 +28,8 @@ export function cascadeGenerationsSpec(input: GenerationsInput): object {
   return {
     $schema: VL_SCHEMA,
     title: { text: 'Generations per cascade', subtitle: 'Rounds of liquidation within one step, each triggered by the last one’s price impact.' },
-    width: input.width ?? HALF_WIDTH,
-    height: 240,
+    width: input.width ?? FULL_WIDTH,
+    height: 180,
     data: { values: rows },
     encoding: {
       x: { field: 'generation', type: 'ordinal', title: 'Generations', sort: null, axis: { labelAngle: 0 } },

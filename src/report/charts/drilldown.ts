@@ -107,7 +107,7 @@ export function drilldownSpec(input: DrilldownInput): object {
     width: W,
     height: 110,
     data: { name: 'ts' },
-    transform: [only(side), { fold: ['liqLong', 'liqShort'], as: ['side', 'notional'] }, { filter: 'datum.notional > 0' }],
+    transform: [only(side), { fold: ['liqLong', 'liqShort'], as: ['side', 'notional'] }],
     mark: { type: 'bar', clip: true },
     encoding: {
       x: { ...x(null, 't0'), bin: 'binned' },
@@ -188,7 +188,7 @@ export function drilldownSpec(input: DrilldownInput): object {
         type: 'nominal',
         title: null,
         scale: { domain: ['left', 'right'], range: [COLORS.pathA, COLORS.pathB] },
-        legend: { orient: 'right', labelExpr: "datum.label == 'left' ? 'Left: ' + pathLeft : 'Right: ' + pathRight" },
+        legend: { orient: 'top', labelLimit: 400, labelExpr: "datum.label == 'left' ? 'Left: ' + pathLeft : 'Right: ' + pathRight" },
       },
     },
   };
