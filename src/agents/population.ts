@@ -1,41 +1,57 @@
 /**
- * The trader population ("the book"): heterogeneous traders drawn from the scenario's distributions,
- * stored as a struct of typed arrays. The book is drawn once per run from the shared "population"
- * stream, so every path (and every policy compared on the same seed) faces the same traders; the
- * paths differ in prices and in traders' behavioural draws.
+ * The trader population ("the book"): heterogeneous accounts drawn from the scenario's
+ * distributions, stored as structs of typed arrays — one set for accounts (money, behaviours), one for
+ * positions (market, side, size, entry, orders). An isolated account holds one position; a
+ * cross-margin account holds one position per market it trades, all backed by one margin balance.
  *
- * Money is held in integer cents (exact in float64).
+ * The book is drawn once per run from the shared "population" stream, so every path (and every policy
+ * compared on the same seed) faces the same traders; paths differ in prices and behavioural draws.
+ * Arrays have spare capacity for traders who arrive during a path. Money is in integer cents.
  */
-import type { TradersConfig } from '../scenario/schema.js';
+import type { Scenario, TradersConfig } from '../scenario/schema.js';
 import type { MaintenanceModel } from '../margin/maintenance.js';
-import { sharedStream } from '../rng/streams.js';
+import { sharedStream, type Rng } from '../rng/streams.js';
 import { lognormal, normalSampler, pareto } from '../rng/distributions.js';
 
 export interface Population {
-  readonly count: number;
-  /** +1 long, −1 short. */
-  readonly side: Int8Array;
-  /** Position size in units of the asset (> 0). */
-  readonly size: Float64Array;
-  /** Entry price (USD). */
-  readonly entry: Float64Array;
-  /** Initial position collateral (cents); for cross accounts includes the reserve. */
-  readonly marginCents: Float64Array;
-  /** Reserve outside the position (cents); 0 for cross accounts. */
-  readonly reserveCents: Float64Array;
+  /** Accounts in the opening book, and the capacity including arrivals. */
+  readonly accounts: number;
+  readonly accountCapacity: number;
+  readonly positions: number;
+  readonly positionCapacity: number;
+  readonly markets: number;
+  // ---- accounts
   /** 1 = cross margin (reserve pooled into margin), 0 = isolated. */
-  readonly cross: Uint8Array;
+  readonly acctCross: Uint8Array;
+  /** Margin (cents): the isolated position's collateral, or the cross account's balance. */
+  readonly acctMargin: Float64Array;
+  /** Reserve outside the position (cents); 0 for cross accounts. */
+  readonly acctReserve: Float64Array;
   /** 1 = tops up from reserve when its margin ratio falls below its trigger. */
-  readonly topUp: Uint8Array;
+  readonly acctTopUp: Uint8Array;
   /** Personal top-up trigger (margin ratio); 0 when the trader does not top up. */
-  readonly topUpTrigger: Float64Array;
-  /** Stop-loss price (USD); NaN = none. */
-  readonly stopPrice: Float64Array;
-  /** Leverage at entry, after the initial-margin cap. */
-  readonly leverage: Float64Array;
-  /** Number of traders whose drawn size was cut to pass the initial-margin check. */
+  readonly acctTopUpTrigger: Float64Array;
+  /** 1 = cuts positions when volatility spikes. */
+  readonly acctDeleverage: Uint8Array;
+  readonly acctFirstPos: Int32Array;
+  readonly acctNPos: Int32Array;
+  /** Leverage at entry (notional / own collateral), after the initial-margin cap. */
+  readonly acctLeverage: Float64Array;
+  // ---- positions
+  readonly posAccount: Int32Array;
+  readonly posMarket: Int32Array;
+  /** +1 long, −1 short. */
+  readonly posSide: Int8Array;
+  /** Size in units of the asset (> 0 while open). */
+  readonly posSize: Float64Array;
+  readonly posEntry: Float64Array;
+  /** Stop-loss price; NaN = none. */
+  readonly posStop: Float64Array;
+  /** Take-profit price; NaN = none. */
+  readonly posTakeProfit: Float64Array;
+  /** Number of accounts whose drawn size was cut to pass the initial-margin check. */
   readonly cappedByInitialMargin: number;
-  /** Σ deposits (cents): margins + reserves. */
+  /** Σ opening deposits (cents): margins + reserves. */
   readonly depositsCents: number;
 }
 
@@ -43,119 +59,207 @@ export interface Population {
  * Initial margin of notional N: max(N / maxLeverage, 2·MM(N)) — the maximum-leverage rule, and for
  * steep tiered schedules the usual IM = 2·MM relation (e.g. Hyperliquid's MMR = 1/(2·max leverage)).
  */
-export function initialMargin(notional: number, maxLeverage: number, mm: MaintenanceModel): number {
-  return Math.max(notional / maxLeverage, 2 * mm.mm(notional));
+export function initialMargin(notional: number, size: number, maxLeverage: number, mm: MaintenanceModel): number {
+  return Math.max(notional / maxLeverage, 2 * mm.mm(notional, size));
 }
 
-/** Largest notional whose initial margin fits in `collateral` (bisection; IM is increasing in N). */
-export function maxNotionalFor(collateral: number, maxLeverage: number, mm: MaintenanceModel): number {
+/** Largest notional (at `price`) whose initial margin fits in `collateral` (bisection; IM increases with N). */
+export function maxNotionalFor(collateral: number, price: number, maxLeverage: number, mm: MaintenanceModel): number {
   let lo = 0;
   let hi = collateral * maxLeverage;
-  if (initialMargin(hi, maxLeverage, mm) <= collateral) return hi;
+  if (initialMargin(hi, hi / price, maxLeverage, mm) <= collateral) return hi;
   for (let it = 0; it < 80; it++) {
     const mid = 0.5 * (lo + hi);
-    if (initialMargin(mid, maxLeverage, mm) <= collateral) lo = mid;
+    if (initialMargin(mid, mid / price, maxLeverage, mm) <= collateral) lo = mid;
     else hi = mid;
   }
   return lo;
 }
 
-export function generatePopulation(
-  cfg: TradersConfig,
-  opts: { seed: number; initialPriceUsd: number; maxLeverage: number; maintenance: MaintenanceModel },
-): Population {
+/** Draws a leverage from the scenario's distribution (capped at maxLeverage, floored at 1). */
+export function drawLeverage(cfg: TradersConfig, rng: Rng, normal: () => number, maxLeverage: number): number {
+  const lev = cfg.leverage;
+  if (lev.kind === 'tiers') {
+    let total = 0;
+    for (const t of lev.tiers) total += t.weight;
+    let u = rng() * total;
+    for (const t of lev.tiers) {
+      if (u < t.weight) return t.leverage;
+      u -= t.weight;
+    }
+    return lev.tiers[lev.tiers.length - 1].leverage;
+  }
+  return Math.min(maxLeverage, Math.max(1, lognormal(normal, lev.median, lev.sigmaLog)));
+}
+
+/** Draws a collateral (USD, whole cents, at least $1). */
+export function drawCollateralUsd(cfg: TradersConfig, rng: Rng, normal: () => number): number {
+  const col = cfg.collateralUsd;
+  const x = col.kind === 'lognormal' ? lognormal(normal, col.medianUsd, col.sigmaLog) : Math.min(col.maxUsd, pareto(rng, col.minUsd, col.alpha));
+  return Math.max(1, Math.round(x * 100) / 100);
+}
+
+/** Picks an index with probability proportional to `weights`. */
+export function pickWeighted(weights: readonly number[], rng: Rng): number {
+  let total = 0;
+  for (const w of weights) total += w;
+  let u = rng() * total;
+  for (let k = 0; k < weights.length; k++) {
+    if (u < weights[k]) return k;
+    u -= weights[k];
+  }
+  return weights.length - 1;
+}
+
+/** Upper bound on arrivals within a horizon (Poisson mean + 8 SD + slack); beyond it arrivals are dropped and counted. */
+export function arrivalCapacity(sc: Scenario): number {
+  const a = sc.traders.arrivals;
+  const rate = a.perStep + a.momentumPerStep * a.momentumZCap;
+  if (rate === 0) return 0;
+  const mean = rate * sc.horizonSteps;
+  return Math.ceil(mean + 8 * Math.sqrt(mean) + 16);
+}
+
+export function marketConfigs(sc: Scenario): Scenario['market'][] {
+  return [sc.market, ...sc.otherMarkets];
+}
+
+export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[]): Population {
+  const cfg = sc.traders;
+  const markets = marketConfigs(sc);
+  const K = markets.length;
+  const maxLeverage = sc.policy.maxLeverage;
   const n = cfg.count;
-  const rng = sharedStream(opts.seed, 'population');
+  const extra = arrivalCapacity(sc);
+  const crossPerAccount = K === 1 ? 1 : Math.min(K, cfg.crossMarketsPerAccount ?? K);
+  const accountCapacity = n + extra;
+  const positionCapacity = n * crossPerAccount + extra;
+  const weights = cfg.marketWeights ?? markets.map(() => 1);
+
+  const rng = sharedStream(sc.seed, 'population');
   const normal = normalSampler(rng);
-  const side = new Int8Array(n);
-  const size = new Float64Array(n);
-  const entry = new Float64Array(n).fill(opts.initialPriceUsd);
-  const marginCents = new Float64Array(n);
-  const reserveCents = new Float64Array(n);
-  const cross = new Uint8Array(n);
-  const topUp = new Uint8Array(n);
-  const topUpTrigger = new Float64Array(n);
-  const stopPrice = new Float64Array(n).fill(NaN);
-  const leverage = new Float64Array(n);
+  const acctCross = new Uint8Array(accountCapacity);
+  const acctMargin = new Float64Array(accountCapacity);
+  const acctReserve = new Float64Array(accountCapacity);
+  const acctTopUp = new Uint8Array(accountCapacity);
+  const acctTopUpTrigger = new Float64Array(accountCapacity);
+  const acctDeleverage = new Uint8Array(accountCapacity);
+  const acctFirstPos = new Int32Array(accountCapacity);
+  const acctNPos = new Int32Array(accountCapacity);
+  const acctLeverage = new Float64Array(accountCapacity);
+  const posAccount = new Int32Array(positionCapacity);
+  const posMarket = new Int32Array(positionCapacity);
+  const posSide = new Int8Array(positionCapacity);
+  const posSize = new Float64Array(positionCapacity);
+  const posEntry = new Float64Array(positionCapacity);
+  const posStop = new Float64Array(positionCapacity).fill(NaN);
+  const posTakeProfit = new Float64Array(positionCapacity).fill(NaN);
   let capped = 0;
   let deposits = 0;
+  let p = 0;
 
-  const lev = cfg.leverage;
-  const tierCum: number[] = [];
-  if (lev.kind === 'tiers') {
-    let acc = 0;
-    for (const t of lev.tiers) tierCum.push((acc += t.weight));
-  }
-  const totalWeight = tierCum.length ? tierCum[tierCum.length - 1] : 1;
-
-  for (let i = 0; i < n; i++) {
-    side[i] = rng() < cfg.longShare ? 1 : -1;
-    // leverage
-    let L: number;
-    if (lev.kind === 'tiers') {
-      const u = rng() * totalWeight;
-      let k = 0;
-      while (k < tierCum.length - 1 && u >= tierCum[k]) k++;
-      L = lev.tiers[k].leverage;
-    } else {
-      L = Math.min(opts.maxLeverage, Math.max(1, lognormal(normal, lev.median, lev.sigmaLog)));
-    }
-    // collateral
-    const col = cfg.collateralUsd;
-    let collateralUsd =
-      col.kind === 'lognormal' ? lognormal(normal, col.medianUsd, col.sigmaLog) : Math.min(col.maxUsd, pareto(rng, col.minUsd, col.alpha));
-    collateralUsd = Math.max(1, Math.round(collateralUsd * 100) / 100);
+  for (let a = 0; a < n; a++) {
+    const L = drawLeverage(cfg, rng, normal, maxLeverage);
+    const collateralUsd = drawCollateralUsd(cfg, rng, normal);
     const cCents = Math.round(collateralUsd * 100);
     const isCross = rng() < cfg.crossMarginShare;
     const resCents = Math.round(cCents * cfg.topUp.reserveMultipleOfCollateral);
     const postedCents = isCross ? cCents + resCents : cCents;
-    // initial-margin check on the opening order; the position itself is sized on the trader's
-    // chosen collateral, and a cross account's reserve only adds to its margin
-    let notional = collateralUsd * L;
-    const maxN = maxNotionalFor(collateralUsd, opts.maxLeverage, opts.maintenance);
-    if (notional > maxN) {
-      notional = maxN;
-      capped++;
-    }
-    // entry price: opened earlier at a nearby price; redraw entries already close to maintenance
-    const s0 = opts.initialPriceUsd;
-    let e = s0;
-    for (let attempt = 0; attempt < 20 && cfg.entryPriceSpreadLog > 0; attempt++) {
-      const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * normal());
-      const q = notional / cand;
-      const eq = postedCents / 100 + side[i] * q * (s0 - cand);
-      if (eq >= 1.1 * opts.maintenance.mm(q * s0)) {
-        e = cand;
-        break;
-      }
-    }
-    entry[i] = e;
-    size[i] = notional / e;
-    leverage[i] = notional / collateralUsd;
-    marginCents[i] = postedCents;
-    reserveCents[i] = isCross ? 0 : resCents;
-    cross[i] = isCross ? 1 : 0;
+    acctCross[a] = isCross ? 1 : 0;
+    acctMargin[a] = postedCents;
+    acctReserve[a] = isCross ? 0 : resCents;
     deposits += cCents + resCents;
+
+    // which markets: an isolated account trades one; a cross account `crossPerAccount` distinct ones
+    const mk: number[] = [];
+    const count = isCross ? crossPerAccount : 1;
+    while (mk.length < count) {
+      const m = count === K ? mk.length : pickWeighted(weights, rng);
+      if (!mk.includes(m)) mk.push(m);
+    }
+    acctFirstPos[a] = p;
+    acctNPos[a] = count;
+    let totalNotional = 0;
+    for (const m of mk) {
+      const s0 = markets[m].initialPriceUsd;
+      const side = rng() < cfg.longShare ? 1 : -1;
+      // initial-margin check on the opening order (each position sized on its share of the collateral)
+      const share = collateralUsd / count;
+      let notional = share * L;
+      const maxN = maxNotionalFor(share, s0, maxLeverage, maintenance[m]);
+      if (notional > maxN) {
+        notional = maxN;
+        capped++;
+      }
+      // entry: opened earlier at a nearby price; redraw entries already close to maintenance
+      let e = s0;
+      const postedShare = postedCents / 100 / count;
+      for (let attempt = 0; attempt < 20 && cfg.entryPriceSpreadLog > 0; attempt++) {
+        const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * normal());
+        const q = notional / cand;
+        const eq = postedShare + side * q * (s0 - cand);
+        if (eq >= 1.1 * maintenance[m].mm(q * s0, q)) {
+          e = cand;
+          break;
+        }
+      }
+      posAccount[p] = a;
+      posMarket[p] = m;
+      posSide[p] = side;
+      posEntry[p] = e;
+      posSize[p] = notional / e;
+      totalNotional += notional;
+      if (rng() < cfg.stopLoss.share) {
+        const f = cfg.stopLoss.lossFractionOfCollateralMin + (cfg.stopLoss.lossFractionOfCollateralMax - cfg.stopLoss.lossFractionOfCollateralMin) * rng();
+        const lossPerUnit = (f * postedShare) / posSize[p];
+        let stop = e - side * lossPerUnit;
+        // a stop the price has already passed would fire at once: place it at half that loss from here
+        if (side === 1 ? stop >= s0 : stop <= s0) stop = s0 - side * lossPerUnit * 0.5;
+        posStop[p] = stop > 0 ? stop : NaN;
+      }
+      if (rng() < cfg.takeProfit.share) {
+        const f = cfg.takeProfit.gainFractionOfCollateralMin + (cfg.takeProfit.gainFractionOfCollateralMax - cfg.takeProfit.gainFractionOfCollateralMin) * rng();
+        const gainPerUnit = (f * postedShare) / posSize[p];
+        let tp = e + side * gainPerUnit;
+        if (side === 1 ? tp <= s0 : tp >= s0) tp = s0 + side * gainPerUnit * 0.5;
+        posTakeProfit[p] = tp > 0 ? tp : NaN;
+      }
+      p++;
+    }
+    acctLeverage[a] = totalNotional / collateralUsd;
 
     const wantsTopUp = rng() < cfg.topUp.share;
     if (wantsTopUp && !isCross && resCents > 0) {
-      topUp[i] = 1;
+      acctTopUp[a] = 1;
       // personal trigger: ±25% around the scenario's trigger excess over 1
       const excess = cfg.topUp.triggerMarginRatio - 1;
-      topUpTrigger[i] = 1 + excess * (0.75 + 0.5 * rng());
-    } else if (wantsTopUp) {
-      rng(); // keep the stream aligned whatever the branch
+      acctTopUpTrigger[a] = 1 + excess * (0.75 + 0.5 * rng());
     }
-    if (rng() < cfg.stopLoss.share) {
-      const f = cfg.stopLoss.lossFractionOfCollateralMin + (cfg.stopLoss.lossFractionOfCollateralMax - cfg.stopLoss.lossFractionOfCollateralMin) * rng();
-      const lossPerUnit = (f * (postedCents / 100)) / size[i];
-      stopPrice[i] = entry[i] - side[i] * lossPerUnit;
-      // a stop the price has already passed would fire at once: place it at the same loss from here
-      if (side[i] === 1 ? stopPrice[i] >= opts.initialPriceUsd : stopPrice[i] <= opts.initialPriceUsd) {
-        stopPrice[i] = opts.initialPriceUsd - side[i] * lossPerUnit * 0.5;
-      }
-      if (!(stopPrice[i] > 0)) stopPrice[i] = NaN;
-    }
+    if (rng() < cfg.volatilityDeleverage.share) acctDeleverage[a] = 1;
   }
-  return { count: n, side, size, entry, marginCents, reserveCents, cross, topUp, topUpTrigger, stopPrice, leverage, cappedByInitialMargin: capped, depositsCents: deposits };
+  return {
+    accounts: n,
+    accountCapacity,
+    positions: p,
+    positionCapacity,
+    markets: K,
+    acctCross,
+    acctMargin,
+    acctReserve,
+    acctTopUp,
+    acctTopUpTrigger,
+    acctDeleverage,
+    acctFirstPos,
+    acctNPos,
+    acctLeverage,
+    posAccount,
+    posMarket,
+    posSide,
+    posSize,
+    posEntry,
+    posStop,
+    posTakeProfit,
+    cappedByInitialMargin: capped,
+    depositsCents: deposits,
+  };
 }

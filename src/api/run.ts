@@ -8,7 +8,7 @@ import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js'
 import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
-import { createRunContext } from '../engine/context.js';
+import { createRunContext, type RunContext } from '../engine/context.js';
 import { sharedStream } from '../rng/streams.js';
 import { VERSION } from '../version.js';
 
@@ -44,16 +44,7 @@ export interface Results {
   seed: number;
   scenario: Scenario;
   run: { workers: number; elapsedMs: number; startedAt: string };
-  population: {
-    traders: number;
-    longs: number;
-    shorts: number;
-    crossMargin: number;
-    meanLeverage: number;
-    cappedByInitialMargin: number;
-    depositsUsd: number;
-    openInterestUsd: number;
-  };
+  population: BookDescription;
   aggregates: Aggregates;
   cascadeHistograms: {
     accounts: { lowerBound: number[]; count: number[] };
@@ -127,6 +118,53 @@ export function pickDrilldown(summaries: PathSummary[], seed: number, worst: num
   return picked;
 }
 
+/** The opening book in a few numbers (results.json `population`). */
+export interface BookDescription {
+  /** Accounts in the opening book (arrivals during a path are counted per path). */
+  traders: number;
+  /** Positions: one per isolated account, one per market traded by a cross account. */
+  positions: number;
+  longs: number;
+  shorts: number;
+  crossMargin: number;
+  meanLeverage: number;
+  cappedByInitialMargin: number;
+  depositsUsd: number;
+  openInterestUsd: number;
+  /** Open interest per market, in the order [market, ...otherMarkets]. */
+  openInterestByMarketUsd: number[];
+}
+
+export function describeBook(ctx: RunContext): BookDescription {
+  const pop = ctx.population;
+  const sc = ctx.scenario;
+  const prices = [sc.market, ...sc.otherMarkets].map((m) => m.initialPriceUsd);
+  const byMarket = prices.map(() => 0);
+  let longs = 0;
+  for (let p = 0; p < pop.positions; p++) {
+    if (pop.posSide[p] === 1) longs++;
+    byMarket[pop.posMarket[p]] += pop.posSize[p] * prices[pop.posMarket[p]];
+  }
+  let cross = 0;
+  let lev = 0;
+  for (let a = 0; a < pop.accounts; a++) {
+    cross += pop.acctCross[a];
+    lev += pop.acctLeverage[a];
+  }
+  return {
+    traders: pop.accounts,
+    positions: pop.positions,
+    longs,
+    shorts: pop.positions - longs,
+    crossMargin: cross,
+    meanLeverage: lev / pop.accounts,
+    cappedByInitialMargin: pop.cappedByInitialMargin,
+    depositsUsd: pop.depositsCents / 100,
+    openInterestUsd: byMarket.reduce((x, y) => x + y, 0),
+    openInterestByMarketUsd: byMarket,
+  };
+}
+
 /**
  * Runs a scenario (an already-resolved `Scenario`, or any input the schema accepts) and returns its
  * results. Deterministic: the same scenario gives the same results for any worker count.
@@ -137,16 +175,7 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
   const mc = await runPaths(scenario, options);
   const ctx = createRunContext(scenario);
   const pop = ctx.population;
-  let longs = 0;
-  let cross = 0;
-  let lev = 0;
-  let oi = 0;
-  for (let i = 0; i < pop.count; i++) {
-    if (pop.side[i] === 1) longs++;
-    cross += pop.cross[i];
-    lev += pop.leverage[i];
-    oi += pop.size[i] * scenario.market.initialPriceUsd;
-  }
+  const book = describeBook(ctx);
   const drilldown: DrilldownPath[] = [];
   if (options.drilldown !== false) {
     const picks = pickDrilldown(mc.summaries, scenario.seed, options.drilldownWorst ?? 5);
@@ -160,17 +189,8 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     seed: scenario.seed,
     scenario,
     run: { workers: mc.workers, elapsedMs: Math.round(mc.elapsedMs), startedAt },
-    population: {
-      traders: pop.count,
-      longs,
-      shorts: pop.count - longs,
-      crossMargin: cross,
-      meanLeverage: lev / pop.count,
-      cappedByInitialMargin: pop.cappedByInitialMargin,
-      depositsUsd: pop.depositsCents / 100,
-      openInterestUsd: oi,
-    },
-    aggregates: aggregate(mc.summaries, pop.count),
+    population: book,
+    aggregates: aggregate(mc.summaries, pop.accounts),
     cascadeHistograms: {
       accounts: { lowerBound: Array.from({ length: CASCADE_ACCOUNT_BINS }, (_, b) => 2 ** b), count: Array.from(h.cascadeAccounts) },
       notionalUsd: { lowerBound: Array.from({ length: CASCADE_NOTIONAL_BINS }, (_, b) => 10 ** (2 + b / 4)), count: Array.from(h.cascadeNotional) },

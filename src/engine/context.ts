@@ -1,26 +1,58 @@
 /**
  * Everything a path needs that is the same for every path of a run: the resolved scenario, the
- * trader book and the policy models. Built once per worker (and cached by the worker).
+ * trader book, per-market impact models and nominal volatilities. Built once per worker (and cached).
  */
 import type { Scenario } from '../scenario/schema.js';
-import { generatePopulation, type Population } from '../agents/population.js';
+import { generatePopulation, marketConfigs, type Population } from '../agents/population.js';
 import { createMaintenanceModel, type MaintenanceModel } from '../margin/maintenance.js';
 import { createImpactModel, type ImpactModel } from '../liquidation/impact.js';
+import { nominalVolatilityAnnual } from '../price/nominal.js';
+import { SECONDS_PER_YEAR } from '../price/models.js';
+import { loadPriceData, type PriceData } from '../price/process.js';
 
 export interface RunContext {
   readonly scenario: Scenario;
   readonly population: Population;
+  /** Market 0's maintenance model as it stands at the start of a path (for capital-efficiency measures). */
   readonly maintenance: MaintenanceModel;
-  readonly impact: ImpactModel;
+  readonly impact: readonly ImpactModel[];
+  readonly markets: number;
+  readonly stepsPerYear: number;
+  /** Nominal one-step volatility of each market's log price. */
+  readonly nominalVolPerStep: readonly number[];
+  /** Builds the maintenance model of market m for one path (dynamic models hold per-path state). */
+  maintenanceFor(m: number): MaintenanceModel;
+  /** Positions of the opening book whose account deleverages on volatility spikes, per market. */
+  readonly deleveragers: readonly Int32Array[];
+  /** Data the price process reads (CSV returns, Cholesky factor), loaded once per run. */
+  readonly priceData: PriceData;
 }
 
 export function createRunContext(scenario: Scenario): RunContext {
-  const maintenance = createMaintenanceModel(scenario.policy.maintenance);
-  const population = generatePopulation(scenario.traders, {
-    seed: scenario.seed,
-    initialPriceUsd: scenario.market.initialPriceUsd,
-    maxLeverage: scenario.policy.maxLeverage,
-    maintenance,
+  const markets = marketConfigs(scenario);
+  const stepsPerYear = SECONDS_PER_YEAR / scenario.stepSeconds;
+  const nominalVolPerStep = markets.map((m) => nominalVolatilityAnnual(m.priceModel as never) / Math.sqrt(stepsPerYear));
+  const maintenanceFor = (m: number) =>
+    createMaintenanceModel(scenario.policy.maintenance, { maxLeverage: scenario.policy.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
+  const opening = markets.map((_, m) => maintenanceFor(m));
+  const population = generatePopulation(scenario, opening);
+  const deleveragers = markets.map((_, m) => {
+    const ids: number[] = [];
+    for (let p = 0; p < population.positions; p++) {
+      if (population.posMarket[p] === m && population.acctDeleverage[population.posAccount[p]]) ids.push(p);
+    }
+    return Int32Array.from(ids);
   });
-  return { scenario, population, maintenance, impact: createImpactModel(scenario.market.impact) };
+  return {
+    scenario,
+    population,
+    maintenance: opening[0],
+    impact: markets.map((m) => createImpactModel(m.impact)),
+    markets: markets.length,
+    stepsPerYear,
+    nominalVolPerStep,
+    maintenanceFor,
+    deleveragers,
+    priceData: loadPriceData(scenario),
+  };
 }

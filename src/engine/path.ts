@@ -1,15 +1,22 @@
 /**
  * One Monte Carlo path: H steps of the model in DESIGN.md §2, in the fixed order written out in
- * `step()`. Traders live in typed arrays; per-trader work happens only for accounts whose trigger a
- * price move crossed (four indexed heaps keyed by trigger price), so a quiet step costs O(1) in the
- * number of traders. Every money movement goes through the ledger (`applyClose`, `topUp`), and the
+ * `step()`. Accounts and positions live in typed arrays. Per-trader work happens only for positions
+ * whose trigger a price move crossed — per market, four indexed heaps keyed by trigger price
+ * (liquidations and orders, for falls and for rises) — so a quiet step costs O(markets), not
+ * O(traders). Cross-margin accounts spanning several markets have no single trigger price and are
+ * checked every step (the cost of cross margin). Every money movement goes through the ledger, and the
  * path ends with the ledger's exact conservation check.
  */
 import { Ledger } from '../ledger/ledger.js';
 import { stream, type Rng } from '../rng/streams.js';
-import { createPriceModel, type PriceModel } from '../price/models.js';
-import { closeOutcome, partialCloseSize } from '../liquidation/close.js';
+import { poisson, normalSampler } from '../rng/distributions.js';
+import { createPriceProcess, type PriceProcess } from '../price/process.js';
+import { partialCloseSize } from '../liquidation/close.js';
+import { adlOrder, allocateProRata, type AdlCandidate } from '../liquidation/waterfall.js';
+import type { MaintenanceModel } from '../margin/maintenance.js';
+import { drawCollateralUsd, drawLeverage, maxNotionalFor, pickWeighted } from '../agents/population.js';
 import { IndexedMaxHeap } from './heap.js';
+import { createMarkRule, type MarkRule } from './mark.js';
 import type { RunContext } from './context.js';
 
 /** Cascade-size histograms: bin b of `accounts` holds cascades with 2^b ≤ accounts < 2^(b+1). */
@@ -36,17 +43,38 @@ export interface PathSummary {
   largestCascadeAccounts: number;
   largestCascadeNotionalUsd: number;
   largestCascadeGenerations: number;
-  /** Log price move caused by liquidation flow within that step (≤ 0 for a long cascade). */
+  /** Log price move (market 0) caused by liquidation flow within that step (≤ 0 for a long cascade). */
   largestCascadeImpactLog: number;
   cascadeCount: number;
+  /** Market 0's maximum drawdown, exogenous (fundamental) and realised (market price, with impact). */
   maxDrawdownExogenous: number;
   maxDrawdownRealised: number;
-  /** Most negative and most positive impact state (log market − log fundamental) on the path. */
+  /** Most negative and most positive impact state (log market − log fundamental) of market 0. */
   minImpactLog: number;
   maxImpactLog: number;
   stopLossCount: number;
+  takeProfitCount: number;
+  deleverageCount: number;
   topUpCount: number;
   topUpUsd: number;
+  arrivals: number;
+  momentumArrivals: number;
+  arrivalsDropped: number;
+  marginCalls: number;
+  marginCallsSurvived: number;
+  /** Liquidations postponed to a later step by a per-step cap, a cooldown, or liquidators declining. */
+  liquidationsDeferred: number;
+  liquidatorDeclined: number;
+  liquidatorPnlUsd: number;
+  backstopTakeovers: number;
+  backstopPnlUsd: number;
+  adlNotionalUsd: number;
+  adlAccounts: number;
+  adlProfitTakenUsd: number;
+  socialisedLossUsd: number;
+  socialisedAccounts: number;
+  /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */
+  maxMmr: number;
   finalFundamentalUsd: number;
   finalMarkUsd: number;
 }
@@ -58,13 +86,13 @@ export interface PathHistograms {
   cascadeGenerations: Uint32Array;
 }
 
-/** Time series of a sampled path, bucketed to `points` time points. */
+/** Time series of a sampled path, bucketed to `points` time points (prices are market 0's). */
 export interface PathSeries {
   /** Step index of each point (0 … horizonSteps). */
   steps: Int32Array;
   fundamentalUsd: Float64Array;
   markUsd: Float64Array;
-  /** Liquidated notional since the previous point. */
+  /** Liquidated notional since the previous point (all markets). */
   liquidatedLongUsd: Float64Array;
   liquidatedShortUsd: Float64Array;
   openInterestUsd: Float64Array;
@@ -79,37 +107,89 @@ export interface PathResult {
   series?: PathSeries;
 }
 
+interface MarketHeaps {
+  liqDown: IndexedMaxHeap;
+  liqUp: IndexedMaxHeap;
+  decDown: IndexedMaxHeap;
+  decUp: IndexedMaxHeap;
+}
+
+const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp'] as const;
+
+function makeHeaps(cap: number): MarketHeaps {
+  return { liqDown: new IndexedMaxHeap(cap), liqUp: new IndexedMaxHeap(cap), decDown: new IndexedMaxHeap(cap), decUp: new IndexedMaxHeap(cap) };
+}
+
 /** Reusable per-worker buffers, so a path allocates nothing proportional to the book. */
 export class PathBuffers {
-  readonly size: Float64Array;
+  // accounts
   readonly margin: Float64Array;
   readonly reserve: Float64Array;
+  readonly cross: Uint8Array;
+  readonly topUp: Uint8Array;
+  readonly topUpTrigger: Float64Array;
+  readonly firstPos: Int32Array;
+  readonly nPos: Int32Array;
   readonly pendingNext: Int32Array;
   readonly pendingDue: Int32Array;
   readonly liquidated: Uint8Array;
-  readonly liqLong: IndexedMaxHeap;
-  readonly liqShort: IndexedMaxHeap;
-  readonly decLong: IndexedMaxHeap;
-  readonly decShort: IndexedMaxHeap;
-  readonly scratch: Int32Array;
-  readonly scratchSize: Float64Array;
-  readonly deferred: Int32Array;
-  /** The four heaps as they stand when the book opens (identical for every path of a run). */
-  template?: { liqLong: IndexedMaxHeap; liqShort: IndexedMaxHeap; decLong: IndexedMaxHeap; decShort: IndexedMaxHeap };
-  constructor(readonly n: number) {
-    this.size = new Float64Array(n);
-    this.margin = new Float64Array(n);
-    this.reserve = new Float64Array(n);
-    this.pendingNext = new Int32Array(n);
-    this.pendingDue = new Int32Array(n);
-    this.liquidated = new Uint8Array(n);
-    this.liqLong = new IndexedMaxHeap(n);
-    this.liqShort = new IndexedMaxHeap(n);
-    this.decLong = new IndexedMaxHeap(n);
-    this.decShort = new IndexedMaxHeap(n);
-    this.scratch = new Int32Array(n);
-    this.scratchSize = new Float64Array(n);
-    this.deferred = new Int32Array(n);
+  readonly graceUntil: Int32Array;
+  readonly cooldownUntil: Int32Array;
+  readonly liqThisStep: Float64Array;
+  readonly mark: Uint8Array;
+  // positions
+  readonly posAccount: Int32Array;
+  readonly posMarket: Int32Array;
+  readonly posSide: Int8Array;
+  readonly size: Float64Array;
+  readonly entry: Float64Array;
+  readonly stop: Float64Array;
+  readonly takeProfit: Float64Array;
+  readonly closeSize: Float64Array;
+  // work lists
+  readonly heaps: MarketHeaps[];
+  template?: MarketHeaps[];
+  readonly multi: Int32Array;
+  readonly list: Int32Array;
+  readonly list2: Int32Array;
+  readonly requeue: Int32Array;
+  readonly grace: Int32Array;
+  readonly touched: Int32Array;
+  constructor(ctx: RunContext) {
+    const pop = ctx.population;
+    const A = pop.accountCapacity;
+    const P = pop.positionCapacity;
+    this.margin = new Float64Array(A);
+    this.reserve = new Float64Array(A);
+    this.cross = new Uint8Array(A);
+    this.topUp = new Uint8Array(A);
+    this.topUpTrigger = new Float64Array(A);
+    this.firstPos = new Int32Array(A);
+    this.nPos = new Int32Array(A);
+    this.pendingNext = new Int32Array(A);
+    this.pendingDue = new Int32Array(A);
+    this.liquidated = new Uint8Array(A);
+    this.graceUntil = new Int32Array(A);
+    this.cooldownUntil = new Int32Array(A);
+    this.liqThisStep = new Float64Array(A);
+    this.mark = new Uint8Array(A);
+    this.posAccount = new Int32Array(P);
+    this.posMarket = new Int32Array(P);
+    this.posSide = new Int8Array(P);
+    this.size = new Float64Array(P);
+    this.entry = new Float64Array(P);
+    this.stop = new Float64Array(P);
+    this.takeProfit = new Float64Array(P);
+    this.closeSize = new Float64Array(P);
+    this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P));
+    const multi: number[] = [];
+    for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
+    this.multi = Int32Array.from(multi);
+    this.list = new Int32Array(A);
+    this.list2 = new Int32Array(A);
+    this.requeue = new Int32Array(A);
+    this.grace = new Int32Array(A);
+    this.touched = new Int32Array(A);
   }
 }
 
@@ -120,33 +200,57 @@ export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBu
   return new PathSim(ctx, pathIndex, buffers, wantSeries).run();
 }
 
+/** How a liquidated account's positions leave the book. */
+const enum Route {
+  Market = 0,
+  Liquidator = 1,
+  Backstop = 2,
+}
+
 class PathSim {
-  // configuration
+  private readonly sc;
   private readonly pop;
-  private readonly mm;
-  private readonly impact;
-  private readonly feeRate: number;
-  private readonly partial: boolean;
-  private readonly bufferFraction: number;
+  private readonly K: number;
   private readonly H: number;
-  private readonly topUpTarget: number;
-  private readonly topUpDelay: number;
-  private readonly topUpProb: number;
-  // random streams
-  private readonly priceModel: PriceModel;
+  private readonly mm: MaintenanceModel[];
+  private readonly marks: MarkRule[];
+  private readonly prices: PriceProcess;
   private readonly behaviour: Rng;
-  // state
-  private readonly b: PathBuffers;
+  private readonly arrivalsRng: Rng;
+  private readonly arrivalsNormal: () => number;
   private readonly ledger = new Ledger();
-  private logFundamental: number;
-  private impactState = 0;
-  private market: number;
-  private mark: number;
+  private readonly b: PathBuffers;
+  // per-market state
+  private readonly logF: Float64Array;
+  private readonly ret: Float64Array;
+  private readonly impactState: Float64Array;
+  private readonly market: Float64Array;
+  private readonly markPx: Float64Array;
+  private readonly prevMark: Float64Array;
+  private readonly ewmaVar: Float64Array;
+  private readonly ewmaLambda: Float64Array;
+  private readonly depthMult: Float64Array;
+  private readonly oiLong: Float64Array;
+  private readonly oiShort: Float64Array;
+  private readonly lastRekeyRate: Float64Array;
+  private readonly spiking: Uint8Array;
+  private readonly deleverageDue: Uint8Array;
+  private readonly liquidatorUsed: Float64Array;
+  private readonly marketLiqUsed: Float64Array;
+  private readonly logMarkHistory: Float64Array[];
+  private readonly flow: Float64Array;
+  private readonly fill: Float64Array;
+  // accounts in use (opening book + arrivals so far)
+  private nAccounts: number;
+  private nPositions: number;
   private fundCents: number;
+  private fundPaidThisStep = 0;
+  private backstopCents: number;
   private walletCents = 0;
-  private oiLong = 0;
-  private oiShort = 0;
   private readonly dueHead: Int32Array;
+  private nRequeue = 0;
+  private nGrace = 0;
+  private nTouched = 0;
   private t = 0;
   // outputs
   private readonly s: PathSummary;
@@ -161,6 +265,9 @@ class PathSim {
   private readonly byGeneration = new Float64Array(64);
   private peakFundamental: number;
   private peakMarket: number;
+  private readonly adlHit = new Set<number>();
+  private readonly socialisedHit = new Set<number>();
+  private readonly marked: number[] = [];
 
   constructor(
     private readonly ctx: RunContext,
@@ -168,28 +275,48 @@ class PathSim {
     buffers: PathBuffers,
     wantSeries: boolean,
   ) {
-    const sc = ctx.scenario;
+    const sc = (this.sc = ctx.scenario);
     this.pop = ctx.population;
-    this.mm = ctx.maintenance;
-    this.impact = ctx.impact;
-    this.feeRate = sc.policy.liquidation.feeRate;
-    this.partial = sc.policy.liquidation.kind === 'partial';
-    this.bufferFraction = sc.policy.liquidation.bufferFraction;
+    this.K = ctx.markets;
     this.H = sc.horizonSteps;
-    this.topUpTarget = sc.traders.topUp.targetMarginRatio;
-    this.topUpDelay = sc.traders.topUp.reactionDelaySteps;
-    this.topUpProb = sc.traders.topUp.actProbabilityPerStep;
-    this.priceModel = createPriceModel(sc.market.priceModel, sc.stepSeconds, stream(sc.seed, pathIndex, 'price'));
-    this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
     this.b = buffers;
-    const s0 = sc.market.initialPriceUsd;
-    this.logFundamental = Math.log(s0);
-    this.market = s0;
-    this.mark = s0;
-    this.peakFundamental = s0;
-    this.peakMarket = s0;
+    const K = this.K;
+    this.mm = Array.from({ length: K }, (_, m) => ctx.maintenanceFor(m));
+    this.marks = Array.from({ length: K }, () => createMarkRule(sc.policy.markPrice));
+    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData);
+    this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
+    this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
+    this.arrivalsNormal = normalSampler(this.arrivalsRng);
+    const markets = [sc.market, ...sc.otherMarkets];
+    this.logF = Float64Array.from(markets, (m) => Math.log(m.initialPriceUsd));
+    this.ret = new Float64Array(K);
+    this.impactState = new Float64Array(K);
+    this.market = Float64Array.from(markets, (m) => m.initialPriceUsd);
+    this.markPx = Float64Array.from(this.market);
+    this.prevMark = Float64Array.from(this.market);
+    this.ewmaVar = Float64Array.from(ctx.nominalVolPerStep, (v) => v * v);
+    this.ewmaLambda = Float64Array.from(markets, (m) => Math.pow(2, -1 / m.volatilityHalfLifeSteps));
+    this.depthMult = new Float64Array(K).fill(1);
+    this.oiLong = new Float64Array(K);
+    this.oiShort = new Float64Array(K);
+    this.lastRekeyRate = Float64Array.from(this.mm, (x) => x.rate());
+    this.spiking = new Uint8Array(K);
+    this.deleverageDue = new Uint8Array(K);
+    this.liquidatorUsed = new Float64Array(K);
+    this.marketLiqUsed = new Float64Array(K);
+    const L = sc.traders.arrivals.momentumLookbackSteps;
+    this.logMarkHistory = markets.map((m) => new Float64Array(L + 1).fill(Math.log(m.initialPriceUsd)));
+    this.flow = new Float64Array(K);
+    this.fill = new Float64Array(K);
+    this.marks.forEach((r, m) => r.reset(this.market[m]));
+    this.nAccounts = this.pop.accounts;
+    this.nPositions = this.pop.positions;
+    this.peakFundamental = this.market[0];
+    this.peakMarket = this.market[0];
     this.fundCents = Math.round(sc.policy.insuranceFund.initialUsd * 100);
+    this.backstopCents = sc.policy.liquidation.backstop.enabled ? Math.round(sc.policy.liquidation.backstop.capitalUsd * 100) : 0;
     this.dueHead = new Int32Array(this.H + 2).fill(-1);
+    const s0 = this.market[0];
     this.s = {
       pathIndex,
       badDebtUsd: 0,
@@ -212,8 +339,26 @@ class PathSim {
       minImpactLog: 0,
       maxImpactLog: 0,
       stopLossCount: 0,
+      takeProfitCount: 0,
+      deleverageCount: 0,
       topUpCount: 0,
       topUpUsd: 0,
+      arrivals: 0,
+      momentumArrivals: 0,
+      arrivalsDropped: 0,
+      marginCalls: 0,
+      marginCallsSurvived: 0,
+      liquidationsDeferred: 0,
+      liquidatorDeclined: 0,
+      liquidatorPnlUsd: 0,
+      backstopTakeovers: 0,
+      backstopPnlUsd: 0,
+      adlNotionalUsd: 0,
+      adlAccounts: 0,
+      adlProfitTakenUsd: 0,
+      socialisedLossUsd: 0,
+      socialisedAccounts: 0,
+      maxMmr: 0,
       finalFundamentalUsd: s0,
       finalMarkUsd: s0,
     };
@@ -249,33 +394,55 @@ class PathSim {
   /** Opens the book: deposits, positions, trigger heaps. */
   private open(): void {
     const { pop, b, ledger } = this;
-    b.size.set(pop.size);
-    b.margin.set(pop.marginCents);
-    b.reserve.set(pop.reserveCents);
+    b.margin.set(pop.acctMargin);
+    b.reserve.set(pop.acctReserve);
+    b.cross.set(pop.acctCross);
+    b.topUp.set(pop.acctTopUp);
+    b.topUpTrigger.set(pop.acctTopUpTrigger);
+    b.firstPos.set(pop.acctFirstPos);
+    b.nPos.set(pop.acctNPos);
     b.pendingDue.fill(-1);
+    b.graceUntil.fill(-1);
+    b.cooldownUntil.fill(-1);
     b.liquidated.fill(0);
+    b.liqThisStep.fill(0);
+    b.mark.fill(0);
+    b.posAccount.set(pop.posAccount);
+    b.posMarket.set(pop.posMarket);
+    b.posSide.set(pop.posSide);
+    b.size.set(pop.posSize);
+    b.entry.set(pop.posEntry);
+    b.stop.set(pop.posStop);
+    b.takeProfit.set(pop.posTakeProfit);
     let margin = 0;
     let reserve = 0;
-    for (let i = 0; i < pop.count; i++) {
-      margin += pop.marginCents[i];
-      reserve += pop.reserveCents[i];
-      if (pop.side[i] === 1) this.oiLong += pop.size[i];
-      else this.oiShort += pop.size[i];
+    for (let a = 0; a < pop.accounts; a++) {
+      margin += pop.acctMargin[a];
+      reserve += pop.acctReserve[a];
+    }
+    for (let p = 0; p < pop.positions; p++) {
+      if (pop.posSide[p] === 1) this.oiLong[pop.posMarket[p]] += pop.posSize[p];
+      else this.oiShort[pop.posMarket[p]] += pop.posSize[p];
     }
     ledger.deposit('margin', margin);
     if (reserve > 0) ledger.deposit('reserve', reserve);
     if (this.fundCents > 0) ledger.deposit('insurance', this.fundCents);
+    if (this.backstopCents > 0) ledger.deposit('backstop', this.backstopCents);
     // The opening heaps depend only on the book, so they are built once per run and copied per path.
-    const heaps = ['liqLong', 'liqShort', 'decLong', 'decShort'] as const;
     if (!b.template) {
-      for (const h of heaps) b[h].clear();
-      for (let i = 0; i < pop.count; i++) this.rekey(i);
-      const n = pop.count;
-      b.template = { liqLong: new IndexedMaxHeap(n), liqShort: new IndexedMaxHeap(n), decLong: new IndexedMaxHeap(n), decShort: new IndexedMaxHeap(n) };
-      for (const h of heaps) b.template[h].copyFrom(b[h]);
+      for (const h of b.heaps) for (const k of HEAP_NAMES) h[k].clear();
+      for (let p = 0; p < pop.positions; p++) this.rekeyPosition(p);
+      b.template = b.heaps.map((h) => {
+        const c = makeHeaps(pop.positionCapacity);
+        for (const k of HEAP_NAMES) c[k].copyFrom(h[k]);
+        return c;
+      });
     } else {
-      for (const h of heaps) b[h].copyFrom(b.template[h]);
+      b.heaps.forEach((h, m) => {
+        for (const k of HEAP_NAMES) h[k].copyFrom(b.template![m][k]);
+      });
     }
+    for (let m = 0; m < this.K; m++) if (this.mm[m].dynamic) this.s.maxMmr = Math.max(this.s.maxMmr, this.mm[m].rate());
     this.recordSeriesPoint(0);
   }
 
@@ -283,124 +450,365 @@ class PathSim {
    * One step, in the order of DESIGN.md §2. Each phase is a method.
    */
   private step(): void {
-    this.exogenousMove(); // 1. fundamental price
-    this.updateMarket(); //  2. impact decay → market price → mark price
-    this.traderDecisions(); // 3. top-ups due, stop-losses and top-up triggers crossed
-    this.liquidationCascade(); // 4–6. maintenance check, liquidation rounds with impact, loss waterfall
-    this.record(); //         7. per-step records
-    this.ledger.settle(); //  the step's bookings into the decimal books
+    this.exogenousMove(); //   1. fundamental prices (all markets, correlated shocks)
+    this.updateMarket(); //    2. impact decay → market price → mark price; liquidity in stress
+    this.traderDecisions(); // 3. top-ups due, orders triggered, spike deleveraging, new entries (IM-checked)
+    this.liquidationCascade(); // 4–6. maintenance check (grace, caps, liquidators, backstop), rounds with impact, loss waterfall
+    this.endOfStep(); //       7. records; mark history, volatility estimates, adaptive MMR
   }
 
   // ------------------------------------------------------------------ phases
 
   private exogenousMove(): void {
-    this.logFundamental += this.priceModel.nextLogReturn();
+    this.prices.next(this.ret);
+    for (let m = 0; m < this.K; m++) this.logF[m] += this.ret[m];
   }
 
   private updateMarket(): void {
-    this.impactState *= this.impact.decayPerStep;
-    this.setMarketFromState();
+    for (let m = 0; m < this.K; m++) {
+      this.impactState[m] *= this.ctx.impact[m].decayPerStep;
+      const el = this.sc.market.impact.stressElasticity;
+      const cfgEl = m === 0 ? el : this.sc.otherMarkets[m - 1].impact.stressElasticity;
+      if (cfgEl > 0) {
+        const ratio = this.ctx.nominalVolPerStep[m] / Math.sqrt(this.ewmaVar[m]);
+        this.depthMult[m] = Math.pow(Math.min(1, ratio), cfgEl);
+      }
+      this.setMarketFromState(m);
+    }
+    this.marketLiqUsed.fill(0);
+    this.liquidatorUsed.fill(0);
+    this.fundPaidThisStep = 0;
   }
 
-  private setMarketFromState(): void {
-    this.market = Math.exp(this.logFundamental + this.impactState);
-    this.mark = this.market;
+  private setMarketFromState(m: number): void {
+    this.market[m] = Math.exp(this.logF[m] + this.impactState[m]);
+    this.markPx[m] = this.marks[m].onMarket(this.market[m]);
   }
 
   private traderDecisions(): void {
     const { b } = this;
     // a) top-ups whose reaction delay has passed
-    let i = this.dueHead[this.t];
+    let a = this.dueHead[this.t];
     this.dueHead[this.t] = -1;
-    while (i >= 0) {
-      const next = b.pendingNext[i];
-      b.pendingDue[i] = -1;
-      this.attemptTopUp(i);
-      i = next;
+    while (a >= 0) {
+      const next = b.pendingNext[a];
+      b.pendingDue[a] = -1;
+      this.attemptTopUp(a);
+      a = next;
     }
-    // b) decision triggers crossed by the mark: stop-losses close (as one block of flow), top-up
-    //    triggers start the reaction delay
-    let nStops = 0;
-    const stops = b.scratch;
-    const pullDecisions = (heap: IndexedMaxHeap, x: number) => {
-      while (heap.topKey() > x) {
-        const id = heap.pop();
-        const side = this.pop.side[id];
-        const stop = this.pop.stopPrice[id];
-        if (stop === stop && (side === 1 ? this.mark <= stop : this.mark >= stop)) {
-          stops[nStops++] = id;
-        } else {
-          if (b.pendingDue[id] < 0) this.schedule(id, this.t + this.topUpDelay);
-          this.rekey(id); // keeps the stop-loss trigger while the top-up is pending
+    // b) orders triggered by the mark: stop-losses and take-profits close (one block of flow per
+    //    market), top-up triggers start the reaction delay
+    let n = 0;
+    const ids = b.list2;
+    for (let m = 0; m < this.K; m++) {
+      const h = b.heaps[m];
+      const P = this.markPx[m];
+      for (const [heap, x] of [
+        [h.decDown, P],
+        [h.decUp, -P],
+      ] as const) {
+        while (heap.topKey() > x) {
+          const p = heap.pop();
+          const side = b.posSide[p];
+          const stop = b.stop[p];
+          const tp = b.takeProfit[p];
+          const acct = b.posAccount[p];
+          if (stop === stop && (side === 1 ? P <= stop : P >= stop)) {
+            ids[n++] = p;
+            b.closeSize[p] = b.size[p];
+            this.s.stopLossCount++;
+          } else if (tp === tp && (side === 1 ? P >= tp : P <= tp)) {
+            ids[n++] = p;
+            b.closeSize[p] = b.size[p];
+            this.s.takeProfitCount++;
+          } else {
+            if (b.pendingDue[acct] < 0) this.schedule(acct, this.t + this.sc.traders.topUp.reactionDelaySteps);
+            this.rekeyPosition(p); // keeps the other orders while the top-up is pending
+          }
         }
       }
+    }
+    // c) volatility-spike deleveraging
+    for (let m = 0; m < this.K; m++) {
+      if (!this.deleverageDue[m]) continue;
+      this.deleverageDue[m] = 0;
+      const f = this.sc.traders.volatilityDeleverage.reduceFraction;
+      for (const p of this.ctx.deleveragers[m]) {
+        if (b.size[p] <= 0 || b.mark[b.posAccount[p]]) continue;
+        b.closeSize[p] = b.size[p] * f;
+        ids[n++] = p;
+        this.s.deleverageCount++;
+      }
+    }
+    if (n > 0) this.voluntaryCloses(ids, n);
+    // d) new entries
+    this.arrivals();
+  }
+
+  /** Closes b.closeSize[p] of each listed position at the market, as one block of flow per market. */
+  private voluntaryCloses(ids: Int32Array, n: number): void {
+    const { b } = this;
+    this.flow.fill(0);
+    for (let k = 0; k < n; k++) {
+      const p = ids[k];
+      this.flow[b.posMarket[p]] -= b.posSide[p] * b.closeSize[p] * this.market[b.posMarket[p]];
+    }
+    for (let m = 0; m < this.K; m++) this.fill[m] = this.applyFlow(m, this.flow[m]);
+    for (let k = 0; k < n; k++) {
+      const p = ids[k];
+      if (b.size[p] > 0) this.closePositions(b.posAccount[p], p, 0, Route.Market);
+    }
+  }
+
+  /** Poisson arrivals (base and momentum-driven); their opening orders are one block of flow per market. */
+  private arrivals(): void {
+    const cfg = this.sc.traders.arrivals;
+    if (cfg.perStep === 0 && cfg.momentumPerStep === 0) return;
+    const rng = this.arrivalsRng;
+    const weights = this.sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
+    const orders: { m: number; side: 1 | -1; notional: number; cents: number; momentum: boolean }[] = [];
+    const add = (m: number, side: 1 | -1, momentum: boolean) => {
+      const collateralUsd = drawCollateralUsd(this.sc.traders, rng, this.arrivalsNormal);
+      const L = momentum ? cfg.momentumLeverage : drawLeverage(this.sc.traders, rng, this.arrivalsNormal, this.sc.policy.maxLeverage);
+      // initial-margin check at the current mark
+      const notional = Math.min(collateralUsd * L, maxNotionalFor(collateralUsd, this.markPx[m], this.sc.policy.maxLeverage, this.mm[m]));
+      orders.push({ m, side, notional, cents: Math.round(collateralUsd * 100), momentum });
     };
-    pullDecisions(b.decLong, this.mark);
-    pullDecisions(b.decShort, -this.mark);
-    if (nStops > 0) {
-      let flow = 0;
-      for (let k = 0; k < nStops; k++) {
-        const id = stops[k];
-        flow -= this.pop.side[id] * b.size[id] * this.market;
+    const nBase = poisson(rng, cfg.perStep);
+    for (let k = 0; k < nBase; k++) add(pickWeighted(weights, rng), rng() < this.sc.traders.longShare ? 1 : -1, false);
+    if (cfg.momentumPerStep > 0) {
+      const L = cfg.momentumLookbackSteps;
+      for (let m = 0; m < this.K; m++) {
+        const hist = this.logMarkHistory[m];
+        const r = hist[(this.t - 1) % (L + 1)] - hist[this.t % (L + 1)];
+        const z = r / (this.ctx.nominalVolPerStep[m] * Math.sqrt(L));
+        const nMom = poisson(rng, cfg.momentumPerStep * Math.min(Math.abs(z), cfg.momentumZCap));
+        for (let k = 0; k < nMom; k++) add(m, z >= 0 ? 1 : -1, true);
       }
-      const fill = this.applyFlow(flow);
-      for (let k = 0; k < nStops; k++) {
-        this.applyClose(stops[k], b.size[stops[k]], fill, 0, -1);
-        this.s.stopLossCount++;
+    }
+    if (orders.length === 0) return;
+    this.flow.fill(0);
+    for (const o of orders) this.flow[o.m] += o.side * o.notional;
+    for (let m = 0; m < this.K; m++) this.fill[m] = this.applyFlow(m, this.flow[m]);
+    const { b } = this;
+    for (const o of orders) {
+      if (this.nAccounts >= this.pop.accountCapacity || this.nPositions >= this.pop.positionCapacity) {
+        this.s.arrivalsDropped++;
+        continue;
       }
+      const a = this.nAccounts++;
+      const p = this.nPositions++;
+      const px = this.fill[o.m];
+      b.margin[a] = o.cents;
+      b.reserve[a] = 0;
+      b.cross[a] = 0;
+      b.topUp[a] = 0;
+      b.firstPos[a] = p;
+      b.nPos[a] = 1;
+      b.posAccount[p] = a;
+      b.posMarket[p] = o.m;
+      b.posSide[p] = o.side;
+      b.entry[p] = px;
+      b.size[p] = o.notional / px;
+      b.stop[p] = NaN;
+      b.takeProfit[p] = NaN;
+      this.ledger.deposit('margin', o.cents);
+      if (o.side === 1) this.oiLong[o.m] += b.size[p];
+      else this.oiShort[o.m] += b.size[p];
+      this.s.arrivals++;
+      if (o.momentum) this.s.momentumArrivals++;
+      this.rekeyPosition(p);
     }
   }
 
   /** Rounds of liquidation until no account is in breach; each round is one generation. */
   private liquidationCascade(): void {
     const { b } = this;
-    const ids = b.scratch;
-    const closeSizes = b.scratchSize;
+    const liqCfg = this.sc.policy.liquidation;
+    // accounts postponed last step (caps, cooldowns, declined) are looked at again
+    const nReq = this.nRequeue;
+    this.nRequeue = 0;
+    for (let k = 0; k < nReq; k++) {
+      const a = b.requeue[k];
+      if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
+    }
     let nDeferred = 0;
+    const deferred = b.touched; // reused as the deferred list; liqThisStep is reset from `list` below
     let stepAccounts = 0;
     let stepNotional = 0;
     let generations = 0;
-    let stepImpact = 0;
+    let stepImpact0 = 0;
+    const ids = b.list;
+    const caps = liqCfg.caps;
+    const tracked: number[] = [];
     for (let gen = 0; gen < MAX_GENERATIONS_PER_STEP; gen++) {
       let n = 0;
-      const pull = (heap: IndexedMaxHeap, x: number) => {
-        while (heap.topKey() > x) {
-          const id = heap.pop();
-          if (this.inBreach(id)) ids[n++] = id;
-          else b.deferred[nDeferred++] = id; // float tie at the threshold: re-keyed after the cascade
+      // (a) accounts whose liquidation trigger the mark crossed
+      for (let m = 0; m < this.K; m++) {
+        const h = b.heaps[m];
+        const P = this.markPx[m];
+        const dyn = this.mm[m].dynamic;
+        const rate = dyn ? this.mm[m].rate() : 0;
+        const xDown = dyn ? P * (1 - rate) : P;
+        const xUp = dyn ? -P * (1 + rate) : -P;
+        for (const [heap, x] of [
+          [h.liqDown, xDown],
+          [h.liqUp, xUp],
+        ] as const) {
+          while (heap.topKey() > x) {
+            const p = heap.pop();
+            const a = b.posAccount[p];
+            if (b.mark[a]) continue;
+            if (this.inBreach(a)) {
+              this.setMark(a, 1);
+              ids[n++] = a;
+            } else deferred[nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
+          }
         }
-      };
-      pull(b.liqLong, this.mark);
-      pull(b.liqShort, -this.mark);
-      if (n === 0) break;
-      // sizes to close, priced at the pre-round market; their net flow moves the price
-      let flow = 0;
-      for (let k = 0; k < n; k++) {
-        const id = ids[k];
-        const q = this.partial ? this.partialSize(id, this.market) : b.size[id];
-        closeSizes[k] = q;
-        flow -= this.pop.side[id] * q * this.market;
       }
-      const before = this.impactState;
-      const fill = this.applyFlow(flow);
-      stepImpact += this.impactState - before;
+      // (b) cross-margin accounts over several markets: checked directly
+      for (let k = 0; k < b.multi.length; k++) {
+        const a = b.multi[k];
+        if (b.mark[a] || !this.isOpen(a) || b.graceUntil[a] >= 0) continue;
+        if (this.inBreach(a)) {
+          this.setMark(a, 1);
+          ids[n++] = a;
+        }
+      }
+      // (c) accounts in a margin-call grace period
+      for (let k = 0; k < this.nGrace; k++) {
+        const a = b.grace[k];
+        if (b.mark[a] || b.graceUntil[a] < 0 || !this.isOpen(a)) continue;
+        const eq = this.equity(a);
+        const mmv = this.maintenance(a);
+        const expired = this.t >= b.graceUntil[a];
+        if (eq < liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) {
+          this.setMark(a, 1);
+          ids[n++] = a;
+        }
+      }
+      this.compactGrace();
+      if (n === 0) break;
+
+      // decide each account's fate this round: grace, wait (cooldown/caps/declined), or close
+      let nClose = 0;
+      this.flow.fill(0);
+      const route = new Uint8Array(n);
       for (let k = 0; k < n; k++) {
-        const id = ids[k];
-        const notional = closeSizes[k] * fill;
-        if (this.pop.side[id] === 1) this.stepLiqLong += notional;
-        else this.stepLiqShort += notional;
+        const a = ids[k];
+        const eq = this.equity(a);
+        const mmv = this.maintenance(a);
+        // margin call: a first breach opens the grace period instead of liquidating
+        if (liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
+          this.openGrace(a);
+          continue;
+        }
+        if (b.cooldownUntil[a] > this.t) {
+          this.postpone(a);
+          continue;
+        }
+        // close sizes: full, partial or fraction
+        const N = this.notional(a);
+        let frac = 1;
+        if (liqCfg.kind === 'partial') {
+          frac = N > 0 ? partialCloseSize(N, 1, eq, mmv / N, liqCfg.bufferFraction, liqCfg.feeRate) / N : 1;
+        } else if (liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd) {
+          frac = liqCfg.closeFraction;
+        }
+        // per-step caps: what exceeds them waits
+        let allowed = frac * N;
+        if (caps.perAccountNotionalUsdPerStep !== undefined) allowed = Math.min(allowed, caps.perAccountNotionalUsdPerStep - b.liqThisStep[a]);
+        if (caps.marketNotionalUsdPerStep !== undefined) {
+          for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+            if (b.size[q] <= 0) continue;
+            const m = b.posMarket[q];
+            const share = (b.size[q] * this.market[m]) / N;
+            allowed = Math.min(allowed, (caps.marketNotionalUsdPerStep - this.marketLiqUsed[m]) / share);
+          }
+        }
+        if (!(allowed > 1e-9 * N)) {
+          this.postpone(a);
+          continue;
+        }
+        const capped = allowed < frac * N * (1 - 1e-12);
+        if (capped) frac = allowed / N;
+        // route: backstop takeover, liquidators, or the exchange's own market order
+        let r = Route.Market;
+        if (liqCfg.backstop.enabled && eq < liqCfg.backstop.equityFractionOfMm * mmv) {
+          r = Route.Backstop;
+        } else if (liqCfg.liquidators.enabled) {
+          const closeN = frac * N;
+          let ok = true;
+          for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+            if (b.size[q] <= 0) continue;
+            const m = b.posMarket[q];
+            const qN = frac * b.size[q] * this.market[m];
+            const slip = Math.abs(Math.expm1(this.ctx.impact[m].fillFraction * this.ctx.impact[m].delta(qN, this.depthMult[m])));
+            if (slip > liqCfg.liquidators.bonusFraction || this.liquidatorUsed[m] + qN > liqCfg.liquidators.capitalUsdPerStep) ok = false;
+          }
+          if (!ok) {
+            this.s.liquidatorDeclined++;
+            this.postpone(a);
+            continue;
+          }
+          r = Route.Liquidator;
+          void closeN;
+        }
+        if (r === Route.Backstop) frac = 1; // the vault takes the whole account
+        if (capped && r !== Route.Backstop) this.postpone(a);
+        for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+          if (b.size[q] <= 0) continue;
+          const m = b.posMarket[q];
+          b.closeSize[q] = frac * b.size[q];
+          const qN = b.closeSize[q] * this.market[m];
+          this.flow[m] -= b.posSide[q] * qN;
+          this.marketLiqUsed[m] += qN;
+          if (r === Route.Liquidator) this.liquidatorUsed[m] += qN;
+        }
+        b.liqThisStep[a] += frac * N;
+        tracked.push(a);
+        route[nClose] = r;
+        b.list2[nClose++] = a;
+      }
+      // liquidation flow moves each market's price; the round fills at the average price
+      const before0 = this.impactState[0];
+      for (let m = 0; m < this.K; m++) this.fill[m] = this.applyFlow(m, this.flow[m]);
+      stepImpact0 += this.impactState[0] - before0;
+      for (let k = 0; k < nClose; k++) {
+        const a = b.list2[k];
+        let notional = 0;
+        for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+          if (b.size[q] <= 0 || b.closeSize[q] <= 0) continue;
+          const v = b.closeSize[q] * this.fill[b.posMarket[q]];
+          notional += v;
+          if (b.posSide[q] === 1) this.stepLiqLong += v;
+          else this.stepLiqShort += v;
+        }
         stepNotional += notional;
         this.byGeneration[Math.min(gen, this.byGeneration.length - 1)] += notional;
-        if (!b.liquidated[id]) {
-          b.liquidated[id] = 1;
+        if (!b.liquidated[a]) {
+          b.liquidated[a] = 1;
           this.s.tradersLiquidated++;
         }
-        this.applyClose(id, closeSizes[k], fill, this.feeRate, gen);
+        if (liqCfg.kind === 'fraction' && liqCfg.cooldownSteps > 0) b.cooldownUntil[a] = this.t + liqCfg.cooldownSteps;
+        this.closePositions(a, -1, liqCfg.feeRate, route[k] as Route);
+        if (b.graceUntil[a] >= 0) {
+          // a liquidation ends the margin call
+          b.graceUntil[a] = -1;
+          if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
+        }
+        if (b.mark[a] === 1) b.mark[a] = 0;
       }
-      stepAccounts += n;
-      generations = gen + 1;
+      stepAccounts += nClose;
+      if (nClose > 0) generations = gen + 1;
     }
-    for (let k = 0; k < nDeferred; k++) this.rekey(b.deferred[k]);
+    for (let k = 0; k < nDeferred; k++) {
+      const a = deferred[k];
+      if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
+    }
+    for (const a of tracked) b.liqThisStep[a] = 0;
+    for (const a of this.marked) b.mark[a] = 0;
+    this.marked.length = 0;
     if (stepAccounts > 0) {
       const s = this.s;
       s.cascadeCount++;
@@ -413,20 +821,48 @@ class PathSim {
         s.largestCascadeNotionalUsd = stepNotional;
         s.largestCascadeAccounts = stepAccounts;
         s.largestCascadeGenerations = generations;
-        s.largestCascadeImpactLog = stepImpact;
+        s.largestCascadeImpactLog = stepImpact0;
       }
     }
   }
 
-  private record(): void {
+  private endOfStep(): void {
     const s = this.s;
-    const f = Math.exp(this.logFundamental);
+    for (let m = 0; m < this.K; m++) {
+      // mark history and the EWMA volatility estimate of the mark's one-step log return
+      this.marks[m].commit();
+      const r = Math.log(this.markPx[m] / this.prevMark[m]);
+      this.prevMark[m] = this.markPx[m];
+      const lam = this.ewmaLambda[m];
+      this.ewmaVar[m] = lam * this.ewmaVar[m] + (1 - lam) * r * r;
+      const L = this.sc.traders.arrivals.momentumLookbackSteps;
+      this.logMarkHistory[m][this.t % (L + 1)] = Math.log(this.markPx[m]);
+      // volatility spikes (deleveraging takes effect next step)
+      const spike = Math.sqrt(this.ewmaVar[m]) > this.sc.traders.volatilityDeleverage.volatilityMultiple * this.ctx.nominalVolPerStep[m];
+      if (spike && !this.spiking[m]) this.deleverageDue[m] = 1;
+      this.spiking[m] = spike ? 1 : 0;
+      // adaptive maintenance: new rate; decision triggers are refreshed when it has moved enough
+      const model = this.mm[m];
+      if (model.dynamic) {
+        model.observe(r);
+        const rate = model.rate();
+        s.maxMmr = Math.max(s.maxMmr, rate);
+        const tol = this.sc.policy.maintenance.kind === 'volatility-adaptive' ? this.sc.policy.maintenance.rekeyTolerance : 0.05;
+        if (Math.abs(rate - this.lastRekeyRate[m]) > tol * this.lastRekeyRate[m]) {
+          this.lastRekeyRate[m] = rate;
+          const h = this.b.heaps[m];
+          for (let p = 0; p < this.nPositions; p++) if (this.b.posMarket[p] === m && (h.decDown.has(p) || h.decUp.has(p))) this.rekeyPosition(p);
+        }
+      }
+    }
+    const f = Math.exp(this.logF[0]);
+    const mk = this.market[0];
     if (f > this.peakFundamental) this.peakFundamental = f;
-    if (this.market > this.peakMarket) this.peakMarket = this.market;
+    if (mk > this.peakMarket) this.peakMarket = mk;
     s.maxDrawdownExogenous = Math.max(s.maxDrawdownExogenous, 1 - f / this.peakFundamental);
-    s.maxDrawdownRealised = Math.max(s.maxDrawdownRealised, 1 - this.market / this.peakMarket);
-    if (this.impactState < s.minImpactLog) s.minImpactLog = this.impactState;
-    if (this.impactState > s.maxImpactLog) s.maxImpactLog = this.impactState;
+    s.maxDrawdownRealised = Math.max(s.maxDrawdownRealised, 1 - mk / this.peakMarket);
+    if (this.impactState[0] < s.minImpactLog) s.minImpactLog = this.impactState[0];
+    if (this.impactState[0] > s.maxImpactLog) s.maxImpactLog = this.impactState[0];
     s.liquidatedLongNotionalUsd += this.stepLiqLong;
     s.liquidatedShortNotionalUsd += this.stepLiqShort;
     this.bucketLiqLong += this.stepLiqLong;
@@ -434,201 +870,546 @@ class PathSim {
     this.stepLiqLong = 0;
     this.stepLiqShort = 0;
     if (this.series && this.seriesSteps![this.seriesCursor] === this.t) this.recordSeriesPoint(this.seriesCursor++);
+    this.ledger.settle(); // the step's bookings into the decimal books
   }
 
   private recordSeriesPoint(j: number): void {
     const ser = this.series;
     if (!ser) return;
-    ser.fundamentalUsd[j] = Math.exp(this.logFundamental);
-    ser.markUsd[j] = this.mark;
+    ser.fundamentalUsd[j] = Math.exp(this.logF[0]);
+    ser.markUsd[j] = this.markPx[0];
     ser.liquidatedLongUsd[j] = this.bucketLiqLong;
     ser.liquidatedShortUsd[j] = this.bucketLiqShort;
-    ser.openInterestUsd[j] = (this.oiLong + this.oiShort) * this.mark;
+    let oi = 0;
+    for (let m = 0; m < this.K; m++) oi += (this.oiLong[m] + this.oiShort[m]) * this.markPx[m];
+    ser.openInterestUsd[j] = oi;
     ser.insuranceFundUsd[j] = this.fundCents / 100;
     this.bucketLiqLong = 0;
     this.bucketLiqShort = 0;
   }
 
-  // ------------------------------------------------------------------ mechanics
+  // ------------------------------------------------------------------ account arithmetic
 
-  /** Equity (USD) of trader i at the mark. */
-  private equity(i: number): number {
-    return this.b.margin[i] / 100 + this.pop.side[i] * this.b.size[i] * (this.mark - this.pop.entry[i]);
+  private isOpen(a: number): boolean {
+    const { b } = this;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) if (b.size[q] > 0) return true;
+    return false;
   }
 
-  private inBreach(i: number): boolean {
-    const q = this.b.size[i];
-    return q > 0 && this.equity(i) < this.mm.mm(q * this.mark);
+  /** Equity (USD) of account a at the marks. */
+  private equity(a: number): number {
+    const { b } = this;
+    let eq = b.margin[a] / 100;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.size[q] > 0) eq += b.posSide[q] * b.size[q] * (this.markPx[b.posMarket[q]] - b.entry[q]);
+    }
+    return eq;
   }
 
-  private partialSize(i: number, price: number): number {
-    const q = this.b.size[i];
-    const n = q * price;
-    const eq = this.b.margin[i] / 100 + this.pop.side[i] * q * (price - this.pop.entry[i]);
-    return partialCloseSize(q, price, eq, this.mm.mm(n) / n, this.bufferFraction, this.feeRate);
+  /** Maintenance margin (USD) of account a at the marks. */
+  private maintenance(a: number): number {
+    const { b } = this;
+    let mmv = 0;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.size[q] > 0) mmv += this.mm[b.posMarket[q]].mm(b.size[q] * this.markPx[b.posMarket[q]], b.size[q]);
+    }
+    return mmv;
+  }
+
+  private notional(a: number): number {
+    const { b } = this;
+    let n = 0;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) if (b.size[q] > 0) n += b.size[q] * this.markPx[b.posMarket[q]];
+    return n;
+  }
+
+  private inBreach(a: number): boolean {
+    return this.isOpen(a) && this.equity(a) < this.maintenance(a);
+  }
+
+  /** Sets an account's per-step flag (1 = in this round's list, 2 = postponed to a later step). */
+  private setMark(a: number, v: number): void {
+    if (!this.b.mark[a]) this.marked.push(a);
+    this.b.mark[a] = v;
+  }
+
+  private postpone(a: number): void {
+    if (this.b.mark[a] !== 2) {
+      this.b.requeue[this.nRequeue++] = a;
+      this.s.liquidationsDeferred++;
+    }
+    this.setMark(a, 2); // not looked at again this step
+  }
+
+  private openGrace(a: number): void {
+    const { b } = this;
+    const cfg = this.sc.policy.liquidation.marginCall;
+    b.graceUntil[a] = this.t + cfg.graceSteps;
+    b.grace[this.nGrace++] = a;
+    this.setMark(a, 1);
+    this.s.marginCalls++;
+    // the position leaves the liquidation heaps while the call runs; the grace list watches it
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      const h = b.heaps[b.posMarket[q]];
+      h.liqDown.remove(q);
+      h.liqUp.remove(q);
+    }
+    // traders with a reserve answer the call after their reaction delay
+    if (b.topUp[a] && b.reserve[a] > 0) {
+      if (b.pendingDue[a] >= 0) this.unschedule(a);
+      this.schedule(a, this.t + this.sc.traders.topUp.reactionDelaySteps);
+    }
+  }
+
+  /** Drops finished margin calls from the grace list (survivors are re-keyed). */
+  private compactGrace(): void {
+    const { b } = this;
+    let w = 0;
+    for (let k = 0; k < this.nGrace; k++) {
+      const a = b.grace[k];
+      if (b.graceUntil[a] < 0) continue; // ended by a liquidation
+      if (!this.isOpen(a)) {
+        b.graceUntil[a] = -1;
+        continue;
+      }
+      if (this.t >= b.graceUntil[a] && !b.mark[a]) {
+        // expired and not in breach: the call is met
+        b.graceUntil[a] = -1;
+        this.s.marginCallsSurvived++;
+        if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+        continue;
+      }
+      b.grace[w++] = a;
+    }
+    this.nGrace = w;
   }
 
   /**
-   * Applies a block of net flow (USD, + buy) to the market: moves the impact state and returns the
+   * Applies a block of net flow (USD, + buy) to market m: moves its impact state and returns the
    * block's average fill price.
    */
-  private applyFlow(flowUsd: number): number {
-    const dx = this.impact.delta(flowUsd);
-    const fill = this.market * Math.exp(this.impact.fillFraction * dx);
-    this.impactState += dx;
-    this.setMarketFromState();
+  private applyFlow(m: number, flowUsd: number): number {
+    if (flowUsd === 0) return this.market[m];
+    const imp = this.ctx.impact[m];
+    const dx = imp.delta(flowUsd, this.depthMult[m]);
+    const fill = this.market[m] * Math.exp(imp.fillFraction * dx);
+    this.impactState[m] += dx;
+    this.setMarketFromState(m);
     return fill;
   }
 
+  // ------------------------------------------------------------------ money
+
   /**
-   * The only place a position and its collateral change together. Closes `closeSize` of trader i at
-   * `fillPrice`, books realised PnL with the market, the fee into the insurance fund, returns what is
-   * left of a fully closed position to the trader's wallet, and runs the loss waterfall on a shortfall.
-   * `generation` ≥ 0 marks a liquidation; −1 a voluntary close.
+   * The one place positions and account balances change together. Closes, for account a, either the
+   * single position `only` (its b.closeSize) or — with only = −1 — b.closeSize[q] of each of its
+   * positions, at this round's fill prices. Books realised PnL with the market, the fee into the
+   * insurance fund, liquidator / backstop PnL, returns what is left of a fully closed account to the
+   * trader's wallet, and sends any shortfall down the loss waterfall.
    */
-  private applyClose(i: number, closeSize: number, fillPrice: number, feeRate: number, generation: number): void {
+  private closePositions(a: number, only: number, feeRate: number, route: Route): void {
     const { b, ledger } = this;
-    const side = this.pop.side[i] as 1 | -1;
-    const entry = this.pop.entry[i];
-    const q = b.size[i];
-    let full = closeSize >= q * (1 - 1e-12);
-    const dq = full ? q : closeSize;
-    const remaining = full ? 0 : q - dq;
-    const out = closeOutcome(side, dq, entry, fillPrice, b.margin[i], feeRate, side * remaining * (fillPrice - entry));
-    if (!full && out.collateralAfterCents < 0) {
-      this.applyClose(i, q, fillPrice, feeRate, generation);
-      return;
+    const first = b.firstPos[a];
+    const last = first + b.nPos[a];
+    const bonus = this.sc.policy.liquidation.liquidators.bonusFraction;
+    const eqBefore = this.equity(a);
+    let pnlCents = 0;
+    let closedNotional = 0;
+    let remainingUnrealised = 0;
+    let vaultPnlCents = 0;
+    let liquidatorPnlCents = 0;
+    let worst = -1;
+    for (let q = first; q < last; q++) {
+      if (b.size[q] <= 0) continue;
+      const m = b.posMarket[q];
+      const side = b.posSide[q];
+      let dq = 0;
+      if (only < 0 || q === only) dq = Math.min(b.size[q], b.closeSize[q]);
+      if (only >= 0 && q !== only) dq = 0;
+      if (dq >= b.size[q] * (1 - 1e-12)) dq = b.size[q];
+      const fill = this.fill[m];
+      if (dq > 0) {
+        // the trader's price: market fill; liquidators pay the mark less their bonus; the vault the mark
+        let px = fill;
+        if (route === Route.Liquidator) px = this.markPx[m] * (1 - side * bonus);
+        else if (route === Route.Backstop) px = this.markPx[m];
+        const c = Math.round(side * dq * (px - b.entry[q]) * 100);
+        pnlCents += c;
+        ledger.recordRealisedPnl(c);
+        if (route !== Route.Market) {
+          const third = Math.round(side * dq * (fill - px) * 100);
+          ledger.recordRealisedPnl(third);
+          if (route === Route.Liquidator) liquidatorPnlCents += third;
+          else vaultPnlCents += third;
+        }
+        closedNotional += dq * fill;
+        if (worst < 0 || dq * fill > b.size[worst] * this.fill[b.posMarket[worst]]) worst = q;
+        b.size[q] -= dq;
+        if (b.size[q] < 1e-12 * dq) b.size[q] = 0;
+        if (side === 1) this.oiLong[m] -= dq;
+        else this.oiShort[m] -= dq;
+      }
+      if (b.size[q] > 0) remainingUnrealised += side * b.size[q] * (this.markPx[m] - b.entry[q]);
     }
-    void generation;
-    ledger.recordRealisedPnl(out.pnlCents);
-    const margin = b.margin[i];
+    // realised PnL against the market
+    const margin = b.margin[a];
     let shortfall = 0;
-    if (out.pnlCents >= 0) {
-      ledger.transfer('market', 'margin', out.pnlCents);
-    } else {
-      const loss = -out.pnlCents;
-      const paid = Math.min(loss, margin);
+    if (pnlCents >= 0) ledger.transfer('market', 'margin', pnlCents);
+    else {
+      const paid = Math.min(-pnlCents, margin);
       ledger.transfer('margin', 'market', paid);
-      shortfall = loss - paid;
+      shortfall = -pnlCents - paid;
     }
-    ledger.transfer('margin', 'insurance', out.feeCents);
-    this.fundCents += out.feeCents;
-    const after = Math.max(0, out.collateralAfterCents);
-    if (side === 1) this.oiLong -= dq;
-    else this.oiShort -= dq;
+    let after = margin + pnlCents + shortfall; // ≥ 0
+    const full = !this.isOpen(a);
+    // fee, capped by the equity that exists
+    const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
+    const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
+    if (fee > 0) {
+      ledger.transfer('margin', 'insurance', fee);
+      this.fundCents += fee;
+      after -= fee;
+    }
+    // liquidator and vault PnL (against the market)
+    if (liquidatorPnlCents !== 0) {
+      if (liquidatorPnlCents > 0) ledger.transfer('market', 'liquidator', liquidatorPnlCents);
+      else ledger.transfer('liquidator', 'market', -liquidatorPnlCents);
+      this.s.liquidatorPnlUsd += liquidatorPnlCents / 100;
+    }
+    if (route === Route.Backstop) {
+      this.s.backstopTakeovers++;
+      // the trader forfeits what is left of the margin to the vault
+      if (after > 0) {
+        ledger.transfer('margin', 'backstop', after);
+        this.backstopCents += after;
+        this.s.backstopPnlUsd += after / 100;
+        after = 0;
+      }
+      // the vault absorbs the shortfall and its own unwind PnL, up to its capital
+      const vault = vaultPnlCents - shortfall;
+      this.s.backstopPnlUsd += vault / 100;
+      if (vaultPnlCents > 0) {
+        ledger.transfer('market', 'backstop', vaultPnlCents);
+        this.backstopCents += vaultPnlCents;
+      } else if (vaultPnlCents < 0) {
+        const pay = Math.min(this.backstopCents, -vaultPnlCents);
+        ledger.transfer('backstop', 'market', pay);
+        this.backstopCents -= pay;
+        shortfall += -vaultPnlCents - pay; // beyond the vault's capital: into the waterfall
+        this.s.backstopPnlUsd += (-vaultPnlCents - pay) / 100; // (counted once, in `vault` above)
+      }
+      if (shortfall > 0) {
+        const pay = Math.min(this.backstopCents, shortfall);
+        if (pay > 0) {
+          ledger.transfer('backstop', 'market', pay);
+          this.backstopCents -= pay;
+          shortfall -= pay;
+        }
+      }
+    }
     if (full) {
       if (after > 0) ledger.transfer('margin', 'wallet', after);
       this.walletCents += after;
-      b.margin[i] = 0;
-      b.size[i] = 0;
-      b.liqLong.remove(i);
-      b.liqShort.remove(i);
-      b.decLong.remove(i);
-      b.decShort.remove(i);
+      b.margin[a] = 0;
+      for (let q = first; q < last; q++) this.unkey(q);
+      if (b.pendingDue[a] >= 0) this.unschedule(a);
+      b.graceUntil[a] = -1;
     } else {
-      b.margin[i] = after;
-      b.size[i] = remaining;
-      this.rekey(i);
+      b.margin[a] = after;
+      if (b.nPos[a] === 1) this.rekeyPosition(first);
     }
-    if (shortfall > 0) this.coverShortfall(shortfall);
+    if (shortfall > 0) {
+      const q = worst >= 0 ? worst : first;
+      const m = b.posMarket[q];
+      // the bankrupt position's bankruptcy price, from its equity before the close
+      const size = b.size[q] + b.closeSize[q];
+      const bankruptcy = this.markPx[m] - (b.posSide[q] * eqBefore) / Math.max(size, 1e-12);
+      this.coverShortfall(shortfall, m, b.posSide[q] as 1 | -1, bankruptcy);
+    }
   }
 
-  /** Loss waterfall after the fee: insurance fund, then bad debt. */
-  private coverShortfall(shortfallCents: number): void {
-    const fromFund = Math.min(this.fundCents, shortfallCents);
+  /** Loss waterfall after the fee: insurance fund (with caps) → ADL or socialised loss → bad debt. */
+  private coverShortfall(shortfallCents: number, m: number, side: 1 | -1, bankruptcyPrice: number): void {
+    const fundCfg = this.sc.policy.insuranceFund;
+    let avail = Math.floor(this.fundCents * fundCfg.maxShareOfFundPerEvent);
+    if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - this.fundPaidThisStep));
+    const fromFund = Math.max(0, Math.min(avail, shortfallCents));
     if (fromFund > 0) {
       this.ledger.transfer('insurance', 'market', fromFund);
       this.fundCents -= fromFund;
+      this.fundPaidThisStep += fromFund;
       this.s.fundPaidUsd += fromFund / 100;
     }
-    const rest = shortfallCents - fromFund;
+    let rest = shortfallCents - fromFund;
+    if (rest <= 0) return;
+    if (this.fundCents === 0) this.s.fundExhausted = true;
+    const wf = this.sc.policy.waterfall.afterInsuranceFund;
+    if (wf === 'adl') rest -= this.autoDeleverage(rest, m, side, bankruptcyPrice);
+    else if (wf === 'socialised') rest -= this.socialise(rest);
     if (rest > 0) {
       this.ledger.recordBadDebt(rest);
-      this.s.badDebtUsd += rest / 100;
       this.s.fundExhausted = true;
     }
   }
 
-  private schedule(i: number, due: number): void {
+  /**
+   * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are closed at the
+   * bankruptcy price instead of the mark; the difference, haircut = size·|mark − bankruptcy|, covers
+   * the deficit. Each haircut is capped by the account's equity. Returns cents covered.
+   */
+  private autoDeleverage(deficitCents: number, m: number, bankruptSide: 1 | -1, bankruptcyPrice: number): number {
+    const { b } = this;
+    const P = this.markPx[m];
+    const perUnit = bankruptSide === 1 ? bankruptcyPrice - P : P - bankruptcyPrice; // what an opposite position gives up per unit
+    if (!(perUnit > 0)) return 0;
+    const cands: AdlCandidate[] = [];
+    for (let p = 0; p < this.nPositions; p++) {
+      if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
+      const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
+      if (pnl <= 0) continue;
+      const a = b.posAccount[p];
+      cands.push({ id: p, pnlUsd: pnl, marginUsd: b.margin[a] / 100, notionalUsd: this.notional(a), equityUsd: this.equity(a), size: b.size[p] });
+    }
+    if (cands.length === 0) return 0;
+    const ranking = this.sc.policy.waterfall.adlRanking;
+    const order = adlOrder(cands, ranking, this.behaviour);
+    let remaining = deficitCents;
+    let covered = 0;
+    const targets = new Float64Array(order.length);
+    if (ranking === 'pro-rata') {
+      const caps = Float64Array.from(order, (c) => Math.max(0, Math.floor(Math.min(c.size * perUnit, c.equityUsd) * 100)));
+      const w = Float64Array.from(order, (c) => c.size);
+      targets.set(allocateProRata(remaining, w, caps));
+    } else {
+      for (let k = 0; k < order.length && remaining > 0; k++) {
+        const c = order[k];
+        const cap = Math.max(0, Math.floor(Math.min(c.size * perUnit, c.equityUsd) * 100));
+        targets[k] = Math.min(cap, remaining);
+        remaining -= targets[k];
+      }
+    }
+    for (let k = 0; k < order.length; k++) {
+      const cents = targets[k];
+      if (cents <= 0) continue;
+      const p = order[k].id;
+      const a = b.posAccount[p];
+      const dq = Math.min(b.size[p], cents / 100 / perUnit);
+      // close dq at the mark — matched against the bankrupt position, so no market flow …
+      const savedFill = this.fill[m];
+      this.fill[m] = P;
+      b.closeSize[p] = dq;
+      this.closePositions(a, p, 0, Route.Market);
+      this.fill[m] = savedFill;
+      // … and hand over the haircut, size·|mark − bankruptcy| (capped by the equity it had)
+      let pay: number;
+      if (this.isOpen(a)) {
+        pay = Math.min(cents, b.margin[a]);
+        b.margin[a] -= pay;
+        this.ledger.transfer('margin', 'market', pay);
+        if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+      } else {
+        pay = Math.min(cents, this.walletCents); // its equity just went to the wallet
+        this.walletCents -= pay;
+        this.ledger.transfer('wallet', 'market', pay);
+      }
+      covered += pay;
+      this.noteAdl(a, dq * P, pay);
+    }
+    return covered;
+  }
+
+  private noteAdl(a: number, notional: number, cents: number): void {
+    this.s.adlNotionalUsd += notional;
+    this.s.adlProfitTakenUsd += cents / 100;
+    if (!this.adlHit.has(a)) {
+      this.adlHit.add(a);
+      this.s.adlAccounts++;
+    }
+  }
+
+  /** Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit), capped by each one's equity. */
+  private socialise(deficitCents: number): number {
+    const { b } = this;
+    const basis = this.sc.policy.waterfall.socialisedBasis;
+    const accts: number[] = [];
+    const w: number[] = [];
+    const caps: number[] = [];
+    for (let a = 0; a < this.nAccounts; a++) {
+      if (!this.isOpen(a)) continue;
+      const eq = this.equity(a);
+      if (eq <= 0) continue;
+      let weight = 0;
+      if (basis === 'open-interest') weight = this.notional(a);
+      else {
+        for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+          if (b.size[q] > 0) weight += b.posSide[q] * b.size[q] * (this.markPx[b.posMarket[q]] - b.entry[q]);
+        }
+      }
+      if (weight <= 0) continue;
+      accts.push(a);
+      w.push(weight);
+      caps.push(Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a])));
+    }
+    if (accts.length === 0) return 0;
+    const share = allocateProRata(deficitCents, w, caps);
+    let total = 0;
+    for (let k = 0; k < accts.length; k++) {
+      const c = share[k];
+      if (c <= 0) continue;
+      const a = accts[k];
+      b.margin[a] -= c;
+      total += c;
+      if (!this.socialisedHit.has(a)) {
+        this.socialisedHit.add(a);
+        this.s.socialisedAccounts++;
+      }
+      if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+    }
+    if (total > 0) this.ledger.transfer('margin', 'market', total);
+    this.s.socialisedLossUsd += total / 100;
+    return total;
+  }
+
+  // ------------------------------------------------------------------ top-ups
+
+  private schedule(a: number, due: number): void {
     if (due > this.H) {
-      this.b.pendingDue[i] = this.H + 1; // too late to act within the horizon
+      this.b.pendingDue[a] = this.H + 1; // too late to act within the horizon
       return;
     }
     if (due <= this.t) {
-      this.attemptTopUp(i);
+      this.attemptTopUp(a);
       return;
     }
-    this.b.pendingDue[i] = due;
-    this.b.pendingNext[i] = this.dueHead[due];
-    this.dueHead[due] = i;
+    this.b.pendingDue[a] = due;
+    this.b.pendingNext[a] = this.dueHead[due];
+    this.dueHead[due] = a;
   }
 
-  /** A due top-up: if still below the trigger, acts with the configured probability. */
-  private attemptTopUp(i: number): void {
-    const { b, pop } = this;
-    if (b.size[i] === 0 || b.reserve[i] === 0) return;
-    const mmUsd = this.mm.mm(b.size[i] * this.mark);
-    const eq = this.equity(i);
-    if (eq >= pop.topUpTrigger[i] * mmUsd) {
-      this.rekey(i);
+  private unschedule(a: number): void {
+    const { b } = this;
+    const due = b.pendingDue[a];
+    b.pendingDue[a] = -1;
+    if (due < 0 || due > this.H) return;
+    let prev = -1;
+    for (let x = this.dueHead[due]; x >= 0; x = b.pendingNext[x]) {
+      if (x === a) {
+        if (prev < 0) this.dueHead[due] = b.pendingNext[x];
+        else b.pendingNext[prev] = b.pendingNext[x];
+        return;
+      }
+      prev = x;
+    }
+  }
+
+  /** A due top-up: if still below the trigger (or in a margin call), acts with the configured probability. */
+  private attemptTopUp(a: number): void {
+    const { b } = this;
+    if (!this.isOpen(a) || b.reserve[a] === 0) return;
+    const mmv = this.maintenance(a);
+    const eq = this.equity(a);
+    const inCall = b.graceUntil[a] >= 0;
+    if (!inCall && eq >= b.topUpTrigger[a] * mmv) {
+      if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
       return;
     }
-    if (this.behaviour() >= this.topUpProb) {
-      this.schedule(i, this.t + 1);
+    if (this.behaviour() >= this.sc.traders.topUp.actProbabilityPerStep) {
+      this.schedule(a, this.t + 1);
       return;
     }
-    const wantCents = Math.ceil((this.topUpTarget * mmUsd - eq) * 100);
-    const amount = Math.min(b.reserve[i], Math.max(0, wantCents));
+    // target: the top-up ratio, or the initial margin when answering a margin call
+    const n = this.notional(a);
+    const target = inCall ? Math.max(this.sc.traders.topUp.targetMarginRatio * mmv, n / this.sc.policy.maxLeverage, 2 * mmv) : this.sc.traders.topUp.targetMarginRatio * mmv;
+    const wantCents = Math.ceil((target - eq) * 100);
+    const amount = Math.min(b.reserve[a], Math.max(0, wantCents));
     if (amount > 0) {
       this.ledger.transfer('reserve', 'margin', amount);
-      b.reserve[i] -= amount;
-      b.margin[i] += amount;
+      b.reserve[a] -= amount;
+      b.margin[a] += amount;
       this.s.topUpCount++;
       this.s.topUpUsd += amount / 100;
     }
-    this.rekey(i);
+    if (b.nPos[a] === 1 && !inCall) this.rekeyPosition(b.firstPos[a]);
   }
 
-  /** Recomputes trader i's liquidation and decision trigger prices. */
-  private rekey(i: number): void {
-    const { b, pop } = this;
-    const q = b.size[i];
-    if (q === 0) return;
-    const side = pop.side[i] as 1 | -1;
-    const c = b.margin[i] / 100;
-    const liq = this.mm.thresholdPrice(side, q, pop.entry[i], c, 1);
-    let dec = side === 1 ? -Infinity : Infinity;
-    if (pop.topUp[i] && b.reserve[i] > 0 && b.pendingDue[i] < 0) {
-      dec = this.mm.thresholdPrice(side, q, pop.entry[i], c, pop.topUpTrigger[i]);
+  // ------------------------------------------------------------------ trigger keys
+
+  private unkey(p: number): void {
+    const h = this.b.heaps[this.b.posMarket[p]];
+    h.liqDown.remove(p);
+    h.liqUp.remove(p);
+    h.decDown.remove(p);
+    h.decUp.remove(p);
+  }
+
+  /**
+   * Recomputes position p's trigger prices. Liquidation keys: the liquidation price (static
+   * schedules) or the bankruptcy price (dynamic rate; compared against P·(1 ∓ rate)). Order keys: the
+   * top-up trigger and stop on the adverse side, the take-profit on the favourable side. Positions of
+   * multi-market cross accounts are not keyed (checked directly).
+   */
+  private rekeyPosition(p: number): void {
+    const { b } = this;
+    const a = b.posAccount[p];
+    const q = b.size[p];
+    const m = b.posMarket[p];
+    const h = b.heaps[m];
+    if (q <= 0 || b.nPos[a] !== 1) {
+      this.unkey(p);
+      return;
     }
-    const stop = pop.stopPrice[i];
-    if (stop === stop) dec = side === 1 ? Math.max(dec, stop) : Math.min(dec, stop);
-    if (side === 1) {
-      b.liqLong.set(i, liq);
-      if (dec > -Infinity) b.decLong.set(i, dec);
-      else b.decLong.remove(i);
+    const side = b.posSide[p] as 1 | -1;
+    const c = b.margin[a] / 100;
+    const model = this.mm[m];
+    const inCall = b.graceUntil[a] >= 0;
+    if (inCall) {
+      h.liqDown.remove(p);
+      h.liqUp.remove(p);
+    } else if (model.dynamic) {
+      const B = b.entry[p] - (side * c) / q;
+      if (side === 1) h.liqDown.set(p, B);
+      else h.liqUp.set(p, -B);
     } else {
-      b.liqShort.set(i, -liq);
-      if (dec < Infinity) b.decShort.set(i, -dec);
-      else b.decShort.remove(i);
+      const liq = model.thresholdPrice(side, q, b.entry[p], c, 1);
+      if (side === 1) h.liqDown.set(p, liq);
+      else h.liqUp.set(p, -liq);
+    }
+    // adverse-side orders: top-up trigger, stop-loss
+    let adverse = side === 1 ? -Infinity : Infinity;
+    if (b.topUp[a] && b.reserve[a] > 0 && b.pendingDue[a] < 0 && !inCall) {
+      adverse = model.thresholdPrice(side, q, b.entry[p], c, b.topUpTrigger[a]);
+    }
+    const stop = b.stop[p];
+    if (stop === stop) adverse = side === 1 ? Math.max(adverse, stop) : Math.min(adverse, stop);
+    const tp = b.takeProfit[p];
+    if (side === 1) {
+      if (adverse > -Infinity) h.decDown.set(p, adverse);
+      else h.decDown.remove(p);
+      if (tp === tp) h.decUp.set(p, -tp);
+      else h.decUp.remove(p);
+    } else {
+      if (adverse < Infinity) h.decUp.set(p, -adverse);
+      else h.decUp.remove(p);
+      if (tp === tp) h.decDown.set(p, tp);
+      else h.decDown.remove(p);
     }
   }
 
   private finish(): PathResult {
-    const { b, pop, s } = this;
+    const { b, s } = this;
     let margin = 0;
     let reserve = 0;
-    for (let i = 0; i < pop.count; i++) {
-      margin += b.margin[i];
-      reserve += b.reserve[i];
+    for (let a = 0; a < this.nAccounts; a++) {
+      margin += b.margin[a];
+      reserve += b.reserve[a];
     }
     this.ledger.checkConservation(
-      { margin, reserve, wallet: this.walletCents, insurance: this.fundCents },
+      { margin, reserve, wallet: this.walletCents, insurance: this.fundCents, backstop: this.backstopCents },
       `path ${this.pathIndex}`,
     );
     s.fundEndUsd = this.fundCents / 100;
-    s.finalFundamentalUsd = Math.exp(this.logFundamental);
-    s.finalMarkUsd = this.mark;
+    s.finalFundamentalUsd = Math.exp(this.logF[0]);
+    s.finalMarkUsd = this.markPx[0];
     s.badDebtUsd = this.ledger.badDebtCents().div(100).toNumber();
     s.liquidatedNotionalUsd = s.liquidatedLongNotionalUsd + s.liquidatedShortNotionalUsd;
     return { summary: s, histograms: this.hist, series: this.series };

@@ -13,8 +13,11 @@ import type { ImpactConfig } from '../scenario/schema.js';
 
 export interface ImpactModel {
   readonly kind: ImpactConfig['kind'];
-  /** Change in log price caused by net flow F (USD, + buy). */
-  delta(flowUsd: number): number;
+  /**
+   * Change in log price caused by net flow F (USD, + buy), with the depth scaled by
+   * `depthMultiplier` (≤ 1 when liquidity has withdrawn; default 1).
+   */
+  delta(flowUsd: number, depthMultiplier?: number): number;
   /** Fraction φ of Δx at which the block fills on average. */
   readonly fillFraction: number;
   /** Per-step decay factor of the impact state. */
@@ -28,8 +31,8 @@ export function createImpactModel(cfg: ImpactConfig): ImpactModel {
     case 'none':
       return { kind: 'none', delta: () => 0, fillFraction: 0, decayPerStep };
     case 'linear':
-      return { kind: 'linear', delta: (f) => (0.01 * f) / d, fillFraction: 0.5, decayPerStep };
+      return { kind: 'linear', delta: (f, mult = 1) => (0.01 * f) / (d * mult), fillFraction: 0.5, decayPerStep };
     case 'sqrt':
-      return { kind: 'sqrt', delta: (f) => 0.01 * Math.sign(f) * Math.sqrt(Math.abs(f) / d), fillFraction: 2 / 3, decayPerStep };
+      return { kind: 'sqrt', delta: (f, mult = 1) => 0.01 * Math.sign(f) * Math.sqrt(Math.abs(f) / (d * mult)), fillFraction: 2 / 3, decayPerStep };
   }
 }

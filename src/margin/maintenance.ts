@@ -8,11 +8,21 @@
  * trigger was crossed.
  */
 import type { MaintenanceConfig } from '../scenario/schema.js';
+import { normalQuantile } from '../math/normal.js';
 
 export interface MaintenanceModel {
   readonly kind: string;
-  /** Maintenance margin (USD) of a position with notional N (USD). O(brackets). */
-  mm(notional: number): number;
+  /**
+   * True when the rate moves over time (volatility-adaptive). A dynamic model's rate is the same for
+   * every position of its market, `rate()`, so accounts keep their order by bankruptcy price.
+   */
+  readonly dynamic: boolean;
+  /** Maintenance margin (USD) of a position with notional N (USD) and size Q (units). O(brackets). */
+  mm(notional: number, size?: number): number;
+  /** Dynamic models: the current rate. Static models: NaN. */
+  rate(): number;
+  /** Dynamic models: feeds the one-step log return of the mark price (end of each step). */
+  observe(markLogReturn: number): void;
   /**
    * Price at which eq = k·MM for an isolated position of `side` (+1 long, −1 short), size Q > 0,
    * entry E and collateral C (USD). A long is at or below the threshold when P ≤ result; a short
@@ -89,13 +99,28 @@ export function piecewiseThreshold(
   return best;
 }
 
+const staticParts = { dynamic: false, rate: () => NaN, observe: () => {} } as const;
+
+/** Price where eq = k·rate·Q·P for a constant rate: long B/(1 − k·rate), short B/(1 + k·rate) (0 / ∞ when unreachable). */
+export function fixedRateThreshold(rate: number, side: 1 | -1, size: number, entry: number, collateral: number, k: number): number {
+  if (side === 1) {
+    const denom = 1 - k * rate;
+    const num = entry - collateral / size;
+    if (denom <= 0) return num > 0 || collateral < 0 ? Infinity : 0;
+    const p = num / denom;
+    return p > 0 ? p : 0;
+  }
+  const p = (entry + collateral / size) / (1 + k * rate);
+  return p > 0 ? p : Infinity;
+}
+
 /** Fixed MMR: MM = mmr·N. Long threshold B/(1 − k·mmr), short B/(1 + k·mmr), B the bankruptcy price. */
 export function fixedMaintenance(mmr: number): MaintenanceModel {
-  const brackets = [{ floor: 0, mmr, amount: 0 }];
   return {
     kind: 'fixed',
+    ...staticParts,
     mm: (n) => mmr * n,
-    thresholdPrice: (side, size, entry, collateral, k) => piecewiseThreshold(brackets, side, size, entry, collateral, k),
+    thresholdPrice: (side, size, entry, collateral, k) => fixedRateThreshold(mmr, side, size, entry, collateral, k),
   };
 }
 
@@ -104,17 +129,95 @@ export function tieredMaintenance(tiers: ReadonlyArray<{ notionalFloorUsd: numbe
   const brackets = bracketsWithAmounts(tiers);
   return {
     kind: 'tiered',
+    ...staticParts,
     mm: (n) => tieredMm(brackets, n),
     thresholdPrice: (side, size, entry, collateral, k) => piecewiseThreshold(brackets, side, size, entry, collateral, k),
   };
 }
 
-export function createMaintenanceModel(cfg: MaintenanceConfig): MaintenanceModel {
+/**
+ * Size-scaled MMR (rate depends on position size Q in units, so it is constant between a position's
+ * events): linear MMR = base + slope·Q; sqrt MMR = max(base, multiplier·base + coefficient·√Q); capped.
+ */
+export function sizeScaledMaintenance(cfg: {
+  mode: 'linear' | 'sqrt';
+  baseMmr: number;
+  slopePerUnitSize: number;
+  baseMultiplier: number;
+  sqrtCoefficient: number;
+  maxMmr: number;
+}): MaintenanceModel & { rateFor(size: number): number } {
+  const rateFor = (q: number) =>
+    Math.min(
+      cfg.maxMmr,
+      cfg.mode === 'linear' ? cfg.baseMmr + cfg.slopePerUnitSize * q : Math.max(cfg.baseMmr, cfg.baseMultiplier * cfg.baseMmr + cfg.sqrtCoefficient * Math.sqrt(q)),
+    );
+  return {
+    kind: 'size-scaled',
+    ...staticParts,
+    rateFor,
+    mm: (n, q) => rateFor(q ?? 0) * n,
+    thresholdPrice: (side, size, entry, collateral, k) => fixedRateThreshold(rateFor(size), side, size, entry, collateral, k),
+  };
+}
+
+/**
+ * Volatility-adaptive MMR: MMR_t = min(max, max(floor, (1−w)·z·σ̂_t·√h + w·z·σ_stress·√h)), σ̂²_t an EWMA of
+ * squared one-step mark log returns seeded at the market's nominal per-step variance. One instance per
+ * market per path (it holds the path's estimate).
+ */
+export function volatilityAdaptiveMaintenance(cfg: {
+  ewmaHalfLifeSteps: number;
+  holdingHorizonSteps: number;
+  confidence: number;
+  floorMmr: number;
+  maxMmr: number;
+  stressedVolatilityAnnual: number;
+  stressedWeight: number;
+}, nominalVolPerStep: number, stepsPerYear: number): MaintenanceModel {
+  const lambda = Math.pow(2, -1 / cfg.ewmaHalfLifeSteps);
+  const z = normalQuantile(cfg.confidence);
+  const sqrtH = Math.sqrt(cfg.holdingHorizonSteps);
+  const stressed = cfg.stressedWeight * z * (cfg.stressedVolatilityAnnual / Math.sqrt(stepsPerYear)) * sqrtH;
+  let variance = nominalVolPerStep * nominalVolPerStep;
+  let current = 0;
+  const recompute = () => {
+    const m = (1 - cfg.stressedWeight) * z * Math.sqrt(variance) * sqrtH + stressed;
+    current = Math.min(cfg.maxMmr, Math.max(cfg.floorMmr, m));
+  };
+  recompute();
+  return {
+    kind: 'volatility-adaptive',
+    dynamic: true,
+    rate: () => current,
+    observe: (r) => {
+      variance = lambda * variance + (1 - lambda) * r * r;
+      recompute();
+    },
+    mm: (n) => current * n,
+    thresholdPrice: (side, size, entry, collateral, k) => fixedRateThreshold(current, side, size, entry, collateral, k),
+  };
+}
+
+/**
+ * Builds the maintenance model of one market for one path. `nominalVolPerStep` seeds a
+ * volatility-adaptive estimate; static models ignore it.
+ */
+export function createMaintenanceModel(
+  cfg: MaintenanceConfig,
+  opts: { maxLeverage: number; nominalVolPerStep: number; stepsPerYear: number },
+): MaintenanceModel {
   switch (cfg.kind) {
     case 'fixed':
       return fixedMaintenance(cfg.mmr);
     case 'tiered':
       return tieredMaintenance(cfg.tiers);
+    case 'size-scaled':
+      return sizeScaledMaintenance(cfg);
+    case 'fraction-of-imr':
+      return fixedMaintenance(cfg.fraction / opts.maxLeverage);
+    case 'volatility-adaptive':
+      return volatilityAdaptiveMaintenance(cfg, opts.nominalVolPerStep, opts.stepsPerYear);
   }
 }
 

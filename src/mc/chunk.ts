@@ -58,7 +58,7 @@ export function contextFor(scenario: Scenario): { ctx: RunContext; buffers: Path
   const key = JSON.stringify(scenario);
   if (!cached || cached.key !== key) {
     const ctx = createRunContext(scenario);
-    cached = { key, ctx, buffers: new PathBuffers(ctx.population.count) };
+    cached = { key, ctx, buffers: new PathBuffers(ctx) };
   }
   return cached;
 }

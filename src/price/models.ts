@@ -1,52 +1,72 @@
 /**
- * Exogenous (fundamental / index) price models. Each is a small object created per path from its
- * scenario config and the path's "price" stream; `nextLogReturn()` draws the next one-step log return.
+ * Exogenous (fundamental / index) price models of one market. Each is a small object created per
+ * path and market; `nextLogReturn(z)` returns the next one-step log return given that step's standard
+ * normal shock `z`. The shocks come from the multi-market price process (src/price/process.ts), which
+ * correlates them across markets; any other randomness a model needs (jump counts and sizes, the χ²
+ * of a Student-t innovation, regime transitions, bootstrap blocks) comes from the model's own stream.
+ *
  * Units: drifts and volatilities are annualised; `dtYears` is the step length in years (365-day year,
- * since crypto perpetuals trade around the clock).
+ * since crypto perpetuals trade around the clock). Formulas: docs/price-models.md.
  */
 import type { PriceModelConfig } from '../scenario/schema.js';
 import type { Rng } from '../rng/streams.js';
-import { normalSampler, poisson, standardizedStudentTSampler } from '../rng/distributions.js';
+import { gammaSampler, normalSampler, poisson } from '../rng/distributions.js';
+import { regimeSwitching } from './regime.js';
+import { scriptedDrawdown } from './scripted.js';
+import { blockBootstrap, csvReplay } from './csv.js';
 
 export const SECONDS_PER_YEAR = 365 * 24 * 3600;
 
-export interface PriceModel {
+/** One market's price model, driven by a standard normal shock per step. */
+export interface MarketPriceModel {
   readonly kind: string;
-  /** Log return of the fundamental over the next step. */
-  nextLogReturn(): number;
+  /** Log return of the fundamental over the next step, given this step's N(0, 1) shock `z`. */
+  nextLogReturn(z: number): number;
+}
+
+/** What a model may need besides its config. */
+export interface ModelEnv {
+  /** Step length in years. */
+  dtYears: number;
+  /** The model's own stream, for randomness other than the shock (jumps, χ², transitions, blocks). */
+  rng: Rng;
+  /** Steps per path (csv replay with a random start). */
+  horizonSteps: number;
+  /** csv models: the history's log returns on the step grid (src/scenario/price-csv.ts `gridLogReturns`). */
+  csvReturns?: Float64Array;
 }
 
 /**
- * GBM: r = (μ − σ²/2)Δt + σ√Δt · Z.
+ * GBM: r = (μ − σ²/2)Δt + σ√Δt · z.
  */
-export function gbm(cfg: { driftAnnual: number; volatilityAnnual: number }, dtYears: number, rng: Rng): PriceModel {
-  const normal = normalSampler(rng);
+export function gbm(cfg: { driftAnnual: number; volatilityAnnual: number }, dtYears: number): MarketPriceModel {
   const mu = (cfg.driftAnnual - 0.5 * cfg.volatilityAnnual ** 2) * dtYears;
   const sd = cfg.volatilityAnnual * Math.sqrt(dtYears);
-  return { kind: 'gbm', nextLogReturn: () => mu + sd * normal() };
+  return { kind: 'gbm', nextLogReturn: (z) => mu + sd * z };
 }
 
 /**
- * Merton jump-diffusion: r = (μ − σ²/2 − λκ)Δt + σ√Δt·Z + Σ_{i≤N} J_i, N ~ Poisson(λΔt),
+ * Merton jump-diffusion: r = (μ − σ²/2 − λκ)Δt + σ√Δt·z + Σ_{i≤N} J_i, N ~ Poisson(λΔt),
  * J_i ~ N(m, δ²), κ = e^{m+δ²/2} − 1 (the compensator keeps μ the total drift).
- * Variance per unit time σ² + λ(m² + δ²).
+ * Variance per unit time σ² + λ(m² + δ²). N and J_i are drawn from `rng`.
  */
 export function merton(
   cfg: { driftAnnual: number; volatilityAnnual: number; jumpsPerYear: number; jumpMeanLog: number; jumpStdLog: number },
   dtYears: number,
   rng: Rng,
-): PriceModel {
+): MarketPriceModel {
   const normal = normalSampler(rng);
   const kappa = Math.exp(cfg.jumpMeanLog + 0.5 * cfg.jumpStdLog ** 2) - 1;
   const mu = (cfg.driftAnnual - 0.5 * cfg.volatilityAnnual ** 2 - cfg.jumpsPerYear * kappa) * dtYears;
   const sd = cfg.volatilityAnnual * Math.sqrt(dtYears);
   const lambdaDt = cfg.jumpsPerYear * dtYears;
+  const { jumpMeanLog: m, jumpStdLog: d } = cfg;
   return {
     kind: 'merton',
-    nextLogReturn: () => {
-      let r = mu + sd * normal();
-      const n = poisson(rng, lambdaDt, normal);
-      for (let i = 0; i < n; i++) r += cfg.jumpMeanLog + cfg.jumpStdLog * normal();
+    nextLogReturn: (z) => {
+      let r = mu + sd * z;
+      const n = lambdaDt > 0 ? poisson(rng, lambdaDt, normal) : 0;
+      for (let i = 0; i < n; i++) r += m + d * normal();
       return r;
     },
   };
@@ -54,44 +74,59 @@ export function merton(
 
 /**
  * GARCH(1,1) with standardised Student-t innovations:
- * σ²_t = ω + α·ε²_{t−1} + β·σ²_{t−1}, ε_t = σ_t·z_t, r_t = μΔt + ε_t,
+ * σ²_t = ω + α·ε²_{t−1} + β·σ²_{t−1}, ε_t = σ_t·u_t, r_t = μΔt + ε_t,
+ * u_t = z_t / √(χ²_ν/ν) · √((ν−2)/ν) (unit variance; χ²_ν = 2·Gamma(ν/2) drawn from `rng`),
  * ω = σ²_LR·Δt·(1 − α − β) so the unconditional per-step variance is σ²_LR·Δt = ω/(1−α−β).
  * Starts at the unconditional variance.
+ * @throws RangeError if α + β ≥ 1 or ν ≤ 2
  */
 export function garch(
   cfg: { driftAnnual: number; longRunVolatilityAnnual: number; alpha: number; beta: number; degreesOfFreedom: number },
   dtYears: number,
   rng: Rng,
-): PriceModel {
-  const { alpha, beta } = cfg;
+): MarketPriceModel {
+  const { alpha, beta, degreesOfFreedom: nu } = cfg;
   if (!(alpha + beta < 1)) throw new RangeError(`GARCH needs alpha + beta < 1, got ${alpha + beta}`);
+  if (!(nu > 2)) throw new RangeError(`Student-t degrees of freedom must be > 2, got ${nu}`);
   const longRunVar = cfg.longRunVolatilityAnnual ** 2 * dtYears;
   const omega = longRunVar * (1 - alpha - beta);
-  const t = standardizedStudentTSampler(rng, cfg.degreesOfFreedom);
+  const gamma = gammaSampler(rng, nu / 2);
+  const scale = Math.sqrt((nu - 2) / nu);
   const mu = cfg.driftAnnual * dtYears;
   let variance = longRunVar;
   let prevEps = 0;
   let first = true;
   return {
     kind: 'garch',
-    nextLogReturn: () => {
+    nextLogReturn: (z) => {
       if (!first) variance = omega + alpha * prevEps * prevEps + beta * variance;
       first = false;
-      prevEps = Math.sqrt(variance) * t();
+      const u = (z / Math.sqrt((2 * gamma()) / nu)) * scale;
+      prevEps = Math.sqrt(variance) * u;
       return mu + prevEps;
     },
   };
 }
 
 /** Picks the model named by `cfg.kind`. */
-export function createPriceModel(cfg: PriceModelConfig, stepSeconds: number, rng: Rng): PriceModel {
-  const dt = stepSeconds / SECONDS_PER_YEAR;
+export function createMarketPriceModel(cfg: PriceModelConfig, env: ModelEnv): MarketPriceModel {
+  const { dtYears, rng } = env;
   switch (cfg.kind) {
     case 'gbm':
-      return gbm(cfg, dt, rng);
+      return gbm(cfg, dtYears);
     case 'merton':
-      return merton(cfg, dt, rng);
+      return merton(cfg, dtYears, rng);
     case 'garch':
-      return garch(cfg, dt, rng);
+      return garch(cfg, dtYears, rng);
+    case 'regime-switching':
+      return regimeSwitching(cfg, dtYears, rng);
+    case 'scripted-drawdown':
+      return scriptedDrawdown(cfg, dtYears);
+    case 'csv': {
+      if (!env.csvReturns) throw new Error(`csv price model: no data loaded for ${cfg.file} (use loadPriceData)`);
+      return cfg.mode === 'replay'
+        ? csvReplay(env.csvReturns, cfg, env.horizonSteps, rng)
+        : blockBootstrap(env.csvReturns, cfg, rng);
+    }
   }
 }

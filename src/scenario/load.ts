@@ -3,10 +3,12 @@
  * Every failure is a `UserError` with one line naming the field, the value and what is allowed.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { ScenarioSchema, type Scenario } from './schema.js';
+import { checkPriceModels } from './price-checks.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -87,15 +89,15 @@ function unwrap(schema: any, value: unknown): any {
   return schema;
 }
 
-/** Checks that involve more than one field. Throws `UserError`. */
-export function checkScenario(s: Scenario): void {
+/**
+ * Checks that involve more than one field. Throws `UserError`. Resolves price CSV files against
+ * `baseDir` (default: the working directory) and validates them (src/scenario/price-checks.ts).
+ */
+export function checkScenario(s: Scenario, baseDir?: string): void {
   const fail = (field: string, value: unknown, allowed: string): never => {
     throw new UserError(`${field}: ${show(value)} is not allowed — ${allowed}`);
   };
-  const pm = s.market.priceModel;
-  if (pm.kind === 'garch' && pm.alpha + pm.beta >= 1) {
-    fail('market.priceModel.beta', pm.beta, `alpha + beta must be < 1 (alpha is ${pm.alpha})`);
-  }
+  checkPriceModels(s, fail, baseDir);
   const imr = 1 / s.policy.maxLeverage;
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {
@@ -137,8 +139,12 @@ export function checkScenario(s: Scenario): void {
   }
 }
 
-/** Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. */
-export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+/**
+ * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Relative
+ * file paths in it (a `csv` price model's `file`) are resolved against `baseDir`, default the working
+ * directory; the resolved scenario holds absolute paths.
+ */
+export function parseScenario(input: unknown, source = 'scenario', baseDir?: string): Scenario {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new UserError(`${source}: expected a mapping of scenario fields at the top level, got ${show(input)}`);
   }
@@ -149,7 +155,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
     throw new UserError(`${source}: ${describeIssue(first, input)}${more}`);
   }
   try {
-    checkScenario(r.data);
+    checkScenario(r.data, baseDir);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
@@ -157,8 +163,8 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
   return r.data;
 }
 
-/** Parses YAML (a superset of JSON) text. */
-export function parseScenarioText(text: string, source = 'scenario'): Scenario {
+/** Parses YAML (a superset of JSON) text; `baseDir` as in `parseScenario`. */
+export function parseScenarioText(text: string, source = 'scenario', baseDir?: string): Scenario {
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
@@ -176,10 +182,10 @@ export function parseScenarioText(text: string, source = 'scenario'): Scenario {
     }
     throw e;
   }
-  return parseScenario(data, source);
+  return parseScenario(data, source, baseDir);
 }
 
-/** Reads a scenario file (.yaml, .yml or .json). */
+/** Reads a scenario file (.yaml, .yml or .json); paths inside it are relative to its folder. */
 export function loadScenarioFile(file: string): Scenario {
   let text: string;
   try {
@@ -190,5 +196,5 @@ export function loadScenarioFile(file: string): Scenario {
     if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a scenario file (.yaml or .json)`);
     throw new UserError(`${file}: cannot read scenario file (${code ?? String(e)})`);
   }
-  return parseScenarioText(text, file);
+  return parseScenarioText(text, file, path.dirname(path.resolve(file)));
 }

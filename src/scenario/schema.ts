@@ -51,7 +51,98 @@ export const GarchSchema = z.strictObject({
   degreesOfFreedom: z.number().finite().gt(2).max(1000).default(5),
 });
 
-export const PriceModelSchema = z.discriminatedUnion('kind', [GbmSchema, MertonSchema, GarchSchema]);
+export const RegimeStateSchema = z.strictObject({
+  /** Label used in outputs and in initialState (e.g. calm, stress); "stationary" is reserved. */
+  name: z
+    .string()
+    .min(1)
+    .max(40)
+    .refine((s) => s !== 'stationary', '"stationary" is reserved for initialState'),
+  driftAnnual: z.number().finite().min(-50).max(50).default(0),
+  /** Diffusive annualised volatility σ_s in this state. */
+  volatilityAnnual: positive().max(20),
+  /** Jump intensity λ_s (jumps per year) in this state; jumps are Merton-style, N(m_s, δ_s²) in log. */
+  jumpsPerYear: nonNegative().max(1e6).default(0),
+  jumpMeanLog: z.number().finite().min(-5).max(5).default(0),
+  jumpStdLog: nonNegative().max(5).default(0),
+  /**
+   * Expected time spent in this state per visit, in steps (≥ 1): the per-step probability of leaving is
+   * 1 / expectedDurationSteps, split evenly over the other states. Required unless transitionMatrix is given.
+   */
+  expectedDurationSteps: z.number().finite().min(1).max(1e12).optional(),
+});
+
+export const RegimeSwitchingSchema = z.strictObject({
+  kind: z.literal('regime-switching'),
+  /** The Markov chain's states, each with its own drift, volatility and jump intensity. */
+  states: z
+    .array(RegimeStateSchema)
+    .min(2)
+    .max(8)
+    .prefault([
+      { name: 'calm', volatilityAnnual: 0.5, expectedDurationSteps: 20_160 },
+      { name: 'stress', volatilityAnnual: 1.5, jumpsPerYear: 200, jumpMeanLog: -0.02, jumpStdLog: 0.03, expectedDurationSteps: 720 },
+    ]),
+  /**
+   * Optional per-step transition matrix P (P[i][j] = probability of moving from state i to state j in
+   * one step; rows sum to 1). Overrides the states' expectedDurationSteps.
+   */
+  transitionMatrix: z.array(z.array(probability())).optional(),
+  /** Name of the state at step 1, or "stationary" to draw it from the chain's stationary distribution. Default: the first state. */
+  initialState: z.string().min(1).optional(),
+});
+
+export const CsvPriceSchema = z.strictObject({
+  kind: z.literal('csv'),
+  /**
+   * CSV file with a header row and columns timestamp,price (ISO-8601 or unix seconds; strictly
+   * increasing; positive prices). A relative path is relative to the scenario file's folder; the
+   * resolved scenario holds the absolute path. The prices are resampled to the step grid (last price
+   * at or before each step), and their log returns are applied from market.initialPriceUsd.
+   */
+  file: z.string().min(1).max(4096),
+  /** replay: the history's returns in order; block-bootstrap: random blocks of them, concatenated. */
+  mode: z.enum(['replay', 'block-bootstrap']).default('block-bootstrap'),
+  /** replay only: first = every path replays from the first return; random = each path from a random offset. */
+  replayStart: z.enum(['first', 'random']).default('first'),
+  /** block-bootstrap only: block length in steps (fixed), or its mean (stationary). */
+  blockSteps: integer(1, 10_000_000).default(60),
+  /** block-bootstrap only: fixed-length blocks, or the stationary bootstrap's geometric lengths (Politis–Romano). */
+  blocks: z.enum(['fixed', 'stationary']).default('fixed'),
+  /** Subtract the history's mean log return, so the replayed or bootstrapped path has no drift from the sample. */
+  demean: z.boolean().default(false),
+});
+
+export const ScriptedDrawdownSchema = z.strictObject({
+  kind: z.literal('scripted-drawdown'),
+  /** Drift of the GBM noise outside the scripted window. */
+  driftAnnual: z.number().finite().min(-50).max(50).default(0),
+  /** Annualised volatility of the noise: GBM outside the window, Brownian-bridge noise inside it. */
+  volatilityAnnual: positive().max(20).default(0.6),
+  /** The window starts after this many steps (0 = from the first step). */
+  startStep: integer(0, 10_000_000).default(0),
+  /** First leg: the price falls by this fraction (0.3 = −30%) from its level at startStep … */
+  drawdownFraction: z.number().finite().gt(0).lt(1).default(0.3),
+  /** … over this many steps, along a Brownian bridge pinned to the target log level. */
+  durationSteps: integer(1, 10_000_000).default(60),
+  /** Optional partial recovery after the first leg: this share of the first leg's price loss is regained … */
+  recoveryFraction: z.number().finite().min(0).max(1).default(0),
+  /** … over this many steps (0 = no recovery leg). */
+  recoverySteps: integer(0, 10_000_000).default(0),
+  /** Optional second leg: a further fall by this fraction from the level after the recovery … */
+  secondDrawdownFraction: z.number().finite().gt(0).lt(1).optional(),
+  /** … over this many steps. Required with secondDrawdownFraction. */
+  secondDurationSteps: integer(1, 10_000_000).optional(),
+});
+
+export const PriceModelSchema = z.discriminatedUnion('kind', [
+  GbmSchema,
+  MertonSchema,
+  GarchSchema,
+  RegimeSwitchingSchema,
+  CsvPriceSchema,
+  ScriptedDrawdownSchema,
+]);
 
 export const ImpactSchema = z.strictObject({
   /** none: liquidations do not move the price; linear or sqrt (square-root) impact in log price. */
@@ -60,12 +151,21 @@ export const ImpactSchema = z.strictObject({
   depthUsdPerPercent: positive().default(5_000_000),
   /** Half-life, in steps, of the decay of the impact state back to 0 (resilience). */
   halfLifeSteps: positive().default(30),
+  /**
+   * Liquidity that withdraws in stress: depth_t = depth · min(1, σ_ref / σ̂_t)^stressElasticity,
+   * with σ̂_t the market's EWMA volatility and σ_ref its nominal volatility. 0 = constant depth.
+   */
+  stressElasticity: nonNegative().max(10).default(0),
 });
 
 export const MarketSchema = z.strictObject({
+  /** Market label used in outputs (e.g. BTC-PERP). */
+  name: z.string().min(1).max(40).default('PERP'),
   initialPriceUsd: positive().default(100),
   priceModel: PriceModelSchema.prefault({ kind: 'garch' }),
   impact: ImpactSchema.prefault({}),
+  /** Half-life, in steps, of the EWMA estimate of the mark price's volatility (used by depth withdrawal and volatility-triggered deleveraging). */
+  volatilityHalfLifeSteps: positive().max(1e6).default(60),
 });
 
 // ---------------------------------------------------------------- traders
@@ -129,6 +229,38 @@ export const StopLossSchema = z.strictObject({
   lossFractionOfCollateralMax: z.number().finite().gt(0).max(1).default(0.8),
 });
 
+export const TakeProfitSchema = z.strictObject({
+  /** Share of traders with a take-profit order. */
+  share: probability().default(0),
+  /** Take profit where the gain reaches this fraction of collateral: uniform in [min, max]. */
+  gainFractionOfCollateralMin: z.number().finite().gt(0).max(100).default(0.5),
+  gainFractionOfCollateralMax: z.number().finite().gt(0).max(100).default(2),
+});
+
+export const VolatilityDeleverageSchema = z.strictObject({
+  /** Share of traders who cut their position when volatility spikes. */
+  share: probability().default(0),
+  /** A spike: the market's EWMA volatility rises above this multiple of its nominal volatility. */
+  volatilityMultiple: z.number().finite().gt(1).max(100).default(2),
+  /** Fraction of the position closed at each spike. */
+  reduceFraction: z.number().finite().gt(0).max(1).default(0.5),
+});
+
+export const ArrivalsSchema = z.strictObject({
+  /** New traders per step (Poisson mean), long with probability longShare. */
+  perStep: nonNegative().max(1000).default(0),
+  /**
+   * Momentum traders per step per unit of |z|, where z is the market's return over the lookback in
+   * units of its nominal volatility; they enter in the direction of that return (the reflexive leg
+   * of a cascade). Mean arrivals per step: momentumPerStep · min(|z|, momentumZCap).
+   */
+  momentumPerStep: nonNegative().max(1000).default(0),
+  momentumLookbackSteps: integer(1, 100_000).default(15),
+  momentumZCap: positive().max(100).default(5),
+  /** Leverage of momentum traders (they are typically aggressive); capped by the initial margin. */
+  momentumLeverage: z.number().finite().min(1).default(10),
+});
+
 export const TradersSchema = z.strictObject({
   count: integer(1, 5_000_000).default(10_000),
   /** Share of traders that are long (the rest are short). */
@@ -157,6 +289,16 @@ export const TradersSchema = z.strictObject({
   collateralUsd: CollateralSchema.prefault({ kind: 'lognormal', medianUsd: 2_000, sigmaLog: 1.2 }),
   topUp: TopUpSchema.prefault({}),
   stopLoss: StopLossSchema.prefault({}),
+  takeProfit: TakeProfitSchema.prefault({}),
+  volatilityDeleverage: VolatilityDeleverageSchema.prefault({}),
+  arrivals: ArrivalsSchema.prefault({}),
+  /** Relative weights of the markets [market, ...otherMarkets] when placing isolated positions. Default: equal. */
+  marketWeights: z.array(positive()).optional(),
+  /**
+   * With several markets: how many markets each cross-margin account trades (its notional split
+   * equally, each position's side drawn with longShare). Default: all markets.
+   */
+  crossMarketsPerAccount: integer(1, 16).optional(),
 });
 
 // ---------------------------------------------------------------- policy
@@ -178,27 +320,148 @@ export const TieredMaintenanceSchema = z.strictObject({
     .min(1),
 });
 
-export const MaintenanceSchema = z.discriminatedUnion('kind', [FixedMaintenanceSchema, TieredMaintenanceSchema]);
+export const SizeScaledMaintenanceSchema = z.strictObject({
+  kind: z.literal('size-scaled'),
+  /**
+   * linear: MMR = baseMmr + slopePerUnitSize · Q;
+   * sqrt:   MMR = max(baseMmr, baseMultiplier · baseMmr + sqrtCoefficient · √Q)   (Q = position size in units).
+   * The rate is capped at maxMmr.
+   */
+  mode: z.enum(['linear', 'sqrt']).default('linear'),
+  baseMmr: z.number().finite().gt(0).lt(1).default(0.01),
+  slopePerUnitSize: nonNegative().default(0),
+  baseMultiplier: nonNegative().default(1),
+  sqrtCoefficient: nonNegative().default(0),
+  maxMmr: z.number().finite().gt(0).lt(1).default(0.5),
+});
+
+export const FractionOfImrMaintenanceSchema = z.strictObject({
+  kind: z.literal('fraction-of-imr'),
+  /** MMR = fraction · IMR with IMR = 1 / maxLeverage (Hyperliquid: 0.5). */
+  fraction: z.number().finite().gt(0).lt(1).default(0.5),
+});
+
+export const VolatilityAdaptiveMaintenanceSchema = z.strictObject({
+  kind: z.literal('volatility-adaptive'),
+  /**
+   * MMR_t = min(maxMmr, max(floorMmr, (1 − w)·z·σ̂_t·√h + w·z·σ_stress·√h)), with σ̂²_t = λσ̂²_{t−1} + (1−λ)r²_{t−1}
+   * the EWMA variance of one-step mark log returns (λ = 2^(−1/ewmaHalfLifeSteps)), h the holding
+   * horizon in steps, z the normal quantile of `confidence` and w = stressedWeight (anti-procyclicality).
+   */
+  ewmaHalfLifeSteps: positive().max(1e6).default(30),
+  holdingHorizonSteps: positive().max(1e6).default(60),
+  confidence: z.number().finite().gt(0.5).lt(1).default(0.99),
+  floorMmr: z.number().finite().gt(0).lt(1).default(0.01),
+  maxMmr: z.number().finite().gt(0).lt(1).default(0.5),
+  /** Volatility of a stressed period, annualised (used with stressedWeight > 0). */
+  stressedVolatilityAnnual: nonNegative().max(20).default(0),
+  stressedWeight: probability().default(0),
+  /** Trigger keys of top-up orders are refreshed when MMR has moved by more than this fraction since the last refresh. */
+  rekeyTolerance: z.number().finite().gt(0).max(1).default(0.05),
+});
+
+export const MaintenanceSchema = z.discriminatedUnion('kind', [
+  FixedMaintenanceSchema,
+  TieredMaintenanceSchema,
+  SizeScaledMaintenanceSchema,
+  FractionOfImrMaintenanceSchema,
+  VolatilityAdaptiveMaintenanceSchema,
+]);
 
 export const LiquidationSchema = z.strictObject({
-  /** full: close the whole position; partial: close just enough to restore the target ratio. */
-  kind: z.enum(['full', 'partial']).default('full'),
+  /**
+   * full: close the whole position; partial: close just enough to restore the target ratio;
+   * fraction: positions above aboveNotionalUsd lose closeFraction per liquidation, then wait
+   * cooldownSteps (smaller positions are closed in full).
+   */
+  kind: z.enum(['full', 'partial', 'fraction']).default('full'),
   /** Partial only: after the close, equity ≥ MM · (1 + bufferFraction). */
   bufferFraction: nonNegative().max(10).default(0.25),
+  /** Fraction only. */
+  closeFraction: z.number().finite().gt(0).max(1).default(0.2),
+  cooldownSteps: integer(0, 1_000_000).default(1),
+  aboveNotionalUsd: nonNegative().default(100_000),
   /** Fee on liquidated notional, capped by remaining equity, paid into the insurance fund. */
   feeRate: z.number().finite().min(0).max(0.5).default(0.005),
+  /** Per-step caps on liquidated notional; what exceeds a cap waits for the next step. */
+  caps: z
+    .strictObject({
+      perAccountNotionalUsdPerStep: positive().optional(),
+      marketNotionalUsdPerStep: positive().optional(),
+    })
+    .prefault({}),
+  /**
+   * Liquidators with finite capital: they take over a position at the mark less bonusFraction and
+   * unwind it into the market, but only when the bonus covers their expected slippage, and only up to
+   * capitalUsdPerStep of notional per step per market. What they decline waits.
+   */
+  liquidators: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      capitalUsdPerStep: positive().default(10_000_000),
+      bonusFraction: z.number().finite().min(0).max(0.5).default(0.01),
+    })
+    .prefault({}),
+  /**
+   * Backstop vault: when equity < equityFractionOfMm · MM, the vault takes the position over at the
+   * bankruptcy price (the trader forfeits the remaining margin) and unwinds it into the market; its
+   * PnL is an output. Its losses beyond its capital enter the loss waterfall.
+   */
+  backstop: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      equityFractionOfMm: z.number().finite().gt(0).max(1).default(2 / 3),
+      capitalUsd: nonNegative().default(1_000_000),
+    })
+    .prefault({}),
+  /**
+   * Margin call: a breach opens graceSteps in which the trader may top up to the initial margin
+   * (traders with a top-up reserve do, after their reaction delay); liquidation follows if still in
+   * breach, or at once if equity falls below liquidateBelowEquityFractionOfMm · MM. 0 = off.
+   */
+  marginCall: z
+    .strictObject({
+      graceSteps: integer(0, 1_000_000).default(0),
+      liquidateBelowEquityFractionOfMm: z.number().finite().min(0).lt(1).default(0),
+    })
+    .prefault({}),
+});
+
+export const MarkPriceSchema = z.strictObject({
+  /** last: last market price; ema: exponential average of market prices; median: median of the last windowSteps prices. */
+  kind: z.enum(['last', 'ema', 'median']).default('last'),
+  halfLifeSteps: positive().max(1e6).default(5),
+  windowSteps: integer(1, 1000).default(5),
+});
+
+export const WaterfallSchema = z.strictObject({
+  /**
+   * What covers a shortfall the insurance fund does not: none (bad debt), adl (auto-deleveraging of
+   * profitable opposite positions at the bankruptcy price), socialised (loss spread across accounts).
+   */
+  afterInsuranceFund: z.enum(['none', 'adl', 'socialised']).default('none'),
+  /** ADL order: profit-leverage (profit % × effective leverage, highest first), random, or pro-rata by size. */
+  adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata']).default('profit-leverage'),
+  /** Socialised loss: pro-rata to open-interest notional, or to the unrealised profit of the step's winners. */
+  socialisedBasis: z.enum(['open-interest', 'winners']).default('open-interest'),
 });
 
 export const PolicySchema = z.strictObject({
   /** Maximum leverage at entry; the initial margin rate is 1 / maxLeverage. */
-  maxLeverage: z.number().finite().min(1).max(1000).default(50),
+  maxLeverage: z.number().finite().min(1).max(1000).default(20),
   maintenance: MaintenanceSchema.prefault({ kind: 'fixed' }),
   liquidation: LiquidationSchema.prefault({}),
+  markPrice: MarkPriceSchema.prefault({}),
   insuranceFund: z
     .strictObject({
       initialUsd: nonNegative().default(250_000),
+      /** Most the fund pays out in one step (all events together). */
+      maxPayoutUsdPerStep: positive().optional(),
+      /** Most the fund pays for one event, as a share of its balance at that moment. */
+      maxShareOfFundPerEvent: z.number().finite().gt(0).max(1).default(1),
     })
     .prefault({}),
+  waterfall: WaterfallSchema.prefault({}),
 });
 
 // ---------------------------------------------------------------- run
@@ -223,7 +486,15 @@ export const ScenarioSchema = z.strictObject({
   paths: integer(1, 10_000_000).default(1_000),
   stepSeconds: positive().max(86_400 * 365).default(60),
   horizonSteps: integer(1, 10_000_000).default(1_440),
+  /** The first (or only) market. */
   market: MarketSchema.prefault({}),
+  /** Further markets, for books spread over several assets and cross-margin accounts across them. */
+  otherMarkets: z.array(MarketSchema).max(15).default([]),
+  /**
+   * Correlation matrix of the markets' price shocks, in the order [market, ...otherMarkets]; must be
+   * symmetric, with unit diagonal, and positive semi-definite. Default: independent markets.
+   */
+  correlation: z.array(z.array(z.number().finite().min(-1).max(1))).optional(),
   traders: TradersSchema.prefault({}),
   policy: PolicySchema.prefault({}),
   output: OutputSchema.prefault({}),

@@ -42,24 +42,27 @@ export const CAPITAL_MEASURES: { key: keyof CapitalEfficiency; label: string; un
 export function capitalEfficiency(scenario: Scenario): CapitalEfficiency {
   const ctx = createRunContext(scenario);
   const pop = ctx.population;
-  const s0 = scenario.market.initialPriceUsd;
+  const prices = [scenario.market, ...scenario.otherMarkets].map((m) => m.initialPriceUsd);
   let oi = 0;
   let mm = 0;
   let im = 0;
   let lev = 0;
-  for (let i = 0; i < pop.count; i++) {
-    const n = pop.size[i] * s0;
+  for (let p = 0; p < pop.positions; p++) {
+    const m = pop.posMarket[p];
+    const q = pop.posSize[p];
+    const n = q * prices[m];
+    const model = ctx.maintenanceFor(m);
     oi += n;
-    mm += ctx.maintenance.mm(n);
-    im += initialMargin(n, scenario.policy.maxLeverage, ctx.maintenance);
-    lev += pop.leverage[i];
+    mm += model.mm(n, q);
+    im += initialMargin(n, q, scenario.policy.maxLeverage, model);
   }
+  for (let a = 0; a < pop.accounts; a++) lev += pop.acctLeverage[a];
   return {
     openInterestUsd: oi,
     maintenanceMarginUsd: mm,
     initialMarginUsd: im,
     maintenanceLeverage: mm > 0 ? oi / mm : Infinity,
-    meanLeverage: lev / pop.count,
+    meanLeverage: lev / pop.accounts,
     maxLeverage: scenario.policy.maxLeverage,
     insuranceFundUsd: scenario.policy.insuranceFund.initialUsd,
     depositsUsd: pop.depositsCents / 100,

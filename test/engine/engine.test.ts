@@ -40,9 +40,10 @@ describe('engine', () => {
     expect(sum(all.summaries.map((s) => s.liquidationCount))).toBeLessThan(sum(none.summaries.map((s) => s.liquidationCount)));
   });
 
-  it('stop-losses close positions before liquidation', async () => {
-    const none = await runPaths(small({ traders: { stopLoss: { share: 0 } } }), { workers: 0 });
-    const all = await runPaths(small({ traders: { stopLoss: { share: 1, lossFractionOfCollateralMin: 0.2, lossFractionOfCollateralMax: 0.3 } } }), { workers: 0 });
+  it('stop-losses close positions before liquidation (no impact, so stops cannot push others over)', async () => {
+    const noImpact = { market: { impact: { kind: 'none' } } };
+    const none = await runPaths(small({ ...noImpact, traders: { stopLoss: { share: 0 } } }), { workers: 0 });
+    const all = await runPaths(small({ ...noImpact, traders: { stopLoss: { share: 1, lossFractionOfCollateralMin: 0.2, lossFractionOfCollateralMax: 0.3 } } }), { workers: 0 });
     expect(sum(all.summaries.map((s) => s.stopLossCount))).toBeGreaterThan(0);
     expect(sum(all.summaries.map((s) => s.liquidationCount))).toBeLessThan(sum(none.summaries.map((s) => s.liquidationCount)));
   });
@@ -65,8 +66,8 @@ describe('engine', () => {
   it('the same path gives the same result run alone or after other paths (no state leaks between paths)', () => {
     const sc = small();
     const ctx = createRunContext(sc);
-    const buf = new PathBuffers(ctx.population.count);
-    const alone = simulatePath(ctx, 7, new PathBuffers(ctx.population.count), true);
+    const buf = new PathBuffers(ctx);
+    const alone = simulatePath(ctx, 7, new PathBuffers(ctx), true);
     for (let p = 0; p < 7; p++) simulatePath(ctx, p, buf, false);
     const after = simulatePath(ctx, 7, buf, true);
     expect(after.summary).toEqual(alone.summary);
@@ -107,7 +108,7 @@ describe('engine', () => {
             },
           });
           const ctx = createRunContext(sc);
-          const buf = new PathBuffers(ctx.population.count);
+          const buf = new PathBuffers(ctx);
           for (let k = 0; k < sc.paths; k++) simulatePath(ctx, k, buf, false); // throws on any violation
         },
       ),

@@ -1,0 +1,112 @@
+/**
+ * Pure pieces of the loss waterfall after the insurance fund: the auto-deleveraging order and the
+ * pro-rata allocation of a socialised loss. The engine applies their results through the ledger.
+ */
+import type { Rng } from '../rng/streams.js';
+
+export interface AdlCandidate {
+  /** Position id. */
+  id: number;
+  /** Unrealised PnL at the mark (USD, > 0 for a candidate). */
+  pnlUsd: number;
+  /** The account's margin (USD). */
+  marginUsd: number;
+  /** The account's notional (USD). */
+  notionalUsd: number;
+  /** The account's equity at the mark (USD). */
+  equityUsd: number;
+  /** Position size (units). */
+  size: number;
+}
+
+/**
+ * ADL ranking score (Binance/BitMEX style): profit % × effective leverage
+ * = (PnL / margin) × (notional / equity). Higher is deleveraged first.
+ */
+export function adlScore(c: AdlCandidate): number {
+  const profitPct = c.marginUsd > 0 ? c.pnlUsd / c.marginUsd : Infinity;
+  const lev = c.equityUsd > 0 ? c.notionalUsd / c.equityUsd : Infinity;
+  return profitPct * lev;
+}
+
+/**
+ * Orders ADL candidates: 'profit-leverage' by score (ties by id), 'random' by a Fisher–Yates shuffle
+ * from `rng`; 'pro-rata' keeps id order (every candidate takes a share). Returns a new array.
+ */
+export function adlOrder(cands: AdlCandidate[], ranking: 'profit-leverage' | 'random' | 'pro-rata', rng: Rng): AdlCandidate[] {
+  const out = cands.slice().sort((a, b) => a.id - b.id);
+  if (ranking === 'profit-leverage') {
+    const score = new Map(out.map((c) => [c.id, adlScore(c)]));
+    out.sort((a, b) => score.get(b.id)! - score.get(a.id)! || a.id - b.id);
+  } else if (ranking === 'random') {
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+  }
+  return out;
+}
+
+/**
+ * Splits `totalCents` across holders in proportion to `weights`, never giving holder k more than
+ * `caps[k]` (cents). Whole cents by the largest-remainder method; what a capped holder cannot take is
+ * redistributed among the others. The result sums exactly to min(totalCents, Σ caps).
+ * O(n · rounds); rounds ≤ number of holders that hit their cap.
+ * @throws RangeError on negative or non-integer totals/caps, or weights/caps of different lengths
+ */
+export function allocateProRata(totalCents: number, weights: ArrayLike<number>, caps: ArrayLike<number>): Float64Array {
+  if (!Number.isSafeInteger(totalCents) || totalCents < 0) throw new RangeError(`total must be whole non-negative cents, got ${totalCents}`);
+  if (weights.length !== caps.length) throw new RangeError('weights and caps must have the same length');
+  const n = weights.length;
+  const out = new Float64Array(n);
+  let capacity = 0;
+  for (let k = 0; k < n; k++) {
+    if (!Number.isSafeInteger(caps[k]) || caps[k] < 0) throw new RangeError(`caps must be whole non-negative cents, got ${caps[k]}`);
+    if (weights[k] > 0) capacity += caps[k];
+  }
+  let remaining = Math.min(totalCents, capacity);
+  const open = new Uint8Array(n);
+  for (let k = 0; k < n; k++) open[k] = weights[k] > 0 && caps[k] > 0 ? 1 : 0;
+  while (remaining > 0) {
+    let wsum = 0;
+    for (let k = 0; k < n; k++) if (open[k]) wsum += weights[k];
+    if (wsum <= 0) break;
+    const share = new Float64Array(n);
+    let given = 0;
+    let capped = false;
+    for (let k = 0; k < n; k++) {
+      if (!open[k]) continue;
+      const room = caps[k] - out[k];
+      const ideal = (remaining * weights[k]) / wsum;
+      if (ideal >= room) {
+        share[k] = room;
+        open[k] = 0;
+        capped = true;
+      } else share[k] = Math.floor(ideal);
+      given += share[k];
+    }
+    if (!capped) {
+      // largest remainders get the leftover cents
+      let left = remaining - given;
+      const order: number[] = [];
+      for (let k = 0; k < n; k++) if (open[k]) order.push(k);
+      order.sort((a, b) => {
+        const ra = (remaining * weights[a]) / wsum - share[a];
+        const rb = (remaining * weights[b]) / wsum - share[b];
+        return rb - ra || a - b;
+      });
+      for (let i = 0; left > 0 && i < order.length; i++) {
+        const k = order[i];
+        if (share[k] < caps[k] - out[k]) {
+          share[k]++;
+          left--;
+        }
+      }
+      given = remaining - left;
+    }
+    for (let k = 0; k < n; k++) out[k] += share[k];
+    remaining -= given;
+    if (!capped) break;
+  }
+  return out;
+}

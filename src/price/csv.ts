@@ -1,0 +1,84 @@
+/**
+ * Price models from a user's history: the log returns r_0 … r_{N−1} of a CSV of prices resampled to
+ * the step grid (src/scenario/price-csv.ts). Both ignore the shock z (a replayed history cannot be
+ * correlated with other markets' shocks), and both apply the returns from market.initialPriceUsd.
+ *
+ * - replay: step t (1-based) returns r_{o + t − 1}. The offset o is 0 (`replayStart: first`, every path
+ *   sees the same history) or uniform in {0, …, N − H} per path (`replayStart: random`). A history
+ *   shorter than the horizon is a load-time error; replay never wraps.
+ * - block-bootstrap, fixed blocks (Künsch): the path is a concatenation of blocks of L consecutive
+ *   returns, each starting at a uniform index in {0, …, N − L}; the last block is cut at the horizon.
+ * - block-bootstrap, stationary (Politis–Romano): each step starts a new block with probability 1/L
+ *   (the first step always does) at a uniform index in {0, …, N − 1}, else continues with the next
+ *   return, wrapping from r_{N−1} to r_0; block lengths are geometric with mean L.
+ *
+ * With `demean`, the sample mean r̄ is subtracted from every return.
+ */
+import type { Rng } from '../rng/streams.js';
+import type { MarketPriceModel } from './models.js';
+
+function shifted(returns: Float64Array, demean: boolean): Float64Array {
+  if (!demean) return returns;
+  let m = 0;
+  for (let i = 0; i < returns.length; i++) m += returns[i];
+  m /= returns.length;
+  return Float64Array.from(returns, (r) => r - m);
+}
+
+export function csvReplay(
+  returns: Float64Array,
+  cfg: { replayStart: 'first' | 'random'; demean: boolean },
+  horizonSteps: number,
+  rng: Rng,
+): MarketPriceModel {
+  const r = shifted(returns, cfg.demean);
+  const N = r.length;
+  if (horizonSteps > N && horizonSteps !== Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`replay needs at least ${horizonSteps} returns, the history has ${N}`);
+  }
+  let i = cfg.replayStart === 'random' && N > horizonSteps ? Math.floor(rng() * (N - horizonSteps + 1)) : 0;
+  return {
+    kind: 'csv',
+    nextLogReturn: () => (i < N ? r[i++] : 0),
+  };
+}
+
+export function blockBootstrap(
+  returns: Float64Array,
+  cfg: { blockSteps: number; blocks: 'fixed' | 'stationary'; demean: boolean },
+  rng: Rng,
+): MarketPriceModel {
+  const r = shifted(returns, cfg.demean);
+  const N = r.length;
+  const L = cfg.blockSteps;
+  if (!(L >= 1 && L <= N)) throw new RangeError(`blockSteps must be between 1 and ${N}, got ${L}`);
+  let i = 0;
+  let left = 0;
+  if (cfg.blocks === 'fixed') {
+    return {
+      kind: 'csv',
+      nextLogReturn: () => {
+        if (left === 0) {
+          i = Math.floor(rng() * (N - L + 1));
+          left = L;
+        }
+        left--;
+        return r[i++];
+      },
+    };
+  }
+  const pNew = 1 / L;
+  let first = true;
+  return {
+    kind: 'csv',
+    nextLogReturn: () => {
+      if (first || rng() < pNew) {
+        i = Math.floor(rng() * N);
+        first = false;
+      }
+      const x = r[i];
+      i = i + 1 === N ? 0 : i + 1;
+      return x;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Cross-field checks of the markets' price models and their correlation matrix (called by
+ * `checkScenario`). Also resolves each `csv` model's `file` to an absolute path — relative to the
+ * scenario file's folder when the scenario came from a file, else to the working directory — and
+ * reads and validates the CSV, so a malformed file fails at load time, before any path runs.
+ */
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Scenario } from './schema.js';
+import { correlationProblem } from './correlation.js';
+import { gridReturnCount, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
+
+type Fail = (field: string, value: unknown, allowed: string) => never;
+type MarketConfig = Scenario['market'];
+
+/** The scenario's markets in their canonical order: [market, ...otherMarkets]. */
+export function marketsOf(s: Pick<Scenario, 'market' | 'otherMarkets'>): MarketConfig[] {
+  return [s.market, ...(s.otherMarkets ?? [])];
+}
+
+/** Field name of market m's config: `market` or `otherMarkets[m − 1]`. */
+export function marketField(m: number): string {
+  return m === 0 ? 'market' : `otherMarkets[${m - 1}]`;
+}
+
+/** Total steps of a scripted-drawdown window (both legs and the recovery). */
+export function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
+  return pm.durationSteps + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
+}
+
+export function checkPriceModels(s: Scenario, fail: Fail, baseDir?: string): void {
+  const markets = marketsOf(s);
+  markets.forEach((mk, m) => checkPriceModel(s, mk.priceModel, `${marketField(m)}.priceModel`, fail, baseDir));
+  if (s.correlation !== undefined) {
+    const p = correlationProblem(s.correlation, markets.length, markets.map((mk) => mk.name));
+    if (p) fail(p.field, p.value, p.allowed);
+  }
+}
+
+function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string, fail: Fail, baseDir?: string): void {
+  switch (pm.kind) {
+    case 'gbm':
+    case 'merton':
+      return;
+    case 'garch':
+      if (pm.alpha + pm.beta >= 1) fail(`${at}.beta`, pm.beta, `alpha + beta must be < 1 (alpha is ${pm.alpha})`);
+      return;
+    case 'regime-switching': {
+      const K = pm.states.length;
+      const names = pm.states.map((st) => st.name);
+      names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) fail(`${at}.states[${i}].name`, n, 'state names must be unique');
+      });
+      if (pm.transitionMatrix !== undefined) {
+        const P = pm.transitionMatrix;
+        if (P.length !== K) fail(`${at}.transitionMatrix`, `${P.length} rows`, `must be ${K}×${K}, one row and column per state in the order [${names.join(', ')}]`);
+        P.forEach((row, i) => {
+          if (row.length !== K) fail(`${at}.transitionMatrix[${i}]`, row, `each row must have ${K} entries, one per state in the order [${names.join(', ')}]`);
+          const sum = row.reduce((a, b) => a + b, 0);
+          if (Math.abs(sum - 1) > 1e-9) fail(`${at}.transitionMatrix[${i}]`, row, `each row holds the probabilities of moving to each state in one step and must sum to 1 (sums to ${sum})`);
+        });
+      } else {
+        pm.states.forEach((st, i) => {
+          if (st.expectedDurationSteps === undefined) {
+            fail(`${at}.states[${i}].expectedDurationSteps`, undefined, 'each state needs an expected duration in steps (≥ 1), unless transitionMatrix is given');
+          }
+        });
+      }
+      if (pm.initialState !== undefined && pm.initialState !== 'stationary' && !names.includes(pm.initialState)) {
+        fail(`${at}.initialState`, pm.initialState, `must be one of the state names (${names.join(', ')}) or "stationary"`);
+      }
+      return;
+    }
+    case 'scripted-drawdown': {
+      if ((pm.secondDrawdownFraction === undefined) !== (pm.secondDurationSteps === undefined)) {
+        const missing = pm.secondDrawdownFraction === undefined ? 'secondDrawdownFraction' : 'secondDurationSteps';
+        fail(`${at}.${missing}`, undefined, 'the second leg needs both secondDrawdownFraction and secondDurationSteps');
+      }
+      if (pm.recoveryFraction > 0 && pm.recoverySteps === 0) {
+        fail(`${at}.recoverySteps`, pm.recoverySteps, `must be ≥ 1 when recoveryFraction is above 0 (it is ${pm.recoveryFraction})`);
+      }
+      const end = pm.startStep + scriptedWindowSteps(pm);
+      if (end > s.horizonSteps) {
+        fail(`${at}.startStep`, pm.startStep, `the scripted window (startStep + durationSteps + recoverySteps + secondDurationSteps = ${end}) must end within horizonSteps (${s.horizonSteps})`);
+      }
+      return;
+    }
+    case 'csv': {
+      const abs = path.resolve(baseDir ?? process.cwd(), pm.file);
+      pm.file = abs;
+      let csv;
+      try {
+        csv = readPriceCsv(abs);
+      } catch (e) {
+        if (e instanceof UserError) throw new UserError(`${at}.file: ${e.message}`);
+        throw e;
+      }
+      const spacing = medianSpacingSeconds(csv);
+      if (s.stepSeconds < spacing * (1 - 1e-9)) {
+        fail('stepSeconds', s.stepSeconds, `must be at least the median spacing of the prices in ${at}.file (${spacing} s); the CSV is resampled to the step grid, never interpolated`);
+      }
+      const n = gridReturnCount(csv, s.stepSeconds);
+      if (pm.mode === 'replay' && n < s.horizonSteps) {
+        fail('horizonSteps', s.horizonSteps, `${at}.file holds ${n} returns at stepSeconds = ${s.stepSeconds}, and mode "replay" does not wrap around: use horizonSteps ≤ ${n}, or mode "block-bootstrap"`);
+      }
+      if (pm.mode === 'block-bootstrap' && pm.blockSteps > n) {
+        fail(`${at}.blockSteps`, pm.blockSteps, `must be at most the ${n} returns ${at}.file holds at stepSeconds = ${s.stepSeconds}`);
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Reading a user's CSV of prices (`timestamp,price`) for the `csv` price model, with one clear error
+ * per malformed file: the file, the line number and what is wrong.
+ *
+ * Format: a header row naming the columns (at least `timestamp` and `price`, in any order; other
+ * columns are ignored; names are case-insensitive), then one row per observation. Timestamps are
+ * ISO-8601 (`2020-03-12T00:00:00Z`; a date-time without an offset is read as UTC) or unix seconds
+ * (`1584000000`, decimals allowed); they must strictly increase. Prices must be positive finite
+ * numbers. Blank lines are skipped; a UTF-8 byte-order mark and CRLF line ends are accepted.
+ *
+ * The parsed file is cached by (absolute path, size, modification time), so a sweep that re-validates
+ * the scenario at every point reads the file once.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { UserError } from '../errors.js';
+
+export interface PriceCsv {
+  /** The absolute path the data was read from. */
+  readonly file: string;
+  /** Unix seconds, strictly increasing. */
+  readonly timesSeconds: Float64Array;
+  /** Positive prices. */
+  readonly prices: Float64Array;
+}
+
+const cache = new Map<string, { key: string; csv: PriceCsv }>();
+
+/** Unix seconds above this are almost certainly milliseconds (year 5138). */
+const MAX_UNIX_SECONDS = 1e11;
+const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
+
+/**
+ * Parses one timestamp cell to unix seconds, or returns a description of what is wrong.
+ */
+export function parseTimestamp(cell: string): number | string {
+  if (NUMBER.test(cell)) {
+    const t = Number(cell);
+    if (!Number.isFinite(t)) return `timestamp ${JSON.stringify(cell)} is not a finite number`;
+    if (Math.abs(t) >= MAX_UNIX_SECONDS) return `timestamp ${cell} looks like milliseconds — use unix seconds or ISO-8601`;
+    return t;
+  }
+  const m = ISO.exec(cell);
+  if (m) {
+    // A date-time without an offset is UTC here (Date.parse would read it as local time).
+    const hasTime = /[T ]\d/.test(cell);
+    const text = hasTime && !m[1] ? `${cell.replace(' ', 'T')}Z` : cell.replace(' ', 'T');
+    const ms = Date.parse(text);
+    if (Number.isFinite(ms)) return ms / 1000;
+  }
+  return `timestamp ${JSON.stringify(cell)} is neither ISO-8601 (e.g. 2020-03-12T00:00:00Z) nor unix seconds`;
+}
+
+/**
+ * Parses CSV text. `file` is only used in messages.
+ * O(n) in the number of rows.
+ * @throws UserError naming the file and line of the first problem
+ */
+export function parsePriceCsv(text: string, file: string): PriceCsv {
+  const fail = (line: number, what: string): never => {
+    throw new UserError(`${file} line ${line}: ${what}`);
+  };
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const lines = text.split(/\r?\n/);
+  let li = 0;
+  while (li < lines.length && lines[li].trim() === '') li++;
+  if (li === lines.length) fail(1, 'the file is empty — expected a header row "timestamp,price" and at least two rows of prices');
+  const header = lines[li].split(',').map((h) => h.trim().toLowerCase().replace(/^"(.*)"$/, '$1'));
+  const ti = header.indexOf('timestamp');
+  const pi = header.indexOf('price');
+  if (ti < 0 || pi < 0) {
+    fail(li + 1, `header ${JSON.stringify(lines[li].trim())} must name the columns timestamp and price (e.g. "timestamp,price")`);
+  }
+  const times: number[] = [];
+  const prices: number[] = [];
+  let lastLine = 0;
+  for (let k = li + 1; k < lines.length; k++) {
+    const raw = lines[k];
+    if (raw.trim() === '') continue;
+    const line = k + 1;
+    const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (cells.length !== header.length) {
+      fail(line, `expected ${header.length} comma-separated values (${header.join(',')}), found ${cells.length}`);
+    }
+    const t = parseTimestamp(cells[ti]);
+    if (typeof t === 'string') fail(line, t);
+    const pText = cells[pi];
+    const p = NUMBER.test(pText) ? Number(pText) : NaN;
+    if (!(Number.isFinite(p) && p > 0)) fail(line, `price ${JSON.stringify(pText)} is not allowed — prices must be positive numbers`);
+    if (times.length > 0 && !((t as number) > times[times.length - 1])) {
+      fail(line, `timestamp ${cells[ti]} is not after the previous row's (line ${lastLine}) — timestamps must strictly increase`);
+    }
+    times.push(t as number);
+    prices.push(p);
+    lastLine = line;
+  }
+  if (times.length < 2) fail(lastLine || li + 1, `found ${times.length} row${times.length === 1 ? '' : 's'} of prices — at least two are needed for one return`);
+  return { file, timesSeconds: Float64Array.from(times), prices: Float64Array.from(prices) };
+}
+
+/**
+ * Reads and parses a CSV of prices (cached by path, size and modification time).
+ * @throws UserError if the file cannot be read or is malformed
+ */
+export function readPriceCsv(absFile: string): PriceCsv {
+  let key: string;
+  try {
+    const st = statSync(absFile);
+    if (st.isDirectory()) throw new UserError(`${absFile}: is a directory, expected a CSV file of timestamp,price rows`);
+    key = `${st.size}/${st.mtimeMs}`;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${absFile}: price CSV file not found` : `${absFile}: cannot read price CSV (${code ?? String(e)})`);
+  }
+  const hit = cache.get(absFile);
+  if (hit && hit.key === key) return hit.csv;
+  let text: string;
+  try {
+    text = readFileSync(absFile, 'utf8');
+  } catch (e) {
+    throw new UserError(`${absFile}: cannot read price CSV (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const csv = parsePriceCsv(text, absFile);
+  cache.set(absFile, { key, csv });
+  return csv;
+}
+
+/**
+ * Number of log returns after resampling to a grid of `stepSeconds` from the first timestamp:
+ * ⌊(t_last − t_first) / stepSeconds⌋.
+ */
+export function gridReturnCount(csv: PriceCsv, stepSeconds: number): number {
+  const t = csv.timesSeconds;
+  return Math.floor((t[t.length - 1] - t[0]) / stepSeconds + 1e-9);
+}
+
+/** Median spacing of the timestamps, in seconds. O(n log n). */
+export function medianSpacingSeconds(csv: PriceCsv): number {
+  const t = csv.timesSeconds;
+  const d = new Float64Array(t.length - 1);
+  for (let i = 1; i < t.length; i++) d[i - 1] = t[i] - t[i - 1];
+  d.sort();
+  const n = d.length;
+  return n % 2 ? d[(n - 1) / 2] : 0.5 * (d[n / 2 - 1] + d[n / 2]);
+}
+
+/**
+ * Log returns of the prices resampled to the step grid g_k = t_0 + k·stepSeconds, k = 0 … K
+ * (K = gridReturnCount): the price at g_k is the last observation at or before g_k, and
+ * r_k = ln(P(g_{k+1}) / P(g_k)). O(n + K).
+ */
+export function gridLogReturns(csv: PriceCsv, stepSeconds: number): Float64Array {
+  const t = csv.timesSeconds;
+  const p = csv.prices;
+  const K = gridReturnCount(csv, stepSeconds);
+  const out = new Float64Array(K);
+  let j = 0;
+  let prevLog = Math.log(p[0]);
+  for (let k = 1; k <= K; k++) {
+    const g = t[0] + k * stepSeconds;
+    while (j + 1 < t.length && t[j + 1] <= g + 1e-9) j++;
+    const lp = Math.log(p[j]);
+    out[k - 1] = lp - prevLog;
+    prevLog = lp;
+  }
+  return out;
+}
