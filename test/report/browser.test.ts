@@ -107,26 +107,30 @@ describe.runIf(HAVE_CHROMIUM || IN_CI)('report in a real browser (chromium, file
     const { page, watch } = await openReport(browser, reports.default);
 
     // hovering the price fan shows a tooltip with both series' medians
-    const fan = page.locator('#chart-price-fan svg');
+    const fan = page.locator('#chart-price-fan svg.marks');
+    await fan.scrollIntoViewIfNeeded();
     const box = (await fan.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55);
-    await page.mouse.move(box.x + box.width * 0.52, box.y + box.height * 0.55);
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.55);
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55, { steps: 8 });
     await expect.poll(() => page.locator('#vg-tooltip-element').textContent(), { timeout: 5000 }).toContain('Realised median');
 
     // choosing another stored path in the left selector redraws the left column
     const drill = page.locator('#chart-drilldown');
-    expect(await drill.locator('svg').textContent()).toContain('Price — worst-1');
+    expect(await drill.locator('svg.marks').textContent()).toContain('Price — worst-1');
     await drill.locator('select').first().selectOption('best');
-    await expect.poll(() => drill.locator('svg').textContent(), { timeout: 5000 }).toContain('Price — best');
+    await expect.poll(() => drill.locator('svg.marks').textContent(), { timeout: 5000 }).toContain('Price — best');
 
     // brushing the overview strip zooms the time panels: their axis labels change
-    const axisLabels = () => drill.locator('svg').evaluate((svg) => Array.from(svg.querySelectorAll('.role-axis-label text')).map((t) => t.textContent).join('|'));
+    const axisLabels = () => drill.locator('svg.marks').evaluate((svg) => Array.from(svg.querySelectorAll('.role-axis-label text')).map((t) => t.textContent).join('|'));
     const before = await axisLabels();
-    const overview = (await drill.locator('svg').boundingBox())!;
-    const y = overview.y + 90; // inside the overview strip
-    await page.mouse.move(overview.x + overview.width * 0.3, y);
+    // the overview strip is the first line mark of the chart
+    const strip = drill.locator('svg.marks g.mark-line.role-mark').first();
+    await strip.scrollIntoViewIfNeeded();
+    const o = (await strip.boundingBox())!;
+    const y = o.y + o.height / 2;
+    await page.mouse.move(o.x + o.width * 0.3, y);
     await page.mouse.down();
-    await page.mouse.move(overview.x + overview.width * 0.45, y, { steps: 5 });
+    await page.mouse.move(o.x + o.width * 0.5, y, { steps: 6 });
     await page.mouse.up();
     await expect.poll(axisLabels, { timeout: 5000 }).not.toBe(before);
 
