@@ -137,6 +137,8 @@ export class PathBuffers {
   readonly cooldownUntil: Int32Array;
   readonly liqThisStep: Float64Array;
   readonly mark: Uint8Array;
+  /** 1 = a liquidation cut short by a per-step cap continues next step, breach or not. */
+  readonly queued: Uint8Array;
   // positions
   readonly posAccount: Int32Array;
   readonly posMarket: Int32Array;
@@ -173,6 +175,7 @@ export class PathBuffers {
     this.cooldownUntil = new Int32Array(A);
     this.liqThisStep = new Float64Array(A);
     this.mark = new Uint8Array(A);
+    this.queued = new Uint8Array(A);
     this.posAccount = new Int32Array(P);
     this.posMarket = new Int32Array(P);
     this.posSide = new Int8Array(P);
@@ -407,6 +410,7 @@ class PathSim {
     b.liquidated.fill(0);
     b.liqThisStep.fill(0);
     b.mark.fill(0);
+    b.queued.fill(0);
     b.posAccount.set(pop.posAccount);
     b.posMarket.set(pop.posMarket);
     b.posSide.set(pop.posSide);
@@ -630,8 +634,9 @@ class PathSim {
     this.nRequeue = 0;
     for (let k = 0; k < nReq; k++) {
       const a = b.requeue[k];
-      if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
+      if (b.nPos[a] === 1 && this.isOpen(a) && !b.queued[a]) this.rekeyPosition(b.firstPos[a]);
     }
+    // b.requeue[0 … nReq) is read once more in round 0 (pass (c)) before this step postpones anything.
     let nDeferred = 0;
     const deferred = b.touched; // reused as the deferred list; liqThisStep is reset from `list` below
     let stepAccounts = 0;
@@ -675,7 +680,18 @@ class PathSim {
           ids[n++] = a;
         }
       }
-      // (c) accounts in a margin-call grace period
+      // (c) liquidations a per-step cap cut short: they continue, breach or not
+      if (gen === 0) {
+        for (let k = 0; k < nReq; k++) {
+          const a = b.requeue[k];
+          if (!b.queued[a]) continue;
+          b.queued[a] = 0;
+          if (b.mark[a] || !this.isOpen(a)) continue;
+          this.setMark(a, 1);
+          ids[n++] = a;
+        }
+      }
+      // (d) accounts in a margin-call grace period
       for (let k = 0; k < this.nGrace; k++) {
         const a = b.grace[k];
         if (b.mark[a] || b.graceUntil[a] < 0 || !this.isOpen(a)) continue;
@@ -698,19 +714,24 @@ class PathSim {
         const a = ids[k];
         const eq = this.equity(a);
         const mmv = this.maintenance(a);
+        const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
         // margin call: a first breach opens the grace period instead of liquidating
-        if (liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
+        if (!continuing && liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
           this.openGrace(a);
           continue;
         }
         if (b.cooldownUntil[a] > this.t) {
-          this.postpone(a);
+          this.postpone(a, continuing);
           continue;
         }
         // close sizes: full, partial or fraction
         const N = this.notional(a);
         let frac = 1;
-        if (liqCfg.kind === 'partial') {
+        if (continuing) {
+          frac = 1; // what the cap held back: the rest of a full close (partial styles restart from the ratio)
+          if (liqCfg.kind !== 'full') frac = liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd ? liqCfg.closeFraction : 0;
+          if (frac === 0) continue;
+        } else if (liqCfg.kind === 'partial') {
           frac = N > 0 ? partialCloseSize(N, 1, eq, mmv / N, liqCfg.bufferFraction, liqCfg.feeRate) / N : 1;
         } else if (liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd) {
           frac = liqCfg.closeFraction;
@@ -727,11 +748,12 @@ class PathSim {
           }
         }
         if (!(allowed > 1e-9 * N)) {
-          this.postpone(a);
+          this.postpone(a, continuing);
           continue;
         }
         const capped = allowed < frac * N * (1 - 1e-12);
         if (capped) frac = allowed / N;
+        if (capped) b.queued[a] = 1;
         // route: backstop takeover, liquidators, or the exchange's own market order
         let r = Route.Market;
         if (liqCfg.backstop.enabled && eq < liqCfg.backstop.equityFractionOfMm * mmv) {
@@ -748,14 +770,14 @@ class PathSim {
           }
           if (!ok) {
             this.s.liquidatorDeclined++;
-            this.postpone(a);
+            this.postpone(a, continuing);
             continue;
           }
           r = Route.Liquidator;
           void closeN;
         }
         if (r === Route.Backstop) frac = 1; // the vault takes the whole account
-        if (capped && r !== Route.Backstop) this.postpone(a);
+        if (capped && r !== Route.Backstop) this.postpone(a, continuing);
         for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
           if (b.size[q] <= 0) continue;
           const m = b.posMarket[q];
@@ -933,7 +955,8 @@ class PathSim {
     this.b.mark[a] = v;
   }
 
-  private postpone(a: number): void {
+  private postpone(a: number, keepQueued = false): void {
+    if (keepQueued) this.b.queued[a] = 1;
     if (this.b.mark[a] !== 2) {
       this.b.requeue[this.nRequeue++] = a;
       this.s.liquidationsDeferred++;
