@@ -73,3 +73,48 @@ describe('threshold (liquidation / trigger) prices', () => {
     expect(fixedMaintenance(0.05).thresholdPrice(1, 1, 100, 100, 1)).toBe(0);
   });
 });
+
+import { sizeScaledMaintenance, volatilityAdaptiveMaintenance, createMaintenanceModel } from '../../src/margin/maintenance.js';
+
+describe('size-scaled MMR', () => {
+  it('linear: MMR = base + slope·Q, capped', () => {
+    const m = sizeScaledMaintenance({ mode: 'linear', baseMmr: 0.01, slopePerUnitSize: 1e-5, baseMultiplier: 1, sqrtCoefficient: 0, maxMmr: 0.05 });
+    expect(m.mm(10_000, 100)).toBeCloseTo(10_000 * (0.01 + 1e-3), 9);
+    expect(m.rateFor(1e7)).toBe(0.05);
+  });
+  it('sqrt: MMR = max(base, multiplier·base + c·√Q); its threshold price is where eq = MM', () => {
+    const m = sizeScaledMaintenance({ mode: 'sqrt', baseMmr: 0.01, slopePerUnitSize: 0, baseMultiplier: 0.5, sqrtCoefficient: 0.001, maxMmr: 0.5 });
+    expect(m.rateFor(4)).toBe(0.01); // 0.005 + 0.002 < base
+    expect(m.rateFor(400)).toBeCloseTo(0.005 + 0.02, 12);
+    const p = m.thresholdPrice(1, 400, 100, 4000, 1);
+    expect(4000 + 400 * (p - 100)).toBeCloseTo(m.mm(400 * p, 400), 6);
+  });
+});
+
+describe('MMR as a fraction of IMR', () => {
+  it('MMR = k / maxLeverage', () => {
+    const m = createMaintenanceModel({ kind: 'fraction-of-imr', fraction: 0.5 }, { maxLeverage: 40, nominalVolPerStep: 0.001, stepsPerYear: 525_600 });
+    expect(m.mm(1000)).toBeCloseTo(1000 * 0.5 / 40, 12);
+  });
+});
+
+describe('volatility-adaptive MMR', () => {
+  const cfg = { ewmaHalfLifeSteps: 10, holdingHorizonSteps: 60, confidence: 0.99, floorMmr: 0.005, maxMmr: 0.3, stressedVolatilityAnnual: 0, stressedWeight: 0 };
+  it('starts at z·σ·√h from the nominal volatility and rises after a volatility spike', () => {
+    const sigma = 0.001;
+    const m = volatilityAdaptiveMaintenance(cfg, sigma, 525_600);
+    const z = 2.3263478740408408;
+    expect(m.rate()).toBeCloseTo(z * sigma * Math.sqrt(60), 6);
+    const before = m.rate();
+    for (let i = 0; i < 10; i++) m.observe(i % 2 ? 0.01 : -0.01); // ten 1% moves: a spike
+    expect(m.rate()).toBeGreaterThan(3 * before);
+    expect(m.mm(1000)).toBeCloseTo(1000 * m.rate(), 9);
+    for (let i = 0; i < 200; i++) m.observe(0); // calm returns: it decays back to the floor
+    expect(m.rate()).toBe(cfg.floorMmr);
+  });
+  it('a stressed floor keeps margins from falling back all the way (anti-procyclicality)', () => {
+    const m = volatilityAdaptiveMaintenance({ ...cfg, stressedVolatilityAnnual: 1.5, stressedWeight: 0.25 }, 0.001, 525_600);
+    for (let i = 0; i < 300; i++) m.observe(0);
+    expect(m.rate()).toBeCloseTo(0.25 * 2.3263478740408408 * (1.5 / Math.sqrt(525_600)) * Math.sqrt(60), 6);
+  });
+});
