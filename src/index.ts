@@ -15,3 +15,9 @@ export { meanCi, proportionCi, quantileCiSorted, expectedShortfallCiSorted, norm
 export { writeRunOutputs } from './report/write.js';
 export { UserError, ConservationError } from './errors.js';
 export { VERSION } from './version.js';
+export { runSweep, type SweepResult, type SweepOptions, type SweepPoint } from './sweep/sweep.js';
+export { runCalibration, type CalibrationResult, type CalibrateOptions } from './sweep/calibrate.js';
+export { runComparison, variantsFromBlock, variantsFromFiles, type ComparisonResult, type CompareOptions, type VariantInput } from './sweep/compare.js';
+export { METRICS, HEADLINE_METRICS, pairedDifference, type PairedDifference } from './sweep/metrics.js';
+export { parseParamFlag, paramsFromSweepBlock, numericPaths, type ParamSpec } from './sweep/params.js';
+export { capitalEfficiency, type CapitalEfficiency } from './sweep/capital.js';

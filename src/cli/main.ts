@@ -13,6 +13,9 @@ import { defaultWorkers } from '../mc/runner.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
 import { registerReport } from './commands/report.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerCalibrate } from './commands/calibrate.js';
+import { registerCompare } from './commands/compare.js';
 
 function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -68,6 +71,9 @@ export function buildProgram(): Command {
         );
       }
     });
+  registerSweep(program);
+  registerCalibrate(program);
+  registerCompare(program);
   registerReport(program);
   return program;
 }

@@ -29,6 +29,11 @@ export interface RunPathsOptions {
   pathRange?: { start: number; end: number };
   /** Return the sampled paths' time series (indices < output.seriesSamplePaths). Default true. */
   series?: boolean;
+  /**
+   * Run on this pool (from `createWorkerPool`) instead of starting and stopping one for this call, so
+   * many short runs (the points of a sweep) share the workers; the caller destroys it. Overrides `workers`.
+   */
+  pool?: Piscina;
 }
 
 export interface MonteCarloOutput {
@@ -92,9 +97,15 @@ function assemble(results: ChunkResult[], workers: number, t0: number): MonteCar
   return { summaries, histograms, series, workers, elapsedMs: performance.now() - t0 };
 }
 
+/** A pool of `workers` threads running the path worker, for `RunPathsOptions.pool`. Destroy it when done. */
+export function createWorkerPool(workers: number): Piscina {
+  if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`createWorkerPool: workers must be a whole number ≥ 1, got ${workers}`);
+  return new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+}
+
 /** Runs every path of `scenario` (or the paths in `opts.pathRange`). */
 export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): Promise<MonteCarloOutput> {
-  const workers = opts.workers ?? defaultWorkers();
+  const workers = opts.pool ? opts.pool.options.maxThreads : (opts.workers ?? defaultWorkers());
   const t0 = performance.now();
   const tasks = planChunks(scenario, workers, opts);
   const range = pathRangeOf(scenario, opts);
@@ -109,7 +120,7 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
     }
     return assemble(results, 0, t0);
   }
-  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const pool = opts.pool ?? createWorkerPool(workers);
   try {
     await Promise.all(
       tasks.map(async (task) => {
@@ -120,7 +131,7 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
       }),
     );
   } finally {
-    await pool.destroy();
+    if (!opts.pool) await pool.destroy();
   }
   return assemble(results, workers, t0);
 }

@@ -48,7 +48,7 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
             data: { values: rows },
             encoding: {
               y: { field: 'variant', type: 'nominal', title: null, sort: variants },
-              color: { field: 'significance', type: 'nominal', title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: SIGNIFICANCE_RANGE } },
+              color: { field: 'significance', type: 'nominal', title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: SIGNIFICANCE_RANGE }, legend: { labelLimit: 320 } },
             },
             layer: [
               { mark: { type: 'rule', strokeWidth: 2.5 }, encoding: { x: { field: 'lower', type: 'quantitative', title: null, axis: fmt }, x2: { field: 'upper' } } },
@@ -97,6 +97,7 @@ export function variantBandsSpec(input: { title: string; subtitle?: string; xTit
     layer: [
       { mark: { type: 'area', opacity: 0.12 }, encoding: { y: { field: 'p05', type: 'quantitative', title: input.yTitle, scale: { zero: input.zero ?? false }, axis: fmt }, y2: { field: 'p95' } } },
       { mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 2] }, encoding: { y: { field: 'p05', type: 'quantitative' } } },
+      { mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 2] }, encoding: { y: { field: 'p95', type: 'quantitative' } } },
       { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'p50', type: 'quantitative' } } },
       {
         mark: { type: 'point', opacity: 0, size: 30 },

@@ -106,7 +106,7 @@ function referenceLayers(input: { target?: { value: number; label: string }; mar
 export function metricLineSpec(input: MetricLineInput): object {
   const fmt = unitFormat(input.unit);
   const grouped = input.rows.some((r) => r.group !== undefined);
-  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null } } : {};
+  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
   const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: { format: PARAM_FORMAT } };
   const tooltip = [
     { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },

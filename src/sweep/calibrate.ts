@@ -25,8 +25,8 @@ import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import type { PathSummary } from '../engine/path.js';
 import type { Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
-import { PointRuns, type EvalOptions } from './evaluate.js';
-import { estimateAt, estimatePaths, evaluateFunctional, METRICS, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
+import { pathFields, PointRuns, withPool, type EvalOptions, type LazyPool } from './evaluate.js';
+import { estimateAt, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
 import { checkParamPath, getAt, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
 import type { StudyProgress } from './sweep.js';
@@ -168,11 +168,12 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
   }
   const targetIn = opts.target ?? block?.target;
   if (!targetIn) throw new UserError('calibrate: no target — pass --target "<metric> <= <value>" or set calibrate.target');
-  const allowed = reportedMetrics();
+  const fieldMetric = typeof targetIn === 'string' && /^\s*paths\./.test(targetIn);
+  const allowed = [...reportedMetrics(), ...(fieldMetric ? pathFields(stripStudy(scenario)).filter((f) => f !== 'pathIndex').map((f) => `paths.${f}.mean`) : [])];
   const target = typeof targetIn === 'string' ? parseTarget(targetIn, allowed) : targetIn;
   const confidence = opts.confidence ?? block?.confidence ?? 0.95;
   if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`--confidence ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
-  if (!METRICS.has(target.metric) && Math.abs(confidence - 0.975) > 1e-12) {
+  if (!metricDef(target.metric) && Math.abs(confidence - 0.975) > 1e-12) {
     throw new UserError(`--target metric ${target.metric}: only its 95% two-sided interval is known (results.json), so use --confidence 0.975, or one of: ${[...METRICS.keys()].join(', ')}`);
   }
   const initialPaths = opts.initialPaths ?? block?.initialPaths ?? scenario.paths;
@@ -207,6 +208,10 @@ function decide(t: Target, e: Estimate): Decision {
 
 /** Runs a calibration. Deterministic, and resumable when `out` is given. */
 export async function runCalibration(input: Scenario, opts: CalibrateOptions = {}): Promise<CalibrationResult> {
+  return withPool(opts.workers, (pool) => calibrate(input, opts, pool));
+}
+
+async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool): Promise<CalibrationResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const r = resolveCalibration(input, opts);
@@ -220,7 +225,7 @@ export async function runCalibration(input: Scenario, opts: CalibrateOptions = {
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: base, param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
-  const def = METRICS.get(r.target.metric);
+  const def = metricDef(r.target.metric);
   const level = 2 * r.confidence - 1;
   let spent = 0;
   let computed = 0;
@@ -230,6 +235,7 @@ export async function runCalibration(input: Scenario, opts: CalibrateOptions = {
   const evalOpts: EvalOptions = {
     folder,
     workers: opts.workers,
+    pool,
     onPaths: (d, disk) => {
       spent += d;
       if (disk) fromDisk += d;

@@ -1,11 +1,12 @@
 /**
  * Capital efficiency of a policy: what it costs traders and the venue in locked collateral, the other
- * axis of the risk/efficiency frontier. Computed from the scenario and its trader book at t = 0 (no
- * simulation), so it is exact — no confidence interval.
+ * axis of the risk/efficiency frontier. Computed from the scenario and its opening book at t = 0 (no
+ * simulation), so it is exact — no confidence interval. Sums run over every position of every market,
+ * each at its market's initial price; a volatility-adaptive MMR is taken at its opening value.
  */
 import type { Scenario } from '../scenario/schema.js';
 import { createRunContext } from '../engine/context.js';
-import { initialMargin } from '../agents/population.js';
+import { initialMargin, marketConfigs } from '../agents/population.js';
 
 export interface CapitalEfficiency {
   /** Σ notional at the initial price (USD). */
@@ -42,20 +43,20 @@ export const CAPITAL_MEASURES: { key: keyof CapitalEfficiency; label: string; un
 export function capitalEfficiency(scenario: Scenario): CapitalEfficiency {
   const ctx = createRunContext(scenario);
   const pop = ctx.population;
-  const prices = [scenario.market, ...scenario.otherMarkets].map((m) => m.initialPriceUsd);
+  const markets = marketConfigs(scenario);
+  const mmModels = markets.map((_, m) => ctx.maintenanceFor(m));
   let oi = 0;
   let mm = 0;
   let im = 0;
-  let lev = 0;
   for (let p = 0; p < pop.positions; p++) {
     const m = pop.posMarket[p];
     const q = pop.posSize[p];
-    const n = q * prices[m];
-    const model = ctx.maintenanceFor(m);
+    const n = q * markets[m].initialPriceUsd;
     oi += n;
-    mm += model.mm(n, q);
-    im += initialMargin(n, q, scenario.policy.maxLeverage, model);
+    mm += mmModels[m].mm(n, q);
+    im += initialMargin(n, q, scenario.policy.maxLeverage, mmModels[m]);
   }
+  let lev = 0;
   for (let a = 0; a < pop.accounts; a++) lev += pop.acctLeverage[a];
   return {
     openInterestUsd: oi,

@@ -18,12 +18,15 @@ import { defaultWorkers } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { HEADLINE_METRICS, METRICS, holm, pairedDifference, type PairedDifference } from './metrics.js';
+import { HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
-import type { MetricInfo, StudyProgress } from './sweep.js';
+import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
 export const COMPARISON_FORMAT = 'marginlab.comparison/1';
+
+/** Added to the default metrics when a variant covers shortfalls beyond the fund by ADL or socialised loss. */
+export const WATERFALL_METRICS = ['paths.adlNotionalUsd.mean', 'paths.adlProfitTakenUsd.mean', 'paths.socialisedLossUsd.mean'];
 
 export interface VariantInput {
   name: string;
@@ -137,11 +140,8 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   if (variantsIn.length > 12) throw new UserError(`compare: ${variantsIn.length} variants — at most 12`);
   const bi = opts.baseline === undefined ? 0 : variantsIn.findIndex((v) => v.name === opts.baseline);
   if (bi < 0) throw new UserError(`--baseline ${JSON.stringify(opts.baseline)}: no such variant; allowed: ${variantsIn.map((v) => v.name).join(', ')}`);
-  const metrics: MetricInfo[] = (opts.metrics ?? [...HEADLINE_METRICS]).map((k) => {
-    const d = METRICS.get(k);
-    if (!d) throw new UserError(`--metric ${JSON.stringify(k)}: unknown; allowed: ${[...METRICS.keys()].join(', ')}`);
-    return { key: d.key, label: d.label, unit: d.unit };
-  });
+  const waterfall = variantsIn.some((v) => v.scenario.policy.waterfall.afterInsuranceFund !== 'none');
+  const metrics: MetricInfo[] = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS, ...(waterfall ? WATERFALL_METRICS : [])], variantsIn[bi].scenario);
   const baseIn = variantsIn[bi];
   const seed = opts.seed ?? baseIn.scenario.seed;
   const paths = opts.paths ?? baseIn.scenario.paths;
@@ -196,13 +196,13 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     opts.onProgress?.({ pointsDone: i + 1, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
   }
 
-  const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, METRICS.get(m.key)!.values(r.paths, r.population.traders)])));
+  const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(r.paths, r.population.traders)])));
   const raw = variants
     .map((v, i) => ({ v, i }))
     .filter(({ i }) => i !== bi)
     .map(({ v, i }) => ({
       variant: v.name,
-      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(METRICS.get(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key })])),
+      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key })])),
     }));
   const flat = raw.flatMap((d) => metrics.map((m) => d.metrics[m.key].pValue));
   const adj = holm(flat);

@@ -6,7 +6,8 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import type { PathSummary } from '../engine/path.js';
-import { runPaths } from '../mc/runner.js';
+import type { Piscina } from 'piscina';
+import { createWorkerPool, defaultWorkers, runPaths, runPathsSerial } from '../mc/runner.js';
 import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import { concatColumns, CHUNK_FORMAT, pointKey, type StudyFolder } from './store.js';
 import type { PathColumns } from './metrics.js';
@@ -16,6 +17,8 @@ export interface EvalOptions {
   folder?: StudyFolder;
   /** Worker threads (0 = this thread). */
   workers?: number;
+  /** A worker pool shared by the points of a study (overrides `workers`); see `withPool`. */
+  pool?: LazyPool;
   /** Called with the number of paths just finished (run or read from disk). */
   onPaths?: (done: number, fromDisk: boolean) => void;
 }
@@ -56,6 +59,7 @@ export class PointRuns {
       let reported = 0;
       const mc = await runPaths(this.scenario, {
         workers: opts.workers,
+        pool: opts.pool?.get(),
         pathRange: { start, end: n },
         series: false,
         onProgress: (done) => {
@@ -111,4 +115,29 @@ export function rowsOf(c: PathColumns): PathSummary[] {
     rows.push(r as unknown as PathSummary);
   }
   return rows;
+}
+
+/** The per-path fields a run of `scenario` records (runs path 0 for one step). */
+export function pathFields(scenario: Scenario): string[] {
+  const probe = { ...scenario, horizonSteps: 1, paths: 1 } as Scenario;
+  return Object.keys(runPathsSerial(probe, [0])[0].summary);
+}
+
+/** A worker pool started on first use. */
+export interface LazyPool {
+  get(): Piscina | undefined;
+}
+
+/**
+ * Runs `f` with one worker pool shared by every point of a study — threads start once, not once per
+ * point — started only if some point actually needs computing, and none when `workers` is 0.
+ */
+export async function withPool<T>(workers: number | undefined, f: (pool: LazyPool) => Promise<T>): Promise<T> {
+  const n = workers ?? defaultWorkers();
+  let pool: Piscina | undefined;
+  try {
+    return await f({ get: () => (n === 0 ? undefined : (pool ??= createWorkerPool(n))) });
+  } finally {
+    await pool?.destroy();
+  }
 }

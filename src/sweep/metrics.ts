@@ -105,6 +105,56 @@ function buildTable(): Map<string, MetricDef> {
 
 export const METRICS: ReadonlyMap<string, MetricDef> = buildTable();
 
+/** `paths.<field>.mean`: the mean of any numeric (or 0/1 boolean) per-path field of results.json `paths`. */
+export const PATH_FIELD_METRIC = /^paths\.([A-Za-z_]\w*)\.mean$/;
+
+/** "adlNotionalUsd" → "adl notional". */
+function words(field: string): string {
+  return field
+    .replace(/Usd$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
+
+/**
+ * The definition of a metric key: one of `METRICS`, or `paths.<field>.mean` for a per-path field that
+ * aggregates does not summarise (e.g. paths.adlNotionalUsd.mean, paths.socialisedLossUsd.mean).
+ * Undefined when the key is neither (the field's existence is checked against a run's columns).
+ */
+export function metricDef(key: string): MetricDef | undefined {
+  const known = METRICS.get(key);
+  if (known) return known;
+  const m = PATH_FIELD_METRIC.exec(key);
+  if (!m) return undefined;
+  const field = m[1] as keyof PathSummary;
+  return {
+    key,
+    label: `mean ${words(m[1])}`,
+    unit: m[1].endsWith('Usd') ? 'usd' : 'count',
+    functional: { kind: 'mean' },
+    values: (c) => {
+      const column = c[field] as unknown[] | undefined;
+      if (!column) throw new UserError(`metric ${key}: the runs have no per-path field ${m[1]}`);
+      return Float64Array.from(column, (x) => Number(x));
+    },
+  };
+}
+
+/** Checks study metric keys against the per-path fields a run records (`fields`); throws `UserError` listing what is allowed. */
+export function checkStudyMetrics(keys: string[], fields: string[], flag = '--metric'): MetricDef[] {
+  return keys.map((k) => {
+    const m = PATH_FIELD_METRIC.exec(k);
+    const d = metricDef(k);
+    if (!d || (m && !fields.includes(m[1]))) {
+      const numeric = fields.filter((f) => f !== 'pathIndex');
+      throw new UserError(
+        `${flag} ${JSON.stringify(k)}: unknown; allowed: ${[...METRICS.keys()].join(', ')}, or paths.<field>.mean for a per-path field (${numeric.join(', ')})`,
+      );
+    }
+    return d;
+  });
+}
+
 /** Metrics a sweep or comparison reports (and differences) unless told otherwise. */
 export const HEADLINE_METRICS = [
   'probBadDebt',
@@ -154,7 +204,12 @@ export function checkMetric(key: string, allowed: string[], what = 'metric'): st
   let hint = '';
   if (allowed.some((a) => a.startsWith(`${k}.`))) hint = ` (a group; pick one of its estimates, e.g. ${allowed.find((a) => a.startsWith(`${k}.`))})`;
   else if (/\.(quantiles|min|max)\b/.test(k)) hint = ' (plain quantiles, min and max have no confidence interval)';
-  throw new UserError(`${what} ${JSON.stringify(k)}: unknown${hint}; allowed metrics (any estimate in results.json aggregates): ${allowed.join(', ')}`);
+  const fields = allowed.filter((a) => PATH_FIELD_METRIC.test(a));
+  const estimates = allowed.filter((a) => !PATH_FIELD_METRIC.test(a));
+  throw new UserError(
+    `${what} ${JSON.stringify(k)}: unknown${hint}; allowed metrics (any estimate in results.json aggregates): ${estimates.join(', ')}` +
+      (fields.length ? `, or the mean of a per-path field: ${fields.join(', ')}` : ', or paths.<field>.mean for a per-path field of results.json paths'),
+  );
 }
 
 const sortedCopy = (xs: Float64Array) => Array.from(Float64Array.from(xs).sort());

@@ -12,8 +12,8 @@ import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { PointRuns, type EvalOptions } from './evaluate.js';
-import { HEADLINE_METRICS, METRICS, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { pathFields, PointRuns, withPool, type EvalOptions } from './evaluate.js';
+import { checkStudyMetrics, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
 import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
 import { StudyFolder } from './store.js';
 
@@ -117,12 +117,10 @@ export function planSweep(base: Scenario, params: ParamSpec[], paths: number): P
   return out;
 }
 
-function checkMetrics(keys: string[]): MetricInfo[] {
-  return keys.map((k) => {
-    const d = METRICS.get(k);
-    if (!d) throw new UserError(`--metric ${JSON.stringify(k)}: unknown; allowed: ${[...METRICS.keys()].join(', ')}`);
-    return { key: d.key, label: d.label, unit: d.unit };
-  });
+/** Checks metric keys (probing the per-path fields only when a `paths.<field>.mean` metric asks for them). */
+export function checkMetrics(keys: string[], scenario: Scenario): MetricInfo[] {
+  const fields = keys.some((k) => PATH_FIELD_METRIC.test(k)) ? pathFields(scenario) : [];
+  return checkStudyMetrics(keys, fields).map((d) => ({ key: d.key, label: d.label, unit: d.unit }));
 }
 
 function median(xs: number[]): number | null {
@@ -138,7 +136,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   const t0 = performance.now();
   const base = stripStudy(input);
   const paths = opts.paths ?? input.sweep?.paths ?? input.paths;
-  const metrics = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS]);
+  const metrics = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS], base);
   const planned = planSweep(base, opts.params, paths);
 
   const folder = opts.out
@@ -149,31 +147,34 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   let pointsDone = 0;
   const runs: PointRuns[] = [];
   let pointsResumed = 0;
-  for (const p of planned) {
-    const run = new PointRuns(p.scenario, p.label);
-    const evalOpts: EvalOptions = {
-      folder,
-      workers: opts.workers,
-      onPaths: (d) => {
-        pathsDone += d;
-        opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
-      },
-    };
-    await run.extendTo(paths, evalOpts);
-    if (run.pathsFromDisk === paths) pointsResumed++;
-    pointsDone++;
-    opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
-    runs.push(run);
-  }
+  await withPool(opts.workers, async (pool) => {
+    for (const p of planned) {
+      const run = new PointRuns(p.scenario, p.label);
+      const evalOpts: EvalOptions = {
+        folder,
+        workers: opts.workers,
+        pool,
+        onPaths: (d) => {
+          pathsDone += d;
+          opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
+        },
+      };
+      await run.extendTo(paths, evalOpts);
+      if (run.pathsFromDisk === paths) pointsResumed++;
+      pointsDone++;
+      opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });
+      runs.push(run);
+    }
+  });
 
   // per-path metric values, computed once per point
   const values = runs.map((r) => {
     const c = r.columns();
-    return Object.fromEntries(metrics.map((m) => [m.key, METRICS.get(m.key)!.values(c, r.traders)]));
+    return Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(c, r.traders)]));
   });
   const diff = (from: number, to: number) =>
     Object.fromEntries(
-      metrics.map((m) => [m.key, pairedDifference(METRICS.get(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key })]),
+      metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key })]),
     );
 
   const baseValues = Object.fromEntries(opts.params.map((p) => [p.path, getAt(base, p.path)]));

@@ -1,0 +1,104 @@
+/**
+ * `marginlab calibrate <scenario> --param <path> --range lo..hi --target "<metric> <= <value>"`: the
+ * most capital-efficient value whose metric meets the target with the stated confidence. Writes
+ * calibration.json, index.html and figures/ into --out; finished chunks of paths are saved under
+ * points/ so that rerunning the same command resumes.
+ */
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
+import { defaultWorkers } from '../../mc/runner.js';
+import { runCalibration } from '../../sweep/calibrate.js';
+import { fmtParam, fmtUnit } from '../../report/study-format.js';
+import { fmtDuration } from '../../report/format.js';
+import { intArg, numberArg, rangeArg, studyProgress, writeStudy } from './study-common.js';
+
+interface CalibrateFlags {
+  param?: string;
+  range?: [number, number];
+  target?: string;
+  confidence?: number;
+  prefer?: 'low' | 'high';
+  paths?: number;
+  maxPaths?: number;
+  budget?: number;
+  tolerance?: number;
+  grid?: number;
+  out?: string;
+  seed?: number;
+  workers?: number;
+  fresh?: boolean;
+  json?: boolean;
+  figures?: boolean;
+}
+
+export function registerCalibrate(program: Command): void {
+  program
+    .command('calibrate')
+    .description('find the most capital-efficient parameter value whose risk metric meets a target with a confidence bound')
+    .argument('<scenario>', 'scenario file (.yaml or .json); its calibrate: block supplies anything not given as a flag')
+    .option('--param <path>', 'dotted path of the numeric field to calibrate, e.g. policy.maintenance.mmr')
+    .option('--range <lo..hi>', 'search interval, e.g. 0.005..0.05', rangeArg)
+    .option('--target <text>', 'risk target "<metric> <= <value>" (or <, >=, >), e.g. "badDebtUsd.var99 <= 50000" or "probBadDebt <= 1%"')
+    .option('--confidence <c>', 'one-sided confidence the target must be met with (default 0.95)', numberArg('--confidence', (x) => x > 0.5 && x < 1, 'a probability between 0.5 and 1, e.g. 0.95'))
+    .option('--prefer <low|high>', 'which end of the range is more capital-efficient (default: high for maxLeverage, else low)', (v: string) => {
+      if (v !== 'low' && v !== 'high') throw new InvalidArgumentError(`--prefer: ${JSON.stringify(v)} is not allowed — low or high`);
+      return v;
+    })
+    .option('--paths <n>', 'paths at each newly evaluated value (default: the scenario\'s paths)', intArg('--paths', 10, 10_000_000))
+    .option('--max-paths <n>', 'most paths at one value while its decision is unclear (default 16 × --paths)', intArg('--max-paths', 10, 100_000_000))
+    .option('--budget <n>', 'total path budget of the calibration (default 100 × --paths)', intArg('--budget', 10, 1_000_000_000))
+    .option('--tolerance <x>', 'stop when the bracket is this narrow (default (hi − lo)/100)', numberArg('--tolerance', (x) => x > 0, 'a number > 0'))
+    .option('--grid <n>', 'evenly spaced values evaluated before bisection (default 5)', intArg('--grid', 2, 101))
+    .option('--out <dir>', 'output folder, also used to resume (default: reports/<scenario name>-calibrate)')
+    .option('--seed <s>', 'random seed (overrides the scenario)', intArg('--seed', 0, 2 ** 32 - 1))
+    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intArg('--workers', 0, 1024))
+    .option('--fresh', 'discard paths saved in --out by an earlier run instead of resuming')
+    .option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written')
+    .option('--json', 'print the result summary as JSON on stdout')
+    .action(async (file: string, opts: CalibrateFlags) => {
+      const loaded = loadScenarioFile(file);
+      const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
+      const out = opts.out ?? path.join('reports', `${scenario.name}-calibrate`);
+      const bar = studyProgress();
+      let r;
+      try {
+        r = await runCalibration(scenario, {
+          param: opts.param,
+          range: opts.range,
+          target: opts.target,
+          confidence: opts.confidence,
+          prefer: opts.prefer,
+          initialPaths: opts.paths,
+          maxPathsPerPoint: opts.maxPaths,
+          pathBudget: opts.budget,
+          tolerance: opts.tolerance,
+          gridPoints: opts.grid,
+          workers: opts.workers,
+          out,
+          fresh: opts.fresh,
+          onProgress: bar.update,
+        });
+      } finally {
+        bar.stop();
+      }
+      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), opts.figures !== false);
+      if (opts.json) {
+        const { evaluated, scenario: _s, ...summary } = r;
+        void _s;
+        process.stdout.write(JSON.stringify({ out, ...summary, evaluated: evaluated.map(({ aggregates: _a, ...e }) => e) }, null, 2) + '\n');
+      }
+      const u = r.target.unit;
+      const rec = r.recommended;
+      process.stderr.write(
+        (rec
+          ? `recommended ${r.param} = ${fmtParam(rec.value)}: ${r.target.metric} ${fmtUnit(rec.metric.estimate, u)} [${fmtUnit(rec.metric.lower, u)}, ${fmtUnit(rec.metric.upper, u)}] ` +
+            `(one-sided ${r.confidence} bound meets ${r.target.metric} ${r.target.op} ${r.target.value}; ${rec.paths} paths)\n`
+          : `no value of ${r.param} in [${r.range[0]}, ${r.range[1]}] meets ${r.target.metric} ${r.target.op} ${r.target.value} with ${r.confidence} confidence\n`) +
+          `search: ${r.stop.message}\n` +
+          `monotonicity: ${r.monotonicity.message}\n` +
+          `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n` +
+          `wrote ${written.files.join(', ')}${written.figures ? ` and ${written.figures} figures` : ''}\n`,
+      );
+    });
+}

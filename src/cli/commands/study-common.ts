@@ -1,0 +1,97 @@
+/**
+ * Pieces shared by the `sweep`, `calibrate` and `compare` commands: option parsers that fail with a
+ * one-line message naming the flag, the value and what is allowed; a progress bar showing points and
+ * paths; and writing a study's JSON, HTML page and SVG figures all-or-nothing.
+ */
+import path from 'node:path';
+import cliProgress from 'cli-progress';
+import { InvalidArgumentError } from 'commander';
+import type { PageOptions } from '../../report/page.js';
+import type { StudyProgress } from '../../sweep/sweep.js';
+
+export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+export function numberArg(name: string, check: (x: number) => boolean, allowed: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — ${allowed}`);
+    return n;
+  };
+}
+
+/** Collects a repeatable option into a list. */
+export function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/** `lo..hi` → [lo, hi]. Throws `InvalidArgumentError`. */
+export function rangeArg(v: string): [number, number] {
+  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*\.\.\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*$/i.exec(v);
+  if (!m) throw new InvalidArgumentError(`--range: ${JSON.stringify(v)} is not allowed — expected lo..hi with lo < hi, e.g. 0.005..0.05`);
+  const lo = Number(m[1]);
+  const hi = Number(m[2]);
+  if (!(lo < hi)) throw new InvalidArgumentError(`--range: ${JSON.stringify(v)} is an empty range — allowed: lo..hi with lo < hi, e.g. 0.005..0.05`);
+  return [lo, hi];
+}
+
+export interface StudyBar {
+  update: (p: StudyProgress) => void;
+  stop: () => void;
+}
+
+/** A progress bar on stderr (points and paths) when it is a terminal; silent otherwise. */
+export function studyProgress(stream: NodeJS.WriteStream = process.stderr): StudyBar {
+  if (!stream.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: 'points {points} | paths {bar} {value}/{total} | {rate}/s | {label}',
+      hideCursor: true,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const t0 = Date.now();
+  let started = false;
+  return {
+    update: (p) => {
+      const payload = {
+        points: p.points ? `${p.pointsDone}/${p.points}` : `${p.pointsDone}`,
+        rate: ((p.pathsDone / Math.max(1e-3, (Date.now() - t0) / 1000)) | 0).toString(),
+        label: p.label.length > 48 ? `${p.label.slice(0, 45)}...` : p.label,
+      };
+      if (!started) {
+        bar.start(p.pathsTotal || p.pathsDone || 1, p.pathsDone, payload);
+        started = true;
+      } else {
+        if (p.pathsTotal) bar.setTotal(p.pathsTotal);
+        bar.update(p.pathsDone, payload);
+      }
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+}
+
+/**
+ * Renders the page (and, unless `figures` is false, its SVG figures under figures/) and writes them
+ * with the JSON, all-or-nothing. The report modules (vega) are loaded only here, so a command that
+ * fails on its input fails fast.
+ */
+export async function writeStudy(dir: string, jsonName: string, json: unknown, page: () => Promise<PageOptions>, figures = true): Promise<{ files: string[]; figures: number }> {
+  const { renderFigures, renderPage } = await import('../../report/page.js');
+  const { writeFilesAtomically } = await import('../../report/write.js');
+  const opts = await page();
+  const svgs = figures ? await renderFigures(opts.sections) : {};
+  const files = writeFilesAtomically(dir, { [jsonName]: JSON.stringify(json, null, 1) + '\n', 'index.html': renderPage(opts), ...svgs });
+  return { files: files.filter((f) => !f.includes(`${path.sep}figures${path.sep}`)), figures: Object.keys(svgs).length };
+}

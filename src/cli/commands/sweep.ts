@@ -1,0 +1,83 @@
+/**
+ * `marginlab sweep <scenario> --param <path>=<values> [--param …]`: one or two parameters (a grid), every
+ * point on the same paths; writes sweep.json, index.html and figures/ into --out, saving each finished
+ * point under points/ so that rerunning the same command resumes.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
+import { UserError } from '../../errors.js';
+import { defaultWorkers } from '../../mc/runner.js';
+import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
+import { runSweep } from '../../sweep/sweep.js';
+import { fmtDuration } from '../../report/format.js';
+import { collect, intArg, studyProgress, writeStudy } from './study-common.js';
+
+interface SweepFlags {
+  param?: string[];
+  metric?: string[];
+  out?: string;
+  paths?: number;
+  seed?: number;
+  workers?: number;
+  fresh?: boolean;
+  json?: boolean;
+  figures?: boolean;
+}
+
+export function registerSweep(program: Command): void {
+  program
+    .command('sweep')
+    .description('run a scenario over a grid of one or two parameters on common random numbers; write sweep.json and index.html')
+    .argument('<scenario>', 'scenario file (.yaml or .json); its sweep: block is used when no --param is given')
+    .option('--param <path=values>', 'parameter and values: a list (policy.maxLeverage=10,20,50) or start:stop:step (policy.maintenance.mmr=0.01:0.05:0.005); repeat for a grid', collect)
+    .option('--metric <key>', 'metric to report and difference (repeatable; default: the headline risk metrics)', collect)
+    .option('--out <dir>', 'output folder, also used to resume (default: reports/<scenario name>-sweep)')
+    .option('--paths <n>', 'paths per point (overrides the scenario)', intArg('--paths', 1, 10_000_000))
+    .option('--seed <s>', 'random seed (overrides the scenario)', intArg('--seed', 0, 2 ** 32 - 1))
+    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intArg('--workers', 0, 1024))
+    .option('--fresh', 'discard points saved in --out by an earlier run instead of resuming')
+    .option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written')
+    .option('--json', 'print a summary as JSON on stdout')
+    .action(async (file: string, opts: SweepFlags) => {
+      const loaded = loadScenarioFile(file);
+      const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
+      const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario);
+      if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
+      const out = opts.out ?? path.join('reports', `${scenario.name}-sweep`);
+      const bar = studyProgress();
+      let result;
+      try {
+        result = await runSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, onProgress: bar.update });
+      } finally {
+        bar.stop();
+      }
+      const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), opts.figures !== false);
+      if (opts.json) {
+        process.stdout.write(
+          JSON.stringify(
+            {
+              out,
+              params: result.params,
+              paths: result.paths,
+              points: result.points.map((p) => ({ values: p.values, ...Object.fromEntries(result.metrics.map((m) => [m.key, estimateAt(p.aggregates, m.key)])) })),
+              crnPrecisionGain: result.crnPrecisionGain,
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+      }
+      process.stderr.write(
+        `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths in ${fmtDuration(result.run.elapsedMs)} ` +
+          `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n` +
+          `wrote ${written.files.join(', ')}${written.figures ? ` and ${written.figures} figures` : ''}\n`,
+      );
+    });
+}
+
+function estimateAt(a: object, key: string): unknown {
+  let v: unknown = a;
+  for (const k of key.split('.')) v = (v as Record<string, unknown>)?.[k];
+  return v;
+}

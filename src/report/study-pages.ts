@@ -1,0 +1,506 @@
+/**
+ * The HTML pages of the study commands — sweep, calibration, comparison — assembled from their
+ * results with the shared page machinery (`renderPage`). Each function returns the page options;
+ * `renderPage(opts)` gives the HTML and `renderFigures(opts.sections)` the SVG figures.
+ */
+import { stringify } from 'yaml';
+import type { PageOptions, PageSection } from './page.js';
+import { renderMetricCards } from './page.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtPct, timeUnitFor } from './format.js';
+import { fmtParam, fmtUnit } from './study-format.js';
+
+export { fmtParam, fmtUnit };
+import type { Estimate } from '../stats/ci.js';
+import type { SweepResult } from '../sweep/sweep.js';
+import type { CalibrationResult } from '../sweep/calibrate.js';
+import type { ComparisonResult } from '../sweep/compare.js';
+import type { PairedDifference, Unit } from '../sweep/metrics.js';
+import { CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
+import { differences } from '../sweep/store.js';
+import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
+import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
+
+function ciHtml(e: { estimate: number; lower: number; upper: number }, unit: Unit | null | undefined): string {
+  return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">[${escapeHtml(fmtUnit(e.lower, unit))}, ${escapeHtml(fmtUnit(e.upper, unit))}]</span>`;
+}
+
+function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean): string {
+  const sign = (x: number) => (x > 0 ? '+' : '') + fmtUnit(x, unit);
+  const flag = holm ? ' <b title="significant after Holm correction">**</b>' : d.significant ? ' <b title="significant (uncorrected)">*</b>' : '';
+  return `${escapeHtml(sign(d.estimate))} <span class="ci">[${escapeHtml(sign(d.lower))}, ${escapeHtml(sign(d.upper))}]</span>${flag}`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  return `<div style="overflow-x:auto"><table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' style="white-space:nowrap"' : ''}>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table></div>`;
+}
+
+function scenarioSection(id: string, title: string, scenario: unknown, intro?: string): PageSection {
+  return { id, title, introHtml: intro, html: `<pre class="yaml">${escapeHtml(stringify(scenario))}</pre>` };
+}
+
+function gainText(g: number | null | undefined): string {
+  return g === null || g === undefined ? 'n/a' : `${g.toFixed(g >= 10 ? 0 : 1)}×`;
+}
+
+const paramTitle = (p: string) => p.split('.').slice(-2).join('.');
+
+// ---------------------------------------------------------------- sweep
+
+export function sweepPage(r: SweepResult): PageOptions {
+  const [p0, p1] = r.params;
+  const pts = r.points;
+  const grid2 = r.params.length === 2;
+  const base = pts[r.baselineIndex];
+  const gains = Object.values(r.crnPrecisionGain).filter((g): g is number => g !== null);
+  const medianGain = gains.length ? [...gains].sort((a, b) => a - b)[gains.length >> 1] : null;
+  const headline = `<p class="lead">${escapeHtml(r.scenario.name)} at ${pts.length} points (${r.params
+    .map((p) => `<b>${escapeHtml(p.path)}</b> ∈ {${p.values.map(fmtParam).join(', ')}}`)
+    .join(' × ')}), each on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): every point sees identical price shocks, so differences between points are paired path by path.</p>${renderMetricCards(
+    [
+      { label: 'points × paths', valueHtml: `${pts.length} × ${fmtInt(r.paths)}`, noteHtml: `${fmtInt(pts.length * r.paths)} paths, ${fmtInt(r.traders)} traders` },
+      { label: 'baseline point', valueHtml: `<span style="font-size:16px">${r.params.map((p) => `${escapeHtml(paramTitle(p.path))} = ${escapeHtml(fmtParam(base.values[p.path]))}`).join('<br>')}</span>`, noteHtml: 'differences are taken against it' },
+      {
+        label: 'common random numbers',
+        valueHtml: `${gainText(medianGain)} narrower`,
+        noteHtml: 'median over metrics of (independent-runs SE ÷ paired SE) for neighbouring points',
+      },
+      { label: 'run time', valueHtml: fmtDuration(r.run.elapsedMs), noteHtml: `${r.run.pointsResumed} point(s) resumed from disk, ${r.run.pointsComputed} computed` },
+    ],
+  )}`;
+
+  const sections: PageSection[] = [];
+  const lineCharts = r.metrics.map((m) => ({
+    id: `sweep-${m.key.replace(/\W+/g, '-')}`,
+    spec: metricLineSpec({
+      title: m.label,
+      xTitle: p0.path,
+      yTitle: m.label,
+      unit: m.unit,
+      groupTitle: p1 ? paramTitle(p1.path) : undefined,
+      rows: pts.map((p) => {
+        const e = metricEstimate(p.aggregates, m.key);
+        return { x: p.values[p0.path], ...e, ...(grid2 ? { group: fmtParam(p.values[p1.path]) } : {}) } as IntervalRow;
+      }),
+    }),
+  }));
+  sections.push({
+    id: 'risk',
+    title: 'Risk metrics against the parameter',
+    introHtml: `<p>Each point's estimate with its 95% confidence interval (shaded)${grid2 ? `; one line per value of ${escapeHtml(p1.path)}` : ''}. Intervals are for each point on its own; for the change between points see the paired differences below, which are much tighter.</p>`,
+    charts: lineCharts,
+  });
+  if (grid2) {
+    sections.push({
+      id: 'grid',
+      title: 'Grid',
+      introHtml: `<p>Each cell is one point: ${escapeHtml(p0.path)} across, ${escapeHtml(p1.path)} up; colour and label are the estimate.</p>`,
+      charts: r.metrics.slice(0, 6).map((m) => ({
+        id: `heat-${m.key.replace(/\W+/g, '-')}`,
+        spec: heatmapSpec({
+          title: m.label,
+          xTitle: p0.path,
+          yTitle: p1.path,
+          unit: m.unit,
+          rows: pts.map((p) => ({ x: p.values[p0.path], y: p.values[p1.path], ...metricEstimate(p.aggregates, m.key) })),
+        }),
+      })),
+    });
+  }
+  sections.push({
+    id: 'differences',
+    title: 'Paired differences between neighbouring points',
+    introHtml: `<p>The change in each metric from the previous value of ${escapeHtml(p0.path)} to this one${
+      grid2 ? ` (at the baseline's ${escapeHtml(p1.path)} = ${escapeHtml(fmtParam(base.values[p1.path]))}; every step is in sweep.json)` : ''
+    }, computed path by path on the same shocks (dark bar: 95% interval). The light bar is the interval the same change would have if the two points had been run on independent paths — the gain from common random numbers.</p>`,
+    charts: r.metrics.map((m) => ({
+      id: `diff-${m.key.replace(/\W+/g, '-')}`,
+      spec: pairedDifferenceSpec({
+        title: `Δ ${m.label}`,
+        subtitle: `paired intervals ${gainText(r.crnPrecisionGain[m.key])} narrower (median)`,
+        xTitle: p0.path,
+        yTitle: `change in ${m.label}`,
+        unit: m.unit,
+        rows: pts.flatMap((p) => {
+          if (grid2 && p.values[p1.path] !== base.values[p1.path]) return [];
+          const prev = p.differences.previous.find((d) => d.param === p0.path);
+          if (!prev) return [];
+          const d = prev.metrics[m.key];
+          const z = 1.959963984540054;
+          return [
+            {
+              x: p.values[p0.path],
+              estimate: d.estimate,
+              lower: d.lower,
+              upper: d.upper,
+              unpairedLower: d.estimate - z * d.unpairedStandardError,
+              unpairedUpper: d.estimate + z * d.unpairedStandardError,
+              label: `${fmtParam(pts[prev.fromIndex].values[p0.path])} → ${fmtParam(p.values[p0.path])}`,
+            },
+          ];
+        }),
+      }),
+    })),
+  });
+  const measure = varyingMeasure(pts.map((p) => p.capital));
+  if (measure) {
+    const riskKeys = r.metrics.map((m) => m.key).filter((k) => /badDebt|FundExhausted/.test(k)).slice(0, 3);
+    sections.push({
+      id: 'frontier',
+      title: 'Frontier: risk against capital efficiency',
+      introHtml: `<p>Each point's risk against ${escapeHtml(measure.label)} (${measure.higherIsEfficient ? 'higher' : 'lower'} is more capital-efficient). Moving along the curve shows what each unit of safety costs.</p>`,
+      charts: riskKeys.map((k) => {
+        const m = r.metrics.find((x) => x.key === k)!;
+        return {
+          id: `frontier-${k.replace(/\W+/g, '-')}`,
+          spec: intervalScatterSpec({
+            title: `${m.label} vs ${measure.key}`,
+            xTitle: measure.label,
+            xUnit: measure.unit,
+            yTitle: m.label,
+            unit: m.unit,
+            connect: !grid2,
+            rows: pts.map((p) => ({ x: p.capital[measure.key], ...metricEstimate(p.aggregates, k), label: p.label, text: grid2 ? '' : fmtParam(p.values[p0.path]) })),
+          }),
+        };
+      }),
+    });
+  }
+  sections.push({
+    id: 'table',
+    title: 'All points',
+    introHtml: '<p>Estimates with 95% confidence intervals. Δ: paired difference from the baseline point (* interval excludes 0).</p>',
+    html: table(
+      ['point', ...r.metrics.map((m) => escapeHtml(m.label))],
+      pts.map((p) => [
+        `${r.params.map((q) => `${escapeHtml(paramTitle(q.path))}&nbsp;=&nbsp;${escapeHtml(fmtParam(p.values[q.path]))}`).join('<br>')}${p.index === r.baselineIndex ? '<br><b>(baseline)</b>' : ''}`,
+        ...r.metrics.map((m) => {
+          const d = p.differences.baseline?.[m.key];
+          return `${ciHtml(metricEstimate(p.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit)}</span>` : ''}`;
+        }),
+      ]),
+    ),
+  });
+  sections.push(
+    capitalSection(
+      pts.map((p) => ({ name: p.label, capital: p.capital })),
+      'capital',
+    ),
+  );
+  sections.push(scenarioSection('scenario', 'Base scenario', r.scenario, `<p>Every point is this scenario with the parameter values above; marginlab ${escapeHtml(r.marginlabVersion)}.</p>`));
+  return {
+    title: `Sweep — ${r.scenario.name}`,
+    subtitle: `${r.params.map((p) => p.path).join(' × ')} · ${pts.length} points × ${fmtInt(r.paths)} paths · seed ${r.seed} · common random numbers`,
+    headlineHtml: headline,
+    sections,
+  };
+}
+
+function metricEstimate(aggregates: object, key: string): Estimate {
+  let v: unknown = aggregates;
+  for (const p of key.split('.')) v = (v as Record<string, unknown>)?.[p];
+  return v as Estimate;
+}
+
+function capitalSection(rows: { name: string; capital: CapitalEfficiency }[], id: string): PageSection {
+  return {
+    id,
+    title: 'Capital efficiency',
+    introHtml: '<p>From the trader book at the start (exact, no sampling): what each policy locks up and how much leverage it allows before liquidation.</p>',
+    html: table(
+      ['', ...CAPITAL_MEASURES.map((m) => escapeHtml(m.label))],
+      rows.map((r) => [escapeHtml(r.name), ...CAPITAL_MEASURES.map((m) => escapeHtml(fmtUnit(r.capital[m.key], m.unit)))]),
+    ),
+  };
+}
+
+// ---------------------------------------------------------------- calibration
+
+/** 0.95 → "95%", 0.975 → "97.5%". */
+const pctConf = (c: number) => `${Number((100 * c).toPrecision(4))}%`;
+
+export function calibrationPage(r: CalibrationResult): PageOptions {
+  const unit = r.target.unit;
+  const rec = r.recommended;
+  const cmp = r.target.op.replace('<=', '≤').replace('>=', '≥');
+  const targetText = `${r.target.label} ${cmp} ${fmtUnit(r.target.value, unit)}`;
+  const lead = rec
+    ? `<p class="lead">Recommended <b>${escapeHtml(r.param)} = ${escapeHtml(fmtParam(rec.value))}</b>: ${escapeHtml(r.target.label)} ${ciHtml(rec.metric, unit)} — its one-sided ${pctConf(r.confidence)} bound meets the target ${escapeHtml(targetText)}${
+        r.status === 'whole-range' ? ' (already at the most capital-efficient end of the range)' : ''
+      }.</p>`
+    : `<p class="lead"><b>No value of ${escapeHtml(r.param)} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] meets ${escapeHtml(targetText)}</b> with ${pctConf(r.confidence)} confidence.</p>`;
+  const headline =
+    lead +
+    renderMetricCards([
+      { label: 'target', valueHtml: escapeHtml(targetText), noteHtml: `one-sided confidence ${pctConf(r.confidence)}; ${escapeHtml(r.prefer)} values of the parameter are more capital-efficient` },
+      {
+        label: 'where the metric crosses the target',
+        valueHtml:
+          r.boundary && r.boundary.fails !== null
+            ? `${escapeHtml(fmtParam(Math.min(r.boundary.fails, r.boundary.meets!)))} – ${escapeHtml(fmtParam(Math.max(r.boundary.fails, r.boundary.meets!)))}`
+            : r.status === 'whole-range'
+              ? 'beyond the range'
+              : r.status === 'infeasible'
+                ? 'beyond the range'
+                : 'not bracketed',
+        noteHtml:
+          r.status === 'found'
+            ? 'between the recommendation and the nearest more efficient value that clearly fails'
+            : r.status === 'whole-range'
+              ? `every value up to the ${r.prefer === 'low' ? 'low' : 'high'} end meets the target`
+              : 'no evaluated value meets the target',
+      },
+      { label: 'paths spent', valueHtml: fmtInt(r.pathsSpent), noteHtml: `${r.evaluated.length} values evaluated; budget ${fmtInt(r.settings.pathBudget)}` },
+      { label: 'search ended', valueHtml: escapeHtml(r.stop.reason), noteHtml: escapeHtml(r.stop.message) },
+    ]) +
+    `<p>${r.monotonicity.monotone ? '' : '<b>Warning:</b> '}${escapeHtml(r.monotonicity.message)}.</p>`;
+  const rows = r.evaluated.map((e) => ({
+    x: e.value,
+    estimate: e.metric.estimate,
+    lower: e.metric.lower,
+    upper: e.metric.upper,
+    group: e.decision,
+    label: `${r.param}=${fmtParam(e.value)} (${fmtInt(e.paths)} paths)`,
+    text: `#${e.order + 1}`,
+  }));
+  const categories = { domain: ['meets', 'undecided', 'fails'], range: [DECISION_COLORS.meets, DECISION_COLORS.undecided, DECISION_COLORS.fails] };
+  const target = { value: r.target.value, label: `target ${fmtUnit(r.target.value, unit)}` };
+  const sections: PageSection[] = [
+    {
+      id: 'search',
+      title: 'Search',
+      introHtml: `<p>Every value evaluated (#1 first: a grid of ${r.settings.gridPoints}, then bisection), with the metric's two-sided ${pctConf(2 * r.confidence - 1)} interval — its ends are the one-sided ${pctConf(r.confidence)} bounds used to decide. Values whose interval contained the target got more paths (up to ${fmtInt(r.settings.maxPathsPerPoint)}).</p>`,
+      charts: [
+        {
+          id: 'search',
+          spec: intervalScatterSpec({
+            title: `${r.target.label} against ${r.param}`,
+            xTitle: r.param,
+            yTitle: r.target.label,
+            unit: unit ?? 'ratio',
+            rows,
+            categoryTitle: 'decision',
+            categories,
+            target,
+            marker: rec ? { x: rec.value, label: `recommended ${fmtParam(rec.value)}` } : undefined,
+            width: 560,
+          }),
+        },
+      ],
+    },
+  ];
+  const m = r.frontierMeasure;
+  if (m) {
+    sections.push({
+      id: 'frontier',
+      title: 'Frontier: risk against capital efficiency',
+      introHtml: `<p>The same values placed by ${escapeHtml(m.label)} (${m.higherIsEfficient ? 'higher' : 'lower'} is more capital-efficient): what the last unit of safety costs.</p>`,
+      charts: [
+        {
+          id: 'frontier',
+          spec: intervalScatterSpec({
+            title: `${r.target.label} against ${m.key}`,
+            xTitle: m.label,
+            xUnit: m.unit,
+            yTitle: r.target.label,
+            unit: unit ?? 'ratio',
+            rows: r.evaluated.map((e, i) => ({ ...rows[i], x: e.capital[m.key], text: fmtParam(e.value) })),
+            categoryTitle: 'decision',
+            categories,
+            connect: true,
+            target,
+            width: 560,
+          }),
+        },
+      ],
+      html: lastStepHtml(r),
+    });
+  }
+  sections.push({
+    id: 'values',
+    title: 'Evaluated values',
+    html: table(
+      ['#', escapeHtml(r.param), 'paths', escapeHtml(r.target.label), 'decision', ...(m ? [escapeHtml(m.label)] : [])],
+      [...r.evaluated]
+        .sort((a, b) => a.value - b.value)
+        .map((e) => [
+          String(e.order + 1),
+          escapeHtml(fmtParam(e.value)) + (rec && e.value === rec.value ? ' <b>(recommended)</b>' : ''),
+          fmtInt(e.paths),
+          ciHtml(e.metric, unit),
+          escapeHtml(e.decision + (e.limitedBy ? ` (${e.limitedBy})` : '')),
+          ...(m ? [escapeHtml(fmtUnit(e.capital[m.key], m.unit))] : []),
+        ]),
+    ),
+  });
+  sections.push(scenarioSection('scenario', 'Scenario', r.scenario, `<p>Seed ${r.seed}; every value runs on path indices 0 … n − 1 of this scenario; marginlab ${escapeHtml(r.marginlabVersion)}.</p>`));
+  return {
+    title: `Calibration — ${r.scenario.name}`,
+    subtitle: `${r.param} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] · target ${targetText} · confidence ${pctConf(r.confidence)} · ${fmtInt(r.pathsSpent)} paths`,
+    headlineHtml: headline,
+    sections,
+  };
+}
+
+function lastStepHtml(r: CalibrationResult): string {
+  const s = r.lastStep;
+  const m = r.frontierMeasure;
+  if (!s || !m) return '';
+  const d = s.metricDifference;
+  return `<p>The last unit of safety: going from ${escapeHtml(fmtParam(s.from))} to the next more efficient value evaluated, ${escapeHtml(fmtParam(s.to))}, changes ${escapeHtml(m.label)} from ${escapeHtml(fmtUnit(s.capitalFrom[m.key], m.unit))} to ${escapeHtml(
+    fmtUnit(s.capitalTo[m.key], m.unit),
+  )}${d ? ` and ${escapeHtml(r.target.label)} by ${diffHtml(d, r.target.unit ?? 'ratio')} (paired on the same paths, 95% interval)` : ''}.</p>`;
+}
+
+// ---------------------------------------------------------------- comparison
+
+export function comparisonPage(r: ComparisonResult): PageOptions {
+  const names = r.variants.map((v) => v.name);
+  const base = r.variants.find((v) => v.name === r.baseline)!;
+  const significant = r.differences.flatMap((d) =>
+    r.metrics.filter((m) => d.metrics[m.key].significantHolm).map((m) => `${d.variant}: ${m.label} ${diffText(d.metrics[m.key], m.unit)}`),
+  );
+  const headline =
+    `<p class="lead">${r.variants.length} policies on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): identical price shocks, so each difference from <b>${escapeHtml(r.baseline)}</b> is paired path by path.</p>` +
+    (r.warnings.length ? `<p><b>Warnings:</b></p><ul>${r.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '') +
+    (significant.length
+      ? `<p>Differences significant after a Holm–Bonferroni correction over all ${r.metrics.length * (r.variants.length - 1)} comparisons:</p><ul>${significant.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`
+      : `<p>No difference is significant after a Holm–Bonferroni correction over all ${r.metrics.length * (r.variants.length - 1)} comparisons.</p>`);
+
+  const sections: PageSection[] = [];
+  sections.push({
+    id: 'metrics',
+    title: 'Metrics by policy',
+    introHtml: `<p>Estimates with 95% confidence intervals; for each policy, the paired difference from ${escapeHtml(r.baseline)} below it (* interval excludes 0, ** also after Holm correction).</p>`,
+    html: table(
+      ['metric', ...names.map((n) => escapeHtml(n) + (n === r.baseline ? ' (baseline)' : ''))],
+      r.metrics.map((m) => [
+        escapeHtml(m.label),
+        ...r.variants.map((v) => {
+          const d = r.differences.find((x) => x.variant === v.name)?.metrics[m.key];
+          return `${ciHtml(metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm)}</span>` : ''}`;
+        }),
+      ]),
+    ),
+  });
+  sections.push({
+    id: 'forest',
+    title: 'Paired differences (forest plot)',
+    introHtml: `<p>Each policy minus ${escapeHtml(r.baseline)}, metric by metric, with 95% intervals from paired per-path differences (bootstrap for VaR and ES). Common random numbers made these intervals ${escapeHtml(
+      gainText(median(Object.values(r.crnPrecisionGain).filter((x): x is number => x !== null))),
+    )} narrower than independent runs would (median over metrics).</p>`,
+    charts: [
+      {
+        id: 'forest',
+        spec: forestSpec({
+          title: `Difference from ${r.baseline}`,
+          baseline: r.baseline,
+          metrics: r.metrics.map((m) => ({
+            key: m.key,
+            label: m.label,
+            unit: m.unit,
+            rows: r.differences.map((d) => {
+              const x = d.metrics[m.key];
+              return { variant: d.variant, estimate: x.estimate, lower: x.lower, upper: x.upper, pValue: x.pValue, significance: x.significantHolm ? SIGNIFICANCE_DOMAIN[0] : x.significant ? SIGNIFICANCE_DOMAIN[1] : SIGNIFICANCE_DOMAIN[2] };
+            }),
+          })),
+        }),
+      },
+    ],
+  });
+  const withSeries = r.variants.filter((v) => v.series);
+  if (withSeries.length === r.variants.length) {
+    const s0 = base.scenario;
+    const tu = timeUnitFor(s0.stepSeconds * s0.horizonSteps);
+    const per = s0.stepSeconds / tu.secondsPerUnit;
+    const xTitle = `Time (${tu.unit})`;
+    const bandRows = (pick: (v: (typeof r.variants)[number]) => { p05: number[]; p50: number[]; p95: number[] }): VariantBandRow[] =>
+      r.variants.flatMap((v) => {
+        const b = pick(v);
+        return v.series!.steps.map((t, k) => ({ t: t * per, variant: v.name, p05: b.p05[k], p50: b.p50[k], p95: b.p95[k] }));
+      });
+    sections.push({
+      id: 'prices',
+      title: 'Price bands',
+      introHtml: `<p>Mark price across paths per policy (median line, 5–95% shaded; from the first ${fmtInt(withSeries[0].series!.samplePaths)} paths). The exogenous shocks are identical; any gap between policies is liquidation flow moving the price.</p>`,
+      charts: [{ id: 'price-bands', spec: variantBandsSpec({ title: 'Mark price', xTitle, yTitle: 'Mark price', unit: 'price', rows: bandRows((v) => v.series!.markUsd), variants: names }) }],
+    });
+    sections.push({
+      id: 'liquidations',
+      title: 'Liquidation volume',
+      charts: [
+        { id: 'cum-liq', spec: variantBandsSpec({ title: 'Cumulative liquidated notional', xTitle, yTitle: 'Liquidated notional', unit: 'usd', rows: bandRows((v) => v.series!.cumulativeLiquidatedUsd), variants: names, zero: true }) },
+        ...(['liquidatedNotionalUsd.mean', 'fractionTradersLiquidated.mean', 'largestCascade.notionalUsd.mean'] as const)
+          .filter((k) => r.metrics.some((m) => m.key === k))
+          .map((k) => {
+            const m = r.metrics.find((x) => x.key === k)!;
+            return {
+              id: `est-${k.replace(/\W+/g, '-')}`,
+              spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...metricEstimate(v.aggregates, k) })) }),
+            };
+          }),
+      ],
+    });
+    sections.push({
+      id: 'fund',
+      title: 'Insurance fund',
+      charts: [{ id: 'fund-bands', spec: variantBandsSpec({ title: 'Insurance fund', xTitle, yTitle: 'Insurance fund', unit: 'usd', rows: bandRows((v) => v.series!.insuranceFundUsd), variants: names, zero: true }) }],
+    });
+  }
+  sections.push({
+    id: 'bad-debt',
+    title: 'Bad debt',
+    introHtml: '<p>The upper tail of the per-path bad-debt distribution (the quantile function from the 90th percentile up), and each policy’s headline bad-debt estimates.</p>',
+    charts: [
+      {
+        id: 'bad-debt-tail',
+        spec: tailQuantileSpec({
+          title: 'Bad debt: upper-tail quantiles',
+          yTitle: 'Bad debt per path',
+          variants: names,
+          rows: r.variants.flatMap((v) => v.distributions.p.map((p, k) => ({ p, variant: v.name, value: v.distributions.badDebtUsd[k] }))),
+        }),
+      },
+      ...(['probBadDebt', 'badDebtUsd.mean', 'badDebtUsd.es99', 'probFundExhausted'] as const)
+        .filter((k) => r.metrics.some((m) => m.key === k))
+        .map((k) => {
+          const m = r.metrics.find((x) => x.key === k)!;
+          return { id: `est-${k.replace(/\W+/g, '-')}`, spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...metricEstimate(v.aggregates, k) })) }) };
+        }),
+    ],
+  });
+  sections.push(capitalSection(r.variants.map((v) => ({ name: v.name, capital: v.capital })), 'capital'));
+  sections.push({
+    id: 'policies',
+    title: 'Policies',
+    introHtml: `<p>What each policy changes relative to ${escapeHtml(r.baseline)}, then the baseline scenario in full. marginlab ${escapeHtml(r.marginlabVersion)}.</p>`,
+    html:
+      table(
+        ['policy', 'source', 'differs from baseline in'],
+        r.variants.map((v) => [
+          escapeHtml(v.name) + (v.description ? `<br><span class="ci">${escapeHtml(v.description)}</span>` : ''),
+          escapeHtml(v.source),
+          v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '' }, { ...v.scenario, name: '', description: '' }, 12).join(', ') || '(nothing)'),
+        ]),
+      ) + `<pre class="yaml">${escapeHtml(stringify(base.scenario))}</pre>`,
+  });
+  return {
+    title: `Comparison — ${names.join(' vs ')}`,
+    subtitle: `${r.variants.length} policies · ${fmtInt(r.paths)} paths each · seed ${r.seed} · common random numbers · baseline ${r.baseline}`,
+    headlineHtml: headline,
+    sections,
+  };
+}
+
+function diffText(d: PairedDifference, unit: Unit): string {
+  const sign = (x: number) => (x > 0 ? '+' : '') + fmtUnit(x, unit);
+  return `${sign(d.estimate)} [${sign(d.lower)}, ${sign(d.upper)}]`;
+}
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
+}

@@ -1,0 +1,41 @@
+/**
+ * The calibration and comparison examples in scenarios/ load, carry valid study blocks, and run end to
+ * end (shrunk: fewer traders, paths and steps, so the suite stays fast).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
+import { runCalibration } from '../../src/sweep/calibrate.js';
+import { runComparison, variantsFromBlock } from '../../src/sweep/compare.js';
+import { runSweep } from '../../src/sweep/sweep.js';
+import { paramsFromSweepBlock } from '../../src/sweep/params.js';
+import type { Scenario } from '../../src/scenario/schema.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const shrink = (s: Scenario): Scenario => parseScenario({ ...s, paths: 40, horizonSteps: 180, traders: { ...s.traders, count: 300 } }, 'shrunk');
+
+describe('example scenarios', () => {
+  it('scenarios/calibration-example.yaml: its calibrate: and sweep: blocks run', async () => {
+    const s = loadScenarioFile(path.join(ROOT, 'scenarios/calibration-example.yaml'));
+    expect(s.calibrate?.param).toBe('policy.maintenance.mmr');
+    expect(s.calibrate?.target).toMatch(/probFundExhausted/);
+    const small = shrink(s);
+    const r = await runCalibration(small, { initialPaths: 40, maxPathsPerPoint: 80, pathBudget: 2000, workers: 0 });
+    expect(['found', 'whole-range', 'infeasible']).toContain(r.status);
+    expect(r.evaluated.length).toBeGreaterThanOrEqual(5);
+    expect(r.target.metric).toBe('probFundExhausted');
+    const params = paramsFromSweepBlock(small);
+    expect(params[0].values).toHaveLength(11);
+    const sw = await runSweep(small, { params: [{ path: params[0].path, values: params[0].values.slice(0, 3) }], paths: 20, workers: 0 });
+    expect(sw.points).toHaveLength(3);
+  });
+
+  it('scenarios/comparison-example.yaml: its variants change policy only and run', async () => {
+    const s = loadScenarioFile(path.join(ROOT, 'scenarios/comparison-example.yaml'));
+    const variants = variantsFromBlock(shrink(s), 'comparison-example.yaml');
+    expect(variants.map((v) => v.name)).toEqual(expect.arrayContaining(['fixed-2.5pct', 'tiered']));
+    const r = await runComparison(variants, { workers: 0 });
+    expect(r.warnings).toEqual([]);
+    expect(r.differences).toHaveLength(variants.length - 1);
+  });
+});
