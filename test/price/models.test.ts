@@ -3,8 +3,15 @@
  * errors computed from independent paths.
  */
 import { describe, expect, it } from 'vitest';
-import { garch, gbm, merton, createPriceModel } from '../../src/price/models.js';
+import { garch, gbm, merton, createMarketPriceModel, type MarketPriceModel } from '../../src/price/models.js';
 import { stream } from '../../src/rng/streams.js';
+import { normalSampler } from '../../src/rng/distributions.js';
+
+/** Feeds a model its shocks from a 'price' stream, as the price process does for one market. */
+function driven(model: MarketPriceModel, seed: number, path: number): () => number {
+  const z = normalSampler(stream(seed, path, 'price'));
+  return () => model.nextLogReturn(z());
+}
 
 /** Per-path statistic over many independent paths → mean and its standard error. */
 function acrossPaths(paths: number, f: (p: number) => number): { mean: number; se: number } {
@@ -23,9 +30,9 @@ describe('GARCH(1,1) with Student-t innovations', () => {
     const target = omega / (1 - cfg.alpha - cfg.beta);
     const steps = 400;
     const r = acrossPaths(1500, (p) => {
-      const m = garch(cfg, dt, stream(3, p, 'price'));
+      const m = driven(garch(cfg, dt, stream(3, p, 'price:0')), 3, p);
       let s = 0;
-      for (let t = 0; t < steps; t++) s += m.nextLogReturn() ** 2;
+      for (let t = 0; t < steps; t++) s += m() ** 2;
       return s / steps;
     });
     expect(Math.abs(r.mean - target), `sample ${r.mean}, closed form ${target}, SE ${r.se}`).toBeLessThan(3 * r.se);
@@ -33,8 +40,8 @@ describe('GARCH(1,1) with Student-t innovations', () => {
 
   it('has fatter tails than a normal: excess kurtosis of returns is clearly positive', () => {
     const cfg = { driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.05, beta: 0.9, degreesOfFreedom: 6 };
-    const m = garch(cfg, 1 / 365, stream(4, 0, 'price'));
-    const xs = Array.from({ length: 50_000 }, () => m.nextLogReturn());
+    const m = driven(garch(cfg, 1 / 365, stream(4, 0, 'price:0')), 4, 0);
+    const xs = Array.from({ length: 50_000 }, () => m());
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
     const k = xs.reduce((a, b) => a + (b - mean) ** 4, 0) / xs.length / (v * v);
@@ -50,9 +57,9 @@ describe('GBM', () => {
   it('log-return mean and variance match (μ − σ²/2)Δt and σ²Δt within 3 SE', () => {
     const cfg = { driftAnnual: 0.3, volatilityAnnual: 0.9 };
     const dt = 1 / 365;
-    const m = gbm(cfg, dt, stream(9, 0, 'price'));
+    const m = driven(gbm(cfg, dt), 9, 0);
     const n = 100_000;
-    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const xs = Array.from({ length: n }, () => m());
     const mean = xs.reduce((a, b) => a + b, 0) / n;
     const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
     const mu = (cfg.driftAnnual - 0.5 * cfg.volatilityAnnual ** 2) * dt;
@@ -66,9 +73,9 @@ describe('Merton jump-diffusion', () => {
   const cfg = { driftAnnual: 0, volatilityAnnual: 0.5, jumpsPerYear: 50, jumpMeanLog: -0.04, jumpStdLog: 0.03 };
   const dt = 1 / 365;
   it('variance per unit time matches σ² + λ(m² + δ²) within 3 SE', () => {
-    const m = merton(cfg, dt, stream(21, 0, 'price'));
+    const m = driven(merton(cfg, dt, stream(21, 0, 'price:0')), 21, 0);
     const n = 200_000;
-    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const xs = Array.from({ length: n }, () => m());
     const mean = xs.reduce((a, b) => a + b, 0) / n;
     const dev2 = xs.map((x) => (x - mean) ** 2);
     const v = dev2.reduce((a, b) => a + b, 0) / (n - 1);
@@ -77,9 +84,9 @@ describe('Merton jump-diffusion', () => {
     expect(Math.abs(v - target), `sample ${v}, closed form ${target}`).toBeLessThan(3 * seV);
   });
   it('third cumulant per unit time matches λ(m³ + 3mδ²) within 3 SE', () => {
-    const m = merton(cfg, dt, stream(22, 0, 'price'));
+    const m = driven(merton(cfg, dt, stream(22, 0, 'price:0')), 22, 0);
     const n = 400_000;
-    const xs = Array.from({ length: n }, () => m.nextLogReturn());
+    const xs = Array.from({ length: n }, () => m());
     const mean = xs.reduce((a, b) => a + b, 0) / n;
     const d3 = xs.map((x) => (x - mean) ** 3);
     const k3 = d3.reduce((a, b) => a + b, 0) / n;
@@ -90,14 +97,20 @@ describe('Merton jump-diffusion', () => {
   });
 });
 
-describe('createPriceModel', () => {
-  it('is deterministic for a given stream and differs across paths', () => {
-    const cfg = { kind: 'gbm' as const, driftAnnual: 0, volatilityAnnual: 0.8 };
-    const a = createPriceModel(cfg, 60, stream(1, 0, 'price'));
-    const b = createPriceModel(cfg, 60, stream(1, 0, 'price'));
-    const c = createPriceModel(cfg, 60, stream(1, 1, 'price'));
-    const xa = [a.nextLogReturn(), a.nextLogReturn()];
-    expect([b.nextLogReturn(), b.nextLogReturn()]).toEqual(xa);
-    expect(c.nextLogReturn()).not.toEqual(xa[0]);
+describe('createMarketPriceModel', () => {
+  it('picks the model named by kind', () => {
+    const env = { dtYears: 1 / 525_600, rng: stream(1, 0, 'price:0'), horizonSteps: 10, csvReturns: new Float64Array(20) };
+    const kinds = [
+      { kind: 'gbm' as const, driftAnnual: 0, volatilityAnnual: 0.8 },
+      { kind: 'merton' as const, driftAnnual: 0, volatilityAnnual: 0.6, jumpsPerYear: 20, jumpMeanLog: -0.03, jumpStdLog: 0.03 },
+      { kind: 'garch' as const, driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 5 },
+      { kind: 'scripted-drawdown' as const, driftAnnual: 0, volatilityAnnual: 0.6, startStep: 0, drawdownFraction: 0.3, durationSteps: 5, recoveryFraction: 0, recoverySteps: 0 },
+      { kind: 'csv' as const, file: '/x.csv', mode: 'replay' as const, replayStart: 'first' as const, blockSteps: 5, blocks: 'fixed' as const, demean: false },
+    ];
+    for (const cfg of kinds) {
+      const m = createMarketPriceModel(cfg, env);
+      expect(m.kind).toBe(cfg.kind);
+      expect(Number.isFinite(m.nextLogReturn(0.5))).toBe(true);
+    }
   });
 });

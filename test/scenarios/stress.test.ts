@@ -1,0 +1,106 @@
+/**
+ * The stress-scenario library (scenarios/stress/): every scenario runs from the CLI, and its realised
+ * exogenous drawdown matches the target stated in its comments within the stated tolerance.
+ *
+ * Each file states, per market, `# drawdown-target: <market name> <target> +<tolerance>`. The realised
+ * maximum drawdown of a scripted path can only exceed the target (its leg ends are pinned relative to
+ * the window's starting level, and the peak is at least that level), so the check is
+ * target ≤ realised ≤ target + tolerance, on every path. The stated target must also be the one the
+ * scenario's legs imply (so the comment cannot drift from the numbers).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { createPriceProcess, loadPriceData } from '../../src/price/process.js';
+import { scriptedTargetDrawdown } from '../../src/price/scripted.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const DIR = path.join(ROOT, 'scenarios/stress');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const files = readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+interface Target {
+  market: string;
+  target: number;
+  tolerance: number;
+}
+
+function targetsOf(text: string): Target[] {
+  return [...text.matchAll(/^# drawdown-target: (\S+) ([\d.]+) \+([\d.]+)\s*$/gm)].map((m) => ({ market: m[1], target: Number(m[2]), tolerance: Number(m[3]) }));
+}
+
+describe('stress-scenario library', () => {
+  it('holds the four episodes', () => {
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const key of ['2020-03', '2022-05', '2022-11', '2025-10']) expect(files.some((f) => f.startsWith(key))).toBe(true);
+  });
+
+  for (const f of files) {
+    describe(f, () => {
+      const file = path.join(DIR, f);
+      const text = readFileSync(file, 'utf8');
+      const sc = loadScenarioFile(file);
+      const markets = [sc.market, ...sc.otherMarkets];
+      const targets = targetsOf(text);
+
+      it('states a drawdown target for every market, matching its scripted legs, and says what it does not reproduce', () => {
+        expect(targets.map((t) => t.market).sort()).toEqual(markets.map((m) => m.name).sort());
+        for (const t of targets) {
+          const pm = markets.find((m) => m.name === t.market)!.priceModel;
+          expect(pm.kind).toBe('scripted-drawdown');
+          if (pm.kind !== 'scripted-drawdown') continue;
+          expect(Math.abs(t.target - scriptedTargetDrawdown(pm)), `${t.market}: stated ${t.target}, legs imply ${scriptedTargetDrawdown(pm)}`).toBeLessThanOrEqual(0.0005);
+          expect(t.tolerance).toBeGreaterThan(0);
+          expect(t.tolerance).toBeLessThanOrEqual(0.05);
+        }
+        expect(sc.description).toMatch(/does not/);
+        expect(sc.traders.count).toBeLessThanOrEqual(10_000);
+      });
+
+      it('runs from the CLI and each path’s exogenous drawdown of the first market is within the stated tolerance', () => {
+        const out = path.join(mkdtempSync(path.join(tmpdir(), 'marginlab-stress-')), 'out');
+        const r = spawnSync(process.execPath, [CLI, 'run', file, '--paths', '3', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+        expect(r.status, r.stderr).toBe(0);
+        const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+        const t = targets.find((x) => x.market === sc.market.name)!;
+        const exact = sc.market.priceModel.kind === 'scripted-drawdown' ? scriptedTargetDrawdown(sc.market.priceModel) : NaN;
+        const dd: number[] = results.paths.maxDrawdownExogenous;
+        expect(dd).toHaveLength(3);
+        for (const d of dd) {
+          expect(d, `realised ${d}, target ${t.target} +${t.tolerance}`).toBeGreaterThanOrEqual(exact - 1e-6);
+          expect(d, `realised ${d}, target ${t.target} +${t.tolerance}`).toBeLessThanOrEqual(t.target + t.tolerance);
+        }
+        expect(results.aggregates.maxDrawdownExogenous.mean.estimate).toBeLessThanOrEqual(t.target + t.tolerance);
+      });
+
+      it('every market’s exogenous drawdown is within its stated tolerance on 50 paths of the price process', () => {
+        const data = loadPriceData(sc);
+        const K = markets.length;
+        for (let p = 0; p < 50; p++) {
+          const proc = createPriceProcess(sc, p, data);
+          const out = new Float64Array(K);
+          const x = new Float64Array(K);
+          const peak = new Float64Array(K);
+          const dd = new Float64Array(K);
+          for (let s = 0; s < sc.horizonSteps; s++) {
+            proc.next(out);
+            for (let m = 0; m < K; m++) {
+              x[m] += out[m];
+              if (x[m] > peak[m]) peak[m] = x[m];
+              dd[m] = Math.max(dd[m], -Math.expm1(x[m] - peak[m]));
+            }
+          }
+          markets.forEach((mk, m) => {
+            const t = targets.find((y) => y.market === mk.name)!;
+            const exact = mk.priceModel.kind === 'scripted-drawdown' ? scriptedTargetDrawdown(mk.priceModel) : NaN;
+            expect(dd[m], `${mk.name} path ${p}`).toBeGreaterThanOrEqual(exact - 1e-9);
+            expect(dd[m], `${mk.name} path ${p}`).toBeLessThanOrEqual(t.target + t.tolerance);
+          });
+        }
+      });
+    });
+  }
+});
