@@ -180,7 +180,8 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
                 subtitle: `Shading: 5–95% and 25–75% of paths; line: mean across paths. ${note}.${flowNote}`,
               })
             : noSeries('Liquidated notional over time'),
-          caption: 'Per-interval liquidated notional across paths; hover for values.',
+          caption:
+            'Per-interval liquidated notional across paths; hover for values. Where the mean line runs above the shaded 95% band, liquidations in that interval are rare but large: fewer than 5% of paths have any, and those few dominate the average.',
         },
         {
           id: 'cumulative-liquidations',

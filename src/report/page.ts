@@ -159,7 +159,7 @@ figure.chart-figure{margin:0;max-width:100%;overflow-x:auto}
 figcaption{font-size:13px;color:var(--muted);max-width:700px;margin-top:2px}
 figcaption a{color:var(--muted)}
 .chart-error{color:var(--accent);font-weight:600;padding:12px;border:1px dashed var(--accent)}
-.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:12px;margin:10px 0 6px}
+.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:12px;margin:10px 0 6px}
 .metric{border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fbfcfd}
 .metric-label{font-size:12.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .metric-value{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
@@ -181,7 +181,7 @@ pre.yaml{background:#f3f5f8;border:1px solid var(--line);border-radius:6px;paddi
 .vega-bind select{font:inherit;padding:2px 4px}
 footer{color:var(--muted);font-size:12.5px;padding:0 0 30px}
 noscript p{background:#fff4e5;border:1px solid #f0c27b;padding:10px 14px;border-radius:6px}
-@media print{nav.toc{display:none}pre.yaml{max-height:none}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
+@media print{nav.toc{display:none}pre.yaml{max-height:none}.vega-embed details,.vega-bindings{display:none}.chart svg.marks{max-width:100%;height:auto}figure.chart-figure{overflow:visible}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
 `;
 
 /**

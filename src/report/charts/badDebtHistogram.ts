@@ -54,11 +54,13 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
   }
   const { bins, log } = badDebtBins(positive);
   const rows = bins.map((b) => ({ x0: sig(b.x0), x1: sig(b.x1), count: b.count, share: sig(b.count / n) }));
-  const lines: RiskLine[] = [
+  const candidates: RiskLine[] = [
     { label: 'VaR 95%', value: input.var95.estimate, lower: input.var95.lower, upper: input.var95.upper, color: COLORS.neutral },
     { label: 'VaR 99%', value: input.var99.estimate, lower: input.var99.lower, upper: input.var99.upper, color: COLORS.badDebt },
     { label: 'ES 99%', value: input.es99.estimate, lower: input.es99.lower, upper: input.es99.upper, color: COLORS.accent },
-  ]
+  ];
+  const atZero = candidates.filter((l) => !(l.value > 0)).map((l) => l.label);
+  const lines = candidates
     .filter((l) => l.value > 0)
     .map((l, k) => ({
       ...l,
@@ -78,14 +80,16 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
   };
   const zeros = n - positive.length;
   const nonEmpty = rows.filter((b) => b.count > 0).map((b) => b.count);
-  const sqrtY = Math.max(...nonEmpty) > 50 * Math.min(...nonEmpty);
+  const maxCount = Math.max(...nonEmpty);
+  const sqrtY = maxCount > 50 * Math.min(...nonEmpty);
   return {
     $schema: VL_SCHEMA,
     title: {
       text: title,
       subtitle: [
         `${positive.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} paths (${fmtPct(positive.length / n)}) ended with bad debt; the ${zeros.toLocaleString('en-US')} with none are not drawn.`,
-        'Vertical lines: value-at-risk and expected shortfall over all paths; brackets: their 95% confidence intervals.',
+        'Vertical lines: value-at-risk and expected shortfall over all paths; brackets: their 95% confidence intervals.' +
+          (atZero.length ? ` ${atZero.join(' and ')} ${atZero.length > 1 ? 'are' : 'is'} $0 (not drawn).` : ''),
       ],
     },
     width: input.width ?? FULL_WIDTH,
@@ -102,6 +106,8 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
             type: 'quantitative',
             title: sqrtY ? 'Paths (square-root scale)' : 'Paths',
             scale: sqrtY ? { type: 'sqrt' } : {},
+            // whole paths only: list the ticks when there are few, else let d3 pick (integers above 6)
+            axis: maxCount <= 6 ? { values: Array.from({ length: maxCount + 1 }, (_, k) => k), format: ',d' } : { tickCount: 6, format: ',d' },
           },
           tooltip: [
             { field: 'x0', type: 'quantitative', title: 'From', formatType: 'usd' },
@@ -129,6 +135,16 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
                 {
                   mark: { type: 'rule', strokeWidth: 1.5 },
                   encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, y: { field: 'y', type: 'quantitative', scale: null } },
+                },
+                // a white halo under each label keeps it readable over the bars
+                {
+                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600, stroke: '#ffffff', strokeWidth: 3.5, strokeJoin: 'round' },
+                  encoding: {
+                    x: { field: 'upper', type: 'quantitative' },
+                    y: { field: 'y', type: 'quantitative', scale: null },
+                    text: { field: 'text' },
+                    color: { value: '#ffffff' },
+                  },
                 },
                 {
                   mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600 },

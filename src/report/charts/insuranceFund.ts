@@ -30,7 +30,7 @@ export function insuranceFundSpec(input: InsuranceFundInput): object {
         layer: [
           { mark: { type: 'rule', strokeDash: [2, 2], color: '#5b6573' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
           {
-            mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -3, x: 4, fontSize: 10.5, color: '#5b6573' },
+            mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: { expr: 'width - 4' }, fontSize: 10.5, color: '#5b6573' },
             encoding: { y: { field: 'y', type: 'quantitative' }, text: { field: 'label' } },
           },
         ],
