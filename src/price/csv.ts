@@ -25,6 +25,7 @@ function shifted(returns: Float64Array, demean: boolean): Float64Array {
   return Float64Array.from(returns, (r) => r - m);
 }
 
+/** @throws RangeError if the history holds fewer than `horizonSteps` returns (checked at load time). */
 export function csvReplay(
   returns: Float64Array,
   cfg: { replayStart: 'first' | 'random'; demean: boolean },
@@ -33,13 +34,11 @@ export function csvReplay(
 ): MarketPriceModel {
   const r = shifted(returns, cfg.demean);
   const N = r.length;
-  if (horizonSteps > N && horizonSteps !== Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`replay needs at least ${horizonSteps} returns, the history has ${N}`);
-  }
-  let i = cfg.replayStart === 'random' && N > horizonSteps ? Math.floor(rng() * (N - horizonSteps + 1)) : 0;
+  if (horizonSteps > N) throw new RangeError(`replay needs at least ${horizonSteps} returns, the history has ${N}`);
+  let i = cfg.replayStart === 'random' ? Math.floor(rng() * (N - horizonSteps + 1)) : 0;
   return {
     kind: 'csv',
-    nextLogReturn: () => (i < N ? r[i++] : 0),
+    nextLogReturn: () => r[i++],
   };
 }
 
