@@ -38,6 +38,15 @@ export function fmtHorizon(seconds: number): string {
   return plural(seconds / 86400, 'day');
 }
 
+/** With several markets: which one the price charts show and what the other series cover. */
+function marketsNote(s: Results['scenario']): string {
+  const others = s.otherMarkets ?? [];
+  if (others.length === 0) return '';
+  return `<p>This scenario has ${others.length + 1} markets (${[s.market, ...others].map((m) => escapeHtml(m.name)).join(', ')}). Price charts show the first, <b>${escapeHtml(
+    s.market.name,
+  )}</b>; liquidations, open interest, the insurance fund and bad debt cover all markets.</p>`;
+}
+
 function ciCard(label: string, e: Estimate, f: (x: number) => string, note?: string) {
   return { label, valueHtml: fmtEstimateHtml(e, f), noteHtml: note ? escapeHtml(note) : undefined };
 }
@@ -141,7 +150,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       title: 'Price',
       introHtml: `<p><b>How much of the fall did the liquidations cause?</b> The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
         s.market.impact.kind,
-      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>`,
+      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
       charts: [
         {
           id: 'price-fan',
