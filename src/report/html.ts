@@ -289,6 +289,11 @@ function scenarioHtml(r: Results): string {
     ['Deposits', fmtUsd(p.depositsUsd)],
     ['Open interest at start', fmtUsd(p.openInterestUsd)],
   ];
+  if (p.positions !== undefined && p.positions !== p.traders) pop.splice(1, 0, ['Positions', fmtInt(p.positions)]);
+  const markets = [r.scenario.market, ...(r.scenario.otherMarkets ?? [])];
+  if (markets.length > 1 && p.openInterestByMarketUsd?.length === markets.length) {
+    pop.push(['Open interest by market', markets.map((m, k) => `${m.name} ${fmtUsd(p.openInterestByMarketUsd[k])}`).join(', ')]);
+  }
   return `<table class="data"><tbody>${pop.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>
 <p><a download="${escapeHtml(r.scenario.name)}.yaml" href="data:text/yaml;charset=utf-8,${encodeURIComponent(yaml)}">Download this scenario as YAML</a></p>
 <pre class="yaml">${escapeHtml(yaml)}</pre>`;

@@ -121,6 +121,8 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
     run: { workers: 2, elapsedMs: 1234, startedAt: '2026-01-01T00:00:00.000Z' },
     population: {
       traders,
+      positions: traders,
+      openInterestByMarketUsd: [1.4e8],
       longs: Math.round(traders * 0.6),
       shorts: traders - Math.round(traders * 0.6),
       crossMargin: Math.round(traders * 0.2),
