@@ -74,9 +74,16 @@ export function variantsFromFiles(files: { scenario: Scenario; source: string }[
   });
 }
 
-/** The fields that determine the exogenous price shocks of path k. */
-function exogenous(s: Scenario) {
-  return { seed: s.seed, stepSeconds: s.stepSeconds, horizonSteps: s.horizonSteps, initialPriceUsd: s.market.initialPriceUsd, priceModel: s.market.priceModel };
+/** The fields that determine the exogenous price shocks of path k (every market's model and start, their correlation). */
+export function exogenousFields(s: Scenario) {
+  const markets = [s.market, ...(s.otherMarkets ?? [])];
+  return {
+    seed: s.seed,
+    stepSeconds: s.stepSeconds,
+    horizonSteps: s.horizonSteps,
+    markets: markets.map((m) => ({ initialPriceUsd: m.initialPriceUsd, priceModel: m.priceModel })),
+    correlation: s.correlation ?? null,
+  };
 }
 
 export interface CompareOptions {
@@ -155,7 +162,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   const base = variants[bi];
   for (const v of variants) {
     if (v === base) continue;
-    const exo = differences(exogenous(base.scenario), exogenous(v.scenario));
+    const exo = differences(exogenousFields(base.scenario), exogenousFields(v.scenario));
     if (exo.length) {
       warnings.push(
         `${v.name}: changes the exogenous price stream (${exo.join(', ')}) — its price shocks differ from ${base.name}'s, so its paired differences are not common-random-number comparisons`,

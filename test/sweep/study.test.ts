@@ -157,7 +157,7 @@ describe('comparison', () => {
     expect(r.paths).toBe(30);
     expect(r.variants.map((v) => v.name)).toEqual(['study', 'study-2']);
     expect(r.warnings.join('\n')).toMatch(/study-2: seed 99 replaced by the baseline's seed 5/);
-    expect(r.warnings.join('\n')).toMatch(/study-2: changes the exogenous price stream \(priceModel\.volatilityAnnual\)/);
+    expect(r.warnings.join('\n')).toMatch(/study-2: changes the exogenous price stream \(markets\[0\]\.priceModel\.volatilityAnnual\)/);
     expect(r.warnings.join('\n')).toMatch(/study-2: has a different trader book \(traders\.count\)/);
   });
 });
