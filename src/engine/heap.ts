@@ -76,6 +76,12 @@ export class IndexedMaxHeap {
     this.n = src.n;
   }
 
+  /** Copies the ids currently in the heap into `out` (any order); returns how many. O(size). */
+  snapshotIds(out: Int32Array): number {
+    out.set(this.heap.subarray(0, this.n));
+    return this.n;
+  }
+
   /** Empties the heap. O(size). */
   clear(): void {
     for (let i = 0; i < this.n; i++) this.pos[this.heap[i]] = -1;

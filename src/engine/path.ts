@@ -13,7 +13,7 @@ import { poisson, normalSampler } from '../rng/distributions.js';
 import { createPriceProcess, type PriceProcess } from '../price/process.js';
 import { partialCloseSize } from '../liquidation/close.js';
 import { adlOrder, allocateProRata, type AdlCandidate } from '../liquidation/waterfall.js';
-import type { MaintenanceModel } from '../margin/maintenance.js';
+import { maxMaintenanceRate, type MaintenanceModel } from '../margin/maintenance.js';
 import { drawCollateralUsd, drawLeverage, maxNotionalFor, pickWeighted } from '../agents/population.js';
 import { IndexedMaxHeap } from './heap.js';
 import { createMarkRule, type MarkRule } from './mark.js';
@@ -112,12 +112,16 @@ interface MarketHeaps {
   liqUp: IndexedMaxHeap;
   decDown: IndexedMaxHeap;
   decUp: IndexedMaxHeap;
+  /** Dynamic (volatility-adaptive) rate only: top-up triggers keyed by bankruptcy price. */
+  topDown: IndexedMaxHeap;
+  topUp: IndexedMaxHeap;
 }
 
-const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp'] as const;
+const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp', 'topDown', 'topUp'] as const;
 
 function makeHeaps(cap: number): MarketHeaps {
-  return { liqDown: new IndexedMaxHeap(cap), liqUp: new IndexedMaxHeap(cap), decDown: new IndexedMaxHeap(cap), decUp: new IndexedMaxHeap(cap) };
+  const h = () => new IndexedMaxHeap(cap);
+  return { liqDown: h(), liqUp: h(), decDown: h(), decUp: h(), topDown: h(), topUp: h() };
 }
 
 /** Reusable per-worker buffers, so a path allocates nothing proportional to the book. */
@@ -130,7 +134,6 @@ export class PathBuffers {
   readonly topUpTrigger: Float64Array;
   readonly firstPos: Int32Array;
   readonly nPos: Int32Array;
-  readonly pendingNext: Int32Array;
   readonly pendingDue: Int32Array;
   readonly liquidated: Uint8Array;
   readonly graceUntil: Int32Array;
@@ -148,6 +151,10 @@ export class PathBuffers {
   readonly stop: Float64Array;
   readonly takeProfit: Float64Array;
   readonly closeSize: Float64Array;
+  readonly scratchPos: Int32Array;
+  readonly parkKey: Float64Array;
+  /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `driftClock`). */
+  readonly multiDue: IndexedMaxHeap;
   // work lists
   readonly heaps: MarketHeaps[];
   template?: MarketHeaps[];
@@ -168,7 +175,6 @@ export class PathBuffers {
     this.topUpTrigger = new Float64Array(A);
     this.firstPos = new Int32Array(A);
     this.nPos = new Int32Array(A);
-    this.pendingNext = new Int32Array(A);
     this.pendingDue = new Int32Array(A);
     this.liquidated = new Uint8Array(A);
     this.graceUntil = new Int32Array(A);
@@ -184,6 +190,9 @@ export class PathBuffers {
     this.stop = new Float64Array(P);
     this.takeProfit = new Float64Array(P);
     this.closeSize = new Float64Array(P);
+    this.scratchPos = new Int32Array(P);
+    this.parkKey = new Float64Array(P);
+    this.multiDue = new IndexedMaxHeap(A);
     this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P));
     const multi: number[] = [];
     for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
@@ -197,6 +206,15 @@ export class PathBuffers {
 }
 
 const MAX_GENERATIONS_PER_STEP = 10_000;
+
+let exhaustiveMultiChecks = false;
+/**
+ * Test hook: check multi-market cross accounts at every price change instead of skipping the ones
+ * the drift clock proves safe. Results must be identical either way.
+ */
+export function setExhaustiveMultiChecks(on: boolean): void {
+  exhaustiveMultiChecks = on;
+}
 
 /** Simulates path `pathIndex` of the run described by `ctx`. */
 export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBuffers, wantSeries: boolean): PathResult {
@@ -250,7 +268,8 @@ class PathSim {
   private fundPaidThisStep = 0;
   private backstopCents: number;
   private walletCents = 0;
-  private readonly dueHead: Int32Array;
+  /** Accounts whose top-up falls due at each step (entries whose pendingDue no longer matches are skipped). */
+  private readonly dueLists: (number[] | undefined)[];
   private nRequeue = 0;
   private nGrace = 0;
   private nTouched = 0;
@@ -271,6 +290,16 @@ class PathSim {
   private readonly adlHit = new Set<number>();
   private readonly socialisedHit = new Set<number>();
   private readonly marked: number[] = [];
+  /**
+   * The drift clock: Σ over every mark change of |Δ log mark| (all markets). A multi-market cross
+   * account with slack eq − MM = S and notional N cannot breach before the clock has advanced by
+   * log(1 + S / (N·(1 + r_max))) — every price has moved by at most e^{Δclock} − 1 — so it is checked
+   * only then (DESIGN.md §6: per-step cost grows with accounts near a threshold).
+   */
+  private driftClock = 0;
+  private readonly rMax: number;
+  /** The widest personal top-up trigger in the book (triggers are drawn within ±25% of the excess). */
+  private readonly topUpTriggerMax: number;
 
   constructor(
     private readonly ctx: RunContext,
@@ -286,6 +315,8 @@ class PathSim {
     const K = this.K;
     this.mm = Array.from({ length: K }, (_, m) => ctx.maintenanceFor(m));
     this.marks = Array.from({ length: K }, () => createMarkRule(sc.policy.markPrice));
+    this.rMax = maxMaintenanceRate(sc.policy.maintenance, sc.policy.maxLeverage);
+    this.topUpTriggerMax = 1 + 1.25 * (sc.traders.topUp.triggerMarginRatio - 1);
     this.prices = createPriceProcess(sc, pathIndex, ctx.priceData);
     this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
     this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
@@ -318,7 +349,7 @@ class PathSim {
     this.peakMarket = this.market[0];
     this.fundCents = Math.round(sc.policy.insuranceFund.initialUsd * 100);
     this.backstopCents = sc.policy.liquidation.backstop.enabled ? Math.round(sc.policy.liquidation.backstop.capitalUsd * 100) : 0;
-    this.dueHead = new Int32Array(this.H + 2).fill(-1);
+    this.dueLists = new Array(this.H + 2);
     const s0 = this.market[0];
     this.s = {
       pathIndex,
@@ -447,6 +478,8 @@ class PathSim {
       });
     }
     for (let m = 0; m < this.K; m++) if (this.mm[m].dynamic) this.s.maxMmr = Math.max(this.s.maxMmr, this.mm[m].rate());
+    b.multiDue.clear();
+    for (let k = 0; k < b.multi.length; k++) b.multiDue.set(b.multi[k], 0);
     this.recordSeriesPoint(0);
   }
 
@@ -486,19 +519,36 @@ class PathSim {
 
   private setMarketFromState(m: number): void {
     this.market[m] = Math.exp(this.logF[m] + this.impactState[m]);
+    const old = this.markPx[m];
     this.markPx[m] = this.marks[m].onMarket(this.market[m]);
+    this.driftClock += Math.abs(Math.log(this.markPx[m] / old));
+  }
+
+  /** Schedules the next check of multi-market cross account a on the drift clock. */
+  private scheduleMulti(a: number): void {
+    const N = this.notional(a);
+    const dyn = this.mm[0].dynamic;
+    const slack = this.equity(a) - (dyn ? this.rMax * N : this.maintenance(a));
+    const due = slack > 0 && N > 0 && !exhaustiveMultiChecks ? this.driftClock + Math.log1p(slack / (N * (1 + this.rMax))) : this.driftClock + 1e-12;
+    this.b.multiDue.set(a, -due);
+  }
+
+  /** Marks a multi-market cross account for a check at the next opportunity. */
+  private touchMulti(a: number): void {
+    if (this.b.nPos[a] > 1) this.b.multiDue.set(a, -this.driftClock);
   }
 
   private traderDecisions(): void {
     const { b } = this;
     // a) top-ups whose reaction delay has passed
-    let a = this.dueHead[this.t];
-    this.dueHead[this.t] = -1;
-    while (a >= 0) {
-      const next = b.pendingNext[a];
-      b.pendingDue[a] = -1;
-      this.attemptTopUp(a);
-      a = next;
+    const due = this.dueLists[this.t];
+    this.dueLists[this.t] = undefined;
+    if (due) {
+      for (const a of due) {
+        if (b.pendingDue[a] !== this.t) continue; // cancelled (lazy removal)
+        b.pendingDue[a] = -1;
+        this.attemptTopUp(a);
+      }
     }
     // b) orders triggered by the mark: stop-losses and take-profits close (one block of flow per
     //    market), top-up triggers start the reaction delay
@@ -530,6 +580,36 @@ class PathSim {
             this.rekeyPosition(p); // keeps the other orders while the top-up is pending
           }
         }
+      }
+    }
+    // b') dynamic rate: top-up candidates are positions with P·(1 ∓ k_max·rate) past their
+    //     bankruptcy price; each is checked exactly, and those not yet at their own trigger wait
+    //     (they stay in the heap and are looked at again next step)
+    for (let m = 0; m < this.K; m++) {
+      if (!this.mm[m].dynamic) continue;
+      const h = b.heaps[m];
+      const rate = this.mm[m].rate();
+      const P = this.markPx[m];
+      let parked = 0;
+      const park = b.scratchPos;
+      for (const [heap, x] of [
+        [h.topDown, P * (1 - this.topUpTriggerMax * rate)],
+        [h.topUp, -P * (1 + this.topUpTriggerMax * rate)],
+      ] as const) {
+        while (heap.topKey() > x) {
+          const key = heap.topKey();
+          const p = heap.pop();
+          const acct = b.posAccount[p];
+          if (this.equity(acct) < b.topUpTrigger[acct] * this.maintenance(acct)) {
+            if (b.pendingDue[acct] < 0) this.schedule(acct, this.t + this.sc.traders.topUp.reactionDelaySteps);
+            this.rekeyPosition(p);
+          } else {
+            park[parked] = p;
+            b.parkKey[parked++] = key;
+          }
+        }
+        for (let i = 0; i < parked; i++) heap.set(park[i], b.parkKey[i]);
+        parked = 0;
       }
     }
     // c) volatility-spike deleveraging
@@ -671,14 +751,16 @@ class PathSim {
           }
         }
       }
-      // (b) cross-margin accounts over several markets: checked directly
-      for (let k = 0; k < b.multi.length; k++) {
-        const a = b.multi[k];
-        if (b.mark[a] || !this.isOpen(a) || b.graceUntil[a] >= 0) continue;
+      // (b) cross-margin accounts over several markets whose check is due on the drift clock
+      const due = b.multiDue;
+      while (due.size > 0 && due.topKey() >= -this.driftClock) {
+        const a = due.pop();
+        if (!this.isOpen(a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
+        if (b.mark[a]) continue; // handled this step already; re-scheduled after the cascade
         if (this.inBreach(a)) {
           this.setMark(a, 1);
           ids[n++] = a;
-        }
+        } else this.scheduleMulti(a);
       }
       // (c) liquidations a per-step cap cut short: they continue, breach or not
       if (gen === 0) {
@@ -829,7 +911,10 @@ class PathSim {
       if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
     }
     for (const a of tracked) b.liqThisStep[a] = 0;
-    for (const a of this.marked) b.mark[a] = 0;
+    for (const a of this.marked) {
+      b.mark[a] = 0;
+      if (b.nPos[a] > 1 && b.graceUntil[a] < 0 && this.isOpen(a)) this.touchMulti(a);
+    }
     this.marked.length = 0;
     if (stepAccounts > 0) {
       const s = this.s;
@@ -863,18 +948,13 @@ class PathSim {
       const spike = Math.sqrt(this.ewmaVar[m]) > this.sc.traders.volatilityDeleverage.volatilityMultiple * this.ctx.nominalVolPerStep[m];
       if (spike && !this.spiking[m]) this.deleverageDue[m] = 1;
       this.spiking[m] = spike ? 1 : 0;
-      // adaptive maintenance: new rate; decision triggers are refreshed when it has moved enough
+      // adaptive maintenance: the new rate (liquidation and top-up keys are bankruptcy prices, so
+      // nothing needs re-keying)
       const model = this.mm[m];
       if (model.dynamic) {
         model.observe(r);
         const rate = model.rate();
         s.maxMmr = Math.max(s.maxMmr, rate);
-        const tol = this.sc.policy.maintenance.kind === 'volatility-adaptive' ? this.sc.policy.maintenance.rekeyTolerance : 0.05;
-        if (Math.abs(rate - this.lastRekeyRate[m]) > tol * this.lastRekeyRate[m]) {
-          this.lastRekeyRate[m] = rate;
-          const h = this.b.heaps[m];
-          for (let p = 0; p < this.nPositions; p++) if (this.b.posMarket[p] === m && (h.decDown.has(p) || h.decUp.has(p))) this.rekeyPosition(p);
-        }
       }
     }
     const f = Math.exp(this.logF[0]);
@@ -1000,6 +1080,7 @@ class PathSim {
         b.graceUntil[a] = -1;
         this.s.marginCallsSurvived++;
         if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+        else this.touchMulti(a);
         continue;
       }
       b.grace[w++] = a;
@@ -1140,6 +1221,7 @@ class PathSim {
     } else {
       b.margin[a] = after;
       if (b.nPos[a] === 1) this.rekeyPosition(first);
+      else this.touchMulti(a);
     }
     if (shortfall > 0) {
       const q = worst >= 0 ? worst : first;
@@ -1230,6 +1312,7 @@ class PathSim {
         b.margin[a] -= pay;
         this.ledger.transfer('margin', 'market', pay);
         if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+        else this.touchMulti(a);
       } else {
         pay = Math.min(cents, this.walletCents); // its equity just went to the wallet
         this.walletCents -= pay;
@@ -1287,6 +1370,7 @@ class PathSim {
         this.s.socialisedAccounts++;
       }
       if (b.nPos[a] === 1) this.rekeyPosition(b.firstPos[a]);
+      else this.touchMulti(a);
     }
     if (total > 0) this.ledger.transfer('margin', 'market', total);
     this.s.socialisedLossUsd += total / 100;
@@ -1305,24 +1389,12 @@ class PathSim {
       return;
     }
     this.b.pendingDue[a] = due;
-    this.b.pendingNext[a] = this.dueHead[due];
-    this.dueHead[due] = a;
+    (this.dueLists[due] ??= []).push(a);
   }
 
+  /** Cancels a pending top-up (the entry stays in its step's list and is skipped there). */
   private unschedule(a: number): void {
-    const { b } = this;
-    const due = b.pendingDue[a];
-    b.pendingDue[a] = -1;
-    if (due < 0 || due > this.H) return;
-    let prev = -1;
-    for (let x = this.dueHead[due]; x >= 0; x = b.pendingNext[x]) {
-      if (x === a) {
-        if (prev < 0) this.dueHead[due] = b.pendingNext[x];
-        else b.pendingNext[prev] = b.pendingNext[x];
-        return;
-      }
-      prev = x;
-    }
+    this.b.pendingDue[a] = -1;
   }
 
   /** A due top-up: if still below the trigger (or in a margin call), acts with the configured probability. */
@@ -1359,10 +1431,7 @@ class PathSim {
 
   private unkey(p: number): void {
     const h = this.b.heaps[this.b.posMarket[p]];
-    h.liqDown.remove(p);
-    h.liqUp.remove(p);
-    h.decDown.remove(p);
-    h.decUp.remove(p);
+    for (const k of HEAP_NAMES) h[k].remove(p);
   }
 
   /**
@@ -1397,9 +1466,18 @@ class PathSim {
       if (side === 1) h.liqDown.set(p, liq);
       else h.liqUp.set(p, -liq);
     }
-    // adverse-side orders: top-up trigger, stop-loss
+    // adverse-side orders: top-up trigger, stop-loss. Under a dynamic rate the top-up trigger
+    // P·(1 − k·rate) < B moves every step, so it is keyed by the bankruptcy price B in its own heap
+    // and compared with the widest personal trigger (see traderDecisions).
     let adverse = side === 1 ? -Infinity : Infinity;
-    if (b.topUp[a] && b.reserve[a] > 0 && b.pendingDue[a] < 0 && !inCall) {
+    const wantsTopUp = b.topUp[a] && b.reserve[a] > 0 && b.pendingDue[a] < 0 && !inCall;
+    if (model.dynamic) {
+      const B = b.entry[p] - (side * c) / q;
+      if (wantsTopUp && side === 1) h.topDown.set(p, B);
+      else h.topDown.remove(p);
+      if (wantsTopUp && side === -1) h.topUp.set(p, -B);
+      else h.topUp.remove(p);
+    } else if (wantsTopUp) {
       adverse = model.thresholdPrice(side, q, b.entry[p], c, b.topUpTrigger[a]);
     }
     const stop = b.stop[p];

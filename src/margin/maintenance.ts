@@ -199,6 +199,22 @@ export function volatilityAdaptiveMaintenance(cfg: {
   };
 }
 
+/** The highest maintenance rate a schedule can ever ask (an upper bound used to skip safe accounts). */
+export function maxMaintenanceRate(cfg: MaintenanceConfig, maxLeverage: number): number {
+  switch (cfg.kind) {
+    case 'fixed':
+      return cfg.mmr;
+    case 'tiered':
+      return Math.max(...cfg.tiers.map((t) => t.mmr));
+    case 'size-scaled':
+      return cfg.maxMmr;
+    case 'fraction-of-imr':
+      return cfg.fraction / maxLeverage;
+    case 'volatility-adaptive':
+      return cfg.maxMmr;
+  }
+}
+
 /**
  * Builds the maintenance model of one market for one path. `nominalVolPerStep` seeds a
  * volatility-adaptive estimate; static models ignore it.

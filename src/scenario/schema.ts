@@ -356,8 +356,6 @@ export const VolatilityAdaptiveMaintenanceSchema = z.strictObject({
   /** Volatility of a stressed period, annualised (used with stressedWeight > 0). */
   stressedVolatilityAnnual: nonNegative().max(20).default(0),
   stressedWeight: probability().default(0),
-  /** Trigger keys of top-up orders are refreshed when MMR has moved by more than this fraction since the last refresh. */
-  rekeyTolerance: z.number().finite().gt(0).max(1).default(0.05),
 });
 
 export const MaintenanceSchema = z.discriminatedUnion('kind', [

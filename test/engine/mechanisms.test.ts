@@ -302,3 +302,46 @@ describe('conservation across every mechanism (property)', () => {
     );
   });
 });
+
+describe('cross margin across markets', () => {
+  const sc = () =>
+    small({
+      paths: 6,
+      otherMarkets: [
+        { name: 'ETH', initialPriceUsd: 50, priceModel: { kind: 'gbm', volatilityAnnual: 1.5 }, impact: { depthUsdPerPercent: 1e5 } },
+        { name: 'SOL', initialPriceUsd: 20, priceModel: { kind: 'gbm', volatilityAnnual: 2 }, impact: { depthUsdPerPercent: 5e4 } },
+      ],
+      correlation: [
+        [1, 0.8, 0.6],
+        [0.8, 1, 0.7],
+        [0.6, 0.7, 1],
+      ],
+      traders: { crossMarginShare: 0.5, crossMarketsPerAccount: 3 },
+    });
+  it('skipping accounts the drift clock proves safe changes nothing (vs checking at every price change)', async () => {
+    const { setExhaustiveMultiChecks } = await import('../../src/engine/path.js');
+    const lazy = await runPaths(sc(), { workers: 0 });
+    setExhaustiveMultiChecks(true);
+    try {
+      const full = await runPaths(sc(), { workers: 0 });
+      expect(lazy.summaries).toEqual(full.summaries);
+    } finally {
+      setExhaustiveMultiChecks(false);
+    }
+    expect(sum(lazy.summaries.map((s) => s.liquidationCount))).toBeGreaterThan(0);
+  });
+  it('a cross account holds one position per market and is liquidated as a whole', () => {
+    const ctx = createRunContext(sc());
+    const pop = ctx.population;
+    let multi = 0;
+    for (let a = 0; a < pop.accounts; a++) {
+      if (pop.acctCross[a]) {
+        expect(pop.acctNPos[a]).toBe(3);
+        const mk = new Set(Array.from({ length: 3 }, (_, k) => pop.posMarket[pop.acctFirstPos[a] + k]));
+        expect(mk.size).toBe(3);
+        multi++;
+      } else expect(pop.acctNPos[a]).toBe(1);
+    }
+    expect(multi).toBeGreaterThan(100);
+  });
+});
