@@ -191,11 +191,14 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
         notional = maxN;
         capped++;
       }
-      // entry: opened earlier at a nearby price; redraw entries already close to maintenance
+      // entry: opened earlier at a nearby price, s0·e^{spread·z}. An entry already within 10% of
+      // maintenance at s0 is pulled halfway towards s0 until it is not. Exactly one draw per position
+      // whatever the policy, so books under different margin policies stay aligned (common random numbers).
       let e = s0;
       const postedShare = postedCents / 100 / count;
-      for (let attempt = 0; attempt < 20 && cfg.entryPriceSpreadLog > 0; attempt++) {
-        const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * normal());
+      const z = normal();
+      for (let k = 0, shrink = 1; k < 20 && cfg.entryPriceSpreadLog > 0; k++, shrink *= 0.5) {
+        const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * z * shrink);
         const q = notional / cand;
         const eq = postedShare + side * q * (s0 - cand);
         if (eq >= 1.1 * maintenance[m].mm(q * s0, q)) {

@@ -290,6 +290,7 @@ class PathSim {
   private readonly adlHit = new Set<number>();
   private readonly socialisedHit = new Set<number>();
   private readonly marked: number[] = [];
+  private adlCache?: { t: number; clock: number; m: number; side: number; positions: number; order: number[]; cursor: number };
   /**
    * The drift clock: Σ over every mark change of |Δ log mark| (all markets). A multi-market cross
    * account with slack eq − MM = S and notional N cannot breach before the clock has advanced by
@@ -1267,36 +1268,49 @@ class PathSim {
     const P = this.markPx[m];
     const perUnit = bankruptSide === 1 ? bankruptcyPrice - P : P - bankruptcyPrice; // what an opposite position gives up per unit
     if (!(perUnit > 0)) return 0;
-    const cands: AdlCandidate[] = [];
-    for (let p = 0; p < this.nPositions; p++) {
-      if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
-      const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
-      if (pnl <= 0) continue;
-      const a = b.posAccount[p];
-      cands.push({ id: p, pnlUsd: pnl, marginUsd: b.margin[a] / 100, notionalUsd: this.notional(a), equityUsd: this.equity(a), size: b.size[p] });
-    }
-    if (cands.length === 0) return 0;
     const ranking = this.sc.policy.waterfall.adlRanking;
-    const order = adlOrder(cands, ranking, this.behaviour);
-    let remaining = deficitCents;
-    let covered = 0;
-    const targets = new Float64Array(order.length);
+    // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
+    // of the round — ADL closes at the mark move no price. Candidates are re-valued when used.
+    const c = this.adlCache;
+    if (!c || c.t !== this.t || c.clock !== this.driftClock || c.m !== m || c.side !== bankruptSide || c.positions !== this.nPositions) {
+      const cands: AdlCandidate[] = [];
+      for (let p = 0; p < this.nPositions; p++) {
+        if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
+        const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
+        if (pnl <= 0) continue;
+        const a = b.posAccount[p];
+        cands.push({ id: p, pnlUsd: pnl, marginUsd: b.margin[a] / 100, notionalUsd: this.notional(a), equityUsd: this.equity(a), size: b.size[p] });
+      }
+      this.adlCache = { t: this.t, clock: this.driftClock, m, side: bankruptSide, positions: this.nPositions, order: adlOrder(cands, ranking, this.behaviour).map((x) => x.id), cursor: 0 };
+    }
+    const cache = this.adlCache!;
+    const order = cache.order;
+    // what each candidate can give now: size·perUnit, capped by its account's equity
+    const capOf = (p: number) => {
+      if (b.size[p] <= 0 || b.posSide[p] * (P - b.entry[p]) <= 0) return 0;
+      return Math.max(0, Math.floor(Math.min(b.size[p] * perUnit, this.equity(b.posAccount[p])) * 100));
+    };
+    const targets: [number, number][] = [];
     if (ranking === 'pro-rata') {
-      const caps = Float64Array.from(order, (c) => Math.max(0, Math.floor(Math.min(c.size * perUnit, c.equityUsd) * 100)));
-      const w = Float64Array.from(order, (c) => c.size);
-      targets.set(allocateProRata(remaining, w, caps));
+      const caps = Float64Array.from(order, capOf);
+      const w = Float64Array.from(order, (p, k) => (caps[k] > 0 ? b.size[p] : 0));
+      const share = allocateProRata(deficitCents, w, caps);
+      order.forEach((p, k) => share[k] > 0 && targets.push([p, share[k]]));
     } else {
-      for (let k = 0; k < order.length && remaining > 0; k++) {
-        const c = order[k];
-        const cap = Math.max(0, Math.floor(Math.min(c.size * perUnit, c.equityUsd) * 100));
-        targets[k] = Math.min(cap, remaining);
-        remaining -= targets[k];
+      let remaining = deficitCents;
+      for (let k = cache.cursor; k < order.length && remaining > 0; k++) {
+        const cap = capOf(order[k]);
+        if (cap <= 0) {
+          if (k === cache.cursor) cache.cursor++; // exhausted at the head: never looked at again
+          continue;
+        }
+        const take = Math.min(cap, remaining);
+        targets.push([order[k], take]);
+        remaining -= take;
       }
     }
-    for (let k = 0; k < order.length; k++) {
-      const cents = targets[k];
-      if (cents <= 0) continue;
-      const p = order[k].id;
+    let covered = 0;
+    for (const [p, cents] of targets) {
       const a = b.posAccount[p];
       const dq = Math.min(b.size[p], cents / 100 / perUnit);
       // close dq at the mark — matched against the bankrupt position, so no market flow …

@@ -20,7 +20,8 @@ const base = {
   horizonSteps: 240,
   market: { priceModel: { kind: 'gbm', volatilityAnnual: 1.2 }, impact: { kind: 'linear', depthUsdPerPercent: 1_000_000, halfLifeSteps: 20 } },
   // continuous leverage so liquidation prices are spread out; entries at the initial price so the book
-  // is identical at both thresholds (entryPriceSpreadLog's redraws depend on the maintenance margin)
+  // is identical at both thresholds (with a spread, entries near maintenance are pulled in by an
+  // amount that depends on the maintenance margin)
   traders: { count: TRADERS, entryPriceSpreadLog: 0, leverage: { kind: 'lognormal', median: 6, sigmaLog: 0.6 } },
   policy: { maxLeverage: 20 },
   output: { seriesSamplePaths: 1, seriesPoints: 2 },
