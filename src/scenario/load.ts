@@ -133,6 +133,17 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
   if (sl.lossFractionOfCollateralMax < sl.lossFractionOfCollateralMin) {
     fail('traders.stopLoss.lossFractionOfCollateralMax', sl.lossFractionOfCollateralMax, `must be ≥ lossFractionOfCollateralMin (${sl.lossFractionOfCollateralMin})`);
   }
+  const tp = s.traders.takeProfit;
+  if (tp.gainFractionOfCollateralMax < tp.gainFractionOfCollateralMin) {
+    fail('traders.takeProfit.gainFractionOfCollateralMax', tp.gainFractionOfCollateralMax, `must be ≥ gainFractionOfCollateralMin (${tp.gainFractionOfCollateralMin})`);
+  }
+  const K = 1 + s.otherMarkets.length;
+  if (s.traders.marketWeights && s.traders.marketWeights.length !== K) {
+    fail('traders.marketWeights', s.traders.marketWeights, `needs one weight per market (${K}: market and ${K - 1} in otherMarkets)`);
+  }
+  if (s.traders.crossMarketsPerAccount !== undefined && s.traders.crossMarketsPerAccount > K) {
+    fail('traders.crossMarketsPerAccount', s.traders.crossMarketsPerAccount, `must be at most the number of markets (${K})`);
+  }
   if (s.output.seriesPoints > s.horizonSteps + 1) {
     // not an error: bucketed down later; keep the resolved scenario honest
     s.output.seriesPoints = s.horizonSteps + 1;
