@@ -49,7 +49,7 @@ export interface Population {
   readonly posStop: Float64Array;
   /** Take-profit price; NaN = none. */
   readonly posTakeProfit: Float64Array;
-  /** Number of accounts whose drawn size was cut to pass the initial-margin check. */
+  /** Number of positions whose drawn size was cut to pass the initial-margin check. */
   readonly cappedByInitialMargin: number;
   /** Σ opening deposits (cents): margins + reserves. */
   readonly depositsCents: number;

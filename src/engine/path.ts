@@ -3,8 +3,8 @@
  * `step()`. Accounts and positions live in typed arrays. Per-trader work happens only for positions
  * whose trigger a price move crossed — per market, four indexed heaps keyed by trigger price
  * (liquidations and orders, for falls and for rises) — so a quiet step costs O(markets), not
- * O(traders). Cross-margin accounts spanning several markets have no single trigger price and are
- * checked every step (the cost of cross margin). Every money movement goes through the ledger, and the
+ * O(traders). Cross-margin accounts spanning several markets have no single trigger price; they are
+ * checked when the drift clock says prices could have moved them into breach (`scheduleMulti`). Every money movement goes through the ledger, and the
  * path ends with the ledger's exact conservation check.
  */
 import { Ledger } from '../ledger/ledger.js';
@@ -653,6 +653,10 @@ class PathSim {
     const weights = this.sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
     const orders: { m: number; side: 1 | -1; notional: number; cents: number; momentum: boolean }[] = [];
     const add = (m: number, side: 1 | -1, momentum: boolean) => {
+      if (this.nAccounts + orders.length >= this.pop.accountCapacity || this.nPositions + orders.length >= this.pop.positionCapacity) {
+        this.s.arrivalsDropped++; // beyond the book's spare capacity: not placed, no flow
+        return;
+      }
       const collateralUsd = drawCollateralUsd(this.sc.traders, rng, this.arrivalsNormal);
       const L = momentum ? cfg.momentumLeverage : drawLeverage(this.sc.traders, rng, this.arrivalsNormal, this.sc.policy.maxLeverage);
       // initial-margin check at the current mark
@@ -677,10 +681,6 @@ class PathSim {
     for (let m = 0; m < this.K; m++) this.fill[m] = this.applyFlow(m, this.flow[m]);
     const { b } = this;
     for (const o of orders) {
-      if (this.nAccounts >= this.pop.accountCapacity || this.nPositions >= this.pop.positionCapacity) {
-        this.s.arrivalsDropped++;
-        continue;
-      }
       const a = this.nAccounts++;
       const p = this.nPositions++;
       const px = this.fill[o.m];
@@ -1117,13 +1117,14 @@ class PathSim {
     const first = b.firstPos[a];
     const last = first + b.nPos[a];
     const bonus = this.sc.policy.liquidation.liquidators.bonusFraction;
-    const eqBefore = this.equity(a);
     let pnlCents = 0;
     let closedNotional = 0;
     let remainingUnrealised = 0;
     let vaultPnlCents = 0;
     let liquidatorPnlCents = 0;
     let worst = -1;
+    let worstDq = 0;
+    let worstNotional = 0;
     for (let q = first; q < last; q++) {
       if (b.size[q] <= 0) continue;
       const m = b.posMarket[q];
@@ -1148,7 +1149,11 @@ class PathSim {
           else vaultPnlCents += third;
         }
         closedNotional += dq * fill;
-        if (worst < 0 || dq * fill > b.size[worst] * this.fill[b.posMarket[worst]]) worst = q;
+        if (worst < 0 || dq * fill > worstNotional) {
+          worst = q;
+          worstDq = dq;
+          worstNotional = dq * fill;
+        }
         b.size[q] -= dq;
         if (b.size[q] < 1e-12 * dq) b.size[q] = 0;
         if (side === 1) this.oiLong[m] -= dq;
@@ -1183,34 +1188,37 @@ class PathSim {
     }
     if (route === Route.Backstop) {
       this.s.backstopTakeovers++;
+      let vaultPnl = 0;
       // the trader forfeits what is left of the margin to the vault
       if (after > 0) {
         ledger.transfer('margin', 'backstop', after);
         this.backstopCents += after;
-        this.s.backstopPnlUsd += after / 100;
+        vaultPnl += after;
         after = 0;
       }
-      // the vault absorbs the shortfall and its own unwind PnL, up to its capital
-      const vault = vaultPnlCents - shortfall;
-      this.s.backstopPnlUsd += vault / 100;
+      // the vault's unwind PnL, then the trader's shortfall, paid from its capital; what it cannot
+      // pay goes down the rest of the waterfall
       if (vaultPnlCents > 0) {
         ledger.transfer('market', 'backstop', vaultPnlCents);
         this.backstopCents += vaultPnlCents;
+        vaultPnl += vaultPnlCents;
       } else if (vaultPnlCents < 0) {
         const pay = Math.min(this.backstopCents, -vaultPnlCents);
         ledger.transfer('backstop', 'market', pay);
         this.backstopCents -= pay;
-        shortfall += -vaultPnlCents - pay; // beyond the vault's capital: into the waterfall
-        this.s.backstopPnlUsd += (-vaultPnlCents - pay) / 100; // (counted once, in `vault` above)
+        vaultPnl -= pay;
+        shortfall += -vaultPnlCents - pay;
       }
       if (shortfall > 0) {
         const pay = Math.min(this.backstopCents, shortfall);
         if (pay > 0) {
           ledger.transfer('backstop', 'market', pay);
           this.backstopCents -= pay;
+          vaultPnl -= pay;
           shortfall -= pay;
         }
       }
+      this.s.backstopPnlUsd += vaultPnl / 100;
     }
     if (full) {
       if (after > 0) ledger.transfer('margin', 'wallet', after);
@@ -1225,17 +1233,15 @@ class PathSim {
       else this.touchMulti(a);
     }
     if (shortfall > 0) {
+      // ADL prices the deficit per unit of the largest position closed: each unit matched against it
+      // gives up shortfall / size (the gap between its bankruptcy price and its fill)
       const q = worst >= 0 ? worst : first;
-      const m = b.posMarket[q];
-      // the bankrupt position's bankruptcy price, from its equity before the close
-      const size = b.size[q] + b.closeSize[q];
-      const bankruptcy = this.markPx[m] - (b.posSide[q] * eqBefore) / Math.max(size, 1e-12);
-      this.coverShortfall(shortfall, m, b.posSide[q] as 1 | -1, bankruptcy);
+      this.coverShortfall(shortfall, b.posMarket[q], b.posSide[q] as 1 | -1, worstDq > 0 ? shortfall / 100 / worstDq : 0);
     }
   }
 
   /** Loss waterfall after the fee: insurance fund (with caps) → ADL or socialised loss → bad debt. */
-  private coverShortfall(shortfallCents: number, m: number, side: 1 | -1, bankruptcyPrice: number): void {
+  private coverShortfall(shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
     const fundCfg = this.sc.policy.insuranceFund;
     let avail = Math.floor(this.fundCents * fundCfg.maxShareOfFundPerEvent);
     if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - this.fundPaidThisStep));
@@ -1248,25 +1254,22 @@ class PathSim {
     }
     let rest = shortfallCents - fromFund;
     if (rest <= 0) return;
-    if (this.fundCents === 0) this.s.fundExhausted = true;
+    if (this.fundCents === 0) this.s.fundExhausted = true; // ran dry (as opposed to held back by its caps)
     const wf = this.sc.policy.waterfall.afterInsuranceFund;
-    if (wf === 'adl') rest -= this.autoDeleverage(rest, m, side, bankruptcyPrice);
+    if (wf === 'adl') rest -= this.autoDeleverage(rest, m, side, perUnitUsd);
     else if (wf === 'socialised') rest -= this.socialise(rest);
-    if (rest > 0) {
-      this.ledger.recordBadDebt(rest);
-      this.s.fundExhausted = true;
-    }
+    if (rest > 0) this.ledger.recordBadDebt(rest);
   }
 
   /**
-   * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are closed at the
-   * bankruptcy price instead of the mark; the difference, haircut = size·|mark − bankruptcy|, covers
-   * the deficit. Each haircut is capped by the account's equity. Returns cents covered.
+   * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are matched against
+   * it: each unit closes at the mark and gives up `perUnit` = the bankrupt position's shortfall per
+   * unit (its bankruptcy price minus its fill), i.e. it trades at the bankruptcy price instead of the
+   * fill. Each haircut is capped by the account's equity. Returns cents covered.
    */
-  private autoDeleverage(deficitCents: number, m: number, bankruptSide: 1 | -1, bankruptcyPrice: number): number {
+  private autoDeleverage(deficitCents: number, m: number, bankruptSide: 1 | -1, perUnit: number): number {
     const { b } = this;
     const P = this.markPx[m];
-    const perUnit = bankruptSide === 1 ? bankruptcyPrice - P : P - bankruptcyPrice; // what an opposite position gives up per unit
     if (!(perUnit > 0)) return 0;
     const ranking = this.sc.policy.waterfall.adlRanking;
     // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account

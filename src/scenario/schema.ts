@@ -441,7 +441,7 @@ export const WaterfallSchema = z.strictObject({
   afterInsuranceFund: z.enum(['none', 'adl', 'socialised']).default('none'),
   /** ADL order: profit-leverage (profit % × effective leverage, highest first), random, or pro-rata by size. */
   adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata']).default('profit-leverage'),
-  /** Socialised loss: pro-rata to open-interest notional, or to the unrealised profit of the step's winners. */
+  /** Socialised loss: pro rata to each open account's notional, or (winners) to its unrealised profit since entry. */
   socialisedBasis: z.enum(['open-interest', 'winners']).default('open-interest'),
 });
 

@@ -90,7 +90,7 @@ export function aggregate(summaries: PathSummary[], traders: number): Aggregates
     liquidatedNotionalUsd: distribution(col((s) => s.liquidatedNotionalUsd)),
     liquidatedLongNotionalUsd: distribution(col((s) => s.liquidatedLongNotionalUsd)),
     liquidatedShortNotionalUsd: distribution(col((s) => s.liquidatedShortNotionalUsd)),
-    fractionTradersLiquidated: distribution(col((s) => s.tradersLiquidated / traders)),
+    fractionTradersLiquidated: distribution(col((s) => s.tradersLiquidated / (traders + s.arrivals))),
     fundPaidUsd: distribution(col((s) => s.fundPaidUsd)),
     fundEndUsd: distribution(col((s) => s.fundEndUsd)),
     largestCascade: {

@@ -149,6 +149,16 @@ describe('backstop vault', () => {
     expect(Number.isFinite(r.backstopPnlUsd)).toBe(true);
     expect(r.badDebtUsd).toBe(0);
   });
+  it('never loses more than its capital; the rest goes down the waterfall', () => {
+    const sc = fallingBook({
+      market: { impact: { kind: 'linear', depthUsdPerPercent: 5e3 } },
+      policy: { insuranceFund: { initialUsd: 0 }, liquidation: { backstop: { enabled: true, equityFractionOfMm: 1, capitalUsd: 2_000 } } },
+    });
+    const r = onePath(sc).summary;
+    expect(r.backstopTakeovers).toBeGreaterThan(0);
+    expect(r.backstopPnlUsd).toBeGreaterThanOrEqual(-2_000 - 1e-9);
+    expect(r.badDebtUsd).toBeGreaterThan(0);
+  });
 });
 
 describe('auto-deleveraging', () => {
@@ -176,6 +186,13 @@ describe('auto-deleveraging', () => {
     expect(sum(adl.summaries.map((s) => s.adlAccounts))).toBeGreaterThan(0);
     expect(bdAdl).toBeLessThan(bdNone);
     for (const s of adl.summaries) expect(s.adlProfitTakenUsd).toBeGreaterThanOrEqual(0);
+  });
+  it('also covers deficits with a smoothed (EMA) mark, where the mark sits away from the fill', async () => {
+    const none = await runPaths(book({ afterInsuranceFund: 'none' }), { workers: 0 });
+    const ema = parseScenario(merge(book({ afterInsuranceFund: 'adl' }), { policy: { markPrice: { kind: 'ema', halfLifeSteps: 5 } } }), 'test');
+    const adl = await runPaths(ema, { workers: 0 });
+    expect(sum(adl.summaries.map((s) => s.adlProfitTakenUsd))).toBeGreaterThan(0);
+    expect(sum(adl.summaries.map((s) => s.badDebtUsd))).toBeLessThan(sum(none.summaries.map((s) => s.badDebtUsd)));
   });
   it('socialised loss spreads deficits and leaves no bad debt while accounts have equity', async () => {
     const soc = await runPaths(book({ afterInsuranceFund: 'socialised', socialisedBasis: 'open-interest' }), { workers: 0 });
