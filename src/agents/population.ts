@@ -191,9 +191,10 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
         notional = maxN;
         capped++;
       }
-      // entry: opened earlier at a nearby price, s0·e^{spread·z}. An entry already within 10% of
-      // maintenance at s0 is pulled halfway towards s0 until it is not. Exactly one draw per position
-      // whatever the policy, so books under different margin policies stay aligned (common random numbers).
+      // entry: opened earlier at a nearby price, s0·e^{spread·z}. An entry whose loss at s0 would
+      // exceed 40% of the position's collateral is pulled halfway towards s0 until it does not (the
+      // book at t = 0 has survived so far). The rule and the draws (one per position) do not depend on
+      // the margin policy, so books under different policies are identical (common random numbers).
       let e = s0;
       const postedShare = postedCents / 100 / count;
       const z = normal();
@@ -201,7 +202,7 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
         const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * z * shrink);
         const q = notional / cand;
         const eq = postedShare + side * q * (s0 - cand);
-        if (eq >= 1.1 * maintenance[m].mm(q * s0, q)) {
+        if (eq >= 0.6 * postedShare) {
           e = cand;
           break;
         }

@@ -273,9 +273,9 @@ export const TradersSchema = z.strictObject({
   /**
    * Log-standard deviation of entry prices around the initial price: positions were opened at
    * different times, so their liquidation prices are spread out. 0 = everyone entered at the
-   * initial price. An entry that would already be within 10% of its maintenance margin at the
-   * initial price is pulled halfway back towards it until it is not (the book at t = 0 is one that
-   * has survived so far); the number of random draws does not depend on the policy.
+   * initial price. An entry whose loss at the initial price would exceed 40% of the position's
+   * collateral is pulled halfway back towards it until it does not (the book at t = 0 is one that has
+   * survived so far). Neither the rule nor the draws depend on the margin policy.
    */
   entryPriceSpreadLog: nonNegative().max(1).default(0.02),
   leverage: LeverageSchema.prefault({

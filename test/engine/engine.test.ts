@@ -116,3 +116,17 @@ describe('engine', () => {
     );
   });
 });
+
+describe('the book under different margin policies', () => {
+  it('is identical (entries, sizes, orders) when only the maintenance rule changes — common random numbers', () => {
+    const a = createRunContext(small({ policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } })).population;
+    const b = createRunContext(small({ policy: { maintenance: { kind: 'fixed', mmr: 0.024 } } })).population;
+    const c = createRunContext(small({ policy: { maintenance: { kind: 'volatility-adaptive', floorMmr: 0.005, maxMmr: 0.02 } } })).population;
+    for (const other of [b, c]) {
+      expect(Array.from(other.posEntry)).toEqual(Array.from(a.posEntry));
+      expect(Array.from(other.posSize)).toEqual(Array.from(a.posSize));
+      expect(Array.from(other.posStop)).toEqual(Array.from(a.posStop));
+      expect(Array.from(other.acctMargin)).toEqual(Array.from(a.acctMargin));
+    }
+  });
+});

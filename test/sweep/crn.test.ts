@@ -19,9 +19,8 @@ const base = {
   paths: 600,
   horizonSteps: 240,
   market: { priceModel: { kind: 'gbm', volatilityAnnual: 1.2 }, impact: { kind: 'linear', depthUsdPerPercent: 1_000_000, halfLifeSteps: 20 } },
-  // continuous leverage so liquidation prices are spread out; entries at the initial price so the book
-  // is identical at both thresholds (with a spread, entries near maintenance are pulled in by an
-  // amount that depends on the maintenance margin)
+  // continuous leverage so liquidation prices are spread out; entries at the initial price (the
+  // simplest identical book at both thresholds)
   traders: { count: TRADERS, entryPriceSpreadLog: 0, leverage: { kind: 'lognormal', median: 6, sigmaLog: 0.6 } },
   policy: { maxLeverage: 20 },
   output: { seriesSamplePaths: 1, seriesPoints: 2 },
