@@ -267,3 +267,21 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
     depositsCents: deposits,
   };
 }
+
+/**
+ * A copy of the book whose typed arrays live in SharedArrayBuffers, so worker threads can read the
+ * one book the main thread drew instead of each drawing it again (structured cloning shares the
+ * memory). The book is never written during a path (paths copy what they change), so sharing is safe.
+ */
+export function sharedPopulation(pop: Population): Population {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(pop)) {
+    if (ArrayBuffer.isView(v) && !(v.buffer instanceof SharedArrayBuffer)) {
+      const arr = v as unknown as { constructor: new (b: SharedArrayBuffer) => Uint8Array; byteLength: number; length: number } & Uint8Array;
+      const copy = new arr.constructor(new SharedArrayBuffer(arr.byteLength));
+      copy.set(arr);
+      out[k] = copy;
+    } else out[k] = v;
+  }
+  return out as unknown as Population;
+}

@@ -8,7 +8,8 @@ import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js'
 import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
-import { createRunContext, type RunContext } from '../engine/context.js';
+import type { RunContext } from '../engine/context.js';
+import { contextFor } from '../mc/chunk.js';
 import { sharedStream } from '../rng/streams.js';
 import { VERSION } from '../version.js';
 
@@ -173,7 +174,7 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
   const scenario = parseScenario(input);
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  const ctx = createRunContext(scenario);
+  const { ctx } = contextFor(scenario); // this thread's cached context (the book is drawn once)
   const pop = ctx.population;
   const book = describeBook(ctx);
   const drilldown: DrilldownPath[] = [];

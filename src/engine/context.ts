@@ -28,24 +28,25 @@ export interface RunContext {
   readonly priceData: PriceData;
 }
 
-export function createRunContext(scenario: Scenario): RunContext {
+/** Builds the run context; pass `population` to reuse a book already drawn for this scenario (e.g. shared by the main thread). */
+export function createRunContext(scenario: Scenario, population?: Population): RunContext {
   const markets = marketConfigs(scenario);
   const stepsPerYear = SECONDS_PER_YEAR / scenario.stepSeconds;
   const nominalVolPerStep = markets.map((m) => nominalVolatilityAnnual(m.priceModel as never) / Math.sqrt(stepsPerYear));
   const maintenanceFor = (m: number) =>
     createMaintenanceModel(scenario.policy.maintenance, { maxLeverage: scenario.policy.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
   const opening = markets.map((_, m) => maintenanceFor(m));
-  const population = generatePopulation(scenario, opening);
+  const book = population ?? generatePopulation(scenario, opening);
   const deleveragers = markets.map((_, m) => {
     const ids: number[] = [];
-    for (let p = 0; p < population.positions; p++) {
-      if (population.posMarket[p] === m && population.acctDeleverage[population.posAccount[p]]) ids.push(p);
+    for (let p = 0; p < book.positions; p++) {
+      if (book.posMarket[p] === m && book.acctDeleverage[book.posAccount[p]]) ids.push(p);
     }
     return Int32Array.from(ids);
   });
   return {
     scenario,
-    population,
+    population: book,
     maintenance: opening[0],
     impact: markets.map((m) => createImpactModel(m.impact)),
     markets: markets.length,

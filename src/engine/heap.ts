@@ -68,8 +68,22 @@ export class IndexedMaxHeap {
     this.down(this.pos[last]);
   }
 
-  /** Makes this heap an exact copy of `src` (same capacity); O(capacity) memcpy. */
+  /**
+   * Makes this heap an exact copy of `src` (same capacity). Sparse heaps are copied entry by entry,
+   * O(this.size + src.size); dense ones by memcpy, O(capacity).
+   */
   copyFrom(src: IndexedMaxHeap): void {
+    if ((this.n + src.n) * 8 < this.heap.length) {
+      this.clear();
+      for (let i = 0; i < src.n; i++) {
+        const id = src.heap[i];
+        this.heap[i] = id;
+        this.pos[id] = i;
+        this.key[id] = src.key[id];
+      }
+      this.n = src.n;
+      return;
+    }
     this.heap.set(src.heap);
     this.pos.set(src.pos);
     this.key.set(src.key);

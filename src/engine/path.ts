@@ -157,7 +157,13 @@ export class PathBuffers {
   readonly multiDue: IndexedMaxHeap;
   // work lists
   readonly heaps: MarketHeaps[];
+  /** The heaps as they stand when the book opens (identical for every path of a run). */
   template?: MarketHeaps[];
+  /** The opening book's totals, computed on the first path. */
+  opening?: { margin: number; reserve: number; oiLong: Float64Array; oiShort: Float64Array };
+  /** Accounts and positions the last path used (arrivals fill slots past the opening book). */
+  usedAccounts = 0;
+  usedPositions = 0;
   readonly multi: Int32Array;
   readonly list: Int32Array;
   readonly list2: Int32Array;
@@ -429,13 +435,55 @@ class PathSim {
   /** Opens the book: deposits, positions, trigger heaps. */
   private open(): void {
     const { pop, b, ledger } = this;
+    const A = pop.accounts;
+    const P = pop.positions;
+    if (!b.opening) {
+      // first path on these buffers: everything, and the book's totals
+      b.cross.set(pop.acctCross);
+      b.topUp.set(pop.acctTopUp);
+      b.topUpTrigger.set(pop.acctTopUpTrigger);
+      b.firstPos.set(pop.acctFirstPos);
+      b.nPos.set(pop.acctNPos);
+      b.posAccount.set(pop.posAccount);
+      b.posMarket.set(pop.posMarket);
+      b.posSide.set(pop.posSide);
+      b.entry.set(pop.posEntry);
+      b.stop.set(pop.posStop);
+      b.takeProfit.set(pop.posTakeProfit);
+      let margin = 0;
+      let reserve = 0;
+      for (let a = 0; a < A; a++) {
+        margin += pop.acctMargin[a];
+        reserve += pop.acctReserve[a];
+      }
+      const oiLong = new Float64Array(this.K);
+      const oiShort = new Float64Array(this.K);
+      for (let p = 0; p < P; p++) {
+        if (pop.posSide[p] === 1) oiLong[pop.posMarket[p]] += pop.posSize[p];
+        else oiShort[pop.posMarket[p]] += pop.posSize[p];
+      }
+      b.opening = { margin, reserve, oiLong, oiShort };
+    } else {
+      // later paths: only what a path changes. The opening book's static fields are never written
+      // during a path; arrivals write slots past it, which are restored here.
+      const restore = <T extends Float64Array | Int32Array | Uint8Array | Int8Array>(dst: T, src: T, from: number, to: number) => {
+        if (to > from) dst.set(src.subarray(from, to), from);
+      };
+      restore(b.cross, pop.acctCross, A, b.usedAccounts);
+      restore(b.topUp, pop.acctTopUp, A, b.usedAccounts);
+      restore(b.topUpTrigger, pop.acctTopUpTrigger, A, b.usedAccounts);
+      restore(b.firstPos, pop.acctFirstPos, A, b.usedAccounts);
+      restore(b.nPos, pop.acctNPos, A, b.usedAccounts);
+      restore(b.posAccount, pop.posAccount, P, b.usedPositions);
+      restore(b.posMarket, pop.posMarket, P, b.usedPositions);
+      restore(b.posSide, pop.posSide, P, b.usedPositions);
+      restore(b.entry, pop.posEntry, P, b.usedPositions);
+      restore(b.stop, pop.posStop, P, b.usedPositions);
+      restore(b.takeProfit, pop.posTakeProfit, P, b.usedPositions);
+    }
     b.margin.set(pop.acctMargin);
     b.reserve.set(pop.acctReserve);
-    b.cross.set(pop.acctCross);
-    b.topUp.set(pop.acctTopUp);
-    b.topUpTrigger.set(pop.acctTopUpTrigger);
-    b.firstPos.set(pop.acctFirstPos);
-    b.nPos.set(pop.acctNPos);
+    b.size.set(pop.posSize);
     b.pendingDue.fill(-1);
     b.graceUntil.fill(-1);
     b.cooldownUntil.fill(-1);
@@ -443,23 +491,9 @@ class PathSim {
     b.liqThisStep.fill(0);
     b.mark.fill(0);
     b.queued.fill(0);
-    b.posAccount.set(pop.posAccount);
-    b.posMarket.set(pop.posMarket);
-    b.posSide.set(pop.posSide);
-    b.size.set(pop.posSize);
-    b.entry.set(pop.posEntry);
-    b.stop.set(pop.posStop);
-    b.takeProfit.set(pop.posTakeProfit);
-    let margin = 0;
-    let reserve = 0;
-    for (let a = 0; a < pop.accounts; a++) {
-      margin += pop.acctMargin[a];
-      reserve += pop.acctReserve[a];
-    }
-    for (let p = 0; p < pop.positions; p++) {
-      if (pop.posSide[p] === 1) this.oiLong[pop.posMarket[p]] += pop.posSize[p];
-      else this.oiShort[pop.posMarket[p]] += pop.posSize[p];
-    }
+    const { margin, reserve } = b.opening;
+    this.oiLong.set(b.opening.oiLong);
+    this.oiShort.set(b.opening.oiShort);
     ledger.deposit('margin', margin);
     if (reserve > 0) ledger.deposit('reserve', reserve);
     if (this.fundCents > 0) ledger.deposit('insurance', this.fundCents);
@@ -1515,6 +1549,8 @@ class PathSim {
 
   private finish(): PathResult {
     const { b, s } = this;
+    b.usedAccounts = this.nAccounts;
+    b.usedPositions = this.nPositions;
     let margin = 0;
     let reserve = 0;
     for (let a = 0; a < this.nAccounts; a++) {

@@ -5,6 +5,7 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import { createRunContext, type RunContext } from '../engine/context.js';
+import { sharedPopulation, type Population } from '../agents/population.js';
 import {
   CASCADE_ACCOUNT_BINS,
   CASCADE_GENERATION_BINS,
@@ -26,6 +27,8 @@ export interface ChunkTask {
   seriesBelow: number;
   /** Extra path indices whose series are wanted (drill-down). */
   seriesFor?: number[];
+  /** The book, drawn once by the main thread in shared memory (else each thread draws it). */
+  population?: Population;
 }
 
 export interface ChunkResult {
@@ -54,17 +57,17 @@ export function addHistograms(into: PathHistograms, h: PathHistograms): void {
 /** A per-thread cache: the book and buffers are built once per scenario. */
 let cached: { key: string; ctx: RunContext; buffers: PathBuffers } | undefined;
 
-export function contextFor(scenario: Scenario): { ctx: RunContext; buffers: PathBuffers } {
+export function contextFor(scenario: Scenario, population?: Population): { ctx: RunContext; buffers: PathBuffers } {
   const key = JSON.stringify(scenario);
   if (!cached || cached.key !== key) {
-    const ctx = createRunContext(scenario);
+    const ctx = createRunContext(scenario, population);
     cached = { key, ctx, buffers: new PathBuffers(ctx) };
   }
   return cached;
 }
 
 export function runChunk(task: ChunkTask): ChunkResult {
-  const { ctx, buffers } = contextFor(task.scenario);
+  const { ctx, buffers } = contextFor(task.scenario, task.population);
   const summaries: PathSummary[] = [];
   const histograms = emptyHistograms();
   const series: ChunkResult['series'] = [];
@@ -77,4 +80,17 @@ export function runChunk(task: ChunkTask): ChunkResult {
     if (r.series) series.push({ pathIndex: p, series: r.series });
   }
   return { start: task.start, summaries, histograms, series };
+}
+
+const shared = new WeakMap<RunContext, Population>();
+
+/** This thread's book for `scenario`, in shared memory (drawn and copied once per scenario). */
+export function sharedBookFor(scenario: Scenario): Population {
+  const { ctx } = contextFor(scenario);
+  let pop = shared.get(ctx);
+  if (!pop) {
+    pop = sharedPopulation(ctx.population);
+    shared.set(ctx, pop);
+  }
+  return pop;
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Scenario } from '../scenario/schema.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
-import { addHistograms, emptyHistograms, runChunk, type ChunkResult, type ChunkTask } from './chunk.js';
+import { addHistograms, emptyHistograms, runChunk, sharedBookFor, type ChunkResult, type ChunkTask } from './chunk.js';
 
 export interface RunPathsOptions {
   /** Worker threads; 0 = run serially in this thread. Default: available cores. */
@@ -121,6 +121,9 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
     return assemble(results, 0, t0);
   }
   const pool = opts.pool ?? createWorkerPool(workers);
+  // the threads start while this one draws the book once, in shared memory, for all of them
+  const population = sharedBookFor(scenario);
+  for (const task of tasks) task.population = population;
   try {
     await Promise.all(
       tasks.map(async (task) => {

@@ -64,7 +64,10 @@ describe('engine', () => {
   });
 
   it('the same path gives the same result run alone or after other paths (no state leaks between paths)', () => {
-    const sc = small();
+    const sc = small({
+      traders: { arrivals: { perStep: 0.5, momentumPerStep: 0.3 }, takeProfit: { share: 0.3 } },
+      policy: { liquidation: { marginCall: { graceSteps: 3 }, caps: { perAccountNotionalUsdPerStep: 20_000 } } },
+    });
     const ctx = createRunContext(sc);
     const buf = new PathBuffers(ctx);
     const alone = simulatePath(ctx, 7, new PathBuffers(ctx), true);

@@ -8,7 +8,7 @@ import { runPaths } from '../../src/mc/runner.js';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import { merge, small } from '../helpers/scenarios.js';
+import { identicalTraders, merge, small } from '../helpers/scenarios.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -17,7 +17,7 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
  * and `count` identical 10x longs: every trader breaches at the same step.
  */
 function fallingBook(over: unknown = {}) {
-  return parseScenario(
+  return identicalTraders(
     merge(
       {
         name: 'falling',
@@ -25,23 +25,13 @@ function fallingBook(over: unknown = {}) {
         paths: 1,
         stepSeconds: 3600,
         horizonSteps: 120,
-        market: { initialPriceUsd: 100, priceModel: { kind: 'gbm', driftAnnual: -40, volatilityAnnual: 1e-6 }, impact: { kind: 'none' } },
-        traders: {
-          count: 10,
-          longShare: 1,
-          crossMarginShare: 0,
-          entryPriceSpreadLog: 0,
-          leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
-          collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
-          topUp: { share: 0 },
-          stopLoss: { share: 0 },
-        },
-        policy: { maxLeverage: 20, maintenance: { kind: 'fixed', mmr: 0.025 }, liquidation: { feeRate: 0 }, insuranceFund: { initialUsd: 1e6 } },
+        market: { priceModel: { kind: 'gbm', driftAnnual: -40, volatilityAnnual: 1e-6 } },
+        traders: { count: 10 },
+        policy: { insuranceFund: { initialUsd: 1e6 } },
         output: { seriesSamplePaths: 1, seriesPoints: 121 },
       },
       over,
     ),
-    'test',
   );
 }
 
