@@ -139,6 +139,8 @@ describe.runIf(HAVE_CHROMIUM || IN_CI)('report in a real browser (chromium, file
   });
 });
 
-describe.runIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser', () => {
-  it.skip(`skipped: ${CHROMIUM} not found (CI=true makes this a failure)`, () => {});
-});
+if (!HAVE_CHROMIUM && !IN_CI) {
+  describe('report in a real browser', () => {
+    it.skip(`skipped: ${CHROMIUM} not found (CI=true makes this a failure)`, () => {});
+  });
+}
