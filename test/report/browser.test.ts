@@ -68,7 +68,8 @@ const SCENARIOS = [
   { file: 'scenarios/whale-thin-depth.yaml', name: 'whale-thin-depth', paths: 80 },
 ];
 
-describe.runIf(HAVE_CHROMIUM || IN_CI)('report in a real browser (chromium, file://)', () => {
+// Without /usr/bin/chromium this suite shows as skipped locally; under CI=true it runs (and fails).
+describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, file://)', () => {
   let browser: Browser;
   const reports: Record<string, string> = {};
 
@@ -138,9 +139,3 @@ describe.runIf(HAVE_CHROMIUM || IN_CI)('report in a real browser (chromium, file
     await page.close();
   });
 });
-
-if (!HAVE_CHROMIUM && !IN_CI) {
-  describe('report in a real browser', () => {
-    it.skip(`skipped: ${CHROMIUM} not found (CI=true makes this a failure)`, () => {});
-  });
-}
