@@ -170,6 +170,9 @@ export class PathBuffers {
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
   readonly touched: Int32Array;
+  readonly tracked: Int32Array;
+  /** How each account closing in the current round leaves the book (a Route). */
+  readonly route: Uint8Array;
   constructor(ctx: RunContext) {
     const pop = ctx.population;
     const A = pop.accountCapacity;
@@ -208,6 +211,8 @@ export class PathBuffers {
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);
     this.touched = new Int32Array(A);
+    this.tracked = new Int32Array(A);
+    this.route = new Uint8Array(A);
   }
 }
 
@@ -592,10 +597,9 @@ class PathSim {
     for (let m = 0; m < this.K; m++) {
       const h = b.heaps[m];
       const P = this.markPx[m];
-      for (const [heap, x] of [
-        [h.decDown, P],
-        [h.decUp, -P],
-      ] as const) {
+      for (let dir = 0; dir < 2; dir++) {
+        const heap = dir === 0 ? h.decDown : h.decUp; // orders hit by a fall, then by a rise
+        const x = dir === 0 ? P : -P;
         while (heap.topKey() > x) {
           const p = heap.pop();
           const side = b.posSide[p];
@@ -627,10 +631,9 @@ class PathSim {
       const P = this.markPx[m];
       let parked = 0;
       const park = b.scratchPos;
-      for (const [heap, x] of [
-        [h.topDown, P * (1 - this.topUpTriggerMax * rate)],
-        [h.topUp, -P * (1 + this.topUpTriggerMax * rate)],
-      ] as const) {
+      for (let dir = 0; dir < 2; dir++) {
+        const heap = dir === 0 ? h.topDown : h.topUp;
+        const x = dir === 0 ? P * (1 - this.topUpTriggerMax * rate) : -P * (1 + this.topUpTriggerMax * rate);
         while (heap.topKey() > x) {
           const key = heap.topKey();
           const p = heap.pop();
@@ -760,7 +763,7 @@ class PathSim {
     let stepImpact0 = 0;
     const ids = b.list;
     const caps = liqCfg.caps;
-    const tracked: number[] = [];
+    let nTracked = 0; // accounts with liquidated notional this step (per-account cap bookkeeping)
     for (let gen = 0; gen < MAX_GENERATIONS_PER_STEP; gen++) {
       let n = 0;
       // (a) accounts whose liquidation trigger the mark crossed
@@ -771,10 +774,9 @@ class PathSim {
         const rate = dyn ? this.mm[m].rate() : 0;
         const xDown = dyn ? P * (1 - rate) : P;
         const xUp = dyn ? -P * (1 + rate) : -P;
-        for (const [heap, x] of [
-          [h.liqDown, xDown],
-          [h.liqUp, xUp],
-        ] as const) {
+        for (let dir = 0; dir < 2; dir++) {
+          const heap = dir === 0 ? h.liqDown : h.liqUp; // longs breach on a fall, shorts on a rise
+          const x = dir === 0 ? xDown : xUp;
           while (heap.topKey() > x) {
             const p = heap.pop();
             const a = b.posAccount[p];
@@ -826,7 +828,7 @@ class PathSim {
       // decide each account's fate this round: grace, wait (cooldown/caps/declined), or close
       let nClose = 0;
       this.flow.fill(0);
-      const route = new Uint8Array(n);
+      const route = b.route;
       for (let k = 0; k < n; k++) {
         const a = ids[k];
         const eq = this.equity(a);
@@ -904,8 +906,8 @@ class PathSim {
           this.marketLiqUsed[m] += qN;
           if (r === Route.Liquidator) this.liquidatorUsed[m] += qN;
         }
+        if (b.liqThisStep[a] === 0) b.tracked[nTracked++] = a;
         b.liqThisStep[a] += frac * N;
-        tracked.push(a);
         route[nClose] = r;
         b.list2[nClose++] = a;
       }
@@ -945,7 +947,7 @@ class PathSim {
       const a = deferred[k];
       if (b.nPos[a] === 1 && this.isOpen(a)) this.rekeyPosition(b.firstPos[a]);
     }
-    for (const a of tracked) b.liqThisStep[a] = 0;
+    for (let k = 0; k < nTracked; k++) b.liqThisStep[b.tracked[k]] = 0;
     for (const a of this.marked) {
       b.mark[a] = 0;
       if (b.nPos[a] > 1 && b.graceUntil[a] < 0 && this.isOpen(a)) this.touchMulti(a);
