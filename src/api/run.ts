@@ -36,6 +36,8 @@ export interface DrilldownPath {
     openInterestUsd: number[];
     insuranceFundUsd: number[];
     liquidatedByGenerationUsd: number[];
+    /** [c][k]: notional liquidated in generation class c (1, 2, 3, 4+) during the interval ending at point k. */
+    liquidatedByGenerationClassUsd: number[][];
   };
 }
 
@@ -87,6 +89,7 @@ function plainSeries(s: PathSeries): DrilldownPath['series'] {
     openInterestUsd: Array.from(s.openInterestUsd),
     insuranceFundUsd: Array.from(s.insuranceFundUsd),
     liquidatedByGenerationUsd: Array.from(s.liquidatedByGenerationUsd.subarray(0, lastGen + 1)),
+    liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd.map((a) => Array.from(a)),
   };
 }
 

@@ -25,6 +25,8 @@ export const CASCADE_ACCOUNT_BINS = 24;
 export const CASCADE_NOTIONAL_BINS = 48;
 /** Generations per cascade: bin g holds cascades with g + 1 generations (last bin: that many or more). */
 export const CASCADE_GENERATION_BINS = 32;
+/** Generation classes of the per-interval series: generation 1, 2, 3, and 4 or later. */
+export const SERIES_GENERATION_CLASSES = 4;
 
 /** Compact summary of one path (what workers send back for every path). */
 export interface PathSummary {
@@ -99,6 +101,8 @@ export interface PathSeries {
   insuranceFundUsd: Float64Array;
   /** Liquidated notional by cascade generation over the whole path (index = generation). */
   liquidatedByGenerationUsd: Float64Array;
+  /** [c][j]: liquidated notional of generation class c (1, 2, 3, 4+) since the previous point. */
+  liquidatedByGenerationClassUsd: Float64Array[];
 }
 
 export interface PathResult {
@@ -296,6 +300,8 @@ class PathSim {
   private bucketLiqLong = 0;
   private bucketLiqShort = 0;
   private readonly byGeneration = new Float64Array(64);
+  private readonly stepByClass = new Float64Array(SERIES_GENERATION_CLASSES);
+  private readonly bucketByClass = new Float64Array(SERIES_GENERATION_CLASSES);
   private peakFundamental: number;
   private peakMarket: number;
   private readonly adlHit = new Set<number>();
@@ -427,6 +433,7 @@ class PathSim {
         openInterestUsd: new Float64Array(P),
         insuranceFundUsd: new Float64Array(P),
         liquidatedByGenerationUsd: this.byGeneration,
+        liquidatedByGenerationClassUsd: Array.from({ length: SERIES_GENERATION_CLASSES }, () => new Float64Array(P)),
       };
     }
   }
@@ -927,6 +934,7 @@ class PathSim {
         }
         stepNotional += notional;
         this.byGeneration[Math.min(gen, this.byGeneration.length - 1)] += notional;
+        this.stepByClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += notional;
         if (!b.liquidated[a]) {
           b.liquidated[a] = 1;
           this.s.tradersLiquidated++;
@@ -1006,6 +1014,10 @@ class PathSim {
     s.liquidatedShortNotionalUsd += this.stepLiqShort;
     this.bucketLiqLong += this.stepLiqLong;
     this.bucketLiqShort += this.stepLiqShort;
+    for (let c = 0; c < SERIES_GENERATION_CLASSES; c++) {
+      this.bucketByClass[c] += this.stepByClass[c];
+      this.stepByClass[c] = 0;
+    }
     this.stepLiqLong = 0;
     this.stepLiqShort = 0;
     if (this.series && this.seriesSteps![this.seriesCursor] === this.t) this.recordSeriesPoint(this.seriesCursor++);
@@ -1023,6 +1035,10 @@ class PathSim {
     for (let m = 0; m < this.K; m++) oi += (this.oiLong[m] + this.oiShort[m]) * this.markPx[m];
     ser.openInterestUsd[j] = oi;
     ser.insuranceFundUsd[j] = this.fundCents / 100;
+    for (let c = 0; c < SERIES_GENERATION_CLASSES; c++) {
+      ser.liquidatedByGenerationClassUsd[c][j] = this.bucketByClass[c];
+      this.bucketByClass[c] = 0;
+    }
     this.bucketLiqLong = 0;
     this.bucketLiqShort = 0;
   }

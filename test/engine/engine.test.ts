@@ -133,3 +133,19 @@ describe('the book under different margin policies', () => {
     }
   });
 });
+
+describe('series by cascade generation', () => {
+  it('per-interval generation classes add up to the liquidated notional of the interval', () => {
+    const sc = small({ market: { impact: { kind: 'linear', depthUsdPerPercent: 50_000 } } });
+    const ctx = createRunContext(sc);
+    const r = simulatePath(ctx, 3, new PathBuffers(ctx), true);
+    const s = r.series!;
+    let multi = 0;
+    for (let j = 0; j < s.steps.length; j++) {
+      const classes = s.liquidatedByGenerationClassUsd.reduce((a, c) => a + c[j], 0);
+      expect(classes).toBeCloseTo(s.liquidatedLongUsd[j] + s.liquidatedShortUsd[j], 6);
+      multi += s.liquidatedByGenerationClassUsd[1][j];
+    }
+    expect(multi).toBeGreaterThan(0); // thin depth: some liquidations are second-generation
+  });
+});

@@ -259,11 +259,11 @@ describe('drilldownSpec', () => {
   it('ships only the stored paths: one row per path and time point, plus generations', () => {
     const ds = (spec as Json).datasets as Record<string, Json[]>;
     expect(ds.ts).toHaveLength(r.drilldown.length * 60);
-    for (const f of ['fundamental', 'mark', 'liqLong', 'liqShort', 'fund', 'oi']) expect(f in ds.ts[0]).toBe(true);
+    for (const f of ['fundamental', 'mark', 'liqLong', 'liqShort', 'fund', 'oi', 'gen1', 'gen2', 'gen3', 'gen4']) expect(f in ds.ts[0]).toBe(true);
     expect(ds.gen.length).toBeGreaterThan(0);
-    // every time panel follows the brush
+    // every time panel (price, liquidations by side, by generation, fund, open interest — two columns) follows the brush
     const brushed = nodes(spec).filter((n) => n.domain && (n.domain as Json).param === 'brush');
-    expect(brushed.length).toBe(8);
+    expect(brushed.length).toBe(10);
   });
   it('with no stored paths says so', () => expect(JSON.stringify(drilldownSpec({ paths: [], perStep: 1, xTitle: 't' }))).toContain('No paths were stored'));
 });

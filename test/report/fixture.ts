@@ -88,6 +88,7 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
       openInterestUsd: oi,
       insuranceFundUsd: fund,
       liquidatedByGenerationUsd: Float64Array.from([5e6, 2e6, 5e5, 1e5]),
+      liquidatedByGenerationClassUsd: [0.5, 0.25, 0.15, 0.1].map((w) => Float64Array.from({ length: points }, (_, k) => (k > 0 && k % 7 === 0 ? 1e5 * w : 0))),
     };
   };
   const sample = Math.min(paths, opts.samplePaths ?? 200);
@@ -108,6 +109,7 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
         openInterestUsd: Array.from(s.openInterestUsd),
         insuranceFundUsd: Array.from(s.insuranceFundUsd),
         liquidatedByGenerationUsd: Array.from(s.liquidatedByGenerationUsd),
+        liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd.map((a) => Array.from(a)),
       },
     };
   });

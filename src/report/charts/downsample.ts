@@ -78,6 +78,7 @@ export function downsampleDrilldown(p: DrilldownPath, max = MAX_POINTS): Drilldo
       openInterestUsd: pick(s.openInterestUsd, idx),
       insuranceFundUsd: pick(s.insuranceFundUsd, idx),
       liquidatedByGenerationUsd: s.liquidatedByGenerationUsd,
+      liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd?.map((a) => windowSum(a, idx)),
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Path drill-down: two stored paths side by side (by default the worst path by bad debt and the
  * median path), each with price (exogenous vs realised), liquidated notional per interval (longs and
- * shorts), insurance fund and open interest on a shared time axis, and the notional liquidated by
- * cascade generation over the whole path. Two selectors pick any stored path for either column; drag
+ * shorts, and by cascade generation 1, 2, 3, 4+), insurance fund and open interest on a shared time
+ * axis, and the notional liquidated by cascade generation over the whole path. Two selectors pick any stored path for either column; drag
  * across the overview strip at the top to zoom every time panel to that range (double-click resets).
  * Only the ≈10 stored paths are shipped, never every path's series.
  */
@@ -45,6 +45,10 @@ function timeRows(paths: DrilldownPath[], perStep: number) {
         liqShort: sig(s.liquidatedShortUsd[k]),
         fund: sig(s.insuranceFundUsd[k]),
         oi: sig(s.openInterestUsd[k]),
+        gen1: sig(s.liquidatedByGenerationClassUsd?.[0]?.[k] ?? 0),
+        gen2: sig(s.liquidatedByGenerationClassUsd?.[1]?.[k] ?? 0),
+        gen3: sig(s.liquidatedByGenerationClassUsd?.[2]?.[k] ?? 0),
+        gen4: sig(s.liquidatedByGenerationClassUsd?.[3]?.[k] ?? 0),
       });
     }
   }
@@ -129,6 +133,34 @@ export function drilldownSpec(input: DrilldownInput): object {
     },
   });
 
+  const GEN_LABELS = "{gen1: 'Generation 1', gen2: 'Generation 2', gen3: 'Generation 3', gen4: 'Generation 4 and later'}";
+  const byGeneration = (side: 'left' | 'right') => ({
+    title: small('Liquidated notional per interval, by cascade generation'),
+    width: W,
+    height: 90,
+    data: { name: 'ts' },
+    transform: [only(side), { fold: ['gen1', 'gen2', 'gen3', 'gen4'], as: ['generation', 'notional'] }],
+    mark: { type: 'bar', clip: true },
+    encoding: {
+      x: { ...x(null, 't0'), bin: 'binned' },
+      x2: { field: 't' },
+      y: { field: 'notional', type: 'quantitative', title: null, stack: 'zero', axis: usdAxis },
+      color: {
+        field: 'generation',
+        type: 'nominal',
+        title: null,
+        scale: { domain: ['gen1', 'gen2', 'gen3', 'gen4'], range: ['#fdae6b', '#f16913', '#d94801', '#7f2704'] },
+        legend: { orient: 'top', labelExpr: `${GEN_LABELS}[datum.label]` },
+      },
+      tooltip: [
+        { field: 't0', type: 'quantitative', title: 'From', format: ',.2~f' },
+        { field: 't', type: 'quantitative', title: 'To', format: ',.2~f' },
+        { field: 'generation', type: 'nominal', title: 'Generation class' },
+        { field: 'notional', type: 'quantitative', title: 'Notional', formatType: 'usd' },
+      ],
+    },
+  });
+
   const line = (side: 'left' | 'right', field: string, title: string, color: string, xTitle: string | null) => ({
     title: small(title),
     width: W,
@@ -208,6 +240,7 @@ export function drilldownSpec(input: DrilldownInput): object {
       overview,
       pair(price),
       pair(liquidations),
+      pair(byGeneration),
       pair((s) => line(s, 'fund', 'Insurance fund', COLORS.fund, null)),
       pair((s) => line(s, 'oi', 'Open interest', COLORS.openInterest, input.xTitle)),
       pair(generations),
