@@ -75,7 +75,8 @@ function columns(summaries: PathSummary[]): Results['paths'] {
   return out as Results['paths'];
 }
 
-function plainSeries(s: PathSeries): DrilldownPath['series'] {
+/** A path's series as plain arrays (the drill-down shape in results.json). */
+export function plainSeries(s: PathSeries): DrilldownPath['series'] {
   let lastGen = 0;
   s.liquidatedByGenerationUsd.forEach((v, g) => {
     if (v > 0) lastGen = g;

@@ -3,29 +3,19 @@
  * The `marginlab` command line: a thin layer over the library. Exit 0 on success, 2 for a user's
  * mistake (one line on stderr, nothing written), 1 for an internal failure.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
 import { loadScenarioFile, parseScenario } from '../scenario/load.js';
 import { runScenario, summaryOf } from '../api/run.js';
 import { writeRunOutputs } from '../report/write.js';
-import { defaultWorkers } from '../mc/runner.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
+import { intArg, seedOption, workersOption } from './args.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
-
-function intOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — expected a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -41,9 +31,9 @@ export function buildProgram(): Command {
     .description('run a scenario and write results.json and index.html')
     .argument('<scenario>', 'scenario file (.yaml or .json)')
     .option('--out <dir>', 'output folder (default: reports/<scenario name>)')
-    .option('--paths <n>', 'number of Monte Carlo paths (overrides the scenario)', intOption('--paths', 1, 10_000_000))
-    .option('--seed <s>', 'random seed (overrides the scenario)', intOption('--seed', 0, 2 ** 32 - 1))
-    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intOption('--workers', 0, 1024))
+    .option('--paths <n>', 'number of Monte Carlo paths (overrides the scenario)', intArg('--paths', 1, 10_000_000))
+    .addOption(seedOption())
+    .addOption(workersOption())
     .option('--json', 'print the aggregate summary as JSON on stdout')
     .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean }) => {
       const loaded = loadScenarioFile(file);

@@ -173,7 +173,8 @@ export class PathBuffers {
   readonly list2: Int32Array;
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
-  readonly touched: Int32Array;
+  /** Accounts popped at a float tie with their threshold, re-keyed after the cascade. */
+  readonly deferred: Int32Array;
   readonly tracked: Int32Array;
   /** How each account closing in the current round leaves the book (a Route). */
   readonly route: Uint8Array;
@@ -214,7 +215,7 @@ export class PathBuffers {
     this.list2 = new Int32Array(A);
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);
-    this.touched = new Int32Array(A);
+    this.deferred = new Int32Array(A);
     this.tracked = new Int32Array(A);
     this.route = new Uint8Array(A);
   }
@@ -268,7 +269,6 @@ class PathSim {
   private readonly depthMult: Float64Array;
   private readonly oiLong: Float64Array;
   private readonly oiShort: Float64Array;
-  private readonly lastRekeyRate: Float64Array;
   private readonly spiking: Uint8Array;
   private readonly deleverageDue: Uint8Array;
   private readonly liquidatorUsed: Float64Array;
@@ -287,7 +287,6 @@ class PathSim {
   private readonly dueLists: (number[] | undefined)[];
   private nRequeue = 0;
   private nGrace = 0;
-  private nTouched = 0;
   private t = 0;
   // outputs
   private readonly s: PathSummary;
@@ -351,7 +350,6 @@ class PathSim {
     this.depthMult = new Float64Array(K).fill(1);
     this.oiLong = new Float64Array(K);
     this.oiShort = new Float64Array(K);
-    this.lastRekeyRate = Float64Array.from(this.mm, (x) => x.rate());
     this.spiking = new Uint8Array(K);
     this.deleverageDue = new Uint8Array(K);
     this.liquidatorUsed = new Float64Array(K);
@@ -763,7 +761,7 @@ class PathSim {
     }
     // b.requeue[0 … nReq) is read once more in round 0 (pass (c)) before this step postpones anything.
     let nDeferred = 0;
-    const deferred = b.touched; // reused as the deferred list; liqThisStep is reset from `list` below
+    const deferred = b.deferred;
     let stepAccounts = 0;
     let stepNotional = 0;
     let generations = 0;

@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { PageOptions, PageSection } from './page.js';
 import { renderMetricCards } from './page.js';
-import { escapeHtml, fmtDuration, fmtInt, fmtPct, timeUnitFor } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, timeUnitFor } from './format.js';
 import { fmtParam, fmtUnit } from './study-format.js';
 
 export { fmtParam, fmtUnit };

@@ -66,6 +66,11 @@ export function distribution(xs: number[]): Distribution {
   return { mean, quantiles: quantilesSorted(arr, DISTRIBUTION_QUANTILES), min: arr[0], max: arr[arr.length - 1] };
 }
 
+/** Share of a path's accounts — the opening book plus that path's arrivals — liquidated at least once. */
+export function fractionLiquidated(tradersLiquidated: number, openingTraders: number, arrivals: number): number {
+  return tradersLiquidated / (openingTraders + arrivals);
+}
+
 export function aggregate(summaries: PathSummary[], traders: number): Aggregates {
   const n = summaries.length;
   if (n === 0) throw new RangeError('aggregate requires at least one path');
@@ -90,7 +95,7 @@ export function aggregate(summaries: PathSummary[], traders: number): Aggregates
     liquidatedNotionalUsd: distribution(col((s) => s.liquidatedNotionalUsd)),
     liquidatedLongNotionalUsd: distribution(col((s) => s.liquidatedLongNotionalUsd)),
     liquidatedShortNotionalUsd: distribution(col((s) => s.liquidatedShortNotionalUsd)),
-    fractionTradersLiquidated: distribution(col((s) => s.tradersLiquidated / (traders + s.arrivals))),
+    fractionTradersLiquidated: distribution(col((s) => fractionLiquidated(s.tradersLiquidated, traders, s.arrivals))),
     fundPaidUsd: distribution(col((s) => s.fundPaidUsd)),
     fundEndUsd: distribution(col((s) => s.fundEndUsd)),
     largestCascade: {

@@ -17,7 +17,7 @@
  * independent runs (√(SE_A² + SE_B²)), so the variance reduction from common random numbers is visible.
  */
 import type { PathSummary } from '../engine/path.js';
-import type { Aggregates } from '../stats/aggregate.js';
+import { fractionLiquidated, type Aggregates } from '../stats/aggregate.js';
 import { expectedShortfallCiSorted, meanCi, normalCdf, normalQuantile, proportionCi, quantileCiSorted, type Estimate } from '../stats/ci.js';
 import { sharedStream } from '../rng/streams.js';
 import { UserError } from '../errors.js';
@@ -53,7 +53,7 @@ const DISTRIBUTIONS: { key: string; label: string; unit: Unit; values: Extract }
     key: 'fractionTradersLiquidated',
     label: 'fraction of traders liquidated',
     unit: 'fraction',
-    values: (c, traders) => Float64Array.from(c.tradersLiquidated, (x) => x / traders),
+    values: (c, traders) => Float64Array.from(c.tradersLiquidated, (x, k) => fractionLiquidated(x, traders, c.arrivals[k])),
   },
   { key: 'fundPaidUsd', label: 'insurance fund paid out', unit: 'usd', values: col('fundPaidUsd') },
   { key: 'fundEndUsd', label: 'insurance fund at end', unit: 'usd', values: col('fundEndUsd') },

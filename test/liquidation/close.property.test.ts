@@ -17,14 +17,19 @@ const arbPosition = fc.record({
   fee: fc.double({ min: 0, max: 0.05, noNaN: true }),
 });
 
+/** A drawn position moved to its new price, and the partial-close size the engine would choose. */
+function partialClose(p: { side: 1 | -1; size: number; entry: number; move: number; leverage: number; mmr: number; buffer: number; fee: number }) {
+  const price = p.entry * (1 + p.move);
+  const c = (p.size * p.entry) / p.leverage;
+  const eq = c + p.side * p.size * (price - p.entry);
+  return { price, eq, dq: partialCloseSize(p.size, price, eq, p.mmr, p.buffer, p.fee) };
+}
+
 describe('partial liquidation size', () => {
   it('is within [0, size]: a liquidation never increases the position', () => {
     fc.assert(
       fc.property(arbPosition, (p) => {
-        const price = p.entry * (1 + p.move);
-        const c = (p.size * p.entry) / p.leverage;
-        const eq = c + p.side * p.size * (price - p.entry);
-        const dq = partialCloseSize(p.size, price, eq, p.mmr, p.buffer, p.fee);
+        const { dq } = partialClose(p);
         expect(dq).toBeGreaterThanOrEqual(0);
         expect(dq).toBeLessThanOrEqual(p.size);
       }),
@@ -34,10 +39,7 @@ describe('partial liquidation size', () => {
   it('restores eq − fee ≥ (1 + buffer)·MM on the remaining position when it does not close it all', () => {
     fc.assert(
       fc.property(arbPosition, (p) => {
-        const price = p.entry * (1 + p.move);
-        const c = (p.size * p.entry) / p.leverage;
-        const eq = c + p.side * p.size * (price - p.entry);
-        const dq = partialCloseSize(p.size, price, eq, p.mmr, p.buffer, p.fee);
+        const { price, eq, dq } = partialClose(p);
         if (dq >= p.size || dq === 0) return;
         const after = eq - p.fee * dq * price;
         const mmAfter = (1 + p.buffer) * p.mmr * (p.size - dq) * price;

@@ -3,7 +3,7 @@
  * bad debt on a chosen share of paths, bands over `points` time points and ten drill-down paths —
  * built in milliseconds with the real aggregation functions (no simulation), from a fixed seed.
  */
-import { RESULTS_FORMAT, type DrilldownPath, type Results } from '../../src/api/run.js';
+import { RESULTS_FORMAT, plainSeries, type DrilldownPath, type Results } from '../../src/api/run.js';
 import type { PathSeries, PathSummary } from '../../src/engine/path.js';
 import { aggregate, seriesBands } from '../../src/stats/aggregate.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
@@ -100,17 +100,7 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
       pathIndex: k,
       label,
       summary: summaries[k],
-      series: {
-        steps: Array.from(s.steps),
-        fundamentalUsd: Array.from(s.fundamentalUsd),
-        markUsd: Array.from(s.markUsd),
-        liquidatedLongUsd: Array.from(s.liquidatedLongUsd),
-        liquidatedShortUsd: Array.from(s.liquidatedShortUsd),
-        openInterestUsd: Array.from(s.openInterestUsd),
-        insuranceFundUsd: Array.from(s.insuranceFundUsd),
-        liquidatedByGenerationUsd: Array.from(s.liquidatedByGenerationUsd),
-        liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd.map((a) => Array.from(a)),
-      },
+      series: plainSeries(s),
     };
   });
   const cols = {} as Record<string, unknown[]>;

@@ -17,7 +17,7 @@ describe('metric functionals', () => {
         paths: 80,
         horizonSteps: 240,
         market: { priceModel: { kind: 'gbm', volatilityAnnual: 1.5 }, impact: { kind: 'linear', depthUsdPerPercent: 100_000 } },
-        traders: { count: 300 },
+        traders: { count: 300, arrivals: { perStep: 0.2 } }, // arrivals: the fraction liquidated must count them as aggregate() does
         policy: { maxLeverage: 20, maintenance: { kind: 'fixed', mmr: 0.01 }, insuranceFund: { initialUsd: 2000 } },
         output: { seriesSamplePaths: 1, seriesPoints: 2 },
       },

@@ -7,11 +7,11 @@
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
-import { defaultWorkers } from '../../mc/runner.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { fmtParam, fmtUnit } from '../../report/study-format.js';
 import { fmtDuration } from '../../report/format.js';
-import { intArg, numberArg, rangeArg, studyProgress, writeStudy } from './study-common.js';
+import { studyProgress, writeStudy } from './study-common.js';
+import { intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
   param?: string;
@@ -51,10 +51,10 @@ export function registerCalibrate(program: Command): void {
     .option('--tolerance <x>', 'stop when the bracket is this narrow (default (hi − lo)/100)', numberArg('--tolerance', (x) => x > 0, 'a number > 0'))
     .option('--grid <n>', 'evenly spaced values evaluated before bisection (default 5)', intArg('--grid', 2, 101))
     .option('--out <dir>', 'output folder, also used to resume (default: reports/<scenario name>-calibrate)')
-    .option('--seed <s>', 'random seed (overrides the scenario)', intArg('--seed', 0, 2 ** 32 - 1))
-    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intArg('--workers', 0, 1024))
+    .addOption(seedOption())
+    .addOption(workersOption())
     .option('--fresh', 'discard paths saved in --out by an earlier run instead of resuming')
-    .option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written')
+    .addOption(noFiguresOption())
     .option('--json', 'print the result summary as JSON on stdout')
     .action(async (file: string, opts: CalibrateFlags) => {
       const loaded = loadScenarioFile(file);

@@ -6,11 +6,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenarioFile } from '../../scenario/load.js';
-import { defaultWorkers } from '../../mc/runner.js';
 import { runComparison, variantsFromBlock, variantsFromFiles } from '../../sweep/compare.js';
 import { fmtUnit } from '../../report/study-format.js';
 import { fmtDuration } from '../../report/format.js';
-import { collect, intArg, studyProgress, writeStudy } from './study-common.js';
+import { studyProgress, writeStudy } from './study-common.js';
+import { collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CompareFlags {
   out?: string;
@@ -33,10 +33,10 @@ export function registerCompare(program: Command): void {
     .option('--metric <key>', 'metric to compare (repeatable; default: the headline risk metrics)', collect)
     .option('--out <dir>', 'output folder (default: reports/<first scenario name>-compare)')
     .option('--paths <n>', 'paths for every policy (default: the baseline\'s)', intArg('--paths', 1, 10_000_000))
-    .option('--seed <s>', 'seed for every policy (default: the baseline\'s)', intArg('--seed', 0, 2 ** 32 - 1))
-    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intArg('--workers', 0, 1024))
+    .addOption(seedOption("seed for every policy (default: the baseline's)"))
+    .addOption(workersOption())
     .option('--fresh', 'discard policies saved in --out by an earlier run instead of reusing them')
-    .option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written')
+    .addOption(noFiguresOption())
     .option('--json', 'print the differences as JSON on stdout')
     .action(async (files: string[], opts: CompareFlags) => {
       const loaded = files.map((f) => ({ scenario: loadScenarioFile(f), source: f }));

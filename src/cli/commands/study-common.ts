@@ -1,46 +1,12 @@
 /**
- * Pieces shared by the `sweep`, `calibrate` and `compare` commands: option parsers that fail with a
- * one-line message naming the flag, the value and what is allowed; a progress bar showing points and
- * paths; and writing a study's JSON, HTML page and SVG figures all-or-nothing.
+ * Pieces shared by the `sweep`, `calibrate` and `compare` commands: a progress bar showing points and
+ * paths, and writing a study's JSON, HTML page and SVG figures all-or-nothing. Option parsers are in
+ * ../args.ts.
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import { InvalidArgumentError } from 'commander';
 import type { PageOptions } from '../../report/page.js';
 import type { StudyProgress } from '../../sweep/sweep.js';
-
-export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — expected a whole number from ${min} to ${max}`);
-    }
-    return n;
-  };
-}
-
-export function numberArg(name: string, check: (x: number) => boolean, allowed: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${name}: ${JSON.stringify(v)} is not allowed — ${allowed}`);
-    return n;
-  };
-}
-
-/** Collects a repeatable option into a list. */
-export function collect(v: string, prev: string[] | undefined): string[] {
-  return [...(prev ?? []), v];
-}
-
-/** `lo..hi` → [lo, hi]. Throws `InvalidArgumentError`. */
-export function rangeArg(v: string): [number, number] {
-  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*\.\.\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*$/i.exec(v);
-  if (!m) throw new InvalidArgumentError(`--range: ${JSON.stringify(v)} is not allowed — expected lo..hi with lo < hi, e.g. 0.005..0.05`);
-  const lo = Number(m[1]);
-  const hi = Number(m[2]);
-  if (!(lo < hi)) throw new InvalidArgumentError(`--range: ${JSON.stringify(v)} is an empty range — allowed: lo..hi with lo < hi, e.g. 0.005..0.05`);
-  return [lo, hi];
-}
 
 export interface StudyBar {
   update: (p: StudyProgress) => void;

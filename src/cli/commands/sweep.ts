@@ -7,11 +7,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
 import { UserError } from '../../errors.js';
-import { defaultWorkers } from '../../mc/runner.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep } from '../../sweep/sweep.js';
 import { fmtDuration } from '../../report/format.js';
-import { collect, intArg, studyProgress, writeStudy } from './study-common.js';
+import { studyProgress, writeStudy } from './study-common.js';
+import { collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
   param?: string[];
@@ -34,10 +34,10 @@ export function registerSweep(program: Command): void {
     .option('--metric <key>', 'metric to report and difference (repeatable; default: the headline risk metrics)', collect)
     .option('--out <dir>', 'output folder, also used to resume (default: reports/<scenario name>-sweep)')
     .option('--paths <n>', 'paths per point (overrides the scenario)', intArg('--paths', 1, 10_000_000))
-    .option('--seed <s>', 'random seed (overrides the scenario)', intArg('--seed', 0, 2 ** 32 - 1))
-    .option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`, intArg('--workers', 0, 1024))
+    .addOption(seedOption())
+    .addOption(workersOption())
     .option('--fresh', 'discard points saved in --out by an earlier run instead of resuming')
-    .option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written')
+    .addOption(noFiguresOption())
     .option('--json', 'print a summary as JSON on stdout')
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadScenarioFile(file);

@@ -3,7 +3,7 @@
  * line and the mean dashed; hovering shows the values at the nearest time point. Used for the
  * insurance fund, cumulative liquidations and open interest; other reports can reuse it.
  */
-import { FULL_WIDTH, VL_SCHEMA, type BandRow } from './common.js';
+import { FULL_WIDTH, VL_SCHEMA, type BandRow, hoverRule } from './common.js';
 
 export interface BandChartInput {
   title: string;
@@ -84,23 +84,15 @@ export function bandChartSpec(input: BandChartInput): object {
         encoding: { x, y: { field: 'mean', type: 'quantitative' }, color },
       },
       ...(input.extraLayers ?? []),
-      {
-        mark: { type: 'rule', color: '#222b38' },
-        params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
-        encoding: {
-          x,
-          opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
-          tooltip: [
-            { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
-            { field: 'p95', type: 'quantitative', title: '95th percentile', ...fmt },
-            { field: 'p75', type: 'quantitative', title: '75th percentile', ...fmt },
-            { field: 'p50', type: 'quantitative', title: 'Median', ...fmt },
-            { field: 'mean', type: 'quantitative', title: 'Mean', ...fmt },
-            { field: 'p25', type: 'quantitative', title: '25th percentile', ...fmt },
-            { field: 'p05', type: 'quantitative', title: '5th percentile', ...fmt },
-          ],
-        },
-      },
+      hoverRule([
+        { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+        { field: 'p95', type: 'quantitative', title: '95th percentile', ...fmt },
+        { field: 'p75', type: 'quantitative', title: '75th percentile', ...fmt },
+        { field: 'p50', type: 'quantitative', title: 'Median', ...fmt },
+        { field: 'mean', type: 'quantitative', title: 'Mean', ...fmt },
+        { field: 'p25', type: 'quantitative', title: '25th percentile', ...fmt },
+        { field: 'p05', type: 'quantitative', title: '5th percentile', ...fmt },
+      ], x),
     ],
   };
 }

@@ -78,3 +78,21 @@ export function emptyChart(title: string, message: string, width = FULL_WIDTH): 
     view: { stroke: null },
   };
 }
+
+/**
+ * The hover layer of a time chart: an invisible rule that follows the pointer to the nearest time
+ * point, shows there, and carries the tooltip. `x` is the chart's x encoding (omit it when the parent
+ * layer supplies one); `extra` adds e.g. the layer's own `data`.
+ */
+export function hoverRule(tooltip: object[], x?: object, extra: object = {}): object {
+  return {
+    ...extra,
+    mark: { type: 'rule', color: '#222b38' },
+    params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
+    encoding: {
+      ...(x ? { x } : {}),
+      opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
+      tooltip,
+    },
+  };
+}

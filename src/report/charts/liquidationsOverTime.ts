@@ -4,7 +4,7 @@
  * (the median is often zero: most buckets of most paths have no liquidation).
  */
 import { COLORS } from '../theme.js';
-import { FULL_WIDTH, VL_SCHEMA, type BandRow } from './common.js';
+import { FULL_WIDTH, VL_SCHEMA, type BandRow, hoverRule } from './common.js';
 
 export interface LiquidationsInput {
   long: BandRow[];
@@ -56,21 +56,14 @@ export function liquidationsOverTimeSpec(input: LiquidationsInput): object {
         },
         { mark: { type: 'area', opacity: 0.45 }, encoding: { y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' }, color } },
         { mark: { type: 'line', strokeWidth: 1.6 }, encoding: { y: { field: 'mean', type: 'quantitative' }, color } },
-        {
-          mark: { type: 'rule', color: '#222b38' },
-          params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
-          encoding: {
-            opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
-            tooltip: [
-              { field: 'side', type: 'nominal', title: 'Side' },
-              { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
-              { field: 'mean', type: 'quantitative', title: 'Mean', ...usd },
-              { field: 'p50', type: 'quantitative', title: 'Median', ...usd },
-              { field: 'p75', type: 'quantitative', title: '75th percentile', ...usd },
-              { field: 'p95', type: 'quantitative', title: '95th percentile', ...usd },
-            ],
-          },
-        },
+        hoverRule([
+          { field: 'side', type: 'nominal', title: 'Side' },
+          { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+          { field: 'mean', type: 'quantitative', title: 'Mean', ...usd },
+          { field: 'p50', type: 'quantitative', title: 'Median', ...usd },
+          { field: 'p75', type: 'quantitative', title: '75th percentile', ...usd },
+          { field: 'p95', type: 'quantitative', title: '95th percentile', ...usd },
+        ]),
       ],
     },
     resolve: { scale: { y: 'shared' } },

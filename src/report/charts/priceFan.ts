@@ -5,7 +5,7 @@
  * the liquidations themselves caused. Click a legend entry to highlight one series; hover for values.
  */
 import { COLORS } from '../theme.js';
-import { FULL_WIDTH, PRICE_FORMAT, VL_SCHEMA, type BandRow } from './common.js';
+import { FULL_WIDTH, PRICE_FORMAT, VL_SCHEMA, type BandRow, hoverRule } from './common.js';
 
 export interface PriceFanInput {
   fundamental: BandRow[];
@@ -86,24 +86,15 @@ export function priceFanSpec(input: PriceFanInput): object {
           },
         ],
       },
-      {
-        data: { values: wide },
-        mark: { type: 'rule', color: '#222b38' },
-        params: [{ name: 'hover', select: { type: 'point', encodings: ['x'], nearest: true, on: 'pointermove', clear: 'pointerout' } }],
-        encoding: {
-          x,
-          opacity: { condition: { param: 'hover', empty: false, value: 0.5 }, value: 0 },
-          tooltip: [
-            { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
-            priceTip('exoP50', 'Exogenous median'),
-            priceTip('exoP05', 'Exogenous 5%'),
-            priceTip('exoP95', 'Exogenous 95%'),
-            priceTip('realP50', 'Realised median'),
-            priceTip('realP05', 'Realised 5%'),
-            priceTip('realP95', 'Realised 95%'),
-          ],
-        },
-      },
+      hoverRule([
+        { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+        priceTip('exoP50', 'Exogenous median'),
+        priceTip('exoP05', 'Exogenous 5%'),
+        priceTip('exoP95', 'Exogenous 95%'),
+        priceTip('realP50', 'Realised median'),
+        priceTip('realP05', 'Realised 5%'),
+        priceTip('realP95', 'Realised 95%'),
+      ], x, { data: { values: wide } }),
     ],
   };
 }
