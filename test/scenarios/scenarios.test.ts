@@ -1,22 +1,13 @@
 /** Every scenario file in scenarios/ loads, validates against the JSON Schema's source, and runs. */
 import { describe, expect, it } from 'vitest';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadScenarioFile, parseScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/api/run.js';
 
-const DIR = path.resolve(__dirname, '../../scenarios');
-
-function yamlFiles(d: string): string[] {
-  return readdirSync(d).flatMap((f) => {
-    const p = path.join(d, f);
-    if (statSync(p).isDirectory()) return yamlFiles(p);
-    return /\.ya?ml$/.test(f) ? [p] : [];
-  });
-}
+import { SCENARIOS_DIR as DIR, scenarioFiles } from '../helpers/files.js';
 
 describe('scenario files', () => {
-  const files = yamlFiles(DIR);
+  const files = scenarioFiles();
   it('include the default and at least three more', () => {
     expect(files.map((f) => path.basename(f))).toContain('default.yaml');
     expect(files.length).toBeGreaterThanOrEqual(4);
