@@ -1,0 +1,189 @@
+/**
+ * The book as struct-of-arrays: accounts and positions in typed arrays, the per-market trigger heaps,
+ * and the work lists a step uses. One `PathBuffers` per worker is reused by every path of a run, so a
+ * path allocates nothing proportional to the book.
+ *
+ * Accounts 0 … accounts−1 are the opening book; arrivals fill slots after them, up to the capacity
+ * the population reserved. Account a holds positions firstPos[a] … firstPos[a] + nPos[a] − 1.
+ *
+ * `margin` and `reserve` (integer cents) are the engine's float mirror of the ledger: only `Books`
+ * writes them (src/engine/books.ts); phases read them.
+ */
+import type { RunContext } from './context.js';
+import { IndexedMaxHeap } from './heap.js';
+
+/** Per market: positions ordered by the price at which a move would trigger them. */
+export interface MarketHeaps {
+  /** Liquidation triggers of longs (key: liquidation price, or bankruptcy price under a dynamic rate). */
+  liqDown: IndexedMaxHeap;
+  /** Liquidation triggers of shorts (key: −price). */
+  liqUp: IndexedMaxHeap;
+  /** Orders hit by a fall: long stops and top-up triggers, short take-profits (key: price). */
+  decDown: IndexedMaxHeap;
+  /** Orders hit by a rise (key: −price). */
+  decUp: IndexedMaxHeap;
+  /** Dynamic (volatility-adaptive) rate only: top-up triggers keyed by bankruptcy price. */
+  topDown: IndexedMaxHeap;
+  topUp: IndexedMaxHeap;
+}
+
+export const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp', 'topDown', 'topUp'] as const;
+
+export function makeHeaps(cap: number): MarketHeaps {
+  const h = () => new IndexedMaxHeap(cap);
+  return { liqDown: h(), liqUp: h(), decDown: h(), decUp: h(), topDown: h(), topUp: h() };
+}
+
+/** Removes position p from every heap of its market. */
+export function removeFromHeaps(h: MarketHeaps, p: number): void {
+  h.liqDown.remove(p);
+  h.liqUp.remove(p);
+  h.decDown.remove(p);
+  h.decUp.remove(p);
+  h.topDown.remove(p);
+  h.topUp.remove(p);
+}
+
+/** Reusable per-worker buffers: the book and every work list a path needs. */
+export class PathBuffers {
+  // accounts
+  /** Collateral (cents): isolated margin or cross-account balance. Written only by Books. */
+  readonly margin: Float64Array;
+  /** Top-up reserve held outside positions (cents). Written only by Books. */
+  readonly reserve: Float64Array;
+  readonly cross: Uint8Array;
+  readonly topUp: Uint8Array;
+  readonly topUpTrigger: Float64Array;
+  readonly firstPos: Int32Array;
+  readonly nPos: Int32Array;
+  /** Step at which a pending top-up is due (−1: none). */
+  readonly pendingDue: Int32Array;
+  readonly liquidated: Uint8Array;
+  readonly graceUntil: Int32Array;
+  readonly cooldownUntil: Int32Array;
+  readonly liqThisStep: Float64Array;
+  /** Per-step flag: 1 = in this round's list, 2 = postponed to a later step. */
+  readonly mark: Uint8Array;
+  /** 1 = a liquidation cut short by a per-step cap continues next step, breach or not. */
+  readonly queued: Uint8Array;
+  /** 1 = the account has given up profit to ADL / borne socialised loss this path (counted once). */
+  readonly adlHit: Uint8Array;
+  readonly socialisedHit: Uint8Array;
+  // positions
+  readonly posAccount: Int32Array;
+  readonly posMarket: Int32Array;
+  readonly posSide: Int8Array;
+  readonly size: Float64Array;
+  readonly entry: Float64Array;
+  readonly stop: Float64Array;
+  readonly takeProfit: Float64Array;
+  readonly closeSize: Float64Array;
+  readonly scratchPos: Int32Array;
+  readonly parkKey: Float64Array;
+  /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `triggers.ts`). */
+  readonly multiDue: IndexedMaxHeap;
+  readonly heaps: MarketHeaps[];
+  /** The heaps as they stand when the book opens (identical for every path of a run). */
+  template?: MarketHeaps[];
+  /** The opening book's totals, computed on the first path. */
+  opening?: { margin: number; reserve: number; oiLong: Float64Array; oiShort: Float64Array };
+  /** Accounts and positions the last path used (arrivals fill slots past the opening book). */
+  usedAccounts = 0;
+  usedPositions = 0;
+  /** Opening accounts holding positions in several markets. */
+  readonly multi: Int32Array;
+  // work lists (each sized for the whole book, so no list grows during a path)
+  readonly list: Int32Array;
+  readonly list2: Int32Array;
+  readonly requeue: Int32Array;
+  readonly grace: Int32Array;
+  /** Accounts popped at a float tie with their threshold, re-keyed after the cascade. */
+  readonly deferred: Int32Array;
+  /** Accounts with liquidated notional this step (per-account cap bookkeeping). */
+  readonly tracked: Int32Array;
+  /** Accounts whose `mark` flag was set this step (each once: `listed`). */
+  readonly marked: Int32Array;
+  readonly listed: Uint8Array;
+  /** How each account closing in the current round leaves the book (a Route). */
+  readonly route: Uint8Array;
+  // pending top-ups: one FIFO list of nodes per due step, nodes from a pool
+  readonly dueHead: Int32Array;
+  readonly dueTail: Int32Array;
+  dueNodeAccount: Int32Array;
+  dueNodeNext: Int32Array;
+  // arrivals of one step (at most the spare capacity)
+  readonly orderMarket: Int32Array;
+  readonly orderSide: Int8Array;
+  readonly orderNotional: Float64Array;
+  readonly orderCents: Float64Array;
+  readonly orderMomentum: Uint8Array;
+
+  constructor(ctx: RunContext) {
+    const pop = ctx.population;
+    const A = pop.accountCapacity;
+    const P = pop.positionCapacity;
+    this.margin = new Float64Array(A);
+    this.reserve = new Float64Array(A);
+    this.cross = new Uint8Array(A);
+    this.topUp = new Uint8Array(A);
+    this.topUpTrigger = new Float64Array(A);
+    this.firstPos = new Int32Array(A);
+    this.nPos = new Int32Array(A);
+    this.pendingDue = new Int32Array(A);
+    this.liquidated = new Uint8Array(A);
+    this.graceUntil = new Int32Array(A);
+    this.cooldownUntil = new Int32Array(A);
+    this.liqThisStep = new Float64Array(A);
+    this.mark = new Uint8Array(A);
+    this.queued = new Uint8Array(A);
+    this.adlHit = new Uint8Array(A);
+    this.socialisedHit = new Uint8Array(A);
+    this.posAccount = new Int32Array(P);
+    this.posMarket = new Int32Array(P);
+    this.posSide = new Int8Array(P);
+    this.size = new Float64Array(P);
+    this.entry = new Float64Array(P);
+    this.stop = new Float64Array(P);
+    this.takeProfit = new Float64Array(P);
+    this.closeSize = new Float64Array(P);
+    this.scratchPos = new Int32Array(P);
+    this.parkKey = new Float64Array(P);
+    this.multiDue = new IndexedMaxHeap(A);
+    this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P));
+    const multi: number[] = [];
+    for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
+    this.multi = Int32Array.from(multi);
+    this.list = new Int32Array(A);
+    this.list2 = new Int32Array(A);
+    this.requeue = new Int32Array(A);
+    this.grace = new Int32Array(A);
+    this.deferred = new Int32Array(A);
+    this.tracked = new Int32Array(A);
+    this.marked = new Int32Array(A);
+    this.listed = new Uint8Array(A);
+    this.route = new Uint8Array(A);
+    const H = ctx.scenario.horizonSteps;
+    this.dueHead = new Int32Array(H + 2).fill(-1);
+    this.dueTail = new Int32Array(H + 2).fill(-1);
+    const nodes = Math.max(16, Math.min(A, 1024));
+    this.dueNodeAccount = new Int32Array(nodes);
+    this.dueNodeNext = new Int32Array(nodes);
+    const spare = A - pop.accounts;
+    this.orderMarket = new Int32Array(spare);
+    this.orderSide = new Int8Array(spare);
+    this.orderNotional = new Float64Array(spare);
+    this.orderCents = new Float64Array(spare);
+    this.orderMomentum = new Uint8Array(spare);
+  }
+
+  /** Doubles the pending top-up node pool (amortised: a path allocates only while it grows). */
+  growDueNodes(): void {
+    const n = this.dueNodeAccount.length * 2;
+    const acct = new Int32Array(n);
+    const next = new Int32Array(n);
+    acct.set(this.dueNodeAccount);
+    next.set(this.dueNodeNext);
+    this.dueNodeAccount = acct;
+    this.dueNodeNext = next;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The books: the ledger (exact, decimal) and the engine's float mirror of it (per-account margin and
+ * reserve in integer cents, the wallet, the insurance fund and the backstop vault), moved together.
+ * Every money movement in a path is one method here; phases read balances but never write them
+ * (an architecture test checks this). Amounts are whole cents; float64 holds them exactly below 2^53.
+ *
+ * Ledger accounts (src/ledger/ledger.ts): margin, reserve, wallet, insurance, backstop, liquidator,
+ * market, external. The conservation check at the end of a path compares the mirror with the ledger.
+ */
+import { Ledger } from '../ledger/ledger.js';
+import type { Population } from '../agents/population.js';
+
+export class Books {
+  private readonly ledger = new Ledger();
+  private wallet = 0;
+  private fund: number;
+  private vault: number;
+  private fundPaidStep = 0;
+
+  constructor(
+    /** Per-account collateral (cents), the book's `margin` array. */
+    readonly margin: Float64Array,
+    /** Per-account top-up reserve (cents), the book's `reserve` array. */
+    readonly reserve: Float64Array,
+    fundCents: number,
+    backstopCents: number,
+  ) {
+    this.fund = fundCents;
+    this.vault = backstopCents;
+  }
+
+  /** Insurance fund balance (cents). */
+  get fundCents(): number {
+    return this.fund;
+  }
+  /** Backstop vault capital (cents). */
+  get backstopCents(): number {
+    return this.vault;
+  }
+  /** What closed accounts returned to their traders (cents). */
+  get walletCents(): number {
+    return this.wallet;
+  }
+  /** Fund payouts so far this step (cents), for the per-step payout cap. */
+  get fundPaidThisStepCents(): number {
+    return this.fundPaidStep;
+  }
+
+  /** Opens the book: every opening account's margin and reserve, the fund and the vault, deposited. */
+  open(pop: Population, totals: { margin: number; reserve: number }): void {
+    this.margin.set(pop.acctMargin);
+    this.reserve.set(pop.acctReserve);
+    this.ledger.deposit('margin', totals.margin);
+    if (totals.reserve > 0) this.ledger.deposit('reserve', totals.reserve);
+    if (this.fund > 0) this.ledger.deposit('insurance', this.fund);
+    if (this.vault > 0) this.ledger.deposit('backstop', this.vault);
+  }
+
+  /** A new account (an arrival) deposits its margin; it has no reserve. */
+  openAccount(a: number, marginCents: number): void {
+    this.margin[a] = marginCents;
+    this.reserve[a] = 0;
+    this.ledger.deposit('margin', marginCents);
+  }
+
+  beginStep(): void {
+    this.fundPaidStep = 0;
+  }
+
+  /** A top-up: `cents` from account a's reserve into its margin. */
+  topUp(a: number, cents: number): void {
+    if (cents <= 0) return;
+    this.ledger.transfer('reserve', 'margin', cents);
+    this.reserve[a] -= cents;
+    this.margin[a] += cents;
+  }
+
+  /** Records the realised PnL of a closed part (a claim between a trader and the market). */
+  realise(pnlCents: number): void {
+    this.ledger.recordRealisedPnl(pnlCents);
+  }
+
+  /**
+   * Settles account a's realised PnL with the market: a gain is paid into its margin, a loss out of
+   * it as far as the margin goes. Returns the shortfall (cents it could not pay, ≥ 0).
+   */
+  settlePnl(a: number, pnlCents: number): number {
+    const margin = this.margin[a];
+    if (pnlCents >= 0) {
+      this.ledger.transfer('market', 'margin', pnlCents);
+      this.margin[a] = margin + pnlCents;
+      return 0;
+    }
+    const paid = Math.min(-pnlCents, margin);
+    this.ledger.transfer('margin', 'market', paid);
+    this.margin[a] = margin - paid;
+    return -pnlCents - paid;
+  }
+
+  /** A liquidation fee from account a's margin into the insurance fund. */
+  chargeFee(a: number, cents: number): void {
+    if (cents <= 0) return;
+    this.ledger.transfer('margin', 'insurance', cents);
+    this.fund += cents;
+    this.margin[a] -= cents;
+  }
+
+  /** Liquidators' PnL (bonus less slippage), settled with the market. */
+  liquidatorPnl(cents: number): void {
+    if (cents > 0) this.ledger.transfer('market', 'liquidator', cents);
+    else if (cents < 0) this.ledger.transfer('liquidator', 'market', -cents);
+  }
+
+  /** A backstop takeover: the trader forfeits what is left of account a's margin to the vault. Returns it. */
+  forfeitToBackstop(a: number): number {
+    const c = this.margin[a];
+    if (c > 0) {
+      this.ledger.transfer('margin', 'backstop', c);
+      this.vault += c;
+      this.margin[a] = 0;
+    }
+    return c;
+  }
+
+  /**
+   * The vault's PnL on unwinding a takeover against the market: a gain is added to its capital, a
+   * loss paid from it as far as it goes. Returns the part of a loss it could not pay (cents, ≥ 0).
+   */
+  backstopUnwind(pnlCents: number): number {
+    if (pnlCents > 0) {
+      this.ledger.transfer('market', 'backstop', pnlCents);
+      this.vault += pnlCents;
+      return 0;
+    }
+    if (pnlCents < 0) {
+      const pay = Math.min(this.vault, -pnlCents);
+      this.ledger.transfer('backstop', 'market', pay);
+      this.vault -= pay;
+      return -pnlCents - pay;
+    }
+    return 0;
+  }
+
+  /** The vault pays (part of) a shortfall from its capital. Returns cents paid. */
+  backstopCover(shortfallCents: number): number {
+    const pay = Math.min(this.vault, shortfallCents);
+    if (pay > 0) {
+      this.ledger.transfer('backstop', 'market', pay);
+      this.vault -= pay;
+    }
+    return pay;
+  }
+
+  /** A fully closed account returns what is left of its margin to the trader's wallet. */
+  returnToWallet(a: number): void {
+    const c = this.margin[a];
+    if (c > 0) this.ledger.transfer('margin', 'wallet', c);
+    this.wallet += c;
+    this.margin[a] = 0;
+  }
+
+  /** The insurance fund pays `cents` of a shortfall. */
+  fundCover(cents: number): void {
+    if (cents <= 0) return;
+    this.ledger.transfer('insurance', 'market', cents);
+    this.fund -= cents;
+    this.fundPaidStep += cents;
+  }
+
+  /** An ADL or socialised-loss haircut on an open account's margin. Returns cents taken (≤ its margin). */
+  haircutMargin(a: number, cents: number): number {
+    const pay = Math.min(cents, this.margin[a]);
+    this.margin[a] -= pay;
+    this.ledger.transfer('margin', 'market', pay);
+    return pay;
+  }
+
+  /** An ADL haircut on equity that a just-closed account returned to the wallet. Returns cents taken. */
+  haircutWallet(cents: number): number {
+    const pay = Math.min(cents, this.wallet);
+    this.wallet -= pay;
+    this.ledger.transfer('wallet', 'market', pay);
+    return pay;
+  }
+
+  /** Socialised loss: share[k] cents from the margin of accts[k] (each ≤ its margin), to the market. */
+  socialise(accts: ArrayLike<number>, share: ArrayLike<number>, n: number): number {
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      const c = share[k];
+      if (c <= 0) continue;
+      this.margin[accts[k]] -= c;
+      total += c;
+    }
+    if (total > 0) this.ledger.transfer('margin', 'market', total);
+    return total;
+  }
+
+  /** A shortfall nobody covered: bad debt. */
+  badDebt(cents: number): void {
+    this.ledger.recordBadDebt(cents);
+  }
+
+  badDebtUsd(): number {
+    return this.ledger.badDebtCents().div(100).toNumber();
+  }
+
+  /** End of path: the mirror equals the ledger and money is conserved (throws ConservationError otherwise). */
+  checkConservation(accounts: number, context: string): void {
+    let margin = 0;
+    let reserve = 0;
+    for (let a = 0; a < accounts; a++) {
+      margin += this.margin[a];
+      reserve += this.reserve[a];
+    }
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fund, backstop: this.vault }, context);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Closing positions: the one place positions and balances change together. Realised PnL is settled
+ * with the market at this round's fill prices (or, for a liquidator or the backstop vault, at the mark
+ * less the liquidator's bonus, or at the mark), the fee goes to the insurance fund, what a fully
+ * closed account has left goes back to its trader, and a shortfall goes down the loss waterfall.
+ */
+import type { PathState } from './state.js';
+import { isOpen } from './account.js';
+import { retrigger, unkey } from './triggers.js';
+import { cancelTopUp } from './topups.js';
+import { coverShortfall } from './waterfall.js';
+
+/** How a closing account's positions leave the book. */
+export const enum Route {
+  /** The venue's own order against the market (fills at mkt.fill). */
+  Market = 0,
+  /** A liquidator takes it at the mark less its bonus and unwinds against the market. */
+  Liquidator = 1,
+  /** The backstop vault takes the whole account at the mark; the trader forfeits the rest of the margin. */
+  Backstop = 2,
+}
+
+/**
+ * Closes, for account a, either the single position `only` (b.closeSize[only]) or — with only = −1 —
+ * b.closeSize[q] of each of its positions, at this round's fill prices (mkt.fill).
+ */
+export function closePositions(st: PathState, a: number, only: number, feeRate: number, route: Route): void {
+  const { b, books, mkt, events } = st;
+  const first = b.firstPos[a];
+  const last = first + b.nPos[a];
+  const bonus = st.sc.policy.liquidation.liquidators.bonusFraction;
+  let pnlCents = 0;
+  let closedNotional = 0;
+  let remainingUnrealised = 0;
+  let vaultPnlCents = 0;
+  let liquidatorPnlCents = 0;
+  let worst = -1;
+  let worstDq = 0;
+  let worstNotional = 0;
+  for (let q = first; q < last; q++) {
+    if (b.size[q] <= 0) continue;
+    const m = b.posMarket[q];
+    const side = b.posSide[q];
+    let dq = 0;
+    if (only < 0 || q === only) dq = Math.min(b.size[q], b.closeSize[q]);
+    if (only >= 0 && q !== only) dq = 0;
+    if (dq >= b.size[q] * (1 - 1e-12)) dq = b.size[q];
+    const fill = mkt.fill[m];
+    if (dq > 0) {
+      // the trader's price: market fill; liquidators pay the mark less their bonus; the vault the mark
+      let px = fill;
+      if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
+      else if (route === Route.Backstop) px = mkt.markPx[m];
+      const c = Math.round(side * dq * (px - b.entry[q]) * 100);
+      pnlCents += c;
+      books.realise(c);
+      if (route !== Route.Market) {
+        const third = Math.round(side * dq * (fill - px) * 100);
+        books.realise(third);
+        if (route === Route.Liquidator) liquidatorPnlCents += third;
+        else vaultPnlCents += third;
+      }
+      closedNotional += dq * fill;
+      if (worst < 0 || dq * fill > worstNotional) {
+        worst = q;
+        worstDq = dq;
+        worstNotional = dq * fill;
+      }
+      b.size[q] -= dq;
+      if (b.size[q] < 1e-12 * dq) b.size[q] = 0;
+      if (side === 1) mkt.oiLong[m] -= dq;
+      else mkt.oiShort[m] -= dq;
+    }
+    if (b.size[q] > 0) remainingUnrealised += side * b.size[q] * (mkt.markPx[m] - b.entry[q]);
+  }
+  // realised PnL against the market; what the margin cannot pay is the shortfall
+  let shortfall = books.settlePnl(a, pnlCents);
+  const full = !isOpen(st, a);
+  // fee, capped by the equity that exists
+  const after = b.margin[a];
+  const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
+  const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
+  books.chargeFee(a, fee);
+  // liquidator and vault PnL (against the market)
+  if (liquidatorPnlCents !== 0) {
+    books.liquidatorPnl(liquidatorPnlCents);
+    events.liquidatorPnlUsd += liquidatorPnlCents / 100;
+  }
+  if (route === Route.Backstop) {
+    events.backstopTakeovers++;
+    const before = books.backstopCents;
+    // the trader forfeits what is left of the margin to the vault; the vault's unwind PnL, then the
+    // trader's shortfall, are paid from its capital; what it cannot pay goes down the waterfall
+    books.forfeitToBackstop(a);
+    shortfall += books.backstopUnwind(vaultPnlCents);
+    if (shortfall > 0) shortfall -= books.backstopCover(shortfall);
+    events.backstopPnlUsd += (books.backstopCents - before) / 100;
+  }
+  if (full) {
+    books.returnToWallet(a);
+    for (let q = first; q < last; q++) unkey(st, q);
+    if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
+    b.graceUntil[a] = -1;
+  } else retrigger(st, a);
+  if (shortfall > 0) {
+    // ADL prices the deficit per unit of the largest position closed: each unit matched against it
+    // gives up shortfall / size (the gap between its bankruptcy price and its fill)
+    const q = worst >= 0 ? worst : first;
+    coverShortfall(st, shortfall, b.posMarket[q], b.posSide[q] as 1 | -1, worstDq > 0 ? shortfall / 100 / worstDq : 0);
+  }
+}

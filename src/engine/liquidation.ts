@@ -1,0 +1,211 @@
+/**
+ * Phase 5, liquidation rounds. Each round (one generation of the cascade) takes the accounts the
+ * maintenance check listed and decides each one's fate — a margin call, a wait (cooldown, per-step
+ * caps, liquidators declining), or a close of some size by some route (the venue's market order,
+ * liquidators, the backstop vault) — then the round's net flow moves each market's price and every
+ * close fills at the round's average price. The moved price may breach more accounts: the next round.
+ */
+import type { PathState } from './state.js';
+import { partialCloseSize } from '../liquidation/close.js';
+import { equity, isOpen, maintenance, notional } from './account.js';
+import { applyFlows } from './market.js';
+import { closePositions, Route } from './close.js';
+import { openGrace, setMark } from './maintenance-check.js';
+import { rekeyPosition, touchMulti } from './triggers.js';
+import { SERIES_GENERATION_CLASSES } from './results.js';
+
+/** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
+export const MAX_GENERATIONS_PER_STEP = 10_000;
+
+/** Before the first round: accounts postponed last step (caps, cooldowns, declined) are looked at again. */
+export function beginLiquidations(st: PathState): void {
+  const { b } = st;
+  const nReq = st.nRequeue;
+  st.nRequeue = 0;
+  st.stepRequeued = nReq;
+  st.nDeferred = 0;
+  st.nTracked = 0;
+  st.stepLiq.reset();
+  for (let k = 0; k < nReq; k++) {
+    const a = b.requeue[k];
+    if (b.nPos[a] === 1 && isOpen(st, a) && !b.queued[a]) rekeyPosition(st, b.firstPos[a]);
+  }
+  // b.requeue[0 … nReq) is read once more by the first maintenance check before this step postpones anything.
+}
+
+/** Postpones account a's liquidation to a later step (it is not looked at again this step). */
+function postpone(st: PathState, a: number, keepQueued: boolean): void {
+  const { b } = st;
+  if (keepQueued) b.queued[a] = 1;
+  if (b.mark[a] !== 2) {
+    b.requeue[st.nRequeue++] = a;
+    st.events.liquidationsDeferred++;
+  }
+  setMark(st, a, 2);
+}
+
+/**
+ * One round: decides the fate of the n accounts in b.list, trades the round's closes as one block of
+ * flow per market, and closes them at the fill (the loss waterfall runs inside each close).
+ */
+export function liquidationRound(st: PathState, gen: number, n: number): void {
+  const nClose = planRound(st, gen, n);
+  const before0 = st.mkt.impactState[0];
+  applyFlows(st);
+  st.stepLiq.impactLog0 += st.mkt.impactState[0] - before0;
+  executeRound(st, gen, nClose);
+}
+
+/**
+ * Decides each listed account's fate; those that close go to b.list2 with their route in b.route and
+ * their close sizes in b.closeSize, their flow in mkt.flow. Returns how many close.
+ */
+function planRound(st: PathState, gen: number, n: number): number {
+  const { b, mkt } = st;
+  const liqCfg = st.sc.policy.liquidation;
+  const caps = liqCfg.caps;
+  const ids = b.list;
+  let nClose = 0;
+  mkt.flow.fill(0);
+  for (let k = 0; k < n; k++) {
+    const a = ids[k];
+    const eq = equity(st, a);
+    const mmv = maintenance(st, a);
+    const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
+    // margin call: a first breach opens the grace period instead of liquidating
+    if (!continuing && liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
+      openGrace(st, a);
+      continue;
+    }
+    if (b.cooldownUntil[a] > st.t) {
+      postpone(st, a, continuing);
+      continue;
+    }
+    // close sizes: full, partial or fraction
+    const N = notional(st, a);
+    let frac = 1;
+    if (continuing) {
+      frac = 1; // what the cap held back: the rest of a full close (partial styles restart from the ratio)
+      if (liqCfg.kind !== 'full') frac = liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd ? liqCfg.closeFraction : 0;
+      if (frac === 0) continue;
+    } else if (liqCfg.kind === 'partial') {
+      frac = N > 0 ? partialCloseSize(N, 1, eq, mmv / N, liqCfg.bufferFraction, liqCfg.feeRate) / N : 1;
+    } else if (liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd) {
+      frac = liqCfg.closeFraction;
+    }
+    // per-step caps: what exceeds them waits
+    let allowed = frac * N;
+    if (caps.perAccountNotionalUsdPerStep !== undefined) allowed = Math.min(allowed, caps.perAccountNotionalUsdPerStep - b.liqThisStep[a]);
+    if (caps.marketNotionalUsdPerStep !== undefined) {
+      for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+        if (b.size[q] <= 0) continue;
+        const m = b.posMarket[q];
+        const share = (b.size[q] * mkt.market[m]) / N;
+        allowed = Math.min(allowed, (caps.marketNotionalUsdPerStep - mkt.marketLiqUsed[m]) / share);
+      }
+    }
+    if (!(allowed > 1e-9 * N)) {
+      postpone(st, a, continuing);
+      continue;
+    }
+    const capped = allowed < frac * N * (1 - 1e-12);
+    if (capped) {
+      frac = allowed / N;
+      b.queued[a] = 1;
+    }
+    // route: backstop takeover, liquidators, or the exchange's own market order
+    let r = Route.Market;
+    if (liqCfg.backstop.enabled && eq < liqCfg.backstop.equityFractionOfMm * mmv) {
+      r = Route.Backstop;
+    } else if (liqCfg.liquidators.enabled) {
+      if (!liquidatorsTake(st, a, frac)) {
+        st.events.liquidatorDeclined++;
+        postpone(st, a, continuing);
+        continue;
+      }
+      r = Route.Liquidator;
+    }
+    if (r === Route.Backstop) frac = 1; // the vault takes the whole account
+    if (capped && r !== Route.Backstop) postpone(st, a, continuing);
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.size[q] <= 0) continue;
+      const m = b.posMarket[q];
+      b.closeSize[q] = frac * b.size[q];
+      const qN = b.closeSize[q] * mkt.market[m];
+      mkt.flow[m] -= b.posSide[q] * qN;
+      mkt.marketLiqUsed[m] += qN;
+      if (r === Route.Liquidator) mkt.liquidatorUsed[m] += qN;
+    }
+    if (b.liqThisStep[a] === 0) b.tracked[st.nTracked++] = a;
+    b.liqThisStep[a] += frac * N;
+    b.route[nClose] = r;
+    b.list2[nClose++] = a;
+  }
+  return nClose;
+}
+
+/** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */
+function liquidatorsTake(st: PathState, a: number, frac: number): boolean {
+  const { b, mkt } = st;
+  const cfg = st.sc.policy.liquidation.liquidators;
+  let ok = true;
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    if (b.size[q] <= 0) continue;
+    const m = b.posMarket[q];
+    const qN = frac * b.size[q] * mkt.market[m];
+    const slip = Math.abs(Math.expm1(mkt.impact[m].fillFraction * mkt.impact[m].delta(qN, mkt.depthMult[m])));
+    if (slip > cfg.bonusFraction || mkt.liquidatorUsed[m] + qN > cfg.capitalUsdPerStep) ok = false;
+  }
+  return ok;
+}
+
+/** Closes the round's accounts at the fill and records what was liquidated, by side and generation. */
+function executeRound(st: PathState, gen: number, nClose: number): void {
+  const { b, mkt, stepLiq, events } = st;
+  const liqCfg = st.sc.policy.liquidation;
+  for (let k = 0; k < nClose; k++) {
+    const a = b.list2[k];
+    let closed = 0;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.size[q] <= 0 || b.closeSize[q] <= 0) continue;
+      const v = b.closeSize[q] * mkt.fill[b.posMarket[q]];
+      closed += v;
+      if (b.posSide[q] === 1) stepLiq.longUsd += v;
+      else stepLiq.shortUsd += v;
+    }
+    stepLiq.notionalUsd += closed;
+    stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += closed;
+    stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += closed;
+    if (!b.liquidated[a]) {
+      b.liquidated[a] = 1;
+      events.tradersLiquidated++;
+    }
+    if (liqCfg.kind === 'fraction' && liqCfg.cooldownSteps > 0) b.cooldownUntil[a] = st.t + liqCfg.cooldownSteps;
+    closePositions(st, a, -1, liqCfg.feeRate, b.route[k] as Route);
+    if (b.graceUntil[a] >= 0) {
+      // a liquidation ends the margin call
+      b.graceUntil[a] = -1;
+      if (b.nPos[a] === 1 && isOpen(st, a)) rekeyPosition(st, b.firstPos[a]);
+    }
+    if (b.mark[a] === 1) b.mark[a] = 0;
+  }
+  stepLiq.accounts += nClose;
+  if (nClose > 0) stepLiq.generations = gen + 1;
+}
+
+/** After the last round: re-key float ties, clear per-step flags, re-check multi-market accounts touched this step. */
+export function endLiquidations(st: PathState): void {
+  const { b } = st;
+  for (let k = 0; k < st.nDeferred; k++) {
+    const a = b.deferred[k];
+    if (b.nPos[a] === 1 && isOpen(st, a)) rekeyPosition(st, b.firstPos[a]);
+  }
+  for (let k = 0; k < st.nTracked; k++) b.liqThisStep[b.tracked[k]] = 0;
+  for (let k = 0; k < st.nMarked; k++) {
+    const a = b.marked[k];
+    b.mark[a] = 0;
+    b.listed[a] = 0;
+    if (b.nPos[a] > 1 && b.graceUntil[a] < 0 && isOpen(st, a)) touchMulti(st, a);
+  }
+  st.nMarked = 0;
+}

@@ -1,0 +1,134 @@
+/**
+ * Phase 4, the maintenance check: which accounts are in breach this round. It looks only where a
+ * breach can be — positions whose liquidation trigger the mark crossed (heaps), multi-market cross
+ * accounts whose drift-clock check is due, liquidations a per-step cap cut short, and accounts in a
+ * margin-call grace period — never at the whole book. Margin calls (a breach that opens a grace period
+ * instead of a liquidation) live here too.
+ */
+import type { PathState } from './state.js';
+import { equity, inBreach, isOpen, maintenance } from './account.js';
+import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
+import { cancelTopUp, scheduleTopUp } from './topups.js';
+
+/** Sets account a's per-step flag (1 = in this round's list, 2 = postponed to a later step). */
+export function setMark(st: PathState, a: number, v: number): void {
+  const b = st.b;
+  if (!b.listed[a]) {
+    b.listed[a] = 1;
+    b.marked[st.nMarked++] = a;
+  }
+  b.mark[a] = v;
+}
+
+/**
+ * Lists in b.list the accounts to liquidate (or put on a margin call) in round `gen`, flagging each.
+ * Returns how many.
+ */
+export function maintenanceCheck(st: PathState, gen: number): number {
+  const { b, mkt } = st;
+  const ids = b.list;
+  let n = 0;
+  // (a) accounts whose liquidation trigger the mark crossed
+  for (let m = 0; m < st.K; m++) {
+    const h = b.heaps[m];
+    const P = mkt.markPx[m];
+    const dyn = st.mm[m].dynamic;
+    const rate = dyn ? st.mm[m].rate() : 0;
+    const xDown = dyn ? P * (1 - rate) : P;
+    const xUp = dyn ? -P * (1 + rate) : -P;
+    for (let dir = 0; dir < 2; dir++) {
+      const heap = dir === 0 ? h.liqDown : h.liqUp; // longs breach on a fall, shorts on a rise
+      const x = dir === 0 ? xDown : xUp;
+      while (heap.topKey() > x) {
+        const p = heap.pop();
+        const a = b.posAccount[p];
+        if (b.mark[a]) continue;
+        if (inBreach(st, a)) {
+          setMark(st, a, 1);
+          ids[n++] = a;
+        } else b.deferred[st.nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
+      }
+    }
+  }
+  // (b) cross-margin accounts over several markets whose check is due on the drift clock
+  const due = b.multiDue;
+  while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
+    const a = due.pop();
+    if (!isOpen(st, a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
+    if (b.mark[a]) continue; // handled this step already; re-scheduled after the cascade
+    if (inBreach(st, a)) {
+      setMark(st, a, 1);
+      ids[n++] = a;
+    } else scheduleMulti(st, a);
+  }
+  // (c) liquidations a per-step cap cut short: they continue, breach or not
+  if (gen === 0) {
+    for (let k = 0; k < st.stepRequeued; k++) {
+      const a = b.requeue[k];
+      if (!b.queued[a]) continue;
+      b.queued[a] = 0;
+      if (b.mark[a] || !isOpen(st, a)) continue;
+      setMark(st, a, 1);
+      ids[n++] = a;
+    }
+  }
+  // (d) accounts in a margin-call grace period
+  const call = st.sc.policy.liquidation.marginCall;
+  for (let k = 0; k < st.nGrace; k++) {
+    const a = b.grace[k];
+    if (b.mark[a] || b.graceUntil[a] < 0 || !isOpen(st, a)) continue;
+    const eq = equity(st, a);
+    const mmv = maintenance(st, a);
+    const expired = st.t >= b.graceUntil[a];
+    if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) {
+      setMark(st, a, 1);
+      ids[n++] = a;
+    }
+  }
+  compactGrace(st);
+  return n;
+}
+
+/** A first breach opens a margin call: the account leaves the liquidation heaps for the grace list. */
+export function openGrace(st: PathState, a: number): void {
+  const { b } = st;
+  b.graceUntil[a] = st.t + st.sc.policy.liquidation.marginCall.graceSteps;
+  b.grace[st.nGrace++] = a;
+  setMark(st, a, 1);
+  st.events.marginCalls++;
+  // the position leaves the liquidation heaps while the call runs; the grace list watches it
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    const h = b.heaps[b.posMarket[q]];
+    h.liqDown.remove(q);
+    h.liqUp.remove(q);
+  }
+  // traders with a reserve answer the call after their reaction delay
+  if (b.topUp[a] && b.reserve[a] > 0) {
+    if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
+    scheduleTopUp(st, a, st.t + st.sc.traders.topUp.reactionDelaySteps);
+  }
+}
+
+/** Drops finished margin calls from the grace list (survivors are re-keyed). */
+function compactGrace(st: PathState): void {
+  const { b } = st;
+  let w = 0;
+  for (let k = 0; k < st.nGrace; k++) {
+    const a = b.grace[k];
+    if (b.graceUntil[a] < 0) continue; // ended by a liquidation
+    if (!isOpen(st, a)) {
+      b.graceUntil[a] = -1;
+      continue;
+    }
+    if (st.t >= b.graceUntil[a] && !b.mark[a]) {
+      // expired and not in breach: the call is met
+      b.graceUntil[a] = -1;
+      st.events.marginCallsSurvived++;
+      if (b.nPos[a] === 1) rekeyPosition(st, b.firstPos[a]);
+      else touchMulti(st, a);
+      continue;
+    }
+    b.grace[w++] = a;
+  }
+  st.nGrace = w;
+}

@@ -1,0 +1,81 @@
+/**
+ * Phase 2, market and marks: the impact state decays toward 0 (resilience), liquidity withdraws as
+ * volatility rises, market = fundamental · e^(impact state), and the mark rule turns the market price
+ * into the mark. `applyFlow` is how any block of orders (liquidations, stops, arrivals) moves a market
+ * within the step. `observeMarkets` closes the step: mark history, the EWMA volatility estimate,
+ * volatility spikes and the volatility-adaptive maintenance rate.
+ */
+import type { PathState } from './state.js';
+
+/** Sets market m's price from its fundamental and impact state, and its mark; advances the drift clock. */
+function setMarketFromState(st: PathState, m: number): void {
+  const mkt = st.mkt;
+  mkt.market[m] = Math.exp(mkt.logF[m] + mkt.impactState[m]);
+  const old = mkt.markPx[m];
+  mkt.markPx[m] = mkt.marks[m].onMarket(mkt.market[m]);
+  mkt.driftClock += Math.abs(Math.log(mkt.markPx[m] / old));
+}
+
+export function updateMarkets(st: PathState): void {
+  const mkt = st.mkt;
+  for (let m = 0; m < st.K; m++) {
+    mkt.impactState[m] *= mkt.impact[m].decayPerStep;
+    const el = mkt.stressElasticity[m];
+    if (el > 0) {
+      const ratio = mkt.nominalVolPerStep[m] / Math.sqrt(mkt.ewmaVar[m]);
+      mkt.depthMult[m] = Math.pow(Math.min(1, ratio), el);
+    }
+    setMarketFromState(st, m);
+  }
+  mkt.marketLiqUsed.fill(0);
+  mkt.liquidatorUsed.fill(0);
+  st.books.beginStep();
+}
+
+/**
+ * Applies a block of net flow (USD, + buy) to market m: moves its impact state, market and mark, and
+ * returns the block's average fill price.
+ */
+export function applyFlow(st: PathState, m: number, flowUsd: number): number {
+  const mkt = st.mkt;
+  if (flowUsd === 0) return mkt.market[m];
+  const imp = mkt.impact[m];
+  const dx = imp.delta(flowUsd, mkt.depthMult[m]);
+  const fill = mkt.market[m] * Math.exp(imp.fillFraction * dx);
+  mkt.impactState[m] += dx;
+  setMarketFromState(st, m);
+  return fill;
+}
+
+/** Applies mkt.flow to every market; each market's fill price goes to mkt.fill. */
+export function applyFlows(st: PathState): void {
+  const mkt = st.mkt;
+  for (let m = 0; m < st.K; m++) mkt.fill[m] = applyFlow(st, m, mkt.flow[m]);
+}
+
+/** End of step: mark history, volatility estimate and spikes, adaptive maintenance rate. */
+export function observeMarkets(st: PathState): void {
+  const { mkt, sc } = st;
+  const L = sc.traders.arrivals.momentumLookbackSteps;
+  const spikeMultiple = sc.traders.volatilityDeleverage.volatilityMultiple;
+  for (let m = 0; m < st.K; m++) {
+    // mark history and the EWMA volatility estimate of the mark's one-step log return
+    mkt.marks[m].commit();
+    const r = Math.log(mkt.markPx[m] / mkt.prevMark[m]);
+    mkt.prevMark[m] = mkt.markPx[m];
+    const lam = mkt.ewmaLambda[m];
+    mkt.ewmaVar[m] = lam * mkt.ewmaVar[m] + (1 - lam) * r * r;
+    mkt.logMarkHistory[m][st.t % (L + 1)] = Math.log(mkt.markPx[m]);
+    // volatility spikes (deleveraging takes effect next step)
+    const spike = Math.sqrt(mkt.ewmaVar[m]) > spikeMultiple * mkt.nominalVolPerStep[m];
+    if (spike && !mkt.spiking[m]) mkt.deleverageDue[m] = 1;
+    mkt.spiking[m] = spike ? 1 : 0;
+    // adaptive maintenance: the new rate (liquidation and top-up keys are bankruptcy prices, so
+    // nothing needs re-keying)
+    const model = st.mm[m];
+    if (model.dynamic) {
+      model.observe(r);
+      st.events.maxMmr = Math.max(st.events.maxMmr, model.rate());
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What a path returns: its summary (every figure a run aggregates), its cascade histograms and, for
+ * sampled paths, its time series. Built by `records.ts` from what the phases recorded.
+ */
+
+/** Cascade-size histograms: bin b of `accounts` holds cascades with 2^b ≤ accounts < 2^(b+1). */
+export const CASCADE_ACCOUNT_BINS = 24;
+/** Bin b of `notional` holds cascades with 10^(2 + b/4) ≤ notional < 10^(2 + (b+1)/4) USD. */
+export const CASCADE_NOTIONAL_BINS = 48;
+/** Generations per cascade: bin g holds cascades with g + 1 generations (last bin: that many or more). */
+export const CASCADE_GENERATION_BINS = 32;
+/** Generation classes of the per-interval series: generation 1, 2, 3, and 4 or later. */
+export const SERIES_GENERATION_CLASSES = 4;
+/** Generations tracked one by one over a whole path (later ones are added to the last). */
+export const TRACKED_GENERATIONS = 64;
+
+/** Compact summary of one path (what workers send back for every path). */
+export interface PathSummary {
+  pathIndex: number;
+  badDebtUsd: number;
+  liquidationCount: number;
+  liquidatedNotionalUsd: number;
+  liquidatedLongNotionalUsd: number;
+  liquidatedShortNotionalUsd: number;
+  tradersLiquidated: number;
+  fundStartUsd: number;
+  fundEndUsd: number;
+  fundPaidUsd: number;
+  fundExhausted: boolean;
+  /** The step with the largest liquidated notional. */
+  largestCascadeAccounts: number;
+  largestCascadeNotionalUsd: number;
+  largestCascadeGenerations: number;
+  /** Log price move (market 0) caused by liquidation flow within that step (≤ 0 for a long cascade). */
+  largestCascadeImpactLog: number;
+  cascadeCount: number;
+  /** Market 0's maximum drawdown, exogenous (fundamental) and realised (market price, with impact). */
+  maxDrawdownExogenous: number;
+  maxDrawdownRealised: number;
+  /** Most negative and most positive impact state (log market − log fundamental) of market 0. */
+  minImpactLog: number;
+  maxImpactLog: number;
+  stopLossCount: number;
+  takeProfitCount: number;
+  deleverageCount: number;
+  topUpCount: number;
+  topUpUsd: number;
+  arrivals: number;
+  momentumArrivals: number;
+  arrivalsDropped: number;
+  marginCalls: number;
+  marginCallsSurvived: number;
+  /** Liquidations postponed to a later step by a per-step cap, a cooldown, or liquidators declining. */
+  liquidationsDeferred: number;
+  liquidatorDeclined: number;
+  liquidatorPnlUsd: number;
+  backstopTakeovers: number;
+  backstopPnlUsd: number;
+  adlNotionalUsd: number;
+  adlAccounts: number;
+  adlProfitTakenUsd: number;
+  socialisedLossUsd: number;
+  socialisedAccounts: number;
+  /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */
+  maxMmr: number;
+  finalFundamentalUsd: number;
+  finalMarkUsd: number;
+}
+
+/** Per-path histograms, summed across paths by the aggregator. */
+export interface PathHistograms {
+  cascadeAccounts: Uint32Array;
+  cascadeNotional: Uint32Array;
+  cascadeGenerations: Uint32Array;
+}
+
+/** Time series of a sampled path, bucketed to `points` time points (prices are market 0's). */
+export interface PathSeries {
+  /** Step index of each point (0 … horizonSteps). */
+  steps: Int32Array;
+  fundamentalUsd: Float64Array;
+  markUsd: Float64Array;
+  /** Liquidated notional since the previous point (all markets). */
+  liquidatedLongUsd: Float64Array;
+  liquidatedShortUsd: Float64Array;
+  openInterestUsd: Float64Array;
+  insuranceFundUsd: Float64Array;
+  /** Liquidated notional by cascade generation over the whole path (index = generation). */
+  liquidatedByGenerationUsd: Float64Array;
+  /** [c][j]: liquidated notional of generation class c (1, 2, 3, 4+) since the previous point. */
+  liquidatedByGenerationClassUsd: Float64Array[];
+}
+
+export interface PathResult {
+  summary: PathSummary;
+  histograms: PathHistograms;
+  series?: PathSeries;
+}

@@ -1,0 +1,228 @@
+/**
+ * The explicit state of one path, shared by every phase: the book (struct of arrays, reused per
+ * worker), the books (money), the markets, the random streams, the step's work lists and what the
+ * phases record. Phases are plain functions of this state (src/engine/step.ts lists them in order),
+ * so each can be run alone on a hand-built state.
+ */
+import type { Scenario } from '../scenario/schema.js';
+import type { Population } from '../agents/population.js';
+import { stream, type Rng } from '../rng/streams.js';
+import { normalSampler } from '../rng/distributions.js';
+import { createPriceProcess, type PriceProcess } from '../price/process.js';
+import { maxMaintenanceRate, type MaintenanceModel } from '../margin/maintenance.js';
+import type { ImpactModel } from '../liquidation/impact.js';
+import type { RunContext } from './context.js';
+import type { PathBuffers } from './book.js';
+import { Books } from './books.js';
+import { createMarkRule, type MarkRule } from './mark.js';
+import { SERIES_GENERATION_CLASSES, TRACKED_GENERATIONS } from './results.js';
+
+/** Per-market prices, impact, liquidity and open interest. Index m: 0 = `market`, then `otherMarkets`. */
+export class MarketState {
+  /** Log fundamental (index) price. */
+  readonly logF: Float64Array;
+  /** This step's exogenous log return. */
+  readonly ret: Float64Array;
+  /** Impact state x: market = fundamental · e^x. */
+  readonly impactState: Float64Array;
+  /** Market (book) price. */
+  readonly market: Float64Array;
+  /** Mark price used by margin checks and trigger orders. */
+  readonly markPx: Float64Array;
+  /** Mark at the end of the previous step. */
+  readonly prevMark: Float64Array;
+  /** EWMA variance of the mark's one-step log return. */
+  readonly ewmaVar: Float64Array;
+  readonly ewmaLambda: Float64Array;
+  /** Depth multiplier (≤ 1 when liquidity has withdrawn in stress). */
+  readonly depthMult: Float64Array;
+  readonly stressElasticity: Float64Array;
+  /** Open interest in units, by side. */
+  readonly oiLong: Float64Array;
+  readonly oiShort: Float64Array;
+  readonly spiking: Uint8Array;
+  readonly deleverageDue: Uint8Array;
+  /** This step's liquidator capital used and liquidated notional (per-step caps). */
+  readonly liquidatorUsed: Float64Array;
+  readonly marketLiqUsed: Float64Array;
+  /** Ring buffer of log marks over the momentum lookback. */
+  readonly logMarkHistory: Float64Array[];
+  /** A block of net flow per market (USD, + buy) and its average fill price. */
+  readonly flow: Float64Array;
+  readonly fill: Float64Array;
+  readonly marks: MarkRule[];
+  readonly impact: readonly ImpactModel[];
+  readonly nominalVolPerStep: readonly number[];
+  /**
+   * The drift clock: Σ over every mark change of |Δ log mark| (all markets). A multi-market cross
+   * account with slack eq − MM = S and notional N cannot breach before the clock has advanced by
+   * log(1 + S / (N·(1 + r_max))) — every price has moved by at most e^{Δclock} − 1 — so it is checked
+   * only then (DESIGN.md §6: per-step cost grows with accounts near a threshold).
+   */
+  driftClock = 0;
+
+  constructor(sc: Scenario, ctx: RunContext) {
+    const markets = [sc.market, ...sc.otherMarkets];
+    const K = markets.length;
+    this.logF = Float64Array.from(markets, (m) => Math.log(m.initialPriceUsd));
+    this.ret = new Float64Array(K);
+    this.impactState = new Float64Array(K);
+    this.market = Float64Array.from(markets, (m) => m.initialPriceUsd);
+    this.markPx = Float64Array.from(this.market);
+    this.prevMark = Float64Array.from(this.market);
+    this.ewmaVar = Float64Array.from(ctx.nominalVolPerStep, (v) => v * v);
+    this.ewmaLambda = Float64Array.from(markets, (m) => Math.pow(2, -1 / m.volatilityHalfLifeSteps));
+    this.depthMult = new Float64Array(K).fill(1);
+    this.stressElasticity = Float64Array.from(markets, (m) => m.impact.stressElasticity);
+    this.oiLong = new Float64Array(K);
+    this.oiShort = new Float64Array(K);
+    this.spiking = new Uint8Array(K);
+    this.deleverageDue = new Uint8Array(K);
+    this.liquidatorUsed = new Float64Array(K);
+    this.marketLiqUsed = new Float64Array(K);
+    const L = sc.traders.arrivals.momentumLookbackSteps;
+    this.logMarkHistory = markets.map((m) => new Float64Array(L + 1).fill(Math.log(m.initialPriceUsd)));
+    this.flow = new Float64Array(K);
+    this.fill = new Float64Array(K);
+    this.marks = markets.map(() => createMarkRule(sc.policy.markPrice));
+    this.marks.forEach((r, m) => r.reset(this.market[m]));
+    this.impact = ctx.impact;
+    this.nominalVolPerStep = ctx.nominalVolPerStep;
+  }
+}
+
+/** Counts of events, by kind, over the path (the summary is built from them at the end). */
+export class EventCounts {
+  liquidations = 0;
+  tradersLiquidated = 0;
+  cascades = 0;
+  stopLosses = 0;
+  takeProfits = 0;
+  deleverages = 0;
+  topUps = 0;
+  topUpUsd = 0;
+  arrivals = 0;
+  momentumArrivals = 0;
+  arrivalsDropped = 0;
+  marginCalls = 0;
+  marginCallsSurvived = 0;
+  liquidationsDeferred = 0;
+  liquidatorDeclined = 0;
+  liquidatorPnlUsd = 0;
+  backstopTakeovers = 0;
+  backstopPnlUsd = 0;
+  fundPaidUsd = 0;
+  fundExhausted = false;
+  adlNotionalUsd = 0;
+  adlAccounts = 0;
+  adlProfitTakenUsd = 0;
+  socialisedLossUsd = 0;
+  socialisedAccounts = 0;
+  maxMmr = 0;
+}
+
+/** What this step's liquidation rounds did (read by the records phase, reset every step). */
+export class StepLiquidations {
+  accounts = 0;
+  notionalUsd = 0;
+  generations = 0;
+  /** Log move of market 0 caused by liquidation flow this step. */
+  impactLog0 = 0;
+  longUsd = 0;
+  shortUsd = 0;
+  /** Liquidated notional by generation class (1, 2, 3, 4+). */
+  readonly byClass = new Float64Array(SERIES_GENERATION_CLASSES);
+  /** Liquidated notional by generation over the whole path (not reset). */
+  readonly byGeneration = new Float64Array(TRACKED_GENERATIONS);
+
+  reset(): void {
+    this.accounts = 0;
+    this.notionalUsd = 0;
+    this.generations = 0;
+    this.impactLog0 = 0;
+    this.longUsd = 0;
+    this.shortUsd = 0;
+    this.byClass.fill(0);
+  }
+}
+
+/** The ADL ranking built for one (step, prices, market, side), reused by every bankrupt account of a round. */
+export interface AdlRanking {
+  t: number;
+  clock: number;
+  m: number;
+  side: number;
+  positions: number;
+  order: number[];
+  cursor: number;
+}
+
+export class PathState {
+  readonly sc: Scenario;
+  readonly pop: Population;
+  /** Markets. */
+  readonly K: number;
+  /** Horizon (steps). */
+  readonly H: number;
+  readonly b: PathBuffers;
+  readonly books: Books;
+  readonly mkt: MarketState;
+  /** Maintenance model per market (dynamic models hold per-path state). */
+  readonly mm: MaintenanceModel[];
+  readonly prices: PriceProcess;
+  /** Trader behaviour stream (top-up decisions, random ADL order). */
+  readonly behaviour: Rng;
+  readonly arrivalsRng: Rng;
+  readonly arrivalsNormal: () => number;
+  /** Highest rate any maintenance schedule can reach (drift-clock bound). */
+  readonly rMax: number;
+  /** The widest personal top-up trigger in the book (triggers are drawn within ±25% of the excess). */
+  readonly topUpTriggerMax: number;
+  /** Arrival weights by market. */
+  readonly marketWeights: readonly number[];
+  readonly events = new EventCounts();
+  readonly stepLiq = new StepLiquidations();
+  /** The current step (0 while the book opens). */
+  t = 0;
+  /** Accounts and positions in use (opening book + arrivals so far). */
+  nAccounts: number;
+  nPositions: number;
+  /** Accounts postponed to the next step (b.requeue), accounts in a grace period (b.grace), flagged this step (b.marked). */
+  nRequeue = 0;
+  nGrace = 0;
+  nMarked = 0;
+  /** This step's liquidation work: accounts re-queued from the last step (b.requeue[0 … stepRequeued)), float ties (b.deferred), capped accounts (b.tracked). */
+  stepRequeued = 0;
+  nDeferred = 0;
+  nTracked = 0;
+  /** Pending top-up node pool: free list head and nodes handed out. */
+  dueFree = -1;
+  dueNodes = 0;
+  adlRanking?: AdlRanking;
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly pathIndex: number,
+    buffers: PathBuffers,
+  ) {
+    const sc = (this.sc = ctx.scenario);
+    this.pop = ctx.population;
+    this.K = ctx.markets;
+    this.H = sc.horizonSteps;
+    this.b = buffers;
+    this.mm = Array.from({ length: this.K }, (_, m) => ctx.maintenanceFor(m));
+    this.mkt = new MarketState(sc, ctx);
+    this.rMax = maxMaintenanceRate(sc.policy.maintenance, sc.policy.maxLeverage);
+    this.topUpTriggerMax = 1 + 1.25 * (sc.traders.topUp.triggerMarginRatio - 1);
+    this.marketWeights = sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
+    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData);
+    this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
+    this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
+    this.arrivalsNormal = normalSampler(this.arrivalsRng);
+    const fundCents = Math.round(sc.policy.insuranceFund.initialUsd * 100);
+    const backstop = sc.policy.liquidation.backstop;
+    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop.enabled ? Math.round(backstop.capitalUsd * 100) : 0);
+    this.nAccounts = this.pop.accounts;
+    this.nPositions = this.pop.positions;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Trigger keys: where each position sits in its market's heaps, so that a step touches only the
+ * positions whose trigger a price move crossed (DESIGN.md §6). Single-position accounts are keyed by
+ * price; accounts holding several markets have no single trigger price and are scheduled on the drift
+ * clock instead (`scheduleMulti`).
+ */
+import type { PathState } from './state.js';
+import { removeFromHeaps } from './book.js';
+import { equity, maintenance, notional } from './account.js';
+
+let exhaustiveMultiChecks = false;
+/**
+ * Test hook: check multi-market cross accounts at every price change instead of skipping the ones
+ * the drift clock proves safe. Results must be identical either way.
+ */
+export function setExhaustiveMultiChecks(on: boolean): void {
+  exhaustiveMultiChecks = on;
+}
+
+/** Removes position p from every heap. */
+export function unkey(st: PathState, p: number): void {
+  removeFromHeaps(st.b.heaps[st.b.posMarket[p]], p);
+}
+
+/**
+ * Recomputes position p's trigger prices. Liquidation keys: the liquidation price (static
+ * schedules) or the bankruptcy price (dynamic rate; compared against P·(1 ∓ rate)). Order keys: the
+ * top-up trigger and stop on the adverse side, the take-profit on the favourable side. Positions of
+ * multi-market cross accounts are not keyed (checked on the drift clock).
+ */
+export function rekeyPosition(st: PathState, p: number): void {
+  const b = st.b;
+  const a = b.posAccount[p];
+  const q = b.size[p];
+  const m = b.posMarket[p];
+  const h = b.heaps[m];
+  if (q <= 0 || b.nPos[a] !== 1) {
+    removeFromHeaps(h, p);
+    return;
+  }
+  const side = b.posSide[p] as 1 | -1;
+  const c = b.margin[a] / 100;
+  const model = st.mm[m];
+  const inCall = b.graceUntil[a] >= 0;
+  if (inCall) {
+    h.liqDown.remove(p);
+    h.liqUp.remove(p);
+  } else if (model.dynamic) {
+    const B = b.entry[p] - (side * c) / q;
+    if (side === 1) h.liqDown.set(p, B);
+    else h.liqUp.set(p, -B);
+  } else {
+    const liq = model.thresholdPrice(side, q, b.entry[p], c, 1);
+    if (side === 1) h.liqDown.set(p, liq);
+    else h.liqUp.set(p, -liq);
+  }
+  // adverse-side orders: top-up trigger, stop-loss. Under a dynamic rate the top-up trigger
+  // P·(1 − k·rate) < B moves every step, so it is keyed by the bankruptcy price B in its own heap
+  // and compared with the widest personal trigger (see decisions.ts).
+  let adverse = side === 1 ? -Infinity : Infinity;
+  const wantsTopUp = b.topUp[a] && b.reserve[a] > 0 && b.pendingDue[a] < 0 && !inCall;
+  if (model.dynamic) {
+    const B = b.entry[p] - (side * c) / q;
+    if (wantsTopUp && side === 1) h.topDown.set(p, B);
+    else h.topDown.remove(p);
+    if (wantsTopUp && side === -1) h.topUp.set(p, -B);
+    else h.topUp.remove(p);
+  } else if (wantsTopUp) {
+    adverse = model.thresholdPrice(side, q, b.entry[p], c, b.topUpTrigger[a]);
+  }
+  const stop = b.stop[p];
+  if (stop === stop) adverse = side === 1 ? Math.max(adverse, stop) : Math.min(adverse, stop);
+  const tp = b.takeProfit[p];
+  if (side === 1) {
+    if (adverse > -Infinity) h.decDown.set(p, adverse);
+    else h.decDown.remove(p);
+    if (tp === tp) h.decUp.set(p, -tp);
+    else h.decUp.remove(p);
+  } else {
+    if (adverse < Infinity) h.decUp.set(p, -adverse);
+    else h.decUp.remove(p);
+    if (tp === tp) h.decDown.set(p, tp);
+    else h.decDown.remove(p);
+  }
+}
+
+/** Schedules the next check of multi-market cross account a on the drift clock. */
+export function scheduleMulti(st: PathState, a: number): void {
+  const N = notional(st, a);
+  const dyn = st.mm[0].dynamic;
+  const slack = equity(st, a) - (dyn ? st.rMax * N : maintenance(st, a));
+  const clock = st.mkt.driftClock;
+  const due = slack > 0 && N > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / (N * (1 + st.rMax))) : clock + 1e-12;
+  st.b.multiDue.set(a, -due);
+}
+
+/** Marks a multi-market cross account for a check at the next opportunity. */
+export function touchMulti(st: PathState, a: number): void {
+  if (st.b.nPos[a] > 1) st.b.multiDue.set(a, -st.mkt.driftClock);
+}
+
+/** After account a's balance or positions changed: re-key its position, or re-check it soon. */
+export function retrigger(st: PathState, a: number): void {
+  if (st.b.nPos[a] === 1) rekeyPosition(st, st.b.firstPos[a]);
+  else touchMulti(st, a);
+}

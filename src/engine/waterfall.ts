@@ -1,0 +1,142 @@
+/**
+ * Phase 6, the loss waterfall after the fee: a shortfall is paid by the insurance fund (within its
+ * caps), then by auto-deleveraging profitable opposite positions or by a socialised loss across open
+ * accounts; what is left is bad debt. (The backstop vault, when it took the account over, has paid
+ * before this: src/engine/close.ts.)
+ */
+import type { PathState } from './state.js';
+import { adlOrder, allocateProRata, type AdlCandidate } from '../liquidation/waterfall.js';
+import { equity, isOpen, notional, unrealisedPnl } from './account.js';
+import { closePositions, Route } from './close.js';
+import { retrigger } from './triggers.js';
+
+/** Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`: shortfall per unit of it). */
+export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
+  const { books, events } = st;
+  const fundCfg = st.sc.policy.insuranceFund;
+  let avail = Math.floor(books.fundCents * fundCfg.maxShareOfFundPerEvent);
+  if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - books.fundPaidThisStepCents));
+  const fromFund = Math.max(0, Math.min(avail, shortfallCents));
+  if (fromFund > 0) {
+    books.fundCover(fromFund);
+    events.fundPaidUsd += fromFund / 100;
+  }
+  let rest = shortfallCents - fromFund;
+  if (rest <= 0) return;
+  if (books.fundCents === 0) events.fundExhausted = true; // ran dry (as opposed to held back by its caps)
+  const wf = st.sc.policy.waterfall.afterInsuranceFund;
+  if (wf === 'adl') rest -= autoDeleverage(st, rest, m, side, perUnitUsd);
+  else if (wf === 'socialised') rest -= socialise(st, rest);
+  if (rest > 0) books.badDebt(rest);
+}
+
+/**
+ * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are matched against
+ * it: each unit closes at the mark and gives up `perUnit` = the bankrupt position's shortfall per
+ * unit (its bankruptcy price minus its fill), i.e. it trades at the bankruptcy price instead of the
+ * fill. Each haircut is capped by the account's equity. Returns cents covered.
+ */
+export function autoDeleverage(st: PathState, deficitCents: number, m: number, bankruptSide: 1 | -1, perUnit: number): number {
+  const { b, mkt } = st;
+  const P = mkt.markPx[m];
+  if (!(perUnit > 0)) return 0;
+  const ranking = st.sc.policy.waterfall.adlRanking;
+  // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
+  // of the round — ADL closes at the mark move no price. Candidates are re-valued when used.
+  const c = st.adlRanking;
+  if (!c || c.t !== st.t || c.clock !== mkt.driftClock || c.m !== m || c.side !== bankruptSide || c.positions !== st.nPositions) {
+    const cands: AdlCandidate[] = [];
+    for (let p = 0; p < st.nPositions; p++) {
+      if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
+      const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
+      if (pnl <= 0) continue;
+      const a = b.posAccount[p];
+      cands.push({ id: p, pnlUsd: pnl, marginUsd: b.margin[a] / 100, notionalUsd: notional(st, a), equityUsd: equity(st, a), size: b.size[p] });
+    }
+    st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, order: adlOrder(cands, ranking, st.behaviour).map((x) => x.id), cursor: 0 };
+  }
+  const cache = st.adlRanking!;
+  const order = cache.order;
+  // what each candidate can give now: size·perUnit, capped by its account's equity
+  const capOf = (p: number) => {
+    if (b.size[p] <= 0 || b.posSide[p] * (P - b.entry[p]) <= 0) return 0;
+    return Math.max(0, Math.floor(Math.min(b.size[p] * perUnit, equity(st, b.posAccount[p])) * 100));
+  };
+  const targets: [number, number][] = [];
+  if (ranking === 'pro-rata') {
+    const caps = Float64Array.from(order, capOf);
+    const w = Float64Array.from(order, (p, k) => (caps[k] > 0 ? b.size[p] : 0));
+    const share = allocateProRata(deficitCents, w, caps);
+    order.forEach((p, k) => share[k] > 0 && targets.push([p, share[k]]));
+  } else {
+    let remaining = deficitCents;
+    for (let k = cache.cursor; k < order.length && remaining > 0; k++) {
+      const cap = capOf(order[k]);
+      if (cap <= 0) {
+        if (k === cache.cursor) cache.cursor++; // exhausted at the head: never looked at again
+        continue;
+      }
+      const take = Math.min(cap, remaining);
+      targets.push([order[k], take]);
+      remaining -= take;
+    }
+  }
+  let covered = 0;
+  for (const [p, cents] of targets) {
+    const a = b.posAccount[p];
+    const dq = Math.min(b.size[p], cents / 100 / perUnit);
+    // close dq at the mark — matched against the bankrupt position, so no market flow …
+    const savedFill = mkt.fill[m];
+    mkt.fill[m] = P;
+    b.closeSize[p] = dq;
+    closePositions(st, a, p, 0, Route.Market);
+    mkt.fill[m] = savedFill;
+    // … and hand over the haircut, size·|mark − bankruptcy| (capped by the equity it had)
+    let pay: number;
+    if (isOpen(st, a)) {
+      pay = st.books.haircutMargin(a, cents);
+      retrigger(st, a);
+    } else pay = st.books.haircutWallet(cents); // its equity just went to the wallet
+    covered += pay;
+    st.events.adlNotionalUsd += dq * P;
+    st.events.adlProfitTakenUsd += pay / 100;
+    if (!b.adlHit[a]) {
+      b.adlHit[a] = 1;
+      st.events.adlAccounts++;
+    }
+  }
+  return covered;
+}
+
+/** Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit), capped by each one's equity. */
+export function socialise(st: PathState, deficitCents: number): number {
+  const { b } = st;
+  const basis = st.sc.policy.waterfall.socialisedBasis;
+  const accts: number[] = [];
+  const w: number[] = [];
+  const caps: number[] = [];
+  for (let a = 0; a < st.nAccounts; a++) {
+    if (!isOpen(st, a)) continue;
+    const eq = equity(st, a);
+    if (eq <= 0) continue;
+    const weight = basis === 'open-interest' ? notional(st, a) : unrealisedPnl(st, a);
+    if (weight <= 0) continue;
+    accts.push(a);
+    w.push(weight);
+    caps.push(Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a])));
+  }
+  if (accts.length === 0) return 0;
+  const share = allocateProRata(deficitCents, w, caps);
+  const total = st.books.socialise(accts, share, accts.length);
+  for (let k = 0; k < accts.length; k++) {
+    if (share[k] <= 0) continue;
+    const a = accts[k];
+    if (!b.socialisedHit[a]) {
+      b.socialisedHit[a] = 1;
+      st.events.socialisedAccounts++;
+    }
+    retrigger(st, a);
+  }
+  st.events.socialisedLossUsd += total / 100;
+  return total;
+}
