@@ -25,7 +25,7 @@ function addOrder(st: PathState, n: number, m: number, side: 1 | -1, momentum: b
   b.orderNotional[n] = Math.min(collateralUsd * L, maxNotionalFor(collateralUsd, st.mkt.markPx[m], sc.policy.maxLeverage, st.mm[m]));
   b.orderMarket[n] = m;
   b.orderSide[n] = side;
-  b.orderCents[n] = Math.round(collateralUsd * 100);
+  b.orderDeposit[n] = Math.round(collateralUsd * 100);
   b.orderMomentum[n] = momentum ? 1 : 0;
   return n + 1;
 }
@@ -61,7 +61,7 @@ export function arrivals(st: PathState): void {
     const m = b.orderMarket[k];
     const side = b.orderSide[k];
     const px = mkt.fill[m];
-    st.books.openAccount(a, b.orderCents[k]);
+    st.books.openAccount(a, b.orderDeposit[k]);
     b.cross[a] = 0;
     b.topUp[a] = 0;
     b.firstPos[a] = p;

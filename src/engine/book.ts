@@ -115,7 +115,8 @@ export class PathBuffers {
   readonly orderMarket: Int32Array;
   readonly orderSide: Int8Array;
   readonly orderNotional: Float64Array;
-  readonly orderCents: Float64Array;
+  /** Collateral (cents) each order deposits. */
+  readonly orderDeposit: Float64Array;
   readonly orderMomentum: Uint8Array;
 
   constructor(ctx: RunContext) {
@@ -172,7 +173,7 @@ export class PathBuffers {
     this.orderMarket = new Int32Array(spare);
     this.orderSide = new Int8Array(spare);
     this.orderNotional = new Float64Array(spare);
-    this.orderCents = new Float64Array(spare);
+    this.orderDeposit = new Float64Array(spare);
     this.orderMomentum = new Uint8Array(spare);
   }
 

@@ -29,11 +29,12 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const first = b.firstPos[a];
   const last = first + b.nPos[a];
   const bonus = st.sc.policy.liquidation.liquidators.bonusFraction;
-  let pnlCents = 0;
+  // (all in cents)
+  let pnl = 0;
   let closedNotional = 0;
   let remainingUnrealised = 0;
-  let vaultPnlCents = 0;
-  let liquidatorPnlCents = 0;
+  let vaultPnl = 0;
+  let liquidatorPnl = 0;
   let worst = -1;
   let worstDq = 0;
   let worstNotional = 0;
@@ -52,13 +53,13 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
       if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
       else if (route === Route.Backstop) px = mkt.markPx[m];
       const c = Math.round(side * dq * (px - b.entry[q]) * 100);
-      pnlCents += c;
+      pnl += c;
       books.realise(c);
       if (route !== Route.Market) {
         const third = Math.round(side * dq * (fill - px) * 100);
         books.realise(third);
-        if (route === Route.Liquidator) liquidatorPnlCents += third;
-        else vaultPnlCents += third;
+        if (route === Route.Liquidator) liquidatorPnl += third;
+        else vaultPnl += third;
       }
       closedNotional += dq * fill;
       if (worst < 0 || dq * fill > worstNotional) {
@@ -74,7 +75,7 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
     if (b.size[q] > 0) remainingUnrealised += side * b.size[q] * (mkt.markPx[m] - b.entry[q]);
   }
   // realised PnL against the market; what the margin cannot pay is the shortfall
-  let shortfall = books.settlePnl(a, pnlCents);
+  let shortfall = books.settlePnl(a, pnl);
   const full = !isOpen(st, a);
   // fee, capped by the equity that exists
   const after = b.margin[a];
@@ -82,9 +83,9 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
   books.chargeFee(a, fee);
   // liquidator and vault PnL (against the market)
-  if (liquidatorPnlCents !== 0) {
-    books.liquidatorPnl(liquidatorPnlCents);
-    events.liquidatorPnlUsd += liquidatorPnlCents / 100;
+  if (liquidatorPnl !== 0) {
+    books.liquidatorPnl(liquidatorPnl);
+    events.liquidatorPnlUsd += liquidatorPnl / 100;
   }
   if (route === Route.Backstop) {
     events.backstopTakeovers++;
@@ -92,7 +93,7 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
     // the trader forfeits what is left of the margin to the vault; the vault's unwind PnL, then the
     // trader's shortfall, are paid from its capital; what it cannot pay goes down the waterfall
     books.forfeitToBackstop(a);
-    shortfall += books.backstopUnwind(vaultPnlCents);
+    shortfall += books.backstopUnwind(vaultPnl);
     if (shortfall > 0) shortfall -= books.backstopCover(shortfall);
     events.backstopPnlUsd += (books.backstopCents - before) / 100;
   }

@@ -1,0 +1,205 @@
+/**
+ * Each phase of the step on a hand-built state (test/helpers/handbook.ts), against hand arithmetic:
+ * the maintenance check, a liquidation round with impact, the loss waterfall, and the books. Whole
+ * runs are tested elsewhere; here a phase runs alone, so a wrong answer names the phase.
+ */
+import { describe, expect, it } from 'vitest';
+import { identicalTraders } from '../helpers/scenarios.js';
+import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
+import { beginLiquidations, endLiquidations, liquidationRound } from '../../src/engine/liquidation.js';
+import { coverShortfall } from '../../src/engine/waterfall.js';
+import { equity, maintenance } from '../../src/engine/account.js';
+import { ConservationError } from '../../src/errors.js';
+
+const long = (marginUsd: number, size = 10, entry = 100): HandAccount => ({ marginUsd, positions: [{ side: 1, size, entry }] });
+const short = (marginUsd: number, size = 10, entry = 100): HandAccount => ({ marginUsd, positions: [{ side: -1, size, entry }] });
+
+/** Fixed-MMR liquidation price of an isolated long: C + Q(P − E) = mmr·Q·P. */
+const liqLong = (C: number, Q: number, E: number, mmr: number) => (Q * E - C) / (Q * (1 - mmr));
+
+function rules(over: Record<string, unknown> = {}) {
+  return identicalTraders({
+    policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.05 }, liquidation: { kind: 'full', feeRate: 0.01 }, insuranceFund: { initialUsd: 0 }, ...over },
+  });
+}
+
+describe('phase: maintenance check', () => {
+  it('lists exactly the accounts in breach at the mark, looking only at crossed triggers', () => {
+    // liquidation prices 94.74 (margin 100), 89.47 (150), 84.21 (200); shorts far away
+    const { st } = handState(rules(), [long(100), long(150), long(200), short(500)]);
+    expect(liqLong(100, 10, 100, 0.05)).toBeCloseTo(94.7368, 4);
+    startStepAt(st, 1, 90);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n))).toEqual([0]);
+    for (let a = 0; a < 4; a++) expect(equity(st, a) < maintenance(st, a)).toBe(a === 0);
+    // the untouched accounts stay in the heap: the check popped only the crossed trigger
+    expect(st.b.heaps[0].liqDown.size).toBe(2);
+    expect(st.b.heaps[0].liqUp.size).toBe(1);
+    // flagged for this step: a second check in the same step does not list it again
+    expect(maintenanceCheck(st, 1)).toBe(0);
+  });
+
+  it('a fall past every liquidation price lists every long, and no short', () => {
+    const { st } = handState(rules(), [long(100), long(150), long(200), short(500)]);
+    startStepAt(st, 1, 80);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n)).sort()).toEqual([0, 1, 2]);
+  });
+
+  it('accounts in a margin-call grace period are listed once the call expires still in breach', () => {
+    const sc = rules({ liquidation: { kind: 'full', feeRate: 0.01, marginCall: { graceSteps: 3, liquidateBelowEquityFractionOfMm: 0.5 } } });
+    const { st } = handState(sc, [long(100)]);
+    startStepAt(st, 1, 94); // just below 94.74: in breach, equity well above half the MM
+    beginLiquidations(st);
+    let n = maintenanceCheck(st, 0);
+    expect(n).toBe(1);
+    liquidationRound(st, 0, n); // first breach: a margin call, no liquidation
+    endLiquidations(st);
+    expect(st.events.marginCalls).toBe(1);
+    expect(st.b.graceUntil[0]).toBe(4);
+    expect(st.stepLiq.accounts).toBe(0);
+    for (const t of [2, 3]) {
+      startStepAt(st, t, 94);
+      beginLiquidations(st);
+      expect(maintenanceCheck(st, 0)).toBe(0); // within the grace period
+      endLiquidations(st);
+    }
+    startStepAt(st, 4, 94);
+    beginLiquidations(st);
+    n = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n))).toEqual([0]); // expired, still in breach
+  });
+});
+
+describe('phase: liquidation rounds', () => {
+  it('closes at the round fill, moves the price by the impact model, and the move breaches the next generation', () => {
+    // linear impact: Δx = 0.01 · flow / D with D = $200 per 1%; fills at market · e^{Δx/2}
+    const D = 200;
+    const sc = rules();
+    sc.market.impact = { ...sc.market.impact, kind: 'linear', depthUsdPerPercent: D, halfLifeSteps: 1e9 };
+    const { st, rec } = handState(sc, [long(150), long(110)]); // liquidation prices 89.47 and 93.68
+    startStepAt(st, 1, 93);
+    beginLiquidations(st);
+    // generation 1: only account 1
+    let n = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n))).toEqual([1]);
+    liquidationRound(st, 0, n);
+    const dx1 = (0.01 * -(10 * 93)) / D;
+    const fill1 = 93 * Math.exp(dx1 / 2);
+    const market1 = 93 * Math.exp(dx1);
+    expect(st.mkt.market[0]).toBeCloseTo(market1, 10);
+    expect(st.b.size[1]).toBe(0);
+    // realised PnL and fee, in cents: margin 110 − 10·(100 − fill) − 1% of the notional → wallet
+    const pnl1 = Math.round(10 * (fill1 - 100) * 100);
+    const fee1 = Math.round(0.01 * 10 * fill1 * 100);
+    expect(st.books.fundCents).toBe(fee1);
+    expect(st.books.walletCents).toBe(11_000 + pnl1 - fee1);
+    // generation 2: the impact pushed the market below account 0's 89.47
+    expect(market1).toBeLessThan(liqLong(150, 10, 100, 0.05));
+    n = maintenanceCheck(st, 1);
+    expect(Array.from(st.b.list.subarray(0, n))).toEqual([0]);
+    liquidationRound(st, 1, n);
+    const dx2 = (0.01 * -(10 * market1)) / D;
+    const fill2 = market1 * Math.exp(dx2 / 2);
+    expect(st.books.fundCents).toBe(fee1 + Math.round(0.01 * 10 * fill2 * 100));
+    expect(maintenanceCheck(st, 2)).toBe(0);
+    endLiquidations(st);
+    // what the records phase reads: two generations, both sides' notional at the fills
+    expect(st.stepLiq.generations).toBe(2);
+    expect(st.stepLiq.accounts).toBe(2);
+    expect(st.stepLiq.longUsd).toBeCloseTo(10 * fill1 + 10 * fill2, 9);
+    expect(st.stepLiq.impactLog0).toBeCloseTo(dx1 + dx2, 12);
+    rec.recordStep(st);
+    expect(rec.largestGenerations).toBe(2);
+    expect(st.events.liquidations).toBe(2);
+    st.books.checkConservation(st.nAccounts, 'hand-built');
+  });
+
+  it('a per-step market cap closes what fits and postpones the rest to the next step', () => {
+    const sc = rules({ liquidation: { kind: 'full', feeRate: 0, caps: { marketNotionalUsdPerStep: 450 } } });
+    const { st } = handState(sc, [long(100)]);
+    startStepAt(st, 1, 90); // notional 900: half of it fits under the cap
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    liquidationRound(st, 0, n);
+    endLiquidations(st);
+    expect(st.b.size[0]).toBeCloseTo(5, 9);
+    expect(st.events.liquidationsDeferred).toBe(1);
+    expect(st.nRequeue).toBe(1);
+    // next step: the queued remainder continues, breach or not
+    startStepAt(st, 2, 90);
+    beginLiquidations(st);
+    const n2 = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n2))).toEqual([0]);
+  });
+});
+
+describe('phase: loss waterfall', () => {
+  const bankrupt = (over: Record<string, unknown>, accounts: HandAccount[]) => {
+    const { st } = handState(rules(over), accounts);
+    startStepAt(st, 1, 100);
+    return st;
+  };
+
+  it('the fund pays within its per-event share; the rest is bad debt', () => {
+    const st = bankrupt({ insuranceFund: { initialUsd: 100, maxShareOfFundPerEvent: 0.5 } }, [long(1000)]);
+    coverShortfall(st, 8_000, 0, 1, 8); // an $80 shortfall
+    expect(st.books.fundCents).toBe(5_000); // paid half of $100
+    expect(st.events.fundPaidUsd).toBe(50);
+    expect(st.books.badDebtUsd()).toBe(30);
+    expect(st.events.fundExhausted).toBe(false); // held back by its cap, not dry
+  });
+
+  it('a per-step payout cap holds the fund back across events of one step', () => {
+    const st = bankrupt({ insuranceFund: { initialUsd: 1000, maxPayoutUsdPerStep: 60 } }, [long(1000)]);
+    coverShortfall(st, 4_000, 0, 1, 4);
+    coverShortfall(st, 4_000, 0, 1, 4);
+    expect(st.events.fundPaidUsd).toBe(60);
+    expect(st.books.badDebtUsd()).toBe(20);
+  });
+
+  it('ADL takes the deficit from profitable opposite positions at the bankruptcy price, capped by equity', () => {
+    // shorts in profit at mark 100 (entered at 110): unrealised +$100 and +$50
+    const st = bankrupt({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'profit-leverage' } }, [
+      { marginUsd: 50, positions: [{ side: -1, size: 10, entry: 110 }] },
+      { marginUsd: 50, positions: [{ side: -1, size: 5, entry: 110 }] },
+    ]);
+    // a bankrupt long left $30 unpaid, $3 per unit: 10 units of the top-ranked short cover it
+    coverShortfall(st, 3_000, 0, 1, 3);
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(st.events.adlProfitTakenUsd).toBe(30);
+    expect(st.events.adlAccounts).toBe(1);
+    // profit % × leverage ranks account 0 first (PnL 100 on margin 50, leverage 1000/150)
+    expect(st.b.size[0]).toBe(0);
+    expect(st.b.size[1]).toBe(5);
+    expect(st.events.adlNotionalUsd).toBeCloseTo(1000, 9);
+  });
+
+  it('socialised loss splits the deficit pro rata over open interest, to the cent', () => {
+    const st = bankrupt({ waterfall: { afterInsuranceFund: 'socialised', socialisedBasis: 'open-interest' } }, [long(500, 10), long(500, 30)]);
+    coverShortfall(st, 1_001, 0, -1, 1);
+    // weights 1000 : 3000 → 250.25 : 750.75 cents → 250 and 751 (largest remainder)
+    expect(st.books.margin[0]).toBe(50_000 - 250);
+    expect(st.books.margin[1]).toBe(50_000 - 751);
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(st.events.socialisedAccounts).toBe(2);
+  });
+});
+
+describe('books: the only writer of balances', () => {
+  it('conservation holds after the phases moved money, and catches a balance written behind its back', () => {
+    const { st } = handState(rules({ insuranceFund: { initialUsd: 100 } }), [long(100), long(150)]);
+    startStepAt(st, 1, 80);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    liquidationRound(st, 0, n);
+    endLiquidations(st);
+    expect(st.books.badDebtUsd()).toBeGreaterThan(0);
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
+    st.b.margin[0] += 1; // a phase that wrote a balance itself
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).toThrow(ConservationError);
+  });
+});
