@@ -76,13 +76,23 @@ export function maxNotionalFor(collateral: number, price: number, maxLeverage: n
   return lo;
 }
 
+/** Σ weights of a tier list, summed once per list (in list order, so the value is the same as a fresh sum). */
+const tierTotals = new WeakMap<object, number>();
+function tierTotal(tiers: ReadonlyArray<{ weight: number }>): number {
+  let total = tierTotals.get(tiers);
+  if (total === undefined) {
+    total = 0;
+    for (const t of tiers) total += t.weight;
+    tierTotals.set(tiers, total);
+  }
+  return total;
+}
+
 /** Draws a leverage from the scenario's distribution (capped at maxLeverage, floored at 1). */
 export function drawLeverage(cfg: TradersConfig, rng: Rng, normal: () => number, maxLeverage: number): number {
   const lev = cfg.leverage;
   if (lev.kind === 'tiers') {
-    let total = 0;
-    for (const t of lev.tiers) total += t.weight;
-    let u = rng() * total;
+    let u = rng() * tierTotal(lev.tiers);
     for (const t of lev.tiers) {
       if (u < t.weight) return t.leverage;
       u -= t.weight;
@@ -157,6 +167,7 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
   let capped = 0;
   let deposits = 0;
   let p = 0;
+  const one = [0];
 
   for (let a = 0; a < n; a++) {
     const L = drawLeverage(cfg, rng, normal, maxLeverage);
@@ -171,11 +182,15 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
     deposits += cCents + resCents;
 
     // which markets: an isolated account trades one; a cross account `crossPerAccount` distinct ones
-    const mk: number[] = [];
     const count = isCross ? crossPerAccount : 1;
-    while (mk.length < count) {
-      const m = count === K ? mk.length : pickWeighted(weights, rng);
-      if (!mk.includes(m)) mk.push(m);
+    let mk = one;
+    if (count === 1) one[0] = K === 1 ? 0 : pickWeighted(weights, rng);
+    else {
+      mk = [];
+      while (mk.length < count) {
+        const m = count === K ? mk.length : pickWeighted(weights, rng);
+        if (!mk.includes(m)) mk.push(m);
+      }
     }
     acctFirstPos[a] = p;
     acctNPos[a] = count;

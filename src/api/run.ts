@@ -9,7 +9,7 @@ import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../st
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
 import type { RunContext } from '../engine/context.js';
-import { contextFor } from '../mc/chunk.js';
+import { runContextFor } from '../mc/chunk.js';
 import { sharedStream } from '../rng/streams.js';
 import { VERSION } from '../version.js';
 
@@ -178,7 +178,7 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
   const scenario = parseScenario(input);
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  const { ctx } = contextFor(scenario); // this thread's cached context (the book is drawn once)
+  const ctx = runContextFor(scenario); // this thread's cached context (the book is drawn once)
   const pop = ctx.population;
   const book = describeBook(ctx);
   const drilldown: DrilldownPath[] = [];

@@ -25,23 +25,34 @@ export interface MarketHeaps {
   /** Dynamic (volatility-adaptive) rate only: top-up triggers keyed by bankruptcy price. */
   topDown: IndexedMaxHeap;
   topUp: IndexedMaxHeap;
+  /** Bit k of member[p] = position p is in heap HEAP_NAMES[k] (kept by the heaps). */
+  member: Uint8Array;
 }
 
 export const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp', 'topDown', 'topUp'] as const;
 
 export function makeHeaps(cap: number): MarketHeaps {
-  const h = () => new IndexedMaxHeap(cap);
-  return { liqDown: h(), liqUp: h(), decDown: h(), decUp: h(), topDown: h(), topUp: h() };
+  const member = new Uint8Array(cap);
+  const h = (k: number) => new IndexedMaxHeap(cap, member, 1 << k);
+  return { liqDown: h(0), liqUp: h(1), decDown: h(2), decUp: h(3), topDown: h(4), topUp: h(5), member };
 }
 
-/** Removes position p from every heap of its market. */
+/** Makes `dst` an exact copy of `src` (heaps and membership bits). */
+export function copyHeaps(dst: MarketHeaps, src: MarketHeaps): void {
+  for (const k of HEAP_NAMES) dst[k].copyFrom(src[k]);
+  dst.member.set(src.member);
+}
+
+/** Removes position p from every heap of its market (one read when it is in none). */
 export function removeFromHeaps(h: MarketHeaps, p: number): void {
-  h.liqDown.remove(p);
-  h.liqUp.remove(p);
-  h.decDown.remove(p);
-  h.decUp.remove(p);
-  h.topDown.remove(p);
-  h.topUp.remove(p);
+  const bits = h.member[p];
+  if (bits === 0) return;
+  if (bits & 1) h.liqDown.remove(p);
+  if (bits & 2) h.liqUp.remove(p);
+  if (bits & 4) h.decDown.remove(p);
+  if (bits & 8) h.decUp.remove(p);
+  if (bits & 16) h.topDown.remove(p);
+  if (bits & 32) h.topUp.remove(p);
 }
 
 /** Reusable per-worker buffers: the book and every work list a path needs. */
@@ -93,7 +104,10 @@ export class PathBuffers {
   /** Opening accounts holding positions in several markets. */
   readonly multi: Int32Array;
   // work lists (each sized for the whole book, so no list grows during a path)
+  /** This round's accounts in breach, with their equity and maintenance margin (USD) when listed. */
   readonly list: Int32Array;
+  readonly listEq: Float64Array;
+  readonly listMm: Float64Array;
   readonly list2: Int32Array;
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
@@ -155,6 +169,8 @@ export class PathBuffers {
     for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
     this.multi = Int32Array.from(multi);
     this.list = new Int32Array(A);
+    this.listEq = new Float64Array(A);
+    this.listMm = new Float64Array(A);
     this.list2 = new Int32Array(A);
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);

@@ -7,7 +7,7 @@
  */
 import type { PathState } from './state.js';
 import { partialCloseSize } from '../liquidation/close.js';
-import { equity, isOpen, maintenance, notional } from './account.js';
+import { isOpen, notional } from './account.js';
 import { applyFlows } from './market.js';
 import { closePositions, Route } from './close.js';
 import { openGrace, setMark } from './maintenance-check.js';
@@ -69,8 +69,8 @@ function planRound(st: PathState, gen: number, n: number): number {
   mkt.flow.fill(0);
   for (let k = 0; k < n; k++) {
     const a = ids[k];
-    const eq = equity(st, a);
-    const mmv = maintenance(st, a);
+    const eq = b.listEq[k]; // as the maintenance check found them: nothing has moved since
+    const mmv = b.listMm[k];
     const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
     // margin call: a first breach opens the grace period instead of liquidating
     if (!continuing && liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {

@@ -6,7 +6,7 @@
  * instead of a liquidation) live here too.
  */
 import type { PathState } from './state.js';
-import { equity, inBreach, isOpen, maintenance } from './account.js';
+import { equity, isOpen, maintenance } from './account.js';
 import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
 
@@ -20,13 +20,22 @@ export function setMark(st: PathState, a: number, v: number): void {
   b.mark[a] = v;
 }
 
+/** Appends account a to this round's list with its equity and maintenance margin; returns the new count. */
+function list(st: PathState, n: number, a: number, eq: number, mmv: number): number {
+  const b = st.b;
+  setMark(st, a, 1);
+  b.list[n] = a;
+  b.listEq[n] = eq;
+  b.listMm[n] = mmv;
+  return n + 1;
+}
+
 /**
- * Lists in b.list the accounts to liquidate (or put on a margin call) in round `gen`, flagging each.
- * Returns how many.
+ * Lists in b.list the accounts to liquidate (or put on a margin call) in round `gen`, flagging each,
+ * with their equity and maintenance margin at the marks (b.listEq, b.listMm). Returns how many.
  */
 export function maintenanceCheck(st: PathState, gen: number): number {
   const { b, mkt } = st;
-  const ids = b.list;
   let n = 0;
   // (a) accounts whose liquidation trigger the mark crossed
   for (let m = 0; m < st.K; m++) {
@@ -43,10 +52,11 @@ export function maintenanceCheck(st: PathState, gen: number): number {
         const p = heap.pop();
         const a = b.posAccount[p];
         if (b.mark[a]) continue;
-        if (inBreach(st, a)) {
-          setMark(st, a, 1);
-          ids[n++] = a;
-        } else b.deferred[st.nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
+        const open = isOpen(st, a);
+        const eq = open ? equity(st, a) : 0;
+        const mmv = open ? maintenance(st, a) : 0;
+        if (open && eq < mmv) n = list(st, n, a, eq, mmv);
+        else b.deferred[st.nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
       }
     }
   }
@@ -56,10 +66,10 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     const a = due.pop();
     if (!isOpen(st, a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
     if (b.mark[a]) continue; // handled this step already; re-scheduled after the cascade
-    if (inBreach(st, a)) {
-      setMark(st, a, 1);
-      ids[n++] = a;
-    } else scheduleMulti(st, a);
+    const eq = equity(st, a);
+    const mmv = maintenance(st, a);
+    if (eq < mmv) n = list(st, n, a, eq, mmv);
+    else scheduleMulti(st, a);
   }
   // (c) liquidations a per-step cap cut short: they continue, breach or not
   if (gen === 0) {
@@ -68,8 +78,7 @@ export function maintenanceCheck(st: PathState, gen: number): number {
       if (!b.queued[a]) continue;
       b.queued[a] = 0;
       if (b.mark[a] || !isOpen(st, a)) continue;
-      setMark(st, a, 1);
-      ids[n++] = a;
+      n = list(st, n, a, equity(st, a), maintenance(st, a));
     }
   }
   // (d) accounts in a margin-call grace period
@@ -80,10 +89,7 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     const eq = equity(st, a);
     const mmv = maintenance(st, a);
     const expired = st.t >= b.graceUntil[a];
-    if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) {
-      setMark(st, a, 1);
-      ids[n++] = a;
-    }
+    if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) n = list(st, n, a, eq, mmv);
   }
   compactGrace(st);
   return n;

@@ -3,7 +3,7 @@
  * every balance deposited through the books, and the trigger heaps built (once per run, then copied).
  */
 import type { PathState } from './state.js';
-import { HEAP_NAMES, makeHeaps } from './book.js';
+import { HEAP_NAMES, copyHeaps, makeHeaps } from './book.js';
 import { rekeyPosition } from './triggers.js';
 
 export function openBook(st: PathState): void {
@@ -79,13 +79,11 @@ export function openBook(st: PathState): void {
     for (let p = 0; p < pop.positions; p++) rekeyPosition(st, p);
     b.template = b.heaps.map((h) => {
       const c = makeHeaps(pop.positionCapacity);
-      for (const k of HEAP_NAMES) c[k].copyFrom(h[k]);
+      copyHeaps(c, h);
       return c;
     });
   } else {
-    b.heaps.forEach((h, m) => {
-      for (const k of HEAP_NAMES) h[k].copyFrom(b.template![m][k]);
-    });
+    b.heaps.forEach((h, m) => copyHeaps(h, b.template![m]));
   }
   for (let m = 0; m < st.K; m++) if (st.mm[m].dynamic) st.events.maxMmr = Math.max(st.events.maxMmr, st.mm[m].rate());
   b.multiDue.clear();

@@ -83,7 +83,7 @@ export class Ledger {
 
   /** Records an unpaid part of the market's claim (a shortfall nobody covered). */
   recordBadDebt(amountCents: number): void {
-    cents(amountCents, 'bad debt');
+    if (!Number.isSafeInteger(amountCents) || amountCents < 0) cents(amountCents, 'bad debt'); // throws
     this.pendingBadDebt += amountCents;
     this.dirty = true;
     if (!Number.isSafeInteger(this.pendingBadDebt)) {

@@ -54,16 +54,24 @@ export function addHistograms(into: PathHistograms, h: PathHistograms): void {
   }
 }
 
-/** A per-thread cache: the book and buffers are built once per scenario. */
-let cached: { key: string; ctx: RunContext; buffers: PathBuffers } | undefined;
+/** A per-thread cache: the context (and its book) once per scenario; the path buffers once, when paths run here. */
+let cached: { key: string; ctx: RunContext; buffers?: PathBuffers } | undefined;
+
+function cachedContext(scenario: Scenario, population?: Population): { key: string; ctx: RunContext; buffers?: PathBuffers } {
+  const key = JSON.stringify(scenario);
+  if (!cached || cached.key !== key) cached = { key, ctx: createRunContext(scenario, population) };
+  return cached;
+}
+
+/** This thread's run context for `scenario` (the book drawn once per scenario), without path buffers. */
+export function runContextFor(scenario: Scenario): RunContext {
+  return cachedContext(scenario).ctx;
+}
 
 export function contextFor(scenario: Scenario, population?: Population): { ctx: RunContext; buffers: PathBuffers } {
-  const key = JSON.stringify(scenario);
-  if (!cached || cached.key !== key) {
-    const ctx = createRunContext(scenario, population);
-    cached = { key, ctx, buffers: new PathBuffers(ctx) };
-  }
-  return cached;
+  const c = cachedContext(scenario, population);
+  c.buffers ??= new PathBuffers(c.ctx);
+  return { ctx: c.ctx, buffers: c.buffers };
 }
 
 export function runChunk(task: ChunkTask): ChunkResult {
@@ -86,7 +94,7 @@ const shared = new WeakMap<RunContext, Population>();
 
 /** This thread's book for `scenario`, in shared memory (drawn and copied once per scenario). */
 export function sharedBookFor(scenario: Scenario): Population {
-  const { ctx } = contextFor(scenario);
+  const { ctx } = cachedContext(scenario);
   let pop = shared.get(ctx);
   if (!pop) {
     pop = sharedPopulation(ctx.population);
