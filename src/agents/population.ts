@@ -53,6 +53,8 @@ export interface Population {
   readonly cappedByInitialMargin: number;
   /** Σ opening deposits (cents): margins + reserves. */
   readonly depositsCents: number;
+  /** How the warm-up seasoned the book (absent with `warmup: none`). */
+  readonly warmup?: import('./seasoning.js').WarmupSummary;
 }
 
 /**
@@ -134,153 +136,344 @@ export function marketConfigs(sc: Scenario): Scenario['market'][] {
   return [sc.market, ...sc.otherMarkets];
 }
 
-export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[]): Population {
-  const cfg = sc.traders;
+/** Everything drawn for one account, before it is placed at an entry price. Reused (no allocation per account). */
+export interface AccountDraw {
+  leverage: number;
+  collateralUsd: number;
+  cross: boolean;
+  /** Positions (1, or crossPerAccount for a cross account) and their markets and sides. */
+  count: number;
+  readonly market: Int32Array;
+  readonly side: Int8Array;
+  /** Standard normal for the entry spread (`warmup: none`). */
+  readonly z: Float64Array;
+  /** Stop-loss / take-profit loss or gain fraction of collateral; NaN = none. */
+  readonly stopFraction: Float64Array;
+  readonly takeProfitFraction: Float64Array;
+  topUp: boolean;
+  topUpTrigger: number;
+  deleverage: boolean;
+}
+
+export function newAccountDraw(maxPositions: number): AccountDraw {
+  return {
+    leverage: 0,
+    collateralUsd: 0,
+    cross: false,
+    count: 0,
+    market: new Int32Array(maxPositions),
+    side: new Int8Array(maxPositions),
+    z: new Float64Array(maxPositions),
+    stopFraction: new Float64Array(maxPositions),
+    takeProfitFraction: new Float64Array(maxPositions),
+    topUp: false,
+    topUpTrigger: 0,
+    deleverage: false,
+  };
+}
+
+/** What the draws of an account need from the scenario. */
+export interface BookShape {
+  cfg: TradersConfig;
+  K: number;
+  maxLeverage: number;
+  crossPerAccount: number;
+  weights: readonly number[];
+}
+
+export function bookShape(sc: Scenario): BookShape {
   const markets = marketConfigs(sc);
   const K = markets.length;
-  const maxLeverage = sc.policy.maxLeverage;
-  const n = cfg.count;
-  const extra = arrivalCapacity(sc);
-  const crossPerAccount = K === 1 ? 1 : Math.min(K, cfg.crossMarketsPerAccount ?? K);
-  const accountCapacity = n + extra;
-  const positionCapacity = n * crossPerAccount + extra;
-  const weights = cfg.marketWeights ?? markets.map(() => 1);
+  const cfg = sc.traders;
+  return {
+    cfg,
+    K,
+    maxLeverage: sc.policy.maxLeverage,
+    crossPerAccount: K === 1 ? 1 : Math.min(K, cfg.crossMarketsPerAccount ?? K),
+    weights: cfg.marketWeights ?? markets.map(() => 1),
+  };
+}
 
-  const rng = sharedStream(sc.seed, 'population');
-  const normal = normalSampler(rng);
-  const acctCross = new Uint8Array(accountCapacity);
-  const acctMargin = new Float64Array(accountCapacity);
-  const acctReserve = new Float64Array(accountCapacity);
-  const acctTopUp = new Uint8Array(accountCapacity);
-  const acctTopUpTrigger = new Float64Array(accountCapacity);
-  const acctDeleverage = new Uint8Array(accountCapacity);
-  const acctFirstPos = new Int32Array(accountCapacity);
-  const acctNPos = new Int32Array(accountCapacity);
-  const acctLeverage = new Float64Array(accountCapacity);
-  const posAccount = new Int32Array(positionCapacity);
-  const posMarket = new Int32Array(positionCapacity);
-  const posSide = new Int8Array(positionCapacity);
-  const posSize = new Float64Array(positionCapacity);
-  const posEntry = new Float64Array(positionCapacity);
-  const posStop = new Float64Array(positionCapacity).fill(NaN);
-  const posTakeProfit = new Float64Array(positionCapacity).fill(NaN);
-  let capped = 0;
-  let deposits = 0;
-  let p = 0;
-  const one = [0];
+/**
+ * Draws one account's traits from `rng` into `out`, in a fixed order (leverage, collateral, margin
+ * mode, markets, then per position side, entry spread, stop, take-profit; then top-up and
+ * deleveraging behaviour), so a stream gives the same accounts however they are later placed.
+ */
+export function drawAccount(shape: BookShape, rng: Rng, normal: () => number, out: AccountDraw): void {
+  const { cfg, K, crossPerAccount, weights } = shape;
+  out.leverage = drawLeverage(cfg, rng, normal, shape.maxLeverage);
+  out.collateralUsd = drawCollateralUsd(cfg, rng, normal);
+  out.cross = rng() < cfg.crossMarginShare;
+  // which markets: an isolated account trades one; a cross account `crossPerAccount` distinct ones
+  const count = out.cross ? crossPerAccount : 1;
+  out.count = count;
+  if (count === 1) out.market[0] = K === 1 ? 0 : pickWeighted(weights, rng);
+  else {
+    let have = 0;
+    while (have < count) {
+      const m = count === K ? have : pickWeighted(weights, rng);
+      let dup = false;
+      for (let k = 0; k < have; k++) if (out.market[k] === m) dup = true;
+      if (!dup) out.market[have++] = m;
+    }
+  }
+  for (let k = 0; k < count; k++) {
+    out.side[k] = rng() < cfg.longShare ? 1 : -1;
+    out.z[k] = normal();
+    const sl = cfg.stopLoss;
+    out.stopFraction[k] = rng() < sl.share ? sl.lossFractionOfCollateralMin + (sl.lossFractionOfCollateralMax - sl.lossFractionOfCollateralMin) * rng() : NaN;
+    const tp = cfg.takeProfit;
+    out.takeProfitFraction[k] = rng() < tp.share ? tp.gainFractionOfCollateralMin + (tp.gainFractionOfCollateralMax - tp.gainFractionOfCollateralMin) * rng() : NaN;
+  }
+  const cCents = Math.round(out.collateralUsd * 100);
+  const resCents = Math.round(cCents * cfg.topUp.reserveMultipleOfCollateral);
+  const wantsTopUp = rng() < cfg.topUp.share;
+  out.topUp = wantsTopUp && !out.cross && resCents > 0;
+  // personal trigger: ±25% around the scenario's trigger excess over 1
+  out.topUpTrigger = out.topUp ? 1 + (cfg.topUp.triggerMarginRatio - 1) * (0.75 + 0.5 * rng()) : 0;
+  out.deleverage = rng() < cfg.volatilityDeleverage.share;
+}
 
-  for (let a = 0; a < n; a++) {
-    const L = drawLeverage(cfg, rng, normal, maxLeverage);
-    const collateralUsd = drawCollateralUsd(cfg, rng, normal);
-    const cCents = Math.round(collateralUsd * 100);
-    const isCross = rng() < cfg.crossMarginShare;
-    const resCents = Math.round(cCents * cfg.topUp.reserveMultipleOfCollateral);
-    const postedCents = isCross ? cCents + resCents : cCents;
-    acctCross[a] = isCross ? 1 : 0;
-    acctMargin[a] = postedCents;
-    acctReserve[a] = isCross ? 0 : resCents;
-    deposits += cCents + resCents;
+/** An account placed in the book: its positions' sizes, entries and orders. Reused per account. */
+export interface PlacedAccount {
+  marginCents: number;
+  reserveCents: number;
+  /** Capped by the initial margin, per position. */
+  capped: number;
+  totalNotionalUsd: number;
+  readonly size: Float64Array;
+  readonly entry: Float64Array;
+  readonly stop: Float64Array;
+  readonly takeProfit: Float64Array;
+}
 
-    // which markets: an isolated account trades one; a cross account `crossPerAccount` distinct ones
-    const count = isCross ? crossPerAccount : 1;
-    let mk = one;
-    if (count === 1) one[0] = K === 1 ? 0 : pickWeighted(weights, rng);
-    else {
-      mk = [];
-      while (mk.length < count) {
-        const m = count === K ? mk.length : pickWeighted(weights, rng);
-        if (!mk.includes(m)) mk.push(m);
+export function newPlacedAccount(maxPositions: number): PlacedAccount {
+  return {
+    marginCents: 0,
+    reserveCents: 0,
+    capped: 0,
+    totalNotionalUsd: 0,
+    size: new Float64Array(maxPositions),
+    entry: new Float64Array(maxPositions),
+    stop: new Float64Array(maxPositions),
+    takeProfit: new Float64Array(maxPositions),
+  };
+}
+
+/**
+ * Places a drawn account at the given prices: `priceNow[m]` is each market's price when it opens
+ * (the initial-margin check and the order rules use it); `entryOf(k, pNow)` gives position k's entry.
+ * Each position is sized on its share of the collateral at leverage L, capped by the initial margin.
+ * A stop or take-profit the price has already passed is placed at half its distance from here.
+ */
+export function placeAccount(
+  shape: BookShape,
+  d: AccountDraw,
+  priceNow: ArrayLike<number>,
+  maintenance: readonly MaintenanceModel[],
+  entryOf: (k: number, pNow: number, notional: number, postedShare: number) => number,
+  out: PlacedAccount,
+): void {
+  const cfg = shape.cfg;
+  const cCents = Math.round(d.collateralUsd * 100);
+  const resCents = Math.round(cCents * cfg.topUp.reserveMultipleOfCollateral);
+  const postedCents = d.cross ? cCents + resCents : cCents;
+  out.marginCents = postedCents;
+  out.reserveCents = d.cross ? 0 : resCents;
+  out.capped = 0;
+  out.totalNotionalUsd = 0;
+  const count = d.count;
+  for (let k = 0; k < count; k++) {
+    const m = d.market[k];
+    const pNow = priceNow[m];
+    const side = d.side[k];
+    // initial-margin check on the opening order (each position sized on its share of the collateral)
+    const share = d.collateralUsd / count;
+    let notional = share * d.leverage;
+    const maxN = maxNotionalFor(share, pNow, shape.maxLeverage, maintenance[m]);
+    if (notional > maxN) {
+      notional = maxN;
+      out.capped++;
+    }
+    const postedShare = postedCents / 100 / count;
+    const e = entryOf(k, pNow, notional, postedShare);
+    out.entry[k] = e;
+    out.size[k] = notional / e;
+    out.totalNotionalUsd += notional;
+    out.stop[k] = NaN;
+    out.takeProfit[k] = NaN;
+    const sf = d.stopFraction[k];
+    if (sf === sf) {
+      const lossPerUnit = (sf * postedShare) / out.size[k];
+      let stop = e - side * lossPerUnit;
+      // a stop the price has already passed would fire at once: place it at half that loss from here
+      if (side === 1 ? stop >= pNow : stop <= pNow) stop = pNow - side * lossPerUnit * 0.5;
+      out.stop[k] = stop > 0 ? stop : NaN;
+    }
+    const tf = d.takeProfitFraction[k];
+    if (tf === tf) {
+      const gainPerUnit = (tf * postedShare) / out.size[k];
+      let tp = e + side * gainPerUnit;
+      if (side === 1 ? tp <= pNow : tp >= pNow) tp = pNow + side * gainPerUnit * 0.5;
+      out.takeProfit[k] = tp > 0 ? tp : NaN;
+    }
+  }
+}
+
+/**
+ * Entry at t = 0 without a warm-up (`warmup: none`): opened earlier at a nearby price, s0·e^{spread·z}.
+ * An entry whose loss at s0 would exceed 40% of the position's collateral is pulled halfway towards
+ * s0 until it does not (the book at t = 0 has survived so far). The rule and the draws (one per
+ * position) do not depend on the margin policy, so books under different policies are identical.
+ */
+function spreadEntry(cfg: TradersConfig, d: AccountDraw) {
+  return (k: number, s0: number, notional: number, postedShare: number): number => {
+    let e = s0;
+    const side = d.side[k];
+    for (let it = 0, shrink = 1; it < 20 && cfg.entryPriceSpreadLog > 0; it++, shrink *= 0.5) {
+      const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * d.z[k] * shrink);
+      const q = notional / cand;
+      const eq = postedShare + side * q * (s0 - cand);
+      if (eq >= 0.6 * postedShare) {
+        e = cand;
+        break;
       }
     }
-    acctFirstPos[a] = p;
-    acctNPos[a] = count;
-    let totalNotional = 0;
-    for (const m of mk) {
-      const s0 = markets[m].initialPriceUsd;
-      const side = rng() < cfg.longShare ? 1 : -1;
-      // initial-margin check on the opening order (each position sized on its share of the collateral)
-      const share = collateralUsd / count;
-      let notional = share * L;
-      const maxN = maxNotionalFor(share, s0, maxLeverage, maintenance[m]);
-      if (notional > maxN) {
-        notional = maxN;
-        capped++;
-      }
-      // entry: opened earlier at a nearby price, s0·e^{spread·z}. An entry whose loss at s0 would
-      // exceed 40% of the position's collateral is pulled halfway towards s0 until it does not (the
-      // book at t = 0 has survived so far). The rule and the draws (one per position) do not depend on
-      // the margin policy, so books under different policies are identical (common random numbers).
-      let e = s0;
-      const postedShare = postedCents / 100 / count;
-      const z = normal();
-      for (let k = 0, shrink = 1; k < 20 && cfg.entryPriceSpreadLog > 0; k++, shrink *= 0.5) {
-        const cand = s0 * Math.exp(cfg.entryPriceSpreadLog * z * shrink);
-        const q = notional / cand;
-        const eq = postedShare + side * q * (s0 - cand);
-        if (eq >= 0.6 * postedShare) {
-          e = cand;
-          break;
-        }
-      }
-      posAccount[p] = a;
-      posMarket[p] = m;
-      posSide[p] = side;
-      posEntry[p] = e;
-      posSize[p] = notional / e;
-      totalNotional += notional;
-      if (rng() < cfg.stopLoss.share) {
-        const f = cfg.stopLoss.lossFractionOfCollateralMin + (cfg.stopLoss.lossFractionOfCollateralMax - cfg.stopLoss.lossFractionOfCollateralMin) * rng();
-        const lossPerUnit = (f * postedShare) / posSize[p];
-        let stop = e - side * lossPerUnit;
-        // a stop the price has already passed would fire at once: place it at half that loss from here
-        if (side === 1 ? stop >= s0 : stop <= s0) stop = s0 - side * lossPerUnit * 0.5;
-        posStop[p] = stop > 0 ? stop : NaN;
-      }
-      if (rng() < cfg.takeProfit.share) {
-        const f = cfg.takeProfit.gainFractionOfCollateralMin + (cfg.takeProfit.gainFractionOfCollateralMax - cfg.takeProfit.gainFractionOfCollateralMin) * rng();
-        const gainPerUnit = (f * postedShare) / posSize[p];
-        let tp = e + side * gainPerUnit;
-        if (side === 1 ? tp <= s0 : tp >= s0) tp = s0 + side * gainPerUnit * 0.5;
-        posTakeProfit[p] = tp > 0 ? tp : NaN;
-      }
+    return e;
+  };
+}
+
+/** The book's typed arrays, sized for the opening accounts and the arrivals' spare capacity. */
+export class BookWriter {
+  readonly acctCross: Uint8Array;
+  readonly acctMargin: Float64Array;
+  readonly acctReserve: Float64Array;
+  readonly acctTopUp: Uint8Array;
+  readonly acctTopUpTrigger: Float64Array;
+  readonly acctDeleverage: Uint8Array;
+  readonly acctFirstPos: Int32Array;
+  readonly acctNPos: Int32Array;
+  readonly acctLeverage: Float64Array;
+  readonly posAccount: Int32Array;
+  readonly posMarket: Int32Array;
+  readonly posSide: Int8Array;
+  readonly posSize: Float64Array;
+  readonly posEntry: Float64Array;
+  readonly posStop: Float64Array;
+  readonly posTakeProfit: Float64Array;
+  accounts = 0;
+  positions = 0;
+  capped = 0;
+  deposits = 0;
+
+  constructor(
+    readonly accountCapacity: number,
+    readonly positionCapacity: number,
+    readonly markets: number,
+  ) {
+    this.acctCross = new Uint8Array(accountCapacity);
+    this.acctMargin = new Float64Array(accountCapacity);
+    this.acctReserve = new Float64Array(accountCapacity);
+    this.acctTopUp = new Uint8Array(accountCapacity);
+    this.acctTopUpTrigger = new Float64Array(accountCapacity);
+    this.acctDeleverage = new Uint8Array(accountCapacity);
+    this.acctFirstPos = new Int32Array(accountCapacity);
+    this.acctNPos = new Int32Array(accountCapacity);
+    this.acctLeverage = new Float64Array(accountCapacity);
+    this.posAccount = new Int32Array(positionCapacity);
+    this.posMarket = new Int32Array(positionCapacity);
+    this.posSide = new Int8Array(positionCapacity);
+    this.posSize = new Float64Array(positionCapacity);
+    this.posEntry = new Float64Array(positionCapacity);
+    this.posStop = new Float64Array(positionCapacity).fill(NaN);
+    this.posTakeProfit = new Float64Array(positionCapacity).fill(NaN);
+  }
+
+  /** Appends a placed account as the next account of the book. */
+  add(d: AccountDraw, placed: PlacedAccount): void {
+    const a = this.accounts++;
+    let p = this.positions;
+    this.acctCross[a] = d.cross ? 1 : 0;
+    this.acctMargin[a] = placed.marginCents;
+    this.acctReserve[a] = placed.reserveCents;
+    this.deposits += placed.marginCents + placed.reserveCents;
+    this.acctFirstPos[a] = p;
+    this.acctNPos[a] = d.count;
+    for (let k = 0; k < d.count; k++) {
+      this.posAccount[p] = a;
+      this.posMarket[p] = d.market[k];
+      this.posSide[p] = d.side[k];
+      this.posEntry[p] = placed.entry[k];
+      this.posSize[p] = placed.size[k];
+      this.posStop[p] = placed.stop[k];
+      this.posTakeProfit[p] = placed.takeProfit[k];
       p++;
     }
-    acctLeverage[a] = totalNotional / collateralUsd;
-
-    const wantsTopUp = rng() < cfg.topUp.share;
-    if (wantsTopUp && !isCross && resCents > 0) {
-      acctTopUp[a] = 1;
-      // personal trigger: ±25% around the scenario's trigger excess over 1
-      const excess = cfg.topUp.triggerMarginRatio - 1;
-      acctTopUpTrigger[a] = 1 + excess * (0.75 + 0.5 * rng());
+    this.positions = p;
+    this.capped += placed.capped;
+    this.acctLeverage[a] = placed.totalNotionalUsd / d.collateralUsd;
+    if (d.topUp) {
+      this.acctTopUp[a] = 1;
+      this.acctTopUpTrigger[a] = d.topUpTrigger;
     }
-    if (rng() < cfg.volatilityDeleverage.share) acctDeleverage[a] = 1;
+    if (d.deleverage) this.acctDeleverage[a] = 1;
   }
-  return {
-    accounts: n,
-    accountCapacity,
-    positions: p,
-    positionCapacity,
-    markets: K,
-    acctCross,
-    acctMargin,
-    acctReserve,
-    acctTopUp,
-    acctTopUpTrigger,
-    acctDeleverage,
-    acctFirstPos,
-    acctNPos,
-    acctLeverage,
-    posAccount,
-    posMarket,
-    posSide,
-    posSize,
-    posEntry,
-    posStop,
-    posTakeProfit,
-    cappedByInitialMargin: capped,
-    depositsCents: deposits,
-  };
+
+  finish(): Population {
+    return {
+      accounts: this.accounts,
+      accountCapacity: this.accountCapacity,
+      positions: this.positions,
+      positionCapacity: this.positionCapacity,
+      markets: this.markets,
+      acctCross: this.acctCross,
+      acctMargin: this.acctMargin,
+      acctReserve: this.acctReserve,
+      acctTopUp: this.acctTopUp,
+      acctTopUpTrigger: this.acctTopUpTrigger,
+      acctDeleverage: this.acctDeleverage,
+      acctFirstPos: this.acctFirstPos,
+      acctNPos: this.acctNPos,
+      acctLeverage: this.acctLeverage,
+      posAccount: this.posAccount,
+      posMarket: this.posMarket,
+      posSide: this.posSide,
+      posSize: this.posSize,
+      posEntry: this.posEntry,
+      posStop: this.posStop,
+      posTakeProfit: this.posTakeProfit,
+      cappedByInitialMargin: this.capped,
+      depositsCents: this.deposits,
+    };
+  }
+}
+
+/** A book with room for `n` opening accounts and the scenario's arrivals. */
+export function bookWriter(sc: Scenario, shape: BookShape): BookWriter {
+  const extra = arrivalCapacity(sc);
+  const n = sc.traders.count;
+  return new BookWriter(n + extra, n * shape.crossPerAccount + extra, shape.K);
+}
+
+/**
+ * The opening book without a warm-up (`traders.warmup: none`): every account drawn from the shared
+ * "population" stream, positions opened near the initial price (`spreadEntry`).
+ */
+export function generateUnseasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[]): Population {
+  const shape = bookShape(sc);
+  const s0 = marketConfigs(sc).map((m) => m.initialPriceUsd);
+  const rng = sharedStream(sc.seed, 'population');
+  const normal = normalSampler(rng);
+  const book = bookWriter(sc, shape);
+  const d = newAccountDraw(shape.crossPerAccount);
+  const placed = newPlacedAccount(shape.crossPerAccount);
+  const entry = spreadEntry(shape.cfg, d);
+  for (let a = 0; a < sc.traders.count; a++) {
+    drawAccount(shape, rng, normal, d);
+    placeAccount(shape, d, s0, maintenance, entry, placed);
+    book.add(d, placed);
+  }
+  return book.finish();
 }
 
 /**

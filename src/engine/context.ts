@@ -3,7 +3,8 @@
  * trader book, per-market impact models and nominal volatilities. Built once per worker (and cached).
  */
 import type { Scenario } from '../scenario/schema.js';
-import { generatePopulation, marketConfigs, type Population } from '../agents/population.js';
+import { marketConfigs, type Population } from '../agents/population.js';
+import { generatePopulation } from '../agents/seasoning.js';
 import { createMaintenanceModel, type MaintenanceModel } from '../margin/maintenance.js';
 import { createImpactModel, type ImpactModel } from '../liquidation/impact.js';
 import { nominalVolatilityAnnual } from '../price/nominal.js';
@@ -36,7 +37,8 @@ export function createRunContext(scenario: Scenario, population?: Population): R
   const maintenanceFor = (m: number) =>
     createMaintenanceModel(scenario.policy.maintenance, { maxLeverage: scenario.policy.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
   const opening = markets.map((_, m) => maintenanceFor(m));
-  const book = population ?? generatePopulation(scenario, opening);
+  const priceData = loadPriceData(scenario);
+  const book = population ?? generatePopulation(scenario, opening, priceData);
   const deleveragers = markets.map((_, m) => {
     const ids: number[] = [];
     for (let p = 0; p < book.positions; p++) {
@@ -54,6 +56,6 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     nominalVolPerStep,
     maintenanceFor,
     deleveragers,
-    priceData: loadPriceData(scenario),
+    priceData,
   };
 }

@@ -137,6 +137,14 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
   if (tp.gainFractionOfCollateralMax < tp.gainFractionOfCollateralMin) {
     fail('traders.takeProfit.gainFractionOfCollateralMax', tp.gainFractionOfCollateralMax, `must be ≥ gainFractionOfCollateralMin (${tp.gainFractionOfCollateralMin})`);
   }
+  const w = s.traders.warmup;
+  if (w.kind === 'history') {
+    w.lengthHours ??= 5 * w.meanHoldingHours;
+    const steps = Math.ceil((w.lengthHours * 3600) / s.stepSeconds);
+    if (steps > MAX_WARMUP_STEPS) {
+      fail('traders.warmup.lengthHours', w.lengthHours, `is ${steps.toLocaleString('en-US')} steps of ${s.stepSeconds} s; at most ${MAX_WARMUP_STEPS.toLocaleString('en-US')} warm-up steps are allowed (shorten it or lengthen stepSeconds)`);
+    }
+  }
   const K = 1 + s.otherMarkets.length;
   if (s.traders.marketWeights && s.traders.marketWeights.length !== K) {
     fail('traders.marketWeights', s.traders.marketWeights, `needs one weight per market (${K}: market and ${K - 1} in otherMarkets)`);
@@ -149,6 +157,9 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
     s.output.seriesPoints = s.horizonSteps + 1;
   }
 }
+
+/** Most steps a warm-up history may have (its prices and range tables stay well under 100 MB). */
+export const MAX_WARMUP_STEPS = 1_000_000;
 
 /**
  * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Relative

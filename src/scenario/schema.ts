@@ -261,6 +261,24 @@ export const ArrivalsSchema = z.strictObject({
   momentumLeverage: z.number().finite().min(1).default(10),
 });
 
+export const WarmupSchema = z.strictObject({
+  /**
+   * history: the opening book is seasoned — each account's position was opened at some time before
+   * step 0 on a warm-up price history drawn from the scenario's own price model, and one that the
+   * history liquidated (or stopped out) was replaced by a new entry at that moment, so step 0 holds
+   * the book a running venue has (docs/methodology.md §2). none: every position opens near the initial
+   * price (entryPriceSpreadLog), as for closed-form checks.
+   */
+  kind: z.enum(['history', 'none']).default('history'),
+  /**
+   * Mean time a trader holds a position before closing it of their own accord (hours). Exits are
+   * memoryless, so before survivorship the age of a position at step 0 is exponential with this mean.
+   */
+  meanHoldingHours: positive().max(24 * 365).default(24),
+  /** Length of the warm-up history (hours); an older position opened at its start. Default: 5 × meanHoldingHours. */
+  lengthHours: positive().max(24 * 3650).optional(),
+});
+
 export const TradersSchema = z.strictObject({
   count: integer(1, 5_000_000).default(10_000),
   /** Share of traders that are long (the rest are short). */
@@ -271,11 +289,18 @@ export const TradersSchema = z.strictObject({
    */
   crossMarginShare: probability().default(0.2),
   /**
-   * Log-standard deviation of entry prices around the initial price: positions were opened at
-   * different times, so their liquidation prices are spread out. 0 = everyone entered at the
-   * initial price. An entry whose loss at the initial price would exceed 40% of the position's
-   * collateral is pulled halfway back towards it until it does not (the book at t = 0 is one that has
-   * survived so far). Neither the rule nor the draws depend on the margin policy.
+   * How the opening book came to be: seasoned on a warm-up history (default), or `none` (every
+   * position opened near the initial price). `warmup: none` is short for `{ kind: none }`.
+   */
+  warmup: z
+    .union([z.literal('none'), WarmupSchema])
+    .transform((w) => (w === 'none' ? WarmupSchema.parse({ kind: 'none' }) : w))
+    .prefault({ kind: 'none' }),
+  /**
+   * `warmup: none` only: log-standard deviation of entry prices around the initial price. 0 =
+   * everyone entered at the initial price. An entry whose loss at the initial price would exceed 40%
+   * of the position's collateral is pulled halfway back towards it until it does not. Neither the rule
+   * nor the draws depend on the margin policy. (With a warm-up, entries come from the history.)
    */
   entryPriceSpreadLog: nonNegative().max(1).default(0.02),
   leverage: LeverageSchema.prefault({

@@ -1,0 +1,200 @@
+/**
+ * A seasoned opening book (traders.warmup: history; docs/methodology.md §2). A real book holds
+ * positions opened at different times that have survived the moves since. Each account slot is a
+ * renewal process on a warm-up price history (src/price/warmup.ts):
+ *
+ * 1. its first account is drawn from the shared "population" stream (the same draws, in the same
+ *    order, as an unseasoned book), and opened A steps before step 0, with A exponential with mean
+ *    meanHoldingHours (memoryless voluntary exits: the age of the current position since its
+ *    trader's last voluntary renewal) and capped at the history's length;
+ * 2. it is opened at the history's price at that moment — sized, initial-margin checked and given its
+ *    stop and take-profit there, as it would have been;
+ * 3. the history is walked forward to step 0: if the position's maintenance check fails (the policy's
+ *    own maintenance rule), or its stop or take-profit fills, the slot is renewed at that moment by a
+ *    new account drawn from the slot's own stream ("warmup/<slot>"), opened at that price, and walked
+ *    on. What stands at step 0 is the opening book.
+ *
+ * What the book shares across policies compared on one seed (common random numbers): a slot whose
+ * warm-up walk is the same under both policies — no maintenance failure under either, or failures at
+ * the same steps — holds the identical account at step 0 (same draws, same entry, same size). A slot
+ * diverges only from the first warm-up step at which one policy liquidates and the other does not (or
+ * where the initial-margin cap differs, as without a warm-up). Policies with the same maintenance
+ * schedule and maximum leverage (fees, funds, waterfalls, liquidation styles, marks) face the same book.
+ *
+ * Simplifications, documented: in the warm-up top-ups are not taken (a trader who would have topped up
+ * may be renewed instead), a cross account is renewed as a whole when any leg's stop or take-profit
+ * fills, and the warm-up ignores impact (the history is the index).
+ */
+import type { Scenario } from '../scenario/schema.js';
+import type { MaintenanceModel } from '../margin/maintenance.js';
+import { sharedStream, stream, type Rng } from '../rng/streams.js';
+import { normalSampler } from '../rng/distributions.js';
+import { warmupHistory, warmupSteps } from '../price/warmup.js';
+import type { PriceData } from '../price/process.js';
+import {
+  bookShape,
+  bookWriter,
+  drawAccount,
+  generateUnseasonedPopulation,
+  newAccountDraw,
+  newPlacedAccount,
+  placeAccount,
+  type AccountDraw,
+  type PlacedAccount,
+  type Population,
+} from './population.js';
+
+/** How the warm-up went (results.json `population.warmup`). */
+export interface WarmupSummary {
+  steps: number;
+  /** Renewals of a slot because its account failed the maintenance check, hit a stop, hit a take-profit. */
+  liquidated: number;
+  stoppedOut: number;
+  tookProfit: number;
+  /** Mean age of the opening positions (steps since they opened). */
+  meanAgeSteps: number;
+}
+
+/** Per market: suffix minima and maxima of the history, so "is any later price below x" is O(1). */
+class Extremes {
+  readonly sufMin: Float64Array;
+  readonly sufMax: Float64Array;
+  constructor(readonly h: Float64Array) {
+    const n = h.length;
+    this.sufMin = new Float64Array(n + 1).fill(Infinity);
+    this.sufMax = new Float64Array(n + 1).fill(-Infinity);
+    for (let j = n - 1; j >= 0; j--) {
+      this.sufMin[j] = Math.min(h[j], this.sufMin[j + 1]);
+      this.sufMax[j] = Math.max(h[j], this.sufMax[j + 1]);
+    }
+  }
+
+  /** First index j ≥ from with h[j] < low or h[j] > high; −1 if none. */
+  firstOutside(from: number, low: number, high: number): number {
+    if (this.sufMin[from] >= low && this.sufMax[from] <= high) return -1;
+    const h = this.h;
+    for (let j = from; j < h.length; j++) if (h[j] < low || h[j] > high) return j;
+    return -1;
+  }
+}
+
+const enum Exit {
+  None = 0,
+  Liquidated = 1,
+  Stop = 2,
+  TakeProfit = 3,
+}
+
+/**
+ * The first warm-up index after `e` at which the placed account leaves the book, and why. Isolated
+ * (one position): liquidation below its liquidation price (above, for a short), stop, take-profit,
+ * from the history's extremes. Several positions (cross): the account's equity against its maintenance
+ * margin, step by step.
+ */
+function firstExit(
+  d: AccountDraw,
+  placed: PlacedAccount,
+  e: number,
+  ext: readonly Extremes[],
+  maintenance: readonly MaintenanceModel[],
+): { at: number; why: Exit } {
+  const last = ext[0].h.length - 1;
+  if (e >= last) return NONE;
+  if (d.count === 1) {
+    const m = d.market[0];
+    const side = d.side[0] as 1 | -1;
+    const q = placed.size[0];
+    const liq = maintenance[m].thresholdPrice(side, q, placed.entry[0], placed.marginCents / 100, 1);
+    const stop = placed.stop[0];
+    const tp = placed.takeProfit[0];
+    // a long leaves when the price falls below max(liq, stop) or rises above its take-profit
+    let low = side === 1 ? liq : -Infinity;
+    let high = side === 1 ? Infinity : liq;
+    if (stop === stop) {
+      if (side === 1) low = Math.max(low, stop);
+      else high = Math.min(high, stop);
+    }
+    if (tp === tp) {
+      if (side === 1) high = Math.min(high, tp);
+      else low = Math.max(low, tp);
+    }
+    const j = ext[m].firstOutside(e + 1, low, high);
+    if (j < 0) return NONE;
+    const p = ext[m].h[j];
+    const liqHit = side === 1 ? p < liq : p > liq;
+    if (liqHit) return { at: j, why: Exit.Liquidated };
+    const stopHit = stop === stop && (side === 1 ? p < stop : p > stop);
+    return { at: j, why: stopHit ? Exit.Stop : Exit.TakeProfit };
+  }
+  const C = placed.marginCents / 100;
+  for (let j = e + 1; j <= last; j++) {
+    let eq = C;
+    let mmv = 0;
+    for (let k = 0; k < d.count; k++) {
+      const m = d.market[k];
+      const p = ext[m].h[j];
+      const side = d.side[k];
+      const q = placed.size[k];
+      eq += side * q * (p - placed.entry[k]);
+      mmv += maintenance[m].mm(q * p, q);
+      const stop = placed.stop[k];
+      if (stop === stop && (side === 1 ? p < stop : p > stop)) return { at: j, why: Exit.Stop };
+      const tp = placed.takeProfit[k];
+      if (tp === tp && (side === 1 ? p > tp : p < tp)) return { at: j, why: Exit.TakeProfit };
+    }
+    if (eq < mmv) return { at: j, why: Exit.Liquidated };
+  }
+  return NONE;
+}
+const NONE = { at: -1, why: Exit.None };
+
+/** The opening book: seasoned on a warm-up history (traders.warmup: history), else unseasoned. */
+export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], data: PriceData): Population {
+  if (sc.traders.warmup.kind === 'none') return generateUnseasonedPopulation(sc, maintenance);
+  return generateSeasonedPopulation(sc, maintenance, data);
+}
+
+export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], data: PriceData): Population {
+  const W = warmupSteps(sc);
+  const history = warmupHistory(sc, data, W);
+  const ext = history.map((h) => new Extremes(h));
+  const shape = bookShape(sc);
+  const meanSteps = (sc.traders.warmup.meanHoldingHours * 3600) / sc.stepSeconds;
+  const rng = sharedStream(sc.seed, 'population');
+  const normal = normalSampler(rng);
+  const ageRng = sharedStream(sc.seed, 'warmup-age');
+  const book = bookWriter(sc, shape);
+  const d = newAccountDraw(shape.crossPerAccount);
+  const placed = newPlacedAccount(shape.crossPerAccount);
+  const K = shape.K;
+  const priceAt = new Float64Array(K);
+  const entryAtHistory = (_k: number, pNow: number) => pNow;
+  const summary: WarmupSummary = { steps: W, liquidated: 0, stoppedOut: 0, tookProfit: 0, meanAgeSteps: 0 };
+  let ageSum = 0;
+  for (let a = 0; a < sc.traders.count; a++) {
+    drawAccount(shape, rng, normal, d);
+    const age = Math.min(W, Math.floor(-meanSteps * Math.log(1 - ageRng())));
+    let at = W - age;
+    let slotRng: Rng | undefined;
+    let slotNormal: (() => number) | undefined;
+    for (;;) {
+      for (let m = 0; m < K; m++) priceAt[m] = history[m][at];
+      placeAccount(shape, d, priceAt, maintenance, entryAtHistory, placed);
+      const exit = firstExit(d, placed, at, ext, maintenance);
+      if (exit.why === Exit.None) break;
+      if (exit.why === Exit.Liquidated) summary.liquidated++;
+      else if (exit.why === Exit.Stop) summary.stoppedOut++;
+      else summary.tookProfit++;
+      at = exit.at;
+      if (!slotRng) {
+        slotRng = stream(sc.seed, -1, `warmup/${a}`);
+        slotNormal = normalSampler(slotRng);
+      }
+      drawAccount(shape, slotRng, slotNormal!, d);
+    }
+    ageSum += W - at;
+    book.add(d, placed);
+  }
+  summary.meanAgeSteps = ageSum / Math.max(1, sc.traders.count);
+  return { ...book.finish(), warmup: summary };
+}

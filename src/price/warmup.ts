@@ -1,0 +1,60 @@
+/**
+ * The warm-up history the opening book is seasoned on (traders.warmup, docs/methodology.md §2): each
+ * market's price at steps −W … 0, ending at its initial price, drawn once per run (shared by every
+ * path) from the scenario's own price models on path index −1's price streams:
+ *   - gbm, merton, garch, regime-switching: the model itself, with its drift set to 0 (the warm-up
+ *     stands for ordinary trading before the path, not for the path's trend);
+ *   - scripted-drawdown: its noise (GBM at its volatility), without the scripted legs;
+ *   - csv: a stationary block bootstrap of the file's returns (the file holds the episode the path
+ *     replays, so the history before it is drawn from it).
+ * Correlated markets stay correlated (the same multi-market process).
+ */
+import type { Scenario } from '../scenario/schema.js';
+import { createPriceProcess, type PriceData } from './process.js';
+
+/** Warm-up steps of a scenario (0 with `warmup: none`). */
+export function warmupSteps(sc: Scenario): number {
+  const w = sc.traders.warmup;
+  if (w.kind !== 'history') return 0;
+  return Math.max(1, Math.ceil(((w.lengthHours ?? 5 * w.meanHoldingHours) * 3600) / sc.stepSeconds));
+}
+
+/** The scenario whose price process draws the warm-up (same markets and correlation, no drift, no scripted legs). */
+function warmupScenario(sc: Scenario, steps: number): Scenario {
+  const calm = (m: Scenario['market']): Scenario['market'] => {
+    const pm = m.priceModel;
+    switch (pm.kind) {
+      case 'scripted-drawdown':
+        return { ...m, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: pm.volatilityAnnual } };
+      case 'csv':
+        return { ...m, priceModel: { ...pm, mode: 'block-bootstrap', blocks: 'stationary' } };
+      case 'regime-switching':
+        return { ...m, priceModel: { ...pm, initialState: 'stationary', states: pm.states.map((s) => ({ ...s, driftAnnual: 0 })) } };
+      default:
+        return { ...m, priceModel: { ...pm, driftAnnual: 0 } } as Scenario['market'];
+    }
+  };
+  return { ...sc, horizonSteps: steps, market: calm(sc.market), otherMarkets: sc.otherMarkets.map(calm) };
+}
+
+/**
+ * Prices of every market at warm-up steps 0 … W (index W is step 0 of every path, the initial price).
+ * O(W·K). Allocates K arrays of W + 1 prices.
+ */
+export function warmupHistory(sc: Scenario, data: PriceData, steps: number): Float64Array[] {
+  const markets = [sc.market, ...sc.otherMarkets];
+  const K = markets.length;
+  const process = createPriceProcess(warmupScenario(sc, steps), -1, data);
+  const returns = markets.map(() => new Float64Array(steps));
+  const r = new Float64Array(K);
+  for (let t = 0; t < steps; t++) {
+    process.next(r);
+    for (let m = 0; m < K; m++) returns[m][t] = r[m];
+  }
+  return markets.map((mk, m) => {
+    const h = new Float64Array(steps + 1);
+    h[steps] = mk.initialPriceUsd;
+    for (let j = steps; j > 0; j--) h[j - 1] = h[j] * Math.exp(-returns[m][j - 1]);
+    return h;
+  });
+}
