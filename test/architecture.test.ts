@@ -1,5 +1,5 @@
 /**
- * The architecture rules of DESIGN.md §6, checked on the source:
+ * The architecture rules of docs/design.md §6, checked on the source:
  * - layers: scenario → rng → price / agents / margin / liquidation / ledger → engine → monte carlo →
  *   stats → api → sweep → report → cli; a module may import its own layer or lower ones, never a
  *   higher one;
@@ -61,7 +61,7 @@ describe('architecture', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('no lower layer imports a higher one (DESIGN.md §6)', () => {
+  it('no lower layer imports a higher one (docs/design.md §6)', () => {
     const violations: string[] = [];
     for (const f of files) {
       const from = layerOf(f);

@@ -37,6 +37,9 @@ export interface Population {
   readonly acctNPos: Int32Array;
   /** Leverage at entry (notional / own collateral), after the initial-margin cap. */
   readonly acctLeverage: Float64Array;
+  /** Seasoned books: steps since the account's positions opened (its age at step 0), and how many times its slot was renewed in the warm-up. */
+  readonly acctAgeSteps: Int32Array;
+  readonly acctRenewals: Uint16Array;
   // ---- positions
   readonly posAccount: Int32Array;
   readonly posMarket: Int32Array;
@@ -354,6 +357,8 @@ export class BookWriter {
   readonly acctFirstPos: Int32Array;
   readonly acctNPos: Int32Array;
   readonly acctLeverage: Float64Array;
+  readonly acctAgeSteps: Int32Array;
+  readonly acctRenewals: Uint16Array;
   readonly posAccount: Int32Array;
   readonly posMarket: Int32Array;
   readonly posSide: Int8Array;
@@ -380,6 +385,8 @@ export class BookWriter {
     this.acctFirstPos = new Int32Array(accountCapacity);
     this.acctNPos = new Int32Array(accountCapacity);
     this.acctLeverage = new Float64Array(accountCapacity);
+    this.acctAgeSteps = new Int32Array(accountCapacity);
+    this.acctRenewals = new Uint16Array(accountCapacity);
     this.posAccount = new Int32Array(positionCapacity);
     this.posMarket = new Int32Array(positionCapacity);
     this.posSide = new Int8Array(positionCapacity);
@@ -389,9 +396,11 @@ export class BookWriter {
     this.posTakeProfit = new Float64Array(positionCapacity).fill(NaN);
   }
 
-  /** Appends a placed account as the next account of the book. */
-  add(d: AccountDraw, placed: PlacedAccount): void {
+  /** Appends a placed account as the next account of the book (its age and warm-up renewals, if seasoned). */
+  add(d: AccountDraw, placed: PlacedAccount, ageSteps = 0, renewals = 0): void {
     const a = this.accounts++;
+    this.acctAgeSteps[a] = ageSteps;
+    this.acctRenewals[a] = Math.min(renewals, 65_535);
     let p = this.positions;
     this.acctCross[a] = d.cross ? 1 : 0;
     this.acctMargin[a] = placed.marginCents;
@@ -435,6 +444,8 @@ export class BookWriter {
       acctFirstPos: this.acctFirstPos,
       acctNPos: this.acctNPos,
       acctLeverage: this.acctLeverage,
+      acctAgeSteps: this.acctAgeSteps,
+      acctRenewals: this.acctRenewals,
       posAccount: this.posAccount,
       posMarket: this.posMarket,
       posSide: this.posSide,

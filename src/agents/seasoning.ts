@@ -29,8 +29,6 @@ import type { Scenario } from '../scenario/schema.js';
 import type { MaintenanceModel } from '../margin/maintenance.js';
 import { sharedStream, stream, type Rng } from '../rng/streams.js';
 import { normalSampler } from '../rng/distributions.js';
-import { warmupHistory, warmupSteps } from '../price/warmup.js';
-import type { PriceData } from '../price/process.js';
 import {
   bookShape,
   bookWriter,
@@ -148,15 +146,17 @@ function firstExit(
 }
 const NONE = { at: -1, why: Exit.None };
 
-/** The opening book: seasoned on a warm-up history (traders.warmup: history), else unseasoned. */
-export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], data: PriceData): Population {
-  if (sc.traders.warmup.kind === 'none') return generateUnseasonedPopulation(sc, maintenance);
-  return generateSeasonedPopulation(sc, maintenance, data);
+/**
+ * The opening book: seasoned on `history` (each market's warm-up index prices, oldest first, ending at
+ * the initial price: src/price/warmup.ts) when traders.warmup is `history`, else unseasoned.
+ */
+export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history?: readonly Float64Array[]): Population {
+  if (sc.traders.warmup.kind === 'none' || !history) return generateUnseasonedPopulation(sc, maintenance);
+  return generateSeasonedPopulation(sc, maintenance, history);
 }
 
-export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], data: PriceData): Population {
-  const W = warmupSteps(sc);
-  const history = warmupHistory(sc, data, W);
+export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history: readonly Float64Array[]): Population {
+  const W = history[0].length - 1;
   const ext = history.map((h) => new Extremes(h));
   const shape = bookShape(sc);
   const meanSteps = (sc.traders.warmup.meanHoldingHours * 3600) / sc.stepSeconds;
@@ -175,6 +175,7 @@ export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly M
     drawAccount(shape, rng, normal, d);
     const age = Math.min(W, Math.floor(-meanSteps * Math.log(1 - ageRng())));
     let at = W - age;
+    let renewals = 0;
     let slotRng: Rng | undefined;
     let slotNormal: (() => number) | undefined;
     for (;;) {
@@ -186,6 +187,7 @@ export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly M
       else if (exit.why === Exit.Stop) summary.stoppedOut++;
       else summary.tookProfit++;
       at = exit.at;
+      renewals++;
       if (!slotRng) {
         slotRng = stream(sc.seed, -1, `warmup/${a}`);
         slotNormal = normalSampler(slotRng);
@@ -193,7 +195,7 @@ export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly M
       drawAccount(shape, slotRng, slotNormal!, d);
     }
     ageSum += W - at;
-    book.add(d, placed);
+    book.add(d, placed, W - at, renewals);
   }
   summary.meanAgeSteps = ageSum / Math.max(1, sc.traders.count);
   return { ...book.finish(), warmup: summary };

@@ -12,6 +12,8 @@ import type { RunContext } from '../engine/context.js';
 import { runContextFor } from '../mc/chunk.js';
 import { sharedStream } from '../rng/streams.js';
 import { VERSION } from '../version.js';
+import { bookHealth, type BookHealth } from './book-health.js';
+import type { WarmupSummary } from '../agents/seasoning.js';
 
 export const RESULTS_FORMAT = 'marginlab.results/1';
 
@@ -138,6 +140,10 @@ export interface BookDescription {
   openInterestUsd: number;
   /** Open interest per market, in the order [market, ...otherMarkets]. */
   openInterestByMarketUsd: number[];
+  /** How the warm-up seasoned the book (absent with `traders.warmup: none`). */
+  warmup?: WarmupSummary;
+  /** How fragile the opening book is: distance to liquidation and the liquidation map (src/api/book-health.ts). */
+  bookHealth?: BookHealth;
 }
 
 export function describeBook(ctx: RunContext): BookDescription {
@@ -167,6 +173,8 @@ export function describeBook(ctx: RunContext): BookDescription {
     depositsUsd: pop.depositsCents / 100,
     openInterestUsd: byMarket.reduce((x, y) => x + y, 0),
     openInterestByMarketUsd: byMarket,
+    ...(pop.warmup ? { warmup: pop.warmup } : {}),
+    bookHealth: bookHealth(ctx),
   };
 }
 

@@ -10,6 +10,7 @@ import { createImpactModel, type ImpactModel } from '../liquidation/impact.js';
 import { nominalVolatilityAnnual } from '../price/nominal.js';
 import { SECONDS_PER_YEAR } from '../price/models.js';
 import { loadPriceData, type PriceData } from '../price/process.js';
+import { warmupHistory, warmupSteps } from '../price/warmup.js';
 
 export interface RunContext {
   readonly scenario: Scenario;
@@ -27,6 +28,12 @@ export interface RunContext {
   readonly deleveragers: readonly Int32Array[];
   /** Data the price process reads (CSV returns, Cholesky factor), loaded once per run. */
   readonly priceData: PriceData;
+  /** The warm-up history of each market's index, oldest first, ending at its initial price (traders.warmup: history). */
+  readonly warmupIndex?: readonly Float64Array[];
+  /** Where the warm-up left each price model (paths continue from it). */
+  readonly warmupEndState?: readonly (Float64Array | undefined)[];
+  /** Each market's EWMA variance of one-step index returns at the end of the warm-up (else the nominal). */
+  readonly openingEwmaVar: readonly number[];
 }
 
 /** Builds the run context; pass `population` to reuse a book already drawn for this scenario (e.g. shared by the main thread). */
@@ -38,7 +45,21 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     createMaintenanceModel(scenario.policy.maintenance, { maxLeverage: scenario.policy.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
   const opening = markets.map((_, m) => maintenanceFor(m));
   const priceData = loadPriceData(scenario);
-  const book = population ?? generatePopulation(scenario, opening, priceData);
+  const W = warmupSteps(scenario);
+  const warm = W > 0 ? warmupHistory(scenario, priceData, W) : undefined;
+  const book = population ?? generatePopulation(scenario, opening, warm?.prices);
+  // the volatility estimate each path starts from: run over the warm-up's returns
+  const openingEwmaVar = markets.map((mk, m) => {
+    let v = nominalVolPerStep[m] ** 2;
+    const h = warm?.prices[m];
+    if (!h) return v;
+    const lam = Math.pow(2, -1 / mk.volatilityHalfLifeSteps);
+    for (let j = 1; j < h.length; j++) {
+      const r = Math.log(h[j] / h[j - 1]);
+      v = lam * v + (1 - lam) * r * r;
+    }
+    return v;
+  });
   const deleveragers = markets.map((_, m) => {
     const ids: number[] = [];
     for (let p = 0; p < book.positions; p++) {
@@ -57,5 +78,8 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     maintenanceFor,
     deleveragers,
     priceData,
+    warmupIndex: warm?.prices,
+    warmupEndState: warm?.endState,
+    openingEwmaVar,
   };
 }

@@ -1,25 +1,56 @@
 /**
- * Mark price rules (policy.markPrice): the price margin checks use. `last` follows the market;
- * `ema` smooths it with a half-life in steps; `median` takes the median of the last n prices (the
- * current one included), ignoring short wicks. Within a step the current market price may change
- * (cascade rounds); `onMarket` replaces the step's value and `commit` closes the step.
+ * Mark price rules (policy.markPrice): the price margin checks and trigger orders use. Venues anchor
+ * their marks to an index of other venues' prices, so that one trade on their own book cannot
+ * liquidate anyone:
+ *   - `index`: the fundamental (index) price itself;
+ *   - `oracle`: the index as an oracle reports it — the index `delaySteps` ago, refreshed every
+ *     `updateEverySteps`, each update moving at most `maxChangePerUpdate` (Maker's OSM: one-hour delay
+ *     and hourly updates; Aave/Chainlink: a deviation or heartbeat update);
+ *   - `blend` (default): the median of the index, the book price, and the index plus an EMA of the
+ *     book's basis (log book − log index) — the three-price median Binance and Hyperliquid publish
+ *     (docs/methodology.md §4). A one-step move of the book alone moves it by only the EMA's weight;
+ *     a basis that persists does move it.
+ * and the venue's own book, for comparison:
+ *   - `last`: the book (market) price; `ema`: its EMA with a half-life in steps; `median`: the median
+ *     of its last `windowSteps` values.
+ * Within a step the book price may change (flow blocks, cascade rounds); `onMarket` replaces the
+ * step's value and `commit` closes the step.
  */
-export interface MarkRule {
-  readonly kind: 'last' | 'ema' | 'median';
-  /** Current mark given the step's latest market price. */
-  onMarket(market: number): number;
-  /** Ends the step: the latest market price becomes history. */
-  commit(): void;
-  reset(initial: number): void;
+export type MarkKind = 'index' | 'oracle' | 'blend' | 'last' | 'ema' | 'median';
+
+export interface MarkConfig {
+  kind: MarkKind;
+  halfLifeSteps: number;
+  windowSteps: number;
+  delaySteps: number;
+  updateEverySteps: number;
+  maxChangePerUpdate?: number;
 }
 
-export function createMarkRule(cfg: { kind: 'last' | 'ema' | 'median'; halfLifeSteps: number; windowSteps: number }): MarkRule {
-  switch (cfg.kind) {
-    case 'last': {
+export interface MarkRule {
+  readonly kind: MarkKind;
+  /** Current mark given the step's latest book price and the step's index price. */
+  onMarket(market: number, index: number): number;
+  /** Ends the step: the latest prices become history. */
+  commit(): void;
+  /**
+   * Starts a path at book = index = `initial`. `pastIndex`, when given, is the index before step 0
+   * (oldest first, ending at `initial`), for an oracle's delay.
+   */
+  reset(initial: number, pastIndex?: ArrayLike<number>): void;
+}
+
+const DEFAULTS = { halfLifeSteps: 5, windowSteps: 5, delaySteps: 0, updateEverySteps: 1 };
+
+export function createMarkRule(cfg: Partial<MarkConfig> & { kind: MarkKind }): MarkRule {
+  const c = { ...DEFAULTS, ...cfg };
+  switch (c.kind) {
+    case 'last':
       return { kind: 'last', onMarket: (m) => m, commit: () => {}, reset: () => {} };
-    }
+    case 'index':
+      return { kind: 'index', onMarket: (_m, i) => i, commit: () => {}, reset: () => {} };
     case 'ema': {
-      const lambda = Math.pow(2, -1 / cfg.halfLifeSteps);
+      const lambda = Math.pow(2, -1 / c.halfLifeSteps);
       let prev = 0;
       let cur = 0;
       return {
@@ -35,7 +66,7 @@ export function createMarkRule(cfg: { kind: 'last' | 'ema' | 'median'; halfLifeS
       };
     }
     case 'median': {
-      const n = cfg.windowSteps;
+      const n = c.windowSteps;
       const hist = new Float64Array(Math.max(0, n - 1));
       const buf = new Float64Array(n);
       let filled = 0;
@@ -64,5 +95,70 @@ export function createMarkRule(cfg: { kind: 'last' | 'ema' | 'median'; halfLifeS
         },
       };
     }
+    case 'blend': {
+      // basis b = log book − log index; its EMA; mark = median(index, index·e^{EMA b}, book)
+      const lambda = Math.pow(2, -1 / c.halfLifeSteps);
+      let prev = 0;
+      let cur = 0;
+      return {
+        kind: 'blend',
+        onMarket: (m, i) => {
+          cur = lambda * prev + (1 - lambda) * Math.log(m / i);
+          const smoothed = i * Math.exp(cur);
+          return median3(i, smoothed, m);
+        },
+        commit: () => {
+          prev = cur;
+        },
+        reset: () => {
+          prev = 0;
+          cur = 0;
+        },
+      };
+    }
+    case 'oracle': {
+      // ring of the last delaySteps + 1 index prices; the reported price and when it was last updated
+      const d = c.delaySteps;
+      const ring = new Float64Array(d + 1);
+      const cap = c.maxChangePerUpdate;
+      let t = 0;
+      let reported = 0;
+      let stepValue = 0;
+      let pending = true;
+      const slot = (step: number) => (((step % (d + 1)) + d + 1) % (d + 1));
+      return {
+        kind: 'oracle',
+        onMarket: (_m, i) => {
+          if (pending) {
+            // the step's first call: record the index and refresh the report if one is due
+            pending = false;
+            t++;
+            ring[slot(t)] = i;
+            stepValue = reported;
+            if (t % c.updateEverySteps === 0) {
+              const target = ring[slot(t - d)];
+              stepValue = cap === undefined ? target : Math.min(reported * (1 + cap), Math.max(reported * (1 - cap), target));
+            }
+          }
+          return stepValue;
+        },
+        commit: () => {
+          reported = stepValue;
+          pending = true;
+        },
+        reset: (x, past) => {
+          t = 0;
+          pending = true;
+          reported = x;
+          stepValue = x;
+          // ring[k] holds the index at step k (mod d + 1); steps 0, −1, … come from the past
+          for (let back = 0; back <= d; back++) ring[slot(-back)] = past && past.length > back ? past[past.length - 1 - back] : x;
+        },
+      };
+    }
   }
+}
+
+function median3(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }

@@ -1,7 +1,7 @@
 /**
- * Phase 2, market and marks: the impact state decays toward 0 (resilience), liquidity withdraws as
- * volatility rises, market = fundamental · e^(impact state), and the mark rule turns the market price
- * into the mark. `applyFlow` is how any block of orders (liquidations, stops, arrivals) moves a market
+ * Phase 2, market and marks: the impact state decays toward 0 (resilience), arbitrageurs with finite
+ * capacity trade the book back toward the index, liquidity withdraws as volatility rises, market =
+ * fundamental · e^(impact state), and the mark rule turns the book and index prices into the mark. `applyFlow` is how any block of orders (liquidations, stops, arrivals) moves a market
  * within the step. `observeMarkets` closes the step: mark history, the EWMA volatility estimate,
  * volatility spikes and the volatility-adaptive maintenance rate.
  */
@@ -12,7 +12,7 @@ function setMarketFromState(st: PathState, m: number): void {
   const mkt = st.mkt;
   mkt.market[m] = Math.exp(mkt.logF[m] + mkt.impactState[m]);
   const old = mkt.markPx[m];
-  mkt.markPx[m] = mkt.marks[m].onMarket(mkt.market[m]);
+  mkt.markPx[m] = mkt.marks[m].onMarket(mkt.market[m], mkt.indexPx[m]);
   mkt.driftClock += Math.abs(Math.log(mkt.markPx[m] / old));
 }
 
@@ -25,6 +25,8 @@ export function updateMarkets(st: PathState): void {
       const ratio = mkt.nominalVolPerStep[m] / Math.sqrt(mkt.ewmaVar[m]);
       mkt.depthMult[m] = Math.pow(Math.min(1, ratio), el);
     }
+    mkt.arbitrageLeft[m] = mkt.arbitrageCapacity[m] * mkt.depthMult[m]; // arbitrageurs withdraw with the book
+    arbitrage(st, m);
     setMarketFromState(st, m);
   }
   mkt.marketLiqUsed.fill(0);
@@ -47,10 +49,38 @@ export function applyFlow(st: PathState, m: number, flowUsd: number): number {
   return fill;
 }
 
-/** Applies mkt.flow to every market; each market's fill price goes to mkt.fill. */
+/**
+ * Applies mkt.flow to every market (each market's fill price goes to mkt.fill), then lets arbitrage
+ * pull each moved book back toward the index with what is left of its capacity this step.
+ */
 export function applyFlows(st: PathState): void {
   const mkt = st.mkt;
-  for (let m = 0; m < st.K; m++) mkt.fill[m] = applyFlow(st, m, mkt.flow[m]);
+  for (let m = 0; m < st.K; m++) {
+    mkt.fill[m] = applyFlow(st, m, mkt.flow[m]);
+    if (mkt.flow[m] !== 0 && arbitrage(st, m)) setMarketFromState(st, m);
+  }
+}
+
+/**
+ * Arbitrage (a resilience with finite capacity): the flow that would bring market m's book back to
+ * the index, capped by the capacity left this step, moves the impact state toward 0. Returns true
+ * if it moved it.
+ */
+function arbitrage(st: PathState, m: number): boolean {
+  const mkt = st.mkt;
+  const x = mkt.impactState[m];
+  const left = mkt.arbitrageLeft[m];
+  if (x === 0 || left <= 0) return false;
+  const imp = mkt.impact[m];
+  const need = imp.flowFor(-x, mkt.depthMult[m]);
+  if (Math.abs(need) <= left) {
+    mkt.arbitrageLeft[m] = left - Math.abs(need);
+    mkt.impactState[m] = 0;
+  } else {
+    mkt.arbitrageLeft[m] = 0;
+    mkt.impactState[m] = x + imp.delta(Math.sign(need) * left, mkt.depthMult[m]);
+  }
+  return true;
 }
 
 /** End of step: mark history, volatility estimate and spikes, adaptive maintenance rate. */

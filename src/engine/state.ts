@@ -21,6 +21,8 @@ import { SERIES_GENERATION_CLASSES, TRACKED_GENERATIONS } from './results.js';
 export class MarketState {
   /** Log fundamental (index) price. */
   readonly logF: Float64Array;
+  /** Fundamental (index) price, e^logF. */
+  readonly indexPx: Float64Array;
   /** This step's exogenous log return. */
   readonly ret: Float64Array;
   /** Impact state x: market = fundamental · e^x. */
@@ -42,6 +44,9 @@ export class MarketState {
   readonly oiShort: Float64Array;
   readonly spiking: Uint8Array;
   readonly deleverageDue: Uint8Array;
+  /** Arbitrage capacity per step and what is left of it this step (USD). */
+  readonly arbitrageCapacity: Float64Array;
+  readonly arbitrageLeft: Float64Array;
   /** This step's liquidator capital used and liquidated notional (per-step caps). */
   readonly liquidatorUsed: Float64Array;
   readonly marketLiqUsed: Float64Array;
@@ -57,7 +62,7 @@ export class MarketState {
    * The drift clock: Σ over every mark change of |Δ log mark| (all markets). A multi-market cross
    * account with slack eq − MM = S and notional N cannot breach before the clock has advanced by
    * log(1 + S / (N·(1 + r_max))) — every price has moved by at most e^{Δclock} − 1 — so it is checked
-   * only then (DESIGN.md §6: per-step cost grows with accounts near a threshold).
+   * only then (docs/design.md §6: per-step cost grows with accounts near a threshold).
    */
   driftClock = 0;
 
@@ -65,12 +70,13 @@ export class MarketState {
     const markets = [sc.market, ...sc.otherMarkets];
     const K = markets.length;
     this.logF = Float64Array.from(markets, (m) => Math.log(m.initialPriceUsd));
+    this.indexPx = Float64Array.from(markets, (m) => m.initialPriceUsd);
     this.ret = new Float64Array(K);
     this.impactState = new Float64Array(K);
     this.market = Float64Array.from(markets, (m) => m.initialPriceUsd);
     this.markPx = Float64Array.from(this.market);
     this.prevMark = Float64Array.from(this.market);
-    this.ewmaVar = Float64Array.from(ctx.nominalVolPerStep, (v) => v * v);
+    this.ewmaVar = Float64Array.from(ctx.openingEwmaVar);
     this.ewmaLambda = Float64Array.from(markets, (m) => Math.pow(2, -1 / m.volatilityHalfLifeSteps));
     this.depthMult = new Float64Array(K).fill(1);
     this.stressElasticity = Float64Array.from(markets, (m) => m.impact.stressElasticity);
@@ -78,6 +84,8 @@ export class MarketState {
     this.oiShort = new Float64Array(K);
     this.spiking = new Uint8Array(K);
     this.deleverageDue = new Uint8Array(K);
+    this.arbitrageCapacity = Float64Array.from(markets, (m) => m.impact.arbitrageUsdPerStep ?? m.impact.depthUsdPerPercent);
+    this.arbitrageLeft = new Float64Array(K);
     this.liquidatorUsed = new Float64Array(K);
     this.marketLiqUsed = new Float64Array(K);
     const L = sc.traders.arrivals.momentumLookbackSteps;
@@ -85,7 +93,7 @@ export class MarketState {
     this.flow = new Float64Array(K);
     this.fill = new Float64Array(K);
     this.marks = markets.map(() => createMarkRule(sc.policy.markPrice));
-    this.marks.forEach((r, m) => r.reset(this.market[m]));
+    this.marks.forEach((r, m) => r.reset(this.market[m], ctx.warmupIndex?.[m]));
     this.impact = ctx.impact;
     this.nominalVolPerStep = ctx.nominalVolPerStep;
   }
@@ -215,7 +223,7 @@ export class PathState {
     this.rMax = maxMaintenanceRate(sc.policy.maintenance, sc.policy.maxLeverage);
     this.topUpTriggerMax = 1 + 1.25 * (sc.traders.topUp.triggerMarginRatio - 1);
     this.marketWeights = sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
-    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData);
+    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData, ctx.warmupEndState);
     this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
     this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
     this.arrivalsNormal = normalSampler(this.arrivalsRng);

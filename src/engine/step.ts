@@ -1,5 +1,5 @@
 /**
- * One step of the model, in the order of DESIGN.md §2 — the whole step reads top to bottom here, each
+ * One step of the model, in the order of docs/design.md §2 — the whole step reads top to bottom here, each
  * phase a function of the path state in its own file.
  */
 import type { PathState } from './state.js';

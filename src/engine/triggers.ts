@@ -1,6 +1,6 @@
 /**
  * Trigger keys: where each position sits in its market's heaps, so that a step touches only the
- * positions whose trigger a price move crossed (DESIGN.md §6). Single-position accounts are keyed by
+ * positions whose trigger a price move crossed (docs/design.md §6). Single-position accounts are keyed by
  * price; accounts holding several markets have no single trigger price and are scheduled on the drift
  * clock instead (`scheduleMulti`).
  */

@@ -18,6 +18,8 @@ export interface ImpactModel {
    * `depthMultiplier` (≤ 1 when liquidity has withdrawn; default 1).
    */
   delta(flowUsd: number, depthMultiplier?: number): number;
+  /** The net flow (USD, + buy) that moves the log price by `dx` — the inverse of `delta` (0 for none). */
+  flowFor(dx: number, depthMultiplier?: number): number;
   /** Fraction φ of Δx at which the block fills on average. */
   readonly fillFraction: number;
   /** Per-step decay factor of the impact state. */
@@ -29,10 +31,16 @@ export function createImpactModel(cfg: ImpactConfig): ImpactModel {
   const d = cfg.depthUsdPerPercent;
   switch (cfg.kind) {
     case 'none':
-      return { kind: 'none', delta: () => 0, fillFraction: 0, decayPerStep };
+      return { kind: 'none', delta: () => 0, flowFor: () => 0, fillFraction: 0, decayPerStep };
     case 'linear':
-      return { kind: 'linear', delta: (f, mult = 1) => (0.01 * f) / (d * mult), fillFraction: 0.5, decayPerStep };
+      return { kind: 'linear', delta: (f, mult = 1) => (0.01 * f) / (d * mult), flowFor: (dx, mult = 1) => (dx / 0.01) * d * mult, fillFraction: 0.5, decayPerStep };
     case 'sqrt':
-      return { kind: 'sqrt', delta: (f, mult = 1) => 0.01 * Math.sign(f) * Math.sqrt(Math.abs(f) / (d * mult)), fillFraction: 2 / 3, decayPerStep };
+      return {
+        kind: 'sqrt',
+        delta: (f, mult = 1) => 0.01 * Math.sign(f) * Math.sqrt(Math.abs(f) / (d * mult)),
+        flowFor: (dx, mult = 1) => Math.sign(dx) * (dx / 0.01) ** 2 * d * mult,
+        fillFraction: 2 / 3,
+        decayPerStep,
+      };
   }
 }

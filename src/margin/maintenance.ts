@@ -1,5 +1,5 @@
 /**
- * Maintenance-margin models (DESIGN.md §3). Notation: Q = |q| size, E entry price, P mark price,
+ * Maintenance-margin models (docs/design.md §3). Notation: Q = |q| size, E entry price, P mark price,
  * N = Q·P notional, C collateral, eq = C + q·(P − E).
  *
  * A model answers two questions: the maintenance margin MM(N) of a notional, and the price at which

@@ -22,6 +22,12 @@ export interface MarketPriceModel {
   readonly kind: string;
   /** Log return of the fundamental over the next step, given this step's N(0, 1) shock `z`. */
   nextLogReturn(z: number): number;
+  /**
+   * Models with a state beyond the price (GARCH's conditional variance, the regime): its current
+   * value, and a way to start from a value saved earlier — so a path continues its warm-up history.
+   */
+  snapshot?(): Float64Array;
+  resume?(state: Float64Array): void;
 }
 
 /** What a model may need besides its config. */
@@ -104,6 +110,12 @@ export function garch(
       const u = (z / Math.sqrt((2 * gamma()) / nu)) * scale;
       prevEps = Math.sqrt(variance) * u;
       return mu + prevEps;
+    },
+    snapshot: () => Float64Array.of(variance, prevEps, first ? 1 : 0),
+    resume: (s) => {
+      variance = s[0];
+      prevEps = s[1];
+      first = s[2] === 1;
     },
   };
 }

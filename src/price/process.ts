@@ -8,7 +8,7 @@
  * independent, z = n); market m's model turns z_m into its log return (drawing anything else it needs
  * from its own stream).
  *
- * Streams (DESIGN.md §6: every draw depends only on seed, path index and stream name):
+ * Streams (docs/design.md §6: every draw depends only on seed, path index and stream name):
  *   shock of market 0      stream(seed, path, 'price')
  *   shock of market m ≥ 1  stream(seed, path, 'price:m:shock')
  *   model randomness of m  stream(seed, path, 'price:m')   (jumps, χ², regime transitions, blocks)
@@ -31,6 +31,8 @@ export interface PriceProcess {
   readonly markets: number;
   /** Writes each market's exogenous one-step log return into out[0 … K−1]. Allocates nothing. */
   next(out: Float64Array): void;
+  /** Each market model's state beyond its price (undefined for models without one). */
+  snapshot(): (Float64Array | undefined)[];
 }
 
 /** What every path of a run shares: loaded once per run (per worker) by `loadPriceData`. */
@@ -70,8 +72,13 @@ export function loadPriceData(scenario: Scenario): PriceData {
   return { csvReturns, choleskyLower };
 }
 
-/** The price process of path `pathIndex`. O(K²) per step with a correlation matrix, O(K) without. */
-export function createPriceProcess(scenario: Scenario, pathIndex: number, data: PriceData): PriceProcess {
+/**
+ * The price process of path `pathIndex`. O(K²) per step with a correlation matrix, O(K) without.
+ * `resumeFrom` (a warm-up's `snapshot()`): each model starts from that state — a GARCH from the
+ * warm-up's conditional variance, a regime chain from its regime unless the model names an
+ * `initialState`.
+ */
+export function createPriceProcess(scenario: Scenario, pathIndex: number, data: PriceData, resumeFrom?: readonly (Float64Array | undefined)[]): PriceProcess {
   const markets = marketsOf(scenario);
   const K = markets.length;
   const dtYears = scenario.stepSeconds / SECONDS_PER_YEAR;
@@ -84,16 +91,26 @@ export function createPriceProcess(scenario: Scenario, pathIndex: number, data: 
       csvReturns: data.csvReturns[m],
     }),
   );
+  if (resumeFrom) {
+    models.forEach((model, m) => {
+      const saved = resumeFrom[m];
+      const pm = markets[m].priceModel;
+      const named = pm.kind === 'regime-switching' && pm.initialState !== undefined && pm.initialState !== 'stationary';
+      if (saved && model.resume && !named) model.resume(saved);
+    });
+  }
+  const snapshot = () => models.map((model) => model.snapshot?.());
   const L = data.choleskyLower;
   if (L && L.length !== K * K) throw new Error(`correlation factor is ${Math.sqrt(L.length)}×${Math.sqrt(L.length)}, expected ${K}×${K}`);
   const n = new Float64Array(K);
   if (K === 1 && !L) {
     const m0 = models[0];
     const s0 = shocks[0];
-    return { markets: 1, next: (out) => void (out[0] = m0.nextLogReturn(s0())) };
+    return { markets: 1, next: (out) => void (out[0] = m0.nextLogReturn(s0())), snapshot };
   }
   return {
     markets: K,
+    snapshot,
     next(out: Float64Array): void {
       for (let m = 0; m < K; m++) n[m] = shocks[m]();
       for (let m = 0; m < K; m++) {

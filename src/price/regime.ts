@@ -131,6 +131,10 @@ export function regimeSwitching(cfg: RegimeSwitchingConfig, dtYears: number, rng
     get regime() {
       return state;
     },
+    snapshot: () => Float64Array.of(state),
+    resume: (saved) => {
+      state = saved[0];
+    },
     nextLogReturn(z: number): number {
       const s = state;
       let r = mu[s] + sd[s] * z;

@@ -37,11 +37,16 @@ function warmupScenario(sc: Scenario, steps: number): Scenario {
   return { ...sc, horizonSteps: steps, market: calm(sc.market), otherMarkets: sc.otherMarkets.map(calm) };
 }
 
-/**
- * Prices of every market at warm-up steps 0 … W (index W is step 0 of every path, the initial price).
- * O(W·K). Allocates K arrays of W + 1 prices.
- */
-export function warmupHistory(sc: Scenario, data: PriceData, steps: number): Float64Array[] {
+/** A warm-up history and where it left each price model. */
+export interface WarmupHistory {
+  /** Per market: prices at warm-up steps 0 … W (index W is step 0 of every path, the initial price). */
+  readonly prices: Float64Array[];
+  /** Per market: the model's state after the history (GARCH variance, regime), for paths to continue from. */
+  readonly endState: (Float64Array | undefined)[];
+}
+
+/** Draws the warm-up history of W steps. O(W·K). */
+export function warmupHistory(sc: Scenario, data: PriceData, steps: number): WarmupHistory {
   const markets = [sc.market, ...sc.otherMarkets];
   const K = markets.length;
   const process = createPriceProcess(warmupScenario(sc, steps), -1, data);
@@ -51,10 +56,11 @@ export function warmupHistory(sc: Scenario, data: PriceData, steps: number): Flo
     process.next(r);
     for (let m = 0; m < K; m++) returns[m][t] = r[m];
   }
-  return markets.map((mk, m) => {
+  const prices = markets.map((mk, m) => {
     const h = new Float64Array(steps + 1);
     h[steps] = mk.initialPriceUsd;
     for (let j = steps; j > 0; j--) h[j - 1] = h[j] * Math.exp(-returns[m][j - 1]);
     return h;
   });
+  return { prices, endState: process.snapshot() };
 }

@@ -26,6 +26,7 @@ import { cascadeImpactSpec } from './charts/cascadeImpact.js';
 import { badDebtHistogramSpec } from './charts/badDebtHistogram.js';
 import { insuranceFundSpec } from './charts/insuranceFund.js';
 import { drilldownSpec } from './charts/drilldown.js';
+import { distanceSpec, liquidationMapSpec } from './charts/bookHealth.js';
 import { downsampleDrilldown, flowBandMax, levelBand, strideIndices } from './charts/downsample.js';
 
 export { escapeHtml, fmtPct, fmtUsd } from './format.js';
@@ -145,6 +146,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
   }
 
   const sections: PageSection[] = [
+    ...bookSection(r),
     {
       id: 'price',
       title: 'Price',
@@ -277,6 +279,32 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
     },
   ];
   return { headlineHtml: headline(r), sections };
+}
+
+/** The opening book's fragility, before any path runs (absent from results written before it existed). */
+function bookSection(r: Results): PageSection[] {
+  const h = r.population.bookHealth;
+  if (!h) return [];
+  const w = r.population.warmup;
+  const seasoning = w
+    ? `The book is seasoned: its positions were opened over a ${fmtHorizon(w.steps * r.scenario.stepSeconds)} warm-up history of the price model (mean age ${fmtHorizon(
+        w.meanAgeSteps * r.scenario.stepSeconds,
+      )}), and ${fmtInt(w.liquidated)} accounts the history liquidated (${fmtInt(w.stoppedOut + w.tookProfit)} stopped out or took profit) were replaced by new entries, so it holds the survivors a running venue holds.`
+    : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
+  const within = h.withinMove
+    .map((x) => `${fmtPct(x.shareOfOpenInterest)} of open interest within a ${Math.round(100 * x.move)}% move`)
+    .join(', ');
+  return [
+    {
+      id: 'book',
+      title: 'Opening book',
+      introHtml: `<p><b>How fragile is the book before anything happens?</b> ${escapeHtml(seasoning)} At the start, ${escapeHtml(within)}.</p>`,
+      charts: [
+        { id: 'liquidation-map', spec: liquidationMapSpec(h), caption: 'Bars to the left: longs liquidated by a fall of that size; to the right: shorts liquidated by a rise. Static: no cascade, no top-ups.' },
+        { id: 'distance-to-liquidation', spec: distanceSpec(h) },
+      ],
+    },
+  ];
 }
 
 function scenarioHtml(r: Results): string {

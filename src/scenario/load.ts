@@ -137,6 +137,8 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
   if (tp.gainFractionOfCollateralMax < tp.gainFractionOfCollateralMin) {
     fail('traders.takeProfit.gainFractionOfCollateralMax', tp.gainFractionOfCollateralMax, `must be ≥ gainFractionOfCollateralMin (${tp.gainFractionOfCollateralMin})`);
   }
+  // default arbitrage capacity: enough to undo a 1% dislocation each minute
+  for (const mk of [s.market, ...s.otherMarkets]) mk.impact.arbitrageUsdPerStep ??= (mk.impact.depthUsdPerPercent * s.stepSeconds) / 60;
   const w = s.traders.warmup;
   if (w.kind === 'history') {
     w.lengthHours ??= 5 * w.meanHoldingHours;

@@ -40,6 +40,7 @@ export const MertonSchema = z.strictObject({
 
 export const GarchSchema = z.strictObject({
   kind: z.literal('garch'),
+  /** Annualised drift μ of the log price (r = μΔt + ε; unlike gbm/merton, no −σ²/2 correction). */
   driftAnnual: z.number().finite().min(-50).max(50).default(0),
   /** Long-run (unconditional) annualised volatility; ω = σ²·Δt·(1 − α − β). */
   longRunVolatilityAnnual: positive().max(20).default(0.8),
@@ -156,6 +157,13 @@ export const ImpactSchema = z.strictObject({
    * with σ̂_t the market's EWMA volatility and σ_ref its nominal volatility. 0 = constant depth.
    */
   stressElasticity: nonNegative().max(10).default(0),
+  /**
+   * Arbitrage with finite capacity (USD of flow per step, per market): after every block of flow, and
+   * at the start of each step, arbitrageurs trade the book back toward the index, using at most this
+   * much per step (scaled down with the depth when liquidity withdraws in stress). Default:
+   * depthUsdPerPercent × stepSeconds / 60 (enough to undo a 1% dislocation each minute); 0 = none.
+   */
+  arbitrageUsdPerStep: nonNegative().optional(),
 });
 
 export const MarketSchema = z.strictObject({
@@ -295,7 +303,7 @@ export const TradersSchema = z.strictObject({
   warmup: z
     .union([z.literal('none'), WarmupSchema])
     .transform((w) => (w === 'none' ? WarmupSchema.parse({ kind: 'none' }) : w))
-    .prefault({ kind: 'none' }),
+    .prefault({}),
   /**
    * `warmup: none` only: log-standard deviation of entry prices around the initial price. 0 =
    * everyone entered at the initial price. An entry whose loss at the initial price would exceed 40%
@@ -452,10 +460,22 @@ export const LiquidationSchema = z.strictObject({
 });
 
 export const MarkPriceSchema = z.strictObject({
-  /** last: last market price; ema: exponential average of market prices; median: median of the last windowSteps prices. */
-  kind: z.enum(['last', 'ema', 'median']).default('last'),
+  /**
+   * Index-anchored, as venues mark: blend = median(index, book, index + EMA of the book's basis)
+   * (Binance, Hyperliquid); index = the fundamental; oracle = the index with a delay, an update
+   * interval and a clamp (OSM, Chainlink). On the venue's own book: last = book price; ema =
+   * exponential average of book prices; median = median of the last windowSteps book prices.
+   */
+  kind: z.enum(['blend', 'index', 'oracle', 'last', 'ema', 'median']).default('blend'),
+  /** ema: half-life of the book-price average; blend: half-life of the basis EMA (steps). */
   halfLifeSteps: positive().max(1e6).default(5),
   windowSteps: integer(1, 1000).default(5),
+  /** oracle: the reported price is the index this many steps ago. */
+  delaySteps: integer(0, 100_000).default(0),
+  /** oracle: the report is refreshed every this many steps (1 = every step). */
+  updateEverySteps: integer(1, 100_000).default(1),
+  /** oracle: most one update may move the reported price, as a fraction (e.g. 0.05); none by default. */
+  maxChangePerUpdate: z.number().finite().gt(0).lt(1).optional(),
 });
 
 export const WaterfallSchema = z.strictObject({

@@ -121,10 +121,21 @@ describe('engine', () => {
 });
 
 describe('the book under different margin policies', () => {
-  it('is identical (entries, sizes, orders) when only the maintenance rule changes — common random numbers', () => {
-    const a = createRunContext(small({ policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } })).population;
-    const b = createRunContext(small({ policy: { maintenance: { kind: 'fixed', mmr: 0.024 } } })).population;
-    const c = createRunContext(small({ policy: { maintenance: { kind: 'volatility-adaptive', floorMmr: 0.005, maxMmr: 0.02 } } })).population;
+  const book = (over: unknown) => createRunContext(small(over)).population;
+  const same = (a: ReturnType<typeof book>, b: ReturnType<typeof book>, acct: number) => {
+    if (a.acctMargin[acct] !== b.acctMargin[acct] || a.acctNPos[acct] !== b.acctNPos[acct] || a.acctAgeSteps[acct] !== b.acctAgeSteps[acct]) return false;
+    for (let k = 0; k < a.acctNPos[acct]; k++) {
+      const p = a.acctFirstPos[acct] + k;
+      const q = b.acctFirstPos[acct] + k;
+      if (a.posEntry[p] !== b.posEntry[q] || a.posSize[p] !== b.posSize[q] || !Object.is(a.posStop[p], b.posStop[q]) || a.posSide[p] !== b.posSide[q]) return false;
+    }
+    return true;
+  };
+
+  it('without a warm-up, is identical (entries, sizes, orders) when only the maintenance rule changes — common random numbers', () => {
+    const a = book({ traders: { warmup: 'none' }, policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } });
+    const b = book({ traders: { warmup: 'none' }, policy: { maintenance: { kind: 'fixed', mmr: 0.024 } } });
+    const c = book({ traders: { warmup: 'none' }, policy: { maintenance: { kind: 'volatility-adaptive', floorMmr: 0.005, maxMmr: 0.02 } } });
     for (const other of [b, c]) {
       expect(Array.from(other.posEntry)).toEqual(Array.from(a.posEntry));
       expect(Array.from(other.posSize)).toEqual(Array.from(a.posSize));
@@ -132,11 +143,37 @@ describe('the book under different margin policies', () => {
       expect(Array.from(other.acctMargin)).toEqual(Array.from(a.acctMargin));
     }
   });
+
+  it('seasoned: identical when the policy changes nothing the warm-up judges survival by (fees, fund, waterfall, liquidation style, mark)', () => {
+    const a = book({});
+    const b = book({ policy: { liquidation: { kind: 'partial', feeRate: 0.002 }, insuranceFund: { initialUsd: 0 }, waterfall: { afterInsuranceFund: 'adl' }, markPrice: { kind: 'index' } } });
+    expect(Array.from(b.posEntry)).toEqual(Array.from(a.posEntry));
+    expect(Array.from(b.posSize)).toEqual(Array.from(a.posSize));
+    expect(Array.from(b.acctMargin)).toEqual(Array.from(a.acctMargin));
+  });
+
+  it('seasoned: under a stricter maintenance rate, every slot the warm-up renewed under neither policy holds the identical account', () => {
+    const a = book({ policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } });
+    const b = book({ policy: { maintenance: { kind: 'fixed', mmr: 0.024 } } });
+    let untouched = 0;
+    let differs = 0;
+    for (let acct = 0; acct < a.accounts; acct++) {
+      if (a.acctRenewals[acct] === 0 && b.acctRenewals[acct] === 0) {
+        untouched++;
+        expect(same(a, b, acct), `slot ${acct}`).toBe(true);
+      } else if (!same(a, b, acct)) differs++;
+    }
+    expect(untouched).toBeGreaterThan(0.5 * a.accounts);
+    expect(differs).toBeGreaterThan(0); // the stricter rule did renew some slots differently
+    // a stricter rule renews at least as many slots in the warm-up
+    expect(b.warmup!.liquidated).toBeGreaterThanOrEqual(a.warmup!.liquidated);
+  });
 });
 
 describe('series by cascade generation', () => {
   it('per-interval generation classes add up to the liquidated notional of the interval', () => {
-    const sc = small({ market: { impact: { kind: 'linear', depthUsdPerPercent: 50_000 } } });
+    // the book-price mark and no arbitrage: one round's impact reaches the next round's mark in full
+    const sc = small({ market: { impact: { kind: 'linear', depthUsdPerPercent: 50_000, arbitrageUsdPerStep: 0 } }, policy: { markPrice: { kind: 'last' } } });
     const ctx = createRunContext(sc);
     const r = simulatePath(ctx, 3, new PathBuffers(ctx), true);
     const s = r.series!;

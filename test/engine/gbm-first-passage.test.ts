@@ -1,6 +1,6 @@
 /**
  * Validates the engine against the closed-form GBM first-passage probability with the
- * Broadie–Glasserman–Kou discrete-monitoring correction (DESIGN.md §4): with identical isolated
+ * Broadie–Glasserman–Kou discrete-monitoring correction (docs/design.md §4): with identical isolated
  * traders, no impact and no fees, a trader is liquidated on a path iff the mark, observed once per
  * step, falls below (long) or rises above (short) the liquidation price within the horizon.
  */

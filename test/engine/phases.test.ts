@@ -18,9 +18,18 @@ const short = (marginUsd: number, size = 10, entry = 100): HandAccount => ({ mar
 /** Fixed-MMR liquidation price of an isolated long: C + Q(P − E) = mmr·Q·P. */
 const liqLong = (C: number, Q: number, E: number, mmr: number) => (Q * E - C) / (Q * (1 - mmr));
 
+/** Hand-arithmetic rules: the mark is the book price and no arbitrage, so one round's impact is the next round's mark. */
 function rules(over: Record<string, unknown> = {}) {
   return identicalTraders({
-    policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.05 }, liquidation: { kind: 'full', feeRate: 0.01 }, insuranceFund: { initialUsd: 0 }, ...over },
+    market: { impact: { arbitrageUsdPerStep: 0 } },
+    policy: {
+      maxLeverage: 10,
+      maintenance: { kind: 'fixed', mmr: 0.05 },
+      liquidation: { kind: 'full', feeRate: 0.01 },
+      insuranceFund: { initialUsd: 0 },
+      markPrice: { kind: 'last' },
+      ...over,
+    },
   });
 }
 
@@ -201,5 +210,49 @@ describe('books: the only writer of balances', () => {
     expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
     st.b.margin[0] += 1; // a phase that wrote a balance itself
     expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).toThrow(ConservationError);
+  });
+});
+
+describe('phase: market and marks — arbitrage toward the index', () => {
+  it('after a block of flow, arbitrage closes the dislocation up to its capacity; the rest waits for the next step', () => {
+    const D = 200;
+    const cap = 300; // USD of flow per step
+    const sc = rules();
+    sc.market.impact = { ...sc.market.impact, kind: 'linear', depthUsdPerPercent: D, halfLifeSteps: 1e9, arbitrageUsdPerStep: cap };
+    const { st } = handState(sc, [long(110)]);
+    startStepAt(st, 1, 93);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    liquidationRound(st, 0, n);
+    endLiquidations(st);
+    const flow = -10 * 93;
+    const dx = (0.01 * flow) / D;
+    // the fill is at the block's own move; arbitrage then buys back $300 of it
+    expect(st.books.walletCents).toBe(11_000 + Math.round(10 * (93 * Math.exp(dx / 2) - 100) * 100) - Math.round(0.01 * 10 * 93 * Math.exp(dx / 2) * 100));
+    expect(st.mkt.impactState[0]).toBeCloseTo(dx + (0.01 * cap) / D, 12);
+    expect(st.mkt.arbitrageLeft[0]).toBe(0);
+    // next step: fresh capacity closes what is left (|x| · D / 0.01 = $630 > $300: narrowed again)
+    startStepAt(st, 2, 93);
+    expect(st.mkt.impactState[0]).toBeCloseTo(dx + (2 * 0.01 * cap) / D, 9); // (and a negligible decay)
+    startStepAt(st, 3, 93);
+    startStepAt(st, 4, 93);
+    expect(st.mkt.impactState[0]).toBe(0); // closed exactly once the capacity covers it
+  });
+
+  it('with an index-anchored mark, a liquidation’s own impact does not breach the next account', () => {
+    const D = 200;
+    const over = (kind: string) => {
+      const sc = rules({ markPrice: { kind } });
+      sc.market.impact = { ...sc.market.impact, kind: 'linear', depthUsdPerPercent: D, halfLifeSteps: 1e9, arbitrageUsdPerStep: 0 };
+      return sc;
+    };
+    // as in the cascade test above: account 1 breaches at 93, its impact would take the book below 89.47
+    for (const [kind, secondGeneration] of [['last', 1], ['index', 0], ['blend', 0]] as const) {
+      const { st } = handState(over(kind), [long(150), long(110)]);
+      startStepAt(st, 1, 93);
+      beginLiquidations(st);
+      liquidationRound(st, 0, maintenanceCheck(st, 0));
+      expect(maintenanceCheck(st, 1), kind).toBe(secondGeneration);
+    }
   });
 });

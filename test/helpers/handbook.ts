@@ -47,6 +47,8 @@ export function handBook(sc: Scenario, accounts: HandAccount[]): Population {
     acctFirstPos: new Int32Array(A),
     acctNPos: new Int32Array(A),
     acctLeverage: new Float64Array(A),
+    acctAgeSteps: new Int32Array(A),
+    acctRenewals: new Uint16Array(A),
     posAccount: new Int32Array(P),
     posMarket: new Int32Array(P),
     posSide: new Int8Array(P),
@@ -104,5 +106,6 @@ export function handState(sc: Scenario, accounts: HandAccount[]): { st: PathStat
 export function startStepAt(st: PathState, t: number, priceUsd: number, m = 0): void {
   st.t = t;
   st.mkt.logF[m] = Math.log(priceUsd);
+  st.mkt.indexPx[m] = Math.exp(st.mkt.logF[m]);
   updateMarkets(st);
 }

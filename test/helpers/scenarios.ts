@@ -49,6 +49,7 @@ export function identicalTraders(over: unknown = {}): Scenario {
           count: 1,
           longShare: 1,
           crossMarginShare: 0,
+          warmup: 'none',
           entryPriceSpreadLog: 0,
           leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
           collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },

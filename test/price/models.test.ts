@@ -1,5 +1,5 @@
 /**
- * Price models against closed forms (DESIGN.md §4), at fixed seeds, with tolerances of 3 standard
+ * Price models against closed forms (docs/design.md §4), at fixed seeds, with tolerances of 3 standard
  * errors computed from independent paths.
  */
 import { describe, expect, it } from 'vitest';

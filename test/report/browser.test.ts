@@ -93,7 +93,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
       const { page, watch } = await openReport(browser, reports[s.name]);
       expect(await page.getAttribute('html', 'data-charts')).toBe('ready');
       const marks = await marksPerChart(page);
-      expect(Object.keys(marks)).toHaveLength(9);
+      expect(Object.keys(marks)).toHaveLength(11);
+      // the opening book's panel (liquidation map, distance to liquidation) is drawn
+      expect(marks['chart-liquidation-map']).toBeGreaterThan(10);
+      expect(marks['chart-distance-to-liquidation']).toBeGreaterThan(3);
       for (const [id, n] of Object.entries(marks)) expect({ id, drawn: n > 0 }).toEqual({ id, drawn: true });
       // the SVG figures were written next to the page, one per chart
       for (const id of Object.keys(marks)) expect(statSync(path.join(path.dirname(reports[s.name]), 'figures', `${id.replace(/^chart-/, '')}.svg`)).size).toBeGreaterThan(500);

@@ -1,6 +1,11 @@
 /**
- * The stress-scenario library (scenarios/stress/): every scenario runs from the CLI, and its realised
- * exogenous drawdown matches the target stated in its comments within the stated tolerance.
+ * The stress-scenario library (scenarios/stress/): every scenario runs from the CLI, its exogenous
+ * drawdown matches the target stated in its comments within the stated tolerance, and the engine's
+ * realised dynamics — the book price's drawdown and when and on which side liquidations happen —
+ * match the public figures each file states (`# realised-target:` lines):
+ *   window-share X      ≥ X of liquidated notional inside the first market's scripted legs
+ *   long-share LO HI    long share of liquidated notional (all markets) within [LO, HI]
+ *   adl                 auto-deleveraging happens
  *
  * Each file states, per market, `# drawdown-target: <market name> <target> +<tolerance>`. The realised
  * maximum drawdown of a scripted path can only exceed the target (its leg ends are pinned relative to
@@ -15,7 +20,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { createPriceProcess, loadPriceData } from '../../src/price/process.js';
-import { scriptedTargetDrawdown } from '../../src/price/scripted.js';
+import { scriptedLegs, scriptedTargetDrawdown } from '../../src/price/scripted.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { runPaths } from '../../src/mc/runner.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const DIR = path.join(ROOT, 'scenarios/stress');
@@ -26,6 +33,16 @@ interface Target {
   market: string;
   target: number;
   tolerance: number;
+}
+
+function realisedTargetsOf(text: string) {
+  const window = text.match(/^# realised-target: window-share ([\d.]+)\s*$/m);
+  const long = text.match(/^# realised-target: long-share ([\d.]+) ([\d.]+)\s*$/m);
+  return {
+    windowShare: window ? Number(window[1]) : undefined,
+    longShare: long ? [Number(long[1]), Number(long[2])] : undefined,
+    adl: /^# realised-target: adl\s*$/m.test(text),
+  };
 }
 
 function targetsOf(text: string): Target[] {
@@ -74,6 +91,41 @@ describe('stress-scenario library', () => {
           expect(d, `realised ${d}, target ${t.target} +${t.tolerance}`).toBeLessThanOrEqual(t.target + t.tolerance);
         }
         expect(results.aggregates.maxDrawdownExogenous.mean.estimate).toBeLessThanOrEqual(t.target + t.tolerance);
+      });
+
+      it('realised dynamics match the public record: liquidations in the crash window, long:short split, realised drawdown (8 paths)', async () => {
+        const rt = realisedTargetsOf(text);
+        expect(rt.windowShare, 'states a window-share target').toBeDefined();
+        expect(rt.longShare, 'states a long-share band').toBeDefined();
+        const P = 8;
+        const run = parseScenario({ ...sc, paths: P, output: { ...sc.output, seriesSamplePaths: P, seriesPoints: sc.horizonSteps + 1 } });
+        const out = await runPaths(run, { workers: 0 });
+        const pm = sc.market.priceModel;
+        if (pm.kind !== 'scripted-drawdown') throw new Error('the first market must be scripted');
+        const legs = scriptedLegs(pm);
+        const [w0, w1] = [legs[0].from, legs[legs.length - 1].to];
+        let inside = 0;
+        let total = 0;
+        let long = 0;
+        for (const { series } of out.series) {
+          for (let j = 1; j < series.steps.length; j++) {
+            const v = series.liquidatedLongUsd[j] + series.liquidatedShortUsd[j];
+            total += v;
+            long += series.liquidatedLongUsd[j];
+            if (series.steps[j] > w0 && series.steps[j] <= w1) inside += v;
+          }
+        }
+        expect(total).toBeGreaterThan(0);
+        expect(inside / total, `share of liquidated notional in steps (${w0}, ${w1}]`).toBeGreaterThanOrEqual(rt.windowShare!);
+        const [lo, hi] = rt.longShare!;
+        expect(long / total, 'long share of liquidated notional').toBeGreaterThanOrEqual(lo);
+        expect(long / total, 'long share of liquidated notional').toBeLessThanOrEqual(hi);
+        const t = targets.find((x) => x.market === sc.market.name)!;
+        for (const s of out.summaries) {
+          expect(s.maxDrawdownRealised, `realised drawdown of the book price, path ${s.pathIndex}`).toBeGreaterThanOrEqual(scriptedTargetDrawdown(pm) - 1e-6);
+          expect(s.maxDrawdownRealised, `realised drawdown of the book price, path ${s.pathIndex}`).toBeLessThanOrEqual(t.target + t.tolerance);
+        }
+        if (rt.adl) expect(out.summaries.filter((s) => s.adlNotionalUsd > 0).length, 'paths with ADL').toBeGreaterThan(P / 2);
       });
 
       it('every market’s exogenous drawdown is within its stated tolerance on 50 paths of the price process', () => {

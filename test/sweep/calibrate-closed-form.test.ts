@@ -1,5 +1,5 @@
 /**
- * Calibration against a known answer (DESIGN.md §4). One isolated long trader with fixed MMR m,
+ * Calibration against a known answer (docs/design.md §4). One isolated long trader with fixed MMR m,
  * leverage L, entered at S0 on a GBM with no impact, no fees and no behaviours is liquidated on a path
  * iff the price, observed once per step, falls to B/(1 − m) with B = S0(1 − 1/L). The probability of
  * that is the GBM first-passage probability with the Broadie–Glasserman–Kou discrete-monitoring shift,
@@ -56,6 +56,7 @@ const scenario = parseScenario(
       count: 1,
       longShare: 1,
       crossMarginShare: 0,
+      warmup: 'none', // one trader opening at S0: the closed form's setup
       entryPriceSpreadLog: 0,
       leverage: { kind: 'tiers', tiers: [{ leverage: L, weight: 1 }] },
       collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
