@@ -12,7 +12,7 @@ import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
-import { allowAnyPathOption, defaultOutDir, intArg, seedOption, workersOption } from './args.js';
+import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from './args.js';
 import { loadForCommand } from './load.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
@@ -37,8 +37,9 @@ export function buildProgram(): Command {
     .addOption(seedOption())
     .addOption(workersOption())
     .option('--json', 'print the aggregate summary as JSON on stdout')
+    .addOption(noFiguresOption())
     .addOption(allowAnyPathOption())
-    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean; allowAnyPath?: boolean }) => {
+    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
       const loaded = loadForCommand(file, opts);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
@@ -54,7 +55,7 @@ export function buildProgram(): Command {
       } finally {
         progress.stop();
       }
-      const written = await writeRunOutputs(out, results);
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
       if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
       else {
         const a = results.aggregates;

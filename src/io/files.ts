@@ -127,7 +127,7 @@ function nearestExisting(abs: string): { dir: string; isDir: boolean } {
       return { dir: p, isDir: statSync(p).isDirectory() };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') throw e;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
     }
     const up = path.dirname(p);
     if (up === p) break;
@@ -234,6 +234,14 @@ export function cleanStaleTemporaries(abs: string): void {
   }
 }
 
+/** The output folder is replaced as a whole: it may not be the working folder or hold it. */
+function refuseWorkingFolder(abs: string, flag: string): void {
+  const rel = path.relative(abs, process.cwd());
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    throw new UserError(`${flag}: is the working folder or holds it, and an output folder is replaced as a whole; choose a folder inside it (e.g. reports/x)`);
+  }
+}
+
 function exists(p: string): boolean {
   try {
     lstatSync(p);
@@ -254,6 +262,7 @@ function exists(p: string): boolean {
 export function checkOutputFolder(dir: string, replace: readonly string[], opts: { flag?: string; allowOtherFiles?: boolean } = {}): void {
   const flag = opts.flag ?? `--out ${dir}`;
   const abs = path.resolve(dir);
+  refuseWorkingFolder(abs, flag);
   try {
     const near = nearestExisting(abs);
     if (!near.isDir) {
@@ -318,6 +327,7 @@ export function commitOutputFolder(dir: string, files: Record<string, string | U
   } catch {
     /* a dangling link is replaced below */
   }
+  refuseWorkingFolder(abs, flag);
   const replace = new Set(opts.replace ?? Object.keys(files).map((f) => f.split(/[\\/]/)[0]));
   for (const f of Object.keys(files)) replace.add(f.split(/[\\/]/)[0]);
   const parent = path.dirname(abs);

@@ -124,7 +124,7 @@ const DrilldownSchema = z.looseObject({
 
 const HistogramSchema = z
   .looseObject({ lowerBound: nums, count: z.array(count) })
-  .refine((h) => h.lowerBound.length === h.count.length, { message: 'lowerBound and count must have the same length', path: ['count'] });
+  .refine((h) => h.lowerBound.length === h.count.length, { message: 'must have one entry per entry of lowerBound', path: ['count'] });
 
 export const ResultsFileSchema = z
   .looseObject({
@@ -151,7 +151,7 @@ export const ResultsFileSchema = z
       notionalUsd: HistogramSchema,
       generations: z
         .looseObject({ generations: nums, count: z.array(count) })
-        .refine((h) => h.generations.length === h.count.length, { message: 'generations and count must have the same length', path: ['count'] }),
+        .refine((h) => h.generations.length === h.count.length, { message: 'must have one entry per entry of generations', path: ['count'] }),
     }),
     series: SeriesSchema.nullable(),
     drilldown: z.array(DrilldownSchema).max(1000),

@@ -42,12 +42,12 @@ export const REPORT_OUTPUTS = ['index.html', 'figures'] as const;
  * Renders and writes a run's report folder (`results.json`, `index.html`, `figures/*.svg`); returns
  * the written paths. Everything is rendered before anything is written.
  */
-export async function writeRunOutputs(dir: string, r: Results): Promise<string[]> {
-  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r)) };
+export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
+  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r, opts)) };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);
 }
 
 /** Rebuilds only the report (`index.html`, `figures/*.svg`) from saved results; returns the written paths. */
-export async function writeReport(dir: string, r: Results): Promise<string[]> {
-  return writeFilesAtomically(dir, await renderReportFiles(r), REPORT_OUTPUTS);
+export async function writeReport(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
+  return writeFilesAtomically(dir, await renderReportFiles(r, opts), REPORT_OUTPUTS);
 }

@@ -277,7 +277,9 @@ export function parseScenarioText(text: string, source = 'scenario', opts: Parse
       const offset = e.pos?.[0];
       const at = offset !== undefined ? ` at ${lineColumn(text, offset)}` : '';
       if (e.code === 'DUPLICATE_KEY' && e.pos) {
-        const key = text.slice(e.pos[0], Math.min(e.pos[1], e.pos[0] + 200)).trim();
+        const from = text.slice(e.pos[0], e.pos[0] + 200);
+        const m = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:\n,{}[\]]*?)\s*:/.exec(from);
+        const key = (m ? m[1] : from.slice(0, Math.max(1, e.pos[1] - e.pos[0]))).trim().replace(/^(["'])(.*)\1$/, '$2');
         throw new UserError(`${source}: malformed YAML${at}: the key ${excerpt(key)} appears twice in the same mapping — each field may be given once`);
       }
       if (/call stack/i.test(e.message)) throw new UserError(`${source}: malformed YAML${at}: nested too deeply`);

@@ -83,7 +83,7 @@ export function variantsFromBlock(s: Scenario, source: string, opts: ParseOption
       if (k in v.override) throw new UserError(`${source}: variants[${i}].override.${k}: not allowed — every variant runs on the scenario's ${k === 'seed' || k === 'paths' ? k : 'settings'}`);
     }
     const merged = mergePatch(base, v.override);
-    const scenario = parseScenario(merged, `${source} variants[${i}] (${v.name})`, opts);
+    const scenario = parseScenario(merged, `${source}: variants[${i}] (${v.name})`, opts);
     return { name: v.name, description: v.description, source: `${source} variants[${i}]`, scenario };
   });
 }

@@ -12,6 +12,7 @@ import { formatPath, parseScenario, show } from '../../scenario/load.js';
 import { REPORT_OUTPUTS, writeReport } from '../../report/write.js';
 import { ResultsFileSchema } from '../../report/results-schema.js';
 import { checkOutputFolder, MIB, readBoundedFile } from '../../io/files.js';
+import { noFiguresOption } from '../args.js';
 
 /** Largest results.json read (256 MiB; a 1,000,000-path run writes about 190 MB). */
 export const MAX_RESULTS_BYTES = 256 * MIB;
@@ -69,11 +70,12 @@ export function registerReport(program: Command): void {
     .description("rebuild a run's index.html and figures/ from its saved results.json, without re-simulating")
     .argument('<results>', 'a results.json written by "marginlab run"')
     .option('--out <dir>', 'output folder (default: the folder holding the results file)')
-    .action(async (file: string, opts: { out?: string }) => {
+    .addOption(noFiguresOption())
+    .action(async (file: string, opts: { out?: string; figures?: boolean }) => {
       const results = loadResults(file);
       const out = opts.out ?? path.dirname(file);
       checkOutputFolder(out, REPORT_OUTPUTS, { flag: opts.out ? `--out ${out}` : `${out} (the folder holding ${path.basename(file)}; pass --out to write elsewhere)` });
-      const written = await writeReport(out, results);
+      const written = await writeReport(out, results, { figures: opts.figures !== false });
       process.stderr.write(`${results.scenario.name}: report rebuilt from ${file}\nwrote ${written.join(', ')}\n`);
     });
 }
