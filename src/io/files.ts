@@ -254,8 +254,9 @@ function exists(p: string): boolean {
 /**
  * Checks, before any work, that `dir` can become a command's output folder: it is a folder or can be
  * created, every entry the command replaces has the right type (`figures` a folder, `results.json` a
- * file), it holds nothing but marginlab outputs (unless `allowOtherFiles`), and its parent is writable
- * (a probe folder is created and removed). Creates nothing.
+ * file), it holds nothing but marginlab outputs and hidden files (unless `allowOtherFiles`), it is
+ * not the working folder or one holding it, and its parent is writable (a probe folder is created
+ * and removed). Creates nothing.
  * @param flag how the folder was given, for messages (`--out reports/x`)
  * @throws UserError naming the folder and what is wrong
  */
@@ -278,7 +279,8 @@ export function checkOutputFolder(dir: string, replace: readonly string[], opts:
         }
       }
       if (!opts.allowOtherFiles) {
-        const other = entries.filter((n) => !(OUTPUT_NAMES as readonly string[]).includes(n) && !STALE.test(n));
+        // hidden files (.DS_Store, .gitkeep) are tolerated and kept
+        const other = entries.filter((n) => !(OUTPUT_NAMES as readonly string[]).includes(n) && !STALE.test(n) && !n.startsWith('.'));
         if (other.length > 0) {
           throw new UserError(`${flag}: the folder holds files marginlab did not write (e.g. ${JSON.stringify(other.sort()[0])}); choose a new or empty folder`);
         }

@@ -51,7 +51,12 @@ export function show(v: unknown): string {
   if (v === undefined) return '(missing)';
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   const mark = '\u0000num:';
-  const s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `${mark}${Object.is(x, -0) ? '-0' : String(x)}` : x));
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `${mark}${Object.is(x, -0) ? '-0' : String(x)}` : x));
+  } catch {
+    return '(a value that contains itself)';
+  }
   if (s === undefined) return String(v);
   const t = s.replace(/"\\u0000num:([^"]*)"/g, '$1');
   return t.length > 60 ? `${t.slice(0, 57)}...` : t;
@@ -224,6 +229,8 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new UserError(`${source}: expected a mapping of scenario fields at the top level (name: …, market: …), got ${kindOf(input)}`);
   }
+  const cycle = selfReference(input, '', []);
+  if (cycle) throw new UserError(`${source}: ${cycle}: not allowed — the value contains itself (a YAML alias *name used inside its own &name)`);
   const bad = prototypeKey(input, '');
   if (bad) throw new UserError(`${source}: ${bad}: not allowed — no scenario field is named __proto__, constructor or prototype`);
   const r = ScenarioSchema.safeParse(input);
@@ -239,6 +246,22 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
     throw e;
   }
   return r.data;
+}
+
+/** The path of the first value that contains one of its ancestors (YAML aliases can build such cycles), or undefined. */
+function selfReference(v: unknown, at: string, ancestors: unknown[]): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (ancestors.includes(v)) return at === '' ? '(top level)' : at;
+  if (ancestors.length > 200) return undefined;
+  const arr = Array.isArray(v);
+  ancestors.push(v);
+  for (const k of Object.keys(v)) {
+    const p = arr ? `${at}[${k}]` : at === '' ? k : `${at}.${k}`;
+    const found = selfReference((v as Record<string, unknown>)[k], p, ancestors);
+    if (found) return found;
+  }
+  ancestors.pop();
+  return undefined;
 }
 
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -56,6 +56,11 @@ describe('item 9 and 21: YAML problems are one line', () => {
     expect(isOneLineUserError(r, /malformed YAML/, /alias/), r.stderr).toBe(true);
     expect(existsSync(s.out)).toBe(false);
   });
+  it('an alias used inside its own anchor (a value containing itself) is refused, not a crash', async () => {
+    const s = scenario('name: s\ntraders: &t\n  count: 10\n  topUp:\n    share: *t\n');
+    const r = await cli('run', s.file, '--out', s.out);
+    expect(isOneLineUserError(r, /traders\.topUp\.share: not allowed — the value contains itself/), r.stderr).toBe(true);
+  });
   it('a duplicate key is named, with its line', async () => {
     const s = scenario(`${SMALL}horizonSteps: 20\n`);
     const r = await cli('run', s.file, '--out', s.out);

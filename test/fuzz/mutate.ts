@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseScenario } from '../../src/scenario/load.js';
+import { arrivalRoom, meanCollateralUsd } from '../../src/scenario/bounds.js';
+import type { Scenario } from '../../src/scenario/schema.js';
 import { scenarioFiles, SCENARIOS_DIR } from '../helpers/files.js';
 
 export type Segment = string | number;
@@ -208,19 +210,39 @@ export function loadBases(): BaseScenario[] {
   });
 }
 
+/** Book notional over market depth above which prices may leave the finite range (the largest shipped scenario: about 700). */
+export const ENGINE_DEPTH_RATIO = 2000;
+
 /**
  * Families of inputs whose failure lies in the engine (src/engine/), left to the engine's own issue
- * and kept out of the fuzz until it is fixed (MARGINLAB_FUZZ_ENGINE_FAMILIES=1 puts them back):
- *   - issue 11 item 7 (engine side): thin depth. `market.impact.depthUsdPerPercent` far below the
- *     book's notional (found: 1e-9 on default.yaml, 1 on otherMarkets[0] of stress/2022-05-luna-ust.yaml)
- *     drives the impact state and the price to ±Infinity or ~1e191, and the ledger then refuses
- *     "realised PnL must be whole cents, got -Infinity" (exit 1). The engine needs saturating impact
- *     or a price floor.
+ * and kept out of the fuzz until it is fixed (MARGINLAB_FUZZ_ENGINE_FAMILIES=1 puts them back).
+ *
+ * Issue 11 item 7 (engine side) — a book far larger than the market's depth: (traders.count + room
+ * for arrivals) × mean collateral × policy.maxLeverage above ENGINE_DEPTH_RATIO × the thinnest
+ * market's depthUsdPerPercent. Liquidation and entry flow then drive the impact state and the price
+ * out of range, and the ledger stops the run (exit 1). Every input is within its bounds. Found:
+ *   - default.yaml with market.impact.depthUsdPerPercent = 1e-9: "realised PnL must be whole cents,
+ *     got -Infinity";
+ *   - stress/2022-05-luna-ust.yaml with otherMarkets[0].impact.depthUsdPerPercent = 1: "realised PnL
+ *     must be whole cents, got -1.0977856805439886e+191";
+ *   - stress/2022-11-08-ftx.yaml with traders.arrivals.perStep = 1000 and horizonSteps 1440: "realised
+ *     PnL must be whole cents, got -10296465055127242" (beyond 2^53 cents);
+ *   - stress/2022-05-luna-ust.yaml (1,000 traders) with traders.collateralUsd.medianUsd = 1e6 and
+ *     otherMarkets[0].priceModel.durationSteps deleted: "money not conserved — market received
+ *     175281055903 + bad debt 23726085662119125 ≠ net realised losses 23726260943175027" (cents).
+ * The engine needs saturating impact or a price floor, and a stop with a named condition.
  */
-export function engineFamily(ms: Mutation[]): string | undefined {
-  for (const m of ms) {
-    if (m.kind === 'set' && m.path[m.path.length - 1] === 'depthUsdPerPercent' && typeof m.value === 'number' && m.value < 1e4) return 'issue 11 item 7: thin depth';
+export function engineFamily(base: BaseScenario, ms: Mutation[]): string | undefined {
+  let s: Scenario;
+  try {
+    s = parseScenario(applyMutations(base, ms), 'fuzz', { baseDir: path.dirname(path.join(SCENARIOS_DIR, base.file)) });
+  } catch {
+    return undefined; // refused at load time: nothing reaches the engine
   }
+  const depths = [s.market, ...s.otherMarkets].filter((m) => m.impact.kind !== 'none').map((m) => m.impact.depthUsdPerPercent);
+  if (depths.length === 0) return undefined;
+  const notional = (s.traders.count + arrivalRoom(s)) * meanCollateralUsd(s) * s.policy.maxLeverage;
+  if (notional > ENGINE_DEPTH_RATIO * Math.min(...depths)) return 'issue 11 item 7: book far larger than market depth';
   return undefined;
 }
 const INCLUDE_ENGINE_FAMILIES = process.env.MARGINLAB_FUZZ_ENGINE_FAMILIES === '1';
@@ -244,10 +266,27 @@ export function caseArbitrary(bases: BaseScenario[]): fc.Arbitrary<FuzzCase> {
     const unknownArb = fc.constantFrom(...base.objects).chain((p) => fc.constantFrom('bogusField', 'Name', 'mmr_', 'seedd').map((key): Mutation => ({ kind: 'unknown-key', path: p, key })));
     const deleteArb = fc.constantFrom(...base.rawLeaves).map((p): Mutation => ({ kind: 'delete', path: p }));
     const contraArb = fc.constantFrom(...CONTRADICTION_NAMES).map((name): Mutation => ({ kind: 'contradiction', name }));
-    const one = fc.oneof({ arbitrary: setArb, weight: 8 }, { arbitrary: kindArb, weight: 2 }, { arbitrary: unknownArb, weight: 1 }, { arbitrary: deleteArb, weight: 1 }, { arbitrary: contraArb, weight: 2 });
-    return fc
-      .array(one, { minLength: 1, maxLength: 3 })
-      .filter((mutations) => INCLUDE_ENGINE_FAMILIES || engineFamily(mutations) === undefined)
+    // a valid-looking change: a number scaled by a factor (most stay in range, so the engine runs on varied inputs)
+    const numeric = base.paths.filter((p) => typeof get(base.resolved, p) === 'number');
+    const scaleArb = fc.constantFrom(...numeric).chain((p) =>
+      fc.constantFrom(0.1, 0.5, 2, 10).map((f): Mutation => {
+        const v = get(base.resolved, p) as number;
+        const value = Number.isInteger(v) ? Math.round(v * f) : v * f;
+        return { kind: 'set', path: p, value, label: `${value} (×${f})` };
+      }),
+    );
+    const one = fc.oneof(
+      { arbitrary: setArb, weight: 8 },
+      { arbitrary: scaleArb, weight: 5 },
+      { arbitrary: kindArb, weight: 2 },
+      { arbitrary: unknownArb, weight: 1 },
+      { arbitrary: deleteArb, weight: 1 },
+      { arbitrary: contraArb, weight: 2 },
+    );
+    const count = fc.oneof({ arbitrary: fc.constant(1), weight: 6 }, { arbitrary: fc.constant(2), weight: 3 }, { arbitrary: fc.constant(3), weight: 1 });
+    return count
+      .chain((n) => fc.array(one, { minLength: n, maxLength: n }))
+      .filter((mutations) => INCLUDE_ENGINE_FAMILIES || engineFamily(base, mutations) === undefined)
       .map((mutations) => ({ file: base.file, mutations }));
   });
 }
@@ -270,7 +309,7 @@ function applyMutation(base: BaseScenario, s: Raw, m: Mutation): void {
           break;
         }
       }
-      set(s, m.path, m.value);
+      set(s, m.path, structuredClone(m.value)); // a fresh copy: the drawn value object is shared between cases
       return;
     }
     case 'unknown-key': {
