@@ -230,6 +230,10 @@ export const ENGINE_DEPTH_RATIO = 2000;
  *   - stress/2022-05-luna-ust.yaml (1,000 traders) with traders.collateralUsd.medianUsd = 1e6 and
  *     otherMarkets[0].priceModel.durationSteps deleted: "money not conserved — market received
  *     175281055903 + bad debt 23726085662119125 ≠ net realised losses 23726260943175027" (cents).
+ *   - default.yaml with market.impact.stressElasticity = 10 (depth withdrawing as min(1, σ_ref/σ̂)^10
+ *     once volatility rises, so the same book meets a far thinner market): "realised PnL must be whole
+ *     cents, got -1.574016028614545e+168"; stress/2020-03-12-black-thursday.yaml with the same:
+ *     "realised PnL must be whole cents, got NaN". Cases with a stressElasticity above 2 are kept out too.
  * The engine needs saturating impact or a price floor, and a stop with a named condition.
  */
 export function engineFamily(base: BaseScenario, ms: Mutation[]): string | undefined {
@@ -241,6 +245,7 @@ export function engineFamily(base: BaseScenario, ms: Mutation[]): string | undef
   }
   const depths = [s.market, ...s.otherMarkets].filter((m) => m.impact.kind !== 'none').map((m) => m.impact.depthUsdPerPercent);
   if (depths.length === 0) return undefined;
+  if ([s.market, ...s.otherMarkets].some((m) => m.impact.kind !== 'none' && m.impact.stressElasticity > 2)) return 'issue 11 item 7: depth withdrawing to nothing in stress';
   const notional = (s.traders.count + arrivalRoom(s)) * meanCollateralUsd(s) * s.policy.maxLeverage;
   if (notional > ENGINE_DEPTH_RATIO * Math.min(...depths)) return 'issue 11 item 7: book far larger than market depth';
   return undefined;

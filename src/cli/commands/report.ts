@@ -11,7 +11,7 @@ import { UserError } from '../../errors.js';
 import { formatPath, parseScenario, show } from '../../scenario/load.js';
 import { REPORT_OUTPUTS, writeReport } from '../../report/write.js';
 import { ResultsFileSchema } from '../../report/results-schema.js';
-import { checkOutputFolder, MIB, readBoundedFile } from '../../io/files.js';
+import { checkOutputFolder, MIB, readBoundedFile, utf8 } from '../../io/files.js';
 import { noFiguresOption } from '../args.js';
 
 /** Largest results.json read (256 MiB; a 1,000,000-path run writes about 190 MB). */
@@ -37,7 +37,7 @@ function valueAt(root: unknown, at: ReadonlyArray<PropertyKey>): unknown {
  * `/etc/passwd`). Throws `UserError` naming the file and the first wrong field.
  */
 export function loadResults(file: string): Results {
-  const text = readBoundedFile(file, MAX_RESULTS_BYTES, 'results file').toString('utf8');
+  const text = utf8(readBoundedFile(file, MAX_RESULTS_BYTES, 'results file'));
   let data: unknown;
   try {
     data = JSON.parse(text);
