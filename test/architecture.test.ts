@@ -1,5 +1,6 @@
 /**
- * The architecture rules of docs/design.md §6, checked on the source:
+ * The architecture rules of docs/design.md §6, checked on the source (io: bounded reads and whole-folder
+ * writes, a base utility like errors):
  * - layers: scenario → rng → price / agents / margin / liquidation / ledger → engine → monte carlo →
  *   stats → api → sweep → report → cli; a module may import its own layer or lower ones, never a
  *   higher one;
@@ -17,6 +18,7 @@ const LAYER: Record<string, number> = {
   'errors.ts': 0,
   'version.ts': 0,
   math: 0,
+  io: 0,
   scenario: 1,
   rng: 2,
   price: 3,

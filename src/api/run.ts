@@ -4,6 +4,7 @@
  */
 import type { Scenario, ScenarioInput } from '../scenario/schema.js';
 import { parseScenario } from '../scenario/load.js';
+import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
 import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import type { PathSeries, PathSummary } from '../engine/path.js';
@@ -47,6 +48,7 @@ export interface Results {
   format: typeof RESULTS_FORMAT;
   marginlabVersion: string;
   seed: number;
+  /** The resolved scenario as run, data files shown by their path relative to the scenario's folder (never an absolute local path). */
   scenario: Scenario;
   run: { workers: number; elapsedMs: number; startedAt: string };
   population: BookDescription;
@@ -200,7 +202,7 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     format: RESULTS_FORMAT,
     marginlabVersion: VERSION,
     seed: scenario.seed,
-    scenario,
+    scenario: portableScenario(scenario),
     run: { workers: mc.workers, elapsedMs: Math.round(mc.elapsedMs), startedAt },
     population: book,
     aggregates: aggregate(mc.summaries, pop.accounts),

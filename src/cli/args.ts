@@ -2,8 +2,11 @@
  * Option parsers and options shared by every command. Each parser fails with a one-line
  * `InvalidArgumentError` naming the flag, the value and what is allowed (the CLI exits 2).
  */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import { defaultWorkers } from '../mc/runner.js';
+import { UserError } from '../errors.js';
 
 export function intArg(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (v: string): number => {
@@ -38,9 +41,44 @@ export function rangeArg(v: string): [number, number] {
   return [lo, hi];
 }
 
-/** `--workers <n>`: worker threads, 0 = the calling thread. */
+/** Most worker threads `--workers` accepts: 4 × the available cores (each thread costs 6–8 MiB and a share of the CPU). */
+export const WORKERS_PER_CORE = 4;
+export function maxWorkers(): number {
+  return WORKERS_PER_CORE * Math.max(1, availableParallelism());
+}
+
+/** `--workers <n>`: worker threads, 0 = the calling thread, at most 4 × the available cores. */
 export function workersOption(): Option {
-  return new Option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread)`).argParser(intArg('--workers', 0, 1024));
+  const cores = Math.max(1, availableParallelism());
+  const max = maxWorkers();
+  const parse = intArg('--workers', 0, max);
+  return new Option('--workers <n>', `worker threads (default: available cores, here ${defaultWorkers()}; 0 = this thread; at most ${max})`).argParser((v: string) => {
+    try {
+      return parse(v);
+    } catch {
+      throw new InvalidArgumentError(
+        `--workers: ${JSON.stringify(v)} is not allowed — expected a whole number from 0 to ${max} (${WORKERS_PER_CORE} × the ${cores} available core${cores === 1 ? '' : 's'}; 0 runs in this thread)`,
+      );
+    }
+  });
+}
+
+/** `--allow-any-path`: let a scenario read data files outside its own folder. */
+export function allowAnyPathOption(): Option {
+  return new Option('--allow-any-path', "let the scenario's data files (a csv price model's file) be absolute paths or lie outside the scenario file's folder");
+}
+
+/**
+ * The default output folder `reports/<name><suffix>`. The scenario schema already refuses names that
+ * would escape; this checks again that the result is strictly inside reports/.
+ */
+export function defaultOutDir(name: string, suffix = ''): string {
+  const out = path.join('reports', `${name}${suffix}`);
+  const rel = path.relative(path.resolve('reports'), path.resolve(out));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel) || rel.includes(path.sep)) {
+    throw new UserError(`name: ${JSON.stringify(name)} is not allowed — the report folder reports/<name> must be a folder inside reports/; use letters, digits, ".", "_" and "-"`);
+  }
+  return out;
 }
 
 /** `--seed <s>` with the given help text. */

@@ -6,12 +6,14 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
-import { loadScenarioFile, parseScenario } from '../scenario/load.js';
+import { parseScenario } from '../scenario/load.js';
 import { runScenario, summaryOf } from '../api/run.js';
-import { writeRunOutputs } from '../report/write.js';
+import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
+import { checkOutputFolder } from '../io/files.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
-import { intArg, seedOption, workersOption } from './args.js';
+import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from './args.js';
+import { loadForCommand } from './load.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
@@ -35,13 +37,17 @@ export function buildProgram(): Command {
     .addOption(seedOption())
     .addOption(workersOption())
     .option('--json', 'print the aggregate summary as JSON on stdout')
-    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean }) => {
-      const loaded = loadScenarioFile(file);
+    .addOption(noFiguresOption())
+    .addOption(allowAnyPathOption())
+    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
+      const loaded = loadForCommand(file, opts);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,
       );
-      const out = opts.out ?? path.join('reports', scenario.name);
+      const out = opts.out ?? defaultOutDir(scenario.name);
+      // before simulating: a file where the folder should be, a read-only disk, another program's folder
+      checkOutputFolder(out, RUN_OUTPUTS);
       const progress = createProgress(scenario.paths);
       let results;
       try {
@@ -49,7 +55,7 @@ export function buildProgram(): Command {
       } finally {
         progress.stop();
       }
-      const written = await writeRunOutputs(out, results);
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
       if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
       else {
         const a = results.aggregates;
@@ -70,6 +76,10 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  if (argv.length <= 2) {
+    process.stderr.write(`marginlab: no command given\n${program.helpInformation()}`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv);
     return 0;

@@ -20,21 +20,24 @@ export function warmupSteps(sc: Scenario): number {
 }
 
 /** The scenario whose price process draws the warm-up (same markets and correlation, no drift, no scripted legs). */
-function warmupScenario(sc: Scenario, steps: number): Scenario {
-  const calm = (m: Scenario['market']): Scenario['market'] => {
+function warmupScenario(sc: Scenario, steps: number, data: PriceData): Scenario {
+  const calm = (m: Scenario['market'], k: number): Scenario['market'] => {
     const pm = m.priceModel;
     switch (pm.kind) {
       case 'scripted-drawdown':
         return { ...m, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: pm.volatilityAnnual } };
-      case 'csv':
-        return { ...m, priceModel: { ...pm, mode: 'block-bootstrap', blocks: 'stationary' } };
+      case 'csv': {
+        // blocks no longer than the history itself (a short file can still season a book)
+        const n = data.csvReturns[k]?.length ?? pm.blockSteps;
+        return { ...m, priceModel: { ...pm, mode: 'block-bootstrap', blocks: 'stationary', blockSteps: Math.max(1, Math.min(pm.blockSteps, n)) } };
+      }
       case 'regime-switching':
         return { ...m, priceModel: { ...pm, initialState: 'stationary', states: pm.states.map((s) => ({ ...s, driftAnnual: 0 })) } };
       default:
         return { ...m, priceModel: { ...pm, driftAnnual: 0 } } as Scenario['market'];
     }
   };
-  return { ...sc, horizonSteps: steps, market: calm(sc.market), otherMarkets: sc.otherMarkets.map(calm) };
+  return { ...sc, horizonSteps: steps, market: calm(sc.market, 0), otherMarkets: sc.otherMarkets.map((m, k) => calm(m, k + 1)) };
 }
 
 /** A warm-up history and where it left each price model. */
@@ -49,7 +52,7 @@ export interface WarmupHistory {
 export function warmupHistory(sc: Scenario, data: PriceData, steps: number): WarmupHistory {
   const markets = [sc.market, ...sc.otherMarkets];
   const K = markets.length;
-  const process = createPriceProcess(warmupScenario(sc, steps), -1, data);
+  const process = createPriceProcess(warmupScenario(sc, steps, data), -1, data);
   const returns = markets.map(() => new Float64Array(steps));
   const r = new Float64Array(K);
   for (let t = 0; t < steps; t++) {

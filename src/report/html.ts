@@ -334,8 +334,8 @@ export function renderHtml(r: Results): string {
 }
 
 /** Every file of a run's report, rendered in memory: `index.html` and `figures/<chart>.svg`. */
-export async function renderReportFiles(r: Results): Promise<Record<string, string>> {
+export async function renderReportFiles(r: Results, opts: { figures?: boolean } = {}): Promise<Record<string, string>> {
   const { headlineHtml, sections } = reportSections(r);
   const html = renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections });
-  return { 'index.html': html, ...(await renderFigures(sections)) };
+  return { 'index.html': html, ...(opts.figures === false ? {} : await renderFigures(sections)) };
 }

@@ -1,13 +1,12 @@
 /**
- * Writing a run's outputs: `results.json`, `index.html` and `figures/<chart>.svg`, all-or-nothing. Everything is rendered in
- * memory first, written to temporary files in the target folder, then renamed into place, so a failure
- * never leaves a half-written report.
+ * Writing a run's outputs: `results.json`, `index.html` and `figures/<chart>.svg`, all-or-nothing.
+ * Everything is rendered in memory first, written into a temporary folder next to the target, then
+ * moved into place as a whole, so a failure or a kill never leaves a half-written report or a folder
+ * mixing two runs.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Results } from '../api/run.js';
 import { renderReportFiles } from './html.js';
-import { UserError } from '../errors.js';
+import { commitOutputFolder } from '../io/files.js';
 
 /**
  * JSON with one-space indentation, except that arrays of numbers, strings or booleans are written on
@@ -25,40 +24,30 @@ export function resultsJson(r: Results): string {
   return compactJson(r) + '\n';
 }
 
-/** Writes `files` (name → content) into `dir` atomically per file, after all are rendered. */
-export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>): string[] {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new UserError(`--out ${dir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  const tmp: [string, string][] = [];
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      const final = path.join(dir, name);
-      const t = `${final}.tmp-${process.pid}`;
-      mkdirSync(path.dirname(final), { recursive: true });
-      writeFileSync(t, content);
-      tmp.push([t, final]);
-    }
-    for (const [t, final] of tmp) renameSync(t, final);
-  } catch (e) {
-    for (const [t] of tmp) rmSync(t, { force: true });
-    throw e;
-  }
-  return tmp.map(([, f]) => f);
+/**
+ * Writes `files` (name → content) as the folder `dir`, all-or-nothing (src/io/files.ts): the whole
+ * folder is built next to `dir` and moved into place, so it never mixes two runs. Entries of an
+ * existing `dir` not in `replace` (default: the names written) are kept.
+ */
+export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>, replace?: readonly string[]): string[] {
+  return commitOutputFolder(dir, files, { replace });
 }
+
+/** What `marginlab run` writes into its folder (an earlier run's files of these names are replaced). */
+export const RUN_OUTPUTS = ['results.json', 'index.html', 'figures'] as const;
+/** What `marginlab report` writes (the results.json it was built from is kept). */
+export const REPORT_OUTPUTS = ['index.html', 'figures'] as const;
 
 /**
  * Renders and writes a run's report folder (`results.json`, `index.html`, `figures/*.svg`); returns
  * the written paths. Everything is rendered before anything is written.
  */
-export async function writeRunOutputs(dir: string, r: Results): Promise<string[]> {
-  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r)) };
-  return writeFilesAtomically(dir, files);
+export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
+  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r, opts)) };
+  return writeFilesAtomically(dir, files, RUN_OUTPUTS);
 }
 
 /** Rebuilds only the report (`index.html`, `figures/*.svg`) from saved results; returns the written paths. */
-export async function writeReport(dir: string, r: Results): Promise<string[]> {
-  return writeFilesAtomically(dir, await renderReportFiles(r));
+export async function writeReport(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
+  return writeFilesAtomically(dir, await renderReportFiles(r, opts), REPORT_OUTPUTS);
 }

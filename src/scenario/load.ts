@@ -2,13 +2,25 @@
  * Loading and validating scenarios: file → YAML/JSON → schema → cross-field checks → `Scenario`.
  * Every failure is a `UserError` with one line naming the field, the value and what is allowed.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { ScenarioSchema, type Scenario } from './schema.js';
 import { checkPriceModels } from './price-checks.js';
+import { checkBounds } from './bounds.js';
+import type { PathPolicy } from './data-files.js';
+import { excerpt } from './price-csv.js';
+
+/**
+ * Largest scenario file read (1 MiB). A scenario is a few kilobytes; YAML parsing costs about 2 s and
+ * 250 MB of memory per MiB, so a larger file is refused before it is parsed.
+ */
+export const MAX_SCENARIO_BYTES = 1 * MIB;
+
+/** How a scenario is resolved: the path policy for its data files (src/scenario/data-files.ts). */
+export type ParseOptions = PathPolicy;
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -31,10 +43,31 @@ function valueAt(root: unknown, path: Path): unknown {
   return v;
 }
 
-function show(v: unknown): string {
+/**
+ * A value for a message: JSON, except that NaN, Infinity, −Infinity and −0 print as such (JSON would
+ * print null or 0), cut to 60 characters.
+ */
+export function show(v: unknown): string {
   if (v === undefined) return '(missing)';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  const mark = '\u0000num:';
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `${mark}${Object.is(x, -0) ? '-0' : String(x)}` : x));
+  } catch {
+    return '(a value that contains itself)';
+  }
+  if (s === undefined) return String(v);
+  const t = s.replace(/"\\u0000num:([^"]*)"/g, '$1');
+  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
+}
+
+/** `a string`, `a list`, `null` … for a value that has the wrong kind (without echoing it). */
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return `a text of ${v.length} character${v.length === 1 ? '' : 's'}`;
+  return `a ${typeof v}`;
 }
 
 /** One readable line for a zod issue: `field: value — what is allowed`. */
@@ -57,6 +90,27 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
 
 function lowerFirst(s: string): string {
   return s.length ? s[0].toLowerCase() + s.slice(1) : s;
+}
+
+/** The zod schema of the field at `path` (defaults and optionals unwrapped), choosing union members by the `kind` in `input`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function schemaAt(path: Path, input: unknown): any {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let schema: any = ScenarioSchema;
+  const walk: PropertyKey[] = [];
+  for (const p of path) {
+    schema = unwrap(schema, valueAt(input, walk));
+    walk.push(p);
+    if (!schema) return undefined;
+    if (typeof p === 'number') schema = schema.def?.element ?? schema.element;
+    else schema = schema.shape?.[p as string];
+  }
+  return unwrap(schema, valueAt(input, walk));
+}
+
+/** Whether the scenario field at `path` (e.g. ['traders', 'count']) takes whole numbers only. */
+export function isIntegerField(path: Path, scenario: unknown): boolean {
+  return schemaAt(path, scenario)?.isInt === true;
 }
 
 /** The keys an object schema at `path` accepts, found by walking the zod schema. */
@@ -93,11 +147,12 @@ function unwrap(schema: any, value: unknown): any {
  * Checks that involve more than one field. Throws `UserError`. Resolves price CSV files against
  * `baseDir` (default: the working directory) and validates them (src/scenario/price-checks.ts).
  */
-export function checkScenario(s: Scenario, baseDir?: string): void {
+export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): void {
+  const policy: ParseOptions = typeof opts === 'string' ? { baseDir: opts } : opts;
   const fail = (field: string, value: unknown, allowed: string): never => {
     throw new UserError(`${field}: ${show(value)} is not allowed — ${allowed}`);
   };
-  checkPriceModels(s, fail, baseDir);
+  checkPriceModels(s, fail, policy);
   const imr = 1 / s.policy.maxLeverage;
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {
@@ -137,6 +192,17 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
   if (tp.gainFractionOfCollateralMax < tp.gainFractionOfCollateralMin) {
     fail('traders.takeProfit.gainFractionOfCollateralMax', tp.gainFractionOfCollateralMax, `must be ≥ gainFractionOfCollateralMin (${tp.gainFractionOfCollateralMin})`);
   }
+  const col = s.traders.collateralUsd;
+  if (col.kind === 'pareto' && col.maxUsd < col.minUsd) {
+    fail('traders.collateralUsd.maxUsd', col.maxUsd, `must be ≥ minUsd (${col.minUsd}): it caps a single trader's collateral, which starts at minUsd`);
+  }
+  const sz = s.policy.maintenance;
+  if (sz.kind === 'size-scaled' && sz.maxMmr < sz.baseMmr) {
+    fail('policy.maintenance.maxMmr', sz.maxMmr, `must be ≥ baseMmr (${sz.baseMmr})`);
+  }
+  if (sz.kind === 'volatility-adaptive' && sz.maxMmr < sz.floorMmr) {
+    fail('policy.maintenance.maxMmr', sz.maxMmr, `must be ≥ floorMmr (${sz.floorMmr})`);
+  }
   // default arbitrage capacity: enough to undo a 1% dislocation each minute
   for (const mk of [s.market, ...s.otherMarkets]) mk.impact.arbitrageUsdPerStep ??= (mk.impact.depthUsdPerPercent * s.stepSeconds) / 60;
   const w = s.traders.warmup;
@@ -158,20 +224,28 @@ export function checkScenario(s: Scenario, baseDir?: string): void {
     // not an error: bucketed down later; keep the resolved scenario honest
     s.output.seriesPoints = s.horizonSteps + 1;
   }
+  checkBounds(s, fail);
 }
 
 /** Most steps a warm-up history may have (its prices and range tables stay well under 100 MB). */
 export const MAX_WARMUP_STEPS = 1_000_000;
 
 /**
- * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Relative
- * file paths in it (a `csv` price model's `file`) are resolved against `baseDir`, default the working
- * directory; the resolved scenario holds absolute paths.
+ * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Data file
+ * paths in it (a `csv` price model's `file`) are resolved under `opts` (src/scenario/data-files.ts):
+ * with a `baseDir` (the scenario file's folder) they must be relative to it and inside it unless
+ * `allowAnyPath`; without one (a scenario built in code) they resolve against the working directory.
+ * The resolved scenario holds absolute paths. `opts` may be a folder, for `{ baseDir }`.
  */
-export function parseScenario(input: unknown, source = 'scenario', baseDir?: string): Scenario {
+export function parseScenario(input: unknown, source = 'scenario', opts: ParseOptions | string = {}): Scenario {
+  const policy: ParseOptions = typeof opts === 'string' ? { baseDir: opts } : opts;
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new UserError(`${source}: expected a mapping of scenario fields at the top level, got ${show(input)}`);
+    throw new UserError(`${source}: expected a mapping of scenario fields at the top level (name: …, market: …), got ${kindOf(input)}`);
   }
+  const cycle = selfReference(input, '', []);
+  if (cycle) throw new UserError(`${source}: ${cycle}: not allowed — the value contains itself (a YAML alias *name used inside its own &name)`);
+  const bad = prototypeKey(input, '');
+  if (bad) throw new UserError(`${source}: ${bad}: not allowed — no scenario field is named __proto__, constructor or prototype`);
   const r = ScenarioSchema.safeParse(input);
   if (!r.success) {
     const first = r.error.issues[0];
@@ -179,7 +253,7 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir?: str
     throw new UserError(`${source}: ${describeIssue(first, input)}${more}`);
   }
   try {
-    checkScenario(r.data, baseDir);
+    checkScenario(r.data, policy);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
@@ -187,38 +261,87 @@ export function parseScenario(input: unknown, source = 'scenario', baseDir?: str
   return r.data;
 }
 
-/** Parses YAML (a superset of JSON) text; `baseDir` as in `parseScenario`. */
-export function parseScenarioText(text: string, source = 'scenario', baseDir?: string): Scenario {
+/** The path of the first value that contains one of its ancestors (YAML aliases can build such cycles), or undefined. */
+function selfReference(v: unknown, at: string, ancestors: unknown[]): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (ancestors.includes(v)) return at === '' ? '(top level)' : at;
+  if (ancestors.length > 200) return undefined;
+  const arr = Array.isArray(v);
+  ancestors.push(v);
+  for (const k of Object.keys(v)) {
+    const p = arr ? `${at}[${k}]` : at === '' ? k : `${at}.${k}`;
+    const found = selfReference((v as Record<string, unknown>)[k], p, ancestors);
+    if (found) return found;
+  }
+  ancestors.pop();
+  return undefined;
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first own key named __proto__, constructor or prototype, at any depth (YAML makes
+ * them ordinary keys; a schema or a merge would silently drop them or reach a prototype).
+ */
+function prototypeKey(v: unknown, at: string, depth = 0): string | undefined {
+  if (v === null || typeof v !== 'object' || depth > 100) return undefined;
+  const arr = Array.isArray(v);
+  for (const k of Object.keys(v)) {
+    const p = arr ? `${at}[${k}]` : at === '' ? k : `${at}.${k}`;
+    if (!arr && PROTOTYPE_KEYS.has(k)) return p;
+    const deeper = prototypeKey((v as Record<string, unknown>)[k], p, depth + 1);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+/** `line 3, column 1` of a character offset. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  return `line ${line}, column ${col}`;
+}
+
+/** Parses YAML (a superset of JSON) text; `opts` as in `parseScenario`. */
+export function parseScenarioText(text: string, source = 'scenario', opts: ParseOptions | string = {}): Scenario {
   let data: unknown;
   try {
     data = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const offset = e.pos?.[0];
-      let at = '';
-      if (offset !== undefined) {
-        const before = text.slice(0, offset);
-        const line = before.split('\n').length;
-        const col = offset - before.lastIndexOf('\n');
-        at = ` at line ${line}, column ${col}`;
+      const at = offset !== undefined ? ` at ${lineColumn(text, offset)}` : '';
+      if (e.code === 'DUPLICATE_KEY' && e.pos) {
+        const from = text.slice(e.pos[0], e.pos[0] + 200);
+        const m = /^("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:\n,{}[\]]*?)\s*:/.exec(from);
+        const key = (m ? m[1] : from.slice(0, Math.max(1, e.pos[1] - e.pos[0]))).trim().replace(/^(["'])(.*)\1$/, '$2');
+        throw new UserError(`${source}: malformed YAML${at}: the key ${excerpt(key)} appears twice in the same mapping — each field may be given once`);
       }
-      throw new UserError(`${source}: malformed YAML${at}: ${e.message.split('\n')[0]}`);
+      if (/call stack/i.test(e.message)) throw new UserError(`${source}: malformed YAML${at}: nested too deeply`);
+      throw new UserError(`${source}: malformed YAML${at}: ${clip(e.message)}`);
     }
-    throw e;
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      throw new UserError(`${source}: malformed YAML: ${/excessive alias count/i.test(e.message) ? 'too many aliases (*name) expanding to too much data — a YAML alias bomb is refused' : clip(e.message)}`);
+    }
+    if (e instanceof RangeError) throw new UserError(`${source}: malformed YAML: nested too deeply`);
+    throw new UserError(`${source}: malformed YAML: ${clip((e as Error)?.message ?? String(e))}`);
   }
-  return parseScenario(data, source, baseDir);
+  return parseScenario(data, source, opts);
 }
 
-/** Reads a scenario file (.yaml, .yml or .json); paths inside it are relative to its folder. */
-export function loadScenarioFile(file: string): Scenario {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${file}: scenario file not found`);
-    if (code === 'EISDIR') throw new UserError(`${file}: is a directory, expected a scenario file (.yaml or .json)`);
-    throw new UserError(`${file}: cannot read scenario file (${code ?? String(e)})`);
-  }
-  return parseScenarioText(text, file, path.dirname(path.resolve(file)));
+/** The first line of a parser's message, control characters escaped, at most 160 characters. */
+function clip(message: string): string {
+  const line = message.split('\n')[0].replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
+
+/**
+ * Reads a scenario file (.yaml, .yml or .json, at most `MAX_SCENARIO_BYTES`); data files named in it
+ * are relative to its folder and must lie inside it unless `allowAnyPath`.
+ * @throws UserError naming the file: missing, not a regular file, too large, malformed, invalid
+ */
+export function loadScenarioFile(file: string, opts: { allowAnyPath?: boolean } = {}): Scenario {
+  const text = utf8(readBoundedFile(file, MAX_SCENARIO_BYTES, 'scenario file'));
+  return parseScenarioText(text, file, { baseDir: path.dirname(path.resolve(file)), allowAnyPath: opts.allowAnyPath });
 }

@@ -1,14 +1,15 @@
 /**
  * Cross-field checks of the markets' price models and their correlation matrix (called by
- * `checkScenario`). Also resolves each `csv` model's `file` to an absolute path — relative to the
- * scenario file's folder when the scenario came from a file, else to the working directory — and
- * reads and validates the CSV, so a malformed file fails at load time, before any path runs.
+ * `checkScenario`). Also resolves each `csv` model's `file` to an absolute path under the path
+ * policy of src/scenario/data-files.ts — relative to the scenario file's folder and inside it when
+ * the scenario came from a file, else relative to the working directory — and reads and validates
+ * the CSV, so a malformed file fails at load time, before any path runs.
  */
-import path from 'node:path';
 import { UserError } from '../errors.js';
+import { resolveDataFile, type PathPolicy } from './data-files.js';
 import type { Scenario } from './schema.js';
 import { correlationProblem } from './correlation.js';
-import { gridReturnCount, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
+import { gridReturnCount, MAX_GRID_RETURNS, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
 
 type Fail = (field: string, value: unknown, allowed: string) => never;
 type MarketConfig = Scenario['market'];
@@ -28,16 +29,16 @@ export function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { ki
   return pm.durationSteps + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
 }
 
-export function checkPriceModels(s: Scenario, fail: Fail, baseDir?: string): void {
+export function checkPriceModels(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {
   const markets = marketsOf(s);
-  markets.forEach((mk, m) => checkPriceModel(s, mk.priceModel, `${marketField(m)}.priceModel`, fail, baseDir));
+  markets.forEach((mk, m) => checkPriceModel(s, mk.priceModel, `${marketField(m)}.priceModel`, fail, policy));
   if (s.correlation !== undefined) {
     const p = correlationProblem(s.correlation, markets.length, markets.map((mk) => mk.name));
     if (p) fail(p.field, p.value, p.allowed);
   }
 }
 
-function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string, fail: Fail, baseDir?: string): void {
+function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string, fail: Fail, policy: PathPolicy): void {
   switch (pm.kind) {
     case 'gbm':
     case 'merton':
@@ -86,7 +87,8 @@ function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string
       return;
     }
     case 'csv': {
-      const abs = path.resolve(baseDir ?? process.cwd(), pm.file);
+      if (policy.readFiles === false) return;
+      const abs = resolveDataFile(pm.file, `${at}.file`, policy);
       pm.file = abs;
       let csv;
       try {
@@ -100,6 +102,13 @@ function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string
         fail('stepSeconds', s.stepSeconds, `must be at least the median spacing of the prices in ${at}.file (${spacing} s); the CSV is resampled to the step grid, never interpolated`);
       }
       const n = gridReturnCount(csv, s.stepSeconds);
+      if (!(n <= MAX_GRID_RETURNS)) {
+        fail(
+          `${at}.file`,
+          `${n} steps`,
+          `the prices span ${n} steps of stepSeconds = ${s.stepSeconds} from the first to the last timestamp, and at most ${MAX_GRID_RETURNS} are allowed (the history is resampled to the step grid in memory) — look for a gap or a wrong timestamp, or use a larger stepSeconds`,
+        );
+      }
       if (pm.mode === 'replay' && n < s.horizonSteps) {
         fail('horizonSteps', s.horizonSteps, `${at}.file holds ${n} returns at stepSeconds = ${s.stepSeconds}, and mode "replay" does not wrap around: use horizonSteps ≤ ${n}, or mode "block-bootstrap"`);
       }

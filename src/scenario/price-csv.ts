@@ -8,15 +8,45 @@
  * (`1584000000`, decimals allowed); they must strictly increase. Prices must be positive finite
  * numbers. Blank lines are skipped; a UTF-8 byte-order mark and CRLF line ends are accepted.
  *
+ * Messages never echo the file: they name the line and column, and quote at most a short excerpt of
+ * one cell with control characters escaped (`excerpt`). Files above `MAX_CSV_BYTES` and anything
+ * that is not a regular file are refused before parsing.
+ *
  * The parsed file is cached by (absolute path, size, modification time), so a sweep that re-validates
  * the scenario at every point reads the file once.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { MIB, readBoundedFile, rethrowFs } from '../io/files.js';
+
+/** Largest price CSV read (64 MiB ≈ two million rows; a year of one-minute prices is about 16 MiB). */
+export const MAX_CSV_BYTES = 64 * MIB;
+/** Most returns a CSV may span on the step grid (the resampled history is held in memory: 8 bytes each). */
+export const MAX_GRID_RETURNS = 10_000_000;
+
+/**
+ * A cell quoted for a message: at most `max` characters, every character outside printable ASCII
+ * escaped (`\x00`, `\u2028`), `…` when cut. Never more than about `max` + 8 characters.
+ */
+export function excerpt(cell: string, max = 40): string {
+  let out = '';
+  let n = 0;
+  for (const ch of cell) {
+    if (n === max) return `"${out}…"`;
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c < 0x7f) out += ch === '"' || ch === '\\' ? `\\${ch}` : ch;
+    else out += c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u{${c.toString(16)}}`;
+    n++;
+  }
+  return `"${out}"`;
+}
 
 export interface PriceCsv {
   /** The absolute path the data was read from. */
   readonly file: string;
+  /** SHA-256 (hex) of the file's bytes: what a study's resume key holds. */
+  readonly sha256: string;
   /** Unix seconds, strictly increasing. */
   readonly timesSeconds: Float64Array;
   /** Positive prices. */
@@ -36,8 +66,8 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 export function parseTimestamp(cell: string): number | string {
   if (NUMBER.test(cell)) {
     const t = Number(cell);
-    if (!Number.isFinite(t)) return `timestamp ${JSON.stringify(cell)} is not a finite number`;
-    if (Math.abs(t) >= MAX_UNIX_SECONDS) return `timestamp ${cell} looks like milliseconds — use unix seconds or ISO-8601`;
+    if (!Number.isFinite(t)) return `timestamp ${excerpt(cell)} is not a finite number`;
+    if (Math.abs(t) >= MAX_UNIX_SECONDS) return `timestamp ${excerpt(cell)} looks like milliseconds — use unix seconds or ISO-8601`;
     return t;
   }
   const m = ISO.exec(cell);
@@ -48,7 +78,7 @@ export function parseTimestamp(cell: string): number | string {
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ms / 1000;
   }
-  return `timestamp ${JSON.stringify(cell)} is neither ISO-8601 (e.g. 2020-03-12T00:00:00Z) nor unix seconds`;
+  return `timestamp ${excerpt(cell)} is neither ISO-8601 (e.g. 2020-03-12T00:00:00Z) nor unix seconds`;
 }
 
 /**
@@ -56,7 +86,7 @@ export function parseTimestamp(cell: string): number | string {
  * O(n) in the number of rows.
  * @throws UserError naming the file and line of the first problem
  */
-export function parsePriceCsv(text: string, file: string): PriceCsv {
+export function parsePriceCsv(text: string, file: string, sha256 = createHash('sha256').update(text).digest('hex')): PriceCsv {
   const fail = (line: number, what: string): never => {
     throw new UserError(`${file} line ${line}: ${what}`);
   };
@@ -69,7 +99,8 @@ export function parsePriceCsv(text: string, file: string): PriceCsv {
   const ti = header.indexOf('timestamp');
   const pi = header.indexOf('price');
   if (ti < 0 || pi < 0) {
-    fail(li + 1, `header ${JSON.stringify(lines[li].trim())} must name the columns timestamp and price (e.g. "timestamp,price")`);
+    const missing = ti < 0 && pi < 0 ? 'timestamp and price' : ti < 0 ? 'timestamp' : 'price';
+    fail(li + 1, `the header row (${header.length} column${header.length === 1 ? '' : 's'}) has no column named ${missing} — the first row must name the columns, e.g. "timestamp,price"`);
   }
   const times: number[] = [];
   const prices: number[] = [];
@@ -83,45 +114,41 @@ export function parsePriceCsv(text: string, file: string): PriceCsv {
       fail(line, `expected ${header.length} comma-separated values (${header.join(',')}), found ${cells.length}`);
     }
     const t = parseTimestamp(cells[ti]);
-    if (typeof t === 'string') fail(line, t);
+    if (typeof t === 'string') fail(line, `column ${ti + 1}: ${t}`);
     const pText = cells[pi];
     const p = NUMBER.test(pText) ? Number(pText) : NaN;
-    if (!(Number.isFinite(p) && p > 0)) fail(line, `price ${JSON.stringify(pText)} is not allowed — prices must be positive numbers`);
+    if (!(Number.isFinite(p) && p > 0)) fail(line, `column ${pi + 1}: price ${excerpt(pText)} is not allowed — prices must be positive numbers`);
     if (times.length > 0 && !((t as number) > times[times.length - 1])) {
-      fail(line, `timestamp ${cells[ti]} is not after the previous row's (line ${lastLine}) — timestamps must strictly increase`);
+      fail(line, `column ${ti + 1}: timestamp ${excerpt(cells[ti])} is not after the previous row's (line ${lastLine}) — timestamps must strictly increase`);
     }
     times.push(t as number);
     prices.push(p);
     lastLine = line;
   }
   if (times.length < 2) fail(lastLine || li + 1, `found ${times.length} row${times.length === 1 ? '' : 's'} of prices — at least two are needed for one return`);
-  return { file, timesSeconds: Float64Array.from(times), prices: Float64Array.from(prices) };
+  return { file, sha256, timesSeconds: Float64Array.from(times), prices: Float64Array.from(prices) };
 }
 
 /**
- * Reads and parses a CSV of prices (cached by path, size and modification time).
+ * Reads and parses a CSV of prices (cached by path, size and modification times). Refuses a file
+ * above `MAX_CSV_BYTES` or one that is not a regular file, before parsing.
  * @throws UserError if the file cannot be read or is malformed
  */
 export function readPriceCsv(absFile: string): PriceCsv {
   let key: string;
   try {
     const st = statSync(absFile);
-    if (st.isDirectory()) throw new UserError(`${absFile}: is a directory, expected a CSV file of timestamp,price rows`);
-    key = `${st.size}/${st.mtimeMs}`;
+    key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}`;
   } catch (e) {
-    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${absFile}: price CSV file not found` : `${absFile}: cannot read price CSV (${code ?? String(e)})`);
+    if (code === 'ENOENT') throw new UserError(`${absFile}: price CSV file not found`);
+    return rethrowFs(e, absFile, 'cannot read the price CSV');
   }
   const hit = cache.get(absFile);
   if (hit && hit.key === key) return hit.csv;
-  let text: string;
-  try {
-    text = readFileSync(absFile, 'utf8');
-  } catch (e) {
-    throw new UserError(`${absFile}: cannot read price CSV (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  const csv = parsePriceCsv(text, absFile);
+  const bytes = readBoundedFile(absFile, MAX_CSV_BYTES, 'price CSV');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const csv = parsePriceCsv(bytes.toString('utf8'), absFile, sha256);
   cache.set(absFile, { key, csv });
   return csv;
 }

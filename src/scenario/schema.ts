@@ -9,9 +9,13 @@
  */
 import { z } from 'zod';
 import { CalibrateSchema, SweepSchema, VariantsSchema } from './study.js';
+import { MAX_USD } from './bounds.js';
 
 const positive = () => z.number().finite().positive();
 const nonNegative = () => z.number().finite().nonnegative();
+/** A money amount: at most MAX_USD (1e12 USD), so cents stay exact in the ledger (src/scenario/bounds.ts). */
+const usd = () => nonNegative().max(MAX_USD);
+const positiveUsd = () => positive().max(MAX_USD);
 const probability = () => z.number().finite().min(0).max(1);
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 
@@ -169,7 +173,8 @@ export const ImpactSchema = z.strictObject({
 export const MarketSchema = z.strictObject({
   /** Market label used in outputs (e.g. BTC-PERP). */
   name: z.string().min(1).max(40).default('PERP'),
-  initialPriceUsd: positive().default(100),
+  /** Price of the market at the start (1e-6 to 1e9 USD). */
+  initialPriceUsd: positive().min(1e-6).max(1e9).default(100),
   priceModel: PriceModelSchema.prefault({ kind: 'garch' }),
   impact: ImpactSchema.prefault({}),
   /** Half-life, in steps, of the EWMA estimate of the mark price's volatility (used by depth withdrawal and volatility-triggered deleveraging). */
@@ -198,18 +203,18 @@ export const LeverageSchema = z.discriminatedUnion('kind', [LeverageTiersSchema,
 
 export const CollateralLognormalSchema = z.strictObject({
   kind: z.literal('lognormal'),
-  medianUsd: positive(),
+  medianUsd: positiveUsd(),
   sigmaLog: nonNegative().max(5),
 });
 
 export const CollateralParetoSchema = z.strictObject({
   kind: z.literal('pareto'),
   /** Smallest collateral (scale x_m). */
-  minUsd: positive(),
+  minUsd: positiveUsd(),
   /** Tail index α (> 1 for a finite mean); smaller α = more whales. */
   alpha: z.number().finite().gt(1).max(20),
   /** Upper cap on a single trader's collateral, so one draw cannot hold the whole book. */
-  maxUsd: positive().default(1e9),
+  maxUsd: positiveUsd().default(1e9),
 });
 
 export const CollateralSchema = z.discriminatedUnion('kind', [CollateralLognormalSchema, CollateralParetoSchema]);
@@ -350,7 +355,7 @@ export const TieredMaintenanceSchema = z.strictObject({
    * MM = N · mmr_k − A_k with the continuous maintenance amount A_k (docs/scenarios.md).
    */
   tiers: z
-    .array(z.strictObject({ notionalFloorUsd: nonNegative(), mmr: z.number().finite().gt(0).lt(1) }))
+    .array(z.strictObject({ notionalFloorUsd: usd(), mmr: z.number().finite().gt(0).lt(1) }))
     .min(1),
 });
 
@@ -412,14 +417,14 @@ export const LiquidationSchema = z.strictObject({
   /** Fraction only. */
   closeFraction: z.number().finite().gt(0).max(1).default(0.2),
   cooldownSteps: integer(0, 1_000_000).default(1),
-  aboveNotionalUsd: nonNegative().default(100_000),
+  aboveNotionalUsd: usd().default(100_000),
   /** Fee on liquidated notional, capped by remaining equity, paid into the insurance fund. */
   feeRate: z.number().finite().min(0).max(0.5).default(0.005),
   /** Per-step caps on liquidated notional; what exceeds a cap waits for the next step. */
   caps: z
     .strictObject({
-      perAccountNotionalUsdPerStep: positive().optional(),
-      marketNotionalUsdPerStep: positive().optional(),
+      perAccountNotionalUsdPerStep: positiveUsd().optional(),
+      marketNotionalUsdPerStep: positiveUsd().optional(),
     })
     .prefault({}),
   /**
@@ -430,7 +435,7 @@ export const LiquidationSchema = z.strictObject({
   liquidators: z
     .strictObject({
       enabled: z.boolean().default(false),
-      capitalUsdPerStep: positive().default(10_000_000),
+      capitalUsdPerStep: positiveUsd().default(10_000_000),
       bonusFraction: z.number().finite().min(0).max(0.5).default(0.01),
     })
     .prefault({}),
@@ -443,7 +448,7 @@ export const LiquidationSchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(false),
       equityFractionOfMm: z.number().finite().gt(0).max(1).default(2 / 3),
-      capitalUsd: nonNegative().default(1_000_000),
+      capitalUsd: usd().default(1_000_000),
     })
     .prefault({}),
   /**
@@ -498,9 +503,9 @@ export const PolicySchema = z.strictObject({
   markPrice: MarkPriceSchema.prefault({}),
   insuranceFund: z
     .strictObject({
-      initialUsd: nonNegative().default(250_000),
+      initialUsd: usd().default(250_000),
       /** Most the fund pays out in one step (all events together). */
-      maxPayoutUsdPerStep: positive().optional(),
+      maxPayoutUsdPerStep: positiveUsd().optional(),
       /** Most the fund pays for one event, as a share of its balance at that moment. */
       maxShareOfFundPerEvent: z.number().finite().gt(0).max(1).default(1),
     })
@@ -518,12 +523,16 @@ export const OutputSchema = z.strictObject({
 });
 
 export const ScenarioSchema = z.strictObject({
-  /** Short name; used as the report folder name. Letters, digits, '-', '_' and '.'. */
+  /**
+   * Short name; used as the report folder name (reports/<name>). Letters, digits, '-', '_' and '.',
+   * not made of dots only ("." and ".." would name the reports folder itself or the one above it).
+   */
   name: z
     .string()
     .min(1)
     .max(80)
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only')
+    .refine((n) => !/^\.+$/.test(n), 'a name made only of dots would name the reports folder or a folder above it; use letters or digits')
     .default('scenario'),
   description: z.string().max(2000).default(''),
   seed: integer(0, 2 ** 32 - 1).default(1),

@@ -26,9 +26,10 @@ import type { PathSummary } from '../engine/path.js';
 import type { Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type LazyPool } from './evaluate.js';
-import { estimateAt, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
-import { checkParamPath, getAt, pointScenario, stripStudy } from './params.js';
+import { checkTargetValue, estimateAt, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
+import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
+import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import type { StudyProgress } from './sweep.js';
 
 export const CALIBRATION_FORMAT = 'marginlab.calibration/1';
@@ -152,6 +153,8 @@ interface Resolved {
   pathBudget: number;
   tolerance: number;
   gridPoints: number;
+  /** The parameter takes whole numbers only: the grid and the bisection stay on whole numbers. */
+  integer: boolean;
 }
 
 /** Merges options over the scenario's `calibrate:` block and checks everything. Throws `UserError`. */
@@ -171,6 +174,7 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
   const fieldMetric = typeof targetIn === 'string' && /^\s*paths\./.test(targetIn);
   const allowed = [...reportedMetrics(), ...(fieldMetric ? pathFields(stripStudy(scenario)).filter((f) => f !== 'pathIndex').map((f) => `paths.${f}.mean`) : [])];
   const target = typeof targetIn === 'string' ? parseTarget(targetIn, allowed) : targetIn;
+  if (typeof targetIn !== 'string') checkTargetValue(target);
   const confidence = opts.confidence ?? block?.confidence ?? 0.95;
   if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`--confidence ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
   if (!metricDef(target.metric) && Math.abs(confidence - 0.975) > 1e-12) {
@@ -180,7 +184,12 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
   const maxPathsPerPoint = opts.maxPathsPerPoint ?? block?.maxPathsPerPoint ?? 16 * initialPaths;
   const pathBudget = opts.pathBudget ?? block?.pathBudget ?? 100 * initialPaths;
   const gridPoints = opts.gridPoints ?? block?.gridPoints ?? 5;
-  const tolerance = opts.tolerance ?? block?.tolerance ?? (hi - lo) / 100;
+  const integer = isIntegerParam(scenario, param);
+  if (integer && !(Number.isInteger(lo) && Number.isInteger(hi))) {
+    throw new UserError(`--range ${lo}..${hi}: not allowed — ${param} takes whole numbers only, so the range ends must be whole numbers (e.g. ${Math.ceil(lo)}..${Math.floor(hi) > Math.ceil(lo) ? Math.floor(hi) : Math.ceil(lo) + 1})`);
+  }
+  // on a whole-number field the search stops at neighbouring values: a bracket narrower than 1 does not exist
+  const tolerance = Math.max(integer ? 1 : 0, opts.tolerance ?? block?.tolerance ?? (hi - lo) / 100);
   if (!(initialPaths >= 1)) throw new UserError(`--paths ${initialPaths}: must be at least 1`);
   if (maxPathsPerPoint < initialPaths) throw new UserError(`--max-paths ${maxPathsPerPoint}: must be at least --paths (${initialPaths})`);
   if (pathBudget < gridPoints * initialPaths) {
@@ -189,7 +198,7 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
   if (!(gridPoints >= 2 && Number.isInteger(gridPoints))) throw new UserError(`--grid ${gridPoints}: must be a whole number ≥ 2`);
   if (!(tolerance > 0)) throw new UserError(`--tolerance ${tolerance}: must be > 0`);
   const prefer = opts.prefer ?? block?.prefer ?? defaultPrefer(param);
-  return { param, range: [lo, hi], target, confidence, prefer, initialPaths, maxPathsPerPoint, pathBudget, tolerance, gridPoints };
+  return { param, range: [lo, hi], target, confidence, prefer, initialPaths, maxPathsPerPoint, pathBudget, tolerance, gridPoints, integer };
 }
 
 function decide(t: Target, e: Estimate): Decision {
@@ -218,12 +227,17 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   const base = stripStudy(input);
   const [lo, hi] = r.range;
   const context = 'calibration value';
-  // validate both ends before running anything (a value the schema rejects is the user's error)
-  pointScenario(base, { [r.param]: lo }, r.initialPaths, context);
-  pointScenario(base, { [r.param]: hi }, r.initialPaths, context);
+  // the grid: evenly spaced, both ends included; on a whole-number field rounded to whole numbers (duplicates dropped)
+  const rawGrid = Array.from({ length: r.gridPoints }, (_, i) => (i === 0 ? lo : i === r.gridPoints - 1 ? hi : lo + ((hi - lo) * i) / (r.gridPoints - 1)));
+  const grid = [...new Set(rawGrid.map((x) => (r.integer ? Math.round(x) : round12(x))))];
+  grid[0] = lo;
+  grid[grid.length - 1] = hi;
+  // validate every grid value before anything is run or written (a value the schema rejects is the
+  // user's error); bisection midpoints lie between valid values
+  for (const x of [lo, hi, ...grid.slice(1, -1)]) pointScenario(base, { [r.param]: x }, r.initialPaths, context);
 
   const folder = opts.out
-    ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: base, param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: scenarioIdentity(base), param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
   const def = metricDef(r.target.metric);
   const level = 2 * r.confidence - 1;
@@ -294,9 +308,6 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
 
   // 1–2. grid
   const effOrder = (xs: number[]) => [...xs].sort((a, b) => (r.prefer === 'low' ? a - b : b - a));
-  const grid = Array.from({ length: r.gridPoints }, (_, i) => round12(lo + ((hi - lo) * i) / (r.gridPoints - 1)));
-  grid[0] = lo;
-  grid[grid.length - 1] = hi;
   for (const x of grid) await firstLook(x, 'grid');
   // refine undecided grid values, nearest the safe end first (they decide the bracket)
   for (const x of effOrder(grid).reverse()) if (points.get(x)!.ev.decision === 'undecided') await evaluate(x, 'grid');
@@ -332,7 +343,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
         reason = 'path budget';
         break;
       }
-      const m = round12(0.5 * (a + meetX));
+      const m: number = r.integer ? Math.round(0.5 * (a + meetX)) : round12(0.5 * (a + meetX));
       if (m === a || m === meetX) break;
       const ev = await evaluate(m, 'bisection');
       if (ev.decision === 'meets') meetX = m;
@@ -409,7 +420,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   return {
     format: CALIBRATION_FORMAT,
     marginlabVersion: VERSION,
-    scenario: base,
+    scenario: portableScenario(base),
     seed: base.seed,
     traders: base.traders.count,
     param: r.param,

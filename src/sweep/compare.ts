@@ -9,9 +9,10 @@
  * the exogenous price stream (price model, initial price, step length, horizon) or the trader book is
  * still run, with a warning, because its differences are then not common-random-number comparisons.
  */
+import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
-import { parseScenario } from '../scenario/load.js';
+import { parseScenario, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
 import type { Aggregates, SeriesBands } from '../stats/aggregate.js';
 import { defaultWorkers } from '../mc/runner.js';
@@ -21,6 +22,7 @@ import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
+import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
 export const COMPARISON_FORMAT = 'marginlab.comparison/1';
@@ -46,21 +48,51 @@ export function mergePatch(base: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** The variants of a scenario's `variants:` block, each validated. */
-export function variantsFromBlock(s: Scenario, source: string): VariantInput[] {
+/** Keys that would reach an object's prototype when merged, refused in an override. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The dotted path of the first forbidden key in `v` (own keys, at any depth), or undefined. */
+function forbiddenKey(v: unknown, at: string, depth = 0): string | undefined {
+  if (v === null || typeof v !== 'object' || depth > 64) return undefined;
+  for (const k of Object.keys(v)) {
+    const p = Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`;
+    if (!Array.isArray(v) && FORBIDDEN_KEYS.has(k)) return p;
+    const deeper = forbiddenKey((v as Record<string, unknown>)[k], p, depth + 1);
+    if (deeper) return deeper;
+  }
+  return undefined;
+}
+
+/**
+ * The variants of a scenario's `variants:` block, each validated: unique names, no `seed`, `paths`
+ * or study block in an override, no `__proto__`/`constructor`/`prototype` key, and the merged
+ * scenario valid. `opts` is the scenario file's path policy (a data file an override names is
+ * relative to the scenario's folder). `run`, `sweep` and `calibrate` call this too, so a scenario
+ * with an invalid block is refused by every command.
+ */
+export function variantsFromBlock(s: Scenario, source: string, opts: ParseOptions = {}): VariantInput[] {
   if (!s.variants) throw new UserError(`${source}: has no variants: block — give two or more scenario files, or add variants: [{ name, override }, …]`);
   const base = stripStudy(s);
   const names = new Set<string>();
   return s.variants.map((v, i) => {
     if (names.has(v.name)) throw new UserError(`${source}: variants[${i}].name: ${JSON.stringify(v.name)} is used twice — variant names must be unique`);
     names.add(v.name);
+    const bad = forbiddenKey(v.override, `variants[${i}].override`);
+    if (bad) throw new UserError(`${source}: ${bad}: not allowed — an override may not hold a key named __proto__, constructor or prototype`);
     for (const k of ['seed', 'paths', 'sweep', 'calibrate', 'variants']) {
       if (k in v.override) throw new UserError(`${source}: variants[${i}].override.${k}: not allowed — every variant runs on the scenario's ${k === 'seed' || k === 'paths' ? k : 'settings'}`);
     }
     const merged = mergePatch(base, v.override);
-    const scenario = parseScenario(merged, `${source} variants[${i}] (${v.name})`);
+    const scenario = parseScenario(merged, `${source}: variants[${i}] (${v.name})`, opts);
     return { name: v.name, description: v.description, source: `${source} variants[${i}]`, scenario };
   });
+}
+
+/** A variant's source as outputs show it: an absolute scenario path by its base name. */
+function portableSource(source: string): string {
+  const sp = source.indexOf(' ');
+  const file = sp < 0 ? source : source.slice(0, sp);
+  return path.isAbsolute(file) ? path.basename(file) + (sp < 0 ? '' : source.slice(sp)) : source;
 }
 
 /** Variants from several files (name = scenario name, made unique). */
@@ -173,15 +205,16 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   }
 
   const folder = opts.out
-    ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: v.scenario })), marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
   const results: Results[] = [];
   let resumed = 0;
   let pathsDone = 0;
   for (const [i, v] of variants.entries()) {
-    const file = `variants/${v.name}-${hashOf(v.scenario)}.json`;
+    // named by the scenario's identity, which holds each data file's content hash
+    const file = `variants/${v.name}-${hashOf(scenarioIdentity(v.scenario))}.json`;
     const saved = folder?.readJson<Results>(file);
-    if (saved && hashOf(saved.scenario) === hashOf(v.scenario) && saved.aggregates.paths === paths) {
+    if (saved && hashOf(saved.scenario) === hashOf(portableScenario(v.scenario)) && saved.aggregates?.paths === paths) {
       results.push(saved);
       resumed++;
       pathsDone += paths;
@@ -236,8 +269,8 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     variants: variants.map((v, i) => ({
       name: v.name,
       description: v.description,
-      source: v.source,
-      scenario: v.scenario,
+      source: portableSource(v.source),
+      scenario: portableScenario(v.scenario),
       aggregates: results[i].aggregates,
       capital: capitalEfficiency(v.scenario),
       population: results[i].population,

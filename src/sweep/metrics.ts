@@ -436,7 +436,31 @@ export function parseTarget(text: string, allowed: string[]): Target {
   const metric = checkMetric(m[1], allowed, '--target metric');
   const op = (m[2] === '≤' ? '<=' : m[2] === '≥' ? '>=' : m[2]) as Target['op'];
   const value = Number(m[3]) / (m[4] === '%' ? 100 : 1);
-  return { metric, op, value };
+  const target = { metric, op, value };
+  checkTargetValue(target, text);
+  return target;
+}
+
+/**
+ * The values a metric can take, for checking a target against it: probabilities and shares in [0, 1],
+ * the extra drawdown in [−1, 1], money and counts ≥ 0 (profit-and-loss fields may be negative), a log
+ * move any real number.
+ */
+export function metricRange(metric: string): { min: number; max: number; what: string } {
+  const d = metricDef(metric);
+  const unit = d?.unit ?? (/^prob[A-Z]/.test(metric) ? 'probability' : undefined);
+  if (unit === 'probability') return { min: 0, max: 1, what: 'a probability, between 0 and 1 (0% and 100%)' };
+  if (unit === 'fraction') return metric.startsWith('extraDrawdown') ? { min: -1, max: 1, what: 'a difference of drawdowns, between −1 and 1' } : { min: 0, max: 1, what: 'a share, between 0 and 1 (0% and 100%)' };
+  if ((unit === 'usd' || unit === 'count') && !/pnl/i.test(metric)) return { min: 0, max: Infinity, what: unit === 'usd' ? 'an amount of money, never negative' : 'a count, never negative' };
+  return { min: -Infinity, max: Infinity, what: 'a finite number' };
+}
+
+/** Refuses a target that is not finite or lies outside the values its metric can take. Throws `UserError`. */
+export function checkTargetValue(t: Target, text = formatTarget(t)): void {
+  const r = metricRange(t.metric);
+  if (!Number.isFinite(t.value) || t.value < r.min || t.value > r.max) {
+    throw new UserError(`--target ${JSON.stringify(text)}: the value ${t.value} is not allowed — ${t.metric} is ${r.what}`);
+  }
 }
 
 export function formatTarget(t: Target): string {

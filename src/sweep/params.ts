@@ -6,7 +6,7 @@
  * maintenance margin `policy.maintenance.mmr` exists; with a tiered one `policy.maintenance.tiers[1].mmr`.
  */
 import { UserError } from '../errors.js';
-import { parseScenario } from '../scenario/load.js';
+import { isIntegerField, parseScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 
 /** Fields a study never varies: the seed (common random numbers need it fixed), the path count, output options. */
@@ -53,6 +53,11 @@ export function numericPaths(scenario: Scenario): string[] {
   };
   walk(stripStudy(scenario), []);
   return out;
+}
+
+/** Whether the numeric field at `path` takes whole numbers only (e.g. traders.count, horizonSteps). */
+export function isIntegerParam(scenario: Scenario, path: string): boolean {
+  return isIntegerField(splitPath(path), scenario);
 }
 
 /** Reads the value at `path` (undefined when absent). */

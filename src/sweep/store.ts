@@ -10,12 +10,14 @@
  * and says what changed, rather than mixing results. `fresh` discards the folder's points first.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Scenario } from '../scenario/schema.js';
+import { scenarioIdentity } from '../scenario/data-files.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { PathColumns } from './metrics.js';
+import { cleanStaleTemporaries, makeDirs, rethrowFs, writeFileAtomic } from '../io/files.js';
 
 export const MANIFEST_FORMAT = 'marginlab.study-manifest/1';
 export const CHUNK_FORMAT = 'marginlab.paths/1';
@@ -34,9 +36,13 @@ export function hashOf(v: unknown): string {
   return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 16);
 }
 
-/** Identity of a point's results: its scenario without `paths` (path k is path k whatever the total) and the engine version. */
+/**
+ * Identity of a point's results: its scenario without `paths` (path k is path k whatever the total),
+ * each data file by the SHA-256 of its bytes (not its path: an edited CSV is a different point), and
+ * the engine version.
+ */
 export function pointKey(s: Scenario): string {
-  const { paths: _paths, ...rest } = s;
+  const { paths: _paths, ...rest } = scenarioIdentity(s) as Scenario;
   void _paths;
   return hashOf({ scenario: rest, marginlabVersion: VERSION });
 }
@@ -76,10 +82,8 @@ export interface ChunkRecord {
   columns: PathColumns;
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+function writeAtomic(file: string, text: string, dir: string): void {
+  writeFileAtomic(file, text, `--out ${dir}`);
 }
 
 export class StudyFolder {
@@ -99,6 +103,12 @@ export class StudyFolder {
   static open(dir: string, identity: StudyIdentity, opts: { fresh?: boolean } = {}): StudyFolder {
     const manifestFile = path.join(dir, 'manifest.json');
     const pointsDir = path.join(dir, 'points');
+    try {
+      if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`--out ${dir}: is a file, expected a folder`);
+    } catch (e) {
+      rethrowFs(e, `--out ${dir}`, 'cannot open the output folder');
+    }
+    cleanStaleTemporaries(path.resolve(dir));
     if (existsSync(dir) && !existsSync(manifestFile) && readdirSync(dir).length > 0 && !opts.fresh) {
       throw new UserError(`--out ${dir}: the folder exists and is not a marginlab ${identity.command} folder (no manifest.json); choose another --out or empty it`);
     }
@@ -126,12 +136,12 @@ export class StudyFolder {
       }
     }
     try {
-      mkdirSync(pointsDir, { recursive: true });
+      makeDirs(path.resolve(pointsDir));
     } catch (e) {
-      throw new UserError(`--out ${dir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      rethrowFs(e, `--out ${dir}`, 'cannot create the output folder');
     }
     if (!existsSync(manifestFile)) {
-      writeAtomic(manifestFile, JSON.stringify({ format: MANIFEST_FORMAT, marginlabVersion: VERSION, identity }, null, 1) + '\n');
+      writeAtomic(manifestFile, JSON.stringify({ format: MANIFEST_FORMAT, marginlabVersion: VERSION, identity }, null, 1) + '\n', dir);
     }
     const resumed = readdirSync(pointsDir).filter((f) => f.endsWith('.json')).length;
     return new StudyFolder(dir, identity, resumed);
@@ -156,7 +166,7 @@ export class StudyFolder {
   }
 
   writeChunk(r: ChunkRecord): void {
-    writeAtomic(this.chunkFile(r.pointKey, r.start, r.end), JSON.stringify(r) + '\n');
+    writeAtomic(this.chunkFile(r.pointKey, r.start, r.end), JSON.stringify(r) + '\n', this.dir);
   }
 
   /** Any JSON file kept next to the points (e.g. a comparison's per-variant results). */
@@ -171,9 +181,7 @@ export class StudyFolder {
   }
 
   writeJson(name: string, v: unknown): void {
-    const file = path.join(this.dir, name);
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeAtomic(file, JSON.stringify(v) + '\n');
+    writeAtomic(path.join(this.dir, name), JSON.stringify(v) + '\n', this.dir);
   }
 }
 

@@ -16,6 +16,7 @@ import { pathFields, PointRuns, withPool, type EvalOptions } from './evaluate.js
 import { checkStudyMetrics, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
 import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
 import { StudyFolder } from './store.js';
+import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 
 export const SWEEP_FORMAT = 'marginlab.sweep/1';
 /** Largest grid a sweep accepts. */
@@ -140,7 +141,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   const planned = planSweep(base, opts.params, paths);
 
   const folder = opts.out
-    ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: base, params: opts.params, paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: scenarioIdentity(base), params: opts.params, paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
   const pathsTotal = planned.length * paths;
   let pathsDone = 0;
@@ -211,7 +212,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   return {
     format: SWEEP_FORMAT,
     marginlabVersion: VERSION,
-    scenario: base,
+    scenario: portableScenario(base),
     seed: base.seed,
     paths,
     traders: base.traders.count,

@@ -37,12 +37,12 @@ describe('parsing a CSV of prices', () => {
 
   const cases: { name: string; text: string; expect: RegExp }[] = [
     { name: 'empty file', text: '\n\n', expect: /f\.csv line 1: the file is empty/ },
-    { name: 'no header', text: '1700000000,100\n1700000060,101\n', expect: /f\.csv line 1: header "1700000000,100" must name the columns timestamp and price/ },
-    { name: 'bad price', text: 'timestamp,price\n1700000000,100\n1700000060,abc\n', expect: /f\.csv line 3: price "abc" is not allowed — prices must be positive/ },
-    { name: 'zero price', text: 'timestamp,price\n1700000000,100\n1700000060,0\n', expect: /line 3: price "0"/ },
-    { name: 'bad timestamp', text: 'timestamp,price\n1700000000,100\nyesterday,101\n', expect: /line 3: timestamp "yesterday" is neither ISO-8601 .* nor unix seconds/ },
-    { name: 'milliseconds', text: 'timestamp,price\n1700000000000,100\n1700000060000,101\n', expect: /line 2: timestamp 1700000000000 looks like milliseconds/ },
-    { name: 'not increasing', text: 'timestamp,price\n1700000000,100\n\n1700000060,101\n1700000060,102\n', expect: /line 5: timestamp 1700000060 is not after the previous row's \(line 4\)/ },
+    { name: 'no header', text: '1700000000,100\n1700000060,101\n', expect: /f\.csv line 1: the header row \(2 columns\) has no column named timestamp and price — the first row must name the columns/ },
+    { name: 'bad price', text: 'timestamp,price\n1700000000,100\n1700000060,abc\n', expect: /f\.csv line 3: column 2: price "abc" is not allowed — prices must be positive/ },
+    { name: 'zero price', text: 'timestamp,price\n1700000000,100\n1700000060,0\n', expect: /line 3: column 2: price "0"/ },
+    { name: 'bad timestamp', text: 'timestamp,price\n1700000000,100\nyesterday,101\n', expect: /line 3: column 1: timestamp "yesterday" is neither ISO-8601 .* nor unix seconds/ },
+    { name: 'milliseconds', text: 'timestamp,price\n1700000000000,100\n1700000060000,101\n', expect: /line 2: column 1: timestamp "1700000000000" looks like milliseconds/ },
+    { name: 'not increasing', text: 'timestamp,price\n1700000000,100\n\n1700000060,101\n1700000060,102\n', expect: /line 5: column 1: timestamp "1700000060" is not after the previous row's \(line 4\)/ },
     { name: 'missing column', text: 'timestamp,price\n1700000000,100\n1700000060\n', expect: /line 3: expected 2 comma-separated values \(timestamp,price\), found 1/ },
     { name: 'one row only', text: 'timestamp,price\n1700000000,100\n', expect: /line 2: found 1 row of prices — at least two/ },
   ];
@@ -165,7 +165,7 @@ describe('csv price model in a scenario', () => {
 
   const errors: { name: string; csv?: string; pm: string; extra?: string; expect: RegExp }[] = [
     { name: 'a missing file', pm: '{ kind: csv, file: data/nope.csv }', expect: /sc\.yaml: market\.priceModel\.file: .*data\/nope\.csv: price CSV file not found/ },
-    { name: 'a malformed file', csv: 'timestamp,price\n0,100\n60,-1\n', pm: '{ kind: csv, file: data/p.csv }', expect: /sc\.yaml: market\.priceModel\.file: .*data\/p\.csv line 3: price "-1"/ },
+    { name: 'a malformed file', csv: 'timestamp,price\n0,100\n60,-1\n', pm: '{ kind: csv, file: data/p.csv }', expect: /sc\.yaml: market\.priceModel\.file: .*data\/p\.csv line 3: column 2: price "-1"/ },
     { name: 'replay of a history shorter than the horizon', csv: 'timestamp,price\n0,100\n60,101\n120,102\n', pm: '{ kind: csv, file: data/p.csv, mode: replay }', expect: /horizonSteps: 8 .*holds 2 returns.*does not wrap/ },
     { name: 'blocks longer than the history', csv: 'timestamp,price\n0,100\n60,101\n120,102\n', pm: '{ kind: csv, file: data/p.csv, blockSteps: 5 }', expect: /market\.priceModel\.blockSteps: 5 .*at most the 2 returns/ },
     { name: 'steps finer than the data', csv: 'timestamp,price\n0,100\n3600,101\n7200,102\n', pm: '{ kind: csv, file: data/p.csv, blockSteps: 1 }', expect: /stepSeconds: 60 .*median spacing .*3600 s/ },
@@ -182,10 +182,11 @@ describe('csv price model in a scenario', () => {
     const d = tmp();
     writeFileSync(path.join(d, 'sc.yaml'), yaml(`{ kind: csv, file: ${path.join(ROOT, 'test/fixtures/prices-malformed.csv')} }`));
     const out = path.join(d, 'out');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'run', path.join(d, 'sc.yaml'), '--out', out, '--paths', '2'], { encoding: 'utf8', timeout: 60_000 });
+    // the file lies outside the scenario's folder: allowed only with --allow-any-path
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'run', path.join(d, 'sc.yaml'), '--out', out, '--paths', '2', '--allow-any-path'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/prices-malformed\.csv line 4: price "-7940\.25" is not allowed/);
+    expect(r.stderr).toMatch(/prices-malformed\.csv line 4: column 2: price "-7940\.25" is not allowed/);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -64,6 +64,7 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
       topUpUsd: 1000,
       finalFundamentalUsd: 100,
       finalMarkUsd: 100,
+      arrivals: 0, // the share liquidated divides by the opening book plus arrivals
     } as PathSummary);
   }
   const steps = Int32Array.from({ length: points }, (_, k) => Math.round((k * scenario.horizonSteps) / (points - 1)));

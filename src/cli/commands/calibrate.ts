@@ -6,12 +6,14 @@
  */
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
+import { parseScenario } from '../../scenario/load.js';
+import { checkOutputFolder } from '../../io/files.js';
+import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { fmtParam, fmtUnit } from '../../report/study-format.js';
 import { fmtDuration } from '../../report/format.js';
 import { studyProgress, writeStudy } from './study-common.js';
-import { intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
   param?: string;
@@ -30,6 +32,7 @@ interface CalibrateFlags {
   fresh?: boolean;
   json?: boolean;
   figures?: boolean;
+  allowAnyPath?: boolean;
 }
 
 export function registerCalibrate(program: Command): void {
@@ -56,10 +59,12 @@ export function registerCalibrate(program: Command): void {
     .option('--fresh', 'discard paths saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
     .option('--json', 'print the result summary as JSON on stdout')
+    .addOption(allowAnyPathOption())
     .action(async (file: string, opts: CalibrateFlags) => {
-      const loaded = loadScenarioFile(file);
+      const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
-      const out = opts.out ?? path.join('reports', `${scenario.name}-calibrate`);
+      const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
+      checkOutputFolder(out, ['calibration.json', 'index.html', 'figures']);
       const bar = studyProgress();
       let r;
       try {

@@ -6,11 +6,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenarioFile } from '../../scenario/load.js';
+import { checkOutputFolder } from '../../io/files.js';
 import { runComparison, variantsFromBlock, variantsFromFiles } from '../../sweep/compare.js';
 import { fmtUnit } from '../../report/study-format.js';
 import { fmtDuration } from '../../report/format.js';
 import { studyProgress, writeStudy } from './study-common.js';
-import { collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CompareFlags {
   out?: string;
@@ -22,6 +23,7 @@ interface CompareFlags {
   fresh?: boolean;
   json?: boolean;
   figures?: boolean;
+  allowAnyPath?: boolean;
 }
 
 export function registerCompare(program: Command): void {
@@ -38,10 +40,15 @@ export function registerCompare(program: Command): void {
     .option('--fresh', 'discard policies saved in --out by an earlier run instead of reusing them')
     .addOption(noFiguresOption())
     .option('--json', 'print the differences as JSON on stdout')
+    .addOption(allowAnyPathOption())
     .action(async (files: string[], opts: CompareFlags) => {
-      const loaded = files.map((f) => ({ scenario: loadScenarioFile(f), source: f }));
-      const variants = loaded.length === 1 ? variantsFromBlock(loaded[0].scenario, files[0]) : variantsFromFiles(loaded);
-      const out = opts.out ?? path.join('reports', `${loaded[0].scenario.name}-compare`);
+      const loaded = files.map((f) => ({ scenario: loadScenarioFile(f, { allowAnyPath: opts.allowAnyPath }), source: f }));
+      const variants =
+        loaded.length === 1
+          ? variantsFromBlock(loaded[0].scenario, files[0], { baseDir: path.dirname(path.resolve(files[0])), allowAnyPath: opts.allowAnyPath })
+          : variantsFromFiles(loaded);
+      const out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
+      checkOutputFolder(out, ['comparison.json', 'index.html', 'figures']);
       const bar = studyProgress();
       let r;
       try {

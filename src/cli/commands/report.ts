@@ -4,62 +4,63 @@
  * file, text that is not JSON, a file that is not a marginlab run's results — is a `UserError`: one
  * line, exit 2, nothing written.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { RESULTS_FORMAT, type Results } from '../../api/run.js';
 import { UserError } from '../../errors.js';
-import { parseScenario } from '../../scenario/load.js';
-import { writeReport } from '../../report/write.js';
+import { formatPath, parseScenario, show } from '../../scenario/load.js';
+import { REPORT_OUTPUTS, writeReport } from '../../report/write.js';
+import { ResultsFileSchema } from '../../report/results-schema.js';
+import { checkOutputFolder, MIB, readBoundedFile, utf8 } from '../../io/files.js';
+import { noFiguresOption } from '../args.js';
 
-/** The top-level fields the report reads, with the JSON type each must have. */
-const REQUIRED: [keyof Results, 'object' | 'number' | 'string' | 'array'][] = [
-  ['marginlabVersion', 'string'],
-  ['seed', 'number'],
-  ['scenario', 'object'],
-  ['run', 'object'],
-  ['population', 'object'],
-  ['aggregates', 'object'],
-  ['cascadeHistograms', 'object'],
-  ['drilldown', 'array'],
-  ['paths', 'object'],
-];
+/** Largest results.json read (256 MiB; a 1,000,000-path run writes about 190 MB). */
+export const MAX_RESULTS_BYTES = 256 * MIB;
 
 function jsonType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
 
+function valueAt(root: unknown, at: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = root;
+  for (const p of at) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p as string];
+  }
+  return v;
+}
+
 /**
- * Reads and checks a results.json written by `marginlab run`. Throws `UserError` naming the file and
- * what is wrong with it.
+ * Reads and checks a results.json written by `marginlab run` (at most `MAX_RESULTS_BYTES`): its
+ * format, every field the report reads (src/report/results-schema.ts), and its scenario — without
+ * reading any file the scenario names (an untrusted results.json cannot make the report open
+ * `/etc/passwd`). Throws `UserError` naming the file and the first wrong field.
  */
 export function loadResults(file: string): Results {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(e)})`;
-    throw new UserError(`${file}: ${why}`);
-  }
+  const text = utf8(readBoundedFile(file, MAX_RESULTS_BYTES, 'results file'));
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${file}: not valid JSON (${(e as Error).message.replace(/\s+/g, ' ').trim()}) — expected a results.json written by "marginlab run"`);
+    const m = /position (\d+)/.exec((e as Error).message);
+    throw new UserError(`${file}: not valid JSON${m ? ` (at character ${m[1]})` : ''} — expected a results.json written by "marginlab run"`);
   }
   if (jsonType(data) !== 'object') throw new UserError(`${file}: expected a JSON object (a results.json written by "marginlab run"), got ${jsonType(data)}`);
   const r = data as Record<string, unknown>;
   if (r.format !== RESULTS_FORMAT) {
-    const got = r.format === undefined ? 'no "format" field' : `format ${JSON.stringify(r.format)}`;
+    const got = r.format === undefined ? 'no "format" field' : `format ${show(r.format)}`;
     throw new UserError(`${file}: not a marginlab run's results (${got}; expected format "${RESULTS_FORMAT}")`);
   }
-  for (const [key, type] of REQUIRED) {
-    if (jsonType(r[key]) !== type) throw new UserError(`${file}: field "${key}" must be a JSON ${type}, got ${jsonType(r[key])}`);
+  const parsed = ResultsFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const v = valueAt(data, issue.path);
+    const what = issue.code === 'invalid_type' ? `must be a JSON ${issue.expected === 'record' ? 'object' : issue.expected}, got ${v === undefined ? 'nothing (missing)' : jsonType(v)}` : issue.message;
+    throw new UserError(`${file}: field "${formatPath(issue.path)}" ${what}`);
   }
-  if (!Array.isArray((r.paths as Record<string, unknown>).badDebtUsd)) throw new UserError(`${file}: field "paths.badDebtUsd" must be an array of per-path values`);
-  // The scenario must still be one this version understands (its fields drive the report's text).
-  parseScenario(r.scenario, `${file}: scenario`);
+  // The scenario must still be one this version understands (its fields drive the report's text);
+  // data files it names are not read.
+  parseScenario(r.scenario, `${file}: scenario`, { readFiles: false });
   return data as Results;
 }
 
@@ -69,10 +70,12 @@ export function registerReport(program: Command): void {
     .description("rebuild a run's index.html and figures/ from its saved results.json, without re-simulating")
     .argument('<results>', 'a results.json written by "marginlab run"')
     .option('--out <dir>', 'output folder (default: the folder holding the results file)')
-    .action(async (file: string, opts: { out?: string }) => {
+    .addOption(noFiguresOption())
+    .action(async (file: string, opts: { out?: string; figures?: boolean }) => {
       const results = loadResults(file);
       const out = opts.out ?? path.dirname(file);
-      const written = await writeReport(out, results);
+      checkOutputFolder(out, REPORT_OUTPUTS, { flag: opts.out ? `--out ${out}` : `${out} (the folder holding ${path.basename(file)}; pass --out to write elsewhere)` });
+      const written = await writeReport(out, results, { figures: opts.figures !== false });
       process.stderr.write(`${results.scenario.name}: report rebuilt from ${file}\nwrote ${written.join(', ')}\n`);
     });
 }

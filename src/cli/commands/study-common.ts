@@ -58,6 +58,7 @@ export async function writeStudy(dir: string, jsonName: string, json: unknown, p
   const { writeFilesAtomically } = await import('../../report/write.js');
   const opts = await page();
   const svgs = figures ? await renderFigures(opts.sections) : {};
-  const files = writeFilesAtomically(dir, { [jsonName]: JSON.stringify(json, null, 1) + '\n', 'index.html': renderPage(opts), ...svgs });
+  // figures/ is always replaced, so --no-figures never leaves an earlier run's figures beside the new page
+  const files = writeFilesAtomically(dir, { [jsonName]: JSON.stringify(json, null, 1) + '\n', 'index.html': renderPage(opts), ...svgs }, [jsonName, 'index.html', 'figures']);
   return { files: files.filter((f) => !f.includes(`${path.sep}figures${path.sep}`)), figures: Object.keys(svgs).length };
 }

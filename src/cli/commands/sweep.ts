@@ -5,13 +5,15 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadScenarioFile, parseScenario } from '../../scenario/load.js';
+import { parseScenario } from '../../scenario/load.js';
+import { checkOutputFolder } from '../../io/files.js';
+import { loadForCommand } from '../load.js';
 import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep } from '../../sweep/sweep.js';
 import { fmtDuration } from '../../report/format.js';
 import { studyProgress, writeStudy } from './study-common.js';
-import { collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
   param?: string[];
@@ -23,6 +25,7 @@ interface SweepFlags {
   fresh?: boolean;
   json?: boolean;
   figures?: boolean;
+  allowAnyPath?: boolean;
 }
 
 export function registerSweep(program: Command): void {
@@ -39,12 +42,14 @@ export function registerSweep(program: Command): void {
     .option('--fresh', 'discard points saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
     .option('--json', 'print a summary as JSON on stdout')
+    .addOption(allowAnyPathOption())
     .action(async (file: string, opts: SweepFlags) => {
-      const loaded = loadScenarioFile(file);
+      const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
-      const out = opts.out ?? path.join('reports', `${scenario.name}-sweep`);
+      const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
+      checkOutputFolder(out, ['sweep.json', 'index.html', 'figures']);
       const bar = studyProgress();
       let result;
       try {

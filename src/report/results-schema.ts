@@ -1,0 +1,183 @@
+/**
+ * The shape of a `results.json` (docs/results.md) as `marginlab report` reads it: every field the
+ * report uses, with its JSON type, and the cross-field facts it relies on (per-path columns one entry
+ * per path, band and series arrays as long as their `steps`, histogram counts as long as their bins).
+ * A file that passes renders; one that does not is a one-line error naming the field, never a crash.
+ * Objects are loose: fields a later version adds are kept, not refused.
+ */
+import { z } from 'zod';
+
+const num = z.number();
+const count = z.number().int().nonnegative();
+const nums = z.array(num);
+
+const EstimateSchema = z.looseObject({
+  estimate: num,
+  lower: num,
+  upper: num,
+  standardError: num.nullable(),
+  n: count,
+  method: z.string(),
+});
+
+const DistributionSchema = z.looseObject({
+  mean: EstimateSchema,
+  quantiles: z.record(z.string(), num),
+  min: num,
+  max: num,
+});
+
+const AggregatesSchema = z.looseObject({
+  paths: z.number().int().min(1),
+  traders: count,
+  badDebtUsd: DistributionSchema.extend({
+    var95: EstimateSchema,
+    var99: EstimateSchema,
+    var999: EstimateSchema,
+    es95: EstimateSchema,
+    es99: EstimateSchema,
+    es999: EstimateSchema,
+  }),
+  probBadDebt: EstimateSchema,
+  probFundExhausted: EstimateSchema,
+  liquidationCount: DistributionSchema,
+  liquidatedNotionalUsd: DistributionSchema,
+  liquidatedLongNotionalUsd: DistributionSchema,
+  liquidatedShortNotionalUsd: DistributionSchema,
+  fractionTradersLiquidated: DistributionSchema,
+  fundPaidUsd: DistributionSchema,
+  fundEndUsd: DistributionSchema,
+  largestCascade: z.looseObject({
+    accounts: DistributionSchema,
+    notionalUsd: DistributionSchema,
+    generations: DistributionSchema,
+    impactLog: DistributionSchema,
+  }),
+  cascadesPerPath: DistributionSchema,
+  maxDrawdownExogenous: DistributionSchema,
+  maxDrawdownRealised: DistributionSchema,
+  extraDrawdown: DistributionSchema,
+  stopLossCount: DistributionSchema,
+  topUpCount: DistributionSchema,
+  topUpUsd: DistributionSchema,
+});
+
+const BandSchema = z.looseObject({ p05: nums, p25: nums, p50: nums, p75: nums, p95: nums, mean: nums });
+const BAND_KEYS = ['fundamentalUsd', 'markUsd', 'liquidatedLongUsd', 'liquidatedShortUsd', 'cumulativeLiquidatedUsd', 'openInterestUsd', 'insuranceFundUsd'] as const;
+
+const SeriesSchema = z
+  .looseObject({
+    samplePaths: z.number().int().min(1),
+    steps: nums.min(1),
+    ...Object.fromEntries(BAND_KEYS.map((k) => [k, BandSchema])),
+  })
+  .superRefine((s, ctx) => {
+    const T = s.steps.length;
+    for (const k of BAND_KEYS) {
+      const b = s[k] as z.output<typeof BandSchema>;
+      for (const q of ['p05', 'p25', 'p50', 'p75', 'p95', 'mean'] as const) {
+        if (b[q].length !== T) ctx.addIssue({ code: 'custom', path: [k, q], message: `must have one value per entry of series.steps (${T}), has ${b[q].length}` });
+      }
+    }
+  });
+
+/** Per-path fields the report reads (a summary in the drill-down, a column in `paths`). */
+const SUMMARY_NUMBERS = [
+  'badDebtUsd',
+  'liquidationCount',
+  'liquidatedNotionalUsd',
+  'largestCascadeNotionalUsd',
+  'largestCascadeGenerations',
+  'largestCascadeImpactLog',
+  'cascadeCount',
+  'maxDrawdownExogenous',
+  'maxDrawdownRealised',
+  'fundEndUsd',
+] as const;
+
+const SummarySchema = z.looseObject(Object.fromEntries(SUMMARY_NUMBERS.map((k) => [k, num])));
+
+const DRILL_SERIES = ['fundamentalUsd', 'markUsd', 'liquidatedLongUsd', 'liquidatedShortUsd', 'openInterestUsd', 'insuranceFundUsd'] as const;
+
+const DrilldownSchema = z.looseObject({
+  pathIndex: count,
+  label: z.string().max(100),
+  summary: SummarySchema,
+  series: z
+    .looseObject({
+      steps: nums.min(1),
+      ...Object.fromEntries(DRILL_SERIES.map((k) => [k, nums])),
+      liquidatedByGenerationUsd: nums,
+      liquidatedByGenerationClassUsd: z.array(nums).optional(),
+    })
+    .superRefine((s, ctx) => {
+      const T = s.steps.length;
+      for (const k of DRILL_SERIES) {
+        const a = s[k] as number[];
+        if (a.length !== T) ctx.addIssue({ code: 'custom', path: [k], message: `must have one value per entry of steps (${T}), has ${a.length}` });
+      }
+      (s.liquidatedByGenerationClassUsd ?? []).forEach((a, c) => {
+        if (a.length !== T) ctx.addIssue({ code: 'custom', path: ['liquidatedByGenerationClassUsd', c], message: `must have one value per entry of steps (${T}), has ${a.length}` });
+      });
+    }),
+});
+
+const BookHealthSchema = z
+  .looseObject({
+    priceMove: nums,
+    longNotionalUsd: nums,
+    shortNotionalUsd: nums,
+    withinMove: z.array(z.looseObject({ move: num, shareOfOpenInterest: num, accounts: count })).max(100),
+    distance: z
+      .array(z.looseObject({ side: z.enum(['long', 'short', 'mixed']), leverage: z.string().max(20), accounts: count, notionalUsd: num, p10: num, p25: num, p50: num, p75: num, p90: num }))
+      .max(100),
+    farAccounts: count,
+  })
+  .refine((h) => h.longNotionalUsd.length === h.priceMove.length && h.shortNotionalUsd.length === h.priceMove.length, {
+    message: 'must have one entry per entry of priceMove',
+    path: ['longNotionalUsd'],
+  });
+
+const HistogramSchema = z
+  .looseObject({ lowerBound: nums, count: z.array(count) })
+  .refine((h) => h.lowerBound.length === h.count.length, { message: 'must have one entry per entry of lowerBound', path: ['count'] });
+
+export const ResultsFileSchema = z
+  .looseObject({
+    format: z.string(),
+    marginlabVersion: z.string(),
+    seed: count,
+    scenario: z.looseObject({}),
+    run: z.looseObject({ workers: count, elapsedMs: z.number().nonnegative(), startedAt: z.string().max(100) }),
+    population: z.looseObject({
+      traders: count,
+      positions: count.optional(),
+      longs: count,
+      shorts: count,
+      crossMargin: count,
+      meanLeverage: num,
+      cappedByInitialMargin: count,
+      depositsUsd: num,
+      openInterestUsd: num,
+      openInterestByMarketUsd: nums.optional(),
+      warmup: z.looseObject({ steps: count, liquidated: count, stoppedOut: count, tookProfit: count, meanAgeSteps: num }).optional(),
+      bookHealth: BookHealthSchema.optional(),
+    }),
+    aggregates: AggregatesSchema,
+    cascadeHistograms: z.looseObject({
+      accounts: HistogramSchema,
+      notionalUsd: HistogramSchema,
+      generations: z
+        .looseObject({ generations: nums, count: z.array(count) })
+        .refine((h) => h.generations.length === h.count.length, { message: 'must have one entry per entry of generations', path: ['count'] }),
+    }),
+    series: SeriesSchema.nullable(),
+    drilldown: z.array(DrilldownSchema).max(1000),
+    paths: z.looseObject(Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums]))),
+  })
+  .superRefine((r, ctx) => {
+    const n = r.aggregates.paths;
+    for (const [k, v] of Object.entries(r.paths)) {
+      if (Array.isArray(v) && v.length !== n) ctx.addIssue({ code: 'custom', path: ['paths', k], message: `must have one entry per path (aggregates.paths = ${n}), has ${v.length}` });
+    }
+  });

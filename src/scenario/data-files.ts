@@ -1,0 +1,107 @@
+/**
+ * Data files named in a scenario (a `csv` price model's `file`): where they may be, how they are
+ * shown in outputs, and what identifies them.
+ *
+ * Path policy. In a scenario read from a file, `file` is a path relative to the scenario file's
+ * folder and must stay inside it (after following symbolic links): `data/btc.csv` or `btc.csv`, not
+ * `/etc/passwd`, `../x.csv` or a link pointing out of the folder. `allowAnyPath` (the CLI's
+ * `--allow-any-path`) lifts the rule. A scenario object built in code (no folder given) is trusted:
+ * its relative paths resolve against the working directory.
+ *
+ * Outputs never hold an absolute local path: results and study files show `file` as the path
+ * relative to the scenario's folder (as it was written), or the file's base name when it lies
+ * outside. The resolved scenario used to run holds the absolute path (workers read the file).
+ *
+ * Identity. A study's resume key holds the SHA-256 of the file's bytes, not its path, so a changed
+ * file is never mistaken for the one a saved point was computed from.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { Scenario } from './schema.js';
+import { readPriceCsv } from './price-csv.js';
+
+export interface PathPolicy {
+  /** Folder of the scenario file: relative paths resolve against it and must stay inside it. None = a scenario built in code. */
+  baseDir?: string;
+  /** Accept absolute paths and paths outside `baseDir`. */
+  allowAnyPath?: boolean;
+  /** false: leave `file` as written and read nothing (checking a saved results.json). Default true. */
+  readFiles?: boolean;
+}
+
+/** Absolute path → how outputs show it. Filled as files are resolved; an entry means the path was accepted. */
+const shown = new Map<string, string>();
+
+function inside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p; // a missing file is reported by the read that follows
+  }
+}
+
+/**
+ * Resolves the `file` of the price model at `field` under `policy`; returns the absolute path.
+ * @throws UserError when the path is absolute or leaves the scenario's folder and `allowAnyPath` is off
+ */
+export function resolveDataFile(given: string, field: string, policy: PathPolicy): string {
+  const base = policy.baseDir;
+  if (base === undefined) {
+    const abs = path.resolve(given);
+    if (!shown.has(abs)) shown.set(abs, inside(process.cwd(), abs) ? toPosix(path.relative(process.cwd(), abs)) : path.basename(abs));
+    return abs;
+  }
+  const abs = path.resolve(base, given);
+  // a path this process already accepted (a resolved scenario validated again, e.g. with a variant's override merged in)
+  if (path.isAbsolute(given) && shown.has(abs)) return abs;
+  const within = !path.isAbsolute(given) && inside(path.resolve(base), abs) && inside(real(base), real(abs));
+  if (!within && !policy.allowAnyPath) {
+    const v = JSON.stringify(given.length > 80 ? `${given.slice(0, 77)}...` : given);
+    throw new UserError(
+      `${field}: ${v} is not allowed — a data file must be given by a path relative to the scenario file's folder and lie inside it (e.g. data/prices.csv); pass --allow-any-path to read files elsewhere`,
+    );
+  }
+  if (!shown.has(abs) || within) shown.set(abs, within ? toPosix(path.relative(path.resolve(base), abs)) : path.basename(abs));
+  return abs;
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** How outputs show a resolved data file: relative to its scenario's folder, else its base name. */
+export function shownPath(file: string): string {
+  if (!path.isAbsolute(file)) return file;
+  return shown.get(file) ?? path.basename(file);
+}
+
+type PriceModel = Scenario['market']['priceModel'];
+
+function mapCsvModels(s: Scenario, f: (pm: Extract<PriceModel, { kind: 'csv' }>) => unknown): Scenario {
+  const hasCsv = [s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv');
+  if (!hasCsv) return s;
+  const copy = structuredClone(s);
+  for (const m of [copy.market, ...(copy.otherMarkets ?? [])]) {
+    if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f(m.priceModel);
+  }
+  return copy;
+}
+
+/** The scenario as outputs show it: every data file by its portable path (no absolute local path). */
+export function portableScenario(s: Scenario): Scenario {
+  return mapCsvModels(s, (pm) => shownPath(pm.file));
+}
+
+/**
+ * What a study's results depend on: the portable scenario with each data file replaced by
+ * `{ path, sha256 }` of its bytes. Two scenarios with equal identities give equal results.
+ */
+export function scenarioIdentity(s: Scenario): unknown {
+  return mapCsvModels(s, (pm) => ({ path: shownPath(pm.file), sha256: readPriceCsv(pm.file).sha256 }));
+}
