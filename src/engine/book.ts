@@ -30,11 +30,23 @@ export interface MarketHeaps {
 }
 
 export const HEAP_NAMES = ['liqDown', 'liqUp', 'decDown', 'decUp', 'topDown', 'topUp'] as const;
+/** Membership bits of the heaps, in HEAP_NAMES order. */
+export const IN_LIQ_DOWN = 1;
+export const IN_LIQ_UP = 2;
+export const IN_DEC_DOWN = 4;
+export const IN_DEC_UP = 8;
+export const IN_TOP_DOWN = 16;
+export const IN_TOP_UP = 32;
 
-export function makeHeaps(cap: number): MarketHeaps {
+/**
+ * The heaps of one market, for `cap` positions. Heaps a run can never use get no memory (a smaller
+ * working set per worker): the order heaps when no position can hold an order (no stop, take-profit
+ * or top-up in the book), the dynamic top-up heaps unless the maintenance rate is dynamic.
+ */
+export function makeHeaps(cap: number, use: { orders: boolean; dynamic: boolean } = { orders: true, dynamic: true }): MarketHeaps {
   const member = new Uint8Array(cap);
-  const h = (k: number) => new IndexedMaxHeap(cap, member, 1 << k);
-  return { liqDown: h(0), liqUp: h(1), decDown: h(2), decUp: h(3), topDown: h(4), topUp: h(5), member };
+  const h = (k: number, on: boolean) => new IndexedMaxHeap(on ? cap : 0, member, 1 << k);
+  return { liqDown: h(0, true), liqUp: h(1, true), decDown: h(2, use.orders), decUp: h(3, use.orders), topDown: h(4, use.dynamic), topUp: h(5, use.dynamic), member };
 }
 
 /** Makes `dst` an exact copy of `src` (heaps and membership bits). */
@@ -47,12 +59,21 @@ export function copyHeaps(dst: MarketHeaps, src: MarketHeaps): void {
 export function removeFromHeaps(h: MarketHeaps, p: number): void {
   const bits = h.member[p];
   if (bits === 0) return;
-  if (bits & 1) h.liqDown.remove(p);
-  if (bits & 2) h.liqUp.remove(p);
-  if (bits & 4) h.decDown.remove(p);
-  if (bits & 8) h.decUp.remove(p);
-  if (bits & 16) h.topDown.remove(p);
-  if (bits & 32) h.topUp.remove(p);
+  if (bits & IN_LIQ_DOWN) h.liqDown.remove(p);
+  if (bits & IN_LIQ_UP) h.liqUp.remove(p);
+  if (bits & IN_DEC_DOWN) h.decDown.remove(p);
+  if (bits & IN_DEC_UP) h.decUp.remove(p);
+  if (bits & IN_TOP_DOWN) h.topDown.remove(p);
+  if (bits & IN_TOP_UP) h.topUp.remove(p);
+}
+
+/** Order heaps are needed when any opening position has a stop or take-profit, or any account tops up; top-up heaps under a dynamic rate. */
+function heapUse(ctx: RunContext): { orders: boolean; dynamic: boolean } {
+  const pop = ctx.population;
+  let orders = false;
+  for (let a = 0; a < pop.accounts && !orders; a++) if (pop.acctTopUp[a]) orders = true;
+  for (let p = 0; p < pop.positions && !orders; p++) if (pop.posStop[p] === pop.posStop[p] || pop.posTakeProfit[p] === pop.posTakeProfit[p]) orders = true;
+  return { orders, dynamic: ctx.maintenance.dynamic };
 }
 
 /** Reusable per-worker buffers: the book and every work list a path needs. */
@@ -94,6 +115,8 @@ export class PathBuffers {
   /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `triggers.ts`). */
   readonly multiDue: IndexedMaxHeap;
   readonly heaps: MarketHeaps[];
+  /** Which optional heaps this run can use (see makeHeaps). */
+  readonly heapUse: { orders: boolean; dynamic: boolean };
   /** The heaps as they stand when the book opens (identical for every path of a run). */
   template?: MarketHeaps[];
   /** The opening book's totals, computed on the first path. */
@@ -164,7 +187,8 @@ export class PathBuffers {
     this.scratchPos = new Int32Array(P);
     this.parkKey = new Float64Array(P);
     this.multiDue = new IndexedMaxHeap(A);
-    this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P));
+    this.heapUse = heapUse(ctx);
+    this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P, this.heapUse));
     const multi: number[] = [];
     for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
     this.multi = Int32Array.from(multi);

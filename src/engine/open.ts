@@ -78,7 +78,7 @@ export function openBook(st: PathState): void {
     for (const h of b.heaps) for (const k of HEAP_NAMES) h[k].clear();
     for (let p = 0; p < pop.positions; p++) rekeyPosition(st, p);
     b.template = b.heaps.map((h) => {
-      const c = makeHeaps(pop.positionCapacity);
+      const c = makeHeaps(pop.positionCapacity, b.heapUse);
       copyHeaps(c, h);
       return c;
     });

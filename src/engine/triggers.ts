@@ -5,7 +5,7 @@
  * clock instead (`scheduleMulti`).
  */
 import type { PathState } from './state.js';
-import { removeFromHeaps } from './book.js';
+import { IN_DEC_DOWN, IN_DEC_UP, IN_LIQ_DOWN, IN_LIQ_UP, IN_TOP_DOWN, IN_TOP_UP, removeFromHeaps } from './book.js';
 import { equity, maintenance, notional } from './account.js';
 
 let exhaustiveMultiChecks = false;
@@ -42,9 +42,11 @@ export function rekeyPosition(st: PathState, p: number): void {
   const c = b.margin[a] / 100;
   const model = st.mm[m];
   const inCall = b.graceUntil[a] >= 0;
+  // removals go through the membership bits: a position is in few heaps, and an absent one costs a read of one byte
+  const bits = h.member[p];
   if (inCall) {
-    h.liqDown.remove(p);
-    h.liqUp.remove(p);
+    if (bits & IN_LIQ_DOWN) h.liqDown.remove(p);
+    if (bits & IN_LIQ_UP) h.liqUp.remove(p);
   } else if (model.dynamic) {
     const B = b.entry[p] - (side * c) / q;
     if (side === 1) h.liqDown.set(p, B);
@@ -62,9 +64,9 @@ export function rekeyPosition(st: PathState, p: number): void {
   if (model.dynamic) {
     const B = b.entry[p] - (side * c) / q;
     if (wantsTopUp && side === 1) h.topDown.set(p, B);
-    else h.topDown.remove(p);
+    else if (bits & IN_TOP_DOWN) h.topDown.remove(p);
     if (wantsTopUp && side === -1) h.topUp.set(p, -B);
-    else h.topUp.remove(p);
+    else if (bits & IN_TOP_UP) h.topUp.remove(p);
   } else if (wantsTopUp) {
     adverse = model.thresholdPrice(side, q, b.entry[p], c, b.topUpTrigger[a]);
   }
@@ -73,14 +75,14 @@ export function rekeyPosition(st: PathState, p: number): void {
   const tp = b.takeProfit[p];
   if (side === 1) {
     if (adverse > -Infinity) h.decDown.set(p, adverse);
-    else h.decDown.remove(p);
+    else if (bits & IN_DEC_DOWN) h.decDown.remove(p);
     if (tp === tp) h.decUp.set(p, -tp);
-    else h.decUp.remove(p);
+    else if (bits & IN_DEC_UP) h.decUp.remove(p);
   } else {
     if (adverse < Infinity) h.decUp.set(p, -adverse);
-    else h.decUp.remove(p);
+    else if (bits & IN_DEC_UP) h.decUp.remove(p);
     if (tp === tp) h.decDown.set(p, tp);
-    else h.decDown.remove(p);
+    else if (bits & IN_DEC_DOWN) h.decDown.remove(p);
   }
 }
 

@@ -160,7 +160,7 @@ export const ResultsFileSchema = z
       depositsUsd: num,
       openInterestUsd: num,
       openInterestByMarketUsd: nums.optional(),
-      warmup: z.looseObject({ steps: count, liquidated: count, stoppedOut: count, tookProfit: count, meanAgeSteps: num }).optional(),
+      warmup: z.looseObject({ steps: count, liquidated: count, stoppedOut: count, tookProfit: count, toppedUp: count.optional(), meanAgeSteps: num }).optional(),
       bookHealth: BookHealthSchema.optional(),
     }),
     aggregates: AggregatesSchema,

@@ -152,18 +152,19 @@ describe('the book under different margin policies', () => {
     expect(Array.from(b.acctMargin)).toEqual(Array.from(a.acctMargin));
   });
 
-  it('seasoned: under a stricter maintenance rate, every slot the warm-up renewed under neither policy holds the identical account', () => {
+  it('seasoned: under a stricter maintenance rate, every slot the warm-up neither renewed nor topped up under either policy holds the identical account', () => {
     const a = book({ policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } });
     const b = book({ policy: { maintenance: { kind: 'fixed', mmr: 0.024 } } });
     let untouched = 0;
     let differs = 0;
     for (let acct = 0; acct < a.accounts; acct++) {
-      if (a.acctRenewals[acct] === 0 && b.acctRenewals[acct] === 0) {
+      // a trader who tops up does so at a trigger that is a multiple of the maintenance margin: their top-ups differ
+      if (a.acctRenewals[acct] === 0 && b.acctRenewals[acct] === 0 && !a.acctTopUp[acct]) {
         untouched++;
         expect(same(a, b, acct), `slot ${acct}`).toBe(true);
       } else if (!same(a, b, acct)) differs++;
     }
-    expect(untouched).toBeGreaterThan(0.5 * a.accounts);
+    expect(untouched).toBeGreaterThan(0.4 * a.accounts);
     expect(differs).toBeGreaterThan(0); // the stricter rule did renew some slots differently
     // a stricter rule renews at least as many slots in the warm-up
     expect(b.warmup!.liquidated).toBeGreaterThanOrEqual(a.warmup!.liquidated);
