@@ -5,12 +5,17 @@
 // 1,440 steps × 8 paths; marginlab on 1 worker (pool start-up, book draw and JIT warm-up included, as
 // a user would time it), the peer with python3 + numpy (skipped with a message when absent).
 // PEER_DIR overrides where the peer lives; BENCH_PEER_PATHS changes the path count for both.
+// The peer's model, not marginlab's defaults: the YAML leaves out marginlab's newer mechanisms, so the
+// bench sets them to what the peer does — every position opened at the start price (warmup: none),
+// the mark is the traded price (markPrice: last), and no arbitrage toward an index.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { loadScenarioFile, runPaths } from '../dist/index.js';
+import { loadScenarioFile, parseScenario, runPaths } from '../dist/index.js';
+import { contextFor } from '../dist/mc/chunk.js';
+import { simulatePath } from '../dist/engine/path.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const peerDir = process.env.PEER_DIR ?? path.resolve(here, '../../shared/peers');
@@ -21,8 +26,15 @@ if (!existsSync(yaml) || !existsSync(script)) {
   console.log(`peer not found at ${peerDir} (set PEER_DIR): skipped`);
   process.exit(0);
 }
-const s = loadScenarioFile(yaml);
-const scenario = { ...s, paths: PATHS };
+const file = loadScenarioFile(yaml);
+const s = parseScenario({
+  ...file,
+  paths: PATHS,
+  traders: { ...file.traders, warmup: 'none' },
+  market: { ...file.market, impact: { ...file.market.impact, arbitrageUsdPerStep: 0 } },
+  policy: { ...file.policy, markPrice: { kind: 'last' } },
+});
+const scenario = s;
 const T = s.traders.count;
 const H = s.horizonSteps;
 console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
@@ -33,10 +45,11 @@ const t0 = performance.now();
 const out = await runPaths(scenario, { workers: 1 });
 const ml = (performance.now() - t0) / 1000;
 const liq = out.summaries.reduce((a, x) => a + x.liquidationCount, 0) / PATHS;
-// the same run again in this (now warm) process, serially: the engine's steady per-path cost
-await runPaths({ ...scenario, paths: 2 }, { workers: 0 });
+// the engine's steady per-path cost: the same paths in this thread, after the book is drawn and the JIT is warm
+const { ctx, buffers } = contextFor(scenario);
+for (let p = 0; p < 3; p++) simulatePath(ctx, PATHS + p, buffers, false);
 const t1 = performance.now();
-await runPaths(scenario, { workers: 0 });
+for (let p = 0; p < PATHS; p++) simulatePath(ctx, p, buffers, false);
 const warm = (performance.now() - t1) / 1000 / PATHS;
 console.log(
   `marginlab: ${ml.toFixed(2)} s on 1 worker (${((T * H * PATHS) / ml / 1e6).toFixed(0)} M agent-steps/s; ${liq.toFixed(0)} liquidations a path); ` +

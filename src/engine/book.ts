@@ -131,6 +131,10 @@ export class PathBuffers {
   readonly list: Int32Array;
   readonly listEq: Float64Array;
   readonly listMm: Float64Array;
+  /** Scratch for sorting a segment of the list by account (ids; equity and MM by account). */
+  readonly sortIds: Int32Array;
+  readonly sortEq: Float64Array;
+  readonly sortMm: Float64Array;
   readonly list2: Int32Array;
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
@@ -195,6 +199,9 @@ export class PathBuffers {
     this.list = new Int32Array(A);
     this.listEq = new Float64Array(A);
     this.listMm = new Float64Array(A);
+    this.sortIds = new Int32Array(A);
+    this.sortEq = new Float64Array(A);
+    this.sortMm = new Float64Array(A);
     this.list2 = new Int32Array(A);
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);
@@ -215,6 +222,20 @@ export class PathBuffers {
     this.orderNotional = new Float64Array(spare);
     this.orderDeposit = new Float64Array(spare);
     this.orderMomentum = new Uint8Array(spare);
+  }
+
+  private adl?: { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array };
+  /** Scratch arrays for ranking ADL candidates (allocated on first use: only runs with ADL need them). */
+  adlBuffers(): { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array } {
+    const P = this.size.length;
+    return (this.adl ??= {
+      ids: new Int32Array(P),
+      scores: new Float64Array(P),
+      perm: new Int32Array(P),
+      order: new Int32Array(P),
+      targetIds: new Int32Array(P),
+      targetCents: new Float64Array(P),
+    });
   }
 
   /** Doubles the pending top-up node pool (amortised: a path allocates only while it grows). */

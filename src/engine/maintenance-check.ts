@@ -60,8 +60,11 @@ export function maintenanceCheck(st: PathState, gen: number): number {
       }
     }
   }
-  // (b) cross-margin accounts over several markets whose check is due on the drift clock
+  // (b) cross-margin accounts over several markets whose check is due on the drift clock, listed in
+  //     account order: which of them the clock happened to make due first is not a fact about the
+  //     market, so the results do not depend on how the checks are scheduled
   const due = b.multiDue;
+  const fromB = n;
   while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
     const a = due.pop();
     if (!isOpen(st, a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
@@ -71,6 +74,7 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     if (eq < mmv) n = list(st, n, a, eq, mmv);
     else scheduleMulti(st, a);
   }
+  if (n - fromB > 1) sortListByAccount(b, fromB, n);
   // (c) liquidations a per-step cap cut short: they continue, breach or not
   if (gen === 0) {
     for (let k = 0; k < st.stepRequeued; k++) {
@@ -93,6 +97,24 @@ export function maintenanceCheck(st: PathState, gen: number): number {
   }
   compactGrace(st);
   return n;
+}
+
+/** Sorts b.list[from … to) (with its equity and maintenance entries) by account id. O(k log k). */
+function sortListByAccount(b: PathState['b'], from: number, to: number): void {
+  const k = to - from;
+  const ids = b.sortIds.subarray(0, k);
+  for (let i = 0; i < k; i++) {
+    ids[i] = b.list[from + i];
+    b.sortEq[b.list[from + i]] = b.listEq[from + i];
+    b.sortMm[b.list[from + i]] = b.listMm[from + i];
+  }
+  ids.sort();
+  for (let i = 0; i < k; i++) {
+    const a = ids[i];
+    b.list[from + i] = a;
+    b.listEq[from + i] = b.sortEq[a];
+    b.listMm[from + i] = b.sortMm[a];
+  }
 }
 
 /** A first breach opens a margin call: the account leaves the liquidation heaps for the grace list. */

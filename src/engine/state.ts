@@ -161,7 +161,8 @@ export interface AdlRanking {
   m: number;
   side: number;
   positions: number;
-  order: number[];
+  /** Candidates ranked, in the book's ADL buffers (b.adlBuffers().order[0 … n)). */
+  n: number;
   cursor: number;
 }
 

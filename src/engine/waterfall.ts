@@ -5,7 +5,7 @@
  * before this: src/engine/close.ts.)
  */
 import type { PathState } from './state.js';
-import { adlOrder, allocateProRata, type AdlCandidate } from '../liquidation/waterfall.js';
+import { adlScoreOf, allocateProRata, rankAdl } from '../liquidation/waterfall.js';
 import { equity, isOpen, notional, unrealisedPnl } from './account.js';
 import { closePositions, Route } from './close.js';
 import { retrigger } from './triggers.js';
@@ -43,46 +43,57 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   const ranking = st.sc.policy.waterfall.adlRanking;
   // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
   // of the round — ADL closes at the mark move no price. Candidates are re-valued when used.
+  const adl = b.adlBuffers();
   const c = st.adlRanking;
   if (!c || c.t !== st.t || c.clock !== mkt.driftClock || c.m !== m || c.side !== bankruptSide || c.positions !== st.nPositions) {
-    const cands: AdlCandidate[] = [];
+    let n = 0;
     for (let p = 0; p < st.nPositions; p++) {
       if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
       const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
       if (pnl <= 0) continue;
       const a = b.posAccount[p];
-      cands.push({ id: p, pnlUsd: pnl, marginUsd: b.margin[a] / 100, notionalUsd: notional(st, a), equityUsd: equity(st, a), size: b.size[p] });
+      adl.ids[n] = p;
+      adl.scores[n++] = adlScoreOf(pnl, b.margin[a] / 100, notional(st, a), equity(st, a));
     }
-    st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, order: adlOrder(cands, ranking, st.behaviour).map((x) => x.id), cursor: 0 };
+    rankAdl(adl.ids, adl.scores, n, ranking, st.behaviour, adl.perm, adl.order);
+    st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, n, cursor: 0 };
   }
   const cache = st.adlRanking!;
-  const order = cache.order;
+  const order = adl.order;
   // what each candidate can give now: size·perUnit, capped by its account's equity
   const capOf = (p: number) => {
     if (b.size[p] <= 0 || b.posSide[p] * (P - b.entry[p]) <= 0) return 0;
     return Math.max(0, Math.floor(Math.min(b.size[p] * perUnit, equity(st, b.posAccount[p])) * 100));
   };
-  const targets: [number, number][] = [];
+  // the targets: positions (adl.targetIds) and the cents each gives (adl.targetCents)
+  let nTargets = 0;
   if (ranking === 'pro-rata') {
-    const caps = Float64Array.from(order, capOf);
-    const w = Float64Array.from(order, (p, k) => (caps[k] > 0 ? b.size[p] : 0));
+    const caps = Float64Array.from(order.subarray(0, cache.n), capOf);
+    const w = Float64Array.from(order.subarray(0, cache.n), (p, k) => (caps[k] > 0 ? b.size[p] : 0));
     const share = allocateProRata(deficitCents, w, caps);
-    order.forEach((p, k) => share[k] > 0 && targets.push([p, share[k]]));
+    for (let k = 0; k < cache.n; k++) {
+      if (share[k] <= 0) continue;
+      adl.targetIds[nTargets] = order[k];
+      adl.targetCents[nTargets++] = share[k];
+    }
   } else {
     let remaining = deficitCents;
-    for (let k = cache.cursor; k < order.length && remaining > 0; k++) {
+    for (let k = cache.cursor; k < cache.n && remaining > 0; k++) {
       const cap = capOf(order[k]);
       if (cap <= 0) {
         if (k === cache.cursor) cache.cursor++; // exhausted at the head: never looked at again
         continue;
       }
       const take = Math.min(cap, remaining);
-      targets.push([order[k], take]);
+      adl.targetIds[nTargets] = order[k];
+      adl.targetCents[nTargets++] = take;
       remaining -= take;
     }
   }
   let covered = 0;
-  for (const [p, cents] of targets) {
+  for (let k = 0; k < nTargets; k++) {
+    const p = adl.targetIds[k];
+    const cents = adl.targetCents[k];
     const a = b.posAccount[p];
     const dq = Math.min(b.size[p], cents / 100 / perUnit);
     // close dq at the mark — matched against the bankrupt position, so no market flow …

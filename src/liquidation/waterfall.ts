@@ -24,27 +24,55 @@ export interface AdlCandidate {
  * = (PnL / margin) × (notional / equity). Higher is deleveraged first.
  */
 export function adlScore(c: AdlCandidate): number {
-  const profitPct = c.marginUsd > 0 ? c.pnlUsd / c.marginUsd : Infinity;
-  const lev = c.equityUsd > 0 ? c.notionalUsd / c.equityUsd : Infinity;
+  return adlScoreOf(c.pnlUsd, c.marginUsd, c.notionalUsd, c.equityUsd);
+}
+
+/** `adlScore` from its parts (no object). */
+export function adlScoreOf(pnlUsd: number, marginUsd: number, notionalUsd: number, equityUsd: number): number {
+  const profitPct = marginUsd > 0 ? pnlUsd / marginUsd : Infinity;
+  const lev = equityUsd > 0 ? notionalUsd / equityUsd : Infinity;
   return profitPct * lev;
+}
+
+export type AdlRankingKind = 'profit-leverage' | 'random' | 'pro-rata';
+
+/**
+ * Orders n ADL candidates given in increasing id order (`ids[0 … n)`, their `scores`), writing the
+ * ranked ids to `out[0 … n)`: 'profit-leverage' by score, highest first (ties by id), 'random' by a
+ * Fisher–Yates shuffle from `rng` (n − 1 draws), 'pro-rata' in id order (every candidate takes a
+ * share). `perm` is scratch space of length ≥ n. O(n log n); allocates nothing.
+ */
+export function rankAdl(ids: Int32Array, scores: Float64Array, n: number, ranking: AdlRankingKind, rng: Rng, perm: Int32Array, out: Int32Array): void {
+  if (ranking === 'profit-leverage') {
+    for (let i = 0; i < n; i++) perm[i] = i;
+    perm.subarray(0, n).sort((a, b) => scores[b] - scores[a] || a - b);
+    for (let i = 0; i < n; i++) out[i] = ids[perm[i]];
+    return;
+  }
+  for (let i = 0; i < n; i++) out[i] = ids[i];
+  if (ranking === 'random') {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      const x = out[i];
+      out[i] = out[j];
+      out[j] = x;
+    }
+  }
 }
 
 /**
  * Orders ADL candidates: 'profit-leverage' by score (ties by id), 'random' by a Fisher–Yates shuffle
  * from `rng`; 'pro-rata' keeps id order (every candidate takes a share). Returns a new array.
  */
-export function adlOrder(cands: AdlCandidate[], ranking: 'profit-leverage' | 'random' | 'pro-rata', rng: Rng): AdlCandidate[] {
-  const out = cands.slice().sort((a, b) => a.id - b.id);
-  if (ranking === 'profit-leverage') {
-    const score = new Map(out.map((c) => [c.id, adlScore(c)]));
-    out.sort((a, b) => score.get(b.id)! - score.get(a.id)! || a.id - b.id);
-  } else if (ranking === 'random') {
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-  }
-  return out;
+export function adlOrder(cands: AdlCandidate[], ranking: AdlRankingKind, rng: Rng): AdlCandidate[] {
+  const sorted = cands.slice().sort((a, b) => a.id - b.id);
+  const n = sorted.length;
+  const ids = Int32Array.from(sorted, (c) => c.id);
+  const scores = Float64Array.from(sorted, adlScore);
+  const out = new Int32Array(n);
+  rankAdl(ids, scores, n, ranking, rng, new Int32Array(n), out);
+  const byId = new Map(sorted.map((c) => [c.id, c]));
+  return Array.from(out, (id) => byId.get(id)!);
 }
 
 /**

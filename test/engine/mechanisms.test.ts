@@ -9,6 +9,7 @@ import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { identicalTraders, merge, small } from '../helpers/scenarios.js';
+import { MECHANISM_CASES, mechanismCase } from '../helpers/mechanism-matrix.js';
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -336,6 +337,23 @@ describe('cross margin across markets', () => {
       setExhaustiveMultiChecks(false);
     }
     expect(sum(lazy.summaries.map((s) => s.liquidationCount))).toBeGreaterThan(0);
+  });
+  it('…and across the whole mechanism matrix, where the order of liquidations within a round matters (caps, funds, ADL, liquidators)', async () => {
+    const { setExhaustiveMultiChecks } = await import('../../src/engine/path.js');
+    const run = () =>
+      Array.from({ length: MECHANISM_CASES }, (_, k) => {
+        const s = mechanismCase(k);
+        const ctx = createRunContext(s);
+        const buf = new PathBuffers(ctx);
+        return Array.from({ length: s.paths }, (_, p) => simulatePath(ctx, p, buf, false).summary);
+      });
+    const lazy = run();
+    setExhaustiveMultiChecks(true);
+    try {
+      expect(run()).toEqual(lazy);
+    } finally {
+      setExhaustiveMultiChecks(false);
+    }
   });
   it('a cross account holds one position per market and is liquidated as a whole', () => {
     const ctx = createRunContext(sc());
