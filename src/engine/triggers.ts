@@ -6,7 +6,7 @@
  */
 import type { PathState } from './state.js';
 import { IN_DEC_DOWN, IN_DEC_UP, IN_LIQ_DOWN, IN_LIQ_UP, IN_TOP_DOWN, IN_TOP_UP, removeFromHeaps } from './book.js';
-import { equity, maintenance, notional } from './account.js';
+import { equity, maintenance } from './account.js';
 
 let exhaustiveMultiChecks = false;
 /**
@@ -86,14 +86,31 @@ export function rekeyPosition(st: PathState, p: number): void {
   }
 }
 
-/** Schedules the next check of multi-market cross account a on the drift clock. */
+/**
+ * Schedules the next check of multi-market cross account a on the drift clock C = Σ over every mark
+ * change of |Δ log mark| (all markets). While C advances by ΔC, each market's mark moves by at most
+ * ΔD_m with Σ ΔD_m ≤ ΔC, so position k's value and maintenance margin change by at most
+ * N_k·(1 + r_max)·(e^{ΔD_k} − 1); the sum over the account's positions is convex in the ΔD_k, so it is
+ * largest with the whole move in one market: N_max·(1 + r_max)·(e^{ΔC} − 1), N_max the account's
+ * largest position notional. The account cannot breach before that reaches its slack eq − MM.
+ */
 export function scheduleMulti(st: PathState, a: number): void {
-  const N = notional(st, a);
+  const b = st.b;
+  const mark = st.mkt.markPx;
+  let N = 0;
+  let nMax = 0;
+  const last = b.firstPos[a] + b.nPos[a];
+  for (let q = b.firstPos[a]; q < last; q++) {
+    if (b.size[q] <= 0) continue;
+    const v = b.size[q] * mark[b.posMarket[q]];
+    N += v;
+    if (v > nMax) nMax = v;
+  }
   const dyn = st.mm[0].dynamic;
   const slack = equity(st, a) - (dyn ? st.rMax * N : maintenance(st, a));
   const clock = st.mkt.driftClock;
-  const due = slack > 0 && N > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / (N * (1 + st.rMax))) : clock + 1e-12;
-  st.b.multiDue.set(a, -due);
+  const due = slack > 0 && nMax > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / (nMax * (1 + st.rMax))) : clock + 1e-12;
+  b.multiDue.set(a, -due);
 }
 
 /** Marks a multi-market cross account for a check at the next opportunity. */
