@@ -82,6 +82,7 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
   const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
   books.chargeFee(a, fee);
+  events.feesCents += fee;
   // liquidator and vault PnL (against the market)
   if (liquidatorPnl !== 0) {
     books.liquidatorPnl(liquidatorPnl);
@@ -94,9 +95,14 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
     // trader's shortfall, are paid from its capital; what it cannot pay goes down the waterfall
     books.forfeitToBackstop(a);
     shortfall += books.backstopUnwind(vaultPnl);
-    if (shortfall > 0) shortfall -= books.backstopCover(shortfall);
+    events.shortfallCents += shortfall;
+    if (shortfall > 0) {
+      const covered = books.backstopCover(shortfall);
+      events.backstopCoveredCents += covered;
+      shortfall -= covered;
+    }
     events.backstopPnlUsd += (books.backstopCents - before) / 100;
-  }
+  } else events.shortfallCents += shortfall;
   if (full) {
     books.returnToWallet(a);
     for (let q = first; q < last; q++) unkey(st, q);

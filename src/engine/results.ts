@@ -61,6 +61,13 @@ export interface PathSummary {
   adlProfitTakenUsd: number;
   socialisedLossUsd: number;
   socialisedAccounts: number;
+  /** The loss waterfall (exact cents): liquidation fees collected (into the insurance fund); shortfalls —
+   * losses closed accounts' margin could not pay — entering it; the part the backstop vault paid. The
+   * shortfall is covered, in order, by the vault, the fund (fundPaidUsd), ADL (adlProfitTakenUsd) or a
+   * socialised loss (socialisedLossUsd), and the rest is bad debt (badDebtUsd). */
+  liquidationFeesUsd: number;
+  shortfallUsd: number;
+  backstopCoveredUsd: number;
   /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */
   maxMmr: number;
   finalFundamentalUsd: number;

@@ -120,6 +120,10 @@ export class EventCounts {
   backstopTakeovers = 0;
   backstopPnlUsd = 0;
   fundPaidUsd = 0;
+  /** The loss waterfall, in cents: liquidation fees collected, shortfalls entering it, the part the backstop vault paid. */
+  feesCents = 0;
+  shortfallCents = 0;
+  backstopCoveredCents = 0;
   fundExhausted = false;
   adlNotionalUsd = 0;
   adlAccounts = 0;

@@ -311,6 +311,31 @@ describe('conservation across every mechanism (property)', () => {
   });
 });
 
+describe('the loss waterfall adds up', () => {
+  it('on every path of the mechanism matrix, shortfall = backstop + insurance fund + ADL + socialised loss + bad debt, to the cent', () => {
+    let withShortfall = 0;
+    const layers = { backstop: 0, fund: 0, adl: 0, socialised: 0, badDebt: 0 };
+    for (let k = 0; k < MECHANISM_CASES; k++) {
+      const s = mechanismCase(k);
+      const ctx = createRunContext(s);
+      const buf = new PathBuffers(ctx);
+      for (let p = 0; p < s.paths; p++) {
+        const r = simulatePath(ctx, p, buf, false).summary;
+        const covered = r.backstopCoveredUsd + r.fundPaidUsd + r.adlProfitTakenUsd + r.socialisedLossUsd + r.badDebtUsd;
+        expect(Math.abs(r.shortfallUsd - covered), `case ${k} path ${p}`).toBeLessThan(0.005 + 1e-12 * r.shortfallUsd);
+        if (r.shortfallUsd > 0) withShortfall++;
+        if (r.backstopCoveredUsd > 0) layers.backstop++;
+        if (r.fundPaidUsd > 0) layers.fund++;
+        if (r.adlProfitTakenUsd > 0) layers.adl++;
+        if (r.socialisedLossUsd > 0) layers.socialised++;
+        if (r.badDebtUsd > 0) layers.badDebt++;
+      }
+    }
+    expect(withShortfall).toBeGreaterThan(20);
+    for (const [layer, n] of Object.entries(layers)) expect(n, `paths where the ${layer} paid`).toBeGreaterThan(0);
+  });
+});
+
 describe('cross margin across markets', () => {
   const sc = () =>
     small({
