@@ -60,6 +60,8 @@ export interface Results {
   };
   series: SeriesBands | null;
   drilldown: DrilldownPath[];
+  /** Conditions the reader must know about (e.g. paths that stopped early); empty when there are none. */
+  warnings?: string[];
   /** Per-path records, column by column (index k of every array is path k). */
   paths: { [K in keyof PathSummary]: PathSummary[K][] };
 }
@@ -198,7 +200,7 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     picks.forEach((p, k) => drilldown.push({ pathIndex: p.pathIndex, label: p.label, summary: runs[k].summary, series: plainSeries(runs[k].series) }));
   }
   const h = mc.histograms;
-  return {
+  const results: Results = {
     format: RESULTS_FORMAT,
     marginlabVersion: VERSION,
     seed: scenario.seed,
@@ -214,7 +216,36 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     series: seriesBands(mc.series),
     drilldown,
     paths: columns(mc.summaries),
+    warnings: runWarnings(mc.summaries),
   };
+  assertFinite(results, 'results');
+  return results;
+}
+
+const HALT_WORDS = ['', 'an index price left a millionfold of its start', 'a booking left the ledger’s exact range (cents beyond 2^53)', 'a market’s state was not a finite number'];
+
+/** What the reader must know about a run's paths: those that stopped early, and why. */
+export function runWarnings(summaries: PathSummary[]): string[] {
+  const out: string[] = [];
+  const byReason = new Map<number, number[]>();
+  for (const s of summaries) if (s.haltReason > 0) byReason.set(s.haltReason, [...(byReason.get(s.haltReason) ?? []), s.pathIndex]);
+  for (const [reason, paths] of byReason) {
+    out.push(
+      `${paths.length} of ${summaries.length} paths stopped early because ${HALT_WORDS[reason] ?? 'of an unknown condition'} (first: path ${paths[0]}); their figures cover the steps up to that point`,
+    );
+  }
+  return out;
+}
+
+/** Every number written must be finite: a NaN or ±Infinity in results is an engine fault, never data. */
+function assertFinite(x: unknown, where: string): void {
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new Error(`internal error: ${where} is ${x} — every number in results must be finite`);
+  } else if (Array.isArray(x)) {
+    for (let i = 0; i < x.length; i++) assertFinite(x[i], `${where}[${i}]`);
+  } else if (x && typeof x === 'object') {
+    for (const [k, v] of Object.entries(x)) assertFinite(v, `${where}.${k}`);
+  }
 }
 
 /** The aggregate summary printed by `--json`: headline numbers with their intervals. */

@@ -56,6 +56,7 @@ export function buildProgram(): Command {
         progress.stop();
       }
       const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
+      for (const w of results.warnings ?? []) process.stderr.write(`${scenario.name}: warning: ${w}\n`);
       if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
       else {
         const a = results.aggregates;

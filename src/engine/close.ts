@@ -9,6 +9,33 @@ import { isOpen } from './account.js';
 import { retrigger, unkey } from './triggers.js';
 import { cancelTopUp } from './topups.js';
 import { coverShortfall } from './waterfall.js';
+import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
+
+/**
+ * Before anything changes: every realised PnL this close would book (and their sum) must be whole
+ * cents the ledger represents exactly (|x| < 2^53); otherwise the path stops here (money-out-of-range),
+ * its books still balanced. The same arithmetic as the close below.
+ */
+function checkBookable(st: PathState, first: number, last: number, only: number, route: Route, bonus: number): void {
+  const { b, mkt } = st;
+  let sum = 0;
+  for (let q = first; q < last; q++) {
+    if (b.size[q] <= 0 || (only >= 0 && q !== only)) continue;
+    let dq = Math.min(b.size[q], b.closeSize[q]);
+    if (dq >= b.size[q] * (1 - 1e-12)) dq = b.size[q];
+    if (!(dq > 0)) continue;
+    const m = b.posMarket[q];
+    const side = b.posSide[q];
+    const fill = mkt.fill[m];
+    let px = fill;
+    if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
+    else if (route === Route.Backstop) px = mkt.markPx[m];
+    const c = Math.round(side * dq * (px - b.entry[q]) * 100);
+    const third = route !== Route.Market ? Math.round(side * dq * (fill - px) * 100) : 0;
+    sum += c;
+    if (!(Math.abs(c) <= MAX_BOOKABLE_CENTS && Math.abs(third) <= MAX_BOOKABLE_CENTS && Math.abs(sum) <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
+  }
+}
 
 /** How a closing account's positions leave the book. */
 export const enum Route {
@@ -38,6 +65,7 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   let worst = -1;
   let worstDq = 0;
   let worstNotional = 0;
+  checkBookable(st, first, last, only, route, bonus);
   for (let q = first; q < last; q++) {
     if (b.size[q] <= 0) continue;
     const m = b.posMarket[q];

@@ -180,7 +180,9 @@ function executeRound(st: PathState, gen: number, nClose: number): void {
       b.liquidated[a] = 1;
       events.tradersLiquidated++;
     }
-    if (liqCfg.kind === 'fraction' && liqCfg.cooldownSteps > 0) b.cooldownUntil[a] = st.t + liqCfg.cooldownSteps;
+    // a fraction close waits out its cooldown; a cooldown of 0 still means one close per step (the rounds
+    // of a step are instantaneous: closing 20% again and again within them would never end)
+    if (liqCfg.kind === 'fraction') b.cooldownUntil[a] = st.t + Math.max(1, liqCfg.cooldownSteps);
     closePositions(st, a, -1, liqCfg.feeRate, b.route[k] as Route);
     if (b.graceUntil[a] >= 0) {
       // a liquidation ends the margin call

@@ -9,6 +9,7 @@ import type { PathState } from './state.js';
 import { equity, isOpen, maintenance } from './account.js';
 import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
+import { HaltReason, PathHalt } from './limits.js';
 
 /** Sets account a's per-step flag (1 = in this round's list, 2 = postponed to a later step). */
 export function setMark(st: PathState, a: number, v: number): void {
@@ -36,6 +37,7 @@ function list(st: PathState, n: number, a: number, eq: number, mmv: number): num
  */
 export function maintenanceCheck(st: PathState, gen: number): number {
   const { b, mkt } = st;
+  if (!Number.isFinite(mkt.driftClock)) throw new PathHalt(HaltReason.NonFinite);
   let n = 0;
   // (a) accounts whose liquidation trigger the mark crossed
   for (let m = 0; m < st.K; m++) {

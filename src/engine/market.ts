@@ -6,6 +6,7 @@
  * volatility spikes and the volatility-adaptive maintenance rate.
  */
 import type { PathState } from './state.js';
+import { MIN_DEPTH_MULTIPLIER, saturateImpact } from './limits.js';
 
 /** Sets market m's price from its fundamental and impact state, and its mark; advances the drift clock. */
 function setMarketFromState(st: PathState, m: number): void {
@@ -23,7 +24,7 @@ export function updateMarkets(st: PathState): void {
     const el = mkt.stressElasticity[m];
     if (el > 0) {
       const ratio = mkt.nominalVolPerStep[m] / Math.sqrt(mkt.ewmaVar[m]);
-      mkt.depthMult[m] = Math.pow(Math.min(1, ratio), el);
+      mkt.depthMult[m] = Math.max(MIN_DEPTH_MULTIPLIER, Math.pow(Math.min(1, ratio), el));
     }
     mkt.arbitrageLeft[m] = mkt.arbitrageCapacity[m] * mkt.depthMult[m]; // arbitrageurs withdraw with the book
     arbitrage(st, m);
@@ -42,7 +43,11 @@ export function applyFlow(st: PathState, m: number, flowUsd: number): number {
   const mkt = st.mkt;
   if (flowUsd === 0) return mkt.market[m];
   const imp = mkt.impact[m];
-  const dx = imp.delta(flowUsd, mkt.depthMult[m]);
+  let dx = imp.delta(flowUsd, mkt.depthMult[m]);
+  const x0 = mkt.impactState[m];
+  // the move saturates: the book stays within MAX_IMPACT_RATIO of the index, and the block fills along the move it made
+  const capped = saturateImpact(x0 + dx);
+  if (capped !== x0 + dx) dx = capped - x0;
   const fill = mkt.market[m] * Math.exp(imp.fillFraction * dx);
   mkt.impactState[m] += dx;
   setMarketFromState(st, m);

@@ -12,6 +12,7 @@ import { PathRecorder, summarise } from './records.js';
 import { openBook } from './open.js';
 import { step } from './step.js';
 import type { PathResult } from './results.js';
+import { PathHalt } from './limits.js';
 
 export { PathBuffers } from './book.js';
 export { setExhaustiveMultiChecks } from './triggers.js';
@@ -24,7 +25,15 @@ export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBu
   const rec = new PathRecorder(st, wantSeries);
   openBook(st);
   rec.recordStep(st);
-  for (st.t = 1; st.t <= st.H; st.t++) step(st, rec);
+  try {
+    for (st.t = 1; st.t <= st.H; st.t++) step(st, rec);
+  } catch (e) {
+    // a state the engine cannot represent exactly: the path stops at this step, its books balanced
+    if (!(e instanceof PathHalt)) throw e;
+    st.halt = e.reason;
+    st.haltedAtStep = st.t;
+    rec.recordStep(st);
+  }
   buffers.usedAccounts = st.nAccounts;
   buffers.usedPositions = st.nPositions;
   st.books.checkConservation(st.nAccounts, `path ${pathIndex}`);

@@ -174,6 +174,8 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       maxMmr: e.maxMmr,
       finalFundamentalUsd: Math.exp(mkt.logF[0]),
       finalMarkUsd: mkt.markPx[0],
+      haltedAtStep: st.haltedAtStep,
+      haltReason: st.halt,
     },
     histograms: rec.hist,
     series: rec.series,

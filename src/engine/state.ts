@@ -23,6 +23,8 @@ export class MarketState {
   readonly logF: Float64Array;
   /** Fundamental (index) price, e^logF. */
   readonly indexPx: Float64Array;
+  /** Log index at step 0 (the index's range is measured from it). */
+  readonly logF0: Float64Array;
   /** This step's exogenous log return. */
   readonly ret: Float64Array;
   /** Impact state x: market = fundamental · e^x. */
@@ -71,6 +73,7 @@ export class MarketState {
     const K = markets.length;
     this.logF = Float64Array.from(markets, (m) => Math.log(m.initialPriceUsd));
     this.indexPx = Float64Array.from(markets, (m) => m.initialPriceUsd);
+    this.logF0 = Float64Array.from(this.logF);
     this.ret = new Float64Array(K);
     this.impactState = new Float64Array(K);
     this.market = Float64Array.from(markets, (m) => m.initialPriceUsd);
@@ -197,6 +200,9 @@ export class PathState {
   readonly stepLiq = new StepLiquidations();
   /** The current step (0 while the book opens). */
   t = 0;
+  /** Why and at which step the path stopped early (src/engine/limits.ts; 0 and −1: it did not). */
+  halt = 0;
+  haltedAtStep = -1;
   /** Accounts and positions in use (opening book + arrivals so far). */
   nAccounts: number;
   nPositions: number;

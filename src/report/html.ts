@@ -80,7 +80,8 @@ function headline(r: Results): string {
     ['Run time', `${fmtDuration(r.run.elapsedMs)} on ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}`],
     ['Started', r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
-  return `<p class="lead">${escapeHtml(lead)}</p>
+  const warnings = (r.warnings ?? []).map((w) => `<p class="lead"><b>Warning:</b> ${escapeHtml(w)}.</p>`).join('');
+  return `${warnings}<p class="lead">${escapeHtml(lead)}</p>
 ${cards}
 <ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
 <p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths (Wilson for probabilities, order statistics for VaR, asymptotic for ES and means).</p>`;

@@ -173,6 +173,7 @@ export const ResultsFileSchema = z
     }),
     series: SeriesSchema.nullable(),
     drilldown: z.array(DrilldownSchema).max(1000),
+    warnings: z.array(z.string().max(1000)).max(100).optional(),
     paths: z.looseObject(Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums]))),
   })
   .superRefine((r, ctx) => {

@@ -416,6 +416,7 @@ export const LiquidationSchema = z.strictObject({
   bufferFraction: nonNegative().max(10).default(0.25),
   /** Fraction only. */
   closeFraction: z.number().finite().gt(0).max(1).default(0.2),
+  /** Steps to wait after a fraction close before the next (0 is taken as 1: at most one close a step). */
   cooldownSteps: integer(0, 1_000_000).default(1),
   aboveNotionalUsd: usd().default(100_000),
   /** Fee on liquidated notional, capped by remaining equity, paid into the insurance fund. */

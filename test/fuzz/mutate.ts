@@ -214,13 +214,15 @@ export function loadBases(): BaseScenario[] {
 export const ENGINE_DEPTH_RATIO = 2000;
 
 /**
- * Families of inputs whose failure lies in the engine (src/engine/), left to the engine's own issue
- * and kept out of the fuzz until it is fixed (MARGINLAB_FUZZ_ENGINE_FAMILIES=1 puts them back).
+ * Families of inputs whose failure lay in the engine (src/engine/), once kept out of the fuzz. Fixed in
+ * the engine (src/engine/limits.ts: saturating impact, a floor on withdrawn depth, paths that stop with
+ * a named condition instead of booking beyond the ledger's exact range) and back in the fuzz by default;
+ * test/engine/limits.test.ts keeps the inputs that found them as regression tests:
  *
  * Issue 11 item 7 (engine side) — a book far larger than the market's depth: (traders.count + room
  * for arrivals) × mean collateral × policy.maxLeverage above ENGINE_DEPTH_RATIO × the thinnest
- * market's depthUsdPerPercent. Liquidation and entry flow then drive the impact state and the price
- * out of range, and the ledger stops the run (exit 1). Every input is within its bounds. Found:
+ * market's depthUsdPerPercent, or depth withdrawing as min(1, σ_ref/σ̂)^stressElasticity with an
+ * elasticity above 2. Found:
  *   - default.yaml with market.impact.depthUsdPerPercent = 1e-9: "realised PnL must be whole cents,
  *     got -Infinity";
  *   - stress/2022-05-luna-ust.yaml with otherMarkets[0].impact.depthUsdPerPercent = 1: "realised PnL
@@ -230,27 +232,13 @@ export const ENGINE_DEPTH_RATIO = 2000;
  *   - stress/2022-05-luna-ust.yaml (1,000 traders) with traders.collateralUsd.medianUsd = 1e6 and
  *     otherMarkets[0].priceModel.durationSteps deleted: "money not conserved — market received
  *     175281055903 + bad debt 23726085662119125 ≠ net realised losses 23726260943175027" (cents).
- *   - default.yaml with market.impact.stressElasticity = 10 (depth withdrawing as min(1, σ_ref/σ̂)^10
- *     once volatility rises, so the same book meets a far thinner market): "realised PnL must be whole
- *     cents, got -1.574016028614545e+168"; stress/2020-03-12-black-thursday.yaml with the same:
- *     "realised PnL must be whole cents, got NaN". Cases with a stressElasticity above 2 are kept out too.
- * The engine needs saturating impact or a price floor, and a stop with a named condition.
+ *   - default.yaml with market.impact.stressElasticity = 10: "realised PnL must be whole cents, got
+ *     -1.574016028614545e+168"; stress/2020-03-12-black-thursday.yaml with the same: "realised PnL must
+ *     be whole cents, got NaN".
+ * MARGINLAB_FUZZ_ENGINE_FAMILIES=0 leaves them out again (to separate an input-handling failure from
+ * an engine one).
  */
-export function engineFamily(base: BaseScenario, ms: Mutation[]): string | undefined {
-  let s: Scenario;
-  try {
-    s = parseScenario(applyMutations(base, ms), 'fuzz', { baseDir: path.dirname(path.join(SCENARIOS_DIR, base.file)) });
-  } catch {
-    return undefined; // refused at load time: nothing reaches the engine
-  }
-  const depths = [s.market, ...s.otherMarkets].filter((m) => m.impact.kind !== 'none').map((m) => m.impact.depthUsdPerPercent);
-  if (depths.length === 0) return undefined;
-  if ([s.market, ...s.otherMarkets].some((m) => m.impact.kind !== 'none' && m.impact.stressElasticity > 2)) return 'issue 11 item 7: depth withdrawing to nothing in stress';
-  const notional = (s.traders.count + arrivalRoom(s)) * meanCollateralUsd(s) * s.policy.maxLeverage;
-  if (notional > ENGINE_DEPTH_RATIO * Math.min(...depths)) return 'issue 11 item 7: book far larger than market depth';
-  return undefined;
-}
-const INCLUDE_ENGINE_FAMILIES = process.env.MARGINLAB_FUZZ_ENGINE_FAMILIES === '1';
+const INCLUDE_ENGINE_FAMILIES = process.env.MARGINLAB_FUZZ_ENGINE_FAMILIES !== '0';
 
 const isSpeedField = (p: Segment[]) => SPEED_FIELDS.some((q) => q.length === p.length && q.every((s, i) => s === p[i]));
 
