@@ -60,6 +60,8 @@ export interface Results {
   };
   series: SeriesBands | null;
   drilldown: DrilldownPath[];
+  /** Per market, in the order [market, ...otherMarkets]: its name and the mean per path of its liquidations. */
+  byMarket?: { name: string; meanLiquidatedNotionalUsd: number; meanLiquidatedPositions: number }[];
   /** Conditions the reader must know about (e.g. paths that stopped early); empty when there are none. */
   warnings?: string[];
   /** Per-path records, column by column (index k of every array is path k). */
@@ -72,11 +74,12 @@ function columns(summaries: PathSummary[]): Results['paths'] {
   const out = {} as Record<keyof PathSummary, unknown[]>;
   for (const k of keys) {
     const usd = k.endsWith('Usd');
-    out[k] = summaries.map((s) => {
-      const v = s[k];
+    const round = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(round);
       if (typeof v !== 'number' || Number.isInteger(v)) return v;
       return usd ? Math.round(v * 100) / 100 : Number(v.toPrecision(10));
-    });
+    };
+    out[k] = summaries.map((s) => round(s[k]));
   }
   return out as Results['paths'];
 }
@@ -215,11 +218,25 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     },
     series: seriesBands(mc.series),
     drilldown,
+    byMarket: byMarket(scenario, mc.summaries),
     paths: columns(mc.summaries),
     warnings: runWarnings(mc.summaries),
   };
   assertFinite(results, 'results');
   return results;
+}
+
+/** Per-market means over the paths (summed in path order, so the same for any worker count). */
+function byMarket(sc: Scenario, summaries: PathSummary[]): NonNullable<Results['byMarket']> {
+  return [sc.market, ...sc.otherMarkets].map((mk, m) => {
+    let usd = 0;
+    let n = 0;
+    for (const s of summaries) {
+      usd += s.liquidatedNotionalByMarketUsd[m];
+      n += s.liquidatedPositionsByMarket[m];
+    }
+    return { name: mk.name, meanLiquidatedNotionalUsd: Math.round((100 * usd) / summaries.length) / 100, meanLiquidatedPositions: n / summaries.length };
+  });
 }
 
 const HALT_WORDS = ['', 'an index price left a millionfold of its start', 'a booking left the ledger’s exact range (cents beyond 2^53)', 'a market’s state was not a finite number'];

@@ -20,9 +20,10 @@ function addOrder(st: PathState, n: number, m: number, side: 1 | -1, momentum: b
   }
   const rng = st.arrivalsRng;
   const collateralUsd = drawCollateralUsd(sc.traders, rng, st.arrivalsNormal);
-  const L = momentum ? cfg.momentumLeverage : drawLeverage(sc.traders, rng, st.arrivalsNormal, sc.policy.maxLeverage);
-  // initial-margin check at the current mark
-  b.orderNotional[n] = Math.min(collateralUsd * L, maxNotionalFor(collateralUsd, st.mkt.markPx[m], sc.policy.maxLeverage, st.mm[m]));
+  const rule = st.ctx.rules[m].initialMargin;
+  const L = momentum ? cfg.momentumLeverage : drawLeverage(sc.traders, rng, st.arrivalsNormal, rule.maxLeverage);
+  // initial-margin check at the current mark, under the market's own rule
+  b.orderNotional[n] = Math.min(collateralUsd * L, maxNotionalFor(collateralUsd, st.mkt.markPx[m], rule, st.mm[m]));
   b.orderMarket[n] = m;
   b.orderSide[n] = side;
   b.orderDeposit[n] = Math.round(collateralUsd * 100);

@@ -8,30 +8,39 @@
  * market, external. The conservation check at the end of a path compares the mirror with the ledger.
  */
 import { Ledger } from '../ledger/ledger.js';
+import { ConservationError } from '../errors.js';
 import type { Population } from '../agents/population.js';
 
 export class Books {
   private readonly ledger = new Ledger();
   private wallet = 0;
-  private fund: number;
+  /** Each insurance fund's balance and its payouts this step (cents); the ledger holds their sum. */
+  private readonly fund: Float64Array;
+  private readonly fundPaidStep: Float64Array;
+  private fundTotal = 0;
   private vault: number;
-  private fundPaidStep = 0;
 
   constructor(
     /** Per-account collateral (cents), the book's `margin` array. */
     readonly margin: Float64Array,
     /** Per-account top-up reserve (cents), the book's `reserve` array. */
     readonly reserve: Float64Array,
-    fundCents: number,
+    fundCents: readonly number[],
     backstopCents: number,
   ) {
-    this.fund = fundCents;
+    this.fund = Float64Array.from(fundCents);
+    this.fundPaidStep = new Float64Array(fundCents.length);
+    for (const c of fundCents) this.fundTotal += c;
     this.vault = backstopCents;
   }
 
-  /** Insurance fund balance (cents). */
+  /** All insurance funds together (cents). */
   get fundCents(): number {
-    return this.fund;
+    return this.fundTotal;
+  }
+  /** Insurance fund f's balance (cents). */
+  fundCentsOf(f: number): number {
+    return this.fund[f];
   }
   /** Backstop vault capital (cents). */
   get backstopCents(): number {
@@ -41,9 +50,9 @@ export class Books {
   get walletCents(): number {
     return this.wallet;
   }
-  /** Fund payouts so far this step (cents), for the per-step payout cap. */
-  get fundPaidThisStepCents(): number {
-    return this.fundPaidStep;
+  /** Fund f's payouts so far this step (cents), for its per-step payout cap. */
+  fundPaidThisStepCents(f: number): number {
+    return this.fundPaidStep[f];
   }
 
   /** Opens the book: every opening account's margin and reserve, the fund and the vault, deposited. */
@@ -52,7 +61,7 @@ export class Books {
     this.reserve.set(pop.acctReserve);
     this.ledger.deposit('margin', totals.margin);
     if (totals.reserve > 0) this.ledger.deposit('reserve', totals.reserve);
-    if (this.fund > 0) this.ledger.deposit('insurance', this.fund);
+    if (this.fundTotal > 0) this.ledger.deposit('insurance', this.fundTotal);
     if (this.vault > 0) this.ledger.deposit('backstop', this.vault);
   }
 
@@ -64,7 +73,7 @@ export class Books {
   }
 
   beginStep(): void {
-    this.fundPaidStep = 0;
+    this.fundPaidStep.fill(0);
   }
 
   /** A top-up: `cents` from account a's reserve into its margin. */
@@ -97,11 +106,12 @@ export class Books {
     return -pnlCents - paid;
   }
 
-  /** A liquidation fee from account a's margin into the insurance fund. */
-  chargeFee(a: number, cents: number): void {
+  /** A liquidation fee from account a's margin into insurance fund f. */
+  chargeFee(a: number, cents: number, f: number): void {
     if (cents <= 0) return;
     this.ledger.transfer('margin', 'insurance', cents);
-    this.fund += cents;
+    this.fund[f] += cents;
+    this.fundTotal += cents;
     this.margin[a] -= cents;
   }
 
@@ -159,12 +169,13 @@ export class Books {
     this.margin[a] = 0;
   }
 
-  /** The insurance fund pays `cents` of a shortfall. */
-  fundCover(cents: number): void {
+  /** Insurance fund f pays `cents` of a shortfall. */
+  fundCover(f: number, cents: number): void {
     if (cents <= 0) return;
     this.ledger.transfer('insurance', 'market', cents);
-    this.fund -= cents;
-    this.fundPaidStep += cents;
+    this.fund[f] -= cents;
+    this.fundTotal -= cents;
+    this.fundPaidStep[f] += cents;
   }
 
   /** An ADL or socialised-loss haircut on an open account's margin. Returns cents taken (≤ its margin). */
@@ -213,6 +224,9 @@ export class Books {
       margin += this.margin[a];
       reserve += this.reserve[a];
     }
-    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fund, backstop: this.vault }, context);
+    let funds = 0;
+    for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
+    if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault }, context);
   }
 }

@@ -4,7 +4,7 @@
  * less the liquidator's bonus, or at the mark), the fee goes to the insurance fund, what a fully
  * closed account has left goes back to its trader, and a shortfall goes down the loss waterfall.
  */
-import type { PathState } from './state.js';
+import { accountPolicy, type PathState } from './state.js';
 import { isOpen } from './account.js';
 import { retrigger, unkey } from './triggers.js';
 import { cancelTopUp } from './topups.js';
@@ -55,7 +55,7 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const { b, books, mkt, events } = st;
   const first = b.firstPos[a];
   const last = first + b.nPos[a];
-  const bonus = st.sc.policy.liquidation.liquidators.bonusFraction;
+  const bonus = accountPolicy(st, a).liquidation.liquidators.bonusFraction;
   // (all in cents)
   let pnl = 0;
   let closedNotional = 0;
@@ -109,7 +109,8 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const after = b.margin[a];
   const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
   const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
-  books.chargeFee(a, fee);
+  // the fee goes to the fund of the market of the account's largest close
+  books.chargeFee(a, fee, st.ctx.rules[b.posMarket[worst >= 0 ? worst : first]].fund);
   events.feesCents += fee;
   // liquidator and vault PnL (against the market)
   if (liquidatorPnl !== 0) {

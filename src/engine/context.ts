@@ -2,7 +2,9 @@
  * Everything a path needs that is the same for every path of a run: the resolved scenario, the
  * trader book, per-market impact models and nominal volatilities. Built once per worker (and cached).
  */
-import type { Scenario } from '../scenario/schema.js';
+import type { LiquidationConfig, Policy, Scenario } from '../scenario/schema.js';
+import { insuranceFunds, marketPolicy, type FundConfig } from '../scenario/market-policy.js';
+import { initialMarginRule, type InitialMarginRule } from '../agents/population.js';
 import { marketConfigs, type Population } from '../agents/population.js';
 import { generatePopulation } from '../agents/seasoning.js';
 import { createMaintenanceModel, type MaintenanceModel } from '../margin/maintenance.js';
@@ -11,6 +13,16 @@ import { nominalVolatilityAnnual } from '../price/nominal.js';
 import { SECONDS_PER_YEAR } from '../price/models.js';
 import { loadPriceData, type PriceData } from '../price/process.js';
 import { warmupHistory, warmupSteps } from '../price/warmup.js';
+
+/** The rules one market runs under (its own policy merged over the scenario's). */
+export interface MarketRules {
+  readonly policy: Policy;
+  readonly liquidation: LiquidationConfig;
+  readonly waterfall: Policy['waterfall'];
+  readonly initialMargin: InitialMarginRule;
+  /** The insurance fund this market's shortfalls and fees go to (an index into `funds`). */
+  readonly fund: number;
+}
 
 export interface RunContext {
   readonly scenario: Scenario;
@@ -28,6 +40,10 @@ export interface RunContext {
   readonly deleveragers: readonly Int32Array[];
   /** Data the price process reads (CSV returns, Cholesky factor), loaded once per run. */
   readonly priceData: PriceData;
+  /** Per market: its rules. Accounts holding several markets follow the scenario's `policy`. */
+  readonly rules: readonly MarketRules[];
+  /** The insurance funds (index 0 the scenario's shared fund, then one per group a market names). */
+  readonly funds: readonly FundConfig[];
   /** The warm-up history of each market's index, oldest first, ending at its initial price (traders.warmup: history). */
   readonly warmupIndex?: readonly Float64Array[];
   /** Where the warm-up left each price model (paths continue from it). */
@@ -41,8 +57,15 @@ export function createRunContext(scenario: Scenario, population?: Population): R
   const markets = marketConfigs(scenario);
   const stepsPerYear = SECONDS_PER_YEAR / scenario.stepSeconds;
   const nominalVolPerStep = markets.map((m) => nominalVolatilityAnnual(m.priceModel as never) / Math.sqrt(stepsPerYear));
-  const maintenanceFor = (m: number) =>
-    createMaintenanceModel(scenario.policy.maintenance, { maxLeverage: scenario.policy.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
+  const maintenanceFor = (m: number) => {
+    const p = marketPolicy(scenario, m);
+    return createMaintenanceModel(p.maintenance, { maxLeverage: p.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
+  };
+  const { funds, fundOfMarket } = insuranceFunds(scenario);
+  const rules: MarketRules[] = markets.map((_, m) => {
+    const p = marketPolicy(scenario, m);
+    return { policy: p, liquidation: p.liquidation, waterfall: p.waterfall, initialMargin: initialMarginRule(scenario, m), fund: fundOfMarket[m] };
+  });
   const opening = markets.map((_, m) => maintenanceFor(m));
   const priceData = loadPriceData(scenario);
   const W = warmupSteps(scenario);
@@ -78,6 +101,8 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     maintenanceFor,
     deleveragers,
     priceData,
+    rules,
+    funds,
     warmupIndex: warm?.prices,
     warmupEndState: warm?.endState,
     openingEwmaVar,

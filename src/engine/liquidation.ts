@@ -5,7 +5,7 @@
  * liquidators, the backstop vault) — then the round's net flow moves each market's price and every
  * close fills at the round's average price. The moved price may breach more accounts: the next round.
  */
-import type { PathState } from './state.js';
+import { accountPolicy, type PathState } from './state.js';
 import { partialCloseSize } from '../liquidation/close.js';
 import { isOpen, notional } from './account.js';
 import { applyFlows } from './market.js';
@@ -62,13 +62,13 @@ export function liquidationRound(st: PathState, gen: number, n: number): void {
  */
 function planRound(st: PathState, gen: number, n: number): number {
   const { b, mkt } = st;
-  const liqCfg = st.sc.policy.liquidation;
-  const caps = liqCfg.caps;
   const ids = b.list;
   let nClose = 0;
   mkt.flow.fill(0);
   for (let k = 0; k < n; k++) {
     const a = ids[k];
+    const liqCfg = accountPolicy(st, a).liquidation;
+    const caps = liqCfg.caps;
     const eq = b.listEq[k]; // as the maintenance check found them: nothing has moved since
     const mmv = b.listMm[k];
     const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
@@ -96,13 +96,14 @@ function planRound(st: PathState, gen: number, n: number): number {
     // per-step caps: what exceeds them waits
     let allowed = frac * N;
     if (caps.perAccountNotionalUsdPerStep !== undefined) allowed = Math.min(allowed, caps.perAccountNotionalUsdPerStep - b.liqThisStep[a]);
-    if (caps.marketNotionalUsdPerStep !== undefined) {
-      for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
-        if (b.size[q] <= 0) continue;
-        const m = b.posMarket[q];
-        const share = (b.size[q] * mkt.market[m]) / N;
-        allowed = Math.min(allowed, (caps.marketNotionalUsdPerStep - mkt.marketLiqUsed[m]) / share);
-      }
+    // each market's own per-step cap
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.size[q] <= 0) continue;
+      const m = b.posMarket[q];
+      const cap = st.ctx.rules[m].liquidation.caps.marketNotionalUsdPerStep;
+      if (cap === undefined) continue;
+      const share = (b.size[q] * mkt.market[m]) / N;
+      allowed = Math.min(allowed, (cap - mkt.marketLiqUsed[m]) / share);
     }
     if (!(allowed > 1e-9 * N)) {
       postpone(st, a, continuing);
@@ -118,7 +119,7 @@ function planRound(st: PathState, gen: number, n: number): number {
     if (liqCfg.backstop.enabled && eq < liqCfg.backstop.equityFractionOfMm * mmv) {
       r = Route.Backstop;
     } else if (liqCfg.liquidators.enabled) {
-      if (!liquidatorsTake(st, a, frac)) {
+      if (!liquidatorsTake(st, a, frac, liqCfg.liquidators)) {
         st.events.liquidatorDeclined++;
         postpone(st, a, continuing);
         continue;
@@ -145,9 +146,8 @@ function planRound(st: PathState, gen: number, n: number): number {
 }
 
 /** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */
-function liquidatorsTake(st: PathState, a: number, frac: number): boolean {
+function liquidatorsTake(st: PathState, a: number, frac: number, cfg: { bonusFraction: number; capitalUsdPerStep: number }): boolean {
   const { b, mkt } = st;
-  const cfg = st.sc.policy.liquidation.liquidators;
   let ok = true;
   for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
     if (b.size[q] <= 0) continue;
@@ -162,14 +162,16 @@ function liquidatorsTake(st: PathState, a: number, frac: number): boolean {
 /** Closes the round's accounts at the fill and records what was liquidated, by side and generation. */
 function executeRound(st: PathState, gen: number, nClose: number): void {
   const { b, mkt, stepLiq, events } = st;
-  const liqCfg = st.sc.policy.liquidation;
   for (let k = 0; k < nClose; k++) {
     const a = b.list2[k];
+    const liqCfg = accountPolicy(st, a).liquidation;
     let closed = 0;
     for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
       if (b.size[q] <= 0 || b.closeSize[q] <= 0) continue;
       const v = b.closeSize[q] * mkt.fill[b.posMarket[q]];
       closed += v;
+      stepLiq.byMarketUsd[b.posMarket[q]] += v;
+      stepLiq.byMarketPositions[b.posMarket[q]]++;
       if (b.posSide[q] === 1) stepLiq.longUsd += v;
       else stepLiq.shortUsd += v;
     }

@@ -5,7 +5,7 @@
  * margin-call grace period — never at the whole book. Margin calls (a breach that opens a grace period
  * instead of a liquidation) live here too.
  */
-import type { PathState } from './state.js';
+import { accountPolicy, type PathState } from './state.js';
 import { equity, isOpen, maintenance } from './account.js';
 import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
@@ -88,10 +88,10 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     }
   }
   // (d) accounts in a margin-call grace period
-  const call = st.sc.policy.liquidation.marginCall;
   for (let k = 0; k < st.nGrace; k++) {
     const a = b.grace[k];
     if (b.mark[a] || b.graceUntil[a] < 0 || !isOpen(st, a)) continue;
+    const call = accountPolicy(st, a).liquidation.marginCall;
     const eq = equity(st, a);
     const mmv = maintenance(st, a);
     const expired = st.t >= b.graceUntil[a];
@@ -122,7 +122,7 @@ function sortListByAccount(b: PathState['b'], from: number, to: number): void {
 /** A first breach opens a margin call: the account leaves the liquidation heaps for the grace list. */
 export function openGrace(st: PathState, a: number): void {
   const { b } = st;
-  b.graceUntil[a] = st.t + st.sc.policy.liquidation.marginCall.graceSteps;
+  b.graceUntil[a] = st.t + accountPolicy(st, a).liquidation.marginCall.graceSteps;
   b.grace[st.nGrace++] = a;
   setMark(st, a, 1);
   st.events.marginCalls++;

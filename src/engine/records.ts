@@ -16,11 +16,9 @@ import {
 } from './results.js';
 
 export class PathRecorder {
-  readonly hist: PathHistograms = {
-    cascadeAccounts: new Uint32Array(CASCADE_ACCOUNT_BINS),
-    cascadeNotional: new Uint32Array(CASCADE_NOTIONAL_BINS),
-    cascadeGenerations: new Uint32Array(CASCADE_GENERATION_BINS),
-  };
+  readonly hist: PathHistograms;
+  readonly marketLiquidatedUsd: Float64Array;
+  readonly marketLiquidatedPositions: Float64Array;
   largestNotionalUsd = 0;
   largestAccounts = 0;
   largestGenerations = 0;
@@ -40,6 +38,13 @@ export class PathRecorder {
   private readonly bucketByClass = new Float64Array(SERIES_GENERATION_CLASSES);
 
   constructor(st: PathState, wantSeries: boolean) {
+    this.hist = {
+      cascadeAccounts: new Uint32Array(CASCADE_ACCOUNT_BINS),
+      cascadeNotional: new Uint32Array(CASCADE_NOTIONAL_BINS),
+      cascadeGenerations: new Uint32Array(CASCADE_GENERATION_BINS),
+    };
+    this.marketLiquidatedUsd = new Float64Array(st.K);
+    this.marketLiquidatedPositions = new Float64Array(st.K);
     this.peakFundamental = st.mkt.market[0];
     this.peakMarket = st.mkt.market[0];
     if (wantSeries) {
@@ -79,6 +84,12 @@ export class PathRecorder {
       this.bucketLong += stepLiq.longUsd;
       this.bucketShort += stepLiq.shortUsd;
       for (let c = 0; c < SERIES_GENERATION_CLASSES; c++) this.bucketByClass[c] += stepLiq.byClass[c];
+      if (stepLiq.accounts > 0) {
+        for (let m = 0; m < st.K; m++) {
+          this.marketLiquidatedUsd[m] += stepLiq.byMarketUsd[m];
+          this.marketLiquidatedPositions[m] += stepLiq.byMarketPositions[m];
+        }
+      }
     }
     const ser = this.series;
     if (!ser) return;
@@ -176,6 +187,8 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       finalMarkUsd: mkt.markPx[0],
       haltedAtStep: st.haltedAtStep,
       haltReason: st.halt,
+      liquidatedNotionalByMarketUsd: Array.from(rec.marketLiquidatedUsd),
+      liquidatedPositionsByMarket: Array.from(rec.marketLiquidatedPositions),
     },
     histograms: rec.hist,
     series: rec.series,

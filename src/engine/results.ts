@@ -79,6 +79,9 @@ export interface PathSummary {
    */
   haltedAtStep: number;
   haltReason: number;
+  /** Per market, in the order [market, ...otherMarkets]: liquidated notional (USD at the fills) and positions closed by liquidation (full or partial closes). */
+  liquidatedNotionalByMarketUsd: number[];
+  liquidatedPositionsByMarket: number[];
 }
 
 /** Per-path histograms, summed across paths by the aggregator. */

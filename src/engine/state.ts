@@ -4,7 +4,8 @@
  * phases record. Phases are plain functions of this state (src/engine/step.ts lists them in order),
  * so each can be run alone on a hand-built state.
  */
-import type { Scenario } from '../scenario/schema.js';
+import type { Policy, Scenario } from '../scenario/schema.js';
+import { marketPolicy } from '../scenario/market-policy.js';
 import type { Population } from '../agents/population.js';
 import { stream, type Rng } from '../rng/streams.js';
 import { normalSampler } from '../rng/distributions.js';
@@ -95,7 +96,7 @@ export class MarketState {
     this.logMarkHistory = markets.map((m) => new Float64Array(L + 1).fill(Math.log(m.initialPriceUsd)));
     this.flow = new Float64Array(K);
     this.fill = new Float64Array(K);
-    this.marks = markets.map(() => createMarkRule(sc.policy.markPrice));
+    this.marks = markets.map((_, m) => createMarkRule(marketPolicy(sc, m).markPrice));
     this.marks.forEach((r, m) => r.reset(this.market[m], ctx.warmupIndex?.[m]));
     this.impact = ctx.impact;
     this.nominalVolPerStep = ctx.nominalVolPerStep;
@@ -149,8 +150,20 @@ export class StepLiquidations {
   readonly byClass = new Float64Array(SERIES_GENERATION_CLASSES);
   /** Liquidated notional by generation over the whole path (not reset). */
   readonly byGeneration = new Float64Array(TRACKED_GENERATIONS);
+  /** Liquidated notional and positions closed, per market. */
+  readonly byMarketUsd: Float64Array;
+  readonly byMarketPositions: Float64Array;
+
+  constructor(markets: number) {
+    this.byMarketUsd = new Float64Array(markets);
+    this.byMarketPositions = new Float64Array(markets);
+  }
 
   reset(): void {
+    if (this.accounts > 0) {
+      this.byMarketUsd.fill(0);
+      this.byMarketPositions.fill(0);
+    }
     this.accounts = 0;
     this.notionalUsd = 0;
     this.generations = 0;
@@ -171,6 +184,12 @@ export interface AdlRanking {
   /** Candidates ranked, in the book's ADL buffers (b.adlBuffers().order[0 … n)). */
   n: number;
   cursor: number;
+}
+
+/** The policy that governs account a: its market's for a single position, the scenario's for an account over several markets. */
+export function accountPolicy(st: PathState, a: number): Policy {
+  const b = st.b;
+  return b.nPos[a] === 1 ? st.ctx.rules[b.posMarket[b.firstPos[a]]].policy : st.sc.policy;
 }
 
 export class PathState {
@@ -197,7 +216,7 @@ export class PathState {
   /** Arrival weights by market. */
   readonly marketWeights: readonly number[];
   readonly events = new EventCounts();
-  readonly stepLiq = new StepLiquidations();
+  readonly stepLiq: StepLiquidations;
   /** The current step (0 while the book opens). */
   t = 0;
   /** Why and at which step the path stopped early (src/engine/limits.ts; 0 and −1: it did not). */
@@ -231,16 +250,18 @@ export class PathState {
     this.b = buffers;
     this.mm = Array.from({ length: this.K }, (_, m) => ctx.maintenanceFor(m));
     this.mkt = new MarketState(sc, ctx);
-    this.rMax = maxMaintenanceRate(sc.policy.maintenance, sc.policy.maxLeverage);
+    this.stepLiq = new StepLiquidations(this.K);
+    this.rMax = Math.max(...ctx.rules.map((r) => maxMaintenanceRate(r.policy.maintenance, r.policy.maxLeverage)));
     this.topUpTriggerMax = 1 + 1.25 * (sc.traders.topUp.triggerMarginRatio - 1);
     this.marketWeights = sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
     this.prices = createPriceProcess(sc, pathIndex, ctx.priceData, ctx.warmupEndState);
     this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
     this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
     this.arrivalsNormal = normalSampler(this.arrivalsRng);
-    const fundCents = Math.round(sc.policy.insuranceFund.initialUsd * 100);
-    const backstop = sc.policy.liquidation.backstop;
-    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop.enabled ? Math.round(backstop.capitalUsd * 100) : 0);
+    const fundCents = ctx.funds.map((f) => Math.round(f.initialUsd * 100));
+    // one backstop vault: the scenario's, or the first market's that enables one
+    const backstop = [sc.policy, ...ctx.rules.map((r) => r.policy)].find((p) => p.liquidation.backstop.enabled)?.liquidation.backstop;
+    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0);
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
   }

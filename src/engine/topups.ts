@@ -7,7 +7,7 @@
  * allocates nothing once the pool has grown). Cancelling is lazy: `pendingDue[a]` names the one live
  * entry, stale ones are skipped when their step comes.
  */
-import type { PathState } from './state.js';
+import { accountPolicy, type PathState } from './state.js';
 import { equity, isOpen, maintenance, notional } from './account.js';
 import { rekeyPosition } from './triggers.js';
 
@@ -85,7 +85,7 @@ export function attemptTopUp(st: PathState, a: number): void {
   }
   // target: the top-up ratio, or the initial margin when answering a margin call
   const n = notional(st, a);
-  const target = inCall ? Math.max(cfg.targetMarginRatio * mmv, n / st.sc.policy.maxLeverage, 2 * mmv) : cfg.targetMarginRatio * mmv;
+  const target = inCall ? Math.max(cfg.targetMarginRatio * mmv, n / accountPolicy(st, a).maxLeverage, 2 * mmv) : cfg.targetMarginRatio * mmv;
   const wantCents = Math.ceil((target - eq) * 100);
   const amount = Math.min(b.reserve[a], Math.max(0, wantCents));
   if (amount > 0) {

@@ -13,20 +13,23 @@ import { retrigger } from './triggers.js';
 /** Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`: shortfall per unit of it). */
 export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
   const { books, events } = st;
-  const fundCfg = st.sc.policy.insuranceFund;
-  let avail = Math.floor(books.fundCents * fundCfg.maxShareOfFundPerEvent);
-  if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - books.fundPaidThisStepCents));
+  // the fund of the market the shortfall arose in, within its caps
+  const rules = st.ctx.rules[m];
+  const f = rules.fund;
+  const fundCfg = st.ctx.funds[f];
+  let avail = Math.floor(books.fundCentsOf(f) * fundCfg.maxShareOfFundPerEvent);
+  if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - books.fundPaidThisStepCents(f)));
   const fromFund = Math.max(0, Math.min(avail, shortfallCents));
   if (fromFund > 0) {
-    books.fundCover(fromFund);
+    books.fundCover(f, fromFund);
     events.fundPaidUsd += fromFund / 100;
   }
   let rest = shortfallCents - fromFund;
   if (rest <= 0) return;
-  if (books.fundCents === 0) events.fundExhausted = true; // ran dry (as opposed to held back by its caps)
-  const wf = st.sc.policy.waterfall.afterInsuranceFund;
+  if (books.fundCentsOf(f) === 0) events.fundExhausted = true; // ran dry (as opposed to held back by its caps)
+  const wf = rules.waterfall.afterInsuranceFund;
   if (wf === 'adl') rest -= autoDeleverage(st, rest, m, side, perUnitUsd);
-  else if (wf === 'socialised') rest -= socialise(st, rest);
+  else if (wf === 'socialised') rest -= socialise(st, rest, m);
   if (rest > 0) books.badDebt(rest);
 }
 
@@ -40,7 +43,7 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   const { b, mkt } = st;
   const P = mkt.markPx[m];
   if (!(perUnit > 0)) return 0;
-  const ranking = st.sc.policy.waterfall.adlRanking;
+  const ranking = st.ctx.rules[m].waterfall.adlRanking;
   // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
   // of the round — ADL closes at the mark move no price. Candidates are re-valued when used.
   const adl = b.adlBuffers();
@@ -120,9 +123,9 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
 }
 
 /** Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit), capped by each one's equity. */
-export function socialise(st: PathState, deficitCents: number): number {
+export function socialise(st: PathState, deficitCents: number, m: number): number {
   const { b } = st;
-  const basis = st.sc.policy.waterfall.socialisedBasis;
+  const basis = st.ctx.rules[m].waterfall.socialisedBasis;
   const accts: number[] = [];
   const w: number[] = [];
   const caps: number[] = [];

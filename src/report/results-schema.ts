@@ -174,6 +174,7 @@ export const ResultsFileSchema = z
     series: SeriesSchema.nullable(),
     drilldown: z.array(DrilldownSchema).max(1000),
     warnings: z.array(z.string().max(1000)).max(100).optional(),
+    byMarket: z.array(z.looseObject({ name: z.string().max(100), meanLiquidatedNotionalUsd: num, meanLiquidatedPositions: num })).max(16).optional(),
     paths: z.looseObject(Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums]))),
   })
   .superRefine((r, ctx) => {

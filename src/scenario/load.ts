@@ -7,7 +7,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
-import { ScenarioSchema, type Scenario } from './schema.js';
+import { PolicySchema, ScenarioSchema, type Policy, type Scenario } from './schema.js';
 import { checkPriceModels } from './price-checks.js';
 import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
@@ -143,6 +143,42 @@ function unwrap(schema: any, value: unknown): any {
   return schema;
 }
 
+
+/** Cross-field checks of one policy (the scenario's, or a market's resolved one at `at`). */
+function checkPolicy(p: Policy, at: string, fail: (field: string, value: unknown, allowed: string) => never): void {
+  const imr = 1 / p.maxLeverage;
+  const mm = p.maintenance;
+  if (mm.kind === 'fixed' && mm.mmr >= imr) {
+    fail(`${at}.maintenance.mmr`, mm.mmr, `must be below the initial margin rate 1/${at}.maxLeverage = ${imr}`);
+  }
+  if (mm.kind === 'tiered') {
+    if (mm.tiers[0].notionalFloorUsd !== 0) fail(`${at}.maintenance.tiers[0].notionalFloorUsd`, mm.tiers[0].notionalFloorUsd, 'the first bracket must start at 0');
+    if (mm.tiers[0].mmr >= imr) fail(`${at}.maintenance.tiers[0].mmr`, mm.tiers[0].mmr, `must be below the initial margin rate 1/${at}.maxLeverage = ${imr}`);
+    for (let k = 1; k < mm.tiers.length; k++) {
+      if (mm.tiers[k].notionalFloorUsd <= mm.tiers[k - 1].notionalFloorUsd) {
+        fail(`${at}.maintenance.tiers[${k}].notionalFloorUsd`, mm.tiers[k].notionalFloorUsd, 'bracket floors must increase');
+      }
+      if (mm.tiers[k].mmr < mm.tiers[k - 1].mmr) {
+        fail(`${at}.maintenance.tiers[${k}].mmr`, mm.tiers[k].mmr, 'bracket rates must not decrease');
+      }
+    }
+  }
+  if (p.maintenance.kind === 'size-scaled' && p.maintenance.maxMmr < p.maintenance.baseMmr) {
+    fail(`${at}.maintenance.maxMmr`, p.maintenance.maxMmr, `must be ≥ baseMmr (${p.maintenance.baseMmr})`);
+  }
+  if (p.maintenance.kind === 'volatility-adaptive' && p.maintenance.maxMmr < p.maintenance.floorMmr) {
+    fail(`${at}.maintenance.maxMmr`, p.maintenance.maxMmr, `must be ≥ floorMmr (${p.maintenance.floorMmr})`);
+  }
+  const im = p.initialMargin;
+  if (im) {
+    if (im.tiers[0].notionalFloorUsd !== 0) fail(`${at}.initialMargin.tiers[0].notionalFloorUsd`, im.tiers[0].notionalFloorUsd, 'the first bracket must start at 0');
+    for (let k = 1; k < im.tiers.length; k++) {
+      if (im.tiers[k].notionalFloorUsd <= im.tiers[k - 1].notionalFloorUsd) fail(`${at}.initialMargin.tiers[${k}].notionalFloorUsd`, im.tiers[k].notionalFloorUsd, 'bracket floors must increase');
+      if (im.tiers[k].imr < im.tiers[k - 1].imr) fail(`${at}.initialMargin.tiers[${k}].imr`, im.tiers[k].imr, 'bracket rates must not decrease');
+    }
+  }
+}
+
 /**
  * Checks that involve more than one field. Throws `UserError`. Resolves price CSV files against
  * `baseDir` (default: the working directory) and validates them (src/scenario/price-checks.ts).
@@ -153,7 +189,6 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
     throw new UserError(`${field}: ${show(value)} is not allowed — ${allowed}`);
   };
   checkPriceModels(s, fail, policy);
-  const imr = 1 / s.policy.maxLeverage;
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {
     lev.tiers.forEach((t, i) => {
@@ -164,22 +199,8 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   } else if (lev.median > s.policy.maxLeverage) {
     fail('traders.leverage.median', lev.median, `must be between 1 and policy.maxLeverage (${s.policy.maxLeverage})`);
   }
-  const mm = s.policy.maintenance;
-  if (mm.kind === 'fixed' && mm.mmr >= imr) {
-    fail('policy.maintenance.mmr', mm.mmr, `must be below the initial margin rate 1/policy.maxLeverage = ${imr}`);
-  }
-  if (mm.kind === 'tiered') {
-    if (mm.tiers[0].notionalFloorUsd !== 0) fail('policy.maintenance.tiers[0].notionalFloorUsd', mm.tiers[0].notionalFloorUsd, 'the first bracket must start at 0');
-    if (mm.tiers[0].mmr >= imr) fail('policy.maintenance.tiers[0].mmr', mm.tiers[0].mmr, `must be below the initial margin rate 1/policy.maxLeverage = ${imr}`);
-    for (let k = 1; k < mm.tiers.length; k++) {
-      if (mm.tiers[k].notionalFloorUsd <= mm.tiers[k - 1].notionalFloorUsd) {
-        fail(`policy.maintenance.tiers[${k}].notionalFloorUsd`, mm.tiers[k].notionalFloorUsd, 'bracket floors must increase');
-      }
-      if (mm.tiers[k].mmr < mm.tiers[k - 1].mmr) {
-        fail(`policy.maintenance.tiers[${k}].mmr`, mm.tiers[k].mmr, 'bracket rates must not decrease');
-      }
-    }
-  }
+  checkPolicy(s.policy, 'policy', fail);
+  for (const [m, mk] of [s.market, ...s.otherMarkets].entries()) if (mk.policy) checkPolicy(mk.policy as Policy, `${m === 0 ? 'market' : `otherMarkets[${m - 1}]`}.policy`, fail);
   const tu = s.traders.topUp;
   if (tu.targetMarginRatio <= tu.triggerMarginRatio) {
     fail('traders.topUp.targetMarginRatio', tu.targetMarginRatio, `must be above triggerMarginRatio (${tu.triggerMarginRatio})`);
@@ -195,13 +216,6 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   const col = s.traders.collateralUsd;
   if (col.kind === 'pareto' && col.maxUsd < col.minUsd) {
     fail('traders.collateralUsd.maxUsd', col.maxUsd, `must be ≥ minUsd (${col.minUsd}): it caps a single trader's collateral, which starts at minUsd`);
-  }
-  const sz = s.policy.maintenance;
-  if (sz.kind === 'size-scaled' && sz.maxMmr < sz.baseMmr) {
-    fail('policy.maintenance.maxMmr', sz.maxMmr, `must be ≥ baseMmr (${sz.baseMmr})`);
-  }
-  if (sz.kind === 'volatility-adaptive' && sz.maxMmr < sz.floorMmr) {
-    fail('policy.maintenance.maxMmr', sz.maxMmr, `must be ≥ floorMmr (${sz.floorMmr})`);
   }
   // default arbitrage capacity: enough to undo a 1% dislocation each minute
   for (const mk of [s.market, ...s.otherMarkets]) mk.impact.arbitrageUsdPerStep ??= (mk.impact.depthUsdPerPercent * s.stepSeconds) / 60;
@@ -253,12 +267,46 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
     throw new UserError(`${source}: ${describeIssue(first, input)}${more}`);
   }
   try {
+    resolveMarketPolicies(r.data, input as Record<string, unknown>);
     checkScenario(r.data, policy);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
   }
   return r.data;
+}
+
+/** Deep merge of plain objects: `over`'s fields replace `base`'s, objects merge, arrays and objects of a different `kind` replace. */
+export function mergePolicy(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (over === null || typeof over !== 'object' || Array.isArray(over) || base === null || typeof base !== 'object' || Array.isArray(base)) return over;
+  const bk = (base as { kind?: unknown }).kind;
+  const ok = (over as { kind?: unknown }).kind;
+  if (ok !== undefined && bk !== undefined && ok !== bk) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = mergePolicy(out[k], v);
+  return out;
+}
+
+/**
+ * Each market's own rules: the scenario's resolved policy with the market's overrides (as written in
+ * the input, so a field it does not give keeps the scenario's value rather than a default) merged in
+ * field by field, then validated as a whole policy. The resolved scenario holds the merged policy.
+ */
+function resolveMarketPolicies(s: Scenario, raw: Record<string, unknown>): void {
+  const rawMarkets = [raw.market, ...(Array.isArray(raw.otherMarkets) ? raw.otherMarkets : [])] as ({ policy?: unknown } | undefined)[];
+  [s.market, ...s.otherMarkets].forEach((mk, m) => {
+    const over = rawMarkets[m]?.policy;
+    if (over === undefined) return;
+    const at = m === 0 ? 'market.policy' : `otherMarkets[${m - 1}].policy`;
+    const merged = mergePolicy(JSON.parse(JSON.stringify(s.policy)), over) as Record<string, unknown>;
+    // a market's fund is the scenario's unless it names a group of its own
+    const fund = (over as { insuranceFund?: { group?: string } }).insuranceFund;
+    if (!fund?.group) (merged.insuranceFund as Record<string, unknown>).group = 'shared';
+    const r = PolicySchema.safeParse(merged);
+    if (!r.success) throw new UserError(`${at}.${describeIssue(r.error.issues[0], merged).replace(/^policy\./, '')}`);
+    mk.policy = r.data;
+  });
 }
 
 /** The path of the first value that contains one of its ancestors (YAML aliases can build such cycles), or undefined. */

@@ -170,16 +170,6 @@ export const ImpactSchema = z.strictObject({
   arbitrageUsdPerStep: nonNegative().optional(),
 });
 
-export const MarketSchema = z.strictObject({
-  /** Market label used in outputs (e.g. BTC-PERP). */
-  name: z.string().min(1).max(40).default('PERP'),
-  /** Price of the market at the start (1e-6 to 1e9 USD). */
-  initialPriceUsd: positive().min(1e-6).max(1e9).default(100),
-  priceModel: PriceModelSchema.prefault({ kind: 'garch' }),
-  impact: ImpactSchema.prefault({}),
-  /** Half-life, in steps, of the EWMA estimate of the mark price's volatility (used by depth withdrawal and volatility-triggered deleveraging). */
-  volatilityHalfLifeSteps: positive().max(1e6).default(60),
-});
 
 // ---------------------------------------------------------------- traders
 
@@ -484,6 +474,25 @@ export const MarkPriceSchema = z.strictObject({
   maxChangePerUpdate: z.number().finite().gt(0).lt(1).optional(),
 });
 
+export const InitialMarginSchema = z.strictObject({
+  kind: z.literal('brackets'),
+  /** Brackets by notional (first floor 0, floors increasing): initial margin = N · imr of N's bracket. */
+  tiers: z.array(z.strictObject({ notionalFloorUsd: usd(), imr: z.number().finite().gt(0).max(1) })).min(1).max(50),
+});
+
+export const InsuranceFundSchema = z.strictObject({
+  initialUsd: usd().default(250_000),
+  /** Most the fund pays out in one step (all events together). */
+  maxPayoutUsdPerStep: positiveUsd().optional(),
+  /** Most the fund pays for one event, as a share of its balance at that moment. */
+  maxShareOfFundPerEvent: z.number().finite().gt(0).max(1).default(1),
+  /**
+   * Which fund (a market's policy): markets naming the same group share one fund; `shared` (the
+   * default) is the scenario's own fund. A group's size and caps are given where it is first named.
+   */
+  group: z.string().min(1).max(40).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').default('shared'),
+});
+
 export const WaterfallSchema = z.strictObject({
   /**
    * What covers a shortfall the insurance fund does not: none (bad debt), adl (auto-deleveraging of
@@ -502,16 +511,42 @@ export const PolicySchema = z.strictObject({
   maintenance: MaintenanceSchema.prefault({ kind: 'fixed' }),
   liquidation: LiquidationSchema.prefault({}),
   markPrice: MarkPriceSchema.prefault({}),
-  insuranceFund: z
-    .strictObject({
-      initialUsd: usd().default(250_000),
-      /** Most the fund pays out in one step (all events together). */
-      maxPayoutUsdPerStep: positiveUsd().optional(),
-      /** Most the fund pays for one event, as a share of its balance at that moment. */
-      maxShareOfFundPerEvent: z.number().finite().gt(0).max(1).default(1),
-    })
-    .prefault({}),
+  /**
+   * Initial margin: by default max(N / maxLeverage, 2·MM(N)); with brackets (Binance's bracket IMR),
+   * N · imr of the bracket holding N.
+   */
+  initialMargin: InitialMarginSchema.optional(),
+  insuranceFund: InsuranceFundSchema.prefault({}),
   waterfall: WaterfallSchema.prefault({}),
+});
+
+/** A market's overrides of the scenario's policy: any field, given only where it differs. */
+export const MarketPolicySchema = z.strictObject({
+  maxLeverage: z.number().finite().min(1).max(1000).optional(),
+  maintenance: MaintenanceSchema.optional(),
+  initialMargin: InitialMarginSchema.optional(),
+  liquidation: LiquidationSchema.partial().optional(),
+  markPrice: MarkPriceSchema.partial().optional(),
+  insuranceFund: InsuranceFundSchema.partial().optional(),
+  waterfall: WaterfallSchema.partial().optional(),
+});
+
+export const MarketSchema = z.strictObject({
+  /** Market label used in outputs (e.g. BTC-PERP). */
+  name: z.string().min(1).max(40).default('PERP'),
+  /** Price of the market at the start (1e-6 to 1e9 USD). */
+  initialPriceUsd: positive().min(1e-6).max(1e9).default(100),
+  priceModel: PriceModelSchema.prefault({ kind: 'garch' }),
+  impact: ImpactSchema.prefault({}),
+  /** Half-life, in steps, of the EWMA estimate of the mark price's volatility (used by depth withdrawal and volatility-triggered deleveraging). */
+  volatilityHalfLifeSteps: positive().max(1e6).default(60),
+  /**
+   * This market's own rules, overriding the scenario's `policy` field by field (a venue sets margin
+   * per asset): maxLeverage, maintenance, initialMargin, liquidation, markPrice, insuranceFund (with a
+   * `group`: markets naming the same group share one fund; `shared`, the default, is the scenario's
+   * fund), waterfall. The resolved scenario holds the full merged policy.
+   */
+  policy: z.lazy(() => MarketPolicySchema).optional(),
 });
 
 // ---------------------------------------------------------------- run
@@ -564,3 +599,5 @@ export type PriceModelConfig = Scenario['market']['priceModel'];
 export type ImpactConfig = Scenario['market']['impact'];
 export type MaintenanceConfig = Scenario['policy']['maintenance'];
 export type TradersConfig = Scenario['traders'];
+export type Policy = Scenario['policy'];
+export type LiquidationConfig = Policy['liquidation'];

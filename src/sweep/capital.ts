@@ -6,7 +6,7 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import { createRunContext } from '../engine/context.js';
-import { initialMargin, marketConfigs } from '../agents/population.js';
+import { initialMargin, initialMarginRule, marketConfigs } from '../agents/population.js';
 
 export interface CapitalEfficiency {
   /** Σ notional at the initial price (USD). */
@@ -54,7 +54,7 @@ export function capitalEfficiency(scenario: Scenario): CapitalEfficiency {
     const n = q * markets[m].initialPriceUsd;
     oi += n;
     mm += mmModels[m].mm(n, q);
-    im += initialMargin(n, q, scenario.policy.maxLeverage, mmModels[m]);
+    im += initialMargin(n, q, initialMarginRule(scenario, m), mmModels[m]);
   }
   let lev = 0;
   for (let a = 0; a < pop.accounts; a++) lev += pop.acctLeverage[a];

@@ -51,8 +51,35 @@ export function numericPaths(scenario: Scenario): string[] {
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...segs, i]));
     else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...segs, k]);
   };
-  walk(stripStudy(scenario), []);
+  walk(withMarketPolicies(stripStudy(scenario)), []);
   return out;
+}
+
+/** Market m's path prefix in a scenario: `market` or `otherMarkets[i]`. */
+function marketPrefix(m: number): string {
+  return m === 0 ? 'market' : `otherMarkets[${m - 1}]`;
+}
+
+/**
+ * Every market with its own policy: a market that has none gets a copy of the scenario's (the same
+ * rules), so a study can vary one market's rules alone (`markets.ALT.policy.maintenance.mmr`).
+ */
+function withMarketPolicies<T extends Scenario>(s: T): T {
+  const copy = JSON.parse(JSON.stringify(s)) as T;
+  for (const mk of [copy.market, ...copy.otherMarkets]) {
+    if (!mk.policy) mk.policy = { ...JSON.parse(JSON.stringify(copy.policy)), insuranceFund: { ...copy.policy.insuranceFund, group: 'shared' } };
+  }
+  return copy;
+}
+
+/** `markets.<name or index>.…` written as the market's own path: `market.…` or `otherMarkets[i].…`. */
+export function marketAlias(scenario: Scenario, path: string): string {
+  const segs = splitPath(path.trim());
+  if (segs[0] !== 'markets' || segs.length < 2) return path;
+  const names = [scenario.market.name, ...scenario.otherMarkets.map((m) => m.name)];
+  const m = typeof segs[1] === 'number' ? segs[1] : names.indexOf(segs[1]);
+  if (m < 0 || m >= names.length) throw new UserError(`${path}: no market named ${JSON.stringify(segs[1])} — the markets are ${names.join(', ')}`);
+  return joinPath([...splitPath(marketPrefix(m)), ...segs.slice(2)]);
 }
 
 /** Whether the numeric field at `path` takes whole numbers only (e.g. traders.count, horizonSteps). */
@@ -72,7 +99,7 @@ export function getAt(obj: unknown, path: string): unknown {
 
 /** Checks a parameter path against the scenario; returns its canonical form. Throws `UserError` listing the allowed paths. */
 export function checkParamPath(scenario: Scenario, path: string, flag = '--param'): string {
-  const canonical = joinPath(splitPath(path.trim()));
+  const canonical = joinPath(splitPath(marketAlias(scenario, path.trim())));
   const allowed = numericPaths(scenario);
   if (allowed.includes(canonical)) return canonical;
   let why = 'is not a numeric field of this scenario';
@@ -185,7 +212,9 @@ export function describePoint(values: Record<string, number>): string {
  * schema rejects is the user's error and names the point.
  */
 export function pointScenario(base: Scenario, values: Record<string, number>, paths: number, context = 'sweep point'): Scenario {
-  let input: unknown = stripStudy(base);
+  // a market whose own rule is varied holds the scenario's rules otherwise
+  const varied = Object.keys(values).some((p) => /^(market|otherMarkets\[\d+\])\.policy\./.test(p));
+  let input: unknown = varied ? withMarketPolicies(stripStudy(base)) : stripStudy(base);
   for (const [p, v] of Object.entries(values)) input = setAt(input, p, v);
   input = { ...(input as object), paths };
   return parseScenario(input, `${context} ${describePoint(values)}`);

@@ -238,6 +238,20 @@ export const ENGINE_DEPTH_RATIO = 2000;
  * MARGINLAB_FUZZ_ENGINE_FAMILIES=0 leaves them out again (to separate an input-handling failure from
  * an engine one).
  */
+export function engineFamily(base: BaseScenario, ms: Mutation[]): string | undefined {
+  let s: Scenario;
+  try {
+    s = parseScenario(applyMutations(base, ms), 'fuzz', { baseDir: path.dirname(path.join(SCENARIOS_DIR, base.file)) });
+  } catch {
+    return undefined; // refused at load time: nothing reaches the engine
+  }
+  const depths = [s.market, ...s.otherMarkets].filter((m) => m.impact.kind !== 'none').map((m) => m.impact.depthUsdPerPercent);
+  if (depths.length === 0) return undefined;
+  if ([s.market, ...s.otherMarkets].some((m) => m.impact.kind !== 'none' && m.impact.stressElasticity > 2)) return 'issue 11 item 7: depth withdrawing to nothing in stress';
+  const notional = (s.traders.count + arrivalRoom(s)) * meanCollateralUsd(s) * s.policy.maxLeverage;
+  if (notional > ENGINE_DEPTH_RATIO * Math.min(...depths)) return 'issue 11 item 7: book far larger than market depth';
+  return undefined;
+}
 const INCLUDE_ENGINE_FAMILIES = process.env.MARGINLAB_FUZZ_ENGINE_FAMILIES !== '0';
 
 const isSpeedField = (p: Segment[]) => SPEED_FIELDS.some((q) => q.length === p.length && q.every((s, i) => s === p[i]));
