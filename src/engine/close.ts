@@ -29,9 +29,9 @@ function checkBookable(st: PathState, first: number, last: number, only: number,
     const fill = mkt.fill[m];
     let px = fill;
     if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
-    else if (route === Route.Backstop) px = mkt.markPx[m];
+    else if (route === Route.Backstop || route === Route.Adl) px = mkt.markPx[m];
     const c = Math.round(side * dq * (px - b.entry[q]) * 100);
-    const third = route !== Route.Market ? Math.round(side * dq * (fill - px) * 100) : 0;
+    const third = route === Route.Liquidator || route === Route.Backstop ? Math.round(side * dq * (fill - px) * 100) : 0;
     sum += c;
     if (!(Math.abs(c) <= MAX_BOOKABLE_CENTS && Math.abs(third) <= MAX_BOOKABLE_CENTS && Math.abs(sum) <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
   }
@@ -45,13 +45,18 @@ export const enum Route {
   Liquidator = 1,
   /** The backstop vault takes the whole account at the mark; the trader forfeits the rest of the margin. */
   Backstop = 2,
+  /**
+   * Auto-deleveraging: matched against the ranked winners at the mark, no market trade; the winners'
+   * haircuts (`adlCreditCents`) bring the price to the bankruptcy price.
+   */
+  Adl = 3,
 }
 
 /**
  * Closes, for account a, either the single position `only` (b.closeSize[only]) or — with only = −1 —
  * b.closeSize[q] of each of its positions, at this round's fill prices (mkt.fill).
  */
-export function closePositions(st: PathState, a: number, only: number, feeRate: number, route: Route): void {
+export function closePositions(st: PathState, a: number, only: number, feeRate: number, route: Route, adlCreditCents = 0, forfeit = false): void {
   const { b, books, mkt, events } = st;
   const first = b.firstPos[a];
   const last = first + b.nPos[a];
@@ -79,21 +84,22 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
       // the trader's price: market fill; liquidators pay the mark less their bonus; the vault the mark
       let px = fill;
       if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
-      else if (route === Route.Backstop) px = mkt.markPx[m];
+      else if (route === Route.Backstop || route === Route.Adl) px = mkt.markPx[m];
       const c = Math.round(side * dq * (px - b.entry[q]) * 100);
       pnl += c;
       books.realise(c);
-      if (route !== Route.Market) {
+      if (route === Route.Liquidator || route === Route.Backstop) {
         const third = Math.round(side * dq * (fill - px) * 100);
         books.realise(third);
         if (route === Route.Liquidator) liquidatorPnl += third;
         else vaultPnl += third;
       }
-      closedNotional += dq * fill;
-      if (worst < 0 || dq * fill > worstNotional) {
+      const at = route === Route.Adl ? px : fill; // an ADL match never reached the market's fill
+      closedNotional += dq * at;
+      if (worst < 0 || dq * at > worstNotional) {
         worst = q;
         worstDq = dq;
-        worstNotional = dq * fill;
+        worstNotional = dq * at;
       }
       b.size[q] -= dq;
       if (b.size[q] < 1e-12 * dq) b.size[q] = 0;
@@ -101,6 +107,12 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
       else mkt.oiShort[m] -= dq;
     }
     if (b.size[q] > 0) remainingUnrealised += side * b.size[q] * (mkt.markPx[m] - b.entry[q]);
+  }
+  // ADL: the winners' haircuts, paid into the market, are passed on to this account (so the matched
+  // part trades at its bankruptcy price); they count as shortfall covered by ADL
+  if (adlCreditCents > 0) {
+    pnl += adlCreditCents;
+    events.shortfallCents += adlCreditCents;
   }
   // realised PnL against the market; what the margin cannot pay is the shortfall
   let shortfall = books.settlePnl(a, pnl);
@@ -133,6 +145,12 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
     events.backstopPnlUsd += (books.backstopCents - before) / 100;
   } else events.shortfallCents += shortfall;
   if (full) {
+    if (forfeit && route !== Route.Backstop && b.margin[a] > 0) {
+      // the venue keeps what is left (a takeover at the bankruptcy price): into the fund, as a fee
+      const left = b.margin[a];
+      books.chargeFee(a, left, st.ctx.rules[b.posMarket[worst >= 0 ? worst : first]].fund);
+      events.feesCents += left;
+    }
     books.returnToWallet(a);
     for (let q = first; q < last; q++) unkey(st, q);
     if (b.pendingDue[a] >= 0) cancelTopUp(st, a);

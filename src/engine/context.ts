@@ -3,7 +3,7 @@
  * trader book, per-market impact models and nominal volatilities. Built once per worker (and cached).
  */
 import type { LiquidationConfig, Policy, Scenario } from '../scenario/schema.js';
-import { insuranceFunds, marketPolicy, type FundConfig } from '../scenario/market-policy.js';
+import { insuranceFunds, marketPolicy, stepPolicy, type FundConfig } from '../scenario/market-policy.js';
 import { initialMarginRule, type InitialMarginRule } from '../agents/population.js';
 import { marketConfigs, type Population } from '../agents/population.js';
 import { generatePopulation } from '../agents/seasoning.js';
@@ -40,8 +40,10 @@ export interface RunContext {
   readonly deleveragers: readonly Int32Array[];
   /** Data the price process reads (CSV returns, Cholesky factor), loaded once per run. */
   readonly priceData: PriceData;
-  /** Per market: its rules. Accounts holding several markets follow the scenario's `policy`. */
+  /** Per market: its rules. Accounts holding several markets follow the scenario's `policy` (`policy`). */
   readonly rules: readonly MarketRules[];
+  /** The scenario's policy as the engine runs it (cooldowns and caps in steps). */
+  readonly policy: Policy;
   /** The insurance funds (index 0 the scenario's shared fund, then one per group a market names). */
   readonly funds: readonly FundConfig[];
   /** The warm-up history of each market's index, oldest first, ending at its initial price (traders.warmup: history). */
@@ -63,7 +65,7 @@ export function createRunContext(scenario: Scenario, population?: Population): R
   };
   const { funds, fundOfMarket } = insuranceFunds(scenario);
   const rules: MarketRules[] = markets.map((_, m) => {
-    const p = marketPolicy(scenario, m);
+    const p = stepPolicy(marketPolicy(scenario, m), scenario.stepSeconds);
     return { policy: p, liquidation: p.liquidation, waterfall: p.waterfall, initialMargin: initialMarginRule(scenario, m), fund: fundOfMarket[m] };
   });
   const opening = markets.map((_, m) => maintenanceFor(m));
@@ -102,6 +104,7 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     deleveragers,
     priceData,
     rules,
+    policy: stepPolicy(scenario.policy, scenario.stepSeconds),
     funds,
     warmupIndex: warm?.prices,
     warmupEndState: warm?.endState,

@@ -13,6 +13,7 @@ import { closePositions, Route } from './close.js';
 import { openGrace, setMark } from './maintenance-check.js';
 import { rekeyPosition, touchMulti } from './triggers.js';
 import { SERIES_GENERATION_CLASSES } from './results.js';
+import { autoDeleverage, fundAvailableCents, recordFundPeaks } from './waterfall.js';
 
 /** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
 export const MAX_GENERATIONS_PER_STEP = 10_000;
@@ -26,6 +27,7 @@ export function beginLiquidations(st: PathState): void {
   st.nDeferred = 0;
   st.nTracked = 0;
   st.stepLiq.reset();
+  recordFundPeaks(st);
   for (let k = 0; k < nReq; k++) {
     const a = b.requeue[k];
     if (b.nPos[a] === 1 && isOpen(st, a) && !b.queued[a]) rekeyPosition(st, b.firstPos[a]);
@@ -77,14 +79,28 @@ function planRound(st: PathState, gen: number, n: number): number {
       openGrace(st, a);
       continue;
     }
-    if (b.cooldownUntil[a] > st.t) {
+    // bankrupt at the mark and the fund will not cover it: matched against the ranked winners at its
+    // bankruptcy price, never traded; what the winners cannot take goes to the market below
+    let bankruptRest = false;
+    if (eq < 0 && b.nPos[a] === 1) {
+      const q = b.firstPos[a];
+      const m = b.posMarket[q];
+      if (st.ctx.rules[m].waterfall.afterInsuranceFund === 'adl' && fundAvailableCents(st, m) < Math.round(-eq * 100)) {
+        adlMatch(st, a, q, m, -eq, gen);
+        if (!isOpen(st, a)) continue;
+        bankruptRest = true;
+      }
+    }
+    if (b.cooldownUntil[a] > st.t && !bankruptRest) {
       postpone(st, a, continuing);
       continue;
     }
-    // close sizes: full, partial or fraction
+    // close sizes: full, partial, fraction or down to the tier below
     const N = notional(st, a);
     let frac = 1;
-    if (continuing) {
+    if (bankruptRest) {
+      frac = 1;
+    } else if (continuing) {
       frac = 1; // what the cap held back: the rest of a full close (partial styles restart from the ratio)
       if (liqCfg.kind !== 'full') frac = liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd ? liqCfg.closeFraction : 0;
       if (frac === 0) continue;
@@ -92,6 +108,8 @@ function planRound(st: PathState, gen: number, n: number): number {
       frac = N > 0 ? partialCloseSize(N, 1, eq, mmv / N, liqCfg.bufferFraction, liqCfg.feeRate) / N : 1;
     } else if (liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd) {
       frac = liqCfg.closeFraction;
+    } else if (liqCfg.kind === 'lower-tier') {
+      frac = lowerTierFraction(st, a, N);
     }
     // per-step caps: what exceeds them waits
     let allowed = frac * N;
@@ -145,6 +163,54 @@ function planRound(st: PathState, gen: number, n: number): number {
   return nClose;
 }
 
+/**
+ * Lower-tier liquidation (Bybit's risk-limit reduction): the share of account a's notional N to close
+ * so that its one position falls to the floor of the maintenance tier below its own; 1 (a full close)
+ * in the lowest tier, under a schedule without tiers, or for an account over several markets.
+ */
+export function lowerTierFraction(st: PathState, a: number, N: number): number {
+  const { b } = st;
+  if (b.nPos[a] !== 1 || !(N > 0)) return 1;
+  const mm = st.ctx.rules[b.posMarket[b.firstPos[a]]].policy.maintenance;
+  if (mm.kind !== 'tiered') return 1;
+  let k = 0;
+  while (k + 1 < mm.tiers.length && mm.tiers[k + 1].notionalFloorUsd <= N) k++;
+  return k === 0 ? 1 : 1 - mm.tiers[k].notionalFloorUsd / N;
+}
+
+/**
+ * ADL of bankrupt account a (its one position q in market m, `deficitUsd` = −equity at the mark): the
+ * ranked winners take the position at its bankruptcy price (src/engine/waterfall.ts), the matched part
+ * closes with no market trade, and is recorded as liquidated.
+ */
+function adlMatch(st: PathState, a: number, q: number, m: number, deficitUsd: number, gen: number): void {
+  const { b, mkt, stepLiq, events } = st;
+  const S = b.size[q];
+  const side = b.posSide[q] as 1 | -1;
+  const covered = autoDeleverage(st, Math.round(deficitUsd * 100), m, side, deficitUsd / S);
+  let M = Math.min(S, st.adlMatchedQty);
+  if (!(M > 0)) return;
+  if (M >= S * (1 - 1e-12)) M = S;
+  const v = M * mkt.markPx[m];
+  stepLiq.byMarketUsd[m] += v;
+  stepLiq.byMarketPositions[m]++;
+  if (side === 1) stepLiq.longUsd += v;
+  else stepLiq.shortUsd += v;
+  stepLiq.notionalUsd += v;
+  stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += v;
+  stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += v;
+  stepLiq.accounts++;
+  stepLiq.generations = Math.max(stepLiq.generations, gen + 1);
+  events.adlMatchedNotionalUsd += v;
+  if (!b.liquidated[a]) {
+    b.liquidated[a] = 1;
+    events.tradersLiquidated++;
+  }
+  b.closeSize[q] = M;
+  closePositions(st, a, q, 0, Route.Adl, covered);
+  if (b.graceUntil[a] >= 0) b.graceUntil[a] = -1;
+}
+
 /** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */
 function liquidatorsTake(st: PathState, a: number, frac: number, cfg: { bonusFraction: number; capitalUsdPerStep: number }): boolean {
   const { b, mkt } = st;
@@ -185,7 +251,7 @@ function executeRound(st: PathState, gen: number, nClose: number): void {
     // a fraction close waits out its cooldown; a cooldown of 0 still means one close per step (the rounds
     // of a step are instantaneous: closing 20% again and again within them would never end)
     if (liqCfg.kind === 'fraction') b.cooldownUntil[a] = st.t + Math.max(1, liqCfg.cooldownSteps);
-    closePositions(st, a, -1, liqCfg.feeRate, b.route[k] as Route);
+    closePositions(st, a, -1, liqCfg.feeRate, b.route[k] as Route, 0, liqCfg.forfeitRemainingMargin);
     if (b.graceUntil[a] >= 0) {
       // a liquidation ends the margin call
       b.graceUntil[a] = -1;

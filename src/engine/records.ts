@@ -177,6 +177,8 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       adlNotionalUsd: e.adlNotionalUsd,
       adlAccounts: e.adlAccounts,
       adlProfitTakenUsd: e.adlProfitTakenUsd,
+      adlMatchedNotionalUsd: e.adlMatchedNotionalUsd,
+      adlPnlClosedUsd: e.adlPnlClosedUsd,
       socialisedLossUsd: e.socialisedLossUsd,
       socialisedAccounts: e.socialisedAccounts,
       liquidationFeesUsd: e.feesCents / 100,

@@ -59,6 +59,14 @@ export interface PathSummary {
   adlNotionalUsd: number;
   adlAccounts: number;
   adlProfitTakenUsd: number;
+  /** Bankrupt positions ADL matched against winners at their bankruptcy price (they never traded), notional at the mark. */
+  adlMatchedNotionalUsd: number;
+  /**
+   * The unrealised profit, at the mark, of the winners' positions ADL closed: the profit haircut in
+   * Chitra (2025)'s accounting. `adlProfitTakenUsd` is the deficit those closes covered — the least a
+   * pro-rata haircut of profits would have had to take — so their ratio is how far ADL over-reached.
+   */
+  adlPnlClosedUsd: number;
   socialisedLossUsd: number;
   socialisedAccounts: number;
   /** The loss waterfall (exact cents): liquidation fees collected (into the insurance fund); shortfalls —

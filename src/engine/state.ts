@@ -5,7 +5,6 @@
  * so each can be run alone on a hand-built state.
  */
 import type { Policy, Scenario } from '../scenario/schema.js';
-import { marketPolicy } from '../scenario/market-policy.js';
 import type { Population } from '../agents/population.js';
 import { stream, type Rng } from '../rng/streams.js';
 import { normalSampler } from '../rng/distributions.js';
@@ -96,7 +95,7 @@ export class MarketState {
     this.logMarkHistory = markets.map((m) => new Float64Array(L + 1).fill(Math.log(m.initialPriceUsd)));
     this.flow = new Float64Array(K);
     this.fill = new Float64Array(K);
-    this.marks = markets.map((_, m) => createMarkRule(marketPolicy(sc, m).markPrice));
+    this.marks = markets.map((_, m) => createMarkRule(ctx.rules[m].policy.markPrice));
     this.marks.forEach((r, m) => r.reset(this.market[m], ctx.warmupIndex?.[m]));
     this.impact = ctx.impact;
     this.nominalVolPerStep = ctx.nominalVolPerStep;
@@ -132,6 +131,10 @@ export class EventCounts {
   adlNotionalUsd = 0;
   adlAccounts = 0;
   adlProfitTakenUsd = 0;
+  /** Bankrupt positions matched against winners by ADL (never traded), notional at the mark. */
+  adlMatchedNotionalUsd = 0;
+  /** The unrealised profit, at the mark, of the winners' positions ADL closed. */
+  adlPnlClosedUsd = 0;
   socialisedLossUsd = 0;
   socialisedAccounts = 0;
   maxMmr = 0;
@@ -186,10 +189,50 @@ export interface AdlRanking {
   cursor: number;
 }
 
+/**
+ * The highest balance of an insurance fund over the last `window` steps (a monotone queue of step-start
+ * balances), for ADL's drawdown trigger. O(1) amortised per step.
+ */
+export class FundPeak {
+  private readonly vals: Float64Array;
+  private readonly steps: Int32Array;
+  private head = 0;
+  private len = 0;
+
+  constructor(
+    /** The fund it follows. */
+    readonly fund: number,
+    /** Window length (steps). */
+    readonly window: number,
+  ) {
+    this.vals = new Float64Array(window + 1);
+    this.steps = new Int32Array(window + 1);
+  }
+
+  /** Records the fund's balance at the start of step t. */
+  push(t: number, cents: number): void {
+    const cap = this.vals.length;
+    while (this.len > 0 && this.vals[(this.head + this.len - 1) % cap] <= cents) this.len--;
+    const at = (this.head + this.len) % cap;
+    this.vals[at] = cents;
+    this.steps[at] = t;
+    this.len++;
+    while (this.steps[this.head] <= t - this.window) {
+      this.head = (this.head + 1) % cap;
+      this.len--;
+    }
+  }
+
+  /** Highest recorded balance within the window (0 before the first record). */
+  get peak(): number {
+    return this.len > 0 ? this.vals[this.head] : 0;
+  }
+}
+
 /** The policy that governs account a: its market's for a single position, the scenario's for an account over several markets. */
 export function accountPolicy(st: PathState, a: number): Policy {
   const b = st.b;
-  return b.nPos[a] === 1 ? st.ctx.rules[b.posMarket[b.firstPos[a]]].policy : st.sc.policy;
+  return b.nPos[a] === 1 ? st.ctx.rules[b.posMarket[b.firstPos[a]]].policy : st.ctx.policy;
 }
 
 export class PathState {
@@ -237,6 +280,10 @@ export class PathState {
   dueFree = -1;
   dueNodes = 0;
   adlRanking?: AdlRanking;
+  /** Quantity the last auto-deleveraging matched (units of the bankrupt position). */
+  adlMatchedQty = 0;
+  /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
+  readonly fundPeaks: (FundPeak | undefined)[];
 
   constructor(
     readonly ctx: RunContext,
@@ -260,9 +307,13 @@ export class PathState {
     this.arrivalsNormal = normalSampler(this.arrivalsRng);
     const fundCents = ctx.funds.map((f) => Math.round(f.initialUsd * 100));
     // one backstop vault: the scenario's, or the first market's that enables one
-    const backstop = [sc.policy, ...ctx.rules.map((r) => r.policy)].find((p) => p.liquidation.backstop.enabled)?.liquidation.backstop;
+    const backstop = [ctx.policy, ...ctx.rules.map((r) => r.policy)].find((p) => p.liquidation.backstop.enabled)?.liquidation.backstop;
     this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0);
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
+    this.fundPeaks = ctx.rules.map((r) => {
+      const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;
+      return dd ? new FundPeak(r.fund, Math.max(1, Math.ceil(dd.windowSeconds / sc.stepSeconds - 1e-9))) : undefined;
+    });
   }
 }

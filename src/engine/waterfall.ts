@@ -16,10 +16,7 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
   // the fund of the market the shortfall arose in, within its caps
   const rules = st.ctx.rules[m];
   const f = rules.fund;
-  const fundCfg = st.ctx.funds[f];
-  let avail = Math.floor(books.fundCentsOf(f) * fundCfg.maxShareOfFundPerEvent);
-  if (fundCfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.max(0, Math.round(fundCfg.maxPayoutUsdPerStep * 100) - books.fundPaidThisStepCents(f)));
-  const fromFund = Math.max(0, Math.min(avail, shortfallCents));
+  const fromFund = Math.min(fundAvailableCents(st, m), shortfallCents);
   if (fromFund > 0) {
     books.fundCover(f, fromFund);
     events.fundPaidUsd += fromFund / 100;
@@ -34,14 +31,43 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
 }
 
 /**
+ * What market m's insurance fund may pay towards one shortfall now (cents): its balance times the
+ * per-event share, within its per-step payout cap, and — when ADL follows it — no lower than its ADL
+ * trigger's floor: fundFloorUsd, or (1 − fraction) × its highest balance over the drawdown window.
+ */
+export function fundAvailableCents(st: PathState, m: number): number {
+  const rules = st.ctx.rules[m];
+  const f = rules.fund;
+  const cfg = st.ctx.funds[f];
+  const bal = st.books.fundCentsOf(f);
+  let avail = Math.floor(bal * cfg.maxShareOfFundPerEvent);
+  if (cfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.round(cfg.maxPayoutUsdPerStep * 100) - st.books.fundPaidThisStepCents(f));
+  const wf = rules.waterfall;
+  if (wf.afterInsuranceFund === 'adl') {
+    let floor = Math.round(wf.adlTrigger.fundFloorUsd * 100);
+    const peak = st.fundPeaks[m];
+    if (peak) floor = Math.max(floor, Math.ceil((1 - wf.adlTrigger.drawdown!.fraction) * Math.max(peak.peak, bal)));
+    avail = Math.min(avail, bal - floor);
+  }
+  return Math.max(0, avail);
+}
+
+/** At the start of a step: each fund an ADL drawdown trigger watches records its balance. */
+export function recordFundPeaks(st: PathState): void {
+  for (const p of st.fundPeaks) if (p) p.push(st.t, st.books.fundCentsOf(p.fund));
+}
+
+/**
  * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are matched against
  * it: each unit closes at the mark and gives up `perUnit` = the bankrupt position's shortfall per
  * unit (its bankruptcy price minus its fill), i.e. it trades at the bankruptcy price instead of the
- * fill. Each haircut is capped by the account's equity. Returns cents covered.
+ * fill. Each haircut is capped by the account's equity. Returns cents covered; the units matched are
+ * left in st.adlMatchedQty.
  */
 export function autoDeleverage(st: PathState, deficitCents: number, m: number, bankruptSide: 1 | -1, perUnit: number): number {
   const { b, mkt } = st;
   const P = mkt.markPx[m];
+  st.adlMatchedQty = 0;
   if (!(perUnit > 0)) return 0;
   const ranking = st.ctx.rules[m].waterfall.adlRanking;
   // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
@@ -66,13 +92,15 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   // what each candidate can give now: size·perUnit, capped by its account's equity
   const capOf = (p: number) => {
     if (b.size[p] <= 0 || b.posSide[p] * (P - b.entry[p]) <= 0) return 0;
-    return Math.max(0, Math.floor(Math.min(b.size[p] * perUnit, equity(st, b.posAccount[p])) * 100));
+    // (its whole size to the cent, its equity rounded down)
+    return Math.max(0, Math.min(Math.round(b.size[p] * perUnit * 100), Math.floor(equity(st, b.posAccount[p]) * 100)));
   };
   // the targets: positions (adl.targetIds) and the cents each gives (adl.targetCents)
   let nTargets = 0;
-  if (ranking === 'pro-rata') {
+  if (ranking === 'pro-rata' || ranking === 'pro-rata-pnl') {
+    // every winner by its size, or by its unrealised profit
     const caps = Float64Array.from(order.subarray(0, cache.n), capOf);
-    const w = Float64Array.from(order.subarray(0, cache.n), (p, k) => (caps[k] > 0 ? b.size[p] : 0));
+    const w = Float64Array.from(order.subarray(0, cache.n), (p, k) => (caps[k] <= 0 ? 0 : ranking === 'pro-rata' ? b.size[p] : b.size[p] * b.posSide[p] * (P - b.entry[p])));
     const share = allocateProRata(deficitCents, w, caps);
     for (let k = 0; k < cache.n; k++) {
       if (share[k] <= 0) continue;
@@ -99,6 +127,8 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
     const cents = adl.targetCents[k];
     const a = b.posAccount[p];
     const dq = Math.min(b.size[p], cents / 100 / perUnit);
+    st.adlMatchedQty += dq;
+    st.events.adlPnlClosedUsd += dq * b.posSide[p] * (P - b.entry[p]);
     // close dq at the mark — matched against the bankrupt position, so no market flow …
     const savedFill = mkt.fill[m];
     mkt.fill[m] = P;

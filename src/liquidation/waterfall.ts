@@ -34,7 +34,7 @@ export function adlScoreOf(pnlUsd: number, marginUsd: number, notionalUsd: numbe
   return profitPct * lev;
 }
 
-export type AdlRankingKind = 'profit-leverage' | 'random' | 'pro-rata';
+export type AdlRankingKind = 'profit-leverage' | 'random' | 'pro-rata' | 'pro-rata-pnl';
 
 /**
  * Orders n ADL candidates given in increasing id order (`ids[0 … n)`, their `scores`), writing the

@@ -379,7 +379,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
         escapeHtml(m.label),
         ...r.variants.map((v) => {
           const d = r.differences.find((x) => x.variant === v.name)?.metrics[m.key];
-          return `${ciHtml(metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm)}</span>` : ''}`;
+          return `${ciHtml(v.estimates?.[m.key] ?? metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm)}</span>` : ''}`;
         }),
       ]),
     ),

@@ -12,6 +12,7 @@ import { checkPriceModels } from './price-checks.js';
 import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
 import { excerpt } from './price-csv.js';
+import { expandPreset } from './presets.js';
 
 /**
  * Largest scenario file read (1 MiB). A scenario is a few kilobytes; YAML parsing costs about 2 s and
@@ -260,6 +261,13 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
   if (cycle) throw new UserError(`${source}: ${cycle}: not allowed — the value contains itself (a YAML alias *name used inside its own &name)`);
   const bad = prototypeKey(input, '');
   if (bad) throw new UserError(`${source}: ${bad}: not allowed — no scenario field is named __proto__, constructor or prototype`);
+  const written = input;
+  try {
+    input = expandPreset(input as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
+    throw e;
+  }
   const r = ScenarioSchema.safeParse(input);
   if (!r.success) {
     const first = r.error.issues[0];
@@ -273,7 +281,19 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
   }
+  WRITTEN.set(r.data, written);
   return r.data;
+}
+
+/** Each parsed scenario's input as written (before its preset was merged in and defaults filled). */
+const WRITTEN = new WeakMap<Scenario, unknown>();
+
+/**
+ * The input a scenario was parsed from, as written — what a variant that changes `preset` patches
+ * (the resolved scenario holds the old preset's rules as if written). Undefined for a copy.
+ */
+export function writtenInput(s: Scenario): unknown {
+  return WRITTEN.get(s);
 }
 
 /** Deep merge of plain objects: `over`'s fields replace `base`'s, objects merge, arrays and objects of a different `kind` replace. */

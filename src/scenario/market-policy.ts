@@ -36,5 +36,87 @@ export function insuranceFunds(s: Scenario): { funds: FundConfig[]; fundOfMarket
     }
     return k;
   });
+  // the scenario's fund holds nothing when every market draws on a fund of its own group
+  if (!fundOfMarket.includes(0)) funds[0].initialUsd = 0;
   return { funds, fundOfMarket };
+}
+
+/**
+ * A policy as the engine runs it on steps of `stepSeconds`: a cooldown given in seconds becomes whole
+ * steps (rounded up), a mark's half-life in seconds becomes steps, and caps given per block
+ * (liquidation.caps.blockSeconds) become per-step caps.
+ */
+export function stepPolicy(p: Policy, stepSeconds: number): Policy {
+  const liq = p.liquidation;
+  if (p.markPrice.halfLifeSeconds !== undefined) {
+    const markPrice = { ...p.markPrice, halfLifeSteps: p.markPrice.halfLifeSeconds / stepSeconds };
+    delete markPrice.halfLifeSeconds;
+    p = { ...p, markPrice };
+  }
+  if (liq.cooldownSeconds === undefined && liq.caps.blockSeconds === undefined) return p;
+  const caps = { ...liq.caps };
+  if (caps.blockSeconds !== undefined) {
+    const blocks = stepSeconds / caps.blockSeconds;
+    if (caps.perAccountNotionalUsdPerStep !== undefined) caps.perAccountNotionalUsdPerStep *= blocks;
+    if (caps.marketNotionalUsdPerStep !== undefined) caps.marketNotionalUsdPerStep *= blocks;
+    delete caps.blockSeconds;
+  }
+  const cooldownSteps = liq.cooldownSeconds === undefined ? liq.cooldownSteps : Math.ceil(liq.cooldownSeconds / stepSeconds - 1e-9);
+  const liquidation = { ...liq, caps, cooldownSteps };
+  delete liquidation.cooldownSeconds;
+  return { ...p, liquidation };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
+const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+
+/** Paths (key lists) where two policies differ; an object whose `kind` changed is one difference. */
+function differences(x: unknown, y: unknown, at: string[], out: string[][]): void {
+  if (isObj(x) && isObj(y) && x.kind === y.kind) {
+    for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) differences(x[k], y[k], [...at, k], out);
+  } else if (!same(x, y)) out.push(at);
+}
+
+function getIn(o: unknown, at: string[]): unknown {
+  let v = o;
+  for (const k of at) v = isObj(v) ? v[k] : undefined;
+  return v;
+}
+
+function setIn(o: Obj, at: string[], value: unknown): void {
+  let v = o;
+  for (const k of at.slice(0, -1)) {
+    if (!isObj(v[k])) v[k] = {};
+    v = v[k] as Obj;
+  }
+  if (value === undefined) delete v[at[at.length - 1]];
+  else v[at[at.length - 1]] = structuredClone(value);
+}
+
+/**
+ * A study point or variant changes a resolved scenario's `policy`: the change reaches every market
+ * whose own policy inherited the changed field (held the scenario's value before the change), as it
+ * would have had the scenario been written with the new value. A market that set the field itself
+ * keeps its own. Returns `after` (changed in place).
+ */
+export function carryPolicyChanges(before: Scenario, after: Obj): Obj {
+  if (!isObj(after.policy)) return after;
+  const diffs: string[][] = [];
+  differences(before.policy, after.policy, [], diffs);
+  if (diffs.length === 0) return after;
+  const beforeMarkets = marketsOfScenario(before);
+  const afterMarkets = [after.market, ...(Array.isArray(after.otherMarkets) ? after.otherMarkets : [])];
+  beforeMarkets.forEach((mk, m) => {
+    const own = afterMarkets[m];
+    if (!isObj(own) || !isObj(own.policy)) return; // no rules of its own: it reads the scenario's
+    const had = mk.policy ?? before.policy;
+    for (const at of diffs) {
+      if (at[0] === 'insuranceFund' && at[1] === 'group') continue;
+      const was = getIn(had, at);
+      // inherited, and not itself changed by this point or variant
+      if (same(was, getIn(before.policy, at)) && same(getIn(own.policy, at), was)) setIn(own.policy, at, getIn(after.policy, at));
+    }
+  });
+  return after;
 }

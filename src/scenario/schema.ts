@@ -399,23 +399,38 @@ export const LiquidationSchema = z.strictObject({
   /**
    * full: close the whole position; partial: close just enough to restore the target ratio;
    * fraction: positions above aboveNotionalUsd lose closeFraction per liquidation, then wait
-   * cooldownSteps (smaller positions are closed in full).
+   * cooldownSteps (smaller positions are closed in full); lower-tier (Bybit's risk-limit reduction):
+   * a position in a higher tier of a tiered maintenance schedule is first reduced to the floor of the
+   * tier below, then waits the cooldown; in the lowest tier (or under a schedule without tiers) it is
+   * closed in full.
    */
-  kind: z.enum(['full', 'partial', 'fraction']).default('full'),
+  kind: z.enum(['full', 'partial', 'fraction', 'lower-tier']).default('full'),
   /** Partial only: after the close, equity ≥ MM · (1 + bufferFraction). */
   bufferFraction: nonNegative().max(10).default(0.25),
   /** Fraction only. */
   closeFraction: z.number().finite().gt(0).max(1).default(0.2),
-  /** Steps to wait after a fraction close before the next (0 is taken as 1: at most one close a step). */
+  /** Steps to wait after a fraction or lower-tier close before the next (0 is taken as 1: at most one close a step). */
   cooldownSteps: integer(0, 1_000_000).default(1),
+  /** The cooldown in seconds, as venues publish it (Hyperliquid: 30 s); when given it replaces cooldownSteps, rounded up to whole steps. */
+  cooldownSeconds: nonNegative().max(1e9).optional(),
   aboveNotionalUsd: usd().default(100_000),
   /** Fee on liquidated notional, capped by remaining equity, paid into the insurance fund. */
   feeRate: z.number().finite().min(0).max(0.5).default(0.005),
+  /**
+   * When a liquidation closes an account in full, what is left of its margin goes to the insurance
+   * fund instead of back to the trader (Bybit: the position is taken over at its bankruptcy price).
+   */
+  forfeitRemainingMargin: z.boolean().default(false),
   /** Per-step caps on liquidated notional; what exceeds a cap waits for the next step. */
   caps: z
     .strictObject({
       perAccountNotionalUsdPerStep: positiveUsd().optional(),
       marketNotionalUsdPerStep: positiveUsd().optional(),
+      /**
+       * When given, the two caps above are per block of this many seconds (dYdX's per-block limits)
+       * and are scaled to the scenario's step: cap × stepSeconds / blockSeconds.
+       */
+      blockSeconds: positive().max(86_400).optional(),
     })
     .prefault({}),
   /**
@@ -465,6 +480,8 @@ export const MarkPriceSchema = z.strictObject({
   kind: z.enum(['blend', 'index', 'oracle', 'last', 'ema', 'median']).default('blend'),
   /** ema: half-life of the book-price average; blend: half-life of the basis EMA (steps). */
   halfLifeSteps: positive().max(1e6).default(5),
+  /** The same half-life in seconds, as venues publish it; when given it replaces halfLifeSteps (÷ stepSeconds). */
+  halfLifeSeconds: positive().max(1e9).optional(),
   windowSteps: integer(1, 1000).default(5),
   /** oracle: the reported price is the index this many steps ago. */
   delaySteps: integer(0, 100_000).default(0),
@@ -499,8 +516,29 @@ export const WaterfallSchema = z.strictObject({
    * profitable opposite positions at the bankruptcy price), socialised (loss spread across accounts).
    */
   afterInsuranceFund: z.enum(['none', 'adl', 'socialised']).default('none'),
-  /** ADL order: profit-leverage (profit % × effective leverage, highest first), random, or pro-rata by size. */
-  adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata']).default('profit-leverage'),
+  /**
+   * ADL order: profit-leverage (profit % × effective leverage, highest first: Binance, Bybit,
+   * Hyperliquid), random (dYdX's random starting point), pro-rata (every winner by its size) or
+   * pro-rata-pnl (every winner by its unrealised profit).
+   */
+  adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata', 'pro-rata-pnl']).default('profit-leverage'),
+  /**
+   * When auto-deleveraging takes over from the insurance fund (with afterInsuranceFund: adl): the fund
+   * pays no further once its balance would fall below fundFloorUsd, or (drawdown) below
+   * (1 − fraction) × its highest balance within the last windowSeconds (Bybit's trigger). A bankrupt
+   * position the fund will not cover is matched against the ranked winners at its bankruptcy price.
+   */
+  adlTrigger: z
+    .strictObject({
+      fundFloorUsd: usd().default(0),
+      drawdown: z
+        .strictObject({
+          fraction: z.number().finite().gt(0).lt(1),
+          windowSeconds: positive().max(1e9),
+        })
+        .optional(),
+    })
+    .prefault({}),
   /** Socialised loss: pro rata to each open account's notional, or (winners) to its unrealised profit since entry. */
   socialisedBasis: z.enum(['open-interest', 'winners']).default('open-interest'),
 });
@@ -534,6 +572,11 @@ export const MarketPolicySchema = z.strictObject({
 export const MarketSchema = z.strictObject({
   /** Market label used in outputs (e.g. BTC-PERP). */
   name: z.string().min(1).max(40).default('PERP'),
+  /**
+   * The asset whose row of a venue preset's table this market takes (e.g. BTC); default: the name
+   * without a -PERP, -USD, -USDT or -USDC suffix (BTC-PERP → BTC, ETHUSDT → ETH).
+   */
+  asset: z.string().min(1).max(20).regex(/^[A-Za-z0-9]+$/, 'use letters and digits only').optional(),
   /** Price of the market at the start (1e-6 to 1e9 USD). */
   initialPriceUsd: positive().min(1e-6).max(1e9).default(100),
   priceModel: PriceModelSchema.prefault({ kind: 'garch' }),
@@ -550,6 +593,10 @@ export const MarketSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------- run
+
+/** Venue presets shipped in presets/ (docs/venues.md). */
+export const VENUE_PRESETS = ['hyperliquid', 'binance', 'dydx', 'bybit'] as const;
+export type VenuePreset = (typeof VENUE_PRESETS)[number];
 
 export const OutputSchema = z.strictObject({
   /** How many paths' full time series feed the quantile bands (the lowest path indices). */
@@ -571,6 +618,12 @@ export const ScenarioSchema = z.strictObject({
     .refine((n) => !/^\.+$/.test(n), 'a name made only of dots would name the reports folder or a folder above it; use letters or digits')
     .default('scenario'),
   description: z.string().max(2000).default(''),
+  /**
+   * A venue's published rules to start from (presets/<name>.yaml: venue-wide rules and a table per
+   * asset, each field with its source). The scenario's `policy` overrides the venue-wide rules and
+   * every market's, a market's own `policy` overrides its asset's row (docs/venues.md).
+   */
+  preset: z.enum(VENUE_PRESETS).optional(),
   seed: integer(0, 2 ** 32 - 1).default(1),
   paths: integer(1, 10_000_000).default(1_000),
   stepSeconds: positive().max(86_400 * 365).default(60),

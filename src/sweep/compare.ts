@@ -12,14 +12,16 @@
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
-import { parseScenario, type ParseOptions } from '../scenario/load.js';
+import { carryPolicyChanges } from '../scenario/market-policy.js';
+import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
 import type { Aggregates, SeriesBands } from '../stats/aggregate.js';
+import type { Estimate } from '../stats/ci.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
+import { evaluateFunctional, HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
@@ -28,7 +30,7 @@ import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 export const COMPARISON_FORMAT = 'marginlab.comparison/1';
 
 /** Added to the default metrics when a variant covers shortfalls beyond the fund by ADL or socialised loss. */
-export const WATERFALL_METRICS = ['paths.adlNotionalUsd.mean', 'paths.adlProfitTakenUsd.mean', 'paths.socialisedLossUsd.mean'];
+export const WATERFALL_METRICS = ['paths.adlNotionalUsd.mean', 'paths.adlProfitTakenUsd.mean', 'paths.adlPnlClosedUsd.mean', 'paths.socialisedLossUsd.mean'];
 
 export interface VariantInput {
   name: string;
@@ -82,7 +84,15 @@ export function variantsFromBlock(s: Scenario, source: string, opts: ParseOption
     for (const k of ['seed', 'paths', 'sweep', 'calibrate', 'variants']) {
       if (k in v.override) throw new UserError(`${source}: variants[${i}].override.${k}: not allowed — every variant runs on the scenario's ${k === 'seed' || k === 'paths' ? k : 'settings'}`);
     }
-    const merged = mergePatch(base, v.override);
+    let merged: unknown;
+    if ('preset' in v.override) {
+      // another venue's rules: patch the scenario as written, so its preset's rules are not taken as the user's
+      const written = writtenInput(s);
+      if (!written || typeof written !== 'object') throw new UserError(`${source}: variants[${i}].override.preset: a variant can change the preset only of a scenario read from a file`);
+      const { sweep: _s, calibrate: _c, variants: _v, ...rest } = written as Record<string, unknown>;
+      void [_s, _c, _v];
+      merged = mergePatch(rest, v.override);
+    } else merged = carryPolicyChanges(s, mergePatch(base, v.override) as Record<string, unknown>);
     const scenario = parseScenario(merged, `${source}: variants[${i}] (${v.name})`, opts);
     return { name: v.name, description: v.description, source: `${source} variants[${i}]`, scenario };
   });
@@ -144,6 +154,8 @@ export interface ComparedVariant {
   cascadeHistograms: Results['cascadeHistograms'];
   /** Per-path quantiles (p = 0, 0.005, …, 1) of bad debt and liquidated notional, for distribution plots. */
   distributions: { p: number[]; badDebtUsd: number[]; liquidatedNotionalUsd: number[] };
+  /** Each compared metric's estimate for this variant (a per-path field's mean is not in `aggregates`). */
+  estimates: Record<string, Estimate>;
 }
 
 export type ComparedDifference = PairedDifference & { significantHolm: boolean };
@@ -277,6 +289,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
       series: results[i].series,
       cascadeHistograms: results[i].cascadeHistograms,
       distributions: { p: DIST_P, badDebtUsd: quantiles(results[i].paths.badDebtUsd), liquidatedNotionalUsd: quantiles(results[i].paths.liquidatedNotionalUsd) },
+      estimates: Object.fromEntries(metrics.map((m) => [m.key, evaluateFunctional(metricDef(m.key)!.functional, perPath[i][m.key])])),
     })),
     differences: diffs,
     crnPrecisionGain: Object.fromEntries(metrics.map((m) => [m.key, gain(m.key)])),

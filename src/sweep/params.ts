@@ -8,6 +8,7 @@
 import { UserError } from '../errors.js';
 import { isIntegerField, parseScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
+import { carryPolicyChanges } from '../scenario/market-policy.js';
 
 /** Fields a study never varies: the seed (common random numbers need it fixed), the path count, output options. */
 const EXCLUDED = [/^seed$/, /^paths$/, /^output\./, /^(sweep|calibrate|variants)(\.|\[|$)/];
@@ -216,6 +217,8 @@ export function pointScenario(base: Scenario, values: Record<string, number>, pa
   const varied = Object.keys(values).some((p) => /^(market|otherMarkets\[\d+\])\.policy\./.test(p));
   let input: unknown = varied ? withMarketPolicies(stripStudy(base)) : stripStudy(base);
   for (const [p, v] of Object.entries(values)) input = setAt(input, p, v);
+  // a change to the scenario's rules reaches the markets that inherit them
+  input = carryPolicyChanges(base, input as Record<string, unknown>);
   input = { ...(input as object), paths };
   return parseScenario(input, `${context} ${describePoint(values)}`);
 }

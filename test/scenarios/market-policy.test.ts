@@ -8,6 +8,7 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/api/run.js';
 import { checkParamPath, pointScenario } from '../../src/sweep/params.js';
 import { createRunContext } from '../../src/engine/context.js';
+import { variantsFromBlock } from '../../src/sweep/compare.js';
 import { small } from '../helpers/scenarios.js';
 
 const twoMarkets = (alt: Record<string, unknown> = {}) =>
@@ -25,8 +26,8 @@ describe('per-market policy', () => {
     const sc = twoMarkets({ policy: { maintenance: { kind: 'fixed', mmr: 0.03 }, liquidation: { feeRate: 0.002 } } });
     const p = sc.otherMarkets[0].policy!;
     expect(p.maintenance).toEqual({ kind: 'fixed', mmr: 0.03 });
-    expect(p.liquidation.feeRate).toBe(0.002);
-    expect(p.liquidation.kind).toBe(sc.policy.liquidation.kind); // not given: the scenario's
+    expect(p.liquidation!.feeRate).toBe(0.002);
+    expect(p.liquidation!.kind).toBe(sc.policy.liquidation.kind); // not given: the scenario's
     expect(p.maxLeverage).toBe(20);
     expect(sc.market.policy).toBeUndefined();
     // a resolved scenario parses to itself
@@ -68,5 +69,24 @@ describe('per-market policy', () => {
     expect(point.otherMarkets[0].policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.025 });
     expect(point.market.policy!.maintenance).toEqual(sc.policy.maintenance);
     expect(() => checkParamPath(sc, 'markets.DOGE.policy.maxLeverage')).toThrow(/no market named "DOGE" — the markets are BTC, ALT/);
+  });
+
+  it('a study or variant that changes the scenario’s rule reaches the markets that inherit it, not one that sets its own', () => {
+    // ALT sets its own maintenance; BTC has rules of its own too (a fee), inheriting the maintenance
+    const sc = twoMarkets({ policy: { maintenance: { kind: 'fixed', mmr: 0.03 } } });
+    const both = parseScenario({ ...sc, market: { ...sc.market, policy: { liquidation: { feeRate: 0.001 } } } }, 'test');
+    expect(both.market.policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.01 });
+    const point = pointScenario(both, { 'policy.maintenance.mmr': 0.02 }, 4);
+    expect(point.market.policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.02 }); // inherited: follows
+    expect(point.market.policy!.liquidation!.feeRate).toBe(0.001); // its own field stays
+    expect(point.otherMarkets[0].policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.03 }); // its own: stays
+    // varying a market's rule and the scenario's together: the market copy still inherits the rest
+    const two = pointScenario(sc, { 'policy.maintenance.mmr': 0.02, 'otherMarkets[0].policy.maxLeverage': 10 }, 4);
+    expect(two.market.policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.02 });
+    expect(two.otherMarkets[0].policy!.maxLeverage).toBe(10);
+    expect(two.otherMarkets[0].policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.03 });
+    const variants = variantsFromBlock(parseScenario({ ...both, variants: [{ name: 'a', override: {} }, { name: 'b', override: { policy: { maintenance: { mmr: 0.02 } } } }] }, 'test'), 'test');
+    expect(variants[1].scenario.market.policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.02 });
+    expect(variants[1].scenario.otherMarkets[0].policy!.maintenance).toEqual({ kind: 'fixed', mmr: 0.03 });
   });
 });

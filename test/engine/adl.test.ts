@@ -1,0 +1,188 @@
+/**
+ * Auto-deleveraging as venues run it, on hand-built books (test/helpers/handbook.ts) against hand
+ * arithmetic: a bankrupt position the fund will not cover is matched against the ranked winners at its
+ * bankruptcy price and never reaches the market (only the unmatched rest does); the trigger thresholds
+ * (fund floor, fund drawdown over a window); the over-reach outputs; lower-tier liquidation.
+ */
+import { describe, expect, it } from 'vitest';
+import { identicalTraders } from '../helpers/scenarios.js';
+import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
+import { beginLiquidations, endLiquidations, liquidationRound, lowerTierFraction } from '../../src/engine/liquidation.js';
+import { notional } from '../../src/engine/account.js';
+import { FundPeak } from '../../src/engine/state.js';
+import { stepPolicy } from '../../src/scenario/market-policy.js';
+
+const long = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: 1, size, entry }] });
+const short = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: -1, size, entry }] });
+
+/** Linear impact, mark = book price, no arbitrage, no fee: one round's flow is the only thing that moves the book. */
+function rules(policy: Record<string, unknown> = {}, fundUsd = 0) {
+  return identicalTraders({
+    market: { impact: { kind: 'linear', depthUsdPerPercent: 1_000, halfLifeSteps: 1e6, arbitrageUsdPerStep: 0 } },
+    policy: {
+      maxLeverage: 10,
+      maintenance: { kind: 'fixed', mmr: 0.05 },
+      liquidation: { kind: 'full', feeRate: 0 },
+      insuranceFund: { initialUsd: fundUsd },
+      markPrice: { kind: 'last' },
+      waterfall: { afterInsuranceFund: 'adl', adlRanking: 'profit-leverage' },
+      ...policy,
+    },
+  });
+}
+
+/** One step at `price`: every round until the cascade settles. */
+function stepAt(st: ReturnType<typeof handState>['st'], t: number, price: number): void {
+  startStepAt(st, t, price);
+  beginLiquidations(st);
+  for (let gen = 0; gen < 50; gen++) {
+    const n = maintenanceCheck(st, gen);
+    if (n === 0) break;
+    liquidationRound(st, gen, n);
+  }
+  endLiquidations(st);
+}
+
+describe('ADL matches a bankrupt position against the winners, off the market', () => {
+  // At 85 the long (margin 100, 10 @ 100) has equity 100 − 150 = −50: bankrupt by 50, i.e. 5 a unit;
+  // its bankruptcy price is 90. Winners: A short 6 @ 100 (margin 200: profit 90, equity 290) and B
+  // short 20 @ 95 (margin 1,000: profit 200, equity 1,200). Profit % × leverage ranks A first:
+  // (90/200)·(510/290) = 0.79 > (200/1000)·(1700/1200) = 0.28.
+  const book = [long(100, 10, 100), short(200, 6, 100), short(1_000, 20, 95)];
+
+  it('fully matched: nothing trades, the winners pay the deficit at the bankruptcy price, and the over-reach is measured', () => {
+    const { st } = handState(rules(), book);
+    const before = st.mkt.market[0];
+    stepAt(st, 1, 85);
+    expect(st.mkt.market[0]).toBeCloseTo(85, 12); // no flow reached the book
+    expect(st.mkt.impactState[0]).toBe(0);
+    expect(before).toBe(100);
+    const { b, events: e } = st;
+    // the long is closed at 90 (margin 100 − 10·10 = 0), A closes all 6, B closes the other 4
+    expect(b.size[0]).toBe(0);
+    expect(b.size[1]).toBe(0);
+    expect(b.size[2]).toBeCloseTo(16, 12);
+    expect(e.adlProfitTakenUsd).toBeCloseTo(50, 9); // the deficit: 5 × 10 units
+    expect(e.shortfallCents).toBe(5_000);
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(e.adlMatchedNotionalUsd).toBeCloseTo(850, 9);
+    expect(e.adlNotionalUsd).toBeCloseTo(850, 9);
+    // profit closed: A 6 × (100 − 85) = 90, B 4 × (95 − 85) = 40 → 130, against a deficit of 50
+    expect(e.adlPnlClosedUsd).toBeCloseTo(130, 9);
+    expect(e.adlPnlClosedUsd / e.adlProfitTakenUsd).toBeCloseTo(2.6, 9);
+    // A paid 6 × 5 = 30 from what it closed with (200 + 90), B 4 × 5 = 20 from its margin
+    expect(st.books.walletCents).toBe(26_000);
+    expect(b.margin[2]).toBe(100_000 - 2_000 + 4_000);
+    expect(e.tradersLiquidated).toBe(1);
+    st.books.checkConservation(st.nAccounts, 'adl');
+  });
+
+  it('partly matched: the market sees only the unmatched part', () => {
+    // only A (6 units) is there to match: 4 units go to the market, as a lone 4-unit long would
+    const { st } = handState(rules(), book.slice(0, 2));
+    stepAt(st, 1, 85);
+    const twin = handState(rules(), [long(40, 4, 100)]).st; // 4/10 of the long: same bankruptcy, no winners
+    stepAt(twin, 1, 85);
+    expect(twin.stepLiq.impactLog0).toBeLessThan(0);
+    expect(st.stepLiq.impactLog0).toBeCloseTo(twin.stepLiq.impactLog0, 12);
+    expect(st.events.adlMatchedNotionalUsd).toBeCloseTo(6 * 85, 9);
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(30, 9);
+    expect(st.b.size[0]).toBe(0);
+    st.books.checkConservation(st.nAccounts, 'adl partial');
+  });
+
+  it('the old order (trade the whole position, then haircut the winners) is what a fund that can pay still gets', () => {
+    // a fund of 1,000 covers the 50 at the mark: the long trades against the market as a normal liquidation
+    const { st } = handState(rules({}, 1_000), book);
+    stepAt(st, 1, 85);
+    expect(st.events.adlMatchedNotionalUsd).toBe(0);
+    expect(st.stepLiq.impactLog0).toBeLessThan(0);
+    expect(st.events.fundPaidUsd).toBeGreaterThan(50); // the fill was worse than the mark
+  });
+});
+
+describe('ADL triggers', () => {
+  const book = [long(100, 10, 100), short(200, 6, 100), short(1_000, 20, 95)];
+
+  it('a fund floor: the fund keeps fundFloorUsd and ADL takes the deficit it would have paid', () => {
+    const covered = handState(rules({}, 120), book).st;
+    stepAt(covered, 1, 85);
+    expect(covered.events.adlMatchedNotionalUsd).toBe(0); // 120 available ≥ 50
+    const floored = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlTrigger: { fundFloorUsd: 100 } } }, 120), book).st;
+    stepAt(floored, 1, 85);
+    expect(floored.events.adlMatchedNotionalUsd).toBeCloseTo(850, 9); // only 20 available < 50
+    expect(floored.books.fundCents).toBe(12_000);
+  });
+
+  it('a drawdown window: the fund stops paying once it is (1 − fraction) of its peak over the window', () => {
+    const peak = new FundPeak(0, 3);
+    const seen: number[] = [];
+    for (const [t, v] of [[0, 100], [1, 80], [2, 90], [3, 70], [4, 60], [5, 65]] as const) {
+      peak.push(t, v);
+      seen.push(peak.peak);
+    }
+    // max over the last 3 step-start balances: 100, 100, 100, 90, 90, 70
+    expect(seen).toEqual([100, 100, 100, 90, 90, 70]);
+    // a fund of 1,000 that may fall 96% over an hour can pay 960 — then the floor (4% of 1,000 = 40) holds
+    const dd = (fraction: number) => rules({ waterfall: { afterInsuranceFund: 'adl', adlTrigger: { drawdown: { fraction, windowSeconds: 3600 } } } }, 1_000);
+    const loose = handState(dd(0.96), book).st;
+    stepAt(loose, 1, 85);
+    expect(loose.events.adlMatchedNotionalUsd).toBe(0);
+    const tight = handState(dd(0.04), book).st; // may fall only 40 < 50
+    stepAt(tight, 1, 85);
+    expect(tight.events.adlMatchedNotionalUsd).toBeCloseTo(850, 9);
+    expect(tight.books.fundCents).toBe(100_000);
+  });
+
+  it('pro-rata by profit spreads the match over every winner in proportion to its profit', () => {
+    const { st } = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'pro-rata-pnl' } }), book);
+    stepAt(st, 1, 85);
+    // profits 90 and 200: the 50 splits 90/290 and 200/290 → 15.52 and 34.48, i.e. 3.10 and 6.90 units
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(50, 9);
+    expect(6 - st.b.size[1]).toBeCloseTo((5_000 * 90) / 290 / 100 / 5, 2);
+    expect(20 - st.b.size[2]).toBeCloseTo((5_000 * 200) / 290 / 100 / 5, 2);
+    st.books.checkConservation(st.nAccounts, 'pro-rata-pnl');
+  });
+});
+
+describe('lower-tier liquidation (risk-limit reduction)', () => {
+  const tiered = (kind: string) =>
+    identicalTraders({
+      market: { impact: { kind: 'none' } },
+      policy: {
+        maxLeverage: 50,
+        maintenance: { kind: 'tiered', tiers: [{ notionalFloorUsd: 0, mmr: 0.01 }, { notionalFloorUsd: 1_000, mmr: 0.05 }, { notionalFloorUsd: 5_000, mmr: 0.1 }] },
+        liquidation: { kind, feeRate: 0 },
+        insuranceFund: { initialUsd: 0 },
+        markPrice: { kind: 'last' },
+      },
+    });
+
+  it('reduces a position to the floor of the tier below, and closes in full in the lowest tier', () => {
+    const { st } = handState(tiered('lower-tier'), [long(1_000, 80, 100)]);
+    // 80 @ 100: 8,000 notional in the 10% tier; MM(N) = 0.1·N − 0.05·5,000 + … (continuous)
+    expect(lowerTierFraction(st, 0, 8_000)).toBeCloseTo(1 - 5_000 / 8_000, 12);
+    expect(lowerTierFraction(st, 0, 3_000)).toBeCloseTo(1 - 1_000 / 3_000, 12);
+    expect(lowerTierFraction(st, 0, 900)).toBe(1);
+    startStepAt(st, 1, 92); // equity 1,000 − 640 = 360 < MM(7,360) = 736 − 250 − 40 = 446
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    expect(n).toBe(1);
+    liquidationRound(st, 0, n);
+    expect(notional(st, 0)).toBeCloseTo(5_000, 6); // down to the 5% tier's upper edge
+    endLiquidations(st);
+  });
+});
+
+describe('venue units', () => {
+  it('a cooldown in seconds becomes whole steps (rounded up) and per-block caps become per-step caps', () => {
+    const sc = identicalTraders({ stepSeconds: 60, policy: { liquidation: { cooldownSeconds: 30, caps: { perAccountNotionalUsdPerStep: 1_000, blockSeconds: 1.5 } } } });
+    const p = stepPolicy(sc.policy, 60);
+    expect(p.liquidation.cooldownSteps).toBe(1);
+    expect(p.liquidation.caps.perAccountNotionalUsdPerStep).toBe(40_000);
+    expect(stepPolicy(sc.policy, 20).liquidation.cooldownSteps).toBe(2);
+    expect(stepPolicy(sc.policy, 1).liquidation.cooldownSteps).toBe(30);
+    expect(sc.policy.liquidation.caps.perAccountNotionalUsdPerStep).toBe(1_000); // the scenario keeps what was written
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Venue presets (presets/*.yaml, docs/venues.md): every file is well formed and cites a source for
+ * every field it sets; a scenario's own fields win over the preset's, field by field; and each
+ * preset's published numbers are pinned by a test of the mechanism they drive — Hyperliquid's 20%
+ * slice then cooldown, Binance's maintenance amounts and bracket initial margin, dYdX's per-block cap,
+ * Bybit's reduction to the tier below and its drawdown trigger.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { parseScenario, parseScenarioText } from '../../src/scenario/load.js';
+import { variantsFromBlock } from '../../src/sweep/compare.js';
+import { assetOfMarketName, PRESET_DIR, PresetFileSchema, readPreset } from '../../src/scenario/presets.js';
+import { VENUE_PRESETS, type VenuePreset } from '../../src/scenario/schema.js';
+import { createMaintenanceModel } from '../../src/margin/maintenance.js';
+import { initialMargin, initialMarginRule } from '../../src/agents/population.js';
+import { identicalTraders } from '../helpers/scenarios.js';
+import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
+import { beginLiquidations, endLiquidations, liquidationRound } from '../../src/engine/liquidation.js';
+import { notional } from '../../src/engine/account.js';
+import type { PathState } from '../../src/engine/state.js';
+
+/** Every leaf path under `o` (arrays are leaves). */
+function leaves(o: unknown, at: string, out: string[]): string[] {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) leaves(v, at ? `${at}.${k}` : k, out);
+  else out.push(at);
+  return out;
+}
+
+/**
+ * A one-market scenario under `preset` with the given overrides; its traders are one kind (books are
+ * hand-built below) and it sets no policy field of its own beyond `over`'s, so the preset's rules hold.
+ */
+function venue(preset: VenuePreset, over: Record<string, unknown> = {}) {
+  const base = identicalTraders() as unknown as Record<string, unknown>;
+  const { policy: _drop, ...rest } = base;
+  void _drop;
+  return parseScenario({ ...rest, traders: { ...(base.traders as object), leverage: { kind: 'tiers', tiers: [{ leverage: 5, weight: 1 }] } }, preset, market: { name: 'BTC-PERP', initialPriceUsd: 90_000, impact: { kind: 'none' } }, ...over }, 'test');
+}
+
+/** One step at `price`: every round until the cascade settles; returns the notional liquidated. */
+function stepAt(st: PathState, t: number, price: number): number {
+  startStepAt(st, t, price);
+  beginLiquidations(st);
+  for (let gen = 0; gen < 100; gen++) {
+    const n = maintenanceCheck(st, gen);
+    if (n === 0) break;
+    liquidationRound(st, gen, n);
+  }
+  const done = st.stepLiq.notionalUsd;
+  endLiquidations(st);
+  return done;
+}
+
+describe('preset files', () => {
+  for (const name of VENUE_PRESETS) {
+    it(`${name}: well formed, every field cited from a listed source, every asset row a valid policy`, () => {
+      const raw = parseYaml(readFileSync(`${PRESET_DIR}${name}.yaml`, 'utf8'));
+      const p = PresetFileSchema.parse(raw);
+      const ids = new Set(p.sources.map((s) => s.id));
+      for (const s of p.sources) expect(s.date, `${name}: source ${s.id} has a date or says it is undated`).toMatch(/\d{4}|undated/);
+      const cited = Object.keys(p.cites);
+      for (const [path, src] of Object.entries(p.cites)) {
+        for (const id of Array.isArray(src) ? src : [src]) expect(ids.has(id), `${name}: cites.${path} names an unknown source ${id}`).toBe(true);
+      }
+      const set = [...leaves(p.policy, 'policy', []), ...leaves(p.assets, 'assets', [])];
+      const uncited = set.filter((l) => !cited.some((c) => l === c || l.startsWith(`${c}.`)));
+      expect(uncited, `${name}: fields without a source`).toEqual([]);
+      for (const asset of Object.keys(p.assets)) {
+        const sc = venue(name, { market: { name: 'X', asset: asset === 'default' ? 'ZZZ' : asset, initialPriceUsd: 100, impact: { kind: 'none' } } });
+        expect(sc.market.policy, `${name}: asset ${asset}`).toBeDefined();
+      }
+    });
+  }
+});
+
+describe('preset expansion', () => {
+  it('a market takes its asset’s row; its name gives the asset unless `asset` says otherwise', () => {
+    expect(['BTC-PERP', 'ETHUSDT', 'sol-usd-perp', 'BTC', 'PERP'].map(assetOfMarketName)).toEqual(['BTC', 'ETH', 'SOL', 'BTC', 'PERP']);
+    const hl = venue('hyperliquid', { otherMarkets: [{ name: 'SOL-PERP' }, { name: 'whatever', asset: 'ETH' }] });
+    expect(hl.market.policy!.maxLeverage).toBe(40);
+    expect(hl.otherMarkets[0].policy!.maxLeverage).toBe(20);
+    expect(hl.otherMarkets[1].policy!.maxLeverage).toBe(25);
+    expect(hl.policy.liquidation.kind).toBe('fraction'); // the venue-wide rules
+    expect(hl.market.policy!.liquidation!.cooldownSeconds).toBe(30);
+  });
+
+  it('the scenario’s fields win: its policy over the preset and every row, a market’s policy over its row', () => {
+    const sc = venue('hyperliquid', {
+      policy: { maxLeverage: 10, liquidation: { feeRate: 0.001 } },
+      otherMarkets: [{ name: 'ETH-PERP', policy: { maxLeverage: 5, liquidation: { closeFraction: 0.5 } } }],
+    });
+    expect(sc.policy.maxLeverage).toBe(10);
+    expect(sc.market.policy!.maxLeverage).toBe(10); // the scenario's field beats BTC's row
+    expect(sc.market.policy!.maintenance).toEqual(readPreset('hyperliquid').assets.BTC.maintenance); // not given: the row's
+    expect(sc.market.policy!.liquidation!.feeRate).toBe(0.001);
+    expect(sc.otherMarkets[0].policy!.maxLeverage).toBe(5);
+    expect(sc.otherMarkets[0].policy!.liquidation!.closeFraction).toBe(0.5);
+    expect(sc.otherMarkets[0].policy!.liquidation!.kind).toBe('fraction');
+    // a resolved scenario parses to itself (variants and studies re-parse it)
+    expect(parseScenario(JSON.parse(JSON.stringify(sc)), 'again')).toEqual(sc);
+  });
+
+  it('variants may run the same book and shocks under different venues’ rules', () => {
+    const base = venue('hyperliquid') as unknown as Record<string, unknown>;
+    const text = JSON.stringify({
+      name: 'venues',
+      market: { name: 'BTC-PERP', initialPriceUsd: 90_000 },
+      traders: base.traders,
+      policy: { insuranceFund: { initialUsd: 300_000 } },
+      variants: [
+        { name: 'hl', override: { preset: 'hyperliquid' } },
+        { name: 'bn', override: { preset: 'binance' } },
+      ],
+    });
+    const vs = variantsFromBlock(parseScenarioText(text, 'venues.yaml'), 'venues.yaml');
+    expect(vs.map((v) => v.scenario.market.policy!.maxLeverage)).toEqual([40, 150]);
+    expect(vs.map((v) => v.scenario.market.policy!.liquidation!.kind)).toEqual(['fraction', 'partial']);
+    expect(vs.map((v) => v.scenario.policy.insuranceFund.initialUsd)).toEqual([300_000, 300_000]); // the user's field wins over both
+  });
+
+  it('an asset the preset does not list is one line naming the field, the value and the listed assets', () => {
+    expect(() => venue('bybit', { market: { name: 'DOGE-PERP' } })).toThrow(/market\.name: "DOGE-PERP" is not an asset of preset bybit — allowed: BTC \(set market\.asset/);
+    expect(() => venue('binance', { market: { name: 'X', asset: 'DOGE' } })).toThrow(/market\.asset: "DOGE" is not an asset of preset binance — allowed: BTC, ETH, SOL/);
+    expect(() => venue('nope' as VenuePreset)).toThrow(/preset: "nope" is not allowed/);
+  });
+});
+
+describe('Hyperliquid', () => {
+  it('a liquidatable position above 100k USDC closes 20%, waits its 30 s cooldown still in breach, then closes 20% more', () => {
+    // 5 BTC at 90,000 (450k) on 14,125 of margin; at 88,000 MM = 1.25% × 440,000 = 5,500 and equity
+    // 4,125 = 0.75 MM: in breach, above the vault's 2/3 MM. A 20% close at the mark keeps equity and
+    // cuts MM by 20%: 4,125 / 4,400 = 0.94, still in breach. Steps of 10 s: the cooldown is 3 steps.
+    const sc = venue('hyperliquid', { stepSeconds: 10, policy: { markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 } } });
+    const acct: HandAccount = { marginUsd: 14_125, positions: [{ side: 1, size: 5, entry: 90_000 }] };
+    const { st } = handState(sc, [acct]);
+    expect(st.ctx.rules[0].liquidation.cooldownSteps).toBe(3);
+    const closed = [1, 2, 3, 4, 5].map((t) => stepAt(st, t, 88_000));
+    expect(closed[0]).toBeCloseTo(0.2 * 440_000, 6);
+    expect(closed[1]).toBe(0); // cooling down, still in breach
+    expect(closed[2]).toBe(0);
+    expect(closed[3]).toBeCloseTo(0.2 * 0.8 * 440_000, 6); // after 30 s: the next slice
+    expect(closed[4]).toBe(0); // 4,125 / (0.64 × 5,500) > 1: healthy
+    expect(notional(st, 0)).toBeCloseTo(0.64 * 440_000, 6);
+    expect(st.events.backstopTakeovers).toBe(0);
+  });
+
+  it('below 2/3 of MM the liquidator vault takes the whole account over', () => {
+    const sc = venue('hyperliquid', { policy: { markPrice: { kind: 'last' } } });
+    const { st } = handState(sc, [{ marginUsd: 12_000, positions: [{ side: 1, size: 5, entry: 90_000 }] }]);
+    stepAt(st, 1, 88_000); // equity 2,000 < 2/3 × 5,500
+    expect(st.events.backstopTakeovers).toBe(1);
+    expect(notional(st, 0)).toBe(0);
+  });
+});
+
+describe('Binance USDⓈ-M', () => {
+  const sc = venue('binance');
+  const p = sc.market.policy!;
+  const mm = createMaintenanceModel(p.maintenance!, { maxLeverage: p.maxLeverage!, nominalVolPerStep: 0.001, stepsPerYear: 525_600 });
+
+  it('BTCUSDT maintenance: MM = N·MMR − amount, with the published amounts and continuous at every bracket edge', () => {
+    // the leverageBracket table's cum for brackets 2–4: 300, 1,500, 12,000 USDT
+    expect(mm.mm(500_000)).toBeCloseTo(500_000 * 0.005 - 300, 6);
+    expect(mm.mm(1_000_000)).toBeCloseTo(1_000_000 * 0.0065 - 1_500, 6);
+    expect(mm.mm(5_000_000)).toBeCloseTo(5_000_000 * 0.01 - 12_000, 6);
+    const tiers = (p.maintenance as { tiers: { notionalFloorUsd: number }[] }).tiers;
+    // either side of an edge: within the slope's change over ±1e-12·f (a jump would be Δmmr·f)
+    for (const { notionalFloorUsd: f } of tiers.slice(1)) expect(Math.abs(mm.mm(f * (1 + 1e-12)) - mm.mm(f * (1 - 1e-12)))).toBeLessThan(f * 1e-11);
+  });
+
+  it('bracket initial margin: N / the bracket’s max leverage (150x to 300k, 100x to 800k, 75x to 3M)', () => {
+    const rule = initialMarginRule(sc, 0);
+    expect(initialMargin(150_000, 0, rule, mm)).toBeCloseTo(1_000, 6);
+    expect(initialMargin(500_000, 0, rule, mm)).toBeCloseTo(5_000, 6);
+    expect(initialMargin(2_000_000, 0, rule, mm)).toBeCloseTo(2_000_000 / 75, 6);
+    expect(sc.market.policy!.liquidation!.feeRate).toBe(0.0125);
+    expect(sc.market.policy!.insuranceFund!.group).toBe('binance-btcusdt');
+  });
+});
+
+describe('dYdX v4', () => {
+  it('at most 100k USDC of a subaccount’s notional is liquidated per block: 500k per 5 s step', () => {
+    const sc = venue('dydx', { stepSeconds: 5, policy: { markPrice: { kind: 'index' }, insuranceFund: { initialUsd: 10_000_000 } } });
+    expect(sc.market.policy!.liquidation!.caps!.perAccountNotionalUsdPerStep).toBe(100_000); // as written: per block
+    // 40 BTC (3.6M) on 80,000 of margin; at 88,000 equity is 0 (bankrupt at the mark): a full close
+    const { st } = handState(sc, [{ marginUsd: 80_000, positions: [{ side: 1, size: 40, entry: 90_000 }] }]);
+    expect(st.ctx.rules[0].liquidation.caps.perAccountNotionalUsdPerStep).toBe(500_000);
+    const closed = [1, 2, 3].map((t) => stepAt(st, t, 88_000));
+    for (const c of closed) expect(c).toBeCloseTo(500_000, 3);
+    expect(st.ctx.rules[0].waterfall.adlRanking).toBe('random');
+  });
+});
+
+describe('Bybit', () => {
+  it('a liquidated position in a higher risk-limit tier is first reduced to the tier below', () => {
+    const sc = venue('bybit', { policy: { markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 1_000_000 } } });
+    // 33 BTC at 90,000 = 2.97M: the 0.63% tier (floor 2.6M). At 88,000 (2.904M) MM = 0.0063 × 2.904M −
+    // 3,020 (the published deduction) = 15,275; margin 81,000 leaves equity 15,000 < MM.
+    const mmv = 0.0063 * 2_904_000 - 3_020;
+    const { st } = handState(sc, [{ marginUsd: 81_000, positions: [{ side: 1, size: 33, entry: 90_000 }] }]);
+    startStepAt(st, 1, 88_000);
+    beginLiquidations(st);
+    expect(st.b.listMm).toBeDefined();
+    const n = maintenanceCheck(st, 0);
+    expect(n).toBe(1);
+    expect(st.b.listMm[0]).toBeCloseTo(mmv, 6);
+    liquidationRound(st, 0, n);
+    expect(notional(st, 0)).toBeCloseTo(2_600_000, 3); // down to the 0.56% tier's upper edge
+    endLiquidations(st);
+    // the drawdown trigger: 30% over 8 hours of 60 s steps
+    expect(st.fundPeaks[0]?.window).toBe(480);
+  });
+
+  it('a full liquidation forfeits what is left of the margin to the insurance fund', () => {
+    const sc = venue('bybit', { policy: { markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 } } });
+    // 1 BTC (lowest tier, MMR 0.5%) on 2,000: at 88,500 equity 500 < MM 442.5? no — at 88,300: 300 < 441.5
+    const { st } = handState(sc, [{ marginUsd: 2_000, positions: [{ side: 1, size: 1, entry: 90_000 }] }]);
+    stepAt(st, 1, 88_300);
+    expect(notional(st, 0)).toBe(0);
+    expect(st.books.fundCents).toBe(30_000);
+    expect(st.books.walletCents).toBe(0);
+  });
+});
