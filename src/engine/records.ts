@@ -174,6 +174,7 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       maxMmr: e.maxMmr,
       finalFundamentalUsd: Math.exp(mkt.logF[0]),
       finalMarkUsd: mkt.markPx[0],
+      ...(st.ctx.importanceShift ? { likelihoodRatio: Math.exp(st.prices.logLikelihoodRatio()) } : {}),
     },
     histograms: rec.hist,
     series: rec.series,

@@ -72,6 +72,11 @@ export interface PathSummary {
   maxMmr: number;
   finalFundamentalUsd: number;
   finalMarkUsd: number;
+  /**
+   * Importance sampling only (scenario `sampling.importance`): the path's likelihood ratio dP/dQ of
+   * its price shocks (src/price/process.ts), the weight every estimator gives it. Absent otherwise.
+   */
+  likelihoodRatio?: number;
 }
 
 /** Per-path histograms, summed across paths by the aggregator. */

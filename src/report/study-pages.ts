@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { PageOptions, PageSection } from './page.js';
 import { renderMetricCards } from './page.js';
-import { escapeHtml, fmtDuration, fmtInt, timeUnitFor } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtInterval, thinMarkHtml, timeUnitFor } from './format.js';
 import { fmtParam, fmtUnit } from './study-format.js';
 
 export { fmtParam, fmtUnit };
@@ -20,8 +20,8 @@ import { differences } from '../sweep/store.js';
 import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
 import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
 
-function ciHtml(e: { estimate: number; lower: number; upper: number }, unit: Unit | null | undefined): string {
-  return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">[${escapeHtml(fmtUnit(e.lower, unit))}, ${escapeHtml(fmtUnit(e.upper, unit))}]</span>`;
+function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
+  return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">${escapeHtml(fmtInterval(e, (x) => fmtUnit(x, unit)))}</span>${thinMarkHtml(e)}`;
 }
 
 function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean): string {
