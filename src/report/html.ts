@@ -174,6 +174,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
 
   const sections: PageSection[] = [
     ...bookSection(r),
+    ...samplingSection(r),
     {
       id: 'price',
       title: 'Price',
@@ -304,6 +305,53 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
     },
   ];
   return { headlineHtml: headline(r), sections };
+}
+
+/**
+ * How the paths were sampled, when not plainly: importance sampling (shifts, effective sample size,
+ * the weights' range) and books redrawn per block (the variance split into market paths and books).
+ */
+function samplingSection(r: Results): PageSection[] {
+  const a = r.aggregates;
+  const smp = a.sampling;
+  if (!smp || smp.design === 'plain') return [];
+  const parts: string[] = [];
+  const imp = r.scenario.sampling?.importance;
+  if (smp.design.startsWith('importance') && imp) {
+    const shifts = Array.isArray(imp.shiftPerStep) ? imp.shiftPerStep : [imp.shiftPerStep];
+    const lr = smp.likelihoodRatio;
+    parts.push(
+      `<p><b>Importance sampling.</b> Each step's price shock was drawn from N(θ, 1) instead of N(0, 1), θ = ${escapeHtml(
+        shifts.map((x) => (typeof x === 'number' ? x.toFixed(4) : String(x))).join(', '),
+      )} per step, to make the adverse moves that cause liquidations and bad debt common; each path carries its likelihood ratio, and every figure in this report is weighted by it. The weights' effective sample size is ${fmtInt(
+        smp.effectiveSampleSize,
+      )} of ${fmtInt(a.paths)} paths${lr ? ` (ratios ${lr.min.toPrecision(3)} to ${lr.max.toPrecision(3)}, mean ${lr.mean.toPrecision(3)})` : ''}; tail estimates state their own effective paths, which can far exceed the run's when the tilt fits the event.</p>`,
+    );
+  }
+  const bv = a.bookVariance;
+  if (bv) {
+    const rows: [string, keyof Omit<NonNullable<typeof bv>, 'books' | 'pathsPerBook'>, (x: number) => string][] = [
+      ['Bad debt per path', 'badDebtUsd', fmtUsd],
+      ['P(bad debt > 0)', 'probBadDebt', fmtPct],
+      ['Liquidated notional per path', 'liquidatedNotionalUsd', fmtUsd],
+      ['Share of traders liquidated', 'fractionTradersLiquidated', fmtPct],
+    ];
+    const sd = (v: number, f: (x: number) => string) => f(Math.sqrt(v));
+    const table = `<table class="data"><thead><tr><th>Quantity</th><th>Book means (min – max)</th><th>SD from market paths</th><th>SD from books</th><th>Share of variance from books</th><th>Design effect</th></tr></thead><tbody>${rows
+      .map(([label, key, f]) => {
+        const d = bv[key];
+        const lo = Math.min(...d.bookMeans);
+        const hi = Math.max(...d.bookMeans);
+        return `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(`${f(lo)} – ${f(hi)}`)}</td><td>${escapeHtml(sd(d.withinBookVariance, f))}</td><td>${escapeHtml(sd(d.betweenBookVariance, f))}</td><td>${escapeHtml(fmtPct(d.shareFromBooks))}</td><td>${escapeHtml(d.designEffect.toFixed(2))}</td></tr>`;
+      })
+      .join('')}</tbody></table>`;
+    parts.push(
+      `<p><b>Book uncertainty.</b> The trader book was redrawn and seasoned ${fmtInt(bv.books)} times, once per block of ${fmtInt(
+        bv.pathsPerBook,
+      )} paths (the same books under every policy on this seed). A path's variance splits into what the market paths contribute (within a book) and what the draw of the book contributes (between books, one-way random effects). The design effect is how much the books widen the intervals' variance compared with independent paths; every interval above counts it.</p>${table}`,
+    );
+  }
+  return [{ id: 'sampling', title: 'Sampling and uncertainty', introHtml: parts.join('') }];
 }
 
 /** The opening book's fragility, before any path runs (absent from results written before it existed). */

@@ -6,7 +6,9 @@
  *   src/price/process.ts). Every estimator is weighted: a mean is (1/n)Σ w_k x_k (unbiased), a
  *   probability (1/n)Σ w_k 1{A_k}, a tail probability P(X > x) likewise, VaR its inverse and ES
  *   VaR + (1/n)Σ w_k (x_k − VaR)⁺ / (1 − q). Intervals use the effective count of the estimate,
- *   n_eff = p̂(1 − p̂)/Var̂(p̂) (Korn & Graubard 1998), in the exact intervals of src/stats/ci.ts.
+ *   n_eff = p̂(1 − p̂)/Var̂(p̂) (Korn & Graubard 1998), in the exact intervals of src/stats/ci.ts —
+ *   under importance sampling n_eff can exceed n (that is the variance reduction), with books alone
+ *   it is capped at n.
  *   Plain quantiles are self-normalised (Σ w_k over the paths at or below x / Σ w_k).
  * - books redrawn per block of paths: paths share a book within a block, so they are clustered.
  *   Variances are estimated from block totals (the between-block, "ultimate cluster" estimator,
@@ -109,7 +111,7 @@ function meanOf(y: ArrayLike<number>): number {
 /**
  * A probability from per-path events under the design. Plain: Clopper–Pearson on k/n. Otherwise
  * p̂ = (1/n)Σ w_k 1{A_k} and the Clopper–Pearson interval at the effective count
- * n_eff = p̂(1 − p̂)/Var̂(p̂) (capped at n; Kish's ESS when no event was seen), x = p̂·n_eff.
+ * n_eff = p̂(1 − p̂)/Var̂(p̂) (capped at n without weights; Kish's ESS when no event was seen), x = p̂·n_eff.
  */
 export function designProportion(events: ArrayLike<number | boolean>, design: SampleDesign | undefined, confidence = 0.95): Estimate {
   const n = events.length;
@@ -123,7 +125,8 @@ export function designProportion(events: ArrayLike<number | boolean>, design: Sa
   const p = meanOf(y);
   const v = varianceOfMean(y, design!.blocks);
   let nEff: number;
-  if (p > 0 && p < 1 && v > 0) nEff = Math.min(n, (p * (1 - p)) / v);
+  // books alone can only lose information (deff ≥ 1: at most n); importance weights can gain it
+  if (p > 0 && p < 1 && v > 0) nEff = w ? (p * (1 - p)) / v : Math.min(n, (p * (1 - p)) / v);
   else if (w) nEff = effectiveSampleSize(w);
   else nEff = n;
   nEff = Math.max(1, nEff);
@@ -178,7 +181,7 @@ export function designMean(xs: ArrayLike<number>, design: SampleDesign | undefin
   }
   const p = meanOf(ind);
   const vp = varianceOfMean(ind, blocks);
-  let nEff = p > 0 && p < 1 && vp > 0 ? Math.min(n, (p * (1 - p)) / vp) : w ? effectiveSampleSize(w) : n;
+  let nEff = p > 0 && p < 1 && vp > 0 ? (w ? (p * (1 - p)) / vp : Math.min(n, (p * (1 - p)) / vp)) : w ? effectiveSampleSize(w) : n;
   nEff = Math.max(1, nEff);
   return twoPartFromCounts({
     n: nEff,
@@ -276,7 +279,7 @@ export function designQuantile(xs: ArrayLike<number>, q: number, design: SampleD
     // P(X ≥ x_j) estimated by S1[j]/n: its effective-count Clopper–Pearson interval
     const p = S1[j] / n;
     const v = ((S2[j] / n - p * p) / Math.max(1, n - 1)) * deff;
-    let nEff = p > 0 && p < 1 && v > 0 ? Math.min(n / deff, (p * (1 - p)) / v) : w ? effectiveSampleSize(w) / deff : n / deff;
+    let nEff = p > 0 && p < 1 && v > 0 ? (w ? (p * (1 - p)) / v : Math.min(n / deff, (p * (1 - p)) / v)) : w ? effectiveSampleSize(w) / deff : n / deff;
     nEff = Math.max(1, nEff);
     return clopperPearson(Math.min(1, p) * nEff, nEff, confidence);
   };

@@ -45,6 +45,7 @@ import { pathFields, PointRuns, withPool, type EvalOptions, type LazyPool } from
 import { checkTargetValue, designOfColumns, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
 import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
+import { resolveSampling } from '../mc/chunk.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import type { StudyProgress } from './sweep.js';
 
@@ -325,7 +326,8 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const r = resolveCalibration(input, opts);
-  const base = stripStudy(input);
+  // an automatic importance-sampling shift is resolved once, on the base: every value shares the tilt (common random numbers)
+  const base = resolveSampling(stripStudy(input));
   const [lo, hi] = r.range;
   const context = 'calibration value';
   // the grid: evenly spaced, both ends included; on a whole-number field rounded to whole numbers (duplicates dropped)

@@ -24,6 +24,7 @@ import { meanCi, type Estimate } from '../../src/stats/ci.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { firstPassageLong, gapLaw, gapScenario, type GapLawParams } from '../helpers/exact-laws.js';
 import { identicalTraders } from '../helpers/scenarios.js';
+import { floorFor } from '../helpers/coverage.js';
 
 const REPS = Number(process.env.MARGINLAB_COVERAGE_REPS ?? 300);
 const FULL = process.env.MARGINLAB_COVERAGE_FULL === '1';
@@ -37,8 +38,6 @@ function pathsOf(sc: Scenario): (start: number, n: number) => PathSummary[] {
 
 const covers = (e: Pick<Estimate, 'lower' | 'upper'>, truth: number) => (e.lower === null || e.lower <= truth * (1 + 1e-12)) && (e.upper === null || e.upper >= truth * (1 - 1e-12));
 
-/** The smallest coverage consistent with the stated level at R replications (one-sided 1%). */
-export const floorFor = (level: number, reps: number) => level - 2.326 * Math.sqrt((level * (1 - level)) / reps);
 
 interface Tally {
   hits: number;
