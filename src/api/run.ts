@@ -264,7 +264,12 @@ export function runSummaryLine(r: Results): string {
   const a = r.aggregates;
   const bd = a.badDebtUsd;
   const t = (e: Estimate) => e.tail ?? { paths: 0, nonZero: 0 };
-  const design = a.sampling.design === 'plain' ? '' : ` (${a.sampling.design}; effective sample size ${Math.round(a.sampling.effectiveSampleSize)})`;
+  const smp = a.sampling;
+  const parts = [
+    ...(smp.design.startsWith('importance') ? [`importance-sampled, effective sample size ${Math.round(smp.effectiveSampleSize)}`] : []),
+    ...(smp.books > 1 ? [`${smp.books} books of ${smp.pathsPerBook} paths`] : []),
+  ];
+  const design = parts.length ? ` (${parts.join('; ')})` : '';
   return (
     `${r.scenario.name}: ${a.paths} paths${design} in ${(r.run.elapsedMs / 1000).toFixed(1)} s on ${r.run.workers} worker(s); ` +
     `mean bad debt ${briefEstimate(bd.mean, money, `${t(bd.mean).nonZero} paths with bad debt`)}, ` +

@@ -51,12 +51,14 @@ function count(t: Tally, e: Pick<Estimate, 'lower' | 'upper'>, truth: number): v
   if (e.upper === null) t.open++;
 }
 const rate = (t: Tally) => t.hits / t.reps;
+/** Lets the test worker answer its runner between replications (a long synchronous loop times out vitest's RPC). */
+const breathe = (r: number) => (r % 50 === 49 ? new Promise((res) => setImmediate(res)) : undefined);
 function report(name: string, t: Tally): string {
   return `${name}: coverage ${(100 * rate(t)).toFixed(1)}% of ${t.reps} (open above in ${t.open}); floor ${(100 * floorFor(0.95, t.reps)).toFixed(1)}%`;
 }
 
 describe(`interval coverage against exact truths (${REPS} replications per case)`, () => {
-  it('the fraction liquidated of a one-trader book at p ≈ 5% with 30 paths (one-step gap, exact): Clopper–Pearson keeps 95%; the old normal interval does not', () => {
+  it('the fraction liquidated of a one-trader book at p ≈ 5% with 30 paths (one-step gap, exact): Clopper–Pearson keeps 95%; the old normal interval does not', async () => {
     const law: GapLawParams = { sigma: 0.93 };
     const truth = gapLaw(law).pLiquidated;
     expect(truth).toBeGreaterThan(0.045);
@@ -70,13 +72,14 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
       count(cp, a.fractionTradersLiquidated.mean, truth);
       count(normal, meanCi(s.map((x) => x.tradersLiquidated)), truth);
       expect(a.fractionTradersLiquidated.mean.method).toBe('clopper-pearson');
+      await breathe(r);
     }
     console.log(report('fraction liquidated, 30 paths', cp), '|', report('normal (old)', normal));
     expect(rate(cp), report('Clopper–Pearson', cp)).toBeGreaterThanOrEqual(floorFor(0.95, REPS));
     expect(rate(normal), report('normal', normal)).toBeLessThan(floorFor(0.95, REPS));
   });
 
-  it('the fraction liquidated of identical traders over 60 steps at p ≈ 5% with 30 paths (GBM first passage, closed form with the BGK shift)', () => {
+  it('the fraction liquidated of identical traders over 60 steps at p ≈ 5% with 30 paths (GBM first passage, closed form with the BGK shift)', async () => {
     const o = { sigma: 0.8, stepSeconds: 1440, steps: 60, leverage: 10, mmr: 0.025 };
     const truth = firstPassageLong(o);
     expect(truth).toBeGreaterThan(0.04);
@@ -84,7 +87,10 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
     const sc = identicalTraders({ seed: 23, stepSeconds: o.stepSeconds, horizonSteps: o.steps, market: { priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: o.sigma } } });
     const run = pathsOf(sc);
     const t = tally();
-    for (let r = 0; r < REPS; r++) count(t, aggregate(run(r * 30, 30), 1).fractionTradersLiquidated.mean, truth);
+    for (let r = 0; r < REPS; r++) {
+      count(t, aggregate(run(r * 30, 30), 1).fractionTradersLiquidated.mean, truth);
+      await breathe(r);
+    }
     console.log(report(`first passage (p = ${truth.toFixed(4)}), 30 paths`, t));
     expect(rate(t), report('first passage', t)).toBeGreaterThanOrEqual(floorFor(0.95, REPS));
   });
@@ -93,7 +99,7 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
   const cases: { name: string; law: GapLawParams; seed: number }[] = [{ name: 'GBM gap', law: gbmGap, seed: 17 }];
   if (FULL) cases.push({ name: 'Merton gap (jumps carry most of the bad debt)', law: { sigma: 0.6, jumpsPerYear: 21.9, jumpMeanLog: -0.15, jumpStdLog: 0.08 }, seed: 29 });
   for (const c of cases) {
-    it(`bad debt of a one-trader ${c.name}: VaR95 and ES95 at 50 and 200 paths, mean and P(bad debt > 0) at 200 paths keep 95%`, () => {
+    it(`bad debt of a one-trader ${c.name}: VaR95 and ES95 at 50 and 200 paths, mean and P(bad debt > 0) at 200 paths keep 95%`, async () => {
       const law = gapLaw(c.law);
       expect(law.pBadDebt).toBeGreaterThan(0.035);
       expect(law.pBadDebt).toBeLessThan(0.06);
@@ -115,6 +121,7 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
         // 50 paths cannot bound VaR95 from above (it needs 72): the bound is open, not the sample maximum
         expect(a50.badDebtUsd.var95.upper).toBeNull();
         expect(a50.badDebtUsd.var95.tail?.thin).toBe(true);
+        await breathe(r);
       }
       const lines = Object.entries(t).map(([k, v]) => report(k, v));
       console.log(`${c.name} (P(bad debt) ${truth.p.toFixed(4)}, mean ${truth.mean.toFixed(2)}, VaR95 ${truth.var95.toFixed(2)}, ES95 ${truth.es95.toFixed(2)}):\n  ${lines.join('\n  ')}`);
@@ -127,7 +134,7 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
   }
 
   if (FULL) {
-    it('bad debt of a one-trader GBM gap: VaR99 and ES99 at 1,000 paths keep 95%', () => {
+    it('bad debt of a one-trader GBM gap: VaR99 and ES99 at 1,000 paths keep 95%', async () => {
       const law = gapLaw(gbmGap);
       const run = pathsOf(gapScenario(gbmGap, { seed: 31 }));
       const v = tally();
@@ -137,6 +144,7 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
         const a = aggregate(run(r * 1000, 1000), 1);
         count(v, a.badDebtUsd.var99, law.varBadDebt(0.99));
         count(e, a.badDebtUsd.es99, law.esBadDebt(0.99));
+        await breathe(r);
       }
       console.log(report('VaR99 at 1,000', v), '|', report('ES99 at 1,000', e));
       expect(rate(v)).toBeGreaterThanOrEqual(floorFor(0.95, reps));
