@@ -246,6 +246,7 @@ export function summaryOf(r: Results) {
 }
 
 const money = (x: number) => `$${x.toFixed(2)}`;
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const limit = (x: number | null, f: (x: number) => string) => (x === null ? 'open' : f(x));
 
@@ -272,8 +273,8 @@ export function runSummaryLine(r: Results): string {
   const design = parts.length ? ` (${parts.join('; ')})` : '';
   return (
     `${r.scenario.name}: ${a.paths} paths${design} in ${(r.run.elapsedMs / 1000).toFixed(1)} s on ${r.run.workers} worker(s); ` +
-    `mean bad debt ${briefEstimate(bd.mean, money, `${t(bd.mean).nonZero} paths with bad debt`)}, ` +
+    `mean bad debt ${briefEstimate(bd.mean, money, `${count(t(bd.mean).nonZero, 'path')} with bad debt`)}, ` +
     `P(bad debt > 0) ${briefEstimate(a.probBadDebt, pct, `${t(a.probBadDebt).nonZero} of ${a.paths}`)}, ` +
-    `ES 99% ${briefEstimate(bd.es99, money, `${t(bd.es99).paths} tail paths, ${t(bd.es99).nonZero} non-zero`)}`
+    `ES 99% ${briefEstimate(bd.es99, money, `${count(t(bd.es99).paths, 'tail path')}, ${t(bd.es99).nonZero} non-zero`)}`
   );
 }

@@ -95,7 +95,7 @@ export function fmtTail(e: Estimate, what: 'tail' | 'event' | 'nonzero' = 'tail'
   if (!t) return '';
   if (what === 'event') return `${fmtInt(t.nonZero)} of ${fmtInt(e.n)} paths`;
   if (what === 'nonzero') return `${fmtInt(t.nonZero)} non-zero of ${fmtInt(e.n)} paths`;
-  return `${fmtInt(t.paths)} tail paths, ${fmtInt(t.nonZero)} non-zero`;
+  return `${fmtInt(t.paths)} tail path${t.paths === 1 ? '' : 's'}, ${fmtInt(t.nonZero)} non-zero`;
 }
 
 /** Whether a figure is marked thin: it rests on fewer paths than the documented minimum, or a limit is open. */

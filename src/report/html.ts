@@ -325,7 +325,7 @@ function samplingSection(r: Results): PageSection[] {
         shifts.map((x) => (typeof x === 'number' ? x.toFixed(4) : String(x))).join(', '),
       )} per step, to make the adverse moves that cause liquidations and bad debt common; each path carries its likelihood ratio, and every figure in this report is weighted by it. The weights' effective sample size is ${fmtInt(
         smp.effectiveSampleSize,
-      )} of ${fmtInt(a.paths)} paths${lr ? ` (ratios ${lr.min.toPrecision(3)} to ${lr.max.toPrecision(3)}, mean ${lr.mean.toPrecision(3)})` : ''}; tail estimates state their own effective paths, which can far exceed the run's when the tilt fits the event.</p>`,
+      )} of ${fmtInt(a.paths)} paths${lr ? ` (ratios ${lr.min.toPrecision(3)} to ${lr.max.toPrecision(3)}, mean ${lr.mean.toPrecision(3)})` : ''}; tail estimates state their own effective paths, which can far exceed the run's when the tilt fits the event. The histograms (cascade sizes and generations, bad debt per path) and the drill-down show the paths as drawn, unweighted: under the tilt they over-represent adverse paths — read probabilities and tail figures from the weighted estimates.</p>`,
     );
   }
   const bv = a.bookVariance;

@@ -167,8 +167,8 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   const fail = (field: string, value: unknown, allowed: string): never => {
     throw new UserError(`${field}: ${show(value)} is not allowed — ${allowed}`);
   };
-  checkPriceModels(s, fail, policy);
   checkSampling(s, fail);
+  checkPriceModels(s, fail, policy);
   const imr = 1 / s.policy.maxLeverage;
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {

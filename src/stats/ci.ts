@@ -371,7 +371,7 @@ export function twoPartFromCounts(a: {
     const note =
       obs.k === 0
         ? `no path with a non-zero value: ${upper === null ? 'the mean is open above' : `the mean is at most ${a.bound} × the rate's upper limit`}; the rate of non-zero paths is below ${pU.toPrecision(3)} (${pctLabel(confidence)} Clopper–Pearson)`
-        : `${upper === null ? 'open above' : 'bounded only by the rate'}: ${obs.k} non-zero paths (an upper bound needs ≥ ${MIN_NONZERO_FOR_BOUND}); about ${tail.pathsNeeded} paths would give ${MIN_TAIL_PATHS}`;
+        : `${upper === null ? 'open above' : 'bounded only by the rate'}: ${obs.k} non-zero path${obs.k === 1 ? '' : 's'} (an upper bound needs ≥ ${MIN_NONZERO_FOR_BOUND}); about ${tail.pathsNeeded} paths would give ${MIN_TAIL_PATHS}`;
     return { estimate: m, lower: 0, upper, standardError: se, n: obs.n, level: confidence, method, tail, note, ...eff };
   }
   const p = k / n;
@@ -446,7 +446,7 @@ export function expectedShortfallCiSorted(sorted: ArrayLike<number>, q: number, 
     method: 'es-two-part',
     tail: { paths: tailPaths, nonZero: tailNonZero, minimum: MIN_TAIL_PATHS, thin, pathsNeeded: thin ? need : null },
     ...(open
-      ? { note: `open above: ${beyond} paths beyond VaR (an upper bound needs ≥ ${MIN_NONZERO_FOR_BOUND}); needs ≥ ${need} paths` }
+      ? { note: `open above: ${beyond} path${beyond === 1 ? '' : 's'} beyond VaR (an upper bound needs ≥ ${MIN_NONZERO_FOR_BOUND}); needs ≥ ${need} paths` }
       : thin
         ? { note: `thin: ${tailPaths} tail paths, ${tailNonZero} non-zero (< ${MIN_TAIL_PATHS}); about ${need} paths would give ${MIN_TAIL_PATHS}` }
         : {}),

@@ -362,7 +362,7 @@ export function designExpectedShortfall(xs: ArrayLike<number>, q: number, design
     method: design!.weights ? 'weighted-es-two-part' : 'es-two-part',
     effectivePaths: m.effectivePaths,
     tail: { paths: tailPaths, nonZero: nonZeroTail, minimum: MIN_TAIL_PATHS, thin, pathsNeeded: thin ? Math.max(pathsForTail(q), m.tail?.pathsNeeded ?? 0, n + 1) : null },
-    ...(open ? { note: `open above: ${m.tail?.nonZero ?? 0} paths beyond VaR (an upper bound needs ≥ 5)` } : {}),
+    ...(open ? { note: `open above: ${m.tail?.nonZero ?? 0} path${m.tail?.nonZero === 1 ? '' : 's'} beyond VaR (an upper bound needs ≥ 5)` } : {}),
   };
 }
 

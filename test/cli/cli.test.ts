@@ -87,7 +87,7 @@ describe('marginlab run — success', () => {
     expect(r.code, r.stderr).toBe(0);
     const line = r.stderr.split('\n').find((l) => l.startsWith('default:'))!;
     expect(line).toMatch(/paths with bad debt/);
-    expect(line).toMatch(/ES 99% .*\[.*, open\] \(1 tail paths, \d+ non-zero; thin: needs ≥ \d+ paths\)/);
+    expect(line).toMatch(/ES 99% .*\[.*, open\] \(1 tail path, \d+ non-zero; thin: needs ≥ \d+ paths\)/);
   });
   it('--version and --help exit 0', () => {
     expect(run(['--version']).code).toBe(0);

@@ -12,7 +12,7 @@ describe('tail counts and thin marks in the report', () => {
   it('headline cards and the bad-debt table give tail counts; thin figures carry the mark and the paths needed', async () => {
     const r = await runScenario(small({ paths: 30 }), { workers: 0, drilldown: false });
     const html = renderHtml(r);
-    expect(html).toMatch(/mean of the worst 1% of paths; 1 tail paths, \d+ non-zero/);
+    expect(html).toMatch(/mean of the worst 1% of paths; 1 tail path, \d+ non-zero/);
     expect(html).toMatch(/<span class="thin" title="[^"]*">thin · needs ≥ [\d,]+ paths<\/span>/);
     expect(html).toContain('Rests on');
     expect(html).toMatch(/\[\$?[\d.,kM]+, open\]/);

@@ -138,3 +138,16 @@ describe('weighted estimators on a tilted normal sample', () => {
     expect(Math.abs(es.estimate - esTrue)).toBeLessThan(0.05);
   });
 });
+
+describe('importance sampling in studies', () => {
+  it('a sweep resolves an automatic shift once, on its base: every point runs on the same tilted shocks and weights (common random numbers)', async () => {
+    const { runSweep } = await import('../../src/sweep/sweep.js');
+    const sc = longTrader(0.8, 60, 600, { paths: 60, sampling: { importance: { shiftPerStep: 'auto' } } });
+    const r = await runSweep(sc, { params: [{ path: 'policy.maintenance.mmr', values: [0.01, 0.03] }], workers: 0, metrics: ['fractionTradersLiquidated.mean'] });
+    const shifts = r.points.map((p) => p.aggregates.sampling);
+    expect(shifts.every((s) => s.design === 'importance')).toBe(true);
+    // the same weights on every point: the weights' summary is identical although the MMR (and so the auto target) differs
+    expect(shifts[1]).toEqual(shifts[0]);
+    expect(r.scenario.sampling?.importance?.shiftPerStep).toEqual(expect.any(Array));
+  });
+});
