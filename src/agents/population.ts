@@ -11,7 +11,7 @@
 import type { Scenario, TradersConfig } from '../scenario/schema.js';
 import { marketPolicy } from '../scenario/market-policy.js';
 import type { MaintenanceModel } from '../margin/maintenance.js';
-import { sharedStream, type Rng } from '../rng/streams.js';
+import { bookStreamPath, stream, type Rng } from '../rng/streams.js';
 import { lognormal, normalSampler, pareto } from '../rng/distributions.js';
 
 export interface Population {
@@ -493,10 +493,10 @@ export function bookWriter(sc: Scenario, shape: BookShape): BookWriter {
  * The opening book without a warm-up (`traders.warmup: none`): every account drawn from the shared
  * "population" stream, positions opened near the initial price (`spreadEntry`).
  */
-export function generateUnseasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[]): Population {
+export function generateUnseasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], bookIndex = 0): Population {
   const shape = bookShape(sc);
   const s0 = marketConfigs(sc).map((m) => m.initialPriceUsd);
-  const rng = sharedStream(sc.seed, 'population');
+  const rng = stream(sc.seed, bookStreamPath(bookIndex), 'population');
   const normal = normalSampler(rng);
   const book = bookWriter(sc, shape);
   const d = newAccountDraw(shape.crossPerAccount);

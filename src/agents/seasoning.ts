@@ -30,7 +30,7 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import type { MaintenanceModel } from '../margin/maintenance.js';
-import { sharedStream, stream, type Rng } from '../rng/streams.js';
+import { bookStreamPath, stream, type Rng } from '../rng/streams.js';
 import { normalSampler } from '../rng/distributions.js';
 import {
   bookShape,
@@ -229,19 +229,21 @@ function walkIsolated(d: AccountDraw, placed: PlacedAccount, e: number, x: Extre
  * The opening book: seasoned on `history` (each market's warm-up index prices, oldest first, ending at
  * the initial price: src/price/warmup.ts) when traders.warmup is `history`, else unseasoned.
  */
-export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history?: readonly Float64Array[]): Population {
-  if (sc.traders.warmup.kind === 'none' || !history) return generateUnseasonedPopulation(sc, maintenance);
-  return generateSeasonedPopulation(sc, maintenance, history);
+export function generatePopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history?: readonly Float64Array[], book = 0): Population {
+  if (sc.traders.warmup.kind === 'none' || !history) return generateUnseasonedPopulation(sc, maintenance, book);
+  return generateSeasonedPopulation(sc, maintenance, history, book);
 }
 
-export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history: readonly Float64Array[]): Population {
+/** Book b's draws come from stream path −1 − b (`bookStreamPath`); book 0 is the run's one book. */
+export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history: readonly Float64Array[], bookIndex = 0): Population {
   const W = history[0].length - 1;
   const ext = history.map((h) => new Extremes(h));
   const shape = bookShape(sc);
   const meanSteps = (sc.traders.warmup.meanHoldingHours * 3600) / sc.stepSeconds;
-  const rng = sharedStream(sc.seed, 'population');
+  const bookPath = bookStreamPath(bookIndex);
+  const rng = stream(sc.seed, bookPath, 'population');
   const normal = normalSampler(rng);
-  const ageRng = sharedStream(sc.seed, 'warmup-age');
+  const ageRng = stream(sc.seed, bookPath, 'warmup-age');
   const book = bookWriter(sc, shape);
   const d = newAccountDraw(shape.crossPerAccount);
   const placed = newPlacedAccount(shape.crossPerAccount);
@@ -270,7 +272,7 @@ export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly M
       at = exit.at;
       renewals++;
       if (!slotRng) {
-        slotRng = stream(sc.seed, -1, `warmup/${a}`);
+        slotRng = stream(sc.seed, bookPath, `warmup/${a}`);
         slotNormal = normalSampler(slotRng);
       }
       drawAccount(shape, slotRng, slotNormal!, d);

@@ -7,10 +7,11 @@ import { parseScenario } from '../scenario/load.js';
 import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
 import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
+import type { Estimate } from '../stats/ci.js';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
 import type { RunContext } from '../engine/context.js';
-import { runContextFor } from '../mc/chunk.js';
+import { resolveSampling, runContextFor } from '../mc/chunk.js';
 import { sharedStream } from '../rng/streams.js';
 import { VERSION } from '../version.js';
 import { bookHealth, type BookHealth } from './book-health.js';
@@ -190,12 +191,14 @@ export function describeBook(ctx: RunContext): BookDescription {
  * results. Deterministic: the same scenario gives the same results for any worker count.
  */
 export async function runScenario(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<Results> {
-  const scenario = parseScenario(input);
+  // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
+  const scenario = resolveSampling(parseScenario(input));
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
   const ctx = runContextFor(scenario); // this thread's cached context (the book is drawn once)
   const pop = ctx.population;
   const book = describeBook(ctx);
+  const perBook = scenario.sampling?.pathsPerBook;
   const drilldown: DrilldownPath[] = [];
   if (options.drilldown !== false) {
     const picks = pickDrilldown(mc.summaries, scenario.seed, options.drilldownWorst ?? 5);
@@ -210,13 +213,13 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
     scenario: portableScenario(scenario),
     run: { workers: mc.workers, elapsedMs: Math.round(mc.elapsedMs), startedAt },
     population: book,
-    aggregates: aggregate(mc.summaries, pop.accounts),
+    aggregates: aggregate(mc.summaries, pop.accounts, { pathsPerBook: perBook }),
     cascadeHistograms: {
       accounts: { lowerBound: Array.from({ length: CASCADE_ACCOUNT_BINS }, (_, b) => 2 ** b), count: Array.from(h.cascadeAccounts) },
       notionalUsd: { lowerBound: Array.from({ length: CASCADE_NOTIONAL_BINS }, (_, b) => 10 ** (2 + b / 4)), count: Array.from(h.cascadeNotional) },
       generations: { generations: Array.from({ length: CASCADE_GENERATION_BINS }, (_, g) => g + 1), count: Array.from(h.cascadeGenerations) },
     },
-    series: seriesBands(mc.series),
+    series: seriesBands(mc.series, scenario.sampling?.importance ? (k) => mc.summaries[k - mc.summaries[0].pathIndex].likelihoodRatio ?? 1 : undefined),
     drilldown,
     byMarket: byMarket(scenario, mc.summaries),
     paths: columns(mc.summaries),
@@ -265,7 +268,7 @@ function assertFinite(x: unknown, where: string): void {
   }
 }
 
-/** The aggregate summary printed by `--json`: headline numbers with their intervals. */
+/** The aggregate summary printed by `--json`: headline numbers with their intervals and the paths each rests on. */
 export function summaryOf(r: Results) {
   const a = r.aggregates;
   return {
@@ -274,6 +277,7 @@ export function summaryOf(r: Results) {
     paths: a.paths,
     traders: a.traders,
     marginlabVersion: r.marginlabVersion,
+    sampling: a.sampling,
     meanBadDebtUsd: a.badDebtUsd.mean,
     probBadDebt: a.probBadDebt,
     badDebtVar95Usd: a.badDebtUsd.var95,
@@ -285,5 +289,40 @@ export function summaryOf(r: Results) {
     liquidationCount: a.liquidationCount,
     liquidatedNotionalUsd: a.liquidatedNotionalUsd,
     largestCascade: a.largestCascade,
+    ...(a.bookVariance ? { bookVariance: a.bookVariance } : {}),
   };
+}
+
+const money = (x: number) => `$${x.toFixed(2)}`;
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+const limit = (x: number | null, f: (x: number) => string) => (x === null ? 'open' : f(x));
+
+/** One estimate for the one-line summary: "value [lower, upper] (rests on …; thin: needs ≥ N paths)". */
+function briefEstimate(e: Estimate, f: (x: number) => string, rests: string): string {
+  const thin = e.tail?.thin || e.upper === null;
+  const need = thin && e.tail?.pathsNeeded ? `; thin: needs ≥ ${e.tail.pathsNeeded} paths` : thin ? '; thin' : '';
+  return `${f(e.estimate)} [${limit(e.lower, f)}, ${limit(e.upper, f)}] (${rests}${need})`;
+}
+
+/**
+ * The one-line summary `marginlab run` prints without `--json`: paths and run time, then mean bad
+ * debt, P(bad debt > 0) and ES 99% with their 95% intervals and the paths each rests on.
+ */
+export function runSummaryLine(r: Results): string {
+  const a = r.aggregates;
+  const bd = a.badDebtUsd;
+  const t = (e: Estimate) => e.tail ?? { paths: 0, nonZero: 0 };
+  const smp = a.sampling;
+  const parts = [
+    ...(smp.design.startsWith('importance') ? [`importance-sampled, effective sample size ${Math.round(smp.effectiveSampleSize)}`] : []),
+    ...(smp.books > 1 ? [`${smp.books} books of ${smp.pathsPerBook} paths`] : []),
+  ];
+  const design = parts.length ? ` (${parts.join('; ')})` : '';
+  return (
+    `${r.scenario.name}: ${a.paths} paths${design} in ${(r.run.elapsedMs / 1000).toFixed(1)} s on ${r.run.workers} worker(s); ` +
+    `mean bad debt ${briefEstimate(bd.mean, money, `${count(t(bd.mean).nonZero, 'path')} with bad debt`)}, ` +
+    `P(bad debt > 0) ${briefEstimate(a.probBadDebt, pct, `${t(a.probBadDebt).nonZero} of ${a.paths}`)}, ` +
+    `ES 99% ${briefEstimate(bd.es99, money, `${count(t(bd.es99).paths, 'tail path')}, ${t(bd.es99).nonZero} non-zero`)}`
+  );
 }

@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
 import { parseScenario } from '../scenario/load.js';
-import { runScenario, summaryOf } from '../api/run.js';
+import { runScenario, runSummaryLine, summaryOf } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
 import { VERSION } from '../version.js';
@@ -59,13 +59,8 @@ export function buildProgram(): Command {
       for (const w of results.warnings ?? []) process.stderr.write(`${scenario.name}: warning: ${w}\n`);
       if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
       else {
-        const a = results.aggregates;
-        process.stderr.write(
-          `${scenario.name}: ${a.paths} paths in ${(results.run.elapsedMs / 1000).toFixed(1)} s on ${results.run.workers} worker(s); ` +
-            `mean bad debt $${a.badDebtUsd.mean.estimate.toFixed(2)} [${a.badDebtUsd.mean.lower.toFixed(2)}, ${a.badDebtUsd.mean.upper.toFixed(2)}], ` +
-            `P(bad debt > 0) ${(100 * a.probBadDebt.estimate).toFixed(2)}% [${(100 * a.probBadDebt.lower).toFixed(2)}, ${(100 * a.probBadDebt.upper).toFixed(2)}]\n` +
-            `wrote ${written.join(', ')}\n`,
-        );
+        process.stderr.write(`${runSummaryLine(results)}\n`);
+        process.stderr.write(`wrote ${written.join(', ')}\n`);
       }
     });
   registerSweep(program);

@@ -13,6 +13,7 @@ import { nominalVolatilityAnnual } from '../price/nominal.js';
 import { SECONDS_PER_YEAR } from '../price/models.js';
 import { loadPriceData, type PriceData } from '../price/process.js';
 import { warmupHistory, warmupSteps } from '../price/warmup.js';
+import { importanceShifts } from './importance.js';
 
 /** The rules one market runs under (its own policy merged over the scenario's). */
 export interface MarketRules {
@@ -52,10 +53,19 @@ export interface RunContext {
   readonly warmupEndState?: readonly (Float64Array | undefined)[];
   /** Each market's EWMA variance of one-step index returns at the end of the warm-up (else the nominal). */
   readonly openingEwmaVar: readonly number[];
+  /** The book this context's paths run on (0 unless books are redrawn per block: scenario `sampling.pathsPerBook`). */
+  readonly book: number;
+  /** Importance sampling: the shift θ_m of each market's normal shock per step (src/engine/importance.ts); null without. */
+  readonly importanceShift: readonly number[] | null;
 }
 
-/** Builds the run context; pass `population` to reuse a book already drawn for this scenario (e.g. shared by the main thread). */
-export function createRunContext(scenario: Scenario, population?: Population): RunContext {
+/**
+ * Builds the run context; pass `population` to reuse a book already drawn for this scenario and book
+ * (e.g. shared by the main thread). `book` (books redrawn per block of paths): which book — its
+ * accounts and warm-up history are drawn from the seed's book-`book` streams (rng/streams.ts
+ * `bookStreamPath`); book 0 is the run's one book when books are not redrawn.
+ */
+export function createRunContext(scenario: Scenario, population?: Population, book = 0): RunContext {
   const markets = marketConfigs(scenario);
   const stepsPerYear = SECONDS_PER_YEAR / scenario.stepSeconds;
   const nominalVolPerStep = markets.map((m) => nominalVolatilityAnnual(m.priceModel as never) / Math.sqrt(stepsPerYear));
@@ -71,8 +81,8 @@ export function createRunContext(scenario: Scenario, population?: Population): R
   const opening = markets.map((_, m) => maintenanceFor(m));
   const priceData = loadPriceData(scenario);
   const W = warmupSteps(scenario);
-  const warm = W > 0 ? warmupHistory(scenario, priceData, W) : undefined;
-  const book = population ?? generatePopulation(scenario, opening, warm?.prices);
+  const warm = W > 0 ? warmupHistory(scenario, priceData, W, book) : undefined;
+  const pop = population ?? generatePopulation(scenario, opening, warm?.prices, book);
   // the volatility estimate each path starts from: run over the warm-up's returns
   const openingEwmaVar = markets.map((mk, m) => {
     let v = nominalVolPerStep[m] ** 2;
@@ -87,14 +97,14 @@ export function createRunContext(scenario: Scenario, population?: Population): R
   });
   const deleveragers = markets.map((_, m) => {
     const ids: number[] = [];
-    for (let p = 0; p < book.positions; p++) {
-      if (book.posMarket[p] === m && book.acctDeleverage[book.posAccount[p]]) ids.push(p);
+    for (let p = 0; p < pop.positions; p++) {
+      if (pop.posMarket[p] === m && pop.acctDeleverage[pop.posAccount[p]]) ids.push(p);
     }
     return Int32Array.from(ids);
   });
   return {
     scenario,
-    population: book,
+    population: pop,
     maintenance: opening[0],
     impact: markets.map((m) => createImpactModel(m.impact)),
     markets: markets.length,
@@ -109,5 +119,12 @@ export function createRunContext(scenario: Scenario, population?: Population): R
     warmupIndex: warm?.prices,
     warmupEndState: warm?.endState,
     openingEwmaVar,
+    book,
+    importanceShift: importanceShifts(scenario, pop, (m) => opening[m]),
   };
+}
+
+/** The book path `pathIndex` runs on: ⌊pathIndex / pathsPerBook⌋ when books are redrawn per block (scenario `sampling.pathsPerBook`), else 0. */
+export function bookOf(pathIndex: number, pathsPerBook: number | undefined): number {
+  return pathsPerBook ? Math.floor(pathIndex / pathsPerBook) : 0;
 }

@@ -191,6 +191,7 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       haltReason: st.halt,
       liquidatedNotionalByMarketUsd: Array.from(rec.marketLiquidatedUsd),
       liquidatedPositionsByMarket: Array.from(rec.marketLiquidatedPositions),
+      ...(st.ctx.importanceShift ? { likelihoodRatio: Math.exp(st.prices.logLikelihoodRatio()) } : {}),
     },
     histograms: rec.hist,
     series: rec.series,

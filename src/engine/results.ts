@@ -90,6 +90,11 @@ export interface PathSummary {
   /** Per market, in the order [market, ...otherMarkets]: liquidated notional (USD at the fills) and positions closed by liquidation (full or partial closes). */
   liquidatedNotionalByMarketUsd: number[];
   liquidatedPositionsByMarket: number[];
+  /**
+   * Importance sampling only (scenario `sampling.importance`): the path's likelihood ratio dP/dQ of
+   * its price shocks (src/price/process.ts), the weight every estimator gives it. Absent otherwise.
+   */
+  likelihoodRatio?: number;
 }
 
 /** Per-path histograms, summed across paths by the aggregator. */

@@ -301,7 +301,7 @@ export class PathState {
     this.rMax = Math.max(...ctx.rules.map((r) => maxMaintenanceRate(r.policy.maintenance, r.policy.maxLeverage)));
     this.topUpTriggerMax = 1 + 1.25 * (sc.traders.topUp.triggerMarginRatio - 1);
     this.marketWeights = sc.traders.marketWeights ?? Array.from({ length: this.K }, () => 1);
-    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData, ctx.warmupEndState);
+    this.prices = createPriceProcess(sc, pathIndex, ctx.priceData, ctx.warmupEndState, ctx.importanceShift ?? undefined);
     this.behaviour = stream(sc.seed, pathIndex, 'behaviour');
     this.arrivalsRng = stream(sc.seed, pathIndex, 'arrivals');
     this.arrivalsNormal = normalSampler(this.arrivalsRng);

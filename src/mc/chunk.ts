@@ -4,7 +4,7 @@
  * run.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { createRunContext, type RunContext } from '../engine/context.js';
+import { bookOf, createRunContext, type RunContext } from '../engine/context.js';
 import { sharedPopulation, type Population } from '../agents/population.js';
 import {
   CASCADE_ACCOUNT_BINS,
@@ -27,7 +27,7 @@ export interface ChunkTask {
   seriesBelow: number;
   /** Extra path indices whose series are wanted (drill-down). */
   seriesFor?: number[];
-  /** The book, drawn once by the main thread in shared memory (else each thread draws it). */
+  /** Book 0, drawn once by the main thread in shared memory (else each thread draws it); other books are drawn by the thread that runs them. */
   population?: Population;
 }
 
@@ -54,33 +54,56 @@ export function addHistograms(into: PathHistograms, h: PathHistograms): void {
   }
 }
 
-/** A per-thread cache: the context (and its book) once per scenario; the path buffers once, when paths run here. */
-let cached: { key: string; ctx: RunContext; buffers?: PathBuffers } | undefined;
+/** A per-thread cache: a context (and its book) per scenario and book, the two most recently used; path buffers once paths run on it. */
+interface Cached {
+  key: string;
+  book: number;
+  ctx: RunContext;
+  buffers?: PathBuffers;
+}
+const cache: Cached[] = [];
+const CACHE_SIZE = 2;
 
-function cachedContext(scenario: Scenario, population?: Population): { key: string; ctx: RunContext; buffers?: PathBuffers } {
+function cachedContext(scenario: Scenario, population?: Population, book = 0): Cached {
   const key = JSON.stringify(scenario);
-  if (!cached || cached.key !== key) cached = { key, ctx: createRunContext(scenario, population) };
-  return cached;
+  const i = cache.findIndex((c) => c.key === key && c.book === book);
+  if (i >= 0) {
+    const [hit] = cache.splice(i, 1);
+    cache.unshift(hit);
+    return hit;
+  }
+  const entry: Cached = { key, book, ctx: createRunContext(scenario, population, book) };
+  cache.unshift(entry);
+  cache.length = Math.min(cache.length, CACHE_SIZE);
+  return entry;
 }
 
-/** This thread's run context for `scenario` (the book drawn once per scenario), without path buffers. */
-export function runContextFor(scenario: Scenario): RunContext {
-  return cachedContext(scenario).ctx;
+/** This thread's run context for `scenario` and `book` (each book drawn once per scenario and thread), without path buffers. */
+export function runContextFor(scenario: Scenario, book = 0): RunContext {
+  return cachedContext(scenario, undefined, book).ctx;
 }
 
-export function contextFor(scenario: Scenario, population?: Population): { ctx: RunContext; buffers: PathBuffers } {
-  const c = cachedContext(scenario, population);
+export function contextFor(scenario: Scenario, population?: Population, book = 0): { ctx: RunContext; buffers: PathBuffers } {
+  const c = cachedContext(scenario, population, book);
   c.buffers ??= new PathBuffers(c.ctx);
   return { ctx: c.ctx, buffers: c.buffers };
 }
 
 export function runChunk(task: ChunkTask): ChunkResult {
-  const { ctx, buffers } = contextFor(task.scenario, task.population);
+  const perBook = task.scenario.sampling?.pathsPerBook;
   const summaries: PathSummary[] = [];
   const histograms = emptyHistograms();
   const series: ChunkResult['series'] = [];
   const extra = new Set(task.seriesFor ?? []);
+  let book = -1;
+  let ctx!: RunContext;
+  let buffers!: PathBuffers;
   for (let p = task.start; p < task.end; p++) {
+    const b = bookOf(p, perBook);
+    if (b !== book) {
+      book = b;
+      ({ ctx, buffers } = contextFor(task.scenario, b === 0 ? task.population : undefined, b));
+    }
     const want = p < task.seriesBelow || extra.has(p);
     const r = simulatePath(ctx, p, buffers, want);
     summaries.push(r.summary);
@@ -92,7 +115,7 @@ export function runChunk(task: ChunkTask): ChunkResult {
 
 const shared = new WeakMap<RunContext, Population>();
 
-/** This thread's book for `scenario`, in shared memory (drawn and copied once per scenario). */
+/** This thread's book 0 for `scenario`, in shared memory (drawn and copied once per scenario). */
 export function sharedBookFor(scenario: Scenario): Population {
   const { ctx } = cachedContext(scenario);
   let pop = shared.get(ctx);
@@ -101,4 +124,21 @@ export function sharedBookFor(scenario: Scenario): Population {
     shared.set(ctx, pop);
   }
   return pop;
+}
+
+/**
+ * The scenario with `sampling.importance.shiftPerStep: auto` replaced by the shifts it resolves to on
+ * book 0 (src/engine/importance.ts), as a list per market; any other scenario unchanged. Studies
+ * resolve once on their base scenario, so every point, variant and value shares one tilt (the same
+ * shocks and weights on path k: common random numbers); a run records the shifts it used.
+ */
+export function resolveSampling(scenario: Scenario): Scenario {
+  const imp = scenario.sampling?.importance;
+  if (!imp || imp.shiftPerStep !== 'auto') return scenario;
+  const ctx = runContextFor(scenario);
+  const shifts = (ctx.importanceShift ?? []).map((x) => Number(x.toPrecision(12)));
+  const resolved: Scenario = { ...scenario, sampling: { ...scenario.sampling, importance: { ...imp, shiftPerStep: shifts } } };
+  // the same book serves the resolved scenario: no second draw
+  cachedContext(resolved, ctx.population, 0);
+  return resolved;
 }

@@ -70,16 +70,23 @@ export function pathRangeOf(scenario: Scenario, opts: RunPathsOptions): { start:
   return r;
 }
 
+/**
+ * Splits the path range into chunks of `size` paths. With books redrawn per block, chunks never cross
+ * a book boundary and a block of up to 512 paths is one chunk (so a book is drawn by one thread, once).
+ */
 function planChunks(scenario: Scenario, workers: number, opts: RunPathsOptions): ChunkTask[] {
   const { start: first, end: last } = pathRangeOf(scenario, opts);
   const P = last - first;
-  const size = opts.chunkSize ?? Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8))));
+  const perBook = scenario.sampling?.pathsPerBook;
+  const size = opts.chunkSize ?? (perBook ? Math.min(512, perBook) : Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8)))));
   const seriesBelow = opts.series === false ? 0 : scenario.output.seriesSamplePaths;
   const tasks: ChunkTask[] = [];
-  for (let start = first; start < last; start += size) {
-    const end = Math.min(last, start + size);
+  for (let start = first; start < last; ) {
+    let end = Math.min(last, start + size);
+    if (perBook) end = Math.min(end, (Math.floor(start / perBook) + 1) * perBook);
     const extra = opts.seriesFor?.filter((p) => p >= start && p < end);
     tasks.push({ scenario, start, end, seriesBelow, seriesFor: extra?.length ? extra : undefined });
+    start = end;
   }
   return tasks;
 }

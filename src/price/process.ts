@@ -31,6 +31,11 @@ export interface PriceProcess {
   readonly markets: number;
   /** Writes each market's exogenous one-step log return into out[0 … K−1]. Allocates nothing. */
   next(out: Float64Array): void;
+  /**
+   * Importance sampling: ln of the likelihood ratio dP/dQ of the shocks drawn so far (0 without a
+   * tilt). Each shifted shock n = u + θ (u the stream's N(0, 1) draw) adds ln φ(n)/φ(n − θ) = −θu − θ²/2.
+   */
+  logLikelihoodRatio(): number;
   /** Each market model's state beyond its price (undefined for models without one). */
   snapshot(): (Float64Array | undefined)[];
 }
@@ -77,8 +82,20 @@ export function loadPriceData(scenario: Scenario): PriceData {
  * `resumeFrom` (a warm-up's `snapshot()`): each model starts from that state — a GARCH from the
  * warm-up's conditional variance, a regime chain from its regime unless the model names an
  * `initialState`.
+ *
+ * `shift` (importance sampling, scenario `sampling.importance`): market m's independent standard
+ * normal shock is drawn from N(θ_m, 1) instead of N(0, 1) — the same stream draw u, shifted, n = u + θ_m,
+ * before the correlation — and the process accumulates the log likelihood ratio Σ(−θ_m·u − θ_m²/2) of
+ * the path's shocks. Only the normal shocks are tilted: a model's own draws (jumps, χ², regimes,
+ * bootstrap blocks) keep their law. Without a shift (or with θ = 0) the draws are exactly the plain ones.
  */
-export function createPriceProcess(scenario: Scenario, pathIndex: number, data: PriceData, resumeFrom?: readonly (Float64Array | undefined)[]): PriceProcess {
+export function createPriceProcess(
+  scenario: Scenario,
+  pathIndex: number,
+  data: PriceData,
+  resumeFrom?: readonly (Float64Array | undefined)[],
+  shift?: readonly number[],
+): PriceProcess {
   const markets = marketsOf(scenario);
   const K = markets.length;
   const dtYears = scenario.stepSeconds / SECONDS_PER_YEAR;
@@ -103,16 +120,41 @@ export function createPriceProcess(scenario: Scenario, pathIndex: number, data: 
   const L = data.choleskyLower;
   if (L && L.length !== K * K) throw new Error(`correlation factor is ${Math.sqrt(L.length)}×${Math.sqrt(L.length)}, expected ${K}×${K}`);
   const n = new Float64Array(K);
+  const theta = Float64Array.from({ length: K }, (_, m) => shift?.[m] ?? 0);
+  const tilted = theta.some((t) => t !== 0);
+  let halfThetaSq = 0;
+  for (const t of theta) halfThetaSq += 0.5 * t * t;
+  let logLr = 0;
+  const logLikelihoodRatio = () => logLr;
   if (K === 1 && !L) {
     const m0 = models[0];
     const s0 = shocks[0];
-    return { markets: 1, next: (out) => void (out[0] = m0.nextLogReturn(s0())), snapshot };
+    if (!tilted) return { markets: 1, next: (out) => void (out[0] = m0.nextLogReturn(s0())), snapshot, logLikelihoodRatio };
+    const t0 = theta[0];
+    return {
+      markets: 1,
+      next: (out) => {
+        const u = s0();
+        logLr -= t0 * u + halfThetaSq;
+        out[0] = m0.nextLogReturn(u + t0);
+      },
+      snapshot,
+      logLikelihoodRatio,
+    };
   }
   return {
     markets: K,
     snapshot,
+    logLikelihoodRatio,
     next(out: Float64Array): void {
       for (let m = 0; m < K; m++) n[m] = shocks[m]();
+      if (tilted) {
+        for (let m = 0; m < K; m++) {
+          logLr -= theta[m] * n[m];
+          n[m] += theta[m];
+        }
+        logLr -= halfThetaSq;
+      }
       for (let m = 0; m < K; m++) {
         let z = n[m];
         if (L) {

@@ -11,6 +11,7 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import { createPriceProcess, type PriceData } from './process.js';
+import { bookStreamPath } from '../rng/streams.js';
 
 /** Warm-up steps of a scenario (0 with `warmup: none`). */
 export function warmupSteps(sc: Scenario): number {
@@ -48,11 +49,15 @@ export interface WarmupHistory {
   readonly endState: (Float64Array | undefined)[];
 }
 
-/** Draws the warm-up history of W steps. O(W·K). */
-export function warmupHistory(sc: Scenario, data: PriceData, steps: number): WarmupHistory {
+/**
+ * Draws the warm-up history of W steps. O(W·K). Book b (books redrawn per block of paths,
+ * `sampling.pathsPerBook`) draws it from path index −1 − b's price streams: book 0's is the run's
+ * shared history, and every book's is the same under every policy on the seed (common random numbers).
+ */
+export function warmupHistory(sc: Scenario, data: PriceData, steps: number, book = 0): WarmupHistory {
   const markets = [sc.market, ...sc.otherMarkets];
   const K = markets.length;
-  const process = createPriceProcess(warmupScenario(sc, steps, data), -1, data);
+  const process = createPriceProcess(warmupScenario(sc, steps, data), bookStreamPath(book), data);
   const returns = markets.map(() => new Float64Array(steps));
   const r = new Float64Array(K);
   for (let t = 0; t < steps; t++) {

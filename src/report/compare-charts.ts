@@ -4,7 +4,7 @@
  * Pure functions; every spec is compiled and schema-checked by test/sweep/charts.test.ts.
  */
 import type { Unit } from '../sweep/metrics.js';
-import { HALF, sig, unitFormat, VL_SCHEMA, WIDE } from './sweep-charts.js';
+import { HALF, sig, sigOrNull, unitFormat, VL_SCHEMA, WIDE } from './sweep-charts.js';
 
 /** Colours for up to 12 policies (the first is the baseline). */
 export const VARIANT_COLORS = ['#222b38', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#4c78a8', '#b2182b', '#17becf', '#8c564b'];
@@ -117,9 +117,9 @@ export function variantBandsSpec(input: { title: string; subtitle?: string; xTit
 }
 
 /** Each policy's estimate of one metric with its confidence interval (bars). */
-export function variantEstimateSpec(input: { title: string; subtitle?: string; unit: Unit; rows: { variant: string; estimate: number; lower: number; upper: number }[]; variants: string[]; width?: number }): object {
+export function variantEstimateSpec(input: { title: string; subtitle?: string; unit: Unit; rows: { variant: string; estimate: number; lower: number | null; upper: number | null }[]; variants: string[]; width?: number }): object {
   const fmt = unitFormat(input.unit);
-  const rows = input.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+  const rows = input.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sigOrNull(r.lower), upper: sigOrNull(r.upper) }));
   return {
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },

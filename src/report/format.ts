@@ -76,9 +76,44 @@ export function fmtDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** An estimate with its interval as HTML: `value <span class="ci">[lower, upper]</span>`. */
+/** A confidence limit as text: the value, or "open" when the sample cannot give one (null). */
+export function fmtLimit(x: number | null, f: (x: number) => string): string {
+  return x === null ? 'open' : f(x);
+}
+
+/** "[lower, upper]" of an estimate, with "open" for a missing limit. */
+export function fmtInterval(e: Pick<Estimate, 'lower' | 'upper'>, f: (x: number) => string): string {
+  return `[${fmtLimit(e.lower, f)}, ${fmtLimit(e.upper, f)}]`;
+}
+
+/**
+ * The paths a tail figure rests on, as text: "10 tail paths, 2 non-zero", "31 of 1,000 paths with the
+ * event", "12 non-zero of 1,000 paths"; empty for an estimate without a count.
+ */
+export function fmtTail(e: Estimate, what: 'tail' | 'event' | 'nonzero' = 'tail'): string {
+  const t = e.tail;
+  if (!t) return '';
+  if (what === 'event') return `${fmtInt(t.nonZero)} of ${fmtInt(e.n)} paths`;
+  if (what === 'nonzero') return `${fmtInt(t.nonZero)} non-zero of ${fmtInt(e.n)} paths`;
+  return `${fmtInt(t.paths)} tail path${t.paths === 1 ? '' : 's'}, ${fmtInt(t.nonZero)} non-zero`;
+}
+
+/** Whether a figure is marked thin: it rests on fewer paths than the documented minimum, or a limit is open. */
+export function isThin(e: Estimate): boolean {
+  return !!e.tail?.thin || e.upper === null;
+}
+
+/** The thin mark as HTML (empty when the figure is not thin): a flag whose tooltip and text say how many paths would be needed. */
+export function thinMarkHtml(e: Estimate): string {
+  if (!isThin(e)) return '';
+  const need = e.tail?.pathsNeeded;
+  const why = e.note ?? `rests on fewer than ${e.tail?.minimum ?? 10} paths`;
+  return ` <span class="thin" title="${escapeHtml(why)}">thin${need ? ` · needs ≥ ${escapeHtml(fmtInt(need))} paths` : ''}</span>`;
+}
+
+/** An estimate with its interval as HTML: `value <span class="ci">[lower, upper]</span>`, an open limit shown as "open", a thin figure flagged. */
 export function fmtEstimateHtml(e: Estimate, f: (x: number) => string): string {
-  return `${escapeHtml(f(e.estimate))} <span class="ci">[${escapeHtml(f(e.lower))}, ${escapeHtml(f(e.upper))}]</span>`;
+  return `${escapeHtml(f(e.estimate))} <span class="ci">${escapeHtml(fmtInterval(e, f))}</span>${thinMarkHtml(e)}`;
 }
 
 /** The time unit used on time axes for a horizon of `seconds`: minutes up to 3 h, hours up to 3 days, else days. */

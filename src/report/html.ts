@@ -14,7 +14,8 @@ import { stringify } from 'yaml';
 import type { Results } from '../api/run.js';
 import type { Band } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
-import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtPct, fmtUsd, usdFormat } from './format.js';
+import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtInterval, fmtLimit, fmtPct, fmtTail, fmtUsd, isThin, thinMarkHtml, usdFormat } from './format.js';
+import { MIN_TAIL_PATHS } from '../stats/ci.js';
 import { renderFigures, renderMetricCards, renderPage, type PageSection } from './page.js';
 import { bandRows, bandsNote, emptyChart, timeAxis } from './charts/common.js';
 import { priceFanSpec } from './charts/priceFan.js';
@@ -52,23 +53,37 @@ function ciCard(label: string, e: Estimate, f: (x: number) => string, note?: str
   return { label, valueHtml: fmtEstimateHtml(e, f), noteHtml: note ? escapeHtml(note) : undefined };
 }
 
+/** The probability-of-bad-debt lead sentence. */
+function lead(r: Results, horizon: string): string {
+  const a = r.aggregates;
+  const p = a.probBadDebt;
+  const weighted = a.sampling?.design?.startsWith('importance');
+  const paths = `${fmtInt(a.paths)}${weighted ? ' importance-sampled' : ''} paths of ${horizon} each`;
+  if (p.estimate === 0) {
+    return `No simulated path ended with bad debt: across ${paths}, the probability of bad debt is below ${fmtLimit(p.upper, fmtPct)} at 95% confidence.`;
+  }
+  const es = a.badDebtUsd.es99;
+  const esText = isThin(es)
+    ? `the mean of the worst 1% of paths (ES 99%) rests on ${fmtTail(es)} — too few to bound it${es.tail?.pathsNeeded ? ` (needs ≥ ${fmtInt(es.tail.pathsNeeded)} paths)` : ''}`
+    : `${fmtUsd(es.estimate)} on average in the worst 1% of paths`;
+  return (
+    `Across ${paths}, liquidations left bad debt in ${fmtPct(p.estimate)} of paths (95% CI ${fmtLimit(p.lower, fmtPct)}–${fmtLimit(p.upper, fmtPct)}${
+      weighted ? '' : `; ${fmtInt(p.tail?.nonZero ?? 0)} paths`
+    }); mean bad debt ${fmtUsd(a.badDebtUsd.mean.estimate)}, and ${esText}.`
+  );
+}
+
 function headline(r: Results): string {
   const a = r.aggregates;
   const s = r.scenario;
   const horizon = fmtHorizon(s.horizonSteps * s.stepSeconds);
-  const lead =
-    a.probBadDebt.estimate === 0
-      ? `No simulated path ended with bad debt: across ${fmtInt(a.paths)} paths of ${horizon} each, ` +
-        `the probability of bad debt is below ${fmtPct(a.probBadDebt.upper)} at 95% confidence.`
-      : `Across ${fmtInt(a.paths)} simulated paths of ${horizon} each, liquidations left bad debt in ` +
-        `${fmtPct(a.probBadDebt.estimate)} of paths (95% CI ${fmtPct(a.probBadDebt.lower)}–${fmtPct(a.probBadDebt.upper)}); ` +
-        `mean bad debt ${fmtUsd(a.badDebtUsd.mean.estimate)}, and ${fmtUsd(a.badDebtUsd.es99.estimate)} on average in the worst 1% of paths.`;
+  const bd = a.badDebtUsd;
   const cards = renderMetricCards([
-    ciCard('Mean bad debt', a.badDebtUsd.mean, fmtUsd, 'per path'),
-    ciCard('P(bad debt > 0)', a.probBadDebt, fmtPct, 'share of paths'),
-    ciCard('Bad-debt VaR 99%', a.badDebtUsd.var99, fmtUsd, '99th percentile of bad debt'),
-    ciCard('Bad-debt ES 99%', a.badDebtUsd.es99, fmtUsd, 'mean of the worst 1% of paths'),
-    ciCard('P(insurance fund exhausted)', a.probFundExhausted, fmtPct, `fund starts at ${fmtUsd(s.policy.insuranceFund.initialUsd)}`),
+    ciCard('Mean bad debt', bd.mean, fmtUsd, `per path; ${fmtTail(bd.mean, 'nonzero')} with bad debt`),
+    ciCard('P(bad debt > 0)', a.probBadDebt, fmtPct, `share of paths; ${fmtTail(a.probBadDebt, 'event')}`),
+    ciCard('Bad-debt VaR 99%', bd.var99, fmtUsd, `99th percentile of bad debt; ${fmtTail(bd.var99)}`),
+    ciCard('Bad-debt ES 99%', bd.es99, fmtUsd, `mean of the worst 1% of paths; ${fmtTail(bd.es99)}`),
+    ciCard('P(insurance fund exhausted)', a.probFundExhausted, fmtPct, `fund starts at ${fmtUsd(s.policy.insuranceFund.initialUsd)}; ${fmtTail(a.probFundExhausted, 'event')}`),
     ciCard('Traders liquidated', a.fractionTradersLiquidated.mean, fmtPct, `mean share of ${fmtInt(a.traders)} traders`),
   ]);
   const facts: [string, string][] = [
@@ -80,16 +95,28 @@ function headline(r: Results): string {
     ['Run time', `${fmtDuration(r.run.elapsedMs)} on ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}`],
     ['Started', r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
+  const sampling = a.sampling;
+  if (sampling && sampling.books > 1) facts.splice(2, 0, ['Books', `${fmtInt(sampling.books)} (${fmtInt(sampling.pathsPerBook ?? 0)} paths each)`]);
+  if (sampling?.design?.startsWith('importance')) facts.splice(1, 0, ['Effective sample size', fmtInt(sampling.effectiveSampleSize)]);
   const warnings = (r.warnings ?? []).map((w) => `<p class="lead"><b>Warning:</b> ${escapeHtml(w)}.</p>`).join('');
-  return `${warnings}<p class="lead">${escapeHtml(lead)}</p>
+  return `${warnings}<p class="lead">${escapeHtml(lead(r, horizon))}</p>
 ${cards}
 <ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
-<p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths (Wilson for probabilities, order statistics for VaR, asymptotic for ES and means).</p>`;
+<p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
+    sampling?.design?.startsWith('importance') ? ', every estimator weighted by the paths\' likelihood ratios' : ''
+  }${sampling && sampling.books > 1 ? ', with the variance between books counted' : ''}. Each tail figure says how many paths it rests on; <span class="thin">thin</span> marks one resting on fewer than ${MIN_TAIL_PATHS} tail or non-zero paths, or whose upper limit is <i>open</i> (the sample cannot bound it), with the paths a run would need.${
+    !sampling || sampling.books <= 1 ? ' The trader book is one draw, held fixed: the intervals cover the uncertainty of the market paths given that book (set sampling.pathsPerBook to redraw it per block and count its uncertainty).' : ''
+  }</p>`;
 }
 
 function estimateTable(rows: [string, Estimate, (x: number) => string][]): string {
-  return `<table class="data"><thead><tr><th>Measure</th><th>Estimate</th><th>95% CI lower</th><th>95% CI upper</th></tr></thead><tbody>${rows
-    .map(([k, e, f]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(f(e.estimate))}</td><td>${escapeHtml(f(e.lower))}</td><td>${escapeHtml(f(e.upper))}</td></tr>`)
+  return `<table class="data"><thead><tr><th>Measure</th><th>Estimate</th><th>95% CI lower</th><th>95% CI upper</th><th>Rests on</th><th>Method</th></tr></thead><tbody>${rows
+    .map(
+      ([k, e, f]) =>
+        `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(f(e.estimate))}</td><td>${escapeHtml(fmtLimit(e.lower, f))}</td><td>${escapeHtml(fmtLimit(e.upper, f))}${thinMarkHtml(e)}</td><td>${escapeHtml(
+          e.tail ? (/^(var|es)/.test(k.toLowerCase()) ? fmtTail(e) : `${fmtInt(e.tail.nonZero)} non-zero of ${fmtInt(e.n)}`) : `${fmtInt(e.n)} paths`,
+        )}</td><td>${escapeHtml(e.method ?? '')}</td></tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 
@@ -148,6 +175,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
 
   const sections: PageSection[] = [
     ...bookSection(r),
+    ...samplingSection(r),
     {
       id: 'price',
       title: 'Price',
@@ -243,9 +271,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
                 rows: rows(series.insuranceFundUsd),
                 initialUsd: s.policy.insuranceFund.initialUsd,
                 xTitle: time.title,
-                subtitle: `Exhausted on ${fmtPct(a.probFundExhausted.estimate)} of all paths (95% CI ${fmtPct(a.probFundExhausted.lower)}–${fmtPct(
-                  a.probFundExhausted.upper,
-                )}). ${note}.`,
+                subtitle: `Exhausted on ${fmtPct(a.probFundExhausted.estimate)} of all paths (95% CI ${fmtInterval(a.probFundExhausted, fmtPct)}). ${note}.`,
               })
             : noSeries('Insurance fund over time'),
         },
@@ -280,6 +306,53 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
     },
   ];
   return { headlineHtml: headline(r), sections };
+}
+
+/**
+ * How the paths were sampled, when not plainly: importance sampling (shifts, effective sample size,
+ * the weights' range) and books redrawn per block (the variance split into market paths and books).
+ */
+function samplingSection(r: Results): PageSection[] {
+  const a = r.aggregates;
+  const smp = a.sampling;
+  if (!smp || smp.design === 'plain') return [];
+  const parts: string[] = [];
+  const imp = r.scenario.sampling?.importance;
+  if (smp.design.startsWith('importance') && imp) {
+    const shifts = Array.isArray(imp.shiftPerStep) ? imp.shiftPerStep : [imp.shiftPerStep];
+    const lr = smp.likelihoodRatio;
+    parts.push(
+      `<p><b>Importance sampling.</b> Each step's price shock was drawn from N(θ, 1) instead of N(0, 1), θ = ${escapeHtml(
+        shifts.map((x) => (typeof x === 'number' ? x.toFixed(4) : String(x))).join(', '),
+      )} per step, to make the adverse moves that cause liquidations and bad debt common; each path carries its likelihood ratio, and every figure in this report is weighted by it. The weights' effective sample size is ${fmtInt(
+        smp.effectiveSampleSize,
+      )} of ${fmtInt(a.paths)} paths${lr ? ` (ratios ${lr.min.toPrecision(3)} to ${lr.max.toPrecision(3)}, mean ${lr.mean.toPrecision(3)})` : ''}; tail estimates state their own effective paths, which can far exceed the run's when the tilt fits the event. The histograms (cascade sizes and generations, bad debt per path) and the drill-down show the paths as drawn, unweighted: under the tilt they over-represent adverse paths — read probabilities and tail figures from the weighted estimates.</p>`,
+    );
+  }
+  const bv = a.bookVariance;
+  if (bv) {
+    const rows: [string, keyof Omit<NonNullable<typeof bv>, 'books' | 'pathsPerBook'>, (x: number) => string][] = [
+      ['Bad debt per path', 'badDebtUsd', fmtUsd],
+      ['P(bad debt > 0)', 'probBadDebt', fmtPct],
+      ['Liquidated notional per path', 'liquidatedNotionalUsd', fmtUsd],
+      ['Share of traders liquidated', 'fractionTradersLiquidated', fmtPct],
+    ];
+    const sd = (v: number, f: (x: number) => string) => f(Math.sqrt(v));
+    const table = `<table class="data"><thead><tr><th>Quantity</th><th>Book means (min – max)</th><th>SD from market paths</th><th>SD from books</th><th>Share of variance from books</th><th>Design effect</th></tr></thead><tbody>${rows
+      .map(([label, key, f]) => {
+        const d = bv[key];
+        const lo = Math.min(...d.bookMeans);
+        const hi = Math.max(...d.bookMeans);
+        return `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(`${f(lo)} – ${f(hi)}`)}</td><td>${escapeHtml(sd(d.withinBookVariance, f))}</td><td>${escapeHtml(sd(d.betweenBookVariance, f))}</td><td>${escapeHtml(fmtPct(d.shareFromBooks))}</td><td>${escapeHtml(d.designEffect.toFixed(2))}</td></tr>`;
+      })
+      .join('')}</tbody></table>`;
+    parts.push(
+      `<p><b>Book uncertainty.</b> The trader book was redrawn and seasoned ${fmtInt(bv.books)} times, once per block of ${fmtInt(
+        bv.pathsPerBook,
+      )} paths (the same books under every policy on this seed). A path's variance splits into what the market paths contribute (within a book) and what the draw of the book contributes (between books, one-way random effects). The design effect is how much the books widen the intervals' variance compared with independent paths; every interval above counts it.</p>${table}`,
+    );
+  }
+  return [{ id: 'sampling', title: 'Sampling and uncertainty', introHtml: parts.join('') }];
 }
 
 /** The opening book's fragility, before any path runs (absent from results written before it existed). */

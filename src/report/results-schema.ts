@@ -11,13 +11,27 @@ const num = z.number();
 const count = z.number().int().nonnegative();
 const nums = z.array(num);
 
+/** An estimate; `level`, `tail`, `effectivePaths`, `note` and open (null) limits came with issue 10, so files written before it still read. */
 const EstimateSchema = z.looseObject({
   estimate: num,
-  lower: num,
-  upper: num,
+  lower: num.nullable(),
+  upper: num.nullable(),
   standardError: num.nullable(),
   n: count,
   method: z.string(),
+  level: num.optional(),
+  tail: z.looseObject({ paths: count, nonZero: count, minimum: count, thin: z.boolean(), pathsNeeded: count.nullable() }).optional(),
+  effectivePaths: num.optional(),
+  note: z.string().max(500).optional(),
+});
+
+const DecompositionSchema = z.looseObject({
+  bookMeans: nums,
+  pathsPerBook: z.array(count),
+  withinBookVariance: num,
+  betweenBookVariance: num,
+  shareFromBooks: num,
+  designEffect: num,
 });
 
 const DistributionSchema = z.looseObject({
@@ -30,6 +44,25 @@ const DistributionSchema = z.looseObject({
 const AggregatesSchema = z.looseObject({
   paths: z.number().int().min(1),
   traders: count,
+  sampling: z
+    .looseObject({
+      design: z.enum(['plain', 'importance', 'books', 'importance+books']),
+      books: z.number().int().min(1),
+      pathsPerBook: count.nullable(),
+      effectiveSampleSize: num,
+      likelihoodRatio: z.looseObject({ mean: num, min: num, max: num }).optional(),
+    })
+    .optional(),
+  bookVariance: z
+    .looseObject({
+      books: z.number().int().min(2),
+      pathsPerBook: z.number().int().min(1),
+      badDebtUsd: DecompositionSchema,
+      probBadDebt: DecompositionSchema,
+      liquidatedNotionalUsd: DecompositionSchema,
+      fractionTradersLiquidated: DecompositionSchema,
+    })
+    .optional(),
   badDebtUsd: DistributionSchema.extend({
     var95: EstimateSchema,
     var99: EstimateSchema,

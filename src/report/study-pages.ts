@@ -6,7 +6,7 @@
 import { stringify } from 'yaml';
 import type { PageOptions, PageSection } from './page.js';
 import { renderMetricCards } from './page.js';
-import { escapeHtml, fmtDuration, fmtInt, timeUnitFor } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtInterval, thinMarkHtml, timeUnitFor } from './format.js';
 import { fmtParam, fmtUnit } from './study-format.js';
 
 export { fmtParam, fmtUnit };
@@ -20,8 +20,8 @@ import { differences } from '../sweep/store.js';
 import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
 import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
 
-function ciHtml(e: { estimate: number; lower: number; upper: number }, unit: Unit | null | undefined): string {
-  return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">[${escapeHtml(fmtUnit(e.lower, unit))}, ${escapeHtml(fmtUnit(e.upper, unit))}]</span>`;
+function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
+  return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">${escapeHtml(fmtInterval(e, (x) => fmtUnit(x, unit)))}</span>${thinMarkHtml(e)}`;
 }
 
 function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean): string {
@@ -225,15 +225,25 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
   const rec = r.recommended;
   const cmp = r.target.op.replace('<=', '≤').replace('>=', '≥');
   const targetText = `${r.target.label} ${cmp} ${fmtUnit(r.target.value, unit)}`;
+  const es = r.errorSpending;
   const lead = rec
-    ? `<p class="lead">Recommended <b>${escapeHtml(r.param)} = ${escapeHtml(fmtParam(rec.value))}</b>: ${escapeHtml(r.target.label)} ${ciHtml(rec.metric, unit)} — its one-sided ${pctConf(r.confidence)} bound meets the target ${escapeHtml(targetText)}${
+    ? `<p class="lead">Recommendation: <b>${escapeHtml(rec.statement ?? `set ${r.param} = ${fmtParam(rec.value)}`)}</b>. With ${pctConf(r.confidence)} overall confidence, ${escapeHtml(targetText)} there${
         r.status === 'whole-range' ? ' (already at the most capital-efficient end of the range)' : ''
+      }. Evaluated at ${escapeHtml(r.param)} = ${escapeHtml(fmtParam(rec.value))}: ${escapeHtml(r.target.label)} ${ciHtml(rec.metric, unit)} (${pctConf(rec.metric.level ?? 2 * r.confidence - 1)} interval on ${fmtInt(rec.paths)} paths)${
+        rec.rounded !== undefined && rec.rounded !== rec.value ? `, rounded ${r.prefer === 'low' ? 'up' : 'down'} to the search's resolution ${escapeHtml(fmtParam(rec.resolution))}` : ''
       }.</p>`
-    : `<p class="lead"><b>No value of ${escapeHtml(r.param)} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] meets ${escapeHtml(targetText)}</b> with ${pctConf(r.confidence)} confidence.</p>`;
+    : `<p class="lead"><b>No value of ${escapeHtml(r.param)} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] meets ${escapeHtml(targetText)}</b> with ${pctConf(r.confidence)} overall confidence.</p>`;
+  const spendingHtml = es
+    ? `<p>Overall confidence ${pctConf(r.confidence)}: the recommendation's claim is wrong with probability at most ${pctConf(es.overallAlpha)}, however many values and re-tests the search took. ${escapeHtml(
+        es.rule,
+      )}: each value may spend ${pctConf(es.perValueAlpha)}, and its looks at ${fmtInt(r.settings.initialPaths)}, ${fmtInt(2 * r.settings.initialPaths)}, … paths test at one-sided ${es.alphaPerLook
+        .map((a) => pctConf(a))
+        .join(', ')} — so an interval at look j is two-sided ${es.levelPerLook.map((l) => pctConf(l)).join(', ')}. Every interval on this page states its level.</p>`
+    : '';
   const headline =
     lead +
     renderMetricCards([
-      { label: 'target', valueHtml: escapeHtml(targetText), noteHtml: `one-sided confidence ${pctConf(r.confidence)}; ${escapeHtml(r.prefer)} values of the parameter are more capital-efficient` },
+      { label: 'target', valueHtml: escapeHtml(targetText), noteHtml: `overall one-sided confidence ${pctConf(r.confidence)} (error spending over values and re-tests); ${escapeHtml(r.prefer)} values of the parameter are more capital-efficient` },
       {
         label: 'where the metric crosses the target',
         valueHtml:
@@ -270,7 +280,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
     {
       id: 'search',
       title: 'Search',
-      introHtml: `<p>Every value evaluated (#1 first: a grid of ${r.settings.gridPoints}, then bisection), with the metric's two-sided ${pctConf(2 * r.confidence - 1)} interval — its ends are the one-sided ${pctConf(r.confidence)} bounds used to decide. Values whose interval contained the target got more paths (up to ${fmtInt(r.settings.maxPathsPerPoint)}).</p>`,
+      introHtml: `<p>Every value evaluated (#1 first: a grid of ${r.settings.gridPoints} re-tested from the safe end until one does not meet the target, then bisection), with the metric's interval at the level its last look spent — its ends are the one-sided bounds used to decide. Values whose interval contained the target got more paths (up to ${fmtInt(r.settings.maxPathsPerPoint)}).</p>${spendingHtml}`,
       charts: [
         {
           id: 'search',
@@ -321,7 +331,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
     id: 'values',
     title: 'Evaluated values',
     html: table(
-      ['#', escapeHtml(r.param), 'paths', escapeHtml(r.target.label), 'decision', ...(m ? [escapeHtml(m.label)] : [])],
+      ['#', escapeHtml(r.param), 'paths', escapeHtml(r.target.label), 'interval level', 'decision', ...(m ? [escapeHtml(m.label)] : [])],
       [...r.evaluated]
         .sort((a, b) => a.value - b.value)
         .map((e) => [
@@ -329,6 +339,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
           escapeHtml(fmtParam(e.value)) + (rec && e.value === rec.value ? ' <b>(recommended)</b>' : ''),
           fmtInt(e.paths),
           ciHtml(e.metric, unit),
+          escapeHtml(e.metric.level !== undefined ? `${pctConf(e.metric.level)} (look ${e.looks ?? 1})` : ''),
           escapeHtml(e.decision + (e.limitedBy ? ` (${e.limitedBy})` : '')),
           ...(m ? [escapeHtml(fmtUnit(e.capital[m.key], m.unit))] : []),
         ]),
@@ -337,7 +348,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
   sections.push(scenarioSection('scenario', 'Scenario', r.scenario, `<p>Seed ${r.seed}; every value runs on path indices 0 … n − 1 of this scenario; marginlab ${escapeHtml(r.marginlabVersion)}.</p>`));
   return {
     title: `Calibration — ${r.scenario.name}`,
-    subtitle: `${r.param} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] · target ${targetText} · confidence ${pctConf(r.confidence)} · ${fmtInt(r.pathsSpent)} paths`,
+    subtitle: `${r.param} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] · target ${targetText} · overall confidence ${pctConf(r.confidence)} · ${fmtInt(r.pathsSpent)} paths`,
     headlineHtml: headline,
     sections,
   };

@@ -19,6 +19,11 @@ export function sig(x: number, digits = 6): number {
   return Number(x.toPrecision(digits));
 }
 
+/** `sig`, passing null (an open confidence limit) through. */
+export function sigOrNull(x: number | null, digits = 6): number | null {
+  return x === null ? null : sig(x, digits);
+}
+
 /** Axis / tooltip format for a metric unit. */
 export function unitFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): { format?: string; formatType?: string } {
   switch (unit) {
@@ -40,8 +45,9 @@ export const PARAM_FORMAT = ',.4~r';
 export interface IntervalRow {
   x: number;
   estimate: number;
-  lower: number;
-  upper: number;
+  /** Confidence limits; null = open (not drawn). */
+  lower: number | null;
+  upper: number | null;
   /** Optional grouping (colour), e.g. the second sweep parameter or a decision. */
   group?: string;
   /** Text shown in the tooltip. */
@@ -67,7 +73,7 @@ export interface MetricLineInput {
 }
 
 function roundRows(rows: IntervalRow[]): IntervalRow[] {
-  return rows.map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+  return rows.map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sigOrNull(r.lower), upper: sigOrNull(r.upper) }));
 }
 
 function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string } }): object[] {
@@ -141,7 +147,7 @@ export interface HeatmapInput {
   xTitle: string;
   yTitle: string;
   unit: Unit;
-  rows: { x: number; y: number; estimate: number; lower: number; upper: number }[];
+  rows: { x: number; y: number; estimate: number; lower: number | null; upper: number | null }[];
   width?: number;
   height?: number;
 }
@@ -151,7 +157,7 @@ export function heatmapSpec(input: HeatmapInput): object {
   const fmt = unitFormat(input.unit);
   const xs = [...new Set(input.rows.map((r) => sig(r.x)))].sort((a, b) => a - b);
   const ys = [...new Set(input.rows.map((r) => sig(r.y)))].sort((a, b) => b - a);
-  const rows = input.rows.map((r) => ({ x: sig(r.x), y: sig(r.y), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
+  const rows = input.rows.map((r) => ({ x: sig(r.x), y: sig(r.y), estimate: sig(r.estimate), lower: sigOrNull(r.lower), upper: sigOrNull(r.upper) }));
   return {
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },

@@ -26,3 +26,15 @@ export function stream(seed: number, path: number, name: StreamName): Rng {
 export function sharedStream(seed: number, name: StreamName): Rng {
   return stream(seed, -1, name);
 }
+
+/**
+ * The stream path index of book b's shared draws — its accounts, ages, warm-up slots and warm-up
+ * history — when books are redrawn per block of paths (scenario `sampling.pathsPerBook`): −1 − b.
+ * Book 0 uses −1, the index every shared draw of a run has always used; no book shares a stream with
+ * a path (paths are ≥ 0); and book b's draws depend only on (seed, b), so every policy compared on
+ * the seed gets the same book b (common random numbers).
+ */
+export function bookStreamPath(book: number): number {
+  if (!(Number.isInteger(book) && book >= 0)) throw new RangeError(`book index must be a whole number ≥ 0, got ${book}`);
+  return -1 - book;
+}

@@ -184,11 +184,27 @@ function checkPolicy(p: Policy, at: string, fail: (field: string, value: unknown
  * Checks that involve more than one field. Throws `UserError`. Resolves price CSV files against
  * `baseDir` (default: the working directory) and validates them (src/scenario/price-checks.ts).
  */
+/** The sampling block: a per-market shift list as long as the market list; importance sampling needs models driven by normal shocks. */
+function checkSampling(s: Scenario, fail: (field: string, value: unknown, allowed: string) => never): void {
+  const imp = s.sampling?.importance;
+  if (!imp) return;
+  const markets = [s.market, ...s.otherMarkets];
+  if (Array.isArray(imp.shiftPerStep) && imp.shiftPerStep.length !== markets.length) {
+    fail('sampling.importance.shiftPerStep', imp.shiftPerStep, `a list needs one shift per market (${markets.length}: market, then otherMarkets)`);
+  }
+  markets.forEach((m, i) => {
+    if (m.priceModel.kind === 'csv') {
+      fail(i === 0 ? 'market.priceModel.kind' : `otherMarkets[${i - 1}].priceModel.kind`, 'csv', 'importance sampling shifts the normal price shocks, and a csv model draws none; remove sampling.importance or use a parametric price model');
+    }
+  });
+}
+
 export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): void {
   const policy: ParseOptions = typeof opts === 'string' ? { baseDir: opts } : opts;
   const fail = (field: string, value: unknown, allowed: string): never => {
     throw new UserError(`${field}: ${show(value)} is not allowed — ${allowed}`);
   };
+  checkSampling(s, fail);
   checkPriceModels(s, fail, policy);
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {

@@ -592,6 +592,40 @@ export const MarketSchema = z.strictObject({
   policy: z.lazy(() => MarketPolicySchema).optional(),
 });
 
+// ---------------------------------------------------------------- sampling design
+
+export const ImportanceSamplingSchema = z.strictObject({
+  /**
+   * Importance sampling of the exogenous shocks by a mean shift (an exponential tilt of the normal
+   * shocks): each step's standard normal shock of market m is drawn from N(θ_m, 1), and each path is
+   * weighted by its likelihood ratio Π φ(n)/φ(n − θ) in every estimator (docs/methodology.md §10).
+   */
+  kind: z.literal('shift').default('shift'),
+  /**
+   * θ in standard deviations of the shock per step: a number (every market), a list (per market, in
+   * the order [market, ...otherMarkets]), or `auto`: the shift whose mean path reaches, at the horizon,
+   * the move that liquidates (target: liquidation) or bankrupts (target: bad-debt) the book's nearest
+   * position on its larger side (src/engine/importance.ts). Negative = prices fall.
+   */
+  shiftPerStep: z.union([z.number().finite().min(-5).max(5), z.array(z.number().finite().min(-5).max(5)).min(1).max(16), z.literal('auto')]).default('auto'),
+  /** What `auto` aims at: the first liquidation or the first bankruptcy (equity below 0, a source of bad debt). */
+  target: z.enum(['liquidation', 'bad-debt']).default('liquidation'),
+  /** `auto`: aim at the position at this share of the larger side's open interest, nearest first (0 = the nearest position). */
+  shareOfOpenInterest: z.number().finite().min(0).max(1).default(0),
+});
+
+export const SamplingSchema = z.strictObject({
+  /**
+   * Redraw the trader book every this many paths: paths [b·n, (b+1)·n) run on book b, drawn and
+   * seasoned from the scenario seed's book-b streams (the same book b under every policy). Results
+   * then count the book's uncertainty (between-book variance, design effect) and decompose the
+   * variance into market paths and books. Absent: one book for every path (the default).
+   */
+  pathsPerBook: integer(1, 10_000_000).optional(),
+  /** Importance sampling of the price shocks (absent: plain Monte Carlo). */
+  importance: ImportanceSamplingSchema.optional(),
+});
+
 // ---------------------------------------------------------------- run
 
 /** Venue presets shipped in presets/ (docs/venues.md). */
@@ -640,6 +674,8 @@ export const ScenarioSchema = z.strictObject({
   traders: TradersSchema.prefault({}),
   policy: PolicySchema.prefault({}),
   output: OutputSchema.prefault({}),
+  /** How paths are sampled: books redrawn per block of paths, importance sampling of the shocks (docs/scenarios.md#sampling). */
+  sampling: SamplingSchema.optional(),
   /** Optional study blocks read by `sweep`, `calibrate` and `compare` (src/scenario/study.ts); the engine ignores them. */
   sweep: SweepSchema.optional(),
   calibrate: CalibrateSchema.optional(),

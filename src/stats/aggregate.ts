@@ -1,11 +1,26 @@
 /**
  * Aggregates across paths, computed after the run from the per-path summaries (never inside the
- * engine). Every estimate carries its sample size and a 95% confidence interval.
+ * engine). Every estimate carries its sample size, its level (95%) and, for tail figures, the paths
+ * it rests on. The intervals follow the run's sampling design (src/stats/design.ts): plain Monte
+ * Carlo, importance sampling (each path weighted by its likelihood ratio), books redrawn per block
+ * of paths (clustered), or both.
  */
 import { quantileSorted } from 'simple-statistics';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import type { MonteCarloOutput } from '../mc/runner.js';
-import { expectedShortfallCiSorted, meanCi, proportionCi, quantileCiSorted, quantilesSorted, type Estimate } from './ci.js';
+import { bookOf } from '../engine/context.js';
+import type { Estimate } from './ci.js';
+import {
+  designExpectedShortfall,
+  designMean,
+  designProportion,
+  designQuantile,
+  designQuantiles,
+  effectiveSampleSize,
+  varianceDecomposition,
+  type SampleDesign,
+  type VarianceDecomposition,
+} from './design.js';
 
 export const DISTRIBUTION_QUANTILES = [0.05, 0.5, 0.95, 0.99] as const;
 
@@ -17,9 +32,35 @@ export interface Distribution {
   max: number;
 }
 
+/** How the run's paths were sampled (results.json `aggregates.sampling`). */
+export interface SamplingSummary {
+  /** plain: independent, equally weighted paths on one book; importance: weighted by likelihood ratios; books: a book per block of paths. */
+  design: 'plain' | 'importance' | 'books' | 'importance+books';
+  /** Books the paths ran on (1 = one book for every path). */
+  books: number;
+  /** Paths per book block (null with one book). */
+  pathsPerBook: number | null;
+  /** Kish's effective sample size of the likelihood-ratio weights, (Σw)²/Σw² (= paths without importance sampling). */
+  effectiveSampleSize: number;
+  /** Importance sampling: the mean, smallest and largest likelihood ratio (mean ≈ 1 when the tilt is sound). */
+  likelihoodRatio?: { mean: number; min: number; max: number };
+}
+
+/** Books redrawn per block: the variance of headline quantities split into market paths and books. */
+export interface BookVariance {
+  books: number;
+  pathsPerBook: number;
+  /** Per quantity (per-path value, weighted under importance sampling). */
+  badDebtUsd: VarianceDecomposition;
+  probBadDebt: VarianceDecomposition;
+  liquidatedNotionalUsd: VarianceDecomposition;
+  fractionTradersLiquidated: VarianceDecomposition;
+}
+
 export interface Aggregates {
   paths: number;
   traders: number;
+  sampling: SamplingSummary;
   badDebtUsd: Distribution & {
     var95: Estimate;
     var99: Estimate;
@@ -52,18 +93,56 @@ export interface Aggregates {
   stopLossCount: Distribution;
   topUpCount: Distribution;
   topUpUsd: Distribution;
+  /** Present when books are redrawn per block (sampling.books > 1). */
+  bookVariance?: BookVariance;
 }
 
+/** What kind of interval a Distribution's mean gets: non-negative quantities the two-part one, bounded ones a bound. */
+export interface QuantityKind {
+  nonNegative: boolean;
+  /** A known upper bound of every value (1 for a fraction). */
+  bound?: number;
+}
+
+/** The interval kind of every Distribution in `aggregates`, by its dotted key (shared with src/sweep/metrics.ts). */
+export const QUANTITY_KINDS: Readonly<Record<string, QuantityKind>> = {
+  badDebtUsd: { nonNegative: true },
+  liquidationCount: { nonNegative: true },
+  liquidatedNotionalUsd: { nonNegative: true },
+  liquidatedLongNotionalUsd: { nonNegative: true },
+  liquidatedShortNotionalUsd: { nonNegative: true },
+  fractionTradersLiquidated: { nonNegative: true, bound: 1 },
+  fundPaidUsd: { nonNegative: true },
+  fundEndUsd: { nonNegative: true },
+  'largestCascade.accounts': { nonNegative: true },
+  'largestCascade.notionalUsd': { nonNegative: true },
+  'largestCascade.generations': { nonNegative: true },
+  'largestCascade.impactLog': { nonNegative: false },
+  cascadesPerPath: { nonNegative: true },
+  maxDrawdownExogenous: { nonNegative: true, bound: 1 },
+  maxDrawdownRealised: { nonNegative: true, bound: 1 },
+  extraDrawdown: { nonNegative: false },
+  stopLossCount: { nonNegative: true },
+  topUpCount: { nonNegative: true },
+  topUpUsd: { nonNegative: true },
+};
+
 /**
- * Mean (with CI) and quantiles of a per-path quantity. For a quantity that cannot be negative (all
- * observations ≥ 0, e.g. bad debt), the mean's interval is clipped at 0.
+ * Mean (with CI) and quantiles of a per-path quantity under the design. A non-negative quantity's
+ * mean gets the two-part interval (src/stats/ci.ts `twoPartMeanCi`), others the normal one (lower
+ * limit clipped at 0 when every value is ≥ 0).
  */
-export function distribution(xs: number[]): Distribution {
-  const sorted = Float64Array.from(xs).sort();
-  const arr = Array.from(sorted);
-  const mean = meanCi(xs);
-  if (arr[0] >= 0 && mean.lower < 0) mean.lower = 0;
-  return { mean, quantiles: quantilesSorted(arr, DISTRIBUTION_QUANTILES), min: arr[0], max: arr[arr.length - 1] };
+export function distribution(xs: ArrayLike<number>, kind: QuantityKind = { nonNegative: false }, design?: SampleDesign): Distribution {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] < min) min = xs[i];
+    if (xs[i] > max) max = xs[i];
+  }
+  const nonNegative = kind.nonNegative && min >= 0;
+  const mean = designMean(xs, design, 0.95, { nonNegative, bound: kind.bound });
+  if (!nonNegative && min >= 0 && mean.lower !== null && mean.lower < 0) mean.lower = 0;
+  return { mean, quantiles: designQuantiles(xs, DISTRIBUTION_QUANTILES, design), min, max };
 }
 
 /** Share of a path's accounts — the opening book plus that path's arrivals — liquidated at least once. */
@@ -71,47 +150,109 @@ export function fractionLiquidated(tradersLiquidated: number, openingTraders: nu
   return tradersLiquidated / (openingTraders + arrivals);
 }
 
-export function aggregate(summaries: PathSummary[], traders: number): Aggregates {
+/** Options of `aggregate`. */
+export interface AggregateOptions {
+  /** Books redrawn per block of this many paths (scenario `sampling.pathsPerBook`); absent = one book. */
+  pathsPerBook?: number;
+}
+
+export { bookOf };
+
+/** The sampling design of a set of path summaries: weights from their likelihood ratios, blocks from their books. */
+export function designOf(summaries: readonly PathSummary[], pathsPerBook?: number): SampleDesign {
+  const n = summaries.length;
+  const weighted = n > 0 && summaries[0].likelihoodRatio !== undefined;
+  const weights = weighted ? Float64Array.from(summaries, (s) => s.likelihoodRatio ?? 1) : undefined;
+  let blocks: Int32Array | undefined;
+  if (pathsPerBook) {
+    blocks = Int32Array.from(summaries, (s) => bookOf(s.pathIndex, pathsPerBook));
+    if (new Set(blocks).size < 2) blocks = undefined;
+  }
+  return { weights, blocks };
+}
+
+export function aggregate(summaries: PathSummary[], traders: number, opts: AggregateOptions = {}): Aggregates {
   const n = summaries.length;
   if (n === 0) throw new RangeError('aggregate requires at least one path');
-  const col = (f: (s: PathSummary) => number) => summaries.map(f);
+  const design = designOf(summaries, opts.pathsPerBook);
+  const col = (f: (s: PathSummary) => number) => Float64Array.from(summaries, f);
+  const dist = (key: string, xs: Float64Array) => distribution(xs, QUANTITY_KINDS[key], design);
   const badDebt = col((s) => s.badDebtUsd);
-  const bdSorted = Array.from(Float64Array.from(badDebt).sort());
-  return {
+  const hasBadDebt = Uint8Array.from(badDebt, (x) => (x > 0 ? 1 : 0));
+  const fraction = col((s) => fractionLiquidated(s.tradersLiquidated, traders, s.arrivals));
+  const notional = col((s) => s.liquidatedNotionalUsd);
+  const books = design.blocks ? new Set(design.blocks).size : 1;
+  const w = design.weights;
+  let lr: SamplingSummary['likelihoodRatio'];
+  if (w) {
+    let sum = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of w) {
+      sum += x;
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
+    }
+    lr = { mean: sum / n, min: lo, max: hi };
+  }
+  const sampling: SamplingSummary = {
+    design: w && books > 1 ? 'importance+books' : w ? 'importance' : books > 1 ? 'books' : 'plain',
+    books,
+    pathsPerBook: books > 1 ? opts.pathsPerBook! : null,
+    effectiveSampleSize: w ? effectiveSampleSize(w) : n,
+    ...(lr ? { likelihoodRatio: lr } : {}),
+  };
+  const out: Aggregates = {
     paths: n,
     traders,
+    sampling,
     badDebtUsd: {
-      ...distribution(badDebt),
-      var95: quantileCiSorted(bdSorted, 0.95),
-      var99: quantileCiSorted(bdSorted, 0.99),
-      var999: quantileCiSorted(bdSorted, 0.999),
-      es95: expectedShortfallCiSorted(bdSorted, 0.95),
-      es99: expectedShortfallCiSorted(bdSorted, 0.99),
-      es999: expectedShortfallCiSorted(bdSorted, 0.999),
+      ...dist('badDebtUsd', badDebt),
+      var95: designQuantile(badDebt, 0.95, design),
+      var99: designQuantile(badDebt, 0.99, design),
+      var999: designQuantile(badDebt, 0.999, design),
+      es95: designExpectedShortfall(badDebt, 0.95, design),
+      es99: designExpectedShortfall(badDebt, 0.99, design),
+      es999: designExpectedShortfall(badDebt, 0.999, design),
     },
-    probBadDebt: proportionCi(badDebt.filter((x) => x > 0).length, n),
-    probFundExhausted: proportionCi(summaries.filter((s) => s.fundExhausted).length, n),
-    liquidationCount: distribution(col((s) => s.liquidationCount)),
-    liquidatedNotionalUsd: distribution(col((s) => s.liquidatedNotionalUsd)),
-    liquidatedLongNotionalUsd: distribution(col((s) => s.liquidatedLongNotionalUsd)),
-    liquidatedShortNotionalUsd: distribution(col((s) => s.liquidatedShortNotionalUsd)),
-    fractionTradersLiquidated: distribution(col((s) => fractionLiquidated(s.tradersLiquidated, traders, s.arrivals))),
-    fundPaidUsd: distribution(col((s) => s.fundPaidUsd)),
-    fundEndUsd: distribution(col((s) => s.fundEndUsd)),
+    probBadDebt: designProportion(hasBadDebt, design),
+    probFundExhausted: designProportion(
+      summaries.map((s) => s.fundExhausted),
+      design,
+    ),
+    liquidationCount: dist('liquidationCount', col((s) => s.liquidationCount)),
+    liquidatedNotionalUsd: dist('liquidatedNotionalUsd', notional),
+    liquidatedLongNotionalUsd: dist('liquidatedLongNotionalUsd', col((s) => s.liquidatedLongNotionalUsd)),
+    liquidatedShortNotionalUsd: dist('liquidatedShortNotionalUsd', col((s) => s.liquidatedShortNotionalUsd)),
+    fractionTradersLiquidated: dist('fractionTradersLiquidated', fraction),
+    fundPaidUsd: dist('fundPaidUsd', col((s) => s.fundPaidUsd)),
+    fundEndUsd: dist('fundEndUsd', col((s) => s.fundEndUsd)),
     largestCascade: {
-      accounts: distribution(col((s) => s.largestCascadeAccounts)),
-      notionalUsd: distribution(col((s) => s.largestCascadeNotionalUsd)),
-      generations: distribution(col((s) => s.largestCascadeGenerations)),
-      impactLog: distribution(col((s) => s.largestCascadeImpactLog)),
+      accounts: dist('largestCascade.accounts', col((s) => s.largestCascadeAccounts)),
+      notionalUsd: dist('largestCascade.notionalUsd', col((s) => s.largestCascadeNotionalUsd)),
+      generations: dist('largestCascade.generations', col((s) => s.largestCascadeGenerations)),
+      impactLog: dist('largestCascade.impactLog', col((s) => s.largestCascadeImpactLog)),
     },
-    cascadesPerPath: distribution(col((s) => s.cascadeCount)),
-    maxDrawdownExogenous: distribution(col((s) => s.maxDrawdownExogenous)),
-    maxDrawdownRealised: distribution(col((s) => s.maxDrawdownRealised)),
-    extraDrawdown: distribution(col((s) => s.maxDrawdownRealised - s.maxDrawdownExogenous)),
-    stopLossCount: distribution(col((s) => s.stopLossCount)),
-    topUpCount: distribution(col((s) => s.topUpCount)),
-    topUpUsd: distribution(col((s) => s.topUpUsd)),
+    cascadesPerPath: dist('cascadesPerPath', col((s) => s.cascadeCount)),
+    maxDrawdownExogenous: dist('maxDrawdownExogenous', col((s) => s.maxDrawdownExogenous)),
+    maxDrawdownRealised: dist('maxDrawdownRealised', col((s) => s.maxDrawdownRealised)),
+    extraDrawdown: dist('extraDrawdown', col((s) => s.maxDrawdownRealised - s.maxDrawdownExogenous)),
+    stopLossCount: dist('stopLossCount', col((s) => s.stopLossCount)),
+    topUpCount: dist('topUpCount', col((s) => s.topUpCount)),
+    topUpUsd: dist('topUpUsd', col((s) => s.topUpUsd)),
   };
+  if (design.blocks) {
+    const wy = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => (w ? w[i] * v : v));
+    out.bookVariance = {
+      books,
+      pathsPerBook: opts.pathsPerBook!,
+      badDebtUsd: varianceDecomposition(wy(badDebt), design.blocks)!,
+      probBadDebt: varianceDecomposition(wy(hasBadDebt), design.blocks)!,
+      liquidatedNotionalUsd: varianceDecomposition(wy(notional), design.blocks)!,
+      fractionTradersLiquidated: varianceDecomposition(wy(fraction), design.blocks)!,
+    };
+  }
+  return out;
 }
 
 export const BAND_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;
@@ -139,15 +280,35 @@ export interface SeriesBands {
   insuranceFundUsd: Band;
 }
 
-function band(rows: Float64Array[]): Band {
+/** Self-normalised weighted quantile of `col` (any order) with weights `w`: the smallest value whose cumulative weight reaches q. */
+function weightedQuantile(col: Float64Array, w: Float64Array, q: number, idx: Int32Array, total: number): number {
+  let acc = 0;
+  for (let r = 0; r < idx.length; r++) {
+    acc += w[idx[r]];
+    if (acc >= q * total) return col[idx[r]];
+  }
+  return col[idx[idx.length - 1]];
+}
+
+function band(rows: Float64Array[], weights?: Float64Array): Band {
   const T = rows[0].length;
   const out: Band = { p05: [], p25: [], p50: [], p75: [], p95: [], mean: [] };
   const col = new Float64Array(rows.length);
+  const idx = new Int32Array(rows.length);
+  let total = 0;
+  if (weights) for (const x of weights) total += x;
   for (let t = 0; t < T; t++) {
     let sum = 0;
     for (let r = 0; r < rows.length; r++) {
       col[r] = rows[r][t];
-      sum += col[r];
+      sum += weights ? weights[r] * col[r] : col[r];
+    }
+    if (weights) {
+      for (let r = 0; r < rows.length; r++) idx[r] = r;
+      idx.sort((a, b) => col[a] - col[b] || a - b);
+      for (const [k, q] of [['p05', 0.05], ['p25', 0.25], ['p50', 0.5], ['p75', 0.75], ['p95', 0.95]] as const) out[k].push(weightedQuantile(col, weights, q, idx, total));
+      out.mean.push(sum / total);
+      continue;
     }
     col.sort();
     const arr = col as unknown as number[];
@@ -161,11 +322,15 @@ function band(rows: Float64Array[]): Band {
   return out;
 }
 
-/** Bands from the sampled paths' series (ordered by path index). */
-export function seriesBands(series: MonteCarloOutput['series']): SeriesBands | null {
+/**
+ * Bands from the sampled paths' series (ordered by path index). With `weightOf` (importance sampling:
+ * a path's likelihood ratio) the quantiles and means are weighted, self-normalised.
+ */
+export function seriesBands(series: MonteCarloOutput['series'], weightOf?: (pathIndex: number) => number): SeriesBands | null {
   if (series.length === 0) return null;
   const s = series.map((x) => x.series);
-  const pick = (f: (p: PathSeries) => Float64Array) => band(s.map(f));
+  const weights = weightOf ? Float64Array.from(series, (x) => weightOf(x.pathIndex)) : undefined;
+  const pick = (f: (p: PathSeries) => Float64Array) => band(s.map(f), weights);
   const cumulative = s.map((p) => {
     const c = new Float64Array(p.liquidatedLongUsd.length);
     let acc = 0;
@@ -179,7 +344,7 @@ export function seriesBands(series: MonteCarloOutput['series']): SeriesBands | n
     markUsd: pick((p) => p.markUsd),
     liquidatedLongUsd: pick((p) => p.liquidatedLongUsd),
     liquidatedShortUsd: pick((p) => p.liquidatedShortUsd),
-    cumulativeLiquidatedUsd: band(cumulative),
+    cumulativeLiquidatedUsd: band(cumulative, weights),
     openInterestUsd: pick((p) => p.openInterestUsd),
     insuranceFundUsd: pick((p) => p.insuranceFundUsd),
   };

@@ -1,21 +1,37 @@
 /**
  * Calibration: the most capital-efficient value of one parameter whose risk metric meets a target
- * *with a stated confidence* — the metric's one-sided upper confidence bound is under the target, not
- * just its estimate.
+ * *with a stated overall confidence* — the recommendation's claim "this value meets the target" is
+ * wrong with probability at most α = 1 − confidence, however many values and re-tests the search
+ * took. A value "meets" when the metric's one-sided confidence limit is on the right side of the
+ * target, not just its estimate.
+ *
+ * Error spending (docs/calibration.md#statistics): a false claim can only come from a value on the
+ * failing side of the true boundary being declared "meets". The search tests at most
+ * K = 1 + B values that could produce the recommendation — one in the grid's step-down from the safe
+ * end (a fixed-sequence test: the first failing value stops it) and at most B = ⌈log₂(grid gap /
+ * tolerance)⌉ bisection midpoints — so each value gets α/K (Bonferroni). Within a value, the
+ * sequential re-tests with doubled paths (looks at n₀, 2n₀, …, n_max) spend its α/K by the power
+ * rule α(t) = (α/K)·t², t = n/n_max (Lan–DeMets error spending, Jennison & Turnbull 2000 §7.2,
+ * bounded by Bonferroni over the looks): look j tests at one-sided level α/K·(t_j² − t_{j−1}²), and the
+ * metric's interval at that look is two-sided at 1 − 2·that. Every interval carries its `level`.
  *
  * Search, in order:
  *  1. grid   — evaluate `gridPoints` evenly spaced values (both ends included) on `initialPaths` paths.
- *  2. refine — at a value whose interval still contains the target ("undecided"), double its paths
- *              until the decision is clear, the per-point limit or the total path budget is reached.
- *  3. bracket— the first value that meets the target, walking from the efficient end, and the value
- *              before it; if the efficient end meets it, that is the answer; if nothing does, none is.
- *  4. bisect — halve the bracket (each midpoint evaluated and refined as in 2) until it is narrower
- *              than `tolerance` or the budget runs out.
+ *  2. step-down — from the safe end toward the efficient end, re-test each grid value (doubling its
+ *              paths while undecided, within the per-point limit and the path budget) until one does
+ *              not meet the target; the last that meets and that one bracket the boundary. If the safe
+ *              end does not meet it, no value does; if every value meets it, the efficient end is the answer.
+ *  3. bisect — halve the bracket (each midpoint re-tested as in 2) until it is narrower than
+ *              `tolerance` or the budget runs out.
+ *  4. round  — the recommendation is the last value that met the target, rounded in the safe direction
+ *              to the search's resolution (a 1-2-5 step no coarser than the tolerance): "set MMR ≥ 0.72%".
  *  5. check  — monotonicity over every evaluated value, with paired (common-random-number)
- *              differences between neighbours; a significant reversal is reported.
+ *              differences between neighbours at 95%; a significant reversal is reported (the error
+ *              guarantee assumes a monotone metric).
  *
- * Every value runs on path indices 0 … n − 1, so all of them see the same price shocks; an undecided
- * value adds paths n … 2n − 1. Each finished chunk is saved, so an interrupted calibration resumes.
+ * Every value runs on path indices 0 … n − 1, so all of them see the same price shocks (and the same
+ * books, and the same importance-sampling tilt); an undecided value adds paths n … 2n − 1. Each
+ * finished chunk is saved, so an interrupted calibration resumes.
  */
 import type { Scenario } from '../scenario/schema.js';
 import { UserError } from '../errors.js';
@@ -23,12 +39,13 @@ import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import type { PathSummary } from '../engine/path.js';
-import type { Estimate } from '../stats/ci.js';
+import { pctLabel, type Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type LazyPool } from './evaluate.js';
-import { checkTargetValue, estimateAt, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
+import { checkTargetValue, designOfColumns, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
 import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
+import { resolveSampling } from '../mc/chunk.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import type { StudyProgress } from './sweep.js';
 
@@ -40,7 +57,7 @@ export interface CalibrateOptions {
   range?: [number, number];
   /** "<metric> <op> <value>" or a parsed target. */
   target?: string | Target;
-  /** One-sided confidence (default 0.95). */
+  /** Overall one-sided confidence of the recommendation (default 0.95). */
   confidence?: number;
   prefer?: 'low' | 'high';
   initialPaths?: number;
@@ -59,8 +76,15 @@ export type Decision = 'meets' | 'fails' | 'undecided';
 export interface EvaluatedValue {
   value: number;
   paths: number;
-  /** The metric with its two-sided (2c − 1) interval: its ends are the one-sided c bounds. */
+  /**
+   * The metric at the value's last look, with a two-sided interval at `metric.level` = 1 − 2a, where a
+   * is the one-sided error that look spent (its ends are the one-sided 1 − a limits the decision used).
+   */
   metric: Estimate;
+  /** Looks taken at this value (1 = the first evaluation; each further look doubled its paths). */
+  looks: number;
+  /** The one-sided error the decision at the last look was tested at. */
+  lookAlpha: number;
   decision: Decision;
   /** Why paths stopped being added while undecided. */
   limitedBy: 'per-point limit' | 'path budget' | null;
@@ -80,8 +104,24 @@ export interface CalibrationResult {
   param: string;
   range: [number, number];
   target: Target & { label: string; unit: Unit | null };
+  /** Overall one-sided confidence of the recommendation (the error-spending rule keeps it). */
   confidence: number;
   prefer: 'low' | 'high';
+  /** How the overall error α = 1 − confidence is spread over values and looks. */
+  errorSpending: {
+    overallAlpha: number;
+    /** K: the most values whose test could produce the recommendation (1 step-down test + bisection midpoints). */
+    tests: number;
+    /** α/K: the one-sided error each value may spend over all its looks. */
+    perValueAlpha: number;
+    /** Looks a value can take (n₀, 2n₀, … ≤ maxPathsPerPoint). */
+    looks: number;
+    /** One-sided error spent at look j (α/K·(t_j² − t_{j−1}²), t_j = n_j / n_max). */
+    alphaPerLook: number[];
+    /** Two-sided level of a value's interval at look j (1 − 2·alphaPerLook[j]). */
+    levelPerLook: number[];
+    rule: string;
+  };
   settings: { initialPaths: number; maxPathsPerPoint: number; pathBudget: number; tolerance: number; gridPoints: number };
   /**
    * found: a value meets the target (the most efficient one evaluated); whole-range: the efficient end
@@ -89,7 +129,14 @@ export interface CalibrationResult {
    */
   status: 'found' | 'whole-range' | 'infeasible';
   recommended: {
+    /** The most efficient evaluated value that met the target. */
     value: number;
+    /** That value rounded in the safe direction to the search's resolution (`resolution`). */
+    rounded: number;
+    /** The step the recommendation is rounded to: the largest 1-2-5 step no coarser than the tolerance. */
+    resolution: number;
+    /** The recommendation as a sentence, e.g. "set policy.maintenance.mmr ≥ 0.72%". */
+    statement: string;
     metric: Estimate;
     paths: number;
     capital: CapitalEfficiency;
@@ -177,8 +224,8 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
   if (typeof targetIn !== 'string') checkTargetValue(target);
   const confidence = opts.confidence ?? block?.confidence ?? 0.95;
   if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`--confidence ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
-  if (!metricDef(target.metric) && Math.abs(confidence - 0.975) > 1e-12) {
-    throw new UserError(`--target metric ${target.metric}: only its 95% two-sided interval is known (results.json), so use --confidence 0.975, or one of: ${[...METRICS.keys()].join(', ')}`);
+  if (!metricDef(target.metric)) {
+    throw new UserError(`--target metric ${target.metric}: only its 95% interval is known (results.json), and calibration re-tests at the levels its error spending needs; use one of: ${[...METRICS.keys()].join(', ')}, or paths.<field>.mean`);
   }
   const initialPaths = opts.initialPaths ?? block?.initialPaths ?? scenario.paths;
   const maxPathsPerPoint = opts.maxPathsPerPoint ?? block?.maxPathsPerPoint ?? 16 * initialPaths;
@@ -203,16 +250,71 @@ export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): 
 
 function decide(t: Target, e: Estimate): Decision {
   const v = t.value;
+  const { lower: lo, upper: hi } = e;
   switch (t.op) {
     case '<=':
-      return e.upper <= v ? 'meets' : e.lower > v ? 'fails' : 'undecided';
+      return hi !== null && hi <= v ? 'meets' : lo !== null && lo > v ? 'fails' : 'undecided';
     case '<':
-      return e.upper < v ? 'meets' : e.lower >= v ? 'fails' : 'undecided';
+      return hi !== null && hi < v ? 'meets' : lo !== null && lo >= v ? 'fails' : 'undecided';
     case '>=':
-      return e.lower >= v ? 'meets' : e.upper < v ? 'fails' : 'undecided';
+      return lo !== null && lo >= v ? 'meets' : hi !== null && hi < v ? 'fails' : 'undecided';
     case '>':
-      return e.lower > v ? 'meets' : e.upper <= v ? 'fails' : 'undecided';
+      return lo !== null && lo > v ? 'meets' : hi !== null && hi <= v ? 'fails' : 'undecided';
   }
+}
+
+/** The error-spending plan: K tests, L looks, the one-sided error of each look. */
+export function errorSpendingPlan(r: { confidence: number; range: [number, number]; gridPoints: number; tolerance: number; initialPaths: number; maxPathsPerPoint: number; integer: boolean }): CalibrationResult['errorSpending'] {
+  const alpha = 1 - r.confidence;
+  const gap = (r.range[1] - r.range[0]) / (r.gridPoints - 1);
+  const bisections = gap > r.tolerance ? Math.ceil(Math.log2(gap / r.tolerance) - 1e-9) : 0;
+  const tests = 1 + Math.max(0, bisections);
+  const perValueAlpha = alpha / tests;
+  let looks = 1;
+  while (r.initialPaths * 2 ** looks <= r.maxPathsPerPoint) looks++;
+  const nMax = r.initialPaths * 2 ** (looks - 1);
+  const alphaPerLook: number[] = [];
+  let prev = 0;
+  for (let j = 0; j < looks; j++) {
+    const t = (r.initialPaths * 2 ** j) / nMax;
+    alphaPerLook.push(perValueAlpha * (t * t - prev));
+    prev = t * t;
+  }
+  return {
+    overallAlpha: alpha,
+    tests,
+    perValueAlpha,
+    looks,
+    alphaPerLook,
+    levelPerLook: alphaPerLook.map((a) => 1 - 2 * a),
+    rule: `Bonferroni over K = ${tests} tests (1 grid step-down + ${tests - 1} bisection midpoints), power spending α(t) = (α/K)·t² over ${looks} look${looks === 1 ? '' : 's'} per value`,
+  };
+}
+
+/** The largest 1-2-5 step (…, 0.001, 0.002, 0.005, 0.01, …) no coarser than `tolerance`; at least 1 for a whole-number parameter. */
+export function resolutionFor(tolerance: number, integer: boolean): number {
+  const e = Math.floor(Math.log10(tolerance));
+  let best = 10 ** e;
+  for (const m of [2, 5]) if (m * 10 ** e <= tolerance * (1 + 1e-9)) best = m * 10 ** e;
+  return integer ? Math.max(1, Math.round(best)) : Number(best.toPrecision(1));
+}
+
+/** Rounds a value in the safe direction (up when low values are efficient, down when high ones are) to a multiple of `step`. */
+export function roundSafe(x: number, step: number, prefer: 'low' | 'high'): number {
+  const k = x / step;
+  const r = prefer === 'low' ? Math.ceil(k - 1e-9) : Math.floor(k + 1e-9);
+  return Number((r * step).toPrecision(12));
+}
+
+/** A parameter value for the recommendation sentence: a rate-like parameter below 1 as a percentage. */
+export function fmtRecommendation(param: string, x: number, step: number): string {
+  const rate = /(mmr|rate|fraction|share)$/i.test(param) && Math.abs(x) < 1;
+  if (rate) {
+    const decimals = Math.max(0, -Math.floor(Math.log10(step * 100) + 1e-9));
+    return `${(100 * x).toFixed(decimals)}%`;
+  }
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return x.toFixed(decimals);
 }
 
 /** Runs a calibration. Deterministic, and resumable when `out` is given. */
@@ -224,7 +326,8 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const r = resolveCalibration(input, opts);
-  const base = stripStudy(input);
+  // an automatic importance-sampling shift is resolved once, on the base: every value shares the tilt (common random numbers)
+  const base = resolveSampling(stripStudy(input));
   const [lo, hi] = r.range;
   const context = 'calibration value';
   // the grid: evenly spaced, both ends included; on a whole-number field rounded to whole numbers (duplicates dropped)
@@ -239,8 +342,9 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: scenarioIdentity(base), param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
-  const def = metricDef(r.target.metric);
-  const level = 2 * r.confidence - 1;
+  const def = metricDef(r.target.metric)!;
+  const plan = errorSpendingPlan(r);
+  const pathsPerBook = base.sampling?.pathsPerBook;
   let spent = 0;
   let computed = 0;
   let fromDisk = 0;
@@ -259,15 +363,18 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   };
   let current = lo;
 
-  const metricOf = (run: PointRuns, aggregates: Aggregates): Estimate => {
-    if (def) return evaluateFunctional(def.functional, def.values(run.columns(), run.traders), level);
-    return estimateAt(aggregates, r.target.metric)!;
+  /** The metric at look j (0-based): two-sided at 1 − 2·α_j, so its ends are the one-sided limits the decision uses. */
+  const metricOf = (run: PointRuns, look: number): Estimate => {
+    const cols = run.columns();
+    return evaluateFunctional(def.functional, def.values(cols, run.traders), plan.levelPerLook[look], designOfColumns(cols, pathsPerBook), def.kind);
   };
   const refresh = (p: { run: PointRuns; ev: EvaluatedValue }) => {
-    const aggregates = p.run.aggregates();
-    p.ev.aggregates = aggregates;
+    p.ev.aggregates = p.run.aggregates();
     p.ev.paths = p.run.have;
-    p.ev.metric = metricOf(p.run, aggregates);
+    const look = Math.min(plan.looks - 1, Math.round(Math.log2(p.run.have / r.initialPaths)));
+    p.ev.looks = look + 1;
+    p.ev.lookAlpha = plan.alphaPerLook[look];
+    p.ev.metric = metricOf(p.run, look);
     p.ev.decision = decide(r.target, p.ev.metric);
   };
   /** Evaluates a value on initialPaths paths (once). */
@@ -280,13 +387,25 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     await run.extendTo(r.initialPaths, evalOpts);
     const p = {
       run,
-      ev: { value: x, paths: 0, metric: null as unknown as Estimate, decision: 'undecided' as Decision, limitedBy: null, capital: capitalEfficiency(sc), order: order++, phase, aggregates: null as unknown as Aggregates },
+      ev: {
+        value: x,
+        paths: 0,
+        metric: null as unknown as Estimate,
+        looks: 1,
+        lookAlpha: plan.alphaPerLook[0],
+        decision: 'undecided' as Decision,
+        limitedBy: null,
+        capital: capitalEfficiency(sc),
+        order: order++,
+        phase,
+        aggregates: null as unknown as Aggregates,
+      },
     };
     points.set(x, p);
     refresh(p);
     return p;
   };
-  /** Evaluates a value, then adds paths while it is undecided and the limits allow. */
+  /** Evaluates a value, then re-tests it with doubled paths while it is undecided and the limits allow. */
   const evaluate = async (x: number, phase: EvaluatedValue['phase']): Promise<EvaluatedValue> => {
     const p = await firstLook(x, phase);
     while (p.ev.decision === 'undecided') {
@@ -306,37 +425,41 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     return p.ev;
   };
 
-  // 1–2. grid
+  // 1. grid, every value at its first look
   const effOrder = (xs: number[]) => [...xs].sort((a, b) => (r.prefer === 'low' ? a - b : b - a));
   for (const x of grid) await firstLook(x, 'grid');
-  // refine undecided grid values, nearest the safe end first (they decide the bracket)
-  for (const x of effOrder(grid).reverse()) if (points.get(x)!.ev.decision === 'undecided') await evaluate(x, 'grid');
-
-  // 3. bracket
+  // 2. step-down from the safe end: re-test each value until one does not meet the target
   const ordered = effOrder(grid);
-  const firstMeet = ordered.findIndex((x) => points.get(x)!.ev.decision === 'meets');
+  const safeFirst = [...ordered].reverse();
+  let lastMeet = -1;
+  for (let i = 0; i < safeFirst.length; i++) {
+    const ev = await evaluate(safeFirst[i], 'grid');
+    if (ev.decision !== 'meets') break;
+    lastMeet = i;
+  }
   let status: CalibrationResult['status'];
   let stop: CalibrationResult['stop'];
   let meetX: number | null = null;
-  if (firstMeet === -1) {
+  const towardEfficient = r.prefer === 'low' ? 'down' : 'up';
+  if (lastMeet === -1) {
     status = 'infeasible';
-    const undecided = ordered.filter((x) => points.get(x)!.ev.decision === 'undecided');
+    const safeEnd = points.get(safeFirst[0])!.ev;
     stop = {
       reason: 'infeasible',
       message:
-        `no value in [${lo}, ${hi}] meets ${formatTarget(r.target)} with ${r.confidence} confidence` +
-        (undecided.length ? ` (undecided at ${undecided.join(', ')} when the path limit was reached — more paths might change that)` : '') +
-        `; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`,
+        `no value in [${lo}, ${hi}] meets ${formatTarget(r.target)} with ${r.confidence} overall confidence: the safest end (${safeFirst[0]}) ${
+          safeEnd.decision === 'fails' ? 'fails it' : `is undecided after ${safeEnd.paths} paths (${safeEnd.limitedBy ?? 'limit'}) — more paths might change that`
+        }` + `; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`,
     };
-  } else if (firstMeet === 0) {
+  } else if (lastMeet === safeFirst.length - 1) {
     status = 'whole-range';
     meetX = ordered[0];
     stop = { reason: 'range end', message: `the most capital-efficient end of the range (${meetX}) already meets the target; extend the range to look further` };
   } else {
     status = 'found';
-    meetX = ordered[firstMeet];
-    let a = ordered[firstMeet - 1];
-    // 4. bisection between a (does not meet) and meetX (meets)
+    meetX = safeFirst[lastMeet];
+    let a = safeFirst[lastMeet + 1];
+    // 3. bisection between a (does not meet) and meetX (meets)
     let reason: CalibrationResult['stop']['reason'] = 'clear';
     while (Math.abs(meetX - a) > r.tolerance) {
       if (spent + r.initialPaths > r.pathBudget) {
@@ -359,7 +482,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
           ? `decision clear: ${meetX} meets the target and ${a} clearly fails it (bracket ${round12(width)} ≤ tolerance ${r.tolerance})`
           : reason === 'path budget'
             ? `path budget reached (${r.pathBudget} paths): ${aEv.decision === 'undecided' ? `at ${a} the metric's interval still contains the target` : `bracket [${Math.min(a, meetX)}, ${Math.max(a, meetX)}] not yet narrower than ${r.tolerance}`}`
-            : `per-point path limit reached (${r.maxPathsPerPoint} paths) at ${a}: its interval [${fmt(aEv.metric.lower)}, ${fmt(aEv.metric.upper)}] still contains the target ${r.target.value}; the boundary is within the tolerance but not statistically clear — more paths might allow values up to ${a}`,
+            : `per-point path limit reached (${r.maxPathsPerPoint} paths) at ${a}: its ${pctLabel(aEv.metric.level)} interval [${fmtLim(aEv.metric.lower)}, ${fmtLim(aEv.metric.upper)}] still contains the target ${r.target.value}; the boundary is within the tolerance but not statistically clear — more paths might allow values ${towardEfficient} to ${a}`,
     };
   }
 
@@ -373,14 +496,17 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
 
   // 5. monotonicity, with paired differences between neighbours
   const evaluated = [...points.values()].sort((x, y) => x.ev.value - y.ev.value);
-  const pd = (i: number, j: number): PairedDifference | null =>
-    def
-      ? pairedDifference(def.functional, def.values(evaluated[i].run.columns(), evaluated[i].run.traders), def.values(evaluated[j].run.columns(), evaluated[j].run.traders), {
-          confidence: 0.95,
-          seed: base.seed,
-          key: r.target.metric,
-        })
-      : null;
+  const pd = (i: number, j: number): PairedDifference | null => {
+    const ci = evaluated[i].run.columns();
+    const cj = evaluated[j].run.columns();
+    const d = designOfColumns(ci.pathIndex.length <= cj.pathIndex.length ? ci : cj, pathsPerBook);
+    return pairedDifference(def.functional, def.values(ci, evaluated[i].run.traders), def.values(cj, evaluated[j].run.traders), {
+      confidence: 0.95,
+      seed: base.seed,
+      key: r.target.metric,
+      design: d,
+    });
+  };
   const first = evaluated[0].ev.metric.estimate;
   const last = evaluated[evaluated.length - 1].ev.metric.estimate;
   const direction: CalibrationResult['monotonicity']['direction'] = last > first ? 'increasing' : last < first ? 'decreasing' : 'flat';
@@ -416,6 +542,9 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   }
 
   const rec = meetX !== null ? points.get(meetX)!.ev : null;
+  const resolution = resolutionFor(r.tolerance, r.integer);
+  let rounded = rec ? roundSafe(rec.value, resolution, r.prefer) : 0;
+  if (rec && (rounded < lo || rounded > hi)) rounded = rec.value;
   const m = varyingMeasure(evaluated.map((p) => p.ev.capital));
   return {
     format: CALIBRATION_FORMAT,
@@ -428,9 +557,20 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     target: { ...r.target, label: def?.label ?? r.target.metric, unit: def?.unit ?? null },
     confidence: r.confidence,
     prefer: r.prefer,
+    errorSpending: plan,
     settings: { initialPaths: r.initialPaths, maxPathsPerPoint: r.maxPathsPerPoint, pathBudget: r.pathBudget, tolerance: r.tolerance, gridPoints: r.gridPoints },
     status,
-    recommended: rec ? { value: rec.value, metric: rec.metric, paths: rec.paths, capital: rec.capital } : null,
+    recommended: rec
+      ? {
+          value: rec.value,
+          rounded,
+          resolution,
+          statement: `set ${r.param} ${r.prefer === 'low' ? '≥' : '≤'} ${fmtRecommendation(r.param, rounded, resolution)}`,
+          metric: rec.metric,
+          paths: rec.paths,
+          capital: rec.capital,
+        }
+      : null,
     boundary: meetX !== null ? { meets: meetX, fails: clearFail, width: clearFail === null ? null : round12(Math.abs(meetX - clearFail)) } : null,
     stop,
     lastStep,
@@ -442,8 +582,8 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   };
 }
 
-function fmt(x: number): string {
-  return Number(x.toPrecision(4)).toString();
+function fmtLim(x: number | null): string {
+  return x === null ? 'open' : Number(x.toPrecision(4)).toString();
 }
 
 /** The base scenario's current value of the calibrated parameter (for messages). */

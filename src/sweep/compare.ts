@@ -21,7 +21,8 @@ import { defaultWorkers } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { evaluateFunctional, HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
+import { designOfColumns, evaluateFunctional, HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
+import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
@@ -203,6 +204,15 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     if (v.scenario.paths !== paths && opts.paths === undefined) warnings.push(`${v.name}: paths ${v.scenario.paths} replaced by ${paths} (every variant runs the same path indices)`);
     return { ...v, scenario: parseScenario({ ...v.scenario, seed, paths }, v.source) };
   });
+  // importance sampling: an automatic shift is resolved on the baseline and given to every variant
+  // with an automatic shift, so all run on the same tilted shocks with the same weights
+  const baseSampling = resolveSampling(variants[bi].scenario).sampling;
+  for (const v of variants) {
+    const imp = v.scenario.sampling?.importance;
+    if (imp?.shiftPerStep === 'auto' && baseSampling?.importance) {
+      v.scenario = { ...v.scenario, sampling: { ...v.scenario.sampling, importance: { ...imp, shiftPerStep: baseSampling.importance.shiftPerStep } } };
+    }
+  }
   const base = variants[bi];
   for (const v of variants) {
     if (v === base) continue;
@@ -210,6 +220,12 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     if (exo.length) {
       warnings.push(
         `${v.name}: changes the exogenous price stream (${exo.join(', ')}) — its price shocks differ from ${base.name}'s, so its paired differences are not common-random-number comparisons`,
+      );
+    }
+    const sampling = differences({ sampling: base.scenario.sampling ?? null }, { sampling: v.scenario.sampling ?? null });
+    if (sampling.length) {
+      warnings.push(
+        `${v.name}: samples paths differently from ${base.name} (${sampling.join(', ')}) — different importance weights or books per path, so its paired differences are not common-random-number comparisons`,
       );
     }
     const book = differences(base.scenario.traders, v.scenario.traders);
@@ -248,13 +264,14 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     opts.onProgress?.({ pointsDone: i + 1, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
   }
 
+  const design = designOfColumns(results[bi].paths, base.scenario.sampling?.pathsPerBook);
   const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(r.paths, r.population.traders)])));
   const raw = variants
     .map((v, i) => ({ v, i }))
     .filter(({ i }) => i !== bi)
     .map(({ v, i }) => ({
       variant: v.name,
-      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key })])),
+      metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key, design })])),
     }));
   const flat = raw.flatMap((d) => metrics.map((m) => d.metrics[m.key].pValue));
   const adj = holm(flat);
@@ -289,7 +306,12 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
       series: results[i].series,
       cascadeHistograms: results[i].cascadeHistograms,
       distributions: { p: DIST_P, badDebtUsd: quantiles(results[i].paths.badDebtUsd), liquidatedNotionalUsd: quantiles(results[i].paths.liquidatedNotionalUsd) },
-      estimates: Object.fromEntries(metrics.map((m) => [m.key, evaluateFunctional(metricDef(m.key)!.functional, perPath[i][m.key])])),
+      estimates: Object.fromEntries(
+        metrics.map((m) => {
+          const def = metricDef(m.key)!;
+          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfColumns(results[i].paths, v.scenario.sampling?.pathsPerBook), def.kind)];
+        }),
+      ),
     })),
     differences: diffs,
     crnPrecisionGain: Object.fromEntries(metrics.map((m) => [m.key, gain(m.key)])),

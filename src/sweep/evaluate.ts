@@ -95,7 +95,7 @@ export class PointRuns {
 
   /** The aggregates `results.json` would hold for paths [0, have) (95% intervals). */
   aggregates(): Aggregates {
-    return aggregate(rowsOf(this.columns()), this.traders);
+    return aggregate(rowsOf(this.columns()), this.traders, { pathsPerBook: this.scenario.sampling?.pathsPerBook });
   }
 }
 
@@ -111,7 +111,7 @@ export function rowsOf(c: PathColumns): PathSummary[] {
   const rows: PathSummary[] = [];
   for (let k = 0; k < n; k++) {
     const r = {} as Record<string, unknown>;
-    for (const key of keys) r[key] = c[key][k];
+    for (const key of keys) r[key] = c[key]![k];
     rows.push(r as unknown as PathSummary);
   }
   return rows;

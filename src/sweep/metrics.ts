@@ -17,8 +17,9 @@
  * independent runs (√(SE_A² + SE_B²)), so the variance reduction from common random numbers is visible.
  */
 import type { PathSummary } from '../engine/path.js';
-import { fractionLiquidated, type Aggregates } from '../stats/aggregate.js';
-import { expectedShortfallCiSorted, meanCi, normalCdf, normalQuantile, proportionCi, quantileCiSorted, type Estimate } from '../stats/ci.js';
+import { bookOf, fractionLiquidated, QUANTITY_KINDS, type Aggregates, type QuantityKind } from '../stats/aggregate.js';
+import { normalCdf, normalQuantile, type Estimate } from '../stats/ci.js';
+import { designExpectedShortfall, designMean, designProportion, designQuantile, varianceOfMean, type SampleDesign } from '../stats/design.js';
 import { sharedStream } from '../rng/streams.js';
 import { UserError } from '../errors.js';
 
@@ -35,6 +36,8 @@ export interface MetricDef {
   label: string;
   unit: Unit;
   functional: Functional;
+  /** For a mean: the interval kind of its per-path quantity (aggregate's QUANTITY_KINDS); absent = normal. */
+  kind?: QuantityKind;
   /** The per-path quantity the functional is taken of (0/1 for a proportion). */
   values(c: PathColumns, traders: number): Float64Array;
 }
@@ -78,7 +81,7 @@ const DISTRIBUTIONS: { key: string; label: string; unit: Unit; values: Extract }
 function buildTable(): Map<string, MetricDef> {
   const m = new Map<string, MetricDef>();
   for (const d of DISTRIBUTIONS) {
-    m.set(`${d.key}.mean`, { key: `${d.key}.mean`, label: `mean ${d.label}`, unit: d.unit, functional: { kind: 'mean' }, values: d.values });
+    m.set(`${d.key}.mean`, { key: `${d.key}.mean`, label: `mean ${d.label}`, unit: d.unit, functional: { kind: 'mean' }, kind: QUANTITY_KINDS[d.key], values: d.values });
   }
   const bd = DISTRIBUTIONS[0];
   for (const [suffix, q] of [['95', 0.95], ['99', 0.99], ['999', 0.999]] as const) {
@@ -212,35 +215,46 @@ export function checkMetric(key: string, allowed: string[], what = 'metric'): st
   );
 }
 
-const sortedCopy = (xs: Float64Array) => Array.from(Float64Array.from(xs).sort());
+/**
+ * The sampling design of a set of per-path columns: importance weights from `likelihoodRatio`, book
+ * blocks from `pathIndex` and the scenario's `sampling.pathsPerBook`.
+ */
+export function designOfColumns(c: PathColumns, pathsPerBook?: number): SampleDesign {
+  const lr = c.likelihoodRatio as (number | undefined)[] | undefined;
+  const weights = lr && lr.length && lr[0] !== undefined ? Float64Array.from(lr, (x) => x ?? 1) : undefined;
+  let blocks: Int32Array | undefined;
+  if (pathsPerBook) {
+    blocks = Int32Array.from(c.pathIndex, (k) => bookOf(k, pathsPerBook));
+    if (new Set(blocks).size < 2) blocks = undefined;
+  }
+  return { weights, blocks };
+}
 
 /**
- * A metric's estimate with a two-sided `confidence` interval, from per-path values.
- * Matches `aggregate()` exactly at confidence 0.95.
+ * A metric's estimate with a two-sided `confidence` interval, from per-path values under the
+ * sampling design. Matches `aggregate()` exactly at confidence 0.95.
  */
-export function evaluateFunctional(f: Functional, xs: Float64Array, confidence = 0.95): Estimate {
+export function evaluateFunctional(f: Functional, xs: Float64Array, confidence = 0.95, design?: SampleDesign, kind?: QuantityKind): Estimate {
   switch (f.kind) {
     case 'mean': {
-      const e = meanCi(Array.from(xs), confidence);
-      // as aggregate(): a quantity that is never negative has a mean interval clipped at 0
       let min = Infinity;
       for (const x of xs) if (x < min) min = x;
-      if (min >= 0 && e.lower < 0) e.lower = 0;
+      const nonNegative = (kind?.nonNegative ?? false) && min >= 0;
+      const e = designMean(xs, design, confidence, { nonNegative, bound: kind?.bound });
+      // as aggregate(): a quantity that is never negative has a normal interval clipped at 0
+      if (!nonNegative && min >= 0 && e.lower !== null && e.lower < 0) e.lower = 0;
       return e;
     }
-    case 'proportion': {
-      let k = 0;
-      for (const x of xs) if (x > 0) k++;
-      return proportionCi(k, xs.length, confidence);
-    }
+    case 'proportion':
+      return designProportion(Uint8Array.from(xs, (x) => (x > 0 ? 1 : 0)), design, confidence);
     case 'var':
-      return quantileCiSorted(sortedCopy(xs), f.q, confidence);
+      return designQuantile(xs, f.q, design, confidence);
     case 'es':
-      return expectedShortfallCiSorted(sortedCopy(xs), f.q, confidence);
+      return designExpectedShortfall(xs, f.q, design, confidence);
   }
 }
 
-/** The point value of a functional (no interval). Reorders `scratch`. */
+/** The point value of a functional (no interval), as `evaluateFunctional` computes it. Reorders `scratch`. */
 function pointValue(f: Functional, scratch: Float64Array): number {
   const n = scratch.length;
   let s = 0;
@@ -254,12 +268,41 @@ function pointValue(f: Functional, scratch: Float64Array): number {
       return select(scratch, rank - 1);
     }
     case 'es': {
-      const k = Math.max(1, n - Math.floor(n * f.q));
-      select(scratch, n - k);
-      for (let i = n - k; i < n; i++) s += scratch[i];
-      return s / k;
+      // Rockafellar–Uryasev at c = VaR̂: c + Σ(x − c)⁺ / (n(1 − q))
+      const rank = Math.min(n, Math.max(1, Math.ceil(n * f.q)));
+      const c = select(scratch, rank - 1);
+      for (let i = rank; i < n; i++) if (scratch[i] > c) s += scratch[i] - c;
+      return c + s / (n * (1 - f.q));
     }
   }
+}
+
+/** The weighted point value (importance sampling): weighted mean, proportion, tail-inverse VaR and ES. */
+function weightedPointValue(f: Functional, x: Float64Array, w: Float64Array): number {
+  const n = x.length;
+  let s = 0;
+  if (f.kind === 'mean' || f.kind === 'proportion') {
+    for (let i = 0; i < n; i++) s += w[i] * (f.kind === 'mean' ? x[i] : x[i] > 0 ? 1 : 0);
+    return s / n;
+  }
+  const idx = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+  // VaR: the smallest value whose estimated tail P(X > v) = Σ_{x > v} w / n is ≤ 1 − q
+  let tail = 0;
+  let c = x[idx[n - 1]];
+  let r = n - 1;
+  while (r >= 0) {
+    const v = x[idx[r]];
+    let groupWeight = 0;
+    let j = r;
+    while (j >= 0 && x[idx[j]] === v) groupWeight += w[idx[j--]];
+    if (tail / n > 1 - f.q) break;
+    c = v;
+    tail += groupWeight;
+    r = j;
+  }
+  if (f.kind === 'var') return c;
+  for (let i = 0; i < n; i++) if (x[i] > c) s += w[i] * (x[i] - c);
+  return c + s / (n * (1 - f.q));
 }
 
 /** Hoare quickselect: puts the k-th smallest at index k, smaller before, larger after. O(n) expected. */
@@ -310,49 +353,59 @@ export interface PairedDifference {
 
 export const BOOTSTRAP_RESAMPLES = 500;
 
+/** The sampling design of a paired difference: the paths' weights (the same for both policies) and book blocks. */
+export interface PairedDesign {
+  /** Likelihood ratios of the common paths (importance sampling; identical under both policies on common random numbers). */
+  weights?: Float64Array;
+  /** Book block of each common path (books redrawn per block); the bootstrap then resamples whole books. */
+  blocks?: Int32Array;
+}
+
 /**
  * Paired difference F(B) − F(A) of a functional over the first n = min(|A|, |B|) paths of each.
- * `seed` and `key` seed the bootstrap (VaR/ES); the result is deterministic.
+ * `seed` and `key` seed the bootstrap (VaR/ES); the result is deterministic. With `design`, means and
+ * proportions are weighted and their variance taken over book blocks; the VaR/ES bootstrap uses
+ * weighted point values and resamples whole books.
  */
-export function pairedDifference(f: Functional, a: Float64Array, b: Float64Array, opts: { confidence?: number; seed?: number; key?: string; resamples?: number } = {}): PairedDifference {
+export function pairedDifference(
+  f: Functional,
+  a: Float64Array,
+  b: Float64Array,
+  opts: { confidence?: number; seed?: number; key?: string; resamples?: number; design?: PairedDesign } = {},
+): PairedDifference {
   const confidence = opts.confidence ?? 0.95;
   const n = Math.min(a.length, b.length);
   if (n === 0) throw new RangeError('pairedDifference requires at least one common path');
   const A = a.subarray(0, n);
   const B = b.subarray(0, n);
+  const w = opts.design?.weights?.subarray(0, n);
+  const blocks = opts.design?.blocks?.subarray(0, n);
   const z = normalQuantile(0.5 + confidence / 2);
   if (f.kind === 'mean' || f.kind === 'proportion') {
-    const ind = (x: number) => (f.kind === 'proportion' ? (x > 0 ? 1 : 0) : x);
+    const ind = (x: number, k: number) => (f.kind === 'proportion' ? (x > 0 ? 1 : 0) : x) * (w ? w[k] : 1);
+    const ya = Float64Array.from(A, ind);
+    const yb = Float64Array.from(B, ind);
     let sa = 0;
     let sb = 0;
     for (let k = 0; k < n; k++) {
-      sa += ind(A[k]);
-      sb += ind(B[k]);
+      sa += ya[k];
+      sb += yb[k];
     }
-    const ma = sa / n;
-    const mb = sb / n;
-    const d = mb - ma;
-    let vd = 0;
-    let va = 0;
-    let vb = 0;
-    for (let k = 0; k < n; k++) {
-      const xa = ind(A[k]) - ma;
-      const xb = ind(B[k]) - mb;
-      vd += (xb - xa) ** 2;
-      va += xa * xa;
-      vb += xb * xb;
-    }
-    const denom = Math.max(1, n - 1);
-    const se = Math.sqrt(vd / denom / n);
-    const seU = Math.sqrt((va + vb) / denom / n);
+    const d = sb / n - sa / n;
+    const diff = Float64Array.from(yb, (y, k) => y - ya[k]);
+    const se = Math.sqrt(varianceOfMean(diff, blocks));
+    const seU = Math.sqrt(varianceOfMean(ya, blocks) + varianceOfMean(yb, blocks));
     const p = se > 0 ? 2 * (1 - normalCdf(Math.abs(d) / se)) : d === 0 ? 1 : 0;
     return { estimate: d, lower: d - z * se, upper: d + z * se, standardError: se, unpairedStandardError: seU, n, pValue: clamp01(p), significant: d - z * se > 0 || d + z * se < 0, method: 'paired-mean', confidence };
   }
+  const point = (x: Float64Array, ww: Float64Array | undefined, scratch: Float64Array) => {
+    if (ww) return weightedPointValue(f, x, ww);
+    scratch.set(x);
+    return pointValue(f, scratch);
+  };
   const scratch = new Float64Array(n);
-  scratch.set(A);
-  const fa = pointValue(f, scratch);
-  scratch.set(B);
-  const fb = pointValue(f, scratch);
+  const fa = point(A, w, scratch);
+  const fb = point(B, w, scratch);
   const d = fb - fa;
   let identical = true;
   for (let k = 0; k < n && identical; k++) identical = A[k] === B[k];
@@ -361,19 +414,45 @@ export function pairedDifference(f: Functional, a: Float64Array, b: Float64Array
   }
   const R = opts.resamples ?? BOOTSTRAP_RESAMPLES;
   const rng = sharedStream(opts.seed ?? 0, `bootstrap/${opts.key ?? f.kind}`);
+  // resampling units: paths, or whole books
+  let units: Int32Array[] | undefined;
+  if (blocks) {
+    const byBlock = new Map<number, number[]>();
+    for (let k = 0; k < n; k++) {
+      const list = byBlock.get(blocks[k]);
+      if (list) list.push(k);
+      else byBlock.set(blocks[k], [k]);
+    }
+    units = [...byBlock.keys()].sort((x, y) => x - y).map((key) => Int32Array.from(byBlock.get(key)!));
+  }
   const ra = new Float64Array(n);
   const rb = new Float64Array(n);
+  const rw = w ? new Float64Array(n) : undefined;
   const diffs = new Float64Array(R);
   const fas = new Float64Array(R);
   const fbs = new Float64Array(R);
   for (let r = 0; r < R; r++) {
-    for (let k = 0; k < n; k++) {
-      const i = Math.floor(rng() * n);
-      ra[k] = A[i];
-      rb[k] = B[i];
+    let m = 0;
+    if (units) {
+      // draw books until n paths are filled (the last book cut to fit)
+      while (m < n) {
+        const u = units[Math.floor(rng() * units.length)];
+        for (let j = 0; j < u.length && m < n; j++, m++) {
+          ra[m] = A[u[j]];
+          rb[m] = B[u[j]];
+          if (rw) rw[m] = w![u[j]];
+        }
+      }
+    } else {
+      for (let k = 0; k < n; k++) {
+        const i = Math.floor(rng() * n);
+        ra[k] = A[i];
+        rb[k] = B[i];
+        if (rw) rw[k] = w![i];
+      }
     }
-    fas[r] = pointValue(f, ra);
-    fbs[r] = pointValue(f, rb);
+    fas[r] = point(ra, rw, scratch);
+    fbs[r] = point(rb, rw, scratch);
     diffs[r] = fbs[r] - fas[r];
   }
   const sd = (xs: Float64Array) => {

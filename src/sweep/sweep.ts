@@ -13,7 +13,8 @@ import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions } from './evaluate.js';
-import { checkStudyMetrics, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { checkStudyMetrics, designOfColumns, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { resolveSampling } from '../mc/chunk.js';
 import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
 import { StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
@@ -135,7 +136,8 @@ function median(xs: number[]): number | null {
 export async function runSweep(input: Scenario, opts: SweepOptions): Promise<SweepResult> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const base = stripStudy(input);
+  // an automatic importance-sampling shift is resolved once, on the base: every point shares the tilt (common random numbers)
+  const base = resolveSampling(stripStudy(input));
   const paths = opts.paths ?? input.sweep?.paths ?? input.paths;
   const metrics = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS], base);
   const planned = planSweep(base, opts.params, paths);
@@ -173,9 +175,10 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
     const c = r.columns();
     return Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(c, r.traders)]));
   });
+  const design = designOfColumns(runs[0].columns(), base.sampling?.pathsPerBook);
   const diff = (from: number, to: number) =>
     Object.fromEntries(
-      metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key })]),
+      metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key, design })]),
     );
 
   const baseValues = Object.fromEntries(opts.params.map((p) => [p.path, getAt(base, p.path)]));

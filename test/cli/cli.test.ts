@@ -68,13 +68,26 @@ describe('marginlab run — success', () => {
     const summary = JSON.parse(r.stdout);
     expect(summary.paths).toBe(6);
     expect(summary.seed).toBe(9);
-    expect(summary.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number), n: 6 });
+    expect(summary.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), n: 6, level: 0.95 });
+    // 6 paths cannot bound the 99% tail: ES99 says so, with the paths it rests on and the paths it would need
+    expect(summary.badDebtEs99Usd).toMatchObject({ upper: null, tail: { paths: 1, thin: true } });
+    expect(summary.badDebtEs99Usd.tail.pathsNeeded).toBeGreaterThanOrEqual(1000);
+    expect(summary.badDebtEs99Usd.note).toMatch(/needs ≥/);
+    expect(summary.sampling).toMatchObject({ design: 'plain', books: 1 });
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.format).toBe('marginlab.results/1');
     expect(results.scenario.paths).toBe(6);
     expect(results.scenario.traders.topUp.reactionDelaySteps).toBe(5); // defaults filled in
     expect(results.paths.badDebtUsd).toHaveLength(6);
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
+  });
+  it('without --json, the one-line summary gives each tail figure with the paths it rests on and marks thin ones', () => {
+    const out = path.join(tmp(), 'out');
+    const r = run(['run', 'scenarios/default.yaml', '--out', out, '--paths', '6', '--workers', '1', '--seed', '9', '--no-figures']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('default:'))!;
+    expect(line).toMatch(/paths with bad debt/);
+    expect(line).toMatch(/ES 99% .*\[.*, open\] \(1 tail path, \d+ non-zero; thin: needs ≥ \d+ paths\)/);
   });
   it('--version and --help exit 0', () => {
     expect(run(['--version']).code).toBe(0);

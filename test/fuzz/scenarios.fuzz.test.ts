@@ -61,7 +61,9 @@ const FIELDS = schemaFieldNames(scenarioJsonSchema());
 function nonFinite(v: unknown, at: string, out: string[]): void {
   if (out.length >= 3) return;
   if (v === null) {
-    if (!/(^|\.)standardError$|^series$/.test(at)) out.push(at);
+    // null is documented where a confidence limit is open (`lower`, `upper`), for `tail.pathsNeeded` once met, and for
+    // `aggregates.sampling.pathsPerBook` with one book (docs/results.md)
+    if (!/(^|\.)(standardError|lower|upper|pathsNeeded)$|^series$|^aggregates\.sampling\.pathsPerBook$/.test(at)) out.push(at);
   } else if (Array.isArray(v)) v.forEach((x, i) => nonFinite(x, `${at}[${i}]`, out));
   else if (typeof v === 'object') for (const [k, x] of Object.entries(v)) nonFinite(x, at ? `${at}.${k}` : k, out);
   else if (typeof v === 'number' && !Number.isFinite(v)) out.push(at);

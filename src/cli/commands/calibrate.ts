@@ -12,6 +12,7 @@ import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { fmtParam, fmtUnit } from '../../report/study-format.js';
 import { fmtDuration } from '../../report/format.js';
+import { pctLabel } from '../../stats/ci.js';
 import { studyProgress, writeStudy } from './study-common.js';
 import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
@@ -43,7 +44,7 @@ export function registerCalibrate(program: Command): void {
     .option('--param <path>', 'dotted path of the numeric field to calibrate, e.g. policy.maintenance.mmr')
     .option('--range <lo..hi>', 'search interval, e.g. 0.005..0.05', rangeArg)
     .option('--target <text>', 'risk target "<metric> <= <value>" (or <, >=, >), e.g. "badDebtUsd.var99 <= 50000" or "probBadDebt <= 1%"')
-    .option('--confidence <c>', 'one-sided confidence the target must be met with (default 0.95)', numberArg('--confidence', (x) => x > 0.5 && x < 1, 'a probability between 0.5 and 1, e.g. 0.95'))
+    .option('--confidence <c>', 'overall one-sided confidence the recommendation meets the target with (default 0.95)', numberArg('--confidence', (x) => x > 0.5 && x < 1, 'a probability between 0.5 and 1, e.g. 0.95'))
     .option('--prefer <low|high>', 'which end of the range is more capital-efficient (default: high for maxLeverage, else low)', (v: string) => {
       if (v !== 'low' && v !== 'high') throw new InvalidArgumentError(`--prefer: ${JSON.stringify(v)} is not allowed — low or high`);
       return v;
@@ -95,11 +96,13 @@ export function registerCalibrate(program: Command): void {
       }
       const u = r.target.unit;
       const rec = r.recommended;
+      const f = (x: number | null) => (x === null ? 'open' : fmtUnit(x, u));
       process.stderr.write(
         (rec
-          ? `recommended ${r.param} = ${fmtParam(rec.value)}: ${r.target.metric} ${fmtUnit(rec.metric.estimate, u)} [${fmtUnit(rec.metric.lower, u)}, ${fmtUnit(rec.metric.upper, u)}] ` +
-            `(one-sided ${r.confidence} bound meets ${r.target.metric} ${r.target.op} ${r.target.value}; ${rec.paths} paths)\n`
-          : `no value of ${r.param} in [${r.range[0]}, ${r.range[1]}] meets ${r.target.metric} ${r.target.op} ${r.target.value} with ${r.confidence} confidence\n`) +
+          ? `recommendation: ${rec.statement} (${pctLabel(r.confidence)} overall confidence that ${r.target.metric} ${r.target.op} ${r.target.value} there; ` +
+            `evaluated at ${r.param} = ${fmtParam(rec.value)}: ${r.target.metric} ${fmtUnit(rec.metric.estimate, u)}, ${pctLabel(rec.metric.level)} interval [${f(rec.metric.lower)}, ${f(rec.metric.upper)}] on ${rec.paths} paths)\n`
+          : `no value of ${r.param} in [${r.range[0]}, ${r.range[1]}] meets ${r.target.metric} ${r.target.op} ${r.target.value} with ${pctLabel(r.confidence)} overall confidence\n`) +
+          `error spending: ${r.errorSpending.rule}\n` +
           `search: ${r.stop.message}\n` +
           `monotonicity: ${r.monotonicity.message}\n` +
           `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n` +

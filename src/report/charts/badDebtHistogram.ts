@@ -26,8 +26,9 @@ export interface BadDebtInput {
 export interface RiskLine {
   label: string;
   value: number;
-  lower: number;
-  upper: number;
+  /** Confidence limits; null = open (the sample cannot give one). */
+  lower: number | null;
+  upper: number | null;
   color: string;
 }
 
@@ -49,7 +50,7 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
   if (positive.length === 0) {
     return emptyChart(
       title,
-      `No path ended with bad debt (0 of ${n.toLocaleString('en-US')}); at 95% confidence P(bad debt > 0) is at most ${fmtPct(input.probBadDebt.upper)}.`,
+      `No path ended with bad debt (0 of ${n.toLocaleString('en-US')}); at 95% confidence P(bad debt > 0) is at most ${fmtPct(input.probBadDebt.upper ?? 1)}.`,
     );
   }
   const { bins, log } = badDebtBins(positive);
@@ -60,16 +61,24 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
     { label: 'ES 99%', value: input.es99.estimate, lower: input.es99.lower, upper: input.es99.upper, color: COLORS.accent },
   ];
   const atZero = candidates.filter((l) => !(l.value > 0)).map((l) => l.label);
+  // an open upper limit is drawn to the right edge of the bars and labelled "open"
+  const edge = Math.max(bins[bins.length - 1].x1, ...candidates.map((l) => l.value));
+  const opened: string[] = [];
   const lines = candidates
     .filter((l) => l.value > 0)
-    .map((l, k) => ({
-      ...l,
-      value: sig(l.value),
-      lower: sig(log ? Math.max(l.lower, bins[0].x0) : l.lower),
-      upper: sig(l.upper),
-      y: 12 + 16 * k,
-      text: `${l.label} ${usdFormat(l.value)}`,
-    }));
+    .map((l, k) => {
+      if (l.upper === null) opened.push(l.label);
+      const lower = l.lower ?? 0;
+      return {
+        ...l,
+        value: sig(l.value),
+        lower: sig(log ? Math.max(lower, bins[0].x0) : lower),
+        upper: sig(l.upper ?? edge),
+        open: l.upper === null ? 'open (too few tail paths)' : '',
+        y: 12 + 16 * k,
+        text: `${l.label} ${usdFormat(l.value)}${l.upper === null ? ' (upper limit open)' : ''}`,
+      };
+    });
   const x = {
     field: 'x0',
     type: 'quantitative',
@@ -89,7 +98,8 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
       subtitle: [
         `${positive.length.toLocaleString('en-US')} of ${n.toLocaleString('en-US')} paths (${fmtPct(positive.length / n)}) ended with bad debt; the ${zeros.toLocaleString('en-US')} with none are not drawn.`,
         'Vertical lines: value-at-risk and expected shortfall over all paths; brackets: their 95% confidence intervals.' +
-          (atZero.length ? ` ${atZero.join(' and ')} ${atZero.length > 1 ? 'are' : 'is'} $0 (not drawn).` : ''),
+          (atZero.length ? ` ${atZero.join(' and ')} ${atZero.length > 1 ? 'are' : 'is'} $0 (not drawn).` : '') +
+          (opened.length ? ` ${opened.join(' and ')}: too few tail paths for an upper limit (bracket runs to the edge).` : ''),
       ],
     },
     width: input.width ?? FULL_WIDTH,
@@ -128,6 +138,7 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
                   { field: 'value', type: 'quantitative', title: 'Estimate', formatType: 'usd' },
                   { field: 'lower', type: 'quantitative', title: '95% CI lower', formatType: 'usd' },
                   { field: 'upper', type: 'quantitative', title: '95% CI upper', formatType: 'usd' },
+                  { field: 'open', type: 'nominal', title: 'Upper limit' },
                 ],
               },
               layer: [
