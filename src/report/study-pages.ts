@@ -80,7 +80,7 @@ export function sweepPage(r: SweepResult): PageOptions {
       unit: m.unit,
       groupTitle: p1 ? paramTitle(p1.path) : undefined,
       rows: pts.map((p) => {
-        const e = metricEstimate(p.aggregates, m.key);
+        const e = p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key);
         return { x: p.values[p0.path], ...e, ...(grid2 ? { group: fmtParam(p.values[p1.path]) } : {}) } as IntervalRow;
       }),
     }),
@@ -103,7 +103,7 @@ export function sweepPage(r: SweepResult): PageOptions {
           xTitle: p0.path,
           yTitle: p1.path,
           unit: m.unit,
-          rows: pts.map((p) => ({ x: p.values[p0.path], y: p.values[p1.path], ...metricEstimate(p.aggregates, m.key) })),
+          rows: pts.map((p) => ({ x: p.values[p0.path], y: p.values[p1.path], ...(p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key)) })),
         }),
       })),
     });
@@ -161,7 +161,7 @@ export function sweepPage(r: SweepResult): PageOptions {
             yTitle: m.label,
             unit: m.unit,
             connect: !grid2,
-            rows: pts.map((p) => ({ x: p.capital[measure.key], ...metricEstimate(p.aggregates, k), label: p.label, text: grid2 ? '' : fmtParam(p.values[p0.path]) })),
+            rows: pts.map((p) => ({ x: p.capital[measure.key], ...(p.estimates?.[k] ?? metricEstimate(p.aggregates, k)), label: p.label, text: grid2 ? '' : fmtParam(p.values[p0.path]) })),
           }),
         };
       }),
@@ -177,7 +177,7 @@ export function sweepPage(r: SweepResult): PageOptions {
         `${r.params.map((q) => `${escapeHtml(paramTitle(q.path))}&nbsp;=&nbsp;${escapeHtml(fmtParam(p.values[q.path]))}`).join('<br>')}${p.index === r.baselineIndex ? '<br><b>(baseline)</b>' : ''}`,
         ...r.metrics.map((m) => {
           const d = p.differences.baseline?.[m.key];
-          return `${ciHtml(metricEstimate(p.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit)}</span>` : ''}`;
+          return `${ciHtml(p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit)}</span>` : ''}`;
         }),
       ]),
     ),
@@ -448,7 +448,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
             const m = r.metrics.find((x) => x.key === k)!;
             return {
               id: `est-${k.replace(/\W+/g, '-')}`,
-              spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...metricEstimate(v.aggregates, k) })) }),
+              spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...(v.estimates?.[k] ?? metricEstimate(v.aggregates, k)) })) }),
             };
           }),
       ],
@@ -477,7 +477,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
         .filter((k) => r.metrics.some((m) => m.key === k))
         .map((k) => {
           const m = r.metrics.find((x) => x.key === k)!;
-          return { id: `est-${k.replace(/\W+/g, '-')}`, spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...metricEstimate(v.aggregates, k) })) }) };
+          return { id: `est-${k.replace(/\W+/g, '-')}`, spec: variantEstimateSpec({ title: m.label, unit: m.unit, variants: names, rows: r.variants.map((v) => ({ variant: v.name, ...(v.estimates?.[k] ?? metricEstimate(v.aggregates, k)) })) }) };
         }),
     ],
   });

@@ -13,7 +13,8 @@ import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions } from './evaluate.js';
-import { checkStudyMetrics, designOfColumns, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { checkStudyMetrics, designOfColumns, evaluateFunctional, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import type { Estimate } from '../stats/ci.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
 import { StudyFolder } from './store.js';
@@ -62,6 +63,8 @@ export interface SweepPoint {
   grid: number[];
   label: string;
   aggregates: Aggregates;
+  /** Each studied metric's estimate at this point (a per-path field's mean is not in `aggregates`). */
+  estimates: Record<string, Estimate>;
   capital: CapitalEfficiency;
   differences: {
     /** This point minus the baseline point, per metric (null for the baseline itself). */
@@ -206,6 +209,12 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
       grid: p.grid,
       label: p.label,
       aggregates: runs[i].aggregates(),
+      estimates: Object.fromEntries(
+        metrics.map((m) => {
+          const def = metricDef(m.key)!;
+          return [m.key, evaluateFunctional(def.functional, values[i][m.key], 0.95, designOfColumns(runs[i].columns(), base.sampling?.pathsPerBook), def.kind)];
+        }),
+      ),
       capital: capitalEfficiency(p.scenario),
       differences: { baseline: i === baselineIndex ? null : diff(baselineIndex, i), previous },
       run: { elapsedMs: Math.round(runs[i].elapsedMs), resumed: runs[i].pathsFromDisk === paths },

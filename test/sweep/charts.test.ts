@@ -52,7 +52,14 @@ describe('study report pages', () => {
     const two = await runSweep(s, { params: [{ path: 'policy.maintenance.mmr', values: [0.01, 0.02] }, { path: 'policy.insuranceFund.initialUsd', values: [0, 500] }], workers: 0 });
     const cal = await runCalibration(s, { param: 'policy.maintenance.mmr', range: [0.005, 0.04], target: 'badDebtUsd.mean <= 100', initialPaths: 40, maxPathsPerPoint: 80, tolerance: 0.005, workers: 0 });
     const cmp = await runComparison(variantsFromBlock(s, 'test'), { workers: 0 });
+    // per-path metrics (paths.<field>.mean) are not in aggregates: the pages take them from each point's estimates
+    const adl = parseScenario({ ...SMALL, policy: { ...SMALL.policy, waterfall: { afterInsuranceFund: 'adl' } } }, 'test');
+    const perPath = await runSweep(adl, { params: [{ path: 'policy.maintenance.mmr', values: [0.01, 0.02] }], metrics: ['paths.adlNotionalUsd.mean', 'paths.adlPnlClosedUsd.mean'], workers: 0 });
+    expect(perPath.points[0].estimates['paths.adlNotionalUsd.mean'].estimate).toBeGreaterThanOrEqual(0);
+    const cmpAdl = await runComparison(variantsFromBlock(adl, 'test'), { workers: 0 });
+    expect(Object.keys(cmpAdl.variants[0].estimates)).toContain('paths.adlPnlClosedUsd.mean');
     pages.push(['sweep-1d', sweepPage(one)], ['sweep-2d', sweepPage(two)], ['calibration', calibrationPage(cal)], ['comparison', comparisonPage(cmp)]);
+    pages.push(['sweep-per-path-metrics', sweepPage(perPath)], ['comparison-waterfall', comparisonPage(cmpAdl)]);
   });
 
   it('every chart on every page is valid vega-lite, and each page renders with unique ids', () => {

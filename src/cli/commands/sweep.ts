@@ -65,7 +65,7 @@ export function registerSweep(program: Command): void {
               out,
               params: result.params,
               paths: result.paths,
-              points: result.points.map((p) => ({ values: p.values, ...Object.fromEntries(result.metrics.map((m) => [m.key, estimateAt(p.aggregates, m.key)])) })),
+              points: result.points.map((p) => ({ values: p.values, ...Object.fromEntries(result.metrics.map((m) => [m.key, p.estimates?.[m.key] ?? estimateAt(p.aggregates, m.key)])) })),
               crnPrecisionGain: result.crnPrecisionGain,
             },
             null,
