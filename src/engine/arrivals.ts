@@ -9,6 +9,7 @@ import { poisson } from '../rng/distributions.js';
 import { drawCollateralUsd, drawLeverage, maxNotionalFor, pickWeighted } from '../agents/population.js';
 import { applyFlows } from './market.js';
 import { rekeyPosition } from './triggers.js';
+import { chargeTradingFee } from './fees.js';
 
 /** Queues one order (market m, side) unless the book is full; draws its collateral and leverage. */
 function addOrder(st: PathState, n: number, m: number, side: 1 | -1, momentum: boolean): number {
@@ -63,6 +64,9 @@ export function arrivals(st: PathState): void {
     const side = b.orderSide[k];
     const px = mkt.fill[m];
     st.books.openAccount(a, b.orderDeposit[k]);
+    // the entry's taker fee, out of the deposit
+    const rate = st.ctx.rules[m].policy.tradingFees.takerRate;
+    if (rate > 0) chargeTradingFee(st, a, Math.min(Math.round(rate * b.orderNotional[k] * 100), b.orderDeposit[k]), m);
     b.cross[a] = 0;
     b.topUp[a] = 0;
     b.firstPos[a] = p;

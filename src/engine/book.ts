@@ -124,6 +124,8 @@ export class PathBuffers {
   /** Accounts and positions the last path used (arrivals fill slots past the opening book). */
   usedAccounts = 0;
   usedPositions = 0;
+  /** Set when a path moved opening positions' entry prices (variation margin): the next path restores them. */
+  entriesMoved = false;
   /** Opening accounts holding positions in several markets. */
   readonly multi: Int32Array;
   // work lists (each sized for the whole book, so no list grows during a path)

@@ -19,6 +19,7 @@ export class Books {
   private readonly fundPaidStep: Float64Array;
   private fundTotal = 0;
   private vault: number;
+  private venue = 0;
 
   constructor(
     /** Per-account collateral (cents), the book's `margin` array. */
@@ -45,6 +46,10 @@ export class Books {
   /** Backstop vault capital (cents). */
   get backstopCents(): number {
     return this.vault;
+  }
+  /** The venue's fee revenue (cents). */
+  get venueCents(): number {
+    return this.venue;
   }
   /** What closed accounts returned to their traders (cents). */
   get walletCents(): number {
@@ -113,6 +118,73 @@ export class Books {
     this.fund[f] += cents;
     this.fundTotal += cents;
     this.margin[a] -= cents;
+  }
+
+  /**
+   * A trading fee of `cents` from account a's margin: to the venue's revenue, or (f ≥ 0) into
+   * insurance fund f. The caller caps it by the margin.
+   */
+  tradingFee(a: number, cents: number, f: number): void {
+    if (cents <= 0) return;
+    this.margin[a] -= cents;
+    if (f >= 0) {
+      this.ledger.transfer('margin', 'insurance', cents);
+      this.fund[f] += cents;
+      this.fundTotal += cents;
+    } else {
+      this.ledger.transfer('margin', 'venue', cents);
+      this.venue += cents;
+    }
+  }
+
+  /**
+   * Funding between the two sides of a market: payers[k] pays paid[k] cents from its margin (each at
+   * most its margin), receivers[k] gets got[k]; the two sums must be equal (zero-sum: every cent paid
+   * is received). Margin to margin, so the ledger's margin total does not move.
+   */
+  funding(payers: ArrayLike<number>, paid: ArrayLike<number>, nPay: number, receivers: ArrayLike<number>, got: ArrayLike<number>, nGet: number): void {
+    let out = 0;
+    let inn = 0;
+    for (let k = 0; k < nPay; k++) {
+      if (paid[k] > this.margin[payers[k]]) throw new ConservationError(`funding: account ${payers[k]} pays ${paid[k]} cents from a margin of ${this.margin[payers[k]]}`);
+      out += paid[k];
+    }
+    for (let k = 0; k < nGet; k++) inn += got[k];
+    if (out !== inn) throw new ConservationError(`funding: ${out} cents paid but ${inn} received`);
+    for (let k = 0; k < nPay; k++) this.margin[payers[k]] -= paid[k];
+    for (let k = 0; k < nGet; k++) this.margin[receivers[k]] += got[k];
+  }
+
+  /** Fresh capital from outside into account a's margin (an injection after a margin call). */
+  inject(a: number, cents: number): void {
+    if (cents <= 0) return;
+    this.ledger.deposit('margin', cents);
+    this.margin[a] += cents;
+  }
+
+  /** The venue recapitalises insurance fund f with `cents` from outside. */
+  recapitalise(f: number, cents: number): void {
+    if (cents <= 0) return;
+    this.ledger.deposit('insurance', cents);
+    this.fund[f] += cents;
+    this.fundTotal += cents;
+  }
+
+  /** A trader moves `cents` of margin from its account `from` to its account `to` (rebalancing; margin to margin). */
+  rebalance(from: number, to: number, cents: number): void {
+    if (cents <= 0) return;
+    if (cents > this.margin[from]) throw new ConservationError(`rebalance: ${cents} cents from a margin of ${this.margin[from]}`);
+    this.margin[from] -= cents;
+    this.margin[to] += cents;
+  }
+
+  /** A trader withdraws `cents` of account a's margin (settled profit) to its wallet. */
+  withdraw(a: number, cents: number): void {
+    if (cents <= 0) return;
+    const c = Math.min(cents, this.margin[a]);
+    this.ledger.transfer('margin', 'wallet', c);
+    this.wallet += c;
+    this.margin[a] -= c;
   }
 
   /** Liquidators' PnL (bonus less slippage), settled with the market. */
@@ -227,6 +299,6 @@ export class Books {
     let funds = 0;
     for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
     if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
-    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault }, context);
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue }, context);
   }
 }

@@ -9,6 +9,7 @@ import { isOpen } from './account.js';
 import { retrigger, unkey } from './triggers.js';
 import { cancelTopUp } from './topups.js';
 import { coverShortfall } from './waterfall.js';
+import { chargeTradingFee } from './fees.js';
 import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
 
 /**
@@ -52,11 +53,28 @@ export const enum Route {
   Adl = 3,
 }
 
+/** What a close charges or credits besides its PnL. */
+export interface CloseOptions {
+  /** Liquidation fee on the closed notional, capped by the equity left, to the insurance fund. */
+  feeRate?: number;
+  /** ADL: the winners' haircuts passed on to this account (cents). */
+  adlCreditCents?: number;
+  /** A full liquidation leaves what is left of the margin to the insurance fund. */
+  forfeit?: boolean;
+  /** A voluntary close's taker fee on the closed notional (policy.tradingFees), capped like the liquidation fee. */
+  tradingFeeRate?: number;
+}
+
+const NONE: CloseOptions = {};
+
 /**
  * Closes, for account a, either the single position `only` (b.closeSize[only]) or — with only = −1 —
  * b.closeSize[q] of each of its positions, at this round's fill prices (mkt.fill).
  */
-export function closePositions(st: PathState, a: number, only: number, feeRate: number, route: Route, adlCreditCents = 0, forfeit = false): void {
+export function closePositions(st: PathState, a: number, only: number, route: Route, opts: CloseOptions = NONE): void {
+  const feeRate = opts.feeRate ?? 0;
+  const adlCreditCents = opts.adlCreditCents ?? 0;
+  const forfeit = opts.forfeit ?? false;
   const { b, books, mkt, events } = st;
   const first = b.firstPos[a];
   const last = first + b.nPos[a];
@@ -122,8 +140,13 @@ export function closePositions(st: PathState, a: number, only: number, feeRate: 
   const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
   const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
   // the fee goes to the fund of the market of the account's largest close
-  books.chargeFee(a, fee, st.ctx.rules[b.posMarket[worst >= 0 ? worst : first]].fund);
+  const rules = st.ctx.rules[b.posMarket[worst >= 0 ? worst : first]];
+  books.chargeFee(a, fee, rules.fund);
   events.feesCents += fee;
+  if (opts.tradingFeeRate && shortfall === 0) {
+    const tfee = Math.max(0, Math.min(Math.round(opts.tradingFeeRate * closedNotional * 100), b.margin[a], equityAfter - fee));
+    chargeTradingFee(st, a, tfee, b.posMarket[worst >= 0 ? worst : first]);
+  }
   // liquidator and vault PnL (against the market)
   if (liquidatorPnl !== 0) {
     books.liquidatorPnl(liquidatorPnl);

@@ -13,6 +13,7 @@ import { nominalVolatilityAnnual } from '../price/nominal.js';
 import { SECONDS_PER_YEAR } from '../price/models.js';
 import { loadPriceData, type PriceData } from '../price/process.js';
 import { warmupHistory, warmupSteps } from '../price/warmup.js';
+import { stream } from '../rng/streams.js';
 import { importanceShifts } from './importance.js';
 
 /** The rules one market runs under (its own policy merged over the scenario's). */
@@ -45,6 +46,12 @@ export interface RunContext {
   readonly rules: readonly MarketRules[];
   /** The scenario's policy as the engine runs it (cooldowns and caps in steps). */
   readonly policy: Policy;
+  /** Accounts that withdraw settled profit (traders.withdrawProfitShare), by account index; absent when none do. */
+  readonly withdrawers?: Uint8Array;
+  /** Accounts that inject fresh capital after a margin call (traders.injection.share); absent when none do. */
+  readonly injectors?: Uint8Array;
+  /** Each opening isolated account's paired account of the same trader (traders.rebalancing), or −1; absent when none are paired. */
+  readonly siblings?: Int32Array;
   /** The insurance funds (index 0 the scenario's shared fund, then one per group a market names). */
   readonly funds: readonly FundConfig[];
   /** The warm-up history of each market's index, oldest first, ending at its initial price (traders.warmup: history). */
@@ -115,6 +122,9 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     priceData,
     rules,
     policy: stepPolicy(scenario.policy, scenario.stepSeconds),
+    withdrawers: accountFlags(scenario, pop.accountCapacity, scenario.traders.withdrawProfitShare, 'withdrawals'),
+    injectors: accountFlags(scenario, pop.accountCapacity, scenario.traders.injection.share, 'injections'),
+    siblings: pairAccounts(scenario, pop),
     funds,
     warmupIndex: warm?.prices,
     warmupEndState: warm?.endState,
@@ -127,4 +137,34 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
 /** The book path `pathIndex` runs on: ⌊pathIndex / pathsPerBook⌋ when books are redrawn per block (scenario `sampling.pathsPerBook`), else 0. */
 export function bookOf(pathIndex: number, pathsPerBook: number | undefined): number {
   return pathsPerBook ? Math.floor(pathIndex / pathsPerBook) : 0;
+}
+
+/** Which accounts have a trait held by `share` of them: a draw per account index from the scenario's own stream `name` (the same on every path). */
+function accountFlags(sc: Scenario, capacity: number, share: number, name: string): Uint8Array | undefined {
+  if (!(share > 0)) return undefined;
+  const rng = stream(sc.seed, -1, name);
+  return Uint8Array.from({ length: capacity }, () => (rng() < share ? 1 : 0));
+}
+
+/**
+ * One trader's two isolated positions (traders.rebalancing.share): each of the opening book's isolated
+ * single-position accounts is drawn in with probability `share`, and consecutive drawn accounts are
+ * paired. Returns each account's pair (−1: none), or undefined when the share is 0.
+ */
+function pairAccounts(sc: Scenario, pop: Population): Int32Array | undefined {
+  const share = sc.traders.rebalancing.share;
+  if (!(share > 0)) return undefined;
+  const rng = stream(sc.seed, -1, 'rebalancing');
+  const pair = new Int32Array(pop.accountCapacity).fill(-1);
+  let waiting = -1;
+  for (let a = 0; a < pop.accounts; a++) {
+    if (pop.acctNPos[a] !== 1 || pop.acctCross[a] || !(rng() < share)) continue;
+    if (waiting < 0) waiting = a;
+    else {
+      pair[a] = waiting;
+      pair[waiting] = a;
+      waiting = -1;
+    }
+  }
+  return pair;
 }

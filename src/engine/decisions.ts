@@ -124,6 +124,6 @@ export function voluntaryCloses(st: PathState, ids: Int32Array, n: number): void
   applyFlows(st);
   for (let k = 0; k < n; k++) {
     const p = ids[k];
-    if (b.size[p] > 0) closePositions(st, b.posAccount[p], p, 0, Route.Market);
+    if (b.size[p] > 0) closePositions(st, b.posAccount[p], p, Route.Market, { tradingFeeRate: st.ctx.rules[b.posMarket[p]].policy.tradingFees.takerRate });
   }
 }

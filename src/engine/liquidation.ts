@@ -14,6 +14,8 @@ import { openGrace, setMark } from './maintenance-check.js';
 import { rekeyPosition, touchMulti } from './triggers.js';
 import { SERIES_GENERATION_CLASSES } from './results.js';
 import { autoDeleverage, fundAvailableCents, recordFundPeaks } from './waterfall.js';
+import { recapitaliseFunds } from './fees.js';
+import { rebalanceFromPair } from './rebalance.js';
 
 /** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
 export const MAX_GENERATIONS_PER_STEP = 10_000;
@@ -27,6 +29,7 @@ export function beginLiquidations(st: PathState): void {
   st.nDeferred = 0;
   st.nTracked = 0;
   st.stepLiq.reset();
+  recapitaliseFunds(st);
   recordFundPeaks(st);
   for (let k = 0; k < nReq; k++) {
     const a = b.requeue[k];
@@ -74,6 +77,8 @@ function planRound(st: PathState, gen: number, n: number): number {
     const eq = b.listEq[k]; // as the maintenance check found them: nothing has moved since
     const mmv = b.listMm[k];
     const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
+    // the trader's other isolated position may spare the margin that keeps this one open
+    if (!continuing && st.ctx.siblings && rebalanceFromPair(st, a, eq, mmv)) continue;
     // margin call: a first breach opens the grace period instead of liquidating
     if (!continuing && liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
       openGrace(st, a);
@@ -207,7 +212,7 @@ function adlMatch(st: PathState, a: number, q: number, m: number, deficitUsd: nu
     events.tradersLiquidated++;
   }
   b.closeSize[q] = M;
-  closePositions(st, a, q, 0, Route.Adl, covered);
+  closePositions(st, a, q, Route.Adl, { adlCreditCents: covered });
   if (b.graceUntil[a] >= 0) b.graceUntil[a] = -1;
 }
 
@@ -251,7 +256,7 @@ function executeRound(st: PathState, gen: number, nClose: number): void {
     // a fraction close waits out its cooldown; a cooldown of 0 still means one close per step (the rounds
     // of a step are instantaneous: closing 20% again and again within them would never end)
     if (liqCfg.kind === 'fraction') b.cooldownUntil[a] = st.t + Math.max(1, liqCfg.cooldownSteps);
-    closePositions(st, a, -1, liqCfg.feeRate, b.route[k] as Route, 0, liqCfg.forfeitRemainingMargin);
+    closePositions(st, a, -1, b.route[k] as Route, { feeRate: liqCfg.feeRate, forfeit: liqCfg.forfeitRemainingMargin });
     if (b.graceUntil[a] >= 0) {
       // a liquidation ends the margin call
       b.graceUntil[a] = -1;

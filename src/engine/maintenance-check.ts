@@ -132,10 +132,15 @@ export function openGrace(st: PathState, a: number): void {
     h.liqDown.remove(q);
     h.liqUp.remove(q);
   }
-  // traders with a reserve answer the call after their reaction delay
+  // traders with a reserve answer the call after their reaction delay; those who inject fresh capital
+  // after theirs (an exponential delay, at least a step)
   if (b.topUp[a] && b.reserve[a] > 0) {
     if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
     scheduleTopUp(st, a, st.t + st.sc.traders.topUp.reactionDelaySteps);
+  } else if (st.ctx.injectors?.[a]) {
+    if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
+    const delay = Math.max(1, Math.ceil(-Math.log(1 - st.behaviour()) * st.sc.traders.injection.meanDelaySteps));
+    scheduleTopUp(st, a, st.t + delay);
   }
 }
 

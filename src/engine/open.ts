@@ -38,9 +38,14 @@ export function openBook(st: PathState): void {
     b.opening = { margin, reserve, oiLong, oiShort };
   } else {
     // later paths: only what a path changes. The opening book's static fields are never written
-    // during a path; arrivals write slots past it, which are restored here.
+    // during a path, except entry prices under variation margin; arrivals write slots past it, which
+    // are restored here.
     const used = b.usedAccounts;
     const usedP = b.usedPositions;
+    if (b.entriesMoved) {
+      b.entry.set(pop.posEntry.subarray(0, P));
+      b.entriesMoved = false;
+    }
     if (used > A) {
       b.cross.set(pop.acctCross.subarray(A, used), A);
       b.topUp.set(pop.acctTopUp.subarray(A, used), A);

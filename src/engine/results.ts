@@ -74,6 +74,24 @@ export interface PathSummary {
    * shortfall is covered, in order, by the vault, the fund (fundPaidUsd), ADL (adlProfitTakenUsd) or a
    * socialised loss (socialisedLossUsd), and the rest is bad debt (badDebtUsd). */
   liquidationFeesUsd: number;
+  /** Taker fees on entries and voluntary closes (policy.tradingFees), exact cents. */
+  tradingFeesUsd: number;
+  /** Funding paid over the path (all markets, exact cents), and the part longs paid net (negative: longs received). */
+  fundingPaidUsd: number;
+  fundingPaidByLongsUsd: number;
+  /** Settled profit withdrawn to wallets (traders.withdrawProfitShare), exact cents. */
+  profitWithdrawnUsd: number;
+  /** The venue's fee revenue at the end (trading fees with recipient venue, less the share sent to the fund). */
+  venueRevenueUsd: number;
+  /** Insurance-fund recapitalisation by the venue: its share of trading fees, and injections from outside (exact cents). */
+  fundFromFeesUsd: number;
+  fundInjectedUsd: number;
+  /** Capital injected by traders after margin calls (count, exact cents). */
+  injectionCount: number;
+  injectedUsd: number;
+  /** Margin moved between a trader's own isolated positions to avert a liquidation (count, exact cents). */
+  rebalanceCount: number;
+  rebalancedUsd: number;
   shortfallUsd: number;
   backstopCoveredUsd: number;
   /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */

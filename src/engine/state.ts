@@ -4,6 +4,7 @@
  * phases record. Phases are plain functions of this state (src/engine/step.ts lists them in order),
  * so each can be run alone on a hand-built state.
  */
+import { FundingState } from './funding.js';
 import type { Policy, Scenario } from '../scenario/schema.js';
 import type { Population } from '../agents/population.js';
 import { stream, type Rng } from '../rng/streams.js';
@@ -125,6 +126,18 @@ export class EventCounts {
   fundPaidUsd = 0;
   /** The loss waterfall, in cents: liquidation fees collected, shortfalls entering it, the part the backstop vault paid. */
   feesCents = 0;
+  /** Trading fees charged (cents), funding paid in total and net by longs (cents), profit withdrawn (cents). */
+  tradingFeesCents = 0;
+  /** Venue recapitalisation of the funds: fee share and injections (cents); trader injections and rebalancing. */
+  fundFromFeesCents = 0;
+  fundInjectedCents = 0;
+  injections = 0;
+  injectedCents = 0;
+  rebalances = 0;
+  rebalancedCents = 0;
+  fundingPaidCents = 0;
+  fundingByLongsCents = 0;
+  profitWithdrawnCents = 0;
   shortfallCents = 0;
   backstopCoveredCents = 0;
   fundExhausted = false;
@@ -284,6 +297,10 @@ export class PathState {
   adlMatchedQty = 0;
   /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
   readonly fundPeaks: (FundPeak | undefined)[];
+  /** Funding and variation margin (absent when no market has either). */
+  readonly funding?: FundingState;
+  /** What the venue has injected into each fund so far (cents), against its recapitalisation budget. */
+  readonly fundInjected: Float64Array;
 
   constructor(
     readonly ctx: RunContext,
@@ -311,6 +328,8 @@ export class PathState {
     this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0);
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
+    this.fundInjected = new Float64Array(ctx.funds.length);
+    this.funding = FundingState.of(ctx.rules, sc.stepSeconds, this.pop.positionCapacity);
     this.fundPeaks = ctx.rules.map((r) => {
       const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;
       return dd ? new FundPeak(r.fund, Math.max(1, Math.ceil(dd.windowSeconds / sc.stepSeconds - 1e-9))) : undefined;

@@ -6,6 +6,7 @@ import type { PathState } from './state.js';
 import type { PathRecorder } from './records.js';
 import { exogenousMove } from './price-move.js';
 import { observeMarkets, updateMarkets } from './market.js';
+import { fundingAndSettlement } from './funding.js';
 import { traderDecisions } from './decisions.js';
 import { arrivals } from './arrivals.js';
 import { maintenanceCheck } from './maintenance-check.js';
@@ -14,6 +15,7 @@ import { beginLiquidations, endLiquidations, liquidationRound, MAX_GENERATIONS_P
 export function step(st: PathState, rec: PathRecorder): void {
   exogenousMove(st); //       1. fundamental (index) prices of all markets, correlated shocks
   updateMarkets(st); //       2. impact decay → market price → mark price; liquidity in stress
+  fundingAndSettlement(st); //   funding between longs and shorts; variation margin and withdrawals
   traderDecisions(st); //     3. top-ups due, stops / take-profits / top-up triggers, spike deleveraging
   arrivals(st); //            3. new entries, checked against the initial margin
   beginLiquidations(st); //   4–6. the cascade, one generation per round:

@@ -67,11 +67,16 @@ export function dueTopUps(st: PathState): void {
   }
 }
 
-/** A due top-up: if still below the trigger (or in a margin call), acts with the configured probability. */
+/**
+ * A due top-up: if still below the trigger (or in a margin call), acts with the configured probability
+ * from the reserve; a trader who injects capital (traders.injection) then deposits fresh money for
+ * what the call still asks for, times its size factor.
+ */
 export function attemptTopUp(st: PathState, a: number): void {
   const b = st.b;
   const cfg = st.sc.traders.topUp;
-  if (!isOpen(st, a) || b.reserve[a] === 0) return;
+  const injector = st.ctx.injectors?.[a] === 1;
+  if (!isOpen(st, a) || (b.reserve[a] === 0 && !injector)) return;
   const mmv = maintenance(st, a);
   const eq = equity(st, a);
   const inCall = b.graceUntil[a] >= 0;
@@ -79,19 +84,35 @@ export function attemptTopUp(st: PathState, a: number): void {
     if (b.nPos[a] === 1) rekeyPosition(st, b.firstPos[a]);
     return;
   }
-  if (st.behaviour() >= cfg.actProbabilityPerStep) {
-    scheduleTopUp(st, a, st.t + 1);
-    return;
-  }
   // target: the top-up ratio, or the initial margin when answering a margin call
   const n = notional(st, a);
   const target = inCall ? Math.max(cfg.targetMarginRatio * mmv, n / accountPolicy(st, a).maxLeverage, 2 * mmv) : cfg.targetMarginRatio * mmv;
-  const wantCents = Math.ceil((target - eq) * 100);
-  const amount = Math.min(b.reserve[a], Math.max(0, wantCents));
-  if (amount > 0) {
-    st.books.topUp(a, amount);
-    st.events.topUps++;
-    st.events.topUpUsd += amount / 100;
+  let have = eq;
+  if (b.reserve[a] > 0) {
+    if (st.behaviour() >= cfg.actProbabilityPerStep) {
+      scheduleTopUp(st, a, st.t + 1);
+      return;
+    }
+    const wantCents = Math.ceil((target - eq) * 100);
+    const amount = Math.min(b.reserve[a], Math.max(0, wantCents));
+    if (amount > 0) {
+      st.books.topUp(a, amount);
+      st.events.topUps++;
+      st.events.topUpUsd += amount / 100;
+      have += amount / 100;
+    }
+  }
+  if (inCall && injector) {
+    const need = Math.ceil((target - have) * 100);
+    if (need > 0) {
+      const inj = st.sc.traders.injection;
+      const u1 = 1 - st.behaviour();
+      const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * st.behaviour());
+      const cents = Math.max(1, Math.round(need * inj.sizeMultipleMedian * Math.exp(inj.sizeSigmaLog * z)));
+      st.books.inject(a, cents);
+      st.events.injections++;
+      st.events.injectedCents += cents;
+    }
   }
   if (b.nPos[a] === 1 && !inCall) rekeyPosition(st, b.firstPos[a]);
 }

@@ -133,7 +133,7 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
     const savedFill = mkt.fill[m];
     mkt.fill[m] = P;
     b.closeSize[p] = dq;
-    closePositions(st, a, p, 0, Route.Market);
+    closePositions(st, a, p, Route.Market);
     mkt.fill[m] = savedFill;
     // … and hand over the haircut, size·|mark − bankruptcy| (capped by the equity it had)
     let pay: number;

@@ -14,6 +14,7 @@
  * - market     — the counterparty to traders' PnL (the rest of the market)
  * - backstop   — the backstop vault's capital and PnL
  * - liquidator — liquidators' PnL (bonus less slippage), settled with the market
+ * - venue      — the venue's revenue: trading fees it keeps
  * Bad debt is not an account: it is the part of the market's claim on a bankrupt trader that no one
  * paid; it is recorded beside the books and enters the conservation identity.
  *
@@ -25,7 +26,7 @@
 import { Decimal } from 'decimal.js';
 import { ConservationError } from '../errors.js';
 
-export const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator'] as const;
+export const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue'] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
 const ZERO = new Decimal(0);
@@ -35,7 +36,7 @@ function cents(x: number, what: string): Decimal {
   return new Decimal(x);
 }
 
-const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7 };
+const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7, venue: 8 };
 
 export class Ledger {
   private readonly bal = new Map<Account, Decimal>(ACCOUNTS.map((a) => [a, ZERO]));
@@ -142,18 +143,18 @@ export class Ledger {
    *    market + bad debt = net realised losses of traders, liquidators and the vault (what was owed
    *    to the market).
    */
-  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number }, context: string): void {
+  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number; venue?: number }, context: string): void {
     this.settle();
     const sum = ACCOUNTS.reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     const fail = (msg: string) => {
       throw new ConservationError(`${context}: money not conserved — ${msg}`);
     };
     if (!sum.isZero()) fail(`bookings do not balance (sum ${sum.toString()} cents)`);
-    for (const a of ['margin', 'reserve', 'wallet', 'insurance', 'backstop'] as const) {
+    for (const a of ['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'venue'] as const) {
       const h = new Decimal(held[a] ?? 0);
       if (!h.equals(this.bal.get(a)!)) fail(`${a}: engine holds ${h.toString()} cents, ledger ${this.bal.get(a)!.toString()}`);
     }
-    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
+    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market', 'venue'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     if (!inside.equals(this.deposits)) fail(`deposits ${this.deposits.toString()} ≠ held + paid to market ${inside.toString()}`);
     const paid = this.bal.get('market')!.plus(this.badDebt);
     if (!paid.equals(this.claims)) fail(`market received ${this.bal.get('market')!.toString()} + bad debt ${this.badDebt.toString()} ≠ net realised losses ${this.claims.toString()}`);

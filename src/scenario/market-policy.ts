@@ -20,19 +20,20 @@ export interface FundConfig {
   initialUsd: number;
   maxPayoutUsdPerStep?: number;
   maxShareOfFundPerEvent: number;
+  recapitalisation?: Policy['insuranceFund']['recapitalisation'];
 }
 
 /** The funds of a scenario and the fund each market draws on: index 0 is the shared fund; a group's size and caps are those of the first market that names it. */
 export function insuranceFunds(s: Scenario): { funds: FundConfig[]; fundOfMarket: number[] } {
   const g = s.policy.insuranceFund;
-  const funds: FundConfig[] = [{ name: 'shared', initialUsd: g.initialUsd, maxPayoutUsdPerStep: g.maxPayoutUsdPerStep, maxShareOfFundPerEvent: g.maxShareOfFundPerEvent }];
+  const funds: FundConfig[] = [{ name: 'shared', initialUsd: g.initialUsd, maxPayoutUsdPerStep: g.maxPayoutUsdPerStep, maxShareOfFundPerEvent: g.maxShareOfFundPerEvent, recapitalisation: g.recapitalisation }];
   const fundOfMarket = marketsOfScenario(s).map((_, m) => {
     const f = marketPolicy(s, m).insuranceFund;
     const group = f.group ?? 'shared';
     let k = funds.findIndex((x) => x.name === group);
     if (k < 0) {
       k = funds.length;
-      funds.push({ name: group, initialUsd: f.initialUsd, maxPayoutUsdPerStep: f.maxPayoutUsdPerStep, maxShareOfFundPerEvent: f.maxShareOfFundPerEvent });
+      funds.push({ name: group, initialUsd: f.initialUsd, maxPayoutUsdPerStep: f.maxPayoutUsdPerStep, maxShareOfFundPerEvent: f.maxShareOfFundPerEvent, recapitalisation: f.recapitalisation });
     }
     return k;
   });

@@ -328,9 +328,64 @@ export const TradersSchema = z.strictObject({
    * equally, each position's side drawn with longShare). Default: all markets.
    */
   crossMarketsPerAccount: integer(1, 16).optional(),
+  /**
+   * Share of accounts that withdraw settled profit: at each variation-margin settlement
+   * (policy.variationMargin) they move the gain just settled to their wallet (as far as their margin
+   * stays above the position's initial margin), out of reach of ADL and socialised-loss haircuts.
+   */
+  withdrawProfitShare: probability().default(0),
+  /**
+   * Capital injected from outside after a margin call (policy.liquidation.marginCall): a share of
+   * traders deposit fresh money after a delay — the amount the call asks for (up to the initial
+   * margin) times a lognormal factor — on top of any reserve top-up.
+   */
+  injection: z
+    .strictObject({
+      share: probability().default(0),
+      /** Mean delay in steps (exponential, at least one step). */
+      meanDelaySteps: positive().max(100_000).default(10),
+      /** The deposit as a multiple of what the call asks for: lognormal with this median and log-sd. */
+      sizeMultipleMedian: positive().max(100).default(1),
+      sizeSigmaLog: nonNegative().max(3).default(0.5),
+    })
+    .prefault({}),
+  /**
+   * Rebalancing between a trader's own isolated positions: a share of the opening book's isolated
+   * accounts are paired as one trader's two positions; when one is about to be liquidated, margin
+   * above the other's initial margin moves to it, up to the top-up target ratio.
+   */
+  rebalancing: z.strictObject({ share: probability().default(0) }).prefault({}),
 });
 
 // ---------------------------------------------------------------- policy
+
+export const FundingSchema = z.strictObject({
+  /** Seconds between funding payments (Binance, Bybit: 8 h = 28,800; Hyperliquid, dYdX: 1 h = 3,600). */
+  intervalSeconds: positive().max(86_400 * 30).default(28_800),
+  /**
+   * Interest component I per interval (Binance: 0.01% per 8 h). The rate paid is
+   * F = P̄ + clamp(I − P̄, −clamp, +clamp), capped at ±capPerInterval, with P̄ the average premium of
+   * the book price over the index since the last payment. F > 0: longs pay shorts.
+   */
+  interestRatePerInterval: z.number().finite().min(-0.01).max(0.01).default(0.0001),
+  clamp: nonNegative().max(0.1).default(0.0005),
+  capPerInterval: z.number().finite().gt(0).max(0.5).default(0.0075),
+});
+
+export const TradingFeesSchema = z.strictObject({
+  /** Taker fee on the notional of every entry (arrivals) and voluntary close (stops, take-profits, deleveraging), capped by the margin left. */
+  takerRate: z.number().finite().min(0).max(0.05).default(0),
+  /** Who receives it: the venue (its revenue, reported apart) or the market's insurance fund. */
+  recipient: z.enum(['venue', 'insurance-fund']).default('venue'),
+});
+
+export const VariationMarginSchema = z.strictObject({
+  /**
+   * Every this many seconds each open position's unrealised PnL is settled into its margin at the
+   * mark (its entry price reset to the mark); a loss the margin cannot pay is left to liquidation.
+   */
+  everySeconds: positive().max(86_400 * 365),
+});
 
 export const FixedMaintenanceSchema = z.strictObject({
   kind: z.literal('fixed'),
@@ -508,6 +563,19 @@ export const InsuranceFundSchema = z.strictObject({
    * default) is the scenario's own fund. A group's size and caps are given where it is first named.
    */
   group: z.string().min(1).max(40).regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').default('shared'),
+  /**
+   * Recapitalisation by the venue: a share of its trading-fee revenue goes to the fund as it is
+   * charged, and when the fund's balance is below belowUsd at the start of a step the venue injects
+   * injectUsd (from outside), until budgetUsd is spent. Reported apart from fees.
+   */
+  recapitalisation: z
+    .strictObject({
+      feeShare: probability().default(0),
+      belowUsd: usd().default(0),
+      injectUsd: usd().default(0),
+      budgetUsd: usd().default(0),
+    })
+    .optional(),
 });
 
 export const WaterfallSchema = z.strictObject({
@@ -556,6 +624,11 @@ export const PolicySchema = z.strictObject({
   initialMargin: InitialMarginSchema.optional(),
   insuranceFund: InsuranceFundSchema.prefault({}),
   waterfall: WaterfallSchema.prefault({}),
+  /** Perpetual funding between longs and shorts (absent: none). */
+  funding: FundingSchema.optional(),
+  tradingFees: TradingFeesSchema.prefault({}),
+  /** Periodic settlement of unrealised PnL into margin (absent: none). */
+  variationMargin: VariationMarginSchema.optional(),
 });
 
 /** A market's overrides of the scenario's policy: any field, given only where it differs. */
@@ -567,6 +640,9 @@ export const MarketPolicySchema = z.strictObject({
   markPrice: MarkPriceSchema.partial().optional(),
   insuranceFund: InsuranceFundSchema.partial().optional(),
   waterfall: WaterfallSchema.partial().optional(),
+  funding: FundingSchema.partial().optional(),
+  tradingFees: TradingFeesSchema.partial().optional(),
+  variationMargin: VariationMarginSchema.partial().optional(),
 });
 
 export const MarketSchema = z.strictObject({

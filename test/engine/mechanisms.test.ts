@@ -246,7 +246,7 @@ describe('liquidity that withdraws in stress', () => {
 });
 
 describe('conservation across every mechanism (property)', () => {
-  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop and liquidators', () => {
+  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing and fund recapitalisation', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -267,6 +267,18 @@ describe('conservation across every mechanism (property)', () => {
           cross: fc.double({ min: 0, max: 1, noNaN: true }),
           arrivals: fc.double({ min: 0, max: 1, noNaN: true }),
           fundShare: fc.double({ min: 0.1, max: 1, noNaN: true }),
+          // the money that moves with time (issue 13): funding, trading fees, variation margin and withdrawals, ADL triggers
+          funding: fc.option(fc.record({ intervalSeconds: fc.constantFrom(60, 300, 1800), interestRatePerInterval: fc.double({ min: -0.002, max: 0.002, noNaN: true }) }), { nil: undefined }),
+          takerRate: fc.constantFrom(0, 0.0005, 0.002),
+          recipient: fc.constantFrom('venue', 'insurance-fund'),
+          vm: fc.option(fc.constantFrom(120, 600), { nil: undefined }),
+          withdraw: fc.double({ min: 0, max: 1, noNaN: true }),
+          ranking2: fc.constantFrom('pro-rata-pnl', undefined),
+          floor: fc.constantFrom(0, 1_000),
+          forfeit: fc.boolean(),
+          injection: fc.double({ min: 0, max: 1, noNaN: true }),
+          rebalancing: fc.double({ min: 0, max: 1, noNaN: true }),
+          recap: fc.boolean(),
         }),
         (p) => {
           const maintenance = {
@@ -285,7 +297,7 @@ describe('conservation across every mechanism (property)', () => {
             horizonSteps: 90,
             otherMarkets: other,
             correlation: K > 1 && p.rho > -0.4 / (K - 1) ? correlation : undefined,
-            traders: { count: 120, crossMarginShare: p.cross, arrivals: { perStep: p.arrivals, momentumPerStep: p.arrivals }, takeProfit: { share: 0.2 }, volatilityDeleverage: { share: 0.2 } },
+            traders: { count: 120, crossMarginShare: p.cross, arrivals: { perStep: p.arrivals, momentumPerStep: p.arrivals }, takeProfit: { share: 0.2 }, volatilityDeleverage: { share: 0.2 }, withdrawProfitShare: p.withdraw, injection: { share: p.injection, meanDelaySteps: 2 }, rebalancing: { share: p.rebalancing } },
             policy: {
               maintenance,
               markPrice: { kind: p.mark },
@@ -296,9 +308,13 @@ describe('conservation across every mechanism (property)', () => {
                 backstop: { enabled: p.backstop, capitalUsd: 2_000 },
                 liquidators: { enabled: p.liquidators, bonusFraction: 0.02, capitalUsdPerStep: 50_000 },
                 marginCall: { graceSteps: p.grace },
+                forfeitRemainingMargin: p.forfeit,
               },
-              insuranceFund: { initialUsd: Math.round(p.fund), maxShareOfFundPerEvent: p.fundShare, maxPayoutUsdPerStep: 5_000 },
-              waterfall: { afterInsuranceFund: p.waterfall, adlRanking: p.ranking, socialisedBasis: p.basis },
+              insuranceFund: { initialUsd: Math.round(p.fund), maxShareOfFundPerEvent: p.fundShare, maxPayoutUsdPerStep: 5_000, ...(p.recap ? { recapitalisation: { feeShare: 0.3, belowUsd: 2_000, injectUsd: 500, budgetUsd: 3_000 } } : {}) },
+              waterfall: { afterInsuranceFund: p.waterfall, adlRanking: p.ranking2 ?? p.ranking, socialisedBasis: p.basis, adlTrigger: { fundFloorUsd: p.floor } },
+              ...(p.funding ? { funding: p.funding } : {}),
+              tradingFees: { takerRate: p.takerRate, recipient: p.recipient },
+              ...(p.vm ? { variationMargin: { everySeconds: p.vm } } : {}),
             },
           });
           const ctx = createRunContext(sc);
