@@ -37,6 +37,42 @@ export function unitFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): { f
 /** Number format for parameter values (4 significant digits, trailing zeros dropped). */
 export const PARAM_FORMAT = ',.4~r';
 
+/** An axis / tooltip format: a d3 format or a custom format type. */
+export type AxisFormat = { format: string } | { formatType: string };
+
+/**
+ * Axis and tooltip format of a *difference* of a metric: rates (probabilities, fractions) in
+ * percentage points ("+1.7 pp" is the change from 2.0% to 3.7%), anything else as the metric.
+ */
+export function diffAxisFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): object {
+  if (unit === 'probability' || unit === 'fraction') return { labelExpr: "format(datum.value * 100, '~r') + ' pp'" };
+  return unitFormat(unit);
+}
+
+/**
+ * Which point labels to draw so that no two overlap: greedy in the given order, a label is dropped when
+ * its box (about 6.2 px a character × 13 px, placed right of and above its point) would overlap one
+ * already kept. Positions are estimated from the data's range at the chart's designed size.
+ */
+export function nonOverlappingLabels(rows: { x: number; y: number; text: string }[], width: number, height: number): boolean[] {
+  const xs = rows.map((r) => r.x).filter(Number.isFinite);
+  const ys = rows.map((r) => r.y).filter(Number.isFinite);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const px = (x: number) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * width : width / 2);
+  const py = (y: number) => (y1 > y0 ? height - ((y - y0) / (y1 - y0)) * height : height / 2);
+  const kept: { l: number; r: number; t: number; b: number }[] = [];
+  return rows.map((row) => {
+    if (!row.text || !Number.isFinite(row.x) || !Number.isFinite(row.y)) return false;
+    const l = px(row.x) + 4;
+    const box = { l, r: l + 6.2 * row.text.length + 4, t: py(row.y) - 20, b: py(row.y) - 4 };
+    if (box.r > width + 40) return false;
+    if (kept.some((k) => box.l < k.r && k.l < box.r && box.t < k.b && k.t < box.b)) return false;
+    kept.push(box);
+    return true;
+  });
+}
+
 export interface IntervalRow {
   x: number;
   estimate: number;
@@ -64,13 +100,24 @@ export interface MetricLineInput {
   height?: number;
   /** Log x axis (all x > 0). */
   logX?: boolean;
+  /** Format of the x axis (default: a plain number, PARAM_FORMAT). */
+  xFormat?: AxisFormat;
 }
 
 function roundRows(rows: IntervalRow[]): IntervalRow[] {
   return rows.map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
 }
 
-function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string } }): object[] {
+/** True when x lies in the right 45% of the rows' x range (a label there is drawn to its left, so it is not clipped). */
+function onRight(x: number, rows: { x: number }[]): boolean {
+  const xs = rows.map((r) => r.x).filter(Number.isFinite);
+  const lo = Math.min(...xs, x);
+  const hi = Math.max(...xs, x);
+  return hi > lo && (x - lo) / (hi - lo) > 0.55;
+}
+
+function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string }; rows?: { x: number }[] }): object[] {
+  const right = input.marker && input.rows ? onRight(input.marker.x, input.rows) : false;
   const out: object[] = [];
   if (input.target) {
     out.push({
@@ -90,7 +137,7 @@ function referenceLayers(input: { target?: { value: number; label: string }; mar
       layer: [
         { mark: { type: 'rule', color: '#222b38', strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
         {
-          mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, color: '#222b38', fontSize: 11 },
+          mark: { type: 'text', align: right ? 'right' : 'left', baseline: 'top', dx: right ? -4 : 4, dy: 4, color: '#222b38', fontSize: 11 },
           encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
         },
       ],
@@ -107,9 +154,10 @@ export function metricLineSpec(input: MetricLineInput): object {
   const fmt = unitFormat(input.unit);
   const grouped = input.rows.some((r) => r.group !== undefined);
   const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
-  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: { format: PARAM_FORMAT } };
+  const xf = input.xFormat ?? { format: PARAM_FORMAT };
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: xf };
   const tooltip = [
-    { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
+    { field: 'x', type: 'quantitative', title: input.xTitle, ...xf },
     ...(grouped ? [{ field: 'group', type: 'nominal', title: input.groupTitle ?? 'group' }] : []),
     { field: 'estimate', type: 'quantitative', title: input.yTitle, ...fmt },
     { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
@@ -130,7 +178,7 @@ export function metricLineSpec(input: MetricLineInput): object {
           { mark: { type: 'point', filled: true, size: 36, ...(grouped ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'estimate', type: 'quantitative' }, tooltip } },
         ],
       },
-      ...referenceLayers(input),
+      ...referenceLayers({ ...input, rows: input.rows }),
     ],
   };
 }
@@ -144,6 +192,8 @@ export interface HeatmapInput {
   rows: { x: number; y: number; estimate: number; lower: number; upper: number }[];
   width?: number;
   height?: number;
+  xFormat?: AxisFormat;
+  yFormat?: AxisFormat;
 }
 
 /** A two-parameter grid: one cell per point, coloured by the estimate, labelled with it. */
@@ -159,8 +209,8 @@ export function heatmapSpec(input: HeatmapInput): object {
     height: input.height ?? Math.min(300, 30 * ys.length),
     data: { values: rows },
     encoding: {
-      x: { field: 'x', type: 'ordinal', title: input.xTitle, sort: xs, axis: { format: PARAM_FORMAT, formatType: 'number', labelAngle: 0 } },
-      y: { field: 'y', type: 'ordinal', title: input.yTitle, sort: ys, axis: { format: PARAM_FORMAT, formatType: 'number' } },
+      x: { field: 'x', type: 'ordinal', title: input.xTitle, sort: xs, axis: { ...ordinalFormat(input.xFormat), labelAngle: 0, labelOverlap: 'greedy' } },
+      y: { field: 'y', type: 'ordinal', title: input.yTitle, sort: ys, axis: ordinalFormat(input.yFormat) },
     },
     layer: [
       {
@@ -168,8 +218,8 @@ export function heatmapSpec(input: HeatmapInput): object {
         encoding: {
           color: { field: 'estimate', type: 'quantitative', title: null, scale: { scheme: 'orangered' }, legend: { ...fmt, orient: 'right', direction: 'vertical' } },
           tooltip: [
-            { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
-            { field: 'y', type: 'quantitative', title: input.yTitle, format: PARAM_FORMAT },
+            { field: 'x', type: 'quantitative', title: input.xTitle, ...(input.xFormat ?? { format: PARAM_FORMAT }) },
+            { field: 'y', type: 'quantitative', title: input.yTitle, ...(input.yFormat ?? { format: PARAM_FORMAT }) },
             { field: 'estimate', type: 'quantitative', title: 'estimate', ...fmt },
             { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
             { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
@@ -179,6 +229,12 @@ export function heatmapSpec(input: HeatmapInput): object {
       { mark: { type: 'text', fontSize: 10, color: '#1d2430' }, encoding: { text: { field: 'estimate', type: 'quantitative', ...fmt } } },
     ],
   };
+}
+
+/** An ordinal axis of numbers formatted like a quantitative one. */
+function ordinalFormat(f: AxisFormat | undefined): object {
+  if (f && 'formatType' in f) return f;
+  return { format: f?.format ?? PARAM_FORMAT, formatType: 'number' };
 }
 
 export interface PairedDiffRow {
@@ -198,8 +254,9 @@ export interface PairedDiffRow {
  * Differences between neighbouring points: the paired interval (dark) drawn over the interval two
  * independent runs would give (light), so the gain from common random numbers is visible.
  */
-export function pairedDifferenceSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: Unit; rows: PairedDiffRow[]; width?: number; height?: number }): object {
-  const fmt = unitFormat(input.unit);
+export function pairedDifferenceSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: Unit; rows: PairedDiffRow[]; width?: number; height?: number; xFormat?: AxisFormat; diffText?: (x: number) => string }): object {
+  const axisFmt = diffAxisFormat(input.unit);
+  const txt = input.diffText ?? ((x: number) => String(sig(x, 4)));
   const rows = input.rows.map((r) => ({
     ...r,
     x: sig(r.x),
@@ -208,9 +265,12 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
     upper: sig(r.upper),
     unpairedLower: sig(r.unpairedLower),
     unpairedUpper: sig(r.unpairedUpper),
+    tEstimate: txt(r.estimate),
+    tPaired: `${txt(r.lower)} to ${txt(r.upper)}`,
+    tUnpaired: `${txt(r.unpairedLower)} to ${txt(r.unpairedUpper)}`,
   }));
   const grouped = rows.some((r) => r.group !== undefined);
-  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false }, axis: { format: PARAM_FORMAT } };
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false }, axis: input.xFormat ?? { format: PARAM_FORMAT } };
   return {
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
@@ -224,7 +284,7 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
         layer: [
           {
             mark: { type: 'rule', strokeWidth: 7, opacity: 0.35, color: '#8a94a6', strokeCap: 'round' },
-            encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: fmt }, y2: { field: 'unpairedUpper' } },
+            encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: axisFmt }, y2: { field: 'unpairedUpper' } },
           },
           { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}) } },
           {
@@ -234,11 +294,9 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
               ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}),
               tooltip: [
                 { field: 'label', type: 'nominal', title: 'step' },
-                { field: 'estimate', type: 'quantitative', title: 'difference', ...fmt },
-                { field: 'lower', type: 'quantitative', title: 'paired CI lower', ...fmt },
-                { field: 'upper', type: 'quantitative', title: 'paired CI upper', ...fmt },
-                { field: 'unpairedLower', type: 'quantitative', title: 'independent-runs CI lower', ...fmt },
-                { field: 'unpairedUpper', type: 'quantitative', title: 'independent-runs CI upper', ...fmt },
+                { field: 'tEstimate', type: 'nominal', title: 'difference' },
+                { field: 'tPaired', type: 'nominal', title: 'paired 95% CI' },
+                { field: 'tUnpaired', type: 'nominal', title: 'independent-runs 95% CI' },
               ],
             },
           },
@@ -272,10 +330,16 @@ export function intervalScatterSpec(input: {
   marker?: { x: number; label: string };
   width?: number;
   height?: number;
+  xFormat?: AxisFormat;
 }): object {
   const fmt = unitFormat(input.unit);
-  const xFmt = input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT };
-  const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: input.rows[i].text ?? '' }));
+  const xFmt = input.xFormat ?? (input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT });
+  const keep = nonOverlappingLabels(
+    input.rows.map((r) => ({ x: r.x, y: r.estimate, text: r.text ?? '' })),
+    input.width ?? HALF,
+    input.height ?? 240,
+  );
+  const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: keep[i] ? (input.rows[i].text ?? '') : '' }));
   const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: true }, axis: xFmt };
   const color = input.categories
     ? { color: { field: 'group', type: 'nominal', title: input.categoryTitle ?? null, scale: { domain: input.categories.domain, range: input.categories.range } } }
@@ -304,7 +368,7 @@ export function intervalScatterSpec(input: {
           { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10, color: '#5b6573' }, encoding: { y: { field: 'estimate', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } } },
         ],
       },
-      ...referenceLayers(input),
+      ...referenceLayers({ ...input, rows: input.rows }),
     ],
   };
 }

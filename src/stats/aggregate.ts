@@ -6,6 +6,7 @@ import { quantileSorted } from 'simple-statistics';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import type { MonteCarloOutput } from '../mc/runner.js';
 import { expectedShortfallCiSorted, meanCi, proportionCi, quantileCiSorted, quantilesSorted, type Estimate } from './ci.js';
+import { lossWaterfall, type LossWaterfall } from './waterfall.js';
 
 export const DISTRIBUTION_QUANTILES = [0.05, 0.5, 0.95, 0.99] as const;
 
@@ -52,6 +53,8 @@ export interface Aggregates {
   stopLossCount: Distribution;
   topUpCount: Distribution;
   topUpUsd: Distribution;
+  /** Who paid the shortfalls: backstop vault, insurance fund, ADL, socialised loss, bad debt (src/stats/waterfall.ts). */
+  lossWaterfall: LossWaterfall;
 }
 
 /**
@@ -111,6 +114,7 @@ export function aggregate(summaries: PathSummary[], traders: number): Aggregates
     stopLossCount: distribution(col((s) => s.stopLossCount)),
     topUpCount: distribution(col((s) => s.topUpCount)),
     topUpUsd: distribution(col((s) => s.topUpUsd)),
+    lossWaterfall: lossWaterfall(summaries),
   };
 }
 

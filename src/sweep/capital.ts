@@ -5,7 +5,7 @@
  * each at its market's initial price; a volatility-adaptive MMR is taken at its opening value.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { createRunContext } from '../engine/context.js';
+import { createRunContext, type RunContext } from '../engine/context.js';
 import { initialMargin, marketConfigs } from '../agents/population.js';
 
 export interface CapitalEfficiency {
@@ -40,8 +40,8 @@ export const CAPITAL_MEASURES: { key: keyof CapitalEfficiency; label: string; un
   { key: 'openInterestUsd', label: 'open interest', unit: 'usd', higherIsEfficient: true },
 ];
 
-export function capitalEfficiency(scenario: Scenario): CapitalEfficiency {
-  const ctx = createRunContext(scenario);
+/** Capital efficiency of a scenario's opening book (`ctx`: its run context, when already built). */
+export function capitalEfficiency(scenario: Scenario, ctx: RunContext = createRunContext(scenario)): CapitalEfficiency {
   const pop = ctx.population;
   const markets = marketConfigs(scenario);
   const mmModels = markets.map((_, m) => ctx.maintenanceFor(m));

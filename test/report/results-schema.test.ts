@@ -61,6 +61,6 @@ describe('results.json schema', () => {
     writeFileSync(file, JSON.stringify(base));
     const r = await cli('report', file, '--no-figures');
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['index.html', 'results.json']);
+    expect(readdirSync(dir).sort()).toEqual(['index.html', 'results.json', 'summary.md']);
   });
 });
