@@ -79,14 +79,14 @@ export function fmtPct(x: number): string {
 
 /**
  * A difference of two rates (fractions) in percentage points, always signed: 0.017 → "+1.7 pp",
- * −0.0042 → "−0.42 pp", 0.00012 → "+0.012 pp", 0 → "±0 pp". A difference of rates is never a
+ * −0.0042 → "−0.42 pp", 0.00012 → "+0.012 pp", 0 → "0 pp". A difference of rates is never a
  * percentage: 2% → 3% is "+1.0 pp" (a 50% relative rise).
  * @example fmtPp(0.017) === '+1.7 pp'
  */
 export function fmtPp(d: number): string {
   if (!Number.isFinite(d)) return String(d);
   const p = 100 * d;
-  if (Math.abs(p) < 5e-10) return '\u00b10 pp';
+  if (Math.abs(p) < 5e-10) return '0 pp';
   const a = Math.abs(p);
   return `${p > 0 ? '+' : MINUS}${a.toFixed(a >= 0.995 ? 1 : a >= 0.0995 ? 2 : 3)} pp`;
 }
@@ -104,10 +104,10 @@ export function fmtUsdFull(x: number): string {
   return `${x < 0 && body !== '0' && body !== '0.00' ? MINUS : ''}$${body}`;
 }
 
-/** A signed value: "+" or "−" before `f(|x|)`; 0 → "±" + f(0). */
+/** A signed value: "+" or "−" before `f(|x|)`; 0 → f(0), unsigned. */
 export function fmtSigned(x: number, f: (v: number) => string): string {
   if (!Number.isFinite(x)) return String(x);
-  return `${x > 0 ? '+' : x < 0 ? MINUS : '\u00b1'}${f(Math.abs(x))}`;
+  return `${x > 0 ? '+' : x < 0 ? MINUS : ''}${f(Math.abs(x))}`;
 }
 
 /** A plain number with thousands separators and the minus sign: −1234.5 → "−1,234.5". */

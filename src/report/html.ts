@@ -203,7 +203,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
                 mark: rows(series.markUsd),
                 xTitle: time.title,
                 subtitle: [
-                  'Blue shading: exogenous 5–95% and 25–75% of paths, line: median. Red: realised median, 25/75% (thin) and 5/95% (dashed).',
+                  'Blue shading: exogenous 5–95% and 25–75% of paths; blue dashed line on top: exogenous median. Red: realised median (thick), 25/75% (thin), 5/95% (dashed).',
                   `${note}. Click a legend entry to highlight it.`,
                 ],
               })

@@ -188,9 +188,14 @@ table.data th{color:var(--muted);font-weight:600}
 .verdict{border-left:4px solid var(--ink);background:#f3f5f8;padding:12px 16px;margin:0 0 14px;border-radius:0 6px 6px 0;font-size:16.5px;max-width:980px}
 .verdict p{margin:0 0 6px}
 .verdict p:last-child{margin:0}
-.verdict .better,.tone-better{color:#1b7a43;font-weight:650}
-.verdict .worse,.tone-worse{color:#b2182b;font-weight:650}
-.verdict .unclear,.tone-unclear{color:#5b6573;font-weight:600}
+.verdict p.better{color:#14532d}
+.verdict p.worse{color:#7f1d1d}
+.verdict p.better::before,.verdict p.worse::before,.verdict p.unclear::before{display:inline-block;font-size:11.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;border-radius:4px;padding:1px 7px;margin-right:8px;vertical-align:2px;color:#fff}
+.verdict p.better::before{content:'better';background:#1b7a43}
+.verdict p.worse::before{content:'worse';background:#b2182b}
+.verdict p.unclear::before{content:'unclear';background:#8a94a6}
+.tone-better{color:#1b7a43;font-weight:650}
+.tone-worse{color:#b2182b;font-weight:650}
 .verdict-kicker{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:0 0 4px}
 .warning-box{border:1px solid #f0c27b;background:#fff8ec;border-radius:6px;padding:8px 14px;margin:10px 0}
 .warning-box p{margin:4px 0}

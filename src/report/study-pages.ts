@@ -16,7 +16,7 @@ import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
 import type { PairedDifference, Unit } from '../sweep/metrics.js';
-import { CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
+import { CAPITAL_AXIS_TITLES, CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
 import { differences } from '../sweep/store.js';
 import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
 import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
@@ -171,7 +171,7 @@ export function sweepPage(r: SweepResult): PageOptions {
           id: `frontier-${k.replace(/\W+/g, '-')}`,
           spec: intervalScatterSpec({
             title: `${m.label} against ${measure.label.replace(/ \(.*\)$/, '')}`,
-            xTitle: measure.label,
+            xTitle: CAPITAL_AXIS_TITLES[measure.key],
             xUnit: measure.unit,
             yTitle: m.label,
             unit: m.unit,
@@ -323,7 +323,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
           id: 'frontier',
           spec: intervalScatterSpec({
             title: `${r.target.label} against ${m.label.replace(/ \(.*\)$/, '')}`,
-            xTitle: m.label,
+            xTitle: CAPITAL_AXIS_TITLES[m.key],
             xUnit: m.unit,
             yTitle: r.target.label,
             unit: unit ?? 'ratio',

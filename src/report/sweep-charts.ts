@@ -9,6 +9,12 @@ export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 export const WIDE = 820;
 export const HALF = 380;
 
+/**
+ * Colours of a sweep's second parameter: an ordered (sequential) scheme, so its values read low → high
+ * and never borrow a colour that means something else in the reports (blue exogenous, red realised).
+ */
+export const GROUP_SCALE = { scheme: { name: 'viridis', extent: [0, 0.85] } } as const;
+
 /** Study colours: meets / undecided / fails, and the target line. */
 export const DECISION_COLORS = { meets: '#1b9e77', undecided: '#e6ab02', fails: '#b2182b' } as const;
 export const TARGET_COLOR = '#b2182b';
@@ -153,7 +159,7 @@ function referenceLayers(input: { target?: { value: number; label: string }; mar
 export function metricLineSpec(input: MetricLineInput): object {
   const fmt = unitFormat(input.unit);
   const grouped = input.rows.some((r) => r.group !== undefined);
-  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
+  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, scale: GROUP_SCALE, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
   const xf = input.xFormat ?? { format: PARAM_FORMAT };
   const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: xf };
   const tooltip = [
@@ -286,12 +292,12 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
             mark: { type: 'rule', strokeWidth: 7, opacity: 0.35, color: '#8a94a6', strokeCap: 'round' },
             encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: axisFmt }, y2: { field: 'unpairedUpper' } },
           },
-          { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}) } },
+          { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null, sort: null, scale: GROUP_SCALE } } : {}) } },
           {
             mark: { type: 'point', filled: true, size: 30, ...(grouped ? {} : { color: '#222b38' }) },
             encoding: {
               y: { field: 'estimate', type: 'quantitative' },
-              ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}),
+              ...(grouped ? { color: { field: 'group', type: 'nominal', title: null, sort: null, scale: GROUP_SCALE } } : {}),
               tooltip: [
                 { field: 'label', type: 'nominal', title: 'step' },
                 { field: 'tEstimate', type: 'nominal', title: 'difference' },

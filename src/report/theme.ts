@@ -48,6 +48,8 @@ export const THEME = {
     domainColor: '#8a94a6',
     tickColor: '#8a94a6',
     labelOverlap: true,
+    // axis labels closer than this are thinned out (labelOverlap), so neighbouring labels never touch
+    labelSeparation: 6,
     titlePadding: 8,
   },
   axisY: { minExtent: 44 },

@@ -73,12 +73,20 @@ export interface Summary {
 
 const usdText = (x: number) => fmtUsdFull(x);
 
-function ciText(e: { estimate: number; lower: number; upper: number }, f: (x: number) => string): string {
-  return `${f(e.estimate)} (95% CI ${f(e.lower)} to ${f(e.upper)})`;
+function ciText(e: { estimate: number; lower: number; upper: number }, f: (x: number) => string, level = '95%'): string {
+  return `${f(e.estimate)} (${level} CI ${f(e.lower)} to ${f(e.upper)})`;
 }
 
-function figure(key: string, label: string, unit: SummaryFigure['unit'], e: Estimate | { estimate: number; lower: number; upper: number }, f: (x: number) => string, tone: Tone = 'neutral'): SummaryFigure {
-  return { key, label, unit, estimate: e.estimate, lower: e.lower, upper: e.upper, text: ciText(e, f), tone };
+function figure(
+  key: string,
+  label: string,
+  unit: SummaryFigure['unit'],
+  e: Estimate | { estimate: number; lower: number; upper: number },
+  f: (x: number) => string,
+  tone: Tone = 'neutral',
+  level = '95%',
+): SummaryFigure {
+  return { key, label, unit, estimate: e.estimate, lower: e.lower, upper: e.upper, text: ciText(e, f, level), tone };
 }
 
 function exactFigure(key: string, label: string, unit: SummaryFigure['unit'], x: number, text: string): SummaryFigure {
@@ -244,11 +252,22 @@ export function toneOfDifference(key: string, d: { estimate: number; significant
   return better ? 'better' : 'worse';
 }
 
+/** A sweep point in words: its value alone for a one-parameter sweep ("0.4%"), else "label value, label value". */
 function pointText(values: Record<string, number>): string {
-  return Object.entries(values)
-    .map(([p, v]) => `${paramInfo(p).label} ${fmtParamValue(p, v)}`)
-    .join(', ');
+  const e = Object.entries(values);
+  if (e.length === 1) return fmtParamValue(e[0][0], e[0][1]);
+  return e.map(([p, v]) => `${paramInfo(p).label} ${fmtParamValue(p, v)}`).join(', ');
 }
+
+/** "costs 13% of allowed leverage", "raises allowed leverage by 12%", "multiplies allowed leverage by 5". */
+function leverageChange(from: number, to: number): string {
+  const c = to / from - 1;
+  if (c <= 0) return `costs ${shareText(-c)} of allowed leverage`;
+  return c >= 1 ? `multiplies allowed leverage by ${Number((to / from).toPrecision(2))}` : `raises allowed leverage by ${shareText(c)}`;
+}
+
+/** A leverage multiple to three significant digits: "41.7×". */
+const times = (x: number) => `${Number(x.toPrecision(3)).toLocaleString('en-US')}×`;
 
 function estimateOf(aggregates: object, key: string): Estimate {
   let v: unknown = aggregates;
@@ -269,11 +288,13 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
   const first = pts[0];
   const last = pts[pts.length - 1];
   const e = (p: (typeof pts)[number], key: string) => estimateOf(p.aggregates, key);
-  const reference = `the reference point (${pointText(base.values)}${r.baselineIndex === 0 && !isScenarioValue(r, base) ? ', the first point' : ', the scenario’s own value'})`;
+  const reference = `the reference point (${r.params.map((p) => `${paramInfo(p.path).label} ${fmtParamValue(p.path, base.values[p.path])}`).join(', ')}${
+    isScenarioValue(r, base) ? ', the scenario’s own value' : ', the first point'
+  })`;
   const sentences: VerdictSentence[] = [];
   const range = r.params.map((p) => `${paramInfo(p.path).label} from ${fmtParamValue(p.path, Math.min(...p.values))} to ${fmtParamValue(p.path, Math.max(...p.values))}`).join(' and ');
   sentences.push({
-    text: `Across ${range} (${pts.length} points × ${fmtInt(r.paths)} paths on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
+    text: `Sweeping ${range} (${pts.length} points × ${fmtInt(r.paths)} paths on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
       e(last, m0.key).estimate,
       m0.unit,
     )} at ${pointText(last.values)}; at ${reference} it is ${ciText(e(base, m0.key), (x) => unitText(x, m0.unit))}.`,
@@ -301,12 +322,12 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
   const lev = pts.map((p) => p.capital.maintenanceLeverage).filter(Number.isFinite);
   if (lev.length && Math.max(...lev) - Math.min(...lev) > 1e-9 * Math.max(...lev)) {
     sentences.push({
-      text: `Leverage allowed before liquidation (open interest ÷ maintenance margin) ranges from ${fmtUnit(Math.min(...lev), 'ratio')}× to ${fmtUnit(Math.max(...lev), 'ratio')}× over the sweep (${fmtUnit(base.capital.maintenanceLeverage, 'ratio')}× at the reference).`,
+      text: `Leverage allowed before liquidation (open interest ÷ maintenance margin) ranges from ${times(Math.min(...lev))} to ${times(Math.max(...lev))} over the sweep (${times(base.capital.maintenanceLeverage)} at the reference).`,
       tone: 'neutral',
     });
   }
-  const figures = r.metrics.map((m) => figure(m.key, `${m.label} at the reference point`, m.unit, e(base, m.key), (x) => unitText(x, m.unit)));
-  const times = sweepTimes(r);
+  const figures = r.metrics.map((m) => figure(m.key, `${m.label} (reference)`, m.unit, e(base, m.key), (x) => unitText(x, m.unit)));
+  const time = sweepTimes(r);
   return {
     format: SUMMARY_FORMAT,
     command: 'sweep',
@@ -318,7 +339,7 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
     warnings: [],
     seed: r.seed,
     paths: r.paths,
-    ...times,
+    ...time,
     marginlabVersion: r.marginlabVersion,
     details: {
       params: r.params.map((p) => ({ path: p.path, label: paramInfo(p.path).label, values: p.values })),
@@ -405,7 +426,12 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
       const lo = Math.min(b.fails, b.meets);
       const hi = Math.max(b.fails, b.meets);
       sentences.push({
-        text: `The threshold lies between ${roundedParam(r.param, lo, tol, 'down')} (fails) and ${roundedParam(r.param, hi, tol, 'up')} (meets), to the search tolerance of ${fmtParamValue(r.param, tol)}.`,
+        text: `The threshold lies between ${roundedParam(r.param, lo, tol, 'down')} and ${roundedParam(r.param, hi, tol, 'up')}, to the search tolerance of ${fmtParamValue(r.param, tol)}.`,
+        tone: 'neutral',
+      });
+    } else if (b && b.meets !== null && b.fails === null) {
+      sentences.push({
+        text: `No ${r.prefer === 'low' ? 'lower' : 'higher'} value evaluated clearly fails the target, so the threshold may lie ${r.prefer === 'low' ? 'below' : 'above'} ${roundedParam(r.param, b.meets, tol, safeDir)} (search ended: ${r.stop.reason}).`,
         tone: 'neutral',
       });
     }
@@ -417,14 +443,14 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
       const change = to / from - 1;
       const verb = (r.prefer === 'low' ? rec.value > ref.value : rec.value < ref.value) ? (r.prefer === 'low' ? 'Raising' : 'Lowering') : r.prefer === 'low' ? 'Lowering' : 'Raising';
       sentences.push({
-        text: `${verb} ${name} from the scenario’s ${fmtParamValue(r.param, ref.value)} to ${recText} ${change <= 0 ? 'costs' : 'frees'} ${shareText(Math.abs(change))} of allowed leverage (open interest ÷ maintenance margin: ${fmtUnit(from, 'ratio')}× → ${fmtUnit(to, 'ratio')}×).`,
-        tone: change < 0 ? 'neutral' : 'neutral',
+        text: `${verb} ${name} from the scenario’s ${fmtParamValue(r.param, ref.value)} to ${recText} ${leverageChange(from, to)} (open interest ÷ maintenance margin: ${times(from)} → ${times(to)}).`,
+        tone: 'neutral',
       });
     } else if (r.lastStep && Number.isFinite(lever(r.lastStep.capitalFrom)) && Number.isFinite(lever(r.lastStep.capitalTo))) {
       const from = lever(r.lastStep.capitalTo);
       const to = lever(r.lastStep.capitalFrom);
       sentences.push({
-        text: `Going from ${fmtParamValue(r.param, r.lastStep.to)} (the next value evaluated) to ${recText} costs ${shareText(Math.abs(to / from - 1))} of allowed leverage (${fmtUnit(from, 'ratio')}× → ${fmtUnit(to, 'ratio')}×).`,
+        text: `Going from ${fmtParamValue(r.param, r.lastStep.to)} (the next value evaluated) to ${recText} ${leverageChange(from, to)} (${times(from)} → ${times(to)}).`,
         tone: 'neutral',
       });
     }
@@ -448,8 +474,8 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
     ...(rec
       ? [
           exactFigure('recommended', `recommended ${paramInfo(r.param).label}`, 'param', rec.value, `${roundedParam(r.param, rec.value, tol, safeDir)} (evaluated at ${fmtParamValue(r.param, rec.value, 6)})`),
-          figure(r.target.metric, `${r.target.label} at the recommendation`, unit ?? 'ratio', rec.metric, (x) => unitText(x, unit)),
-          exactFigure('maintenanceLeverage', 'allowed leverage at the recommendation', 'ratio', rec.capital.maintenanceLeverage, `${fmtUnit(rec.capital.maintenanceLeverage, 'ratio')}×`),
+          figure(r.target.metric, `${r.target.label} at the recommendation`, unit ?? 'ratio', rec.metric, (x) => unitText(x, unit), 'neutral', `${Number((100 * (2 * r.confidence - 1)).toPrecision(4))}%`),
+          exactFigure('maintenanceLeverage', 'allowed leverage at the recommendation', 'ratio', rec.capital.maintenanceLeverage, times(rec.capital.maintenanceLeverage)),
         ]
       : []),
     exactFigure('pathsSpent', 'paths spent', 'count', r.pathsSpent, `${fmtInt(r.pathsSpent)} over ${r.evaluated.length} values`),
@@ -532,7 +558,7 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
     const lb = b.capital.maintenanceLeverage;
     if (Number.isFinite(lf) && Number.isFinite(lb) && Math.abs(lf / lb - 1) > 0.005) {
       const last = sentences[sentences.length - 1];
-      last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${fmtUnit(lb, 'ratio')}× → ${fmtUnit(lf, 'ratio')}×).`;
+      last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${times(lb)} → ${times(lf)}).`;
     }
     for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => fmtDiff(y, x.m.unit), x.tone));
   }
@@ -586,7 +612,7 @@ export function summaryMarkdown(s: Summary): string {
   return lines.join('\n');
 }
 
-/** The human form on stdout: the verdict, the scorecard aligned, warnings. */
+/** The human form on stdout: the verdict and the scorecard aligned (warnings go to stderr, see src/cli/emit.ts). */
 export function summaryText(s: Summary): string {
   const width = Math.min(48, Math.max(...s.figures.map((f) => f.label.length), 10));
   const pad = (x: string) => (x.length >= width ? x : x + ' '.repeat(width - x.length));
@@ -595,7 +621,6 @@ export function summaryText(s: Summary): string {
     `${COMMAND_TITLE[s.command]} ${s.name}: ${s.verdict}`,
     '',
     ...s.figures.map((f) => `  ${pad(f.label)}  ${f.text}${toneMark(f.tone)}`),
-    ...(s.warnings.length ? ['', ...s.warnings.map((w) => `warning: ${w}`)] : []),
     '',
   ].join('\n');
 }

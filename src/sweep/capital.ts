@@ -40,6 +40,18 @@ export const CAPITAL_MEASURES: { key: keyof CapitalEfficiency; label: string; un
   { key: 'openInterestUsd', label: 'open interest', unit: 'usd', higherIsEfficient: true },
 ];
 
+/** A capital measure as an axis title: short words with the unit ("allowed leverage (×)"). */
+export const CAPITAL_AXIS_TITLES: Record<keyof CapitalEfficiency, string> = {
+  maintenanceLeverage: 'allowed leverage, OI ÷ maintenance margin (×)',
+  meanLeverage: 'mean entry leverage (×)',
+  insuranceFundUsd: 'insurance fund (USD)',
+  initialMarginUsd: 'initial margin locked (USD)',
+  maintenanceMarginUsd: 'maintenance margin locked (USD)',
+  openInterestUsd: 'open interest (USD)',
+  maxLeverage: 'maximum leverage (×)',
+  depositsUsd: 'deposits (USD)',
+};
+
 /** Capital efficiency of a scenario's opening book (`ctx`: its run context, when already built). */
 export function capitalEfficiency(scenario: Scenario, ctx: RunContext = createRunContext(scenario)): CapitalEfficiency {
   const pop = ctx.population;

@@ -60,16 +60,27 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
     { label: 'ES 99%', value: input.es99.estimate, lower: input.es99.lower, upper: input.es99.upper, color: COLORS.accent },
   ];
   const atZero = candidates.filter((l) => !(l.value > 0)).map((l) => l.label);
+  // where a value sits across the x axis (0 = left edge, 1 = right edge), to keep its label inside the chart
+  const xMin = log ? bins[0].x0 : 0;
+  const xMax = Math.max(bins[bins.length - 1].x1, ...candidates.map((l) => l.upper));
+  const frac = (v: number) => (log ? Math.log(Math.max(v, xMin) / xMin) / Math.log(xMax / xMin) : (v - xMin) / (xMax - xMin || 1));
   const lines = candidates
     .filter((l) => l.value > 0)
-    .map((l, k) => ({
-      ...l,
-      value: sig(l.value),
-      lower: sig(log ? Math.max(l.lower, bins[0].x0) : l.lower),
-      upper: sig(l.upper),
-      y: 12 + 16 * k,
-      text: `${l.label} ${usdFormat(l.value)}`,
-    }));
+    .map((l, k) => {
+      const lower = log ? Math.max(l.lower, bins[0].x0) : l.lower;
+      // a label right of its bracket, or left of it when the bracket ends in the right 40% of the axis
+      const left = frac(l.upper) > 0.6;
+      return {
+        ...l,
+        value: sig(l.value),
+        lower: sig(lower),
+        upper: sig(l.upper),
+        y: 12 + 16 * k,
+        text: `${l.label} ${usdFormat(l.value)}`,
+        at: sig(left ? lower : l.upper),
+        side: left ? 'left' : 'right',
+      };
+    });
   const x = {
     field: 'x0',
     type: 'quantitative',
@@ -136,20 +147,16 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
                   mark: { type: 'rule', strokeWidth: 1.5 },
                   encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, y: { field: 'y', type: 'quantitative', scale: null } },
                 },
-                // a white halo under each label keeps it readable over the bars
-                {
-                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600, stroke: '#ffffff', strokeWidth: 3.5, strokeJoin: 'round' },
-                  encoding: {
-                    x: { field: 'upper', type: 'quantitative' },
-                    y: { field: 'y', type: 'quantitative', scale: null },
-                    text: { field: 'text' },
-                    color: { value: '#ffffff' },
-                  },
-                },
-                {
-                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600 },
-                  encoding: { x: { field: 'upper', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'text' } },
-                },
+                // a white halo under each label keeps it readable over the bars; labels near the right edge sit left of their bracket
+                ...(['right', 'left'] as const).filter((side) => lines.some((l) => l.side === side)).flatMap((side) => {
+                  const mark = { type: 'text', align: side === 'right' ? 'left' : 'right', dx: side === 'right' ? 5 : -5, baseline: 'middle', fontSize: 11, fontWeight: 600 };
+                  const encoding = { x: { field: 'at', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'text' } };
+                  const only = [{ filter: { field: 'side', equal: side } }];
+                  return [
+                    { transform: only, mark: { ...mark, stroke: '#ffffff', strokeWidth: 3.5, strokeJoin: 'round' }, encoding: { ...encoding, color: { value: '#ffffff' } } },
+                    { transform: only, mark, encoding },
+                  ];
+                }),
               ],
             },
           ]

@@ -164,10 +164,10 @@ export function whatIfScript(): string {
   }
   function pp(d) {
     var p = 100 * d, a = Math.abs(p);
-    if (a < 5e-10) return '\\u00b10 pp';
+    if (a < 5e-10) return '0 pp';
     return (p > 0 ? '+' : MINUS) + a.toFixed(a >= 0.995 ? 1 : a >= 0.0995 ? 2 : 3) + ' pp';
   }
-  function signedUsd(x) { return x === 0 ? '\\u00b1$0' : (x > 0 ? '+' : MINUS) + usd(Math.abs(x)); }
+  function signedUsd(x) { return x === 0 ? '$0' : (x > 0 ? '+' : MINUS) + usd(Math.abs(x)); }
   function fmt(unit, x) { return unit === 'usd' ? usd(x) : pct(x); }
   function diff(unit, x) { return unit === 'usd' ? signedUsd(x) : pp(x); }
   function esc(s) { return String(s).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; }); }
