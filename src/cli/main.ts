@@ -35,6 +35,8 @@ function holdsRun(dir: string): boolean {
  */
 export function runOutDir(name: string, out: string | undefined, force: boolean | undefined): { out: string; note: string | null } {
   if (out !== undefined) {
+    // what else is in the way (a file, another program's folder) is refused first, by checkOutputFolder
+    checkOutputFolder(out, RUN_OUTPUTS);
     if (!force && holdsRun(out)) throw new UserError(`--out ${out}: holds an earlier run — pass --force to replace it, or choose another --out (marginlab list shows saved runs)`);
     return { out, note: null };
   }

@@ -622,6 +622,8 @@ export function summaryText(s: Summary): string {
     '',
     ...s.figures.map((f) => `  ${pad(f.label)}  ${f.text}${toneMark(f.tone)}`),
     '',
+    `seed ${s.seed} · ${fmtInt(s.paths)} paths${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
+    '',
   ].join('\n');
 }
 

@@ -66,9 +66,12 @@ describe('marginlab run — success', () => {
     const r = run(['run', 'scenarios/default.yaml', '--out', out, '--paths', '6', '--workers', '1', '--json', '--seed', '9']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
+    expect(summary.command).toBe('run');
+    expect(summary.out).toBe(out);
     expect(summary.paths).toBe(6);
     expect(summary.seed).toBe(9);
-    expect(summary.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number), n: 6 });
+    expect(summary.details.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number), n: 6 });
+    expect(summary.figures.find((f: { key: string }) => f.key === 'probBadDebt')).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number) });
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.format).toBe('marginlab.results/1');
     expect(results.scenario.paths).toBe(6);

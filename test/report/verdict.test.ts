@@ -77,7 +77,7 @@ describe('calibration verdict, exact text', () => {
 });
 
 function comparison(): ComparisonResult {
-  const d = (estimate: number, lower: number, upper: number, significantHolm: boolean) => ({ estimate, lower, upper, standardError: 0.001, unpairedStandardError: 0.01, pValue: significantHolm ? 0.001 : 0.4, significant: significantHolm, significantHolm, n: 1000 });
+  const d = (estimate: number, lower: number, upper: number, significantHolm: boolean) => ({ estimate, lower, upper, standardError: 0.001, unpairedStandardError: 0.01, pValue: significantHolm ? 0.001 : 0.4, significant: significantHolm, significantHolm, n: 1000, method: 'paired-mean' as const, confidence: 0.95 });
   const variant = (name: string, lev: number) => ({ name, description: '', source: 'x.yaml', scenario: { name: 'cmp' }, aggregates: {}, capital: capital(lev), population: {}, series: null, cascadeHistograms: {}, distributions: { p: [], badDebtUsd: [], liquidatedNotionalUsd: [] } });
   return {
     format: 'marginlab.comparison/1',

@@ -10,6 +10,7 @@ import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { calibrationSummary } from '../../report/verdict.js';
+import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
 import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
@@ -88,6 +89,11 @@ export function registerCalibrate(program: Command): void {
       }
       const summary = calibrationSummary(r, out);
       const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false);
-      emitSummary(summary, opts.json, `search: ${r.stop.message}\nmonotonicity: ${r.monotonicity.message}\n${wroteLine(written)}`);
+      emitSummary(
+        summary,
+        opts.json,
+        `search: ${r.stop.message}\nmonotonicity: ${r.monotonicity.message}\n` +
+          `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n${wroteLine(written)}`,
+      );
     });
 }

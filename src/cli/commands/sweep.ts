@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep } from '../../sweep/sweep.js';
 import { sweepSummary } from '../../report/verdict.js';
+import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
 import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
@@ -59,6 +60,11 @@ export function registerSweep(program: Command): void {
       }
       const summary = sweepSummary(result, out);
       const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false);
-      emitSummary(summary, opts.json, wroteLine(written));
+      emitSummary(
+        summary,
+        opts.json,
+        `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths; compute time ${fmtDuration(summary.computeMs)} ` +
+          `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n${wroteLine(written)}`,
+      );
     });
 }
