@@ -226,8 +226,8 @@ noscript p{background:#fff4e5;border:1px solid #f0c27b;padding:10px 14px;border-
  * Widths follow the window: a single or layered chart is drawn at the width of its container
  * (vega-lite `width: "container"`, autosize fit-x; its figure's CSS caps it at its designed width); a
  * concatenated chart (side-by-side panels) is drawn at its designed widths and, when it is wider than
- * the card, redrawn with every panel narrowed by the same factor — again whenever the window's width
- * changes. `window.marginlabEmbed(el, spec)` embeds a spec the same way (the what-if panel uses it).
+ * the card, redrawn with every panel narrowed by the same factor. Titles are wrapped to the width they
+ * have. Every chart is redrawn when the window's width changes. `window.marginlabEmbed(el, spec)` embeds a spec the same way (the what-if panel uses it).
  */
 function embedScript(): string {
   return `(function () {
@@ -250,7 +250,10 @@ function embedScript(): string {
   }
   /** Wraps a chart's title and subtitle to the width they have (about 0.56 em and 6.3 px a character); a panel's to its own width. */
   function wrapTitles(s, px) {
-    var lines = function (v, n) { return [].concat(v).reduce(function (a, x) { return a.concat(wrap(x, n)); }, []); };
+    var lines = function (v, n) {
+      if (typeof v !== 'string' && !Array.isArray(v)) return v; // an expression or signal stays as it is
+      return [].concat(v).reduce(function (a, x) { return a.concat(typeof x === 'string' ? wrap(x, n) : [x]); }, []);
+    };
     var t = s.title;
     if (typeof t === 'string') t = s.title = { text: t };
     if (t && t.text) t.text = lines(t.text, Math.max(16, Math.floor(px / ((t.fontSize || 14) * 0.56))));
@@ -294,17 +297,17 @@ function embedScript(): string {
     function prepare(f) {
       var s = copy(spec0);
       if (f < 1) scaleWidths(s, f);
-      wrapTitles(s, Math.min(avail, rowWidth(s) + 60) - 12);
+      wrapTitles(s, Math.min(avail, rowWidth(s) + 60) - 48);
       return s;
     }
     var spec = prepare(1);
+    el.dataset.fitWidth = String(avail);
     if (!isConcat(spec) && typeof spec.width === 'number') {
       spec.width = 'container';
       spec.autosize = { type: 'fit-x', contains: 'padding' };
       return draw(el, spec);
     }
     if (!isConcat(spec)) return draw(el, spec);
-    el.dataset.fitWidth = String(avail);
     var row0 = rowWidth(spec);
     // draw, measure, narrow every panel by the factor that removes the excess; at most three tries
     function fit(s, tries) {
@@ -331,19 +334,24 @@ function embedScript(): string {
       throw err;
     });
   });
+  var root = document.documentElement;
   Promise.allSettled(jobs).then(function (rs) {
     var failed = rs.filter(function (r) { return r.status === 'rejected'; }).length;
-    document.documentElement.setAttribute('data-charts', failed ? 'error' : 'ready');
+    root.setAttribute('data-charts', failed ? 'error' : 'ready');
+    root.setAttribute('data-layout-width', String(window.innerWidth));
   });
-  // concatenated charts are refitted when the window's width changes (single charts follow on their own)
+  // when the window's width changes, charts are redrawn for it (titles rewrapped, panels narrowed or
+  // widened); <html data-layout-width> says for which window width the layout was last made
   var timer = null;
   window.addEventListener('resize', function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
+      var refits = [];
       specs.forEach(function (spec, el) {
-        if (!isConcat(spec) || !el.dataset.fitWidth) return;
-        if (Math.abs(available(el) - Number(el.dataset.fitWidth)) > 24) embed(el, spec).catch(function (e) { console.error(e); });
+        if (!el.dataset.fitWidth) return;
+        if (Math.abs(available(el) - Number(el.dataset.fitWidth)) > 24) refits.push(embed(el, spec).catch(function (e) { console.error(e); }));
       });
+      Promise.all(refits).then(function () { root.setAttribute('data-layout-width', String(window.innerWidth)); });
     }, 200);
   });
 })();`;
