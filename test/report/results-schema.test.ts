@@ -36,6 +36,9 @@ describe('results.json schema', () => {
     ['a histogram with fewer counts than bins', (r) => r.cascadeHistograms.accounts.count.pop(), /field "cascadeHistograms\.accounts\.count" must have one entry per entry of lowerBound/],
     ['a drill-down series of the wrong length', (r) => r.drilldown[0].series.markUsd.pop(), /field "drilldown\[0\]\.series\.markUsd" must have one value per entry of steps/],
     ['aggregates: []', (r) => (r.aggregates = []), /field "aggregates" must be a JSON object, got array/],
+    ['a loss waterfall without its stages', (r) => delete r.aggregates.lossWaterfall.stages, /field "aggregates\.lossWaterfall\.stages" must be a JSON object, got nothing/],
+    ['a waterfall column of text', (r) => (r.paths.shortfallUsd = r.paths.shortfallUsd.map(String)), /field "paths\.shortfallUsd\[0\]" must be a JSON number, got string/],
+    ['fundExhausted as numbers', (r) => (r.paths.fundExhausted = r.paths.fundExhausted.map(Number)), /field "paths\.fundExhausted\[0\]" must be a JSON boolean/],
     ['population.bookHealth: {}', (r) => (r.population.bookHealth = {}), /field "population\.bookHealth\.priceMove" must be a JSON array/],
     [
       'a liquidation map shorter than its grid',
