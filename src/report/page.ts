@@ -183,7 +183,7 @@ figcaption a{color:var(--muted)}
 .table-wrap{overflow-x:auto;max-width:100%;margin:8px 0}
 table.data{border-collapse:collapse;font-size:13.5px;font-variant-numeric:tabular-nums;margin:0}
 table.data th,table.data td{padding:4px 12px 4px 0;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}
-table.data th:first-child,table.data td:first-child{text-align:left}
+table.data th:first-child,table.data td:first-child{text-align:left;min-width:9em}
 table.data th{color:var(--muted);font-weight:600}
 .verdict{border-left:4px solid var(--ink);background:#f3f5f8;padding:12px 16px;margin:0 0 14px;border-radius:0 6px 6px 0;font-size:16.5px;max-width:980px}
 .verdict p{margin:0 0 6px}

@@ -56,25 +56,32 @@ export function diffAxisFormat(unit: Unit | 'usd' | 'ratio' | null | undefined):
 }
 
 /**
- * Which point labels to draw so that no two overlap: greedy in the given order, a label is dropped when
- * its box (about 6.2 px a character × 13 px, placed right of and above its point) would overlap one
- * already kept. Positions are estimated from the data's range at the chart's designed size.
+ * Which point labels to draw so that no two overlap, and none covers a reference label: greedy in the
+ * given order, a label is dropped when its box (about 6.2 px a character × 13 px, right of and above its
+ * point, plus a 3 px margin) would overlap one already kept or a `reserved` label. Positions are
+ * estimated from the data's range (`yRange` when the axis spans more, e.g. intervals and a target) at
+ * the chart's designed size.
  */
-export function nonOverlappingLabels(rows: { x: number; y: number; text: string }[], width: number, height: number): boolean[] {
+export function nonOverlappingLabels(
+  rows: { x: number; y: number; text: string }[],
+  width: number,
+  height: number,
+  opts: { yRange?: [number, number]; reserved?: { x: number | 'left'; y: number; text: string }[] } = {},
+): boolean[] {
   const xs = rows.map((r) => r.x).filter(Number.isFinite);
   const ys = rows.map((r) => r.y).filter(Number.isFinite);
   const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-  const [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const [y0, y1] = opts.yRange ?? [Math.min(...ys), Math.max(...ys)];
   const px = (x: number) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * width : width / 2);
   const py = (y: number) => (y1 > y0 ? height - ((y - y0) / (y1 - y0)) * height : height / 2);
-  const kept: { l: number; r: number; t: number; b: number }[] = [];
+  const box = (left: number, y: number, text: string) => ({ l: left - 3, r: left + 6.2 * text.length + 7, t: py(y) - 23, b: py(y) - 1 });
+  const kept = (opts.reserved ?? []).map((r) => box(r.x === 'left' ? 4 : px(r.x) + 4, r.y, r.text));
   return rows.map((row) => {
     if (!row.text || !Number.isFinite(row.x) || !Number.isFinite(row.y)) return false;
-    const l = px(row.x) + 4;
-    const box = { l, r: l + 6.2 * row.text.length + 4, t: py(row.y) - 20, b: py(row.y) - 4 };
-    if (box.r > width + 40) return false;
-    if (kept.some((k) => box.l < k.r && k.l < box.r && box.t < k.b && k.t < box.b)) return false;
-    kept.push(box);
+    const b = box(px(row.x) + 6, row.y, row.text);
+    if (b.r > width + 40) return false;
+    if (kept.some((k) => b.l < k.r && k.l < b.r && b.t < k.b && k.t < b.b)) return false;
+    kept.push(b);
     return true;
   });
 }
@@ -340,10 +347,16 @@ export function intervalScatterSpec(input: {
 }): object {
   const fmt = unitFormat(input.unit);
   const xFmt = input.xFormat ?? (input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT });
+  const lows = input.rows.map((r) => r.lower).concat(input.target ? [input.target.value] : []);
+  const highs = input.rows.map((r) => r.upper).concat(input.target ? [input.target.value] : []);
   const keep = nonOverlappingLabels(
     input.rows.map((r) => ({ x: r.x, y: r.estimate, text: r.text ?? '' })),
     input.width ?? HALF,
     input.height ?? 240,
+    {
+      yRange: [Math.min(...lows.filter(Number.isFinite)), Math.max(...highs.filter(Number.isFinite))],
+      reserved: input.target ? [{ x: 'left', y: input.target.value, text: input.target.label }] : [],
+    },
   );
   const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: keep[i] ? (input.rows[i].text ?? '') : '' }));
   const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: true }, axis: xFmt };

@@ -134,8 +134,14 @@ export function runWaterfall(r: Results): LossWaterfall | null {
 /** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30%, and 8% was left as bad debt". */
 export function waterfallSentence(w: LossWaterfall): string | null {
   if (w.pathsWithShortfall === 0) return null;
+  const phrase: Record<string, string> = {
+    backstopCoveredUsd: 'the backstop vault paid',
+    fundPaidUsd: 'the insurance fund paid',
+    adlProfitTakenUsd: 'auto-deleveraging (ADL) took',
+    socialisedLossUsd: 'a socialised loss spread',
+  };
   const paid = WATERFALL_STAGES.filter((s) => s.key !== 'badDebtUsd' && w.stages[s.key].shareOfShortfall > 0.0005).map(
-    (s) => `the ${s.label} paid ${shareText(w.stages[s.key].shareOfShortfall)}`,
+    (s) => `${phrase[s.key]} ${shareText(w.stages[s.key].shareOfShortfall)}`,
   );
   const bad = w.stages.badDebtUsd.shareOfShortfall;
   const left = bad > 0.0005 ? `${shareText(bad)} was left as bad debt` : 'nothing was left as bad debt';
@@ -561,6 +567,12 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
       last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${times(lb)} → ${times(lf)}).`;
     }
     for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => fmtDiff(y, x.m.unit), x.tone));
+  }
+  // bad debt is what a committee asks about first: say so when no policy differs on it
+  const badDebtKeys = r.metrics.map((m) => m.key).filter((k) => /^(probBadDebt|badDebtUsd)/.test(k));
+  if (badDebtKeys.length && !r.differences.some((d) => badDebtKeys.some((k) => d.metrics[k].significantHolm))) {
+    const none = r.variants.every((v) => (v.aggregates as { probBadDebt?: { estimate: number } }).probBadDebt?.estimate === 0);
+    sentences.push({ text: `No policy differs significantly from ${r.baseline} on bad debt${none ? ' (no path ended with bad debt under any of them)' : ''}.`, tone: 'neutral' });
   }
   const warnings = [...r.warnings];
   return {

@@ -66,7 +66,7 @@ export function waterfallPathsSpec(input: { columns: WaterfallColumns; stages: W
     data: { values: rows },
     mark: { type: 'bar' },
     encoding: {
-      x: { field: 'path', type: 'nominal', title: 'Path (by shortfall, largest first)', sort: { field: 'rank', order: 'ascending' }, axis: { labelAngle: -50, labelOverlap: 'greedy' } },
+      x: { field: 'path', type: 'nominal', title: 'Path (by shortfall, largest first)', sort: { field: 'rank', order: 'ascending' }, axis: { labelAngle: 0, labelOverlap: 'greedy' } },
       y: { field: 'usd', type: 'quantitative', title: 'Paid per path (USD)', stack: 'zero', axis: { formatType: 'usd' } },
       color: {
         field: 'stage',
