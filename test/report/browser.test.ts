@@ -112,6 +112,75 @@ async function checkLayout(page: Page, name: string, width: number): Promise<voi
   await page.screenshot({ path: path.join(OUT, `report-${name}-${width}.png`), fullPage: true });
 }
 
+/** The default report's interactions: hover tooltip, path selectors and brushing. */
+async function interactions(page: Page): Promise<void> {
+  // hovering the price fan shows a tooltip with both series' medians
+  const fan = page.locator('#chart-price-fan svg.marks');
+  await fan.scrollIntoViewIfNeeded();
+  const box = (await fan.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.55);
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55, { steps: 8 });
+  await expect.poll(() => page.locator('#vg-tooltip-element').textContent(), { timeout: 5000 }).toContain('Realised median');
+
+  // choosing another stored path in the left selector redraws the left column
+  const drill = page.locator('#chart-drilldown');
+  expect(await drill.locator('svg.marks').textContent()).toContain('Price — worst-1');
+  await drill.locator('select').first().selectOption('best');
+  await expect.poll(() => drill.locator('svg.marks').textContent(), { timeout: 5000 }).toContain('Price — best');
+
+  // brushing the overview strip zooms the time panels: their axis labels change
+  const axisLabels = () => drill.locator('svg.marks').evaluate((svg) => Array.from(svg.querySelectorAll('.role-axis-label text')).map((t) => t.textContent).join('|'));
+  const before = await axisLabels();
+  // the overview strip is the first line mark of the chart
+  const strip = drill.locator('svg.marks g.mark-line.role-mark').first();
+  await strip.scrollIntoViewIfNeeded();
+  const o = (await strip.boundingBox())!;
+  const y = o.y + o.height / 2;
+  await page.mouse.move(o.x + o.width * 0.3, y);
+  await page.mouse.down();
+  await page.mouse.move(o.x + o.width * 0.5, y, { steps: 6 });
+  await page.mouse.up();
+  await expect.poll(axisLabels, { timeout: 5000 }).not.toBe(before);
+}
+
+/** The what-if sliders on the whale-thin-depth report: the figures move the expected way, recomputed in a worker. */
+async function whatIfSliders(page: Page): Promise<void> {
+  const figures = () =>
+    page.evaluate(() => {
+      const m = (window as unknown as { marginlabWhatIf: { last: { done: number; figures: { key: string; whatIf: { estimate: number }; saved: { estimate: number }; change: { estimate: number } }[] } } }).marginlabWhatIf.last;
+      return { done: m.done, byKey: Object.fromEntries(m.figures.map((f) => [f.key, f])) };
+    });
+  const move = async (id: string, to: 'max' | 'min') => {
+    const runs = await page.evaluate(() => (window as unknown as { marginlabWhatIf: { runs: number } }).marginlabWhatIf.runs);
+    await page.locator(`#whatif-${id}`).scrollIntoViewIfNeeded();
+    await page.$eval(`#whatif-${id}`, (el, to) => {
+      const input = el as HTMLInputElement;
+      input.value = to === 'max' ? input.max : input.min;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    }, to);
+    await page.waitForFunction((n) => (window as unknown as { marginlabWhatIf: { runs: number } }).marginlabWhatIf.runs > n && document.getElementById('whatif-panel')!.dataset.state === 'done', runs, { timeout: 60_000 });
+  };
+  // the table starts at the saved settings, labelled as such
+  expect(await page.locator('#whatif-table thead').textContent()).toContain('Your settings, quick estimate');
+  await move('fundUsd', 'max');
+  const fund = await figures();
+  expect(fund.done).toBe(80);
+  const bd = fund.byKey['badDebtUsd.mean'];
+  expect(bd.saved.estimate).toBeGreaterThan(0); // the whale book leaves bad debt on its first paths
+  expect(bd.whatIf.estimate).toBeLessThan(bd.saved.estimate);
+  expect(fund.byKey.probFundExhausted.change.estimate).toBeLessThanOrEqual(0);
+  expect(await page.locator('#whatif-table tr[data-key="badDebtUsd.mean"] .wi-change').textContent()).toMatch(/^\u2212\$/);
+  expect(await page.locator('#whatif-status').textContent()).toMatch(/^Quick estimate: 80 paths in [\d.]+ s/);
+  // back to the saved fund, then a higher maintenance rate: more traders liquidated on the same paths
+  await page.click('#whatif-reset');
+  await page.waitForFunction(() => document.getElementById('whatif-panel')!.dataset.state === 'saved', null, { timeout: 60_000 });
+  expect((await figures()).byKey['badDebtUsd.mean'].change.estimate).toBe(0);
+  await move('mmr', 'max');
+  expect((await figures()).byKey['fractionTradersLiquidated.mean'].change.estimate).toBeGreaterThan(0);
+  await page.addStyleTag({ content: 'nav.toc{position:static !important}' });
+  await page.locator('#whatif').screenshot({ path: path.join(OUT, 'report-whatif.png') });
+}
+
 const SCENARIOS = [
   { file: 'scenarios/default.yaml', name: 'default', paths: 80 },
   { file: 'scenarios/whale-thin-depth.yaml', name: 'whale-thin-depth', paths: 80 },
@@ -139,7 +208,9 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
   });
 
   for (const s of SCENARIOS) {
-    it(`${s.name}: every chart renders marks; at 1,400 px and at 800 px nothing is wider than its card, no label overlaps or is clipped; no console errors, no network requests`, async () => {
+    it(`${s.name}: every chart renders marks; at 1,400 px and at 800 px nothing is wider than its card, no label overlaps or is clipped; ${
+      s.name === 'default' ? 'hover tooltip, path selector and brush work' : 'what-if: a larger fund lowers bad debt, a higher MMR liquidates more traders, recomputed in a worker'
+    }; no console errors, no network requests`, async () => {
       const { page, watch } = await openReport(browser, reports[s.name], 1400);
       expect(await page.getAttribute('html', 'data-charts')).toBe('ready');
       const marks = await marksPerChart(page);
@@ -161,45 +232,13 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
       await page.screenshot({ path: path.join(OUT, `report-${s.name}-top.png`), clip: { x: 0, y: 0, width: 1400, height: 1500 }, fullPage: true });
       await checkLayout(page, s.name, 1400);
       await checkLayout(page, s.name, 800);
+      // then, at 800 px: the interactions (default) and the what-if sliders (whale-thin-depth)
+      if (s.name === 'default') await interactions(page);
+      else await whatIfSliders(page);
       expect(watch).toEqual({ errors: [], warnings: [], external: [] });
       await page.close();
     });
   }
-
-  it('default: hover tooltip, path selector and brush work without errors', async () => {
-    const { page, watch } = await openReport(browser, reports.default);
-
-    // hovering the price fan shows a tooltip with both series' medians
-    const fan = page.locator('#chart-price-fan svg.marks');
-    await fan.scrollIntoViewIfNeeded();
-    const box = (await fan.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.55);
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.55, { steps: 8 });
-    await expect.poll(() => page.locator('#vg-tooltip-element').textContent(), { timeout: 5000 }).toContain('Realised median');
-
-    // choosing another stored path in the left selector redraws the left column
-    const drill = page.locator('#chart-drilldown');
-    expect(await drill.locator('svg.marks').textContent()).toContain('Price — worst-1');
-    await drill.locator('select').first().selectOption('best');
-    await expect.poll(() => drill.locator('svg.marks').textContent(), { timeout: 5000 }).toContain('Price — best');
-
-    // brushing the overview strip zooms the time panels: their axis labels change
-    const axisLabels = () => drill.locator('svg.marks').evaluate((svg) => Array.from(svg.querySelectorAll('.role-axis-label text')).map((t) => t.textContent).join('|'));
-    const before = await axisLabels();
-    // the overview strip is the first line mark of the chart
-    const strip = drill.locator('svg.marks g.mark-line.role-mark').first();
-    await strip.scrollIntoViewIfNeeded();
-    const o = (await strip.boundingBox())!;
-    const y = o.y + o.height / 2;
-    await page.mouse.move(o.x + o.width * 0.3, y);
-    await page.mouse.down();
-    await page.mouse.move(o.x + o.width * 0.5, y, { steps: 6 });
-    await page.mouse.up();
-    await expect.poll(axisLabels, { timeout: 5000 }).not.toBe(before);
-
-    expect(watch).toEqual({ errors: [], warnings: [], external: [] });
-    await page.close();
-  });
 
   for (const name of ['sweep', 'calibrate', 'compare']) {
     it(`${name}: at 1,400 px and at 800 px nothing is wider than its card, no label overlaps or is clipped, no errors, no requests`, async () => {
@@ -225,43 +264,4 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
     });
   }
 
-  it('what-if: a larger insurance fund lowers bad debt and a higher MMR liquidates more traders, recomputed in a worker from file://', async () => {
-    const { page, watch } = await openReport(browser, reports['whale-thin-depth'], 1400);
-    const figures = () =>
-      page.evaluate(() => {
-        const m = (window as unknown as { marginlabWhatIf: { last: { done: number; figures: { key: string; whatIf: { estimate: number }; saved: { estimate: number }; change: { estimate: number } }[] } } }).marginlabWhatIf.last;
-        return { done: m.done, byKey: Object.fromEntries(m.figures.map((f) => [f.key, f])) };
-      });
-    const move = async (id: string, to: 'max' | 'min') => {
-      const runs = await page.evaluate(() => (window as unknown as { marginlabWhatIf: { runs: number } }).marginlabWhatIf.runs);
-      await page.locator(`#whatif-${id}`).scrollIntoViewIfNeeded();
-      await page.$eval(`#whatif-${id}`, (el, to) => {
-        const input = el as HTMLInputElement;
-        input.value = to === 'max' ? input.max : input.min;
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-      }, to);
-      await page.waitForFunction((n) => (window as unknown as { marginlabWhatIf: { runs: number } }).marginlabWhatIf.runs > n && document.getElementById('whatif-panel')!.dataset.state === 'done', runs, { timeout: 60_000 });
-    };
-    // the table starts at the saved settings, labelled as such
-    expect(await page.locator('#whatif-table thead').textContent()).toContain('Your settings, quick estimate');
-    await move('fundUsd', 'max');
-    const fund = await figures();
-    expect(fund.done).toBe(80);
-    const bd = fund.byKey['badDebtUsd.mean'];
-    expect(bd.saved.estimate).toBeGreaterThan(0); // the whale book leaves bad debt on its first paths
-    expect(bd.whatIf.estimate).toBeLessThan(bd.saved.estimate);
-    expect(fund.byKey.probFundExhausted.change.estimate).toBeLessThanOrEqual(0);
-    expect(await page.locator('#whatif-table tr[data-key="badDebtUsd.mean"] .wi-change').textContent()).toMatch(/^\u2212\$/);
-    expect(await page.locator('#whatif-status').textContent()).toMatch(/^Quick estimate: 80 paths in [\d.]+ s/);
-    // back to the saved fund, then a higher maintenance rate: more traders liquidated on the same paths
-    await page.click('#whatif-reset');
-    await page.waitForFunction(() => document.getElementById('whatif-panel')!.dataset.state === 'saved', null, { timeout: 60_000 });
-    expect((await figures()).byKey['badDebtUsd.mean'].change.estimate).toBe(0);
-    await move('mmr', 'max');
-    expect((await figures()).byKey['fractionTradersLiquidated.mean'].change.estimate).toBeGreaterThan(0);
-    await page.addStyleTag({ content: 'nav.toc{position:static !important}' });
-    await page.locator('#whatif').screenshot({ path: path.join(OUT, 'report-whatif.png') });
-    expect(watch).toEqual({ errors: [], warnings: [], external: [] });
-    await page.close();
-  });
 });
