@@ -18,7 +18,7 @@ import type { ComparisonResult } from '../sweep/compare.js';
 import type { PairedDifference, Unit } from '../sweep/metrics.js';
 import type { Estimate } from '../stats/ci.js';
 import { lossWaterfallOfColumns, WATERFALL_STAGES, type LossWaterfall } from '../stats/waterfall.js';
-import { escapeHtml, fmtDuration, fmtInt, fmtPct, fmtPp, fmtUsdFull, MINUS, usdFormat } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtPct, fmtPp, fmtSigned, fmtUsdFull, MINUS, usdFormat } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
 
 export const SUMMARY_FORMAT = 'marginlab.summary/1';
@@ -317,10 +317,10 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
     const biggest = [...s0.significant].sort((a, b) => Math.abs(b.d.estimate) - Math.abs(a.d.estimate))[0];
     sentences.push({
       text: biggest
-        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${s0.diffs.length} other points (paired on the same paths); the largest change is ${fmtDiff(biggest.d.estimate, m0.unit)} (95% CI ${fmtDiff(
+        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${s0.diffs.length} other points (paired on the same paths); the largest change is ${diffText(biggest.d.estimate, m0.unit)} (95% CI ${diffText(
             biggest.d.lower,
             m0.unit,
-          )} to ${fmtDiff(biggest.d.upper, m0.unit)}) at ${pointText(biggest.p.values)}.`
+          )} to ${diffText(biggest.d.upper, m0.unit)}) at ${pointText(biggest.p.values)}.`
         : `Against the reference, no point's ${m0.label} differs significantly (paired on the same paths, 95% intervals).`,
       tone: 'neutral',
     });
@@ -520,8 +520,13 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
 /** Metrics a comparison verdict speaks about, most important first. */
 const VERDICT_ORDER = ['probBadDebt', 'badDebtUsd.mean', 'badDebtUsd.es99', 'badDebtUsd.var99', 'probFundExhausted', 'fractionTradersLiquidated.mean', 'liquidatedNotionalUsd.mean', 'largestCascade.notionalUsd.mean', 'extraDrawdown.mean'];
 
+/** A difference for text: rates in percentage points, dollars in full with their sign ("+$1,204,312"). */
+function diffText(x: number, unit: Unit): string {
+  return unit === 'usd' ? fmtSigned(x, fmtUsdFull) : fmtDiff(x, unit);
+}
+
 function diffClause(label: string, d: PairedDifference, unit: Unit): string {
-  return `${label} ${fmtDiff(d.estimate, unit)} (95% CI ${fmtDiff(d.lower, unit)} to ${fmtDiff(d.upper, unit)})`;
+  return `${label} ${diffText(d.estimate, unit)} (95% CI ${diffText(d.lower, unit)} to ${diffText(d.upper, unit)})`;
 }
 
 export function comparisonSummary(r: ComparisonResult, out: string | null): Summary {
@@ -566,7 +571,7 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
       const last = sentences[sentences.length - 1];
       last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${times(lb)} → ${times(lf)}).`;
     }
-    for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => fmtDiff(y, x.m.unit), x.tone));
+    for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => diffText(y, x.m.unit), x.tone));
   }
   // bad debt is what a committee asks about first: say so when no policy differs on it
   const badDebtKeys = r.metrics.map((m) => m.key).filter((k) => /^(probBadDebt|badDebtUsd)/.test(k));

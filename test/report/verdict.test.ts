@@ -105,7 +105,7 @@ describe('comparison verdict, exact text', () => {
   const s = comparisonSummary(comparison(), null);
   it('names the better and the worse metrics with the size of the difference (rates in pp) and its significance', () => {
     expect(s.sentences).toEqual([
-      { text: `tiered is better than fixed on P(bad debt > 0) ${MINUS}2.1 pp (95% CI ${MINUS}3.0 pp to ${MINUS}1.2 pp) and mean bad debt ${MINUS}$12.3k (95% CI ${MINUS}$15k to ${MINUS}$9k) — significant after Holm correction.`, tone: 'better' },
+      { text: `tiered is better than fixed on P(bad debt > 0) ${MINUS}2.1 pp (95% CI ${MINUS}3.0 pp to ${MINUS}1.2 pp) and mean bad debt ${MINUS}$12,300 (95% CI ${MINUS}$15,000 to ${MINUS}$9,000) — significant after Holm correction.`, tone: 'better' },
       { text: 'tiered is worse than fixed on mean fraction of traders liquidated +1.7 pp (95% CI +0.90 pp to +2.5 pp) — significant after Holm correction.', tone: 'worse' },
       { text: 'adaptive and fixed do not differ significantly on any risk metric after Holm correction.', tone: 'neutral' },
     ]);
