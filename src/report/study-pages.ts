@@ -8,7 +8,7 @@ import type { PageOptions, PageSection } from './page.js';
 import { renderMetricCards } from './page.js';
 import { escapeHtml, fmtDuration, fmtInt, timeUnitFor } from './format.js';
 import { fmtDiff, fmtParam, fmtParamValue, fmtUnit, paramAxisFormat, paramTitle as paramWords } from './study-format.js';
-import { calibrationSummary, comparisonSummary, sweepSummary, toneOfDifference, verdictHtml } from './verdict.js';
+import { calibrationStopText, calibrationSummary, comparisonSummary, sweepSummary, toneOfDifference, verdictHtml } from './verdict.js';
 
 export { fmtParam, fmtUnit };
 import type { Estimate } from '../stats/ci.js';
@@ -272,7 +272,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
               : 'no evaluated value meets the target',
       },
       { label: 'paths spent', valueHtml: fmtInt(r.pathsSpent), noteHtml: `${r.evaluated.length} values evaluated; budget ${fmtInt(r.settings.pathBudget)}` },
-      { label: 'search ended', valueHtml: escapeHtml(r.stop.reason), noteHtml: escapeHtml(r.stop.message) },
+      { label: 'search ended', valueHtml: escapeHtml(r.stop.reason), noteHtml: escapeHtml(calibrationStopText(r)) },
     ]) +
     (r.monotonicity.monotone ? `<p>${escapeHtml(r.monotonicity.message)}.</p>` : '') +
     `<ul class="facts"><li>Compute time <b>${escapeHtml(fmtDuration(summary.computeMs))}</b></li><li>Paths computed <b>${fmtInt(r.run.pathsComputed)}</b></li><li>Resumed from disk <b>${fmtInt(r.run.pathsFromDisk)} paths</b></li><li>Seed <b>${r.seed}</b></li></ul>`;

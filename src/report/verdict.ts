@@ -515,6 +515,39 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
   };
 }
 
+/**
+ * How a calibration's search ended, in words with units (the `stop.message` of calibration.json, written
+ * with parameter values in their unit and every interval bound in the metric's unit).
+ */
+export function calibrationStopText(r: CalibrationResult): string {
+  const p = (x: number) => fmtParamValue(r.param, x, 6);
+  const u = (x: number) => unitText(x, r.target.unit);
+  const cmp = r.target.op.replace('<=', '≤').replace('>=', '≥');
+  const target = `${r.target.label} ${cmp} ${u(r.target.value)}`;
+  const undecided = r.evaluated.filter((e) => e.decision === 'undecided').sort((a, b) => a.value - b.value);
+  const b = r.boundary;
+  switch (r.stop.reason) {
+    case 'infeasible':
+      return `no value in [${p(r.range[0])}, ${p(r.range[1])}] meets ${target} with ${Number((100 * r.confidence).toPrecision(4))}% confidence${
+        undecided.length ? ` (undecided at ${undecided.map((e) => p(e.value)).join(', ')} when the path limit was reached — more paths might change that)` : ''
+      }; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`;
+    case 'range end':
+      return `the most capital-efficient end of the range (${p(r.recommended?.value ?? (r.prefer === 'low' ? r.range[0] : r.range[1]))}) already meets the target; extend the range to look further`;
+    case 'clear':
+      return b && b.meets !== null && b.fails !== null
+        ? `decision clear: ${p(b.meets)} meets the target and ${p(b.fails)} clearly fails it (bracket ${p(Math.abs(b.meets - b.fails))} ≤ tolerance ${p(r.settings.tolerance)})`
+        : r.stop.message;
+    default: {
+      // the undecided value next to the recommendation, on its efficient side
+      const rec = r.recommended?.value;
+      const near = undecided.filter((e) => rec === undefined || (r.prefer === 'low' ? e.value < rec : e.value > rec)).sort((x, y) => (r.prefer === 'low' ? y.value - x.value : x.value - y.value))[0];
+      const what = r.stop.reason === 'path budget' ? `path budget reached (${fmtInt(r.settings.pathBudget)} paths)` : `per-point path limit reached (${fmtInt(r.settings.maxPathsPerPoint)} paths)`;
+      if (!near) return `${what}: bracket not yet narrower than the tolerance ${p(r.settings.tolerance)}`;
+      return `${what} at ${p(near.value)}: its interval [${u(near.metric.lower)}, ${u(near.metric.upper)}] still contains the target ${u(r.target.value)} — more paths might allow values up to ${p(near.value)}`;
+    }
+  }
+}
+
 // ---------------------------------------------------------------- comparison
 
 /** Metrics a comparison verdict speaks about, most important first. */

@@ -5,7 +5,7 @@
  * TypeError — and nothing is written.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { syntheticResults } from './fixture.js';
@@ -57,6 +57,21 @@ describe('results.json schema', () => {
       expect(existsSync(path.join(dir, 'index.html'))).toBe(false);
     });
   }
+
+  it('a results.json written before the loss waterfall (no aggregate, no waterfall or what-if columns) still renders, without those panels', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-results-'));
+    const file = path.join(dir, 'results.json');
+    const old = withChange((r) => {
+      delete r.aggregates.lossWaterfall;
+      for (const k of ['liquidationFeesUsd', 'shortfallUsd', 'backstopCoveredUsd', 'adlProfitTakenUsd', 'socialisedLossUsd', 'fundExhausted', 'arrivals']) delete r.paths[k];
+    });
+    writeFileSync(file, JSON.stringify(old));
+    const r = await cli('report', file, '--no-figures');
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    expect(html).not.toContain('id="waterfall"');
+    expect(html).toContain('The live what-if is not available for this run: its results.json has no per-path fundExhausted column');
+  });
 
   it('a valid file renders (exit 0)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-results-'));

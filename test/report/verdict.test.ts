@@ -15,7 +15,7 @@ import { runScenario, type Results } from '../../src/api/run.js';
 import { runSweep, type SweepResult } from '../../src/sweep/sweep.js';
 import { runCalibration, type CalibrationResult } from '../../src/sweep/calibrate.js';
 import { runComparison, variantsFromBlock, type ComparisonResult } from '../../src/sweep/compare.js';
-import { calibrationSummary, comparisonSummary, runSummary, summaryMarkdown, summaryText, sweepSummary, verdictHtml, type Summary } from '../../src/report/verdict.js';
+import { calibrationStopText, calibrationSummary, comparisonSummary, runSummary, summaryMarkdown, summaryText, sweepSummary, verdictHtml, type Summary } from '../../src/report/verdict.js';
 import { fmtPct, MINUS } from '../../src/report/format.js';
 import { syntheticResults } from './fixture.js';
 import { cli } from '../helpers/cli.js';
@@ -60,6 +60,12 @@ describe('calibration verdict, exact text', () => {
       'Raising MMR from the scenario’s 0.65% to 0.72% costs 9.2% of allowed leverage (open interest ÷ maintenance margin: 154× → 140×).',
     ]);
     expect(s.verdict).toBe(s.sentences.map((x) => x.text).join(' '));
+  });
+  it('says how the search ended with the parameter and every interval bound in their units', () => {
+    const undecided = { value: 0.006, paths: 16000, metric: { estimate: 0.009, lower: 0.0054, upper: 0.0115, standardError: null, n: 16000, method: 'wilson' as const }, decision: 'undecided' as const, limitedBy: 'per-point limit' as const, capital: capital(160), order: 5, phase: 'bisection' as const, aggregates: null as never };
+    const r = calibration({ stop: { reason: 'per-point limit', message: 'raw' }, evaluated: [undecided] });
+    expect(calibrationStopText(r)).toBe('per-point path limit reached (16,000 paths) at 0.6%: its interval [0.54%, 1.15%] still contains the target 1.00% — more paths might allow values up to 0.6%');
+    expect(calibrationStopText(calibration({ stop: { reason: 'clear', message: 'raw' } }))).toBe('decision clear: 0.716% meets the target and 0.403% clearly fails it (bracket 0.313% ≤ tolerance 0.02%)');
   });
   it('says so when no value in the range meets the target', () => {
     const s = calibrationSummary(

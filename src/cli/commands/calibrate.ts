@@ -9,7 +9,7 @@ import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
-import { calibrationSummary } from '../../report/verdict.js';
+import { calibrationStopText, calibrationSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
 import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
@@ -92,7 +92,7 @@ export function registerCalibrate(program: Command): void {
       emitSummary(
         summary,
         opts.json,
-        `search: ${r.stop.message}\nmonotonicity: ${r.monotonicity.message}\n` +
+        `search: ${calibrationStopText(r)}\nmonotonicity: ${r.monotonicity.message}\n` +
           `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n${wroteLine(written)}`,
       );
     });
