@@ -18,6 +18,7 @@ import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
+import { registerFit } from './commands/fit.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerCalibrate(program);
   registerCompare(program);
   registerReport(program);
+  registerFit(program);
   return program;
 }
 
