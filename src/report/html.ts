@@ -181,7 +181,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       title: 'Price',
       introHtml: `<p><b>How much of the fall did the liquidations cause?</b> The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
         s.market.impact.kind,
-      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
+      )} impact, ${s.market.impact.kind === 'curve' ? `depth table ${escapeHtml(s.market.impact.file ?? '')}` : `${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%`}, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
       charts: [
         {
           id: 'price-fan',

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { PolicySchema, ScenarioSchema, type Policy, type Scenario } from './schema.js';
-import { checkPriceModels } from './price-checks.js';
+import { checkImpactCurves, checkPriceModels } from './price-checks.js';
 import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
 import { excerpt } from './price-csv.js';
@@ -206,6 +206,7 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   };
   checkSampling(s, fail);
   checkPriceModels(s, fail, policy);
+  checkImpactCurves(s, fail, policy);
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {
     lev.tiers.forEach((t, i) => {
