@@ -1,5 +1,6 @@
 /**
- * Data files named in a scenario (a `csv` price model's `file`, a depth curve's `impact.file`): where they may be, how they are
+ * Data files named in a scenario (a `csv` price model's `file`, a depth curve's `impact.file`,
+ * `traders.snapshot`): where they may be, how they are
  * shown in outputs, and what identifies them.
  *
  * Path policy. In a scenario read from a file, `file` is a path relative to the scenario file's
@@ -21,6 +22,7 @@ import { UserError } from '../errors.js';
 import type { Scenario } from './schema.js';
 import { readPriceCsv } from './price-csv.js';
 import { readDepthCsv } from './depth-csv.js';
+import { readSnapshotCsv } from './snapshot-csv.js';
 
 export interface PathPolicy {
   /** Folder of the scenario file: relative paths resolve against it and must stay inside it. None = a scenario built in code. */
@@ -29,6 +31,8 @@ export interface PathPolicy {
   allowAnyPath?: boolean;
   /** false: leave `file` as written and read nothing (checking a saved results.json). Default true. */
   readFiles?: boolean;
+  /** Set by parseScenario: whether the input gave traders.count beside traders.snapshot (then it must match the file). */
+  snapshotCountGiven?: boolean;
 }
 
 /** Absolute path → how outputs show it. Filled as files are resolved; an entry means the path was accepted. */
@@ -84,12 +88,14 @@ export function shownPath(file: string): string {
 
 type PriceModel = Scenario['market']['priceModel'];
 
-/** Replaces every data file a scenario names — csv price models' and depth curves' `file` — by `f(file, read)`. */
+/** Replaces every data file a scenario names — csv price models' and depth curves' `file`, the trader snapshot — by `f(file, read)`. */
 function mapDataFiles(s: Scenario, f: (file: string, read: (abs: string) => { sha256: string }) => unknown): Scenario {
   const markets = (x: Scenario) => [x.market, ...(x.otherMarkets ?? [])];
-  const has = markets(s).some((m) => m.priceModel.kind === 'csv' || m.impact.file !== undefined);
+  const has = markets(s).some((m) => m.priceModel.kind === 'csv' || m.impact.file !== undefined) || s.traders.snapshot !== undefined;
   if (!has) return s;
   const copy = structuredClone(s);
+  const names = markets(s).map((m) => m.name);
+  if (copy.traders.snapshot !== undefined) (copy.traders as { snapshot: unknown }).snapshot = f(copy.traders.snapshot, (abs) => readSnapshotCsv(abs, names));
   for (const m of markets(copy)) {
     if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f((m.priceModel as Extract<PriceModel, { kind: 'csv' }>).file, readPriceCsv);
     if (m.impact.file !== undefined) (m.impact as { file: unknown }).file = f(m.impact.file, readDepthCsv);

@@ -11,6 +11,7 @@ import type { Scenario } from './schema.js';
 import { correlationProblem } from './correlation.js';
 import { gridReturnCount, MAX_GRID_RETURNS, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
 import { depthWithin, readDepthCsv } from './depth-csv.js';
+import { readSnapshotCsv } from './snapshot-csv.js';
 
 type Fail = (field: string, value: unknown, allowed: string) => never;
 type MarketConfig = Scenario['market'];
@@ -60,6 +61,34 @@ export function checkImpactCurves(s: Scenario, fail: Fail, policy: PathPolicy = 
       imp.arbitrageUsdPerStep = (within1 * s.stepSeconds) / 60;
     }
   });
+}
+
+/**
+ * A position snapshot (`traders.snapshot`): one book, the venue's own, so it is not redrawn per block
+ * of paths (sampling.pathsPerBook is refused); the file is resolved under the path policy, read and
+ * validated row by row; traders.count becomes its number of accounts (a count given beside it must
+ * equal that).
+ */
+export function checkSnapshot(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {
+  const file = s.traders.snapshot;
+  if (file === undefined) return;
+  if (s.sampling?.pathsPerBook !== undefined) {
+    fail('sampling.pathsPerBook', s.sampling.pathsPerBook, "traders.snapshot is one book — the venue's own — so it is not redrawn per block of paths; remove sampling.pathsPerBook (or traders.snapshot)");
+  }
+  if (policy.readFiles === false) return;
+  const abs = resolveDataFile(file, 'traders.snapshot', policy);
+  s.traders.snapshot = abs;
+  let n: number;
+  try {
+    n = readSnapshotCsv(abs, marketsOf(s).map((m) => m.name)).accounts.length;
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`traders.snapshot: ${e.message}`);
+    throw e;
+  }
+  if (policy.snapshotCountGiven && s.traders.count !== n) {
+    fail('traders.count', s.traders.count, `the snapshot holds ${n} accounts (each isolated position and each cross account is one): remove traders.count or set it to ${n}`);
+  }
+  s.traders.count = n;
 }
 
 export function checkPriceModels(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {

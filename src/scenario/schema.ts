@@ -293,6 +293,15 @@ export const WarmupSchema = z.strictObject({
 });
 
 export const TradersSchema = z.strictObject({
+  /**
+   * The venue's own book: a CSV of open positions, one row per position (account, market, side, size,
+   * entryPrice, margin, optional marginMode, reserve, leverage, stopPrice, takeProfitPrice,
+   * topUpTrigger, deleverage; src/scenario/snapshot-csv.ts), mapped onto the opening book exactly. A
+   * relative path is relative to the scenario file's folder. With a snapshot the book is not drawn,
+   * not seasoned (warmup is none) and not redrawn per block of paths; count is the snapshot's number of
+   * accounts; behaviours a row leaves empty, and arrivals, are drawn from the fields below.
+   */
+  snapshot: z.string().min(1).max(4096).optional(),
   count: integer(1, 5_000_000).default(10_000),
   /** Share of traders that are long (the rest are short). */
   longShare: probability().default(0.6),
