@@ -364,7 +364,9 @@ function bookSection(r: Results): PageSection[] {
     ? `The book is seasoned: its positions were opened over a ${fmtHorizon(w.steps * r.scenario.stepSeconds)} warm-up history of the price model (mean age ${fmtHorizon(
         w.meanAgeSteps * r.scenario.stepSeconds,
       )}), and ${fmtInt(w.liquidated)} accounts the history liquidated (${fmtInt(w.stoppedOut + w.tookProfit)} stopped out or took profit) were replaced by new entries, so it holds the survivors a running venue holds.`
-    : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
+    : r.scenario.traders.snapshot
+      ? `The book is the venue's own, read from the position snapshot ${r.scenario.traders.snapshot} (${fmtInt(r.population.traders)} accounts, not drawn and not re-seasoned): the distances below are its positions' own.`
+      : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
   const within = h.withinMove
     .map((x) => `${fmtPct(x.shareOfOpenInterest)} of open interest within a ${Math.round(100 * x.move)}% move`)
     .join(', ');

@@ -190,3 +190,20 @@ describe("snapshot: the book-health panel measures the snapshot's own distance t
     expect(Math.min(...r.population.bookHealth!.distance.map((d) => d.p10))).toBeCloseTo(dist(104) + 0.1 * (dist(100) - dist(104)), 3);
   });
 });
+
+describe('the shipped synthetic snapshot', () => {
+  it('is what scripts/make-synthetic-snapshot.mjs generates (from the build), byte for byte, and loads', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const ROOT = path.resolve(__dirname, '../..');
+    const out = path.join(dir, 'gen.csv');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/make-synthetic-snapshot.mjs'), out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const shipped = path.join(ROOT, 'scenarios/data/synthetic-positions.csv');
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(shipped, 'utf8'));
+    const snap = parseSnapshotCsv(readFileSync(shipped, 'utf8'), 'synthetic-positions.csv', ['BTC-PERP', 'ETH-PERP']);
+    expect(snap.accounts.length).toBe(400);
+    expect(snap.accounts.some((a) => a.cross && a.market.length === 2)).toBe(true);
+    expect(snap.accounts.some((a) => Number.isNaN(a.topUpTrigger))).toBe(true);
+  });
+});

@@ -127,3 +127,18 @@ describe('depth curve: bad input', () => {
     expect(ok.market.impact.arbitrageUsdPerStep).toBe((D * 60) / 60);
   });
 });
+
+describe('the shipped synthetic depth table', () => {
+  it('is what scripts/make-synthetic-depth.mjs generates, byte for byte, and parses', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const ROOT = path.resolve(__dirname, '../..');
+    const out = path.join(dir, 'gen-depth.csv');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/make-synthetic-depth.mjs'), out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const shipped = readFileSync(path.join(ROOT, 'scenarios/data/synthetic-depth.csv'), 'utf8');
+    expect(readFileSync(out, 'utf8')).toBe(shipped);
+    const t = parseDepthCsv(shipped, 'synthetic-depth.csv');
+    expect(t.distancePercent.length).toBe(57);
+  });
+});
