@@ -208,7 +208,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       title: 'Price',
       introHtml: `<p><b>How much of the fall did the liquidations cause?</b> The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
         s.market.impact.kind,
-      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
+      )} impact, ${s.market.impact.kind === 'curve' ? `depth table ${escapeHtml(s.market.impact.file ?? '')}` : `${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%`}, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
       charts: [
         {
           id: 'price-fan',
@@ -393,7 +393,9 @@ function bookSection(r: Results): PageSection[] {
     ? `The book is seasoned: its positions were opened over a ${fmtHorizon(w.steps * r.scenario.stepSeconds)} warm-up history of the price model (mean age ${fmtHorizon(
         w.meanAgeSteps * r.scenario.stepSeconds,
       )}), and ${fmtInt(w.liquidated)} accounts the history liquidated (${fmtInt(w.stoppedOut + w.tookProfit)} stopped out or took profit) were replaced by new entries, so it holds the survivors a running venue holds.`
-    : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
+    : r.scenario.traders.snapshot
+      ? `The book is the venue's own, read from the position snapshot ${r.scenario.traders.snapshot} (${fmtInt(r.population.traders)} accounts, not drawn and not re-seasoned): the distances below are its positions' own.`
+      : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
   const within = h.withinMove
     .map((x) => `${fmtPct(x.shareOfOpenInterest)} of open interest within a ${Math.round(100 * x.move)}% move`)
     .join(', ');
