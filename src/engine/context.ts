@@ -15,6 +15,7 @@ import { loadPriceData, type PriceData } from '../price/process.js';
 import { warmupHistory, warmupSteps } from '../price/warmup.js';
 import { stream } from '../rng/streams.js';
 import { importanceShifts } from './importance.js';
+import { collateralPlan, type CollateralPlan } from './collateral.js';
 
 /** The rules one market runs under (its own policy merged over the scenario's). */
 export interface MarketRules {
@@ -64,6 +65,8 @@ export interface RunContext {
   readonly book: number;
   /** Importance sampling: the shift θ_m of each market's normal shock per step (src/engine/importance.ts); null without. */
   readonly importanceShift: readonly number[] | null;
+  /** Volatile collateral: which opening accounts post which assets (traders.collateral); absent when none do. */
+  readonly collateral?: CollateralPlan;
 }
 
 /**
@@ -131,6 +134,7 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     openingEwmaVar,
     book,
     importanceShift: importanceShifts(scenario, pop, (m) => opening[m]),
+    collateral: collateralPlan(scenario, pop),
   };
 }
 

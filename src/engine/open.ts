@@ -77,7 +77,7 @@ export function openBook(st: PathState): void {
   b.dueTail.fill(-1);
   mkt.oiLong.set(b.opening.oiLong);
   mkt.oiShort.set(b.opening.oiShort);
-  st.books.open(pop, b.opening);
+  st.books.open(pop, b.opening, st.ctx.collateral);
   // The opening heaps depend only on the book, so they are built once per run and copied per path.
   if (!b.template) {
     for (const h of b.heaps) for (const k of HEAP_NAMES) h[k].clear();

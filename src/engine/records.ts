@@ -193,6 +193,8 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       injectedUsd: e.injectedCents / 100,
       rebalanceCount: e.rebalances,
       rebalancedUsd: e.rebalancedCents / 100,
+      collateralSales: e.collateralSales,
+      collateralSoldUsd: e.collateralSoldCents / 100,
       shortfallUsd: e.shortfallCents / 100,
       backstopCoveredUsd: e.backstopCoveredCents / 100,
       maxMmr: e.maxMmr,

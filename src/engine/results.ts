@@ -92,6 +92,9 @@ export interface PathSummary {
   /** Margin moved between a trader's own isolated positions to avert a liquidation (count, exact cents). */
   rebalanceCount: number;
   rebalancedUsd: number;
+  /** Volatile collateral (traders.collateral) sold: sales (one per account and asset) and proceeds (exact cents), in liquidations through the asset's market and in voluntary closes whose loss the cash could not pay. */
+  collateralSales: number;
+  collateralSoldUsd: number;
   shortfallUsd: number;
   backstopCoveredUsd: number;
   /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */

@@ -148,6 +148,9 @@ export class EventCounts {
   adlMatchedNotionalUsd = 0;
   /** The unrealised profit, at the mark, of the winners' positions ADL closed. */
   adlPnlClosedUsd = 0;
+  /** Volatile collateral sold (liquidations and voluntary closes): sales and proceeds (cents). */
+  collateralSales = 0;
+  collateralSoldCents = 0;
   socialisedLossUsd = 0;
   socialisedAccounts = 0;
   maxMmr = 0;
@@ -301,6 +304,8 @@ export class PathState {
   readonly funding?: FundingState;
   /** What the venue has injected into each fund so far (cents), against its recapitalisation budget. */
   readonly fundInjected: Float64Array;
+  /** Volatile collateral assets (0: every account's collateral is cash). */
+  readonly collateralAssets: number;
 
   constructor(
     readonly ctx: RunContext,
@@ -325,7 +330,8 @@ export class PathState {
     const fundCents = ctx.funds.map((f) => Math.round(f.initialUsd * 100));
     // one backstop vault: the scenario's, or the first market's that enables one
     const backstop = [ctx.policy, ...ctx.rules.map((r) => r.policy)].find((p) => p.liquidation.backstop.enabled)?.liquidation.backstop;
-    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0);
+    this.collateralAssets = ctx.collateral?.assets.length ?? 0;
+    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0, buffers.collateral, this.collateralAssets);
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);

@@ -248,8 +248,25 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   if (s.traders.marketWeights && s.traders.marketWeights.length !== K) {
     fail('traders.marketWeights', s.traders.marketWeights, `needs one weight per market (${K}: market and ${K - 1} in otherMarkets)`);
   }
+  if (s.traders.marketWeights && !s.traders.marketWeights.some((w) => w > 0)) {
+    fail('traders.marketWeights', s.traders.marketWeights, 'needs at least one positive weight');
+  }
   if (s.traders.crossMarketsPerAccount !== undefined && s.traders.crossMarketsPerAccount > K) {
     fail('traders.crossMarketsPerAccount', s.traders.crossMarketsPerAccount, `must be at most the number of markets (${K})`);
+  }
+  const coll = s.traders.collateral;
+  if (coll) {
+    const names = [s.market, ...s.otherMarkets].map((mk) => mk.name);
+    let shares = 0;
+    coll.assets.forEach((c, i) => {
+      if (!names.includes(c.market)) fail(`traders.collateral.assets[${i}].market`, c.market, `must name a market of the scenario (${names.join(', ')})`);
+      shares += c.marginShare;
+      c.haircutTiers.forEach((t, k) => {
+        if (k === 0 && t.unitsFloor !== 0) fail(`traders.collateral.assets[${i}].haircutTiers[0].unitsFloor`, t.unitsFloor, 'the first tier starts at 0');
+        if (k > 0 && !(t.unitsFloor > c.haircutTiers[k - 1].unitsFloor)) fail(`traders.collateral.assets[${i}].haircutTiers[${k}].unitsFloor`, t.unitsFloor, `must be above the previous tier's floor (${c.haircutTiers[k - 1].unitsFloor})`);
+      });
+    });
+    if (shares > 1 + 1e-12) fail('traders.collateral.assets', shares, 'the marginShare of the assets must sum to at most 1');
   }
   if (s.output.seriesPoints > s.horizonSteps + 1) {
     // not an error: bucketed down later; keep the resolved scenario honest

@@ -282,6 +282,38 @@ export const WarmupSchema = z.strictObject({
   lengthHours: positive().max(24 * 3650).optional(),
 });
 
+/** One haircut tier of a collateral asset: units from `unitsFloor` up to the next tier's floor count at `haircut` × price. */
+export const HaircutTierSchema = z.strictObject({
+  /** Amount (units of the asset) where the tier starts; the first tier starts at 0. */
+  unitsFloor: nonNegative().max(1e15),
+  /** Share of the market value that counts as margin (0 < haircut ≤ 1; 1 = no haircut). */
+  haircut: z.number().finite().gt(0).max(1),
+});
+
+/** One asset an account posts as collateral (issue 13 part 2). */
+export const CollateralAssetSchema = z.strictObject({
+  /** The market whose price values it (by name: `market.name` or one of `otherMarkets[].name`); it may have no traders. */
+  market: z.string().min(1).max(40),
+  /** Share of the account's margin posted in this asset instead of cash (the shares sum to at most 1; the rest stays cash). */
+  marginShare: z.number().finite().gt(0).max(1).default(1),
+  /**
+   * Haircut tiers by amount (units of the asset), floors ascending from 0: the collateral value is
+   * price × Σ_k haircut_k · (units in tier k). One tier = a flat haircut. Default: a flat 0.95.
+   */
+  haircutTiers: z.array(HaircutTierSchema).min(1).max(20).default([{ unitsFloor: 0, haircut: 0.95 }]),
+});
+
+/**
+ * Volatile collateral (issue 13 part 2): a share of the opening book's accounts post part of their
+ * margin in assets valued at their market price × a haircut. At step 0 the posted units are set so
+ * that their haircut value equals the cash they replace (the account's equity is unchanged there).
+ */
+export const VolatileCollateralSchema = z.strictObject({
+  /** Share of the opening book's accounts that post the assets below (drawn per account from the scenario's own stream). */
+  accountShare: probability().default(1),
+  assets: z.array(CollateralAssetSchema).min(1).max(4),
+});
+
 export const TradersSchema = z.strictObject({
   count: integer(1, 5_000_000).default(10_000),
   /** Share of traders that are long (the rest are short). */
@@ -321,8 +353,11 @@ export const TradersSchema = z.strictObject({
   takeProfit: TakeProfitSchema.prefault({}),
   volatilityDeleverage: VolatilityDeleverageSchema.prefault({}),
   arrivals: ArrivalsSchema.prefault({}),
-  /** Relative weights of the markets [market, ...otherMarkets] when placing isolated positions. Default: equal. */
-  marketWeights: z.array(positive()).optional(),
+  /**
+   * Relative weights of the markets [market, ...otherMarkets] when placing isolated positions. Default:
+   * equal. A weight of 0 leaves a market without isolated traders (e.g. one that only prices collateral).
+   */
+  marketWeights: z.array(nonNegative().max(1e12)).optional(),
   /**
    * With several markets: how many markets each cross-margin account trades (its notional split
    * equally, each position's side drawn with longShare). Default: all markets.
@@ -355,6 +390,8 @@ export const TradersSchema = z.strictObject({
    * above the other's initial margin moves to it, up to the top-up target ratio.
    */
   rebalancing: z.strictObject({ share: probability().default(0) }).prefault({}),
+  /** Volatile and multi-asset collateral with haircuts (absent: every account's collateral is USD cash). */
+  collateral: VolatileCollateralSchema.optional(),
 });
 
 // ---------------------------------------------------------------- policy
