@@ -8,6 +8,7 @@
  * market, external. The conservation check at the end of a path compares the mirror with the ledger.
  */
 import { Ledger } from '../ledger/ledger.js';
+import { LoanBooks } from '../ledger/loans.js';
 import { ConservationError } from '../errors.js';
 import type { Population } from '../agents/population.js';
 
@@ -134,6 +135,9 @@ export class Books {
       this.coll[k] = 0;
     }
   }
+
+  /** Lending positions' books (issue 13 part 4): collateral atoms and debts per borrower, on this ledger. */
+  readonly loans = new LoanBooks(this.ledger);
 
   /** A new account (an arrival) deposits its margin; it has no reserve. */
   openAccount(a: number, marginCents: number): void {
@@ -364,7 +368,8 @@ export class Books {
     let funds = 0;
     for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
     if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
-    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue }, context);
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue, loans: this.loans.debtSumCents() }, context);
+    this.loans.checkUnits(context);
     // collateral units: every atom posted is still held, was sold, or went back to its trader (exact integers)
     for (let j = 0; j < this.assets; j++) {
       let held = 0;

@@ -16,6 +16,7 @@ import { warmupHistory, warmupSteps } from '../price/warmup.js';
 import { stream } from '../rng/streams.js';
 import { importanceShifts } from './importance.js';
 import { collateralPlan, type CollateralPlan } from './collateral.js';
+import { lendingBook, type LendingBook } from './lending.js';
 
 /** The rules one market runs under (its own policy merged over the scenario's). */
 export interface MarketRules {
@@ -67,6 +68,8 @@ export interface RunContext {
   readonly importanceShift: readonly number[] | null;
   /** Volatile collateral: which opening accounts post which assets (traders.collateral); absent when none do. */
   readonly collateral?: CollateralPlan;
+  /** The opening lending book (scenario `lending`); absent without lending. */
+  readonly lending?: LendingBook;
 }
 
 /**
@@ -135,6 +138,7 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     book,
     importanceShift: importanceShifts(scenario, pop, (m) => opening[m]),
     collateral: collateralPlan(scenario, pop),
+    lending: lendingBook(scenario),
   };
 }
 

@@ -17,6 +17,7 @@ import { autoDeleverage, fundAvailableCents, recordFundPeaks } from './waterfall
 import { recapitaliseFunds } from './fees.js';
 import { rebalanceFromPair } from './rebalance.js';
 import { holdsCollateral, planCollateralSale, sellCollateral } from './collateral.js';
+import { executeLending, planLending } from './lending.js';
 
 /** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
 export const MAX_GENERATIONS_PER_STEP = 10_000;
@@ -54,12 +55,14 @@ function postpone(st: PathState, a: number, keepQueued: boolean): void {
  * One round: decides the fate of the n accounts in b.list, trades the round's closes as one block of
  * flow per market, and closes them at the fill (the loss waterfall runs inside each close).
  */
-export function liquidationRound(st: PathState, gen: number, n: number): void {
+export function liquidationRound(st: PathState, gen: number, n: number, nLending = 0): void {
   const nClose = planRound(st, gen, n);
+  if (nLending > 0) planLending(st, nLending); // borrowers (st.lending.list): their liquidators' sales join the block
   const before0 = st.mkt.impactState[0];
   applyFlows(st);
   st.stepLiq.impactLog0 += st.mkt.impactState[0] - before0;
   executeRound(st, gen, nClose);
+  if (nLending > 0) executeLending(st, gen, nLending);
 }
 
 /**

@@ -4,6 +4,7 @@
  * notional by side, and, for sampled paths, time-series points. `summarise` builds the path's summary
  * from these records, the event counts and the books at the end.
  */
+import { lendingTotals } from './lending.js';
 import type { PathState } from './state.js';
 import {
   CASCADE_ACCOUNT_BINS,
@@ -137,6 +138,7 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
   const { events: e, books, mkt } = st;
   const long = rec.liquidatedLongUsd;
   const short = rec.liquidatedShortUsd;
+  const lend = lendingTotals(st);
   return {
     summary: {
       pathIndex: st.pathIndex,
@@ -195,6 +197,16 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       rebalancedUsd: e.rebalancedCents / 100,
       collateralSales: e.collateralSales,
       collateralSoldUsd: e.collateralSoldCents / 100,
+      lendingLiquidations: e.lendingLiquidations,
+      lendingRepaidUsd: e.lendingRepaidCents / 100,
+      lendingCollateralSoldUsd: e.lendingSoldCents / 100,
+      lendingLiquidatorPnlUsd: e.lendingLiquidatorPnlCents / 100,
+      lendingProtocolFeeUsd: e.lendingProtocolFeeUsd,
+      lendingInterestUsd: e.lendingInterestCents / 100,
+      lendingDeficits: e.lendingDeficits,
+      lendingDeficitUsd: e.lendingDeficitCents / 100,
+      lendingDebtEndUsd: lend.debtUsd,
+      lendingCollateralEndUsd: lend.collateralUsd,
       shortfallUsd: e.shortfallCents / 100,
       backstopCoveredUsd: e.backstopCoveredCents / 100,
       maxMmr: e.maxMmr,

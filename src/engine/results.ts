@@ -95,6 +95,23 @@ export interface PathSummary {
   /** Volatile collateral (traders.collateral) sold: sales (one per account and asset) and proceeds (exact cents), in liquidations through the asset's market and in voluntary closes whose loss the cash could not pay. */
   collateralSales: number;
   collateralSoldUsd: number;
+  /**
+   * Lending positions (scenario `lending`): liquidations (each repays part or all of one borrower's
+   * debt), debt repaid by liquidators, what they sold the seized collateral for through its market, their
+   * PnL (proceeds − repaid), the protocol's cut of the bonus (collateral at the mark), interest accrued,
+   * deficits written off when collateral ran out (count and USD), and at the end the debt outstanding
+   * and the collateral's value at the mark. Exact cents except the two end values and the fee.
+   */
+  lendingLiquidations: number;
+  lendingRepaidUsd: number;
+  lendingCollateralSoldUsd: number;
+  lendingLiquidatorPnlUsd: number;
+  lendingProtocolFeeUsd: number;
+  lendingInterestUsd: number;
+  lendingDeficits: number;
+  lendingDeficitUsd: number;
+  lendingDebtEndUsd: number;
+  lendingCollateralEndUsd: number;
   shortfallUsd: number;
   backstopCoveredUsd: number;
   /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */

@@ -246,7 +246,7 @@ describe('liquidity that withdraws in stress', () => {
 });
 
 describe('conservation across every mechanism (property)', () => {
-  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing, fund recapitalisation and volatile multi-asset collateral', () => {
+  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing, fund recapitalisation, volatile multi-asset collateral and lending positions', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -280,6 +280,8 @@ describe('conservation across every mechanism (property)', () => {
           rebalancing: fc.double({ min: 0, max: 1, noNaN: true }),
           recap: fc.boolean(),
           // volatile collateral (issue 13 part 2): a share of accounts post the traded asset, or several assets, with tiered haircuts
+          // lending positions (issue 13 part 4) on market 0 or the last market
+          lending: fc.option(fc.record({ borrowers: fc.integer({ min: 1, max: 80 }), rate: fc.double({ min: 0, max: 2, noNaN: true }), bonus: fc.double({ min: 0, max: 0.15, noNaN: true }), fee: fc.double({ min: 0, max: 1, noNaN: true }), cf: fc.double({ min: 0.2, max: 1, noNaN: true }), last: fc.boolean() }), { nil: undefined }),
           collateral: fc.option(fc.record({ share: fc.double({ min: 0.1, max: 1, noNaN: true }), marginShare: fc.double({ min: 0.2, max: 1, noNaN: true }), haircut: fc.double({ min: 0.5, max: 1, noNaN: true }), tierFloor: fc.constantFrom(0.5, 5, 50) }), { nil: undefined }),
         }),
         (p) => {
@@ -313,6 +315,9 @@ describe('conservation across every mechanism (property)', () => {
             horizonSteps: 90,
             otherMarkets: other,
             correlation: K > 1 && p.rho > -0.4 / (K - 1) ? correlation : undefined,
+            ...(p.lending
+              ? { lending: { market: p.lending.last && K > 1 ? `M${K - 1}` : 'PERP', borrowers: p.lending.borrowers, collateralUsd: { kind: 'lognormal', medianUsd: 3_000, sigmaLog: 1.5 }, ltvShareOfMax: { min: 0.9, max: 1 } } }
+              : {}),
             traders: { count: 120, crossMarginShare: p.cross, arrivals: { perStep: p.arrivals, momentumPerStep: p.arrivals }, takeProfit: { share: 0.2 }, volatilityDeleverage: { share: 0.2 }, withdrawProfitShare: p.withdraw, injection: { share: p.injection, meanDelaySteps: 2 }, rebalancing: { share: p.rebalancing }, ...(collateral ? { collateral } : {}) },
             policy: {
               maintenance,
@@ -331,6 +336,7 @@ describe('conservation across every mechanism (property)', () => {
               ...(p.funding ? { funding: p.funding } : {}),
               tradingFees: { takerRate: p.takerRate, recipient: p.recipient },
               ...(p.vm ? { variationMargin: { everySeconds: p.vm } } : {}),
+              ...(p.lending ? { lending: { liquidationThreshold: 0.8, maxLtv: 0.78, liquidationBonus: p.lending.bonus, protocolFeeOfBonus: p.lending.fee, closeFactor: p.lending.cf, borrowRateAnnual: p.lending.rate } } : {}),
             },
           });
           const ctx = createRunContext(sc);
