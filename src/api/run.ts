@@ -293,36 +293,3 @@ export function summaryOf(r: Results) {
   };
 }
 
-const money = (x: number) => `$${x.toFixed(2)}`;
-const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
-const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-const limit = (x: number | null, f: (x: number) => string) => (x === null ? 'open' : f(x));
-
-/** One estimate for the one-line summary: "value [lower, upper] (rests on …; thin: needs ≥ N paths)". */
-function briefEstimate(e: Estimate, f: (x: number) => string, rests: string): string {
-  const thin = e.tail?.thin || e.upper === null;
-  const need = thin && e.tail?.pathsNeeded ? `; thin: needs ≥ ${e.tail.pathsNeeded} paths` : thin ? '; thin' : '';
-  return `${f(e.estimate)} [${limit(e.lower, f)}, ${limit(e.upper, f)}] (${rests}${need})`;
-}
-
-/**
- * The one-line summary `marginlab run` prints without `--json`: paths and run time, then mean bad
- * debt, P(bad debt > 0) and ES 99% with their 95% intervals and the paths each rests on.
- */
-export function runSummaryLine(r: Results): string {
-  const a = r.aggregates;
-  const bd = a.badDebtUsd;
-  const t = (e: Estimate) => e.tail ?? { paths: 0, nonZero: 0 };
-  const smp = a.sampling;
-  const parts = [
-    ...(smp.design.startsWith('importance') ? [`importance-sampled, effective sample size ${Math.round(smp.effectiveSampleSize)}`] : []),
-    ...(smp.books > 1 ? [`${smp.books} books of ${smp.pathsPerBook} paths`] : []),
-  ];
-  const design = parts.length ? ` (${parts.join('; ')})` : '';
-  return (
-    `${r.scenario.name}: ${a.paths} paths${design} in ${(r.run.elapsedMs / 1000).toFixed(1)} s on ${r.run.workers} worker(s); ` +
-    `mean bad debt ${briefEstimate(bd.mean, money, `${count(t(bd.mean).nonZero, 'path')} with bad debt`)}, ` +
-    `P(bad debt > 0) ${briefEstimate(a.probBadDebt, pct, `${t(a.probBadDebt).nonZero} of ${a.paths}`)}, ` +
-    `ES 99% ${briefEstimate(bd.es99, money, `${count(t(bd.es99).paths, 'tail path')}, ${t(bd.es99).nonZero} non-zero`)}`
-  );
-}

@@ -6,10 +6,13 @@
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
+import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
-import { runScenario, runSummaryLine, summaryOf } from '../api/run.js';
+import { runScenario } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
+import { runSummary } from '../report/verdict.js';
+import { emitSummary } from './emit.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
 import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from './args.js';
@@ -18,6 +21,33 @@ import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
+import { registerList } from './commands/list.js';
+
+/** True when `dir` holds an earlier run's output (its results.json or its page). */
+function holdsRun(dir: string): boolean {
+  return existsSync(path.join(dir, 'results.json')) || existsSync(path.join(dir, 'index.html'));
+}
+
+/**
+ * The folder a run writes: `--out` as given (refused when it holds an earlier run, unless --force);
+ * by default reports/<name>, or the first free reports/<name>-2, -3, … when that holds an earlier run
+ * (--force replaces reports/<name> instead). A run never silently overwrites another.
+ */
+export function runOutDir(name: string, out: string | undefined, force: boolean | undefined): { out: string; note: string | null } {
+  if (out !== undefined) {
+    // what else is in the way (a file, another program's folder) is refused first, by checkOutputFolder
+    checkOutputFolder(out, RUN_OUTPUTS);
+    if (!force && holdsRun(out)) throw new UserError(`--out ${out}: holds an earlier run — pass --force to replace it, or choose another --out (marginlab list shows saved runs)`);
+    return { out, note: null };
+  }
+  const base = defaultOutDir(name);
+  if (force || !holdsRun(base)) return { out: base, note: null };
+  for (let k = 2; k < 10_000; k++) {
+    const cand = defaultOutDir(`${name}-${k}`);
+    if (!existsSync(cand)) return { out: cand, note: `${base} holds an earlier run; writing ${cand} (--force replaces ${base})` };
+  }
+  throw new UserError(`${base}: 10,000 earlier runs of this name — pass --out or --force`);
+}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -32,20 +62,21 @@ export function buildProgram(): Command {
     .command('run')
     .description('run a scenario and write results.json and index.html')
     .argument('<scenario>', 'scenario file (.yaml or .json)')
-    .option('--out <dir>', 'output folder (default: reports/<scenario name>)')
+    .option('--out <dir>', 'output folder (default: reports/<scenario name>, or reports/<name>-2, -3, … when that holds an earlier run)')
+    .option('--force', 'replace an earlier run in the output folder instead of refusing (--out) or numbering a new folder')
     .option('--paths <n>', 'number of Monte Carlo paths (overrides the scenario)', intArg('--paths', 1, 10_000_000))
     .addOption(seedOption())
     .addOption(workersOption())
-    .option('--json', 'print the aggregate summary as JSON on stdout')
+    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(noFiguresOption())
     .addOption(allowAnyPathOption())
-    .action(async (file: string, opts: { out?: string; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
+    .action(async (file: string, opts: { out?: string; force?: boolean; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
       const loaded = loadForCommand(file, opts);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,
       );
-      const out = opts.out ?? defaultOutDir(scenario.name);
+      const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
       checkOutputFolder(out, RUN_OUTPUTS);
       const progress = createProgress(scenario.paths);
@@ -56,17 +87,13 @@ export function buildProgram(): Command {
         progress.stop();
       }
       const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
-      for (const w of results.warnings ?? []) process.stderr.write(`${scenario.name}: warning: ${w}\n`);
-      if (opts.json) process.stdout.write(JSON.stringify(summaryOf(results), null, 2) + '\n');
-      else {
-        process.stderr.write(`${runSummaryLine(results)}\n`);
-        process.stderr.write(`wrote ${written.join(', ')}\n`);
-      }
+      emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
   registerSweep(program);
   registerCalibrate(program);
   registerCompare(program);
   registerReport(program);
+  registerList(program);
   return program;
 }
 

@@ -4,7 +4,8 @@
  * Pure functions; every spec is compiled and schema-checked by test/sweep/charts.test.ts.
  */
 import type { Unit } from '../sweep/metrics.js';
-import { HALF, sig, sigOrNull, unitFormat, VL_SCHEMA, WIDE } from './sweep-charts.js';
+import { capOpenLimits, diffAxisFormat, HALF, sig, unitFormat, VL_SCHEMA, WIDE } from './sweep-charts.js';
+import { fmtDiff } from './study-format.js';
 
 /** Colours for up to 12 policies (the first is the baseline). */
 export const VARIANT_COLORS = ['#222b38', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#4c78a8', '#b2182b', '#17becf', '#8c564b'];
@@ -36,10 +37,18 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
     vconcat: input.metrics.map((m) => {
-      const fmt = unitFormat(m.unit);
-      const rows = m.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper), pValue: sig(r.pValue, 3) }));
+      const fmt = diffAxisFormat(m.unit);
+      const rows = m.rows.map((r) => ({
+        ...r,
+        estimate: sig(r.estimate),
+        lower: sig(r.lower),
+        upper: sig(r.upper),
+        pValue: sig(r.pValue, 3),
+        tEstimate: fmtDiff(r.estimate, m.unit),
+        tInterval: `${fmtDiff(r.lower, m.unit)} to ${fmtDiff(r.upper, m.unit)}`,
+      }));
       return {
-        title: { text: `${m.label}: difference vs ${input.baseline}`, fontSize: 12 },
+        title: { text: `${m.label}: difference vs ${input.baseline}${m.unit === 'probability' || m.unit === 'fraction' ? ' (percentage points)' : ''}`, fontSize: 12 },
         width: input.width ?? 560,
         height: Math.max(24, 22 * variants.length),
         layer: [
@@ -58,9 +67,8 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
                   x: { field: 'estimate', type: 'quantitative' },
                   tooltip: [
                     { field: 'variant', type: 'nominal', title: 'policy' },
-                    { field: 'estimate', type: 'quantitative', title: 'difference', ...fmt },
-                    { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
-                    { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+                    { field: 'tEstimate', type: 'nominal', title: 'difference' },
+                    { field: 'tInterval', type: 'nominal', title: '95% CI' },
                     { field: 'pValue', type: 'quantitative', title: 'p-value' },
                     { field: 'significance', type: 'nominal', title: 'significance' },
                   ],
@@ -119,7 +127,7 @@ export function variantBandsSpec(input: { title: string; subtitle?: string; xTit
 /** Each policy's estimate of one metric with its confidence interval (bars). */
 export function variantEstimateSpec(input: { title: string; subtitle?: string; unit: Unit; rows: { variant: string; estimate: number; lower: number | null; upper: number | null }[]; variants: string[]; width?: number }): object {
   const fmt = unitFormat(input.unit);
-  const rows = input.rows.map((r) => ({ ...r, estimate: sig(r.estimate), lower: sigOrNull(r.lower), upper: sigOrNull(r.upper) }));
+  const rows = capOpenLimits(input.rows).map((r) => ({ ...r, estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
   return {
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
@@ -138,6 +146,7 @@ export function variantEstimateSpec(input: { title: string; subtitle?: string; u
             { field: 'estimate', type: 'quantitative', title: 'estimate', ...fmt },
             { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
             { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+            { field: 'limit', type: 'nominal', title: 'CI limits' },
           ],
         },
       },

@@ -53,19 +53,72 @@ export function fmtUsd(x: number): string {
   return usdFormat(x);
 }
 
-/** A fraction as a percentage with sensible precision: 0 → "0%", 0.0004 → "0.040%", 0.1234 → "12.3%". */
+/** The minus sign every output uses (U+2212), never a hyphen. */
+export const MINUS = '\u2212';
+
+/** Replaces a leading hyphen-minus (as `toFixed` writes it) by the minus sign U+2212. */
+export function minus(s: string): string {
+  return s.replace(/^-/, MINUS);
+}
+
+/** Digits after the point for a percentage of size `a` (in percent): 12.3, 1.23, 0.123, 0.0123. */
+function pctDigits(a: number): number {
+  return a >= 10 ? 1 : a >= 0.1 ? 2 : 3;
+}
+
+/**
+ * A fraction as a percentage with sensible precision: 0 → "0%", 0.0004 → "0.040%", 0.1234 → "12.3%",
+ * −0.05 → "−5.00%" (minus sign U+2212).
+ */
 export function fmtPct(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (Math.abs(x) < 1e-12) return '0%';
   const p = 100 * x;
-  const a = Math.abs(p);
-  const d = a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 2 : 3;
-  return `${p.toFixed(d)}%`;
+  return `${minus(p.toFixed(pctDigits(Math.abs(p))))}%`;
 }
 
-/** Whole numbers with thousands separators: 12345 → "12,345". */
+/**
+ * A difference of two rates (fractions) in percentage points, always signed: 0.017 → "+1.7 pp",
+ * −0.0042 → "−0.42 pp", 0.00012 → "+0.012 pp", 0 → "0 pp". A difference of rates is never a
+ * percentage: 2% → 3% is "+1.0 pp" (a 50% relative rise).
+ * @example fmtPp(0.017) === '+1.7 pp'
+ */
+export function fmtPp(d: number): string {
+  if (!Number.isFinite(d)) return String(d);
+  const p = 100 * d;
+  if (Math.abs(p) < 5e-10) return '0 pp';
+  const a = Math.abs(p);
+  return `${p > 0 ? '+' : MINUS}${a.toFixed(a >= 0.995 ? 1 : a >= 0.0995 ? 2 : 3)} pp`;
+}
+
+/**
+ * Dollars in full with thousands separators, for text and the terminal: 1234567.8 → "$1,234,568",
+ * 12.5 → "$12.50", −250000 → "−$250,000". Below $100 cents are kept.
+ * @example fmtUsdFull(1234567.8) === '$1,234,568'
+ */
+export function fmtUsdFull(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  const digits = a < 100 && a > 0 ? 2 : 0;
+  const body = a.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${x < 0 && body !== '0' && body !== '0.00' ? MINUS : ''}$${body}`;
+}
+
+/** A signed value: "+" or "−" before `f(|x|)`; 0 → f(0), unsigned. */
+export function fmtSigned(x: number, f: (v: number) => string): string {
+  if (!Number.isFinite(x)) return String(x);
+  return `${x > 0 ? '+' : x < 0 ? MINUS : ''}${f(Math.abs(x))}`;
+}
+
+/** A plain number with thousands separators and the minus sign: −1234.5 → "−1,234.5". */
+export function fmtNum(x: number, maxDigits = 2): string {
+  if (!Number.isFinite(x)) return String(x);
+  return minus(x.toLocaleString('en-US', { maximumFractionDigits: maxDigits }));
+}
+
+/** Whole numbers with thousands separators: 12345 → "12,345", −3 → "−3". */
 export function fmtInt(x: number): string {
-  return Math.round(x).toLocaleString('en-US');
+  return minus(Math.round(x).toLocaleString('en-US'));
 }
 
 /** A duration in milliseconds as "850 ms", "12.3 s" or "4 min 05 s". */
@@ -114,6 +167,11 @@ export function thinMarkHtml(e: Estimate): string {
 /** An estimate with its interval as HTML: `value <span class="ci">[lower, upper]</span>`, an open limit shown as "open", a thin figure flagged. */
 export function fmtEstimateHtml(e: Estimate, f: (x: number) => string): string {
   return `${escapeHtml(f(e.estimate))} <span class="ci">${escapeHtml(fmtInterval(e, f))}</span>${thinMarkHtml(e)}`;
+}
+
+/** An estimate with its interval as text, units on both bounds: "12.3% (95% CI 10.1% to 14.6%)"; an open limit reads "open". */
+export function fmtEstimate(e: { estimate: number; lower: number | null; upper: number | null }, f: (x: number) => string, level = '95%'): string {
+  return `${f(e.estimate)} (${level} CI ${fmtLimit(e.lower, f)} to ${fmtLimit(e.upper, f)})`;
 }
 
 /** The time unit used on time axes for a horizon of `seconds`: minutes up to 3 h, hours up to 3 days, else days. */

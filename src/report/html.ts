@@ -16,7 +16,11 @@ import type { Band } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
 import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtInterval, fmtLimit, fmtPct, fmtTail, fmtUsd, isThin, thinMarkHtml, usdFormat } from './format.js';
 import { MIN_TAIL_PATHS } from '../stats/ci.js';
-import { renderFigures, renderMetricCards, renderPage, type PageSection } from './page.js';
+import { renderFigures, renderMetricCards, renderPage, wrapTable, type PageSection } from './page.js';
+import { runSummary, runWaterfall, verdictHtml, summaryMarkdown } from './verdict.js';
+import { stagesInPlay, waterfallPathsSpec, waterfallSharesSpec, type WaterfallColumns } from './charts/lossWaterfall.js';
+import { WATERFALL_STAGES } from '../stats/waterfall.js';
+import { whatIfPanel } from './whatif/panel.js';
 import { bandRows, bandsNote, emptyChart, timeAxis } from './charts/common.js';
 import { priceFanSpec } from './charts/priceFan.js';
 import { liquidationsOverTimeSpec } from './charts/liquidationsOverTime.js';
@@ -53,26 +57,6 @@ function ciCard(label: string, e: Estimate, f: (x: number) => string, note?: str
   return { label, valueHtml: fmtEstimateHtml(e, f), noteHtml: note ? escapeHtml(note) : undefined };
 }
 
-/** The probability-of-bad-debt lead sentence. */
-function lead(r: Results, horizon: string): string {
-  const a = r.aggregates;
-  const p = a.probBadDebt;
-  const weighted = a.sampling?.design?.startsWith('importance');
-  const paths = `${fmtInt(a.paths)}${weighted ? ' importance-sampled' : ''} paths of ${horizon} each`;
-  if (p.estimate === 0) {
-    return `No simulated path ended with bad debt: across ${paths}, the probability of bad debt is below ${fmtLimit(p.upper, fmtPct)} at 95% confidence.`;
-  }
-  const es = a.badDebtUsd.es99;
-  const esText = isThin(es)
-    ? `the mean of the worst 1% of paths (ES 99%) rests on ${fmtTail(es)} — too few to bound it${es.tail?.pathsNeeded ? ` (needs ≥ ${fmtInt(es.tail.pathsNeeded)} paths)` : ''}`
-    : `${fmtUsd(es.estimate)} on average in the worst 1% of paths`;
-  return (
-    `Across ${paths}, liquidations left bad debt in ${fmtPct(p.estimate)} of paths (95% CI ${fmtLimit(p.lower, fmtPct)}–${fmtLimit(p.upper, fmtPct)}${
-      weighted ? '' : `; ${fmtInt(p.tail?.nonZero ?? 0)} paths`
-    }); mean bad debt ${fmtUsd(a.badDebtUsd.mean.estimate)}, and ${esText}.`
-  );
-}
-
 function headline(r: Results): string {
   const a = r.aggregates;
   const s = r.scenario;
@@ -92,17 +76,16 @@ function headline(r: Results): string {
     ['Horizon', `${horizon} (${fmtInt(s.horizonSteps)} steps of ${s.stepSeconds} s)`],
     ['Seed', String(r.seed)],
     ['marginlab', r.marginlabVersion],
-    ['Run time', `${fmtDuration(r.run.elapsedMs)} on ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}`],
+    ['Compute time', `${fmtDuration(r.run.elapsedMs)} on ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}`],
     ['Started', r.run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
   ];
   const sampling = a.sampling;
   if (sampling && sampling.books > 1) facts.splice(2, 0, ['Books', `${fmtInt(sampling.books)} (${fmtInt(sampling.pathsPerBook ?? 0)} paths each)`]);
   if (sampling?.design?.startsWith('importance')) facts.splice(1, 0, ['Effective sample size', fmtInt(sampling.effectiveSampleSize)]);
-  const warnings = (r.warnings ?? []).map((w) => `<p class="lead"><b>Warning:</b> ${escapeHtml(w)}.</p>`).join('');
-  return `${warnings}<p class="lead">${escapeHtml(lead(r, horizon))}</p>
+  return `${verdictHtml(runSummary(r, null))}
 ${cards}
 <ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
-<p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
+<p class="method-note">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
     sampling?.design?.startsWith('importance') ? ', every estimator weighted by the paths\' likelihood ratios' : ''
   }${sampling && sampling.books > 1 ? ', with the variance between books counted' : ''}. Each tail figure says how many paths it rests on; <span class="thin">thin</span> marks one resting on fewer than ${MIN_TAIL_PATHS} tail or non-zero paths, or whose upper limit is <i>open</i> (the sample cannot bound it), with the paths a run would need.${
     !sampling || sampling.books <= 1 ? ' The trader book is one draw, held fixed: the intervals cover the uncertainty of the market paths given that book (set sampling.pathsPerBook to redraw it per block and count its uncertainty).' : ''
@@ -110,14 +93,14 @@ ${cards}
 }
 
 function estimateTable(rows: [string, Estimate, (x: number) => string][]): string {
-  return `<table class="data"><thead><tr><th>Measure</th><th>Estimate</th><th>95% CI lower</th><th>95% CI upper</th><th>Rests on</th><th>Method</th></tr></thead><tbody>${rows
+  return wrapTable(`<table class="data"><thead><tr><th>Measure</th><th>Estimate</th><th>95% CI lower</th><th>95% CI upper</th><th>Rests on</th><th>Method</th></tr></thead><tbody>${rows
     .map(
       ([k, e, f]) =>
         `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(f(e.estimate))}</td><td>${escapeHtml(fmtLimit(e.lower, f))}</td><td>${escapeHtml(fmtLimit(e.upper, f))}${thinMarkHtml(e)}</td><td>${escapeHtml(
           e.tail ? (/^(var|es)/.test(k.toLowerCase()) ? fmtTail(e) : `${fmtInt(e.tail.nonZero)} non-zero of ${fmtInt(e.n)}`) : `${fmtInt(e.n)} paths`,
         )}</td><td>${escapeHtml(e.method ?? '')}</td></tr>`,
     )
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table>`);
 }
 
 function drilldownTable(r: Results): string {
@@ -139,13 +122,57 @@ function drilldownTable(r: Results): string {
       usdFormat(s.fundEndUsd),
     ];
   });
-  return `<table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+  return wrapTable(`<table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
     .map((row) => `<tr>${row.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table>`);
 }
 
-/** The page content for a run: headline HTML and the sections with their chart specs. */
-export function reportSections(r: Results): { headlineHtml: string; sections: PageSection[] } {
+/** The loss waterfall section: who paid the shortfalls, path by path and in total (absent for a results.json without the columns). */
+function waterfallSection(r: Results): PageSection[] {
+  const w = runWaterfall(r);
+  const p = r.paths as unknown as Partial<WaterfallColumns>;
+  if (!w || !p.shortfallUsd || !p.pathIndex) return [];
+  const stages = stagesInPlay(r.scenario.policy, w);
+  const a = r.aggregates;
+  const q = (x: Record<string, number>) => `${fmtUsd(x.p50)} / ${fmtUsd(x.p95)} / ${fmtUsd(x.p99)}`;
+  const label = Object.fromEntries(WATERFALL_STAGES.map((x) => [x.key, x.label])) as Record<string, string>;
+  const rows = [
+    `<tr><td>liquidation fees collected (into the fund, before any shortfall)</td><td>${fmtEstimateHtml(w.liquidationFeesUsd.mean, fmtUsd)}</td><td>—</td><td>—</td><td>—</td><td>${escapeHtml(fmtUsd(w.liquidationFeesUsd.max))}</td></tr>`,
+    `<tr><td><b>shortfall</b> (what liquidated accounts' margin could not pay)</td><td>${fmtEstimateHtml(w.shortfallUsd.mean, fmtUsd)}</td><td>100%</td><td>${fmtInt(w.pathsWithShortfall)}</td><td>${escapeHtml(
+      q(w.shortfallUsd.quantilesGivenShortfall),
+    )}</td><td>${escapeHtml(fmtUsd(w.shortfallUsd.max))}</td></tr>`,
+    ...stages.map((k) => {
+      const st = w.stages[k];
+      return `<tr><td>${k === 'badDebtUsd' ? '→ left as <b>bad debt</b>' : `→ paid by ${escapeHtml(label[k])}`}</td><td>${fmtEstimateHtml(st.mean, fmtUsd)}</td><td>${escapeHtml(fmtPct(st.shareOfShortfall))}</td><td>${fmtInt(
+        st.pathsPaying,
+      )}</td><td>${escapeHtml(q(st.quantilesGivenShortfall))}</td><td>${escapeHtml(fmtUsd(st.max))}</td></tr>`;
+    }),
+  ];
+  const table = wrapTable(
+    `<table class="data"><thead><tr><th>Stage, in the order it pays</th><th>Mean per path [95% CI]</th><th>Share of all shortfall</th><th>Paths where it paid</th><th>Median / 95th / 99th pct. on paths with a shortfall</th><th>Largest</th></tr></thead><tbody>${rows.join(
+      '',
+    )}</tbody></table>`,
+  );
+  const off = WATERFALL_STAGES.filter((x) => !stages.includes(x.key)).map((x) => x.label);
+  return [
+    {
+      id: 'waterfall',
+      title: 'Loss waterfall',
+      introHtml: `<p><b>Who paid for the losses liquidations could not cover?</b> When a liquidated account's margin does not cover its loss, the shortfall is paid, in this order, by the backstop vault (when it took the position over), the insurance fund, then auto-deleveraging of profitable opposite positions or a loss socialised across accounts; what is left is bad debt. On every path shortfall = backstop + fund + ADL + socialised loss + bad debt. ${fmtInt(
+        w.pathsWithShortfall,
+      )} of ${fmtInt(a.paths)} paths had a shortfall.${off.length ? ` Not in this policy: ${escapeHtml(off.join(', '))}.` : ''}</p>`,
+      charts: [
+        { id: 'waterfall-paths', spec: waterfallPathsSpec({ columns: p as WaterfallColumns, stages }) },
+        { id: 'waterfall-shares', spec: waterfallSharesSpec({ waterfall: w, stages }) },
+      ],
+      html: table,
+    },
+  ];
+}
+
+/** The page content for a run: headline HTML, the sections with their chart specs, and the what-if panel's scripts. */
+export function reportSections(r: Results): { headlineHtml: string; sections: PageSection[]; scripts: { id: string; type: string; content: string }[] } {
+  const whatIf = whatIfPanel(r);
   const s = r.scenario;
   const a = r.aggregates;
   const time = timeAxis(s.stepSeconds, s.horizonSteps);
@@ -191,7 +218,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
                 mark: rows(series.markUsd),
                 xTitle: time.title,
                 subtitle: [
-                  'Blue shading: exogenous 5–95% and 25–75% of paths, line: median. Red: realised median, 25/75% (thin) and 5/95% (dashed).',
+                  'Blue shading: exogenous 5–95% and 25–75% of paths; blue dashed line on top: exogenous median. Red: realised median (thick), 25/75% (thin), 5/95% (dashed).',
                   `${note}. Click a legend entry to highlight it.`,
                 ],
               })
@@ -289,6 +316,8 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
         ['Mean paid by the fund', a.fundPaidUsd.mean, fmtUsd],
       ]),
     },
+    ...waterfallSection(r),
+    whatIf.section,
     {
       id: 'drilldown',
       title: 'Path drill-down',
@@ -305,7 +334,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       html: scenarioHtml(r),
     },
   ];
-  return { headlineHtml: headline(r), sections };
+  return { headlineHtml: headline(r), sections, scripts: whatIf.scripts };
 }
 
 /**
@@ -396,20 +425,23 @@ function scenarioHtml(r: Results): string {
   if (markets.length > 1 && p.openInterestByMarketUsd?.length === markets.length) {
     pop.push(['Open interest by market', markets.map((m, k) => `${m.name} ${fmtUsd(p.openInterestByMarketUsd[k])}`).join(', ')]);
   }
-  return `<table class="data"><tbody>${pop.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>
+  return `${wrapTable(`<table class="data"><tbody>${pop.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>`)}
 <p><a download="${escapeHtml(r.scenario.name)}.yaml" href="data:text/yaml;charset=utf-8,${encodeURIComponent(yaml)}">Download this scenario as YAML</a></p>
 <pre class="yaml">${escapeHtml(yaml)}</pre>`;
 }
 
 /** The self-contained report page for a run. */
 export function renderHtml(r: Results): string {
-  const { headlineHtml, sections } = reportSections(r);
-  return renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections });
+  const { headlineHtml, sections, scripts } = reportSections(r);
+  return renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections, scripts });
 }
 
-/** Every file of a run's report, rendered in memory: `index.html` and `figures/<chart>.svg`. */
-export async function renderReportFiles(r: Results, opts: { figures?: boolean } = {}): Promise<Record<string, string>> {
-  const { headlineHtml, sections } = reportSections(r);
-  const html = renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections });
-  return { 'index.html': html, ...(opts.figures === false ? {} : await renderFigures(sections)) };
+/**
+ * Every file of a run's report, rendered in memory: `index.html`, `summary.md` (the verdict and
+ * scorecard; `out` is the folder it names) and `figures/<chart>.svg`.
+ */
+export async function renderReportFiles(r: Results, opts: { figures?: boolean; out?: string | null } = {}): Promise<Record<string, string>> {
+  const { headlineHtml, sections, scripts } = reportSections(r);
+  const html = renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections, scripts });
+  return { 'index.html': html, 'summary.md': summaryMarkdown(runSummary(r, opts.out ?? null)), ...(opts.figures === false ? {} : await renderFigures(sections)) };
 }

@@ -46,6 +46,11 @@ export interface PageOptions {
   /** Trusted HTML shown first, before the sections (key numbers). */
   headlineHtml?: string;
   sections: PageSection[];
+  /**
+   * Further script elements, placed after the chart script: JavaScript (`text/javascript`), data read
+   * by a script (`application/json`, `text/plain`). Made safe to sit inside a script element here.
+   */
+  scripts?: { id: string; type: string; content: string }[];
 }
 
 const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
@@ -120,6 +125,11 @@ export function renderMetricCards(items: { label: string; valueHtml: string; not
     .join('')}</div>`;
 }
 
+/** A table inside a box that scrolls sideways within its card when the table is wider than the card. */
+export function wrapTable(tableHtml: string): string {
+  return `<div class="table-wrap">${tableHtml}</div>`;
+}
+
 function checkIds(opts: PageOptions): void {
   const seen = new Set<string>(opts.headlineHtml ? ['headline'] : []);
   const check = (id: string, what: string) => {
@@ -153,13 +163,14 @@ section h2{margin:0 0 6px;font-size:19px;font-weight:650}
 .intro{color:var(--muted);max-width:920px;margin:0 0 10px}
 .intro p{margin:0 0 6px}
 .charts{display:flex;flex-wrap:wrap;gap:18px 28px;align-items:flex-start}
-figure.chart-figure{margin:0;max-width:100%;overflow-x:auto}
-.chart{min-height:120px}
+figure.chart-figure{margin:0;min-width:0;max-width:100%}
+.chart{min-height:120px;width:100%}
+.chart-wrap{overflow-x:auto;max-width:100%}
 .chart.vega-embed{display:block}
 figcaption{font-size:13px;color:var(--muted);max-width:700px;margin-top:2px}
 figcaption a{color:var(--muted)}
 .chart-error{color:var(--accent);font-weight:600;padding:12px;border:1px dashed var(--accent)}
-.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(290px,1fr));gap:12px;margin:10px 0 6px}
+.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(290px,100%),1fr));gap:12px;margin:10px 0 6px}
 .metric{border:1px solid var(--line);border-radius:6px;padding:10px 14px;background:#fbfcfd}
 .metric-label{font-size:12.5px;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .metric-value{font-size:22px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
@@ -169,12 +180,36 @@ figcaption a{color:var(--muted)}
 .thin{display:inline-block;font-size:11px;font-weight:600;color:#8a4b00;background:#fff4e5;border:1px solid #f0c27b;border-radius:3px;padding:0 4px;margin-left:4px;vertical-align:middle;white-space:nowrap}
 .facts{display:flex;flex-wrap:wrap;gap:4px 22px;font-size:13.5px;color:var(--muted);margin:8px 0 0;padding:0;list-style:none}
 .facts b{color:var(--ink);font-weight:600}
+.method-note{font-size:13.5px;color:var(--muted);margin:8px 0 0}
 .lead{font-size:16.5px;max-width:960px;margin:4px 0 8px}
-table.data{border-collapse:collapse;font-size:13.5px;font-variant-numeric:tabular-nums;margin:8px 0}
-table.data th,table.data td{padding:4px 12px 4px 0;border-bottom:1px solid var(--line);text-align:right}
-table.data th:first-child,table.data td:first-child{text-align:left}
+.table-wrap{overflow-x:auto;max-width:100%;margin:8px 0}
+table.data{border-collapse:collapse;font-size:13.5px;font-variant-numeric:tabular-nums;margin:0}
+table.data th,table.data td{padding:4px 12px 4px 0;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}
+table.data th:first-child,table.data td:first-child{text-align:left;min-width:9em}
 table.data th{color:var(--muted);font-weight:600}
-table.data td:first-child{white-space:nowrap}
+.verdict{border-left:4px solid var(--ink);background:#f3f5f8;padding:12px 16px;margin:0 0 14px;border-radius:0 6px 6px 0;font-size:16.5px;max-width:980px}
+.verdict p{margin:0 0 6px}
+.verdict p:last-child{margin:0}
+.verdict p.better{color:#14532d}
+.verdict p.worse{color:#7f1d1d}
+.verdict p.better::before,.verdict p.worse::before,.verdict p.unclear::before{display:inline-block;font-size:11.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;border-radius:4px;padding:1px 7px;margin-right:8px;vertical-align:2px;color:#fff}
+.verdict p.better::before{content:'better';background:#1b7a43}
+.verdict p.worse::before{content:'worse';background:#b2182b}
+.verdict p.unclear::before{content:'unclear';background:#8a94a6}
+.tone-better{color:#1b7a43;font-weight:650}
+.tone-worse{color:#b2182b;font-weight:650}
+.verdict-kicker{font-size:12px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);margin:0 0 4px}
+.warning-box{border:1px solid #f0c27b;background:#fff8ec;border-radius:6px;padding:8px 14px;margin:10px 0}
+.warning-box p{margin:4px 0}
+.whatif-levers{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(250px,100%),1fr));gap:10px 22px;margin:8px 0}
+.whatif-lever label{display:block;font-weight:600;font-size:13.5px}
+.whatif-lever output{font-variant-numeric:tabular-nums;color:#b2182b;margin-left:6px}
+.whatif-lever input[type=range]{width:100%}
+.whatif-note{font-size:12px;color:var(--muted)}
+.whatif-status{font-size:13.5px;color:var(--muted);margin:6px 0}
+.whatif[data-state=running] .wi-whatif,.whatif[data-state=running] .wi-change{opacity:.55}
+.whatif button{font:inherit;font-size:13px;padding:2px 10px;margin-left:8px}
+.whatif select{font:inherit;font-size:13px}
 pre.yaml{background:#f3f5f8;border:1px solid var(--line);border-radius:6px;padding:14px 16px;overflow:auto;font:12.5px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;max-height:640px}
 .vega-bindings{font-size:13px;margin:6px 0 0}
 .vega-bind{display:inline-block;margin-right:18px}
@@ -182,12 +217,19 @@ pre.yaml{background:#f3f5f8;border:1px solid var(--line);border-radius:6px;paddi
 .vega-bind select{font:inherit;padding:2px 4px}
 footer{color:var(--muted);font-size:12.5px;padding:0 0 30px}
 noscript p{background:#fff4e5;border:1px solid #f0c27b;padding:10px 14px;border-radius:6px}
+@media (max-width:700px){.wrap{padding:0 14px}section{padding:16px 14px}.metrics{grid-template-columns:1fr}}
 @media print{nav.toc{display:none}pre.yaml{max-height:none}.vega-embed details,.vega-bindings{display:none}.chart svg.marks{max-width:100%;height:auto}figure.chart-figure{overflow:visible}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
 `;
 
 /**
  * The script that embeds the charts. Runs after the bundles; marks `<html data-charts>` with
  * "ready" (every chart embedded) or "error" when done, for tests and for anyone scripting the page.
+ *
+ * Widths follow the window: a single or layered chart is drawn at the width of its container
+ * (vega-lite `width: "container"`, autosize fit-x; its figure's CSS caps it at its designed width); a
+ * concatenated chart (side-by-side panels) is drawn at its designed widths and, when it is wider than
+ * the card, redrawn with every panel narrowed by the same factor. Titles are wrapped to the width they
+ * have. Every chart is redrawn when the window's width changes. `window.marginlabEmbed(el, spec)` embeds a spec the same way (the what-if panel uses it).
  */
 function embedScript(): string {
   return `(function () {
@@ -197,20 +239,132 @@ function embedScript(): string {
   var data = JSON.parse(document.getElementById('marginlab-charts').textContent);
   var options = { renderer: 'svg', config: data.config, tooltip: { theme: 'light' },
     actions: { export: true, source: false, compiled: false, editor: false } };
+  /** Charts whose width cannot follow the container: concatenated or faceted panels, discrete (step) heights. */
+  function isConcat(s) { return !!(s.hconcat || s.vconcat || s.concat || s.facet || s.repeat) || (s.height !== undefined && typeof s.height !== 'number'); }
+  /** Splits text into lines of at most n characters, at spaces. */
+  function wrap(text, n) {
+    var out = [], line = '';
+    String(text).split(' ').forEach(function (w) {
+      if (line && (line + ' ' + w).length > n) { out.push(line); line = w; } else line = line ? line + ' ' + w : w;
+    });
+    if (line) out.push(line);
+    return out;
+  }
+  /** Wraps a chart's title and subtitle to the width they have (about 0.56 em and 6.3 px a character); a panel's to its own width. */
+  function wrapTitles(s, px) {
+    var lines = function (v, n) {
+      if (typeof v !== 'string' && !Array.isArray(v)) return v; // an expression or signal stays as it is
+      return [].concat(v).reduce(function (a, x) { return a.concat(typeof x === 'string' ? wrap(x, n) : [x]); }, []);
+    };
+    var t = s.title;
+    if (typeof t === 'string') t = s.title = { text: t };
+    if (t && t.text) t.text = lines(t.text, Math.max(16, Math.floor(px / ((t.fontSize || 14) * 0.56))));
+    if (t && t.subtitle) t.subtitle = lines(t.subtitle, Math.max(20, Math.floor(px / 6.3)));
+    ['hconcat', 'vconcat', 'concat'].forEach(function (k) {
+      if (s[k]) s[k].forEach(function (c) { wrapTitles(c, typeof c.width === 'number' ? c.width + 40 : px); });
+    });
+  }
+  function copy(x) { return JSON.parse(JSON.stringify(x)); }
+  /** Designed plotting width of a row of panels: hconcat adds, vconcat takes the widest. */
+  function rowWidth(s) {
+    if (s.facet || s.repeat) return rowWidth(s.spec || {});
+    if (s.hconcat) return s.hconcat.reduce(function (a, c) { return a + rowWidth(c); }, 0);
+    if (s.vconcat || s.concat) return (s.vconcat || s.concat).reduce(function (a, c) { return Math.max(a, rowWidth(c)); }, 0);
+    return typeof s.width === 'number' ? s.width : 0;
+  }
+  function scaleWidths(s, f) {
+    if (Array.isArray(s)) { s.forEach(function (x) { scaleWidths(x, f); }); return; }
+    if (!s || typeof s !== 'object') return;
+    if (typeof s.width === 'number') s.width = Math.max(90, Math.floor(s.width * f));
+    ['hconcat', 'vconcat', 'concat', 'layer', 'spec'].forEach(function (k) { if (s[k]) scaleWidths(s[k], f); });
+  }
+  function available(el) {
+    var box = el.closest('.charts') || el.parentElement;
+    return Math.max(200, box.clientWidth - 2);
+  }
+  var views = new Map();
+  function draw(el, spec) {
+    var old = views.get(el);
+    if (old) old.finalize();
+    return vegaEmbed(el, spec, options).then(function (res) { views.set(el, res); return res; });
+  }
+  function svgWidth(el) {
+    var svg = el.querySelector('svg');
+    return svg ? svg.getBoundingClientRect().width : 0;
+  }
+  /** Embeds spec in el at a width that fits its card; resolves when drawn. */
+  function embed(el, spec0) {
+    var avail = available(el);
+    /** The spec with every panel narrowed by f and its titles wrapped to fit. */
+    function prepare(f) {
+      var s = copy(spec0);
+      if (f < 1) scaleWidths(s, f);
+      wrapTitles(s, Math.min(avail, rowWidth(s) + 60) - 48);
+      return s;
+    }
+    var spec = prepare(1);
+    el.dataset.fitWidth = String(avail);
+    if (!isConcat(spec) && typeof spec.width === 'number') {
+      spec.width = 'container';
+      spec.autosize = { type: 'fit-x', contains: 'padding' };
+      return draw(el, spec);
+    }
+    if (!isConcat(spec)) return draw(el, spec);
+    var row0 = rowWidth(spec);
+    // draw, measure, narrow every panel by the factor that removes the excess; at most three tries
+    function fit(s, tries) {
+      return draw(el, s).then(function () {
+        var total = svgWidth(el);
+        var row = rowWidth(s);
+        if (total <= avail || tries === 0 || !(row > 0)) return;
+        var f = (row - (total - avail) - 4) / row0;
+        if (!(f > 0.2)) f = 0.2;
+        return fit(prepare(f), tries - 1);
+      });
+    }
+    return fit(spec, 3);
+  }
+  window.marginlabEmbed = embed;
+  var specs = new Map();
   var jobs = data.charts.map(function (c) {
     var el = document.getElementById('chart-' + c.id);
-    return vegaEmbed(el, c.spec, options).catch(function (err) {
+    specs.set(el, c.spec);
+    return embed(el, c.spec).catch(function (err) {
       el.className += ' chart-error';
       el.textContent = 'This chart could not be drawn: ' + (err && err.message ? err.message : err);
       console.error('marginlab chart ' + c.id + ':', err);
       throw err;
     });
   });
+  var root = document.documentElement;
   Promise.allSettled(jobs).then(function (rs) {
     var failed = rs.filter(function (r) { return r.status === 'rejected'; }).length;
-    document.documentElement.setAttribute('data-charts', failed ? 'error' : 'ready');
+    root.setAttribute('data-charts', failed ? 'error' : 'ready');
+    root.setAttribute('data-layout-width', String(window.innerWidth));
+  });
+  // when the window's width changes, charts are redrawn for it (titles rewrapped, panels narrowed or
+  // widened); <html data-layout-width> says for which window width the layout was last made
+  var timer = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var refits = [];
+      specs.forEach(function (spec, el) {
+        if (!el.dataset.fitWidth) return;
+        if (Math.abs(available(el) - Number(el.dataset.fitWidth)) > 24) refits.push(embed(el, spec).catch(function (e) { console.error(e); }));
+      });
+      Promise.all(refits).then(function () { root.setAttribute('data-layout-width', String(window.innerWidth)); });
+    }, 200);
   });
 })();`;
+}
+
+/** Designed width of a chart in pixels (plotting width plus room for axes), for its figure's CSS. */
+export function designedWidth(spec: object): number {
+  const s = spec as { width?: unknown; hconcat?: object[]; vconcat?: object[]; concat?: object[]; spacing?: number };
+  if (s.hconcat) return s.hconcat.reduce((a: number, c) => a + designedWidth(c), 0) + (s.spacing ?? 18) * (s.hconcat.length - 1);
+  if (s.vconcat || s.concat) return Math.max(...(s.vconcat ?? s.concat)!.map(designedWidth));
+  return (typeof s.width === 'number' ? s.width : 640) + 110;
 }
 
 /** Renders a complete, self-contained HTML page (see the module comment). */
@@ -224,7 +378,7 @@ export function renderPage(opts: PageOptions): string {
       const figs = (s.charts ?? [])
         .map(
           (c) =>
-            `<figure class="chart-figure"><div class="chart" id="chart-${c.id}" data-chart-id="${c.id}" role="img" aria-label="${escapeHtml(
+            `<figure class="chart-figure" style="flex:1 1 ${designedWidth(c.spec)}px;max-width:${designedWidth(c.spec)}px"><div class="chart" id="chart-${c.id}" data-chart-id="${c.id}" role="img" aria-label="${escapeHtml(
               c.caption ?? c.id,
             )}"></div>${c.caption ? `<figcaption>${escapeHtml(c.caption)}</figcaption>` : ''}</figure>`,
         )
@@ -264,6 +418,9 @@ ${sections}
 <script>${scriptSafe(b.vegaEmbed)}</script>
 <script type="application/json" id="marginlab-charts">${jsonForScript({ config: THEME, charts })}</script>
 <script>${scriptSafe(embedScript())}</script>
+${(opts.scripts ?? [])
+  .map((x) => `<script type="${escapeHtml(x.type)}" id="${escapeHtml(x.id)}">${x.type === 'application/json' ? x.content.replace(/</g, '\\u003c') : scriptSafe(x.content)}</script>`)
+  .join('\n')}
 </body>
 </html>
 `;

@@ -41,6 +41,16 @@ const DistributionSchema = z.looseObject({
   max: num,
 });
 
+const StageSchema = z.looseObject({ mean: EstimateSchema, shareOfShortfall: num, pathsPaying: count, quantilesGivenShortfall: z.record(z.string(), num), max: num });
+
+/** aggregates.lossWaterfall (absent from results.json files written before it existed). */
+const LossWaterfallSchema = z.looseObject({
+  pathsWithShortfall: count,
+  liquidationFeesUsd: z.looseObject({ mean: EstimateSchema, max: num }),
+  shortfallUsd: z.looseObject({ mean: EstimateSchema, quantilesGivenShortfall: z.record(z.string(), num), max: num }),
+  stages: z.looseObject({ backstopCoveredUsd: StageSchema, fundPaidUsd: StageSchema, adlProfitTakenUsd: StageSchema, socialisedLossUsd: StageSchema, badDebtUsd: StageSchema }),
+});
+
 const AggregatesSchema = z.looseObject({
   paths: z.number().int().min(1),
   traders: count,
@@ -93,6 +103,7 @@ const AggregatesSchema = z.looseObject({
   stopLossCount: DistributionSchema,
   topUpCount: DistributionSchema,
   topUpUsd: DistributionSchema,
+  lossWaterfall: LossWaterfallSchema.optional(),
 });
 
 const BandSchema = z.looseObject({ p05: nums, p25: nums, p50: nums, p75: nums, p95: nums, mean: nums });
@@ -127,6 +138,9 @@ const SUMMARY_NUMBERS = [
   'maxDrawdownRealised',
   'fundEndUsd',
 ] as const;
+
+/** Per-path columns the report reads when a results.json has them. */
+const OPTIONAL_COLUMNS = ['liquidationFeesUsd', 'shortfallUsd', 'backstopCoveredUsd', 'fundPaidUsd', 'adlProfitTakenUsd', 'socialisedLossUsd', 'tradersLiquidated', 'arrivals'] as const;
 
 const SummarySchema = z.looseObject(Object.fromEntries(SUMMARY_NUMBERS.map((k) => [k, num])));
 
@@ -208,7 +222,12 @@ export const ResultsFileSchema = z
     drilldown: z.array(DrilldownSchema).max(1000),
     warnings: z.array(z.string().max(1000)).max(100).optional(),
     byMarket: z.array(z.looseObject({ name: z.string().max(100), meanLiquidatedNotionalUsd: num, meanLiquidatedPositions: num })).max(16).optional(),
-    paths: z.looseObject(Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums]))),
+    paths: z.looseObject({
+      ...Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums])),
+      // read by the loss-waterfall section and the what-if panel when present (older files lack some)
+      ...Object.fromEntries(OPTIONAL_COLUMNS.map((k) => [k, nums.optional()])),
+      fundExhausted: z.array(z.boolean()).optional(),
+    }),
   })
   .superRefine((r, ctx) => {
     const n = r.aggregates.paths;

@@ -7,7 +7,8 @@ import { stringify } from 'yaml';
 import type { PageOptions, PageSection } from './page.js';
 import { renderMetricCards } from './page.js';
 import { escapeHtml, fmtDuration, fmtInt, fmtInterval, thinMarkHtml, timeUnitFor } from './format.js';
-import { fmtParam, fmtUnit } from './study-format.js';
+import { fmtDiff, fmtParam, fmtParamValue, fmtUnit, paramAxisFormat, paramTitle as paramWords } from './study-format.js';
+import { calibrationStopText, calibrationSummary, comparisonSummary, sweepSummary, toneOfDifference, verdictHtml } from './verdict.js';
 
 export { fmtParam, fmtUnit };
 import type { Estimate } from '../stats/ci.js';
@@ -15,7 +16,7 @@ import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
 import type { PairedDifference, Unit } from '../sweep/metrics.js';
-import { CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
+import { CAPITAL_AXIS_TITLES, CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
 import { differences } from '../sweep/store.js';
 import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
 import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
@@ -24,14 +25,16 @@ function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
   return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">${escapeHtml(fmtInterval(e, (x) => fmtUnit(x, unit)))}</span>${thinMarkHtml(e)}`;
 }
 
-function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean): string {
-  const sign = (x: number) => (x > 0 ? '+' : '') + fmtUnit(x, unit);
+/** A paired difference with its interval (rates in percentage points), flagged * (uncorrected) or ** (Holm); coloured when `key` says which way is safer. */
+function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean, key?: string): string {
   const flag = holm ? ' <b title="significant after Holm correction">**</b>' : d.significant ? ' <b title="significant (uncorrected)">*</b>' : '';
-  return `${escapeHtml(sign(d.estimate))} <span class="ci">[${escapeHtml(sign(d.lower))}, ${escapeHtml(sign(d.upper))}]</span>${flag}`;
+  const tone = key ? toneOfDifference(key, d, holm) : 'neutral';
+  const cls = tone === 'better' || tone === 'worse' ? ` class="tone-${tone}"` : '';
+  return `<span${cls}>${escapeHtml(fmtDiff(d.estimate, unit))}</span> <span class="ci">[${escapeHtml(fmtDiff(d.lower, unit))}, ${escapeHtml(fmtDiff(d.upper, unit))}]</span>${flag}`;
 }
 
 function table(head: string[], rows: string[][]): string {
-  return `<div style="overflow-x:auto"><table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
+  return `<div class="table-wrap"><table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' style="white-space:nowrap"' : ''}>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></div>`;
 }
@@ -44,7 +47,8 @@ function gainText(g: number | null | undefined): string {
   return g === null || g === undefined ? 'n/a' : `${g.toFixed(g >= 10 ? 0 : 1)}×`;
 }
 
-const paramTitle = (p: string) => p.split('.').slice(-2).join('.');
+/** A parameter in words with its unit, for titles: "maintenance margin rate (%)". */
+const paramTitle = (p: string) => paramWords(p);
 
 // ---------------------------------------------------------------- sweep
 
@@ -55,18 +59,24 @@ export function sweepPage(r: SweepResult): PageOptions {
   const base = pts[r.baselineIndex];
   const gains = Object.values(r.crnPrecisionGain).filter((g): g is number => g !== null);
   const medianGain = gains.length ? [...gains].sort((a, b) => a - b)[gains.length >> 1] : null;
-  const headline = `<p class="lead">${escapeHtml(r.scenario.name)} at ${pts.length} points (${r.params
-    .map((p) => `<b>${escapeHtml(p.path)}</b> ∈ {${p.values.map(fmtParam).join(', ')}}`)
-    .join(' × ')}), each on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): every point sees identical price shocks, so differences between points are paired path by path.</p>${renderMetricCards(
+  const summary = sweepSummary(r, null);
+  const refText = r.params.map((p) => `${escapeHtml(paramInfoLabel(p.path))} = ${escapeHtml(fmtParamValue(p.path, base.values[p.path]))}`).join('<br>');
+  const headline = `${verdictHtml(summary)}<p class="lead">${escapeHtml(r.scenario.name)} at ${pts.length} points (${r.params
+    .map((p) => `<b>${escapeHtml(paramInfoLabel(p.path))}</b> ∈ {${p.values.map((v) => escapeHtml(fmtParamValue(p.path, v))).join(', ')}}`)
+    .join(' × ')}), each on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): every point sees identical price shocks, so differences between points are paired path by path. Differences in the table are taken against the reference point, ${refText.replace(/<br>/g, ', ')}.</p>${renderMetricCards(
     [
       { label: 'points × paths', valueHtml: `${pts.length} × ${fmtInt(r.paths)}`, noteHtml: `${fmtInt(pts.length * r.paths)} paths, ${fmtInt(r.traders)} traders` },
-      { label: 'baseline point', valueHtml: `<span style="font-size:16px">${r.params.map((p) => `${escapeHtml(paramTitle(p.path))} = ${escapeHtml(fmtParam(base.values[p.path]))}`).join('<br>')}</span>`, noteHtml: 'differences are taken against it' },
+      { label: 'reference point', valueHtml: `<span style="font-size:16px">${refText}</span>`, noteHtml: 'the scenario’s own value where it is on the grid, else the first point; every Δ is taken against it' },
       {
         label: 'common random numbers',
         valueHtml: `${gainText(medianGain)} narrower`,
         noteHtml: 'median over metrics of (independent-runs SE ÷ paired SE) for neighbouring points',
       },
-      { label: 'run time', valueHtml: fmtDuration(r.run.elapsedMs), noteHtml: `${r.run.pointsResumed} point(s) resumed from disk, ${r.run.pointsComputed} computed` },
+      {
+        label: 'compute time',
+        valueHtml: fmtDuration(summary.computeMs),
+        noteHtml: `${r.run.pointsComputed} point(s) computed${r.run.pointsResumed ? `; ${r.run.pointsResumed} resumed from disk (not recomputed)` : ''}; wall time ${fmtDuration(r.run.elapsedMs)}`,
+      },
     ],
   )}`;
 
@@ -75,33 +85,36 @@ export function sweepPage(r: SweepResult): PageOptions {
     id: `sweep-${m.key.replace(/\W+/g, '-')}`,
     spec: metricLineSpec({
       title: m.label,
-      xTitle: p0.path,
+      xTitle: paramTitle(p0.path),
+      xFormat: paramAxisFormat(p0.path),
       yTitle: m.label,
       unit: m.unit,
       groupTitle: p1 ? paramTitle(p1.path) : undefined,
       rows: pts.map((p) => {
         const e = p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key);
-        return { x: p.values[p0.path], ...e, ...(grid2 ? { group: fmtParam(p.values[p1.path]) } : {}) } as IntervalRow;
+        return { x: p.values[p0.path], ...e, ...(grid2 ? { group: fmtParamValue(p1.path, p.values[p1.path]) } : {}) } as IntervalRow;
       }),
     }),
   }));
   sections.push({
     id: 'risk',
     title: 'Risk metrics against the parameter',
-    introHtml: `<p>Each point's estimate with its 95% confidence interval (shaded)${grid2 ? `; one line per value of ${escapeHtml(p1.path)}` : ''}. Intervals are for each point on its own; for the change between points see the paired differences below, which are much tighter.</p>`,
+    introHtml: `<p>Each point's estimate with its 95% confidence interval (shaded)${grid2 ? `; one line per value of ${escapeHtml(paramInfoLabel(p1.path))}` : ''}. Intervals are for each point on its own; for the change between points see the paired differences below, which are much tighter.</p>`,
     charts: lineCharts,
   });
   if (grid2) {
     sections.push({
       id: 'grid',
       title: 'Grid',
-      introHtml: `<p>Each cell is one point: ${escapeHtml(p0.path)} across, ${escapeHtml(p1.path)} up; colour and label are the estimate.</p>`,
+      introHtml: `<p>Each cell is one point: ${escapeHtml(paramInfoLabel(p0.path))} across, ${escapeHtml(paramInfoLabel(p1.path))} up; colour and label are the estimate.</p>`,
       charts: r.metrics.slice(0, 6).map((m) => ({
         id: `heat-${m.key.replace(/\W+/g, '-')}`,
         spec: heatmapSpec({
           title: m.label,
-          xTitle: p0.path,
-          yTitle: p1.path,
+          xTitle: paramTitle(p0.path),
+          yTitle: paramTitle(p1.path),
+          xFormat: paramAxisFormat(p0.path),
+          yFormat: paramAxisFormat(p1.path),
           unit: m.unit,
           rows: pts.map((p) => ({ x: p.values[p0.path], y: p.values[p1.path], ...(p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key)) })),
         }),
@@ -111,17 +124,19 @@ export function sweepPage(r: SweepResult): PageOptions {
   sections.push({
     id: 'differences',
     title: 'Paired differences between neighbouring points',
-    introHtml: `<p>The change in each metric from the previous value of ${escapeHtml(p0.path)} to this one${
-      grid2 ? ` (at the baseline's ${escapeHtml(p1.path)} = ${escapeHtml(fmtParam(base.values[p1.path]))}; every step is in sweep.json)` : ''
-    }, computed path by path on the same shocks (dark bar: 95% interval). The light bar is the interval the same change would have if the two points had been run on independent paths — the gain from common random numbers.</p>`,
+    introHtml: `<p>The change in each metric from the previous value of ${escapeHtml(paramInfoLabel(p0.path))} to this one${
+      grid2 ? ` (at the reference point's ${escapeHtml(paramInfoLabel(p1.path))} = ${escapeHtml(fmtParamValue(p1.path, base.values[p1.path]))}; every step is in sweep.json)` : ''
+    }, computed path by path on the same shocks (dark bar: 95% interval; rates in percentage points). The light bar is the interval the same change would have if the two points had been run on independent paths — the gain from common random numbers.</p>`,
     charts: r.metrics.map((m) => ({
       id: `diff-${m.key.replace(/\W+/g, '-')}`,
       spec: pairedDifferenceSpec({
         title: `Δ ${m.label}`,
         subtitle: `paired intervals ${gainText(r.crnPrecisionGain[m.key])} narrower (median)`,
-        xTitle: p0.path,
-        yTitle: `change in ${m.label}`,
+        xTitle: paramTitle(p0.path),
+        xFormat: paramAxisFormat(p0.path),
+        yTitle: `change in ${m.label}${m.unit === 'probability' || m.unit === 'fraction' ? ' (pp)' : ''}`,
         unit: m.unit,
+        diffText: (x: number) => fmtDiff(x, m.unit),
         rows: pts.flatMap((p) => {
           if (grid2 && p.values[p1.path] !== base.values[p1.path]) return [];
           const prev = p.differences.previous.find((d) => d.param === p0.path);
@@ -136,7 +151,7 @@ export function sweepPage(r: SweepResult): PageOptions {
               upper: d.upper,
               unpairedLower: d.estimate - z * d.unpairedStandardError,
               unpairedUpper: d.estimate + z * d.unpairedStandardError,
-              label: `${fmtParam(pts[prev.fromIndex].values[p0.path])} → ${fmtParam(p.values[p0.path])}`,
+              label: `${fmtParamValue(p0.path, pts[prev.fromIndex].values[p0.path])} → ${fmtParamValue(p0.path, p.values[p0.path])}`,
             },
           ];
         }),
@@ -155,13 +170,13 @@ export function sweepPage(r: SweepResult): PageOptions {
         return {
           id: `frontier-${k.replace(/\W+/g, '-')}`,
           spec: intervalScatterSpec({
-            title: `${m.label} vs ${measure.key}`,
-            xTitle: measure.label,
+            title: `${m.label} against ${measure.label.replace(/ \(.*\)$/, '')}`,
+            xTitle: CAPITAL_AXIS_TITLES[measure.key],
             xUnit: measure.unit,
             yTitle: m.label,
             unit: m.unit,
             connect: !grid2,
-            rows: pts.map((p) => ({ x: p.capital[measure.key], ...(p.estimates?.[k] ?? metricEstimate(p.aggregates, k)), label: p.label, text: grid2 ? '' : fmtParam(p.values[p0.path]) })),
+            rows: pts.map((p) => ({ x: p.capital[measure.key], ...(p.estimates?.[k] ?? metricEstimate(p.aggregates, k)), label: p.label, text: grid2 ? '' : fmtParamValue(p0.path, p.values[p0.path]) })),
           }),
         };
       }),
@@ -170,14 +185,14 @@ export function sweepPage(r: SweepResult): PageOptions {
   sections.push({
     id: 'table',
     title: 'All points',
-    introHtml: '<p>Estimates with 95% confidence intervals. Δ: paired difference from the baseline point (* interval excludes 0).</p>',
+    introHtml: `<p>Estimates with 95% confidence intervals. Δ: paired difference from the reference point (${refText.replace(/<br>/g, ', ')}), rates in percentage points; * the interval excludes 0; green safer, red riskier.</p>`,
     html: table(
       ['point', ...r.metrics.map((m) => escapeHtml(m.label))],
       pts.map((p) => [
-        `${r.params.map((q) => `${escapeHtml(paramTitle(q.path))}&nbsp;=&nbsp;${escapeHtml(fmtParam(p.values[q.path]))}`).join('<br>')}${p.index === r.baselineIndex ? '<br><b>(baseline)</b>' : ''}`,
+        `${r.params.map((q) => `${escapeHtml(paramInfoLabel(q.path))}&nbsp;=&nbsp;${escapeHtml(fmtParamValue(q.path, p.values[q.path]))}`).join('<br>')}${p.index === r.baselineIndex ? '<br><b>(reference)</b>' : ''}`,
         ...r.metrics.map((m) => {
           const d = p.differences.baseline?.[m.key];
-          return `${ciHtml(p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit)}</span>` : ''}`;
+          return `${ciHtml(p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, undefined, m.key)}</span>` : ''}`;
         }),
       ]),
     ),
@@ -195,6 +210,10 @@ export function sweepPage(r: SweepResult): PageOptions {
     headlineHtml: headline,
     sections,
   };
+}
+
+function paramInfoLabel(path: string): string {
+  return paramWords(path).replace(/ \((%|USD|×|steps)\)$/, '');
 }
 
 function metricEstimate(aggregates: object, key: string): Estimate {
@@ -226,13 +245,14 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
   const cmp = r.target.op.replace('<=', '≤').replace('>=', '≥');
   const targetText = `${r.target.label} ${cmp} ${fmtUnit(r.target.value, unit)}`;
   const es = r.errorSpending;
-  const lead = rec
-    ? `<p class="lead">Recommendation: <b>${escapeHtml(rec.statement ?? `set ${r.param} = ${fmtParam(rec.value)}`)}</b>. With ${pctConf(r.confidence)} overall confidence, ${escapeHtml(targetText)} there${
+  const summary = calibrationSummary(r, null);
+  const lead = verdictHtml(summary) + (rec
+    ? `<p class="lead">Recommendation: <b>${escapeHtml(rec.statement ?? `set ${paramInfoLabel(r.param)} = ${fmtParamValue(r.param, rec.value)}`)}</b>. With ${pctConf(r.confidence)} overall confidence, ${escapeHtml(targetText)} there${
         r.status === 'whole-range' ? ' (already at the most capital-efficient end of the range)' : ''
-      }. Evaluated at ${escapeHtml(r.param)} = ${escapeHtml(fmtParam(rec.value))}: ${escapeHtml(r.target.label)} ${ciHtml(rec.metric, unit)} (${pctConf(rec.metric.level ?? 2 * r.confidence - 1)} interval on ${fmtInt(rec.paths)} paths)${
+      }. Evaluated at ${escapeHtml(paramInfoLabel(r.param))} = ${escapeHtml(fmtParamValue(r.param, rec.value, 6))}: ${escapeHtml(r.target.label)} ${ciHtml(rec.metric, unit)} (${pctConf(rec.metric.level ?? 2 * r.confidence - 1)} interval on ${fmtInt(rec.paths)} paths)${
         rec.rounded !== undefined && rec.rounded !== rec.value ? `, rounded ${r.prefer === 'low' ? 'up' : 'down'} to the search's resolution ${escapeHtml(fmtParam(rec.resolution))}` : ''
       }.</p>`
-    : `<p class="lead"><b>No value of ${escapeHtml(r.param)} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] meets ${escapeHtml(targetText)}</b> with ${pctConf(r.confidence)} overall confidence.</p>`;
+    : `<p class="lead"><b>No value of ${escapeHtml(paramInfoLabel(r.param))} in [${escapeHtml(fmtParamValue(r.param, r.range[0]))}, ${escapeHtml(fmtParamValue(r.param, r.range[1]))}] meets ${escapeHtml(targetText)}</b> with ${pctConf(r.confidence)} overall confidence.</p>`);
   const spendingHtml = es
     ? `<p>Overall confidence ${pctConf(r.confidence)}: the recommendation's claim is wrong with probability at most ${pctConf(es.overallAlpha)}, however many values and re-tests the search took. ${escapeHtml(
         es.rule,
@@ -248,7 +268,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
         label: 'where the metric crosses the target',
         valueHtml:
           r.boundary && r.boundary.fails !== null
-            ? `${escapeHtml(fmtParam(Math.min(r.boundary.fails, r.boundary.meets!)))} – ${escapeHtml(fmtParam(Math.max(r.boundary.fails, r.boundary.meets!)))}`
+            ? `${escapeHtml(fmtParamValue(r.param, Math.min(r.boundary.fails, r.boundary.meets!)))} – ${escapeHtml(fmtParamValue(r.param, Math.max(r.boundary.fails, r.boundary.meets!)))}`
             : r.status === 'whole-range'
               ? 'beyond the range'
               : r.status === 'infeasible'
@@ -262,16 +282,17 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
               : 'no evaluated value meets the target',
       },
       { label: 'paths spent', valueHtml: fmtInt(r.pathsSpent), noteHtml: `${r.evaluated.length} values evaluated; budget ${fmtInt(r.settings.pathBudget)}` },
-      { label: 'search ended', valueHtml: escapeHtml(r.stop.reason), noteHtml: escapeHtml(r.stop.message) },
+      { label: 'search ended', valueHtml: escapeHtml(r.stop.reason), noteHtml: escapeHtml(calibrationStopText(r)) },
     ]) +
-    `<p>${r.monotonicity.monotone ? '' : '<b>Warning:</b> '}${escapeHtml(r.monotonicity.message)}.</p>`;
+    (r.monotonicity.monotone ? `<p>${escapeHtml(r.monotonicity.message)}.</p>` : '') +
+    `<ul class="facts"><li>Compute time <b>${escapeHtml(fmtDuration(summary.computeMs))}</b></li><li>Paths computed <b>${fmtInt(r.run.pathsComputed)}</b></li><li>Resumed from disk <b>${fmtInt(r.run.pathsFromDisk)} paths</b></li><li>Seed <b>${r.seed}</b></li></ul>`;
   const rows = r.evaluated.map((e) => ({
     x: e.value,
     estimate: e.metric.estimate,
     lower: e.metric.lower,
     upper: e.metric.upper,
     group: e.decision,
-    label: `${r.param}=${fmtParam(e.value)} (${fmtInt(e.paths)} paths)`,
+    label: `${paramInfoLabel(r.param)} ${fmtParamValue(r.param, e.value)} (${fmtInt(e.paths)} paths)`,
     text: `#${e.order + 1}`,
   }));
   const categories = { domain: ['meets', 'undecided', 'fails'], range: [DECISION_COLORS.meets, DECISION_COLORS.undecided, DECISION_COLORS.fails] };
@@ -285,15 +306,16 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
         {
           id: 'search',
           spec: intervalScatterSpec({
-            title: `${r.target.label} against ${r.param}`,
-            xTitle: r.param,
+            title: `${r.target.label} against ${paramInfoLabel(r.param)}`,
+            xTitle: paramTitle(r.param),
+            xFormat: paramAxisFormat(r.param),
             yTitle: r.target.label,
             unit: unit ?? 'ratio',
             rows,
             categoryTitle: 'decision',
             categories,
             target,
-            marker: rec ? { x: rec.value, label: `recommended ${fmtParam(rec.value)}` } : undefined,
+            marker: rec ? { x: rec.value, label: `recommended ${fmtParamValue(r.param, rec.value)}` } : undefined,
             width: 560,
           }),
         },
@@ -310,12 +332,12 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
         {
           id: 'frontier',
           spec: intervalScatterSpec({
-            title: `${r.target.label} against ${m.key}`,
-            xTitle: m.label,
+            title: `${r.target.label} against ${m.label.replace(/ \(.*\)$/, '')}`,
+            xTitle: CAPITAL_AXIS_TITLES[m.key],
             xUnit: m.unit,
             yTitle: r.target.label,
             unit: unit ?? 'ratio',
-            rows: r.evaluated.map((e, i) => ({ ...rows[i], x: e.capital[m.key], text: fmtParam(e.value) })),
+            rows: r.evaluated.map((e, i) => ({ ...rows[i], x: e.capital[m.key], text: fmtParamValue(r.param, e.value) })),
             categoryTitle: 'decision',
             categories,
             connect: true,
@@ -331,12 +353,12 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
     id: 'values',
     title: 'Evaluated values',
     html: table(
-      ['#', escapeHtml(r.param), 'paths', escapeHtml(r.target.label), 'interval level', 'decision', ...(m ? [escapeHtml(m.label)] : [])],
+      ['#', escapeHtml(paramTitle(r.param)), 'paths', escapeHtml(r.target.label), 'interval level', 'decision', ...(m ? [escapeHtml(m.label)] : [])],
       [...r.evaluated]
         .sort((a, b) => a.value - b.value)
         .map((e) => [
           String(e.order + 1),
-          escapeHtml(fmtParam(e.value)) + (rec && e.value === rec.value ? ' <b>(recommended)</b>' : ''),
+          escapeHtml(fmtParamValue(r.param, e.value, 6)) + (rec && e.value === rec.value ? ' <b>(recommended)</b>' : ''),
           fmtInt(e.paths),
           ciHtml(e.metric, unit),
           escapeHtml(e.metric.level !== undefined ? `${pctConf(e.metric.level)} (look ${e.looks ?? 1})` : ''),
@@ -348,7 +370,7 @@ export function calibrationPage(r: CalibrationResult): PageOptions {
   sections.push(scenarioSection('scenario', 'Scenario', r.scenario, `<p>Seed ${r.seed}; every value runs on path indices 0 … n − 1 of this scenario; marginlab ${escapeHtml(r.marginlabVersion)}.</p>`));
   return {
     title: `Calibration — ${r.scenario.name}`,
-    subtitle: `${r.param} in [${fmtParam(r.range[0])}, ${fmtParam(r.range[1])}] · target ${targetText} · overall confidence ${pctConf(r.confidence)} · ${fmtInt(r.pathsSpent)} paths`,
+    subtitle: `${paramInfoLabel(r.param)} in [${fmtParamValue(r.param, r.range[0])}, ${fmtParamValue(r.param, r.range[1])}] · target ${targetText} · overall confidence ${pctConf(r.confidence)} · ${fmtInt(r.pathsSpent)} paths`,
     headlineHtml: headline,
     sections,
   };
@@ -359,7 +381,7 @@ function lastStepHtml(r: CalibrationResult): string {
   const m = r.frontierMeasure;
   if (!s || !m) return '';
   const d = s.metricDifference;
-  return `<p>The last unit of safety: going from ${escapeHtml(fmtParam(s.from))} to the next more efficient value evaluated, ${escapeHtml(fmtParam(s.to))}, changes ${escapeHtml(m.label)} from ${escapeHtml(fmtUnit(s.capitalFrom[m.key], m.unit))} to ${escapeHtml(
+  return `<p>The last unit of safety: going from ${escapeHtml(fmtParamValue(r.param, s.from))} to the next more efficient value evaluated, ${escapeHtml(fmtParamValue(r.param, s.to))}, changes ${escapeHtml(m.label)} from ${escapeHtml(fmtUnit(s.capitalFrom[m.key], m.unit))} to ${escapeHtml(
     fmtUnit(s.capitalTo[m.key], m.unit),
   )}${d ? ` and ${escapeHtml(r.target.label)} by ${diffHtml(d, r.target.unit ?? 'ratio')} (paired on the same paths, 95% interval)` : ''}.</p>`;
 }
@@ -369,28 +391,26 @@ function lastStepHtml(r: CalibrationResult): string {
 export function comparisonPage(r: ComparisonResult): PageOptions {
   const names = r.variants.map((v) => v.name);
   const base = r.variants.find((v) => v.name === r.baseline)!;
-  const significant = r.differences.flatMap((d) =>
-    r.metrics.filter((m) => d.metrics[m.key].significantHolm).map((m) => `${d.variant}: ${m.label} ${diffText(d.metrics[m.key], m.unit)}`),
-  );
+  const summary = comparisonSummary(r, null);
   const headline =
-    `<p class="lead">${r.variants.length} policies on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): identical price shocks, so each difference from <b>${escapeHtml(r.baseline)}</b> is paired path by path.</p>` +
-    (r.warnings.length ? `<p><b>Warnings:</b></p><ul>${r.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '') +
-    (significant.length
-      ? `<p>Differences significant after a Holm–Bonferroni correction over all ${r.metrics.length * (r.variants.length - 1)} comparisons:</p><ul>${significant.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`
-      : `<p>No difference is significant after a Holm–Bonferroni correction over all ${r.metrics.length * (r.variants.length - 1)} comparisons.</p>`);
+    verdictHtml(summary) +
+    `<p class="lead">${r.variants.length} policies on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): identical price shocks, so each difference from <b>${escapeHtml(r.baseline)}</b> is paired path by path. Rates differ in percentage points (pp); a difference counts as better or worse only when it is significant after a Holm–Bonferroni correction over all ${
+      r.metrics.length * (r.variants.length - 1)
+    } comparisons.</p>` +
+    `<ul class="facts"><li>Compute time <b>${escapeHtml(fmtDuration(summary.computeMs))}</b></li>${summary.resumed ? `<li><b>${escapeHtml(summary.resumed)}</b></li>` : ''}<li>Seed <b>${r.seed}</b></li></ul>`;
 
   const sections: PageSection[] = [];
   sections.push({
     id: 'metrics',
     title: 'Metrics by policy',
-    introHtml: `<p>Estimates with 95% confidence intervals; for each policy, the paired difference from ${escapeHtml(r.baseline)} below it (* interval excludes 0, ** also after Holm correction).</p>`,
+    introHtml: `<p>Estimates with 95% confidence intervals; for each policy, the paired difference from ${escapeHtml(r.baseline)} below it, rates in percentage points (* interval excludes 0, ** also after Holm correction; green: safer, red: riskier, after Holm correction).</p>`,
     html: table(
       ['metric', ...names.map((n) => escapeHtml(n) + (n === r.baseline ? ' (baseline)' : ''))],
       r.metrics.map((m) => [
         escapeHtml(m.label),
         ...r.variants.map((v) => {
           const d = r.differences.find((x) => x.variant === v.name)?.metrics[m.key];
-          return `${ciHtml(v.estimates?.[m.key] ?? metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm)}</span>` : ''}`;
+          return `${ciHtml(v.estimates?.[m.key] ?? metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm, m.key)}</span>` : ''}`;
         }),
       ]),
     ),
@@ -504,10 +524,6 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
   };
 }
 
-function diffText(d: PairedDifference, unit: Unit): string {
-  const sign = (x: number) => (x > 0 ? '+' : '') + fmtUnit(x, unit);
-  return `${sign(d.estimate)} [${sign(d.lower)}, ${sign(d.upper)}]`;
-}
 
 function median(xs: number[]): number | null {
   if (!xs.length) return null;

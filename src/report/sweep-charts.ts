@@ -9,6 +9,12 @@ export const VL_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 export const WIDE = 820;
 export const HALF = 380;
 
+/**
+ * Colours of a sweep's second parameter: an ordered (sequential) scheme, so its values read low → high
+ * and never borrow a colour that means something else in the reports (blue exogenous, red realised).
+ */
+export const GROUP_SCALE = { scheme: { name: 'viridis', extent: [0, 0.85] } } as const;
+
 /** Study colours: meets / undecided / fails, and the target line. */
 export const DECISION_COLORS = { meets: '#1b9e77', undecided: '#e6ab02', fails: '#b2182b' } as const;
 export const TARGET_COLOR = '#b2182b';
@@ -22,6 +28,30 @@ export function sig(x: number, digits = 6): number {
 /** `sig`, passing null (an open confidence limit) through. */
 export function sigOrNull(x: number | null, digits = 6): number | null {
   return x === null ? null : sig(x, digits);
+}
+
+/**
+ * Rows whose confidence limit is open (null: too few tail paths to give one) drawn honestly: the
+ * interval runs to the edge of what the chart shows (the largest estimate or limit of any row, the
+ * smallest for an open lower limit) and `limit` says "open" for the tooltip. A chart cannot draw a
+ * missing limit, and a field that is null on every row leaves its scale with no extent.
+ */
+export function capOpenLimits<T extends { estimate: number; lower: number | null; upper: number | null }>(rows: T[]): (T & { lower: number; upper: number; limit: string })[] {
+  let top = -Infinity;
+  let bottom = Infinity;
+  for (const r of rows) {
+    for (const v of [r.estimate, r.lower, r.upper]) {
+      if (v === null || !Number.isFinite(v)) continue;
+      top = Math.max(top, v);
+      bottom = Math.min(bottom, v);
+    }
+  }
+  return rows.map((r) => ({
+    ...r,
+    lower: r.lower ?? bottom,
+    upper: r.upper ?? top,
+    limit: r.upper === null ? 'upper limit open (too few tail paths): drawn to the chart’s top' : r.lower === null ? 'lower limit open: drawn to the chart’s bottom' : 'both limits',
+  }));
 }
 
 /** Axis / tooltip format for a metric unit. */
@@ -41,6 +71,49 @@ export function unitFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): { f
 
 /** Number format for parameter values (4 significant digits, trailing zeros dropped). */
 export const PARAM_FORMAT = ',.4~r';
+
+/** An axis / tooltip format: a d3 format or a custom format type. */
+export type AxisFormat = { format: string } | { formatType: string };
+
+/**
+ * Axis and tooltip format of a *difference* of a metric: rates (probabilities, fractions) in
+ * percentage points ("+1.7 pp" is the change from 2.0% to 3.7%), anything else as the metric.
+ */
+export function diffAxisFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): object {
+  if (unit === 'probability' || unit === 'fraction') return { labelExpr: "format(datum.value * 100, '~r') + ' pp'" };
+  return unitFormat(unit);
+}
+
+/**
+ * Which point labels to draw so that no two overlap, and none covers a reference label: greedy in the
+ * given order, a label is dropped when its box (about 6.2 px a character × 13 px, right of and above its
+ * point, plus a 3 px margin) would overlap one already kept or a `reserved` label. Positions are
+ * estimated from the data's range (`yRange` when the axis spans more, e.g. intervals and a target) at
+ * the chart's designed size.
+ */
+export function nonOverlappingLabels(
+  rows: { x: number; y: number; text: string }[],
+  width: number,
+  height: number,
+  opts: { yRange?: [number, number]; reserved?: { x: number | 'left'; y: number; text: string }[] } = {},
+): boolean[] {
+  const xs = rows.map((r) => r.x).filter(Number.isFinite);
+  const ys = rows.map((r) => r.y).filter(Number.isFinite);
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [y0, y1] = opts.yRange ?? [Math.min(...ys), Math.max(...ys)];
+  const px = (x: number) => (x1 > x0 ? ((x - x0) / (x1 - x0)) * width : width / 2);
+  const py = (y: number) => (y1 > y0 ? height - ((y - y0) / (y1 - y0)) * height : height / 2);
+  const box = (left: number, y: number, text: string) => ({ l: left - 3, r: left + 6.2 * text.length + 7, t: py(y) - 23, b: py(y) - 1 });
+  const kept = (opts.reserved ?? []).map((r) => box(r.x === 'left' ? 4 : px(r.x) + 4, r.y, r.text));
+  return rows.map((row) => {
+    if (!row.text || !Number.isFinite(row.x) || !Number.isFinite(row.y)) return false;
+    const b = box(px(row.x) + 6, row.y, row.text);
+    if (b.r > width + 40) return false;
+    if (kept.some((k) => b.l < k.r && k.l < b.r && b.t < k.b && k.t < b.b)) return false;
+    kept.push(b);
+    return true;
+  });
+}
 
 export interface IntervalRow {
   x: number;
@@ -70,13 +143,24 @@ export interface MetricLineInput {
   height?: number;
   /** Log x axis (all x > 0). */
   logX?: boolean;
+  /** Format of the x axis (default: a plain number, PARAM_FORMAT). */
+  xFormat?: AxisFormat;
 }
 
 function roundRows(rows: IntervalRow[]): IntervalRow[] {
-  return rows.map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sigOrNull(r.lower), upper: sigOrNull(r.upper) }));
+  return capOpenLimits(rows).map((r) => ({ ...r, x: sig(r.x), estimate: sig(r.estimate), lower: sig(r.lower), upper: sig(r.upper) }));
 }
 
-function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string } }): object[] {
+/** True when x lies in the right 45% of the rows' x range (a label there is drawn to its left, so it is not clipped). */
+function onRight(x: number, rows: { x: number }[]): boolean {
+  const xs = rows.map((r) => r.x).filter(Number.isFinite);
+  const lo = Math.min(...xs, x);
+  const hi = Math.max(...xs, x);
+  return hi > lo && (x - lo) / (hi - lo) > 0.55;
+}
+
+function referenceLayers(input: { target?: { value: number; label: string }; marker?: { x: number; label: string }; rows?: { x: number }[] }): object[] {
+  const right = input.marker && input.rows ? onRight(input.marker.x, input.rows) : false;
   const out: object[] = [];
   if (input.target) {
     out.push({
@@ -96,7 +180,7 @@ function referenceLayers(input: { target?: { value: number; label: string }; mar
       layer: [
         { mark: { type: 'rule', color: '#222b38', strokeDash: [2, 3] }, encoding: { x: { field: 'x', type: 'quantitative' } } },
         {
-          mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, color: '#222b38', fontSize: 11 },
+          mark: { type: 'text', align: right ? 'right' : 'left', baseline: 'top', dx: right ? -4 : 4, dy: 4, color: '#222b38', fontSize: 11 },
           encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
         },
       ],
@@ -112,14 +196,16 @@ function referenceLayers(input: { target?: { value: number; label: string }; mar
 export function metricLineSpec(input: MetricLineInput): object {
   const fmt = unitFormat(input.unit);
   const grouped = input.rows.some((r) => r.group !== undefined);
-  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
-  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: { format: PARAM_FORMAT } };
+  const color = grouped ? { color: { field: 'group', type: 'nominal', title: input.groupTitle ?? null, sort: null, scale: GROUP_SCALE, legend: { labelLimit: 200, titleLimit: 300 } } } : {};
+  const xf = input.xFormat ?? { format: PARAM_FORMAT };
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false, ...(input.logX ? { type: 'log' } : {}) }, axis: xf };
   const tooltip = [
-    { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
+    { field: 'x', type: 'quantitative', title: input.xTitle, ...xf },
     ...(grouped ? [{ field: 'group', type: 'nominal', title: input.groupTitle ?? 'group' }] : []),
     { field: 'estimate', type: 'quantitative', title: input.yTitle, ...fmt },
     { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
     { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+    { field: 'limit', type: 'nominal', title: 'CI limits' },
   ];
   return {
     $schema: VL_SCHEMA,
@@ -136,7 +222,7 @@ export function metricLineSpec(input: MetricLineInput): object {
           { mark: { type: 'point', filled: true, size: 36, ...(grouped ? {} : { color: '#4c78a8' }) }, encoding: { y: { field: 'estimate', type: 'quantitative' }, tooltip } },
         ],
       },
-      ...referenceLayers(input),
+      ...referenceLayers({ ...input, rows: input.rows }),
     ],
   };
 }
@@ -150,6 +236,8 @@ export interface HeatmapInput {
   rows: { x: number; y: number; estimate: number; lower: number | null; upper: number | null }[];
   width?: number;
   height?: number;
+  xFormat?: AxisFormat;
+  yFormat?: AxisFormat;
 }
 
 /** A two-parameter grid: one cell per point, coloured by the estimate, labelled with it. */
@@ -165,8 +253,8 @@ export function heatmapSpec(input: HeatmapInput): object {
     height: input.height ?? Math.min(300, 30 * ys.length),
     data: { values: rows },
     encoding: {
-      x: { field: 'x', type: 'ordinal', title: input.xTitle, sort: xs, axis: { format: PARAM_FORMAT, formatType: 'number', labelAngle: 0 } },
-      y: { field: 'y', type: 'ordinal', title: input.yTitle, sort: ys, axis: { format: PARAM_FORMAT, formatType: 'number' } },
+      x: { field: 'x', type: 'ordinal', title: input.xTitle, sort: xs, axis: { ...ordinalFormat(input.xFormat), labelAngle: 0, labelOverlap: 'greedy' } },
+      y: { field: 'y', type: 'ordinal', title: input.yTitle, sort: ys, axis: ordinalFormat(input.yFormat) },
     },
     layer: [
       {
@@ -174,8 +262,8 @@ export function heatmapSpec(input: HeatmapInput): object {
         encoding: {
           color: { field: 'estimate', type: 'quantitative', title: null, scale: { scheme: 'orangered' }, legend: { ...fmt, orient: 'right', direction: 'vertical' } },
           tooltip: [
-            { field: 'x', type: 'quantitative', title: input.xTitle, format: PARAM_FORMAT },
-            { field: 'y', type: 'quantitative', title: input.yTitle, format: PARAM_FORMAT },
+            { field: 'x', type: 'quantitative', title: input.xTitle, ...(input.xFormat ?? { format: PARAM_FORMAT }) },
+            { field: 'y', type: 'quantitative', title: input.yTitle, ...(input.yFormat ?? { format: PARAM_FORMAT }) },
             { field: 'estimate', type: 'quantitative', title: 'estimate', ...fmt },
             { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
             { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
@@ -185,6 +273,12 @@ export function heatmapSpec(input: HeatmapInput): object {
       { mark: { type: 'text', fontSize: 10, color: '#1d2430' }, encoding: { text: { field: 'estimate', type: 'quantitative', ...fmt } } },
     ],
   };
+}
+
+/** An ordinal axis of numbers formatted like a quantitative one. */
+function ordinalFormat(f: AxisFormat | undefined): object {
+  if (f && 'formatType' in f) return f;
+  return { format: f?.format ?? PARAM_FORMAT, formatType: 'number' };
 }
 
 export interface PairedDiffRow {
@@ -204,8 +298,9 @@ export interface PairedDiffRow {
  * Differences between neighbouring points: the paired interval (dark) drawn over the interval two
  * independent runs would give (light), so the gain from common random numbers is visible.
  */
-export function pairedDifferenceSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: Unit; rows: PairedDiffRow[]; width?: number; height?: number }): object {
-  const fmt = unitFormat(input.unit);
+export function pairedDifferenceSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: Unit; rows: PairedDiffRow[]; width?: number; height?: number; xFormat?: AxisFormat; diffText?: (x: number) => string }): object {
+  const axisFmt = diffAxisFormat(input.unit);
+  const txt = input.diffText ?? ((x: number) => String(sig(x, 4)));
   const rows = input.rows.map((r) => ({
     ...r,
     x: sig(r.x),
@@ -214,9 +309,12 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
     upper: sig(r.upper),
     unpairedLower: sig(r.unpairedLower),
     unpairedUpper: sig(r.unpairedUpper),
+    tEstimate: txt(r.estimate),
+    tPaired: `${txt(r.lower)} to ${txt(r.upper)}`,
+    tUnpaired: `${txt(r.unpairedLower)} to ${txt(r.unpairedUpper)}`,
   }));
   const grouped = rows.some((r) => r.group !== undefined);
-  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false }, axis: { format: PARAM_FORMAT } };
+  const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: false }, axis: input.xFormat ?? { format: PARAM_FORMAT } };
   return {
     $schema: VL_SCHEMA,
     title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
@@ -230,21 +328,19 @@ export function pairedDifferenceSpec(input: { title: string; subtitle?: string; 
         layer: [
           {
             mark: { type: 'rule', strokeWidth: 7, opacity: 0.35, color: '#8a94a6', strokeCap: 'round' },
-            encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: fmt }, y2: { field: 'unpairedUpper' } },
+            encoding: { y: { field: 'unpairedLower', type: 'quantitative', title: input.yTitle, axis: axisFmt }, y2: { field: 'unpairedUpper' } },
           },
-          { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}) } },
+          { mark: { type: 'rule', strokeWidth: 2.2, ...(grouped ? {} : { color: '#222b38' }) }, encoding: { y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, ...(grouped ? { color: { field: 'group', type: 'nominal', title: null, sort: null, scale: GROUP_SCALE } } : {}) } },
           {
             mark: { type: 'point', filled: true, size: 30, ...(grouped ? {} : { color: '#222b38' }) },
             encoding: {
               y: { field: 'estimate', type: 'quantitative' },
-              ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}),
+              ...(grouped ? { color: { field: 'group', type: 'nominal', title: null, sort: null, scale: GROUP_SCALE } } : {}),
               tooltip: [
                 { field: 'label', type: 'nominal', title: 'step' },
-                { field: 'estimate', type: 'quantitative', title: 'difference', ...fmt },
-                { field: 'lower', type: 'quantitative', title: 'paired CI lower', ...fmt },
-                { field: 'upper', type: 'quantitative', title: 'paired CI upper', ...fmt },
-                { field: 'unpairedLower', type: 'quantitative', title: 'independent-runs CI lower', ...fmt },
-                { field: 'unpairedUpper', type: 'quantitative', title: 'independent-runs CI upper', ...fmt },
+                { field: 'tEstimate', type: 'nominal', title: 'difference' },
+                { field: 'tPaired', type: 'nominal', title: 'paired 95% CI' },
+                { field: 'tUnpaired', type: 'nominal', title: 'independent-runs 95% CI' },
               ],
             },
           },
@@ -278,10 +374,22 @@ export function intervalScatterSpec(input: {
   marker?: { x: number; label: string };
   width?: number;
   height?: number;
+  xFormat?: AxisFormat;
 }): object {
   const fmt = unitFormat(input.unit);
-  const xFmt = input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT };
-  const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: input.rows[i].text ?? '' }));
+  const xFmt = input.xFormat ?? (input.xUnit === 'usd' ? { formatType: 'usd' } : { format: PARAM_FORMAT });
+  const lows = input.rows.map((r) => r.lower ?? r.estimate).concat(input.target ? [input.target.value] : []);
+  const highs = input.rows.map((r) => r.upper ?? r.estimate).concat(input.target ? [input.target.value] : []);
+  const keep = nonOverlappingLabels(
+    input.rows.map((r) => ({ x: r.x, y: r.estimate, text: r.text ?? '' })),
+    input.width ?? HALF,
+    input.height ?? 240,
+    {
+      yRange: [Math.min(...lows.filter(Number.isFinite)), Math.max(...highs.filter(Number.isFinite))],
+      reserved: input.target ? [{ x: 'left', y: input.target.value, text: input.target.label }] : [],
+    },
+  );
+  const rows = roundRows(input.rows).map((r, i) => ({ ...r, text: keep[i] ? (input.rows[i].text ?? '') : '' }));
   const x = { field: 'x', type: 'quantitative', title: input.xTitle, scale: { zero: false, nice: true }, axis: xFmt };
   const color = input.categories
     ? { color: { field: 'group', type: 'nominal', title: input.categoryTitle ?? null, scale: { domain: input.categories.domain, range: input.categories.range } } }
@@ -292,6 +400,7 @@ export function intervalScatterSpec(input: {
     { field: 'estimate', type: 'quantitative', title: input.yTitle, ...fmt },
     { field: 'lower', type: 'quantitative', title: 'CI lower', ...fmt },
     { field: 'upper', type: 'quantitative', title: 'CI upper', ...fmt },
+    { field: 'limit', type: 'nominal', title: 'CI limits' },
     ...(input.categories ? [{ field: 'group', type: 'nominal', title: input.categoryTitle ?? 'category' }] : []),
   ];
   return {
@@ -310,7 +419,7 @@ export function intervalScatterSpec(input: {
           { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10, color: '#5b6573' }, encoding: { y: { field: 'estimate', type: 'quantitative' }, text: { field: 'text', type: 'nominal' } } },
         ],
       },
-      ...referenceLayers(input),
+      ...referenceLayers({ ...input, rows: input.rows }),
     ],
   };
 }

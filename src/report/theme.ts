@@ -21,6 +21,15 @@ export const COLORS = {
   pathB: '#4c78a8',
 } as const;
 
+/** Who paid a shortfall (the loss-waterfall charts), in the order the engine pays. */
+export const WATERFALL_COLORS = {
+  backstopCoveredUsd: '#66a61e',
+  fundPaidUsd: COLORS.fund,
+  adlProfitTakenUsd: '#e6ab02',
+  socialisedLossUsd: '#a6761d',
+  badDebtUsd: COLORS.badDebt,
+} as const;
+
 /** The shared vega-lite config. */
 export const THEME = {
   font: FONT,
@@ -39,6 +48,8 @@ export const THEME = {
     domainColor: '#8a94a6',
     tickColor: '#8a94a6',
     labelOverlap: true,
+    // axis labels closer than this are thinned out (labelOverlap), so neighbouring labels never touch
+    labelSeparation: 6,
     titlePadding: 8,
   },
   axisY: { minExtent: 44 },

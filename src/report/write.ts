@@ -34,20 +34,20 @@ export function writeFilesAtomically(dir: string, files: Record<string, string |
 }
 
 /** What `marginlab run` writes into its folder (an earlier run's files of these names are replaced). */
-export const RUN_OUTPUTS = ['results.json', 'index.html', 'figures'] as const;
+export const RUN_OUTPUTS = ['results.json', 'index.html', 'summary.md', 'figures'] as const;
 /** What `marginlab report` writes (the results.json it was built from is kept). */
-export const REPORT_OUTPUTS = ['index.html', 'figures'] as const;
+export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
 
 /**
  * Renders and writes a run's report folder (`results.json`, `index.html`, `figures/*.svg`); returns
  * the written paths. Everything is rendered before anything is written.
  */
 export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
-  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r, opts)) };
+  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r, { ...opts, out: dir })) };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);
 }
 
 /** Rebuilds only the report (`index.html`, `figures/*.svg`) from saved results; returns the written paths. */
 export async function writeReport(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
-  return writeFilesAtomically(dir, await renderReportFiles(r, opts), REPORT_OUTPUTS);
+  return writeFilesAtomically(dir, await renderReportFiles(r, { ...opts, out: dir }), REPORT_OUTPUTS);
 }

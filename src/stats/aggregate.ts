@@ -21,6 +21,7 @@ import {
   type SampleDesign,
   type VarianceDecomposition,
 } from './design.js';
+import { lossWaterfall, type LossWaterfall } from './waterfall.js';
 
 export const DISTRIBUTION_QUANTILES = [0.05, 0.5, 0.95, 0.99] as const;
 
@@ -95,6 +96,8 @@ export interface Aggregates {
   topUpUsd: Distribution;
   /** Present when books are redrawn per block (sampling.books > 1). */
   bookVariance?: BookVariance;
+  /** Who paid the shortfalls: backstop vault, insurance fund, ADL, socialised loss, bad debt (src/stats/waterfall.ts). */
+  lossWaterfall: LossWaterfall;
 }
 
 /** What kind of interval a Distribution's mean gets: non-negative quantities the two-part one, bounded ones a bound. */
@@ -240,6 +243,7 @@ export function aggregate(summaries: PathSummary[], traders: number, opts: Aggre
     stopLossCount: dist('stopLossCount', col((s) => s.stopLossCount)),
     topUpCount: dist('topUpCount', col((s) => s.topUpCount)),
     topUpUsd: dist('topUpUsd', col((s) => s.topUpUsd)),
+    lossWaterfall: lossWaterfall(summaries, design),
   };
   if (design.blocks) {
     const wy = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => (w ? w[i] * v : v));

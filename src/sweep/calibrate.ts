@@ -156,6 +156,12 @@ export interface CalibrationResult {
    * value evaluated, the paired change in the metric and the change in capital efficiency.
    */
   lastStep: { from: number; to: number; metricDifference: PairedDifference | null; capitalFrom: CapitalEfficiency; capitalTo: CapitalEfficiency } | null;
+  /**
+   * The scenario's own value of the parameter and its capital efficiency (exact, from the opening book):
+   * what the verdict prices a change against ("raising MMR from 0.65% costs …"). Null when the value is
+   * not a number; absent from calibration.json files written before it existed.
+   */
+  reference?: { value: number; capital: CapitalEfficiency } | null;
   monotonicity: {
     direction: 'increasing' | 'decreasing' | 'flat';
     monotone: boolean;
@@ -574,6 +580,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     boundary: meetX !== null ? { meets: meetX, fails: clearFail, width: clearFail === null ? null : round12(Math.abs(meetX - clearFail)) } : null,
     stop,
     lastStep,
+    reference: referenceOf(base, r.param),
     monotonicity,
     frontierMeasure: m,
     evaluated: evaluated.map((p) => p.ev),
@@ -584,6 +591,12 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
 
 function fmtLim(x: number | null): string {
   return x === null ? 'open' : Number(x.toPrecision(4)).toString();
+}
+
+/** The scenario's own value of the parameter with its capital efficiency, or null (not a finite number). */
+function referenceOf(base: Scenario, param: string): CalibrationResult['reference'] {
+  const v = getAt(base, param);
+  return typeof v === 'number' && Number.isFinite(v) ? { value: v, capital: capitalEfficiency(base) } : null;
 }
 
 /** The base scenario's current value of the calibrated parameter (for messages). */

@@ -5,7 +5,7 @@
  * each at its market's initial price; a volatility-adaptive MMR is taken at its opening value.
  */
 import type { Scenario } from '../scenario/schema.js';
-import { createRunContext } from '../engine/context.js';
+import { createRunContext, type RunContext } from '../engine/context.js';
 import { initialMargin, initialMarginRule, marketConfigs } from '../agents/population.js';
 
 export interface CapitalEfficiency {
@@ -40,8 +40,20 @@ export const CAPITAL_MEASURES: { key: keyof CapitalEfficiency; label: string; un
   { key: 'openInterestUsd', label: 'open interest', unit: 'usd', higherIsEfficient: true },
 ];
 
-export function capitalEfficiency(scenario: Scenario): CapitalEfficiency {
-  const ctx = createRunContext(scenario);
+/** A capital measure as an axis title: short words with the unit ("allowed leverage (×)"). */
+export const CAPITAL_AXIS_TITLES: Record<keyof CapitalEfficiency, string> = {
+  maintenanceLeverage: 'allowed leverage, OI ÷ maintenance margin (×)',
+  meanLeverage: 'mean entry leverage (×)',
+  insuranceFundUsd: 'insurance fund (USD)',
+  initialMarginUsd: 'initial margin locked (USD)',
+  maintenanceMarginUsd: 'maintenance margin locked (USD)',
+  openInterestUsd: 'open interest (USD)',
+  maxLeverage: 'maximum leverage (×)',
+  depositsUsd: 'deposits (USD)',
+};
+
+/** Capital efficiency of a scenario's opening book (`ctx`: its run context, when already built). */
+export function capitalEfficiency(scenario: Scenario, ctx: RunContext = createRunContext(scenario)): CapitalEfficiency {
   const pop = ctx.population;
   const markets = marketConfigs(scenario);
   const mmModels = markets.map((_, m) => ctx.maintenanceFor(m));

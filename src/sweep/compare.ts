@@ -26,6 +26,9 @@ import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
+import { createRunContext } from '../engine/context.js';
+import { bookDifference, type BookDifference } from '../api/book-diff.js';
+import { marketConfigs } from '../agents/population.js';
 import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
 export const COMPARISON_FORMAT = 'marginlab.comparison/1';
@@ -174,8 +177,40 @@ export interface ComparisonResult {
   /** Median (unpaired SE / paired SE) over variants, per metric: how much common random numbers narrowed the intervals. */
   crnPrecisionGain: Record<string, number | null>;
   warnings: string[];
+  /**
+   * How far each non-baseline variant's opening book differs from the baseline's (seasoning under its
+   * own rules, initial-margin caps): null where the books could not be redrawn (a saved run whose price
+   * model reads a CSV file). Absent from comparison.json files written before it existed.
+   */
+  bookDifferences?: { variant: string; difference: BookDifference | null }[];
+  /** live: every variant simulated (or resumed from --out); saved: compared from saved run folders without simulating. */
+  source?: 'live' | 'saved';
   run: { workers: number; elapsedMs: number; startedAt: string; variantsResumed: number };
 }
+
+/** The warning a comparison gives when a variant's opening book differs from the baseline's. */
+export function bookWarning(variant: string, baseline: string, d: BookDifference): string {
+  const pct = (x: number) => `${Number((100 * x).toPrecision(2))}%`;
+  const usd = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;
+  return `${variant} faces a different opening book from ${baseline}: ${d.accountsDiffering.toLocaleString('en-US')} of ${d.accounts.toLocaleString('en-US')} accounts (${pct(
+    d.shareOfAccounts,
+  )}) hold different positions or collateral (seasoned under its own rules or capped by its initial margin), holding ${usd(d.openInterestDifferingUsd)} of ${baseline}'s ${usd(
+    d.openInterestUsd[0],
+  )} open interest; open interest ${usd(d.openInterestUsd[0])} → ${usd(d.openInterestUsd[1])}. Part of each paired difference is the book's, not the policy's alone.`;
+}
+
+/** Book differences of every variant against the baseline (each book drawn once; null where it cannot be redrawn). */
+function bookDifferences(variants: { name: string; scenario: Scenario }[], bi: number, canDraw: (s: Scenario) => boolean): { variant: string; difference: BookDifference | null }[] {
+  const base = variants[bi];
+  if (!canDraw(base.scenario)) return variants.filter((_, i) => i !== bi).map((v) => ({ variant: v.name, difference: null }));
+  const prices = marketConfigs(base.scenario).map((m) => m.initialPriceUsd);
+  const pb = createRunContext(base.scenario).population;
+  return variants
+    .filter((_, i) => i !== bi)
+    .map((v) => ({ variant: v.name, difference: canDraw(v.scenario) ? bookDifference(pb, createRunContext(v.scenario).population, prices) : null }));
+}
+
+const readsCsv = (s: Scenario) => [s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv');
 
 const DIST_P = Array.from({ length: 201 }, (_, i) => i / 200);
 
@@ -264,6 +299,31 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     opts.onProgress?.({ pointsDone: i + 1, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
   }
 
+  const books = bookDifferences(variants, bi, () => true);
+  for (const b of books) if (b.difference && b.difference.accountsDiffering > 0) warnings.push(bookWarning(b.variant, base.name, b.difference));
+  return assemble({ variants, results, metrics, bi, seed, paths, warnings, books, source: 'live', startedAt, t0, workers: opts.workers ?? defaultWorkers(), resumed });
+}
+
+interface AssembleInput {
+  variants: VariantInput[];
+  results: Results[];
+  metrics: MetricInfo[];
+  bi: number;
+  seed: number;
+  paths: number;
+  warnings: string[];
+  books: { variant: string; difference: BookDifference | null }[];
+  source: 'live' | 'saved';
+  startedAt: string;
+  t0: number;
+  workers: number;
+  resumed: number;
+}
+
+/** Paired differences, significance and per-variant summaries from every variant's results (same seed, same paths). */
+function assemble(x: AssembleInput): ComparisonResult {
+  const { variants, results, metrics, bi, seed, paths, warnings } = x;
+  const base = variants[bi];
   const design = designOfColumns(results[bi].paths, base.scenario.sampling?.pathsPerBook);
   const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(r.paths, r.population.traders)])));
   const raw = variants
@@ -316,6 +376,77 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     differences: diffs,
     crnPrecisionGain: Object.fromEntries(metrics.map((m) => [m.key, gain(m.key)])),
     warnings,
-    run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, variantsResumed: resumed },
+    bookDifferences: x.books,
+    source: x.source,
+    run: { workers: x.workers, elapsedMs: Math.round(performance.now() - x.t0), startedAt: x.startedAt, variantsResumed: x.resumed },
   };
+}
+
+/** A saved run to compare: its results.json and where it came from (the folder, as given). */
+export interface SavedRun {
+  results: Results;
+  source: string;
+}
+
+/**
+ * Compares saved runs without simulating: their per-path records are paired path by path, which is a
+ * common-random-numbers comparison only when the runs share a seed, a path count, the exogenous price
+ * stream and the trader book's configuration — each is checked, and a run that differs is refused
+ * (UserError naming both runs and what differs). The opening books are redrawn (no paths run) to say
+ * how many accounts seasoning left different, as a live comparison does.
+ */
+export function compareSavedRuns(runs: SavedRun[], opts: { baseline?: string; metrics?: string[] } = {}): ComparisonResult {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  if (runs.length < 2) throw new UserError(`compare: ${runs.length} saved run given — compare needs at least two`);
+  if (runs.length > 12) throw new UserError(`compare: ${runs.length} saved runs — at most 12`);
+  const seen = new Map<string, number>();
+  const variants: VariantInput[] = runs.map(({ results, source }) => {
+    const s = results.scenario;
+    const n = (seen.get(s.name) ?? 0) + 1;
+    seen.set(s.name, n);
+    return { name: n === 1 ? s.name : `${s.name}-${n}`, description: s.description, source, scenario: parseScenario(s, `${source}: scenario`, { readFiles: false }) };
+  });
+  const bi = opts.baseline === undefined ? 0 : variants.findIndex((v) => v.name === opts.baseline);
+  if (bi < 0) throw new UserError(`--baseline ${JSON.stringify(opts.baseline)}: no such run; allowed: ${variants.map((v) => v.name).join(', ')}`);
+  const base = variants[bi];
+  const baseRun = runs[bi].results;
+  const warnings: string[] = [];
+  for (const [i, v] of variants.entries()) {
+    const r = runs[i].results;
+    if (readsCsv(v.scenario)) {
+      throw new UserError(`compare: ${runs[i].source}: its price model reads a CSV file, which a saved run does not carry — compare the scenario files instead (marginlab compare a.yaml b.yaml)`);
+    }
+    if (i === bi) continue;
+    if (r.seed !== baseRun.seed) {
+      throw new UserError(`compare: ${runs[i].source} (seed ${r.seed}) and ${runs[bi].source} (seed ${baseRun.seed}) do not share a seed, so their paths are different shocks — rerun with the same --seed, or compare the scenario files`);
+    }
+    if (r.aggregates.paths !== baseRun.aggregates.paths) {
+      throw new UserError(`compare: ${runs[i].source} has ${r.aggregates.paths} paths and ${runs[bi].source} ${baseRun.aggregates.paths} — paired differences need the same paths; rerun with the same --paths`);
+    }
+    const exo = differences(exogenousFields(base.scenario), exogenousFields(v.scenario));
+    if (exo.length) throw new UserError(`compare: ${runs[i].source} and ${runs[bi].source} face different price shocks (${exo.join(', ')}) — saved runs are compared only on common random numbers`);
+    const book = differences(base.scenario.traders, v.scenario.traders);
+    if (book.length) throw new UserError(`compare: ${runs[i].source} and ${runs[bi].source} do not share a book (traders.${book.join(', traders.')} differ) — compare the scenario files to see the difference with a warning`);
+    if (r.marginlabVersion !== baseRun.marginlabVersion) warnings.push(`${v.name}: written by marginlab ${r.marginlabVersion}, ${base.name} by ${baseRun.marginlabVersion} — the engine may differ between versions`);
+  }
+  const waterfall = variants.some((v) => v.scenario.policy.waterfall.afterInsuranceFund !== 'none');
+  const metrics: MetricInfo[] = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS, ...(waterfall ? WATERFALL_METRICS : [])], base.scenario);
+  const books = bookDifferences(variants, bi, () => true);
+  for (const b of books) if (b.difference && b.difference.accountsDiffering > 0) warnings.push(bookWarning(b.variant, base.name, b.difference));
+  return assemble({
+    variants,
+    results: runs.map((r) => r.results),
+    metrics,
+    bi,
+    seed: baseRun.seed,
+    paths: baseRun.aggregates.paths,
+    warnings,
+    books,
+    source: 'saved',
+    startedAt,
+    t0,
+    workers: 0,
+    resumed: runs.length,
+  });
 }

@@ -66,14 +66,18 @@ describe('marginlab run — success', () => {
     const r = run(['run', 'scenarios/default.yaml', '--out', out, '--paths', '6', '--workers', '1', '--json', '--seed', '9']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
+    expect(summary.command).toBe('run');
+    expect(summary.out).toBe(out);
     expect(summary.paths).toBe(6);
     expect(summary.seed).toBe(9);
-    expect(summary.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), n: 6, level: 0.95 });
+    expect(summary.details.meanBadDebtUsd).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), n: 6, level: 0.95 });
+    expect(summary.figures.find((f: { key: string }) => f.key === 'probBadDebt')).toMatchObject({ estimate: expect.any(Number), lower: expect.any(Number), upper: expect.any(Number) });
     // 6 paths cannot bound the 99% tail: ES99 says so, with the paths it rests on and the paths it would need
-    expect(summary.badDebtEs99Usd).toMatchObject({ upper: null, tail: { paths: 1, thin: true } });
-    expect(summary.badDebtEs99Usd.tail.pathsNeeded).toBeGreaterThanOrEqual(1000);
-    expect(summary.badDebtEs99Usd.note).toMatch(/needs ≥/);
-    expect(summary.sampling).toMatchObject({ design: 'plain', books: 1 });
+    expect(summary.details.badDebtEs99Usd).toMatchObject({ upper: null, tail: { paths: 1, thin: true } });
+    expect(summary.details.badDebtEs99Usd.tail.pathsNeeded).toBeGreaterThanOrEqual(1000);
+    expect(summary.details.badDebtEs99Usd.note).toMatch(/needs ≥/);
+    expect(summary.figures.find((f: { key: string }) => f.key === 'badDebtUsd.es99')).toMatchObject({ upper: null, text: expect.stringMatching(/to open\).*thin: rests on 1 tail path/) });
+    expect(summary.details.sampling).toMatchObject({ design: 'plain', books: 1 });
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.format).toBe('marginlab.results/1');
     expect(results.scenario.paths).toBe(6);
@@ -81,13 +85,12 @@ describe('marginlab run — success', () => {
     expect(results.paths.badDebtUsd).toHaveLength(6);
     expect(existsSync(path.join(out, 'index.html'))).toBe(true);
   });
-  it('without --json, the one-line summary gives each tail figure with the paths it rests on and marks thin ones', () => {
+  it('without --json, the scorecard gives each tail figure with the paths it rests on and marks thin ones', () => {
     const out = path.join(tmp(), 'out');
     const r = run(['run', 'scenarios/default.yaml', '--out', out, '--paths', '6', '--workers', '1', '--seed', '9', '--no-figures']);
     expect(r.code, r.stderr).toBe(0);
-    const line = r.stderr.split('\n').find((l) => l.startsWith('default:'))!;
-    expect(line).toMatch(/paths with bad debt/);
-    expect(line).toMatch(/ES 99% .*\[.*, open\] \(1 tail path, \d+ non-zero; thin: needs ≥ \d+ paths\)/);
+    const line = r.stdout.split('\n').find((l) => l.trim().startsWith('bad-debt ES 99%'))!;
+    expect(line).toMatch(/\(95% CI \$[\d,]+ to open\); thin: rests on 1 tail path, \d+ non-zero — needs ≥ [\d,]+ paths/);
   });
   it('--version and --help exit 0', () => {
     expect(run(['--version']).code).toBe(0);

@@ -2,13 +2,15 @@
  * Every field of results.json is documented: each key that appears anywhere in the results of a run
  * (nested objects walked; arrays of objects walked through their first element; the `scenario`
  * subtree is docs/scenarios.md's) is mentioned in docs/results.md as `key`, in backticks. So is every
- * key of the `--json` summary (`summaryOf`). Adding a field without documenting it fails here.
+ * key of the `--json` summary (`runSummary`, the shape every command prints) and of the library's
+ * `summaryOf`. Adding a field without documenting it fails here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runScenario, summaryOf, type Results } from '../../src/api/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
+import { runSummary } from '../../src/report/verdict.js';
 
 const DOC = fileURLToPath(new URL('../../docs/results.md', import.meta.url));
 
@@ -41,7 +43,7 @@ describe('docs/results.md', () => {
     const keys = keysOf(results, new Set(), 'scenario');
     expect(results.drilldown.length).toBeGreaterThan(0);
     expect(results.series).not.toBeNull();
-    for (const k of ['aggregates', 'es999', 'p99', 'lowerBound', 'p05', 'cumulativeLiquidatedUsd', 'liquidatedByGenerationUsd', 'adlProfitTakenUsd', 'maxMmr']) {
+    for (const k of ['aggregates', 'es999', 'p99', 'lowerBound', 'p05', 'cumulativeLiquidatedUsd', 'liquidatedByGenerationUsd', 'adlProfitTakenUsd', 'maxMmr', 'lossWaterfall', 'shareOfShortfall']) {
       expect(keys.has(k), k).toBe(true);
     }
     // the scenario subtree is not walked (docs/scenarios.md covers it)
@@ -53,7 +55,8 @@ describe('docs/results.md', () => {
     expect(undocumented(keysOf(results, new Set(), 'scenario'), doc)).toEqual([]);
   });
 
-  it('mentions every key of the --json summary as `key`', () => {
+  it('mentions every key of the --json summary (and of the library summary) as `key`', () => {
+    expect(undocumented(keysOf(runSummary(results, 'out')), doc)).toEqual([]);
     expect(undocumented(keysOf(summaryOf(results)), doc)).toEqual([]);
   });
 });

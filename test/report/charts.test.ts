@@ -276,7 +276,7 @@ describe('reportSections', () => {
   const { headlineHtml, sections } = reportSections(r);
 
   it('has the sections in the order the issue asks for', () => {
-    expect(sections.map((s) => s.id)).toEqual(['price', 'liquidations', 'cascades', 'bad-debt', 'drilldown', 'scenario']);
+    expect(sections.map((s) => s.id)).toEqual(['price', 'liquidations', 'cascades', 'bad-debt', 'waterfall', 'whatif', 'drilldown', 'scenario']);
   });
 
   it('headline gives every key number with its interval, and the sample size, seed, version and run time', () => {
@@ -287,7 +287,9 @@ describe('reportSections', () => {
     expect(headlineHtml).toContain('Paths <b>400</b>');
     expect(headlineHtml).toContain(`Seed <b>${r.seed}</b>`);
     expect(headlineHtml).toContain('0.0.0-test');
-    expect(headlineHtml).toContain('1.2 s');
+    expect(headlineHtml).toContain('Compute time <b>1.2 s');
+    // the verdict comes first
+    expect(headlineHtml.startsWith('<div class="verdict"')).toBe(true);
   });
 
   it('says how many paths each band comes from', () => {
@@ -306,6 +308,8 @@ describe('reportSections', () => {
       'cascade-impact',
       'bad-debt-histogram',
       'insurance-fund',
+      'waterfall-paths',
+      'waterfall-shares',
       'drilldown',
     ]);
     for (const c of charts) {

@@ -31,7 +31,9 @@ describe('marginlab report', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(path.join(dir, 'index.html'), 'utf8')).toContain('id="chart-bad-debt-histogram"');
     expect(readdirSync(path.join(dir, 'figures')).sort()).toEqual(
-      ['bad-debt-histogram', 'cascade-ccdf', 'cascade-generations', 'cascade-impact', 'cumulative-liquidations', 'drilldown', 'insurance-fund', 'liquidations-over-time', 'price-fan'].map((x) => `${x}.svg`),
+      ['bad-debt-histogram', 'cascade-ccdf', 'cascade-generations', 'cascade-impact', 'cumulative-liquidations', 'drilldown', 'insurance-fund', 'liquidations-over-time', 'price-fan', 'waterfall-paths', 'waterfall-shares'].map(
+        (x) => `${x}.svg`,
+      ),
     );
     expect(readFileSync(file, 'utf8')).toBe(json);
   });

@@ -65,6 +65,12 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
       finalFundamentalUsd: 100,
       finalMarkUsd: 100,
       arrivals: 0, // the share liquidated divides by the opening book plus arrivals
+      // the loss waterfall: shortfall = fund + bad debt (no backstop, ADL or socialised loss in this policy)
+      liquidationFeesUsd: Math.round(0.002 * liq * 100) / 100,
+      shortfallUsd: (bad > 0 ? 250_000 : 0) + bad,
+      backstopCoveredUsd: 0,
+      adlProfitTakenUsd: 0,
+      socialisedLossUsd: 0,
     } as PathSummary);
   }
   const steps = Int32Array.from({ length: points }, (_, k) => Math.round((k * scenario.horizonSteps) / (points - 1)));

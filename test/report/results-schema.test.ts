@@ -5,7 +5,7 @@
  * TypeError — and nothing is written.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { syntheticResults } from './fixture.js';
@@ -36,6 +36,9 @@ describe('results.json schema', () => {
     ['a histogram with fewer counts than bins', (r) => r.cascadeHistograms.accounts.count.pop(), /field "cascadeHistograms\.accounts\.count" must have one entry per entry of lowerBound/],
     ['a drill-down series of the wrong length', (r) => r.drilldown[0].series.markUsd.pop(), /field "drilldown\[0\]\.series\.markUsd" must have one value per entry of steps/],
     ['aggregates: []', (r) => (r.aggregates = []), /field "aggregates" must be a JSON object, got array/],
+    ['a loss waterfall without its stages', (r) => delete r.aggregates.lossWaterfall.stages, /field "aggregates\.lossWaterfall\.stages" must be a JSON object, got nothing/],
+    ['a waterfall column of text', (r) => (r.paths.shortfallUsd = r.paths.shortfallUsd.map(String)), /field "paths\.shortfallUsd\[0\]" must be a JSON number, got string/],
+    ['fundExhausted as numbers', (r) => (r.paths.fundExhausted = r.paths.fundExhausted.map(Number)), /field "paths\.fundExhausted\[0\]" must be a JSON boolean/],
     ['population.bookHealth: {}', (r) => (r.population.bookHealth = {}), /field "population\.bookHealth\.priceMove" must be a JSON array/],
     [
       'a liquidation map shorter than its grid',
@@ -55,12 +58,27 @@ describe('results.json schema', () => {
     });
   }
 
+  it('a results.json written before the loss waterfall (no aggregate, no waterfall or what-if columns) still renders, without those panels', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-results-'));
+    const file = path.join(dir, 'results.json');
+    const old = withChange((r) => {
+      delete r.aggregates.lossWaterfall;
+      for (const k of ['liquidationFeesUsd', 'shortfallUsd', 'backstopCoveredUsd', 'adlProfitTakenUsd', 'socialisedLossUsd', 'fundExhausted', 'arrivals']) delete r.paths[k];
+    });
+    writeFileSync(file, JSON.stringify(old));
+    const r = await cli('report', file, '--no-figures');
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
+    expect(html).not.toContain('id="waterfall"');
+    expect(html).toContain('The live what-if is not available for this run: its results.json has no per-path fundExhausted column');
+  });
+
   it('a valid file renders (exit 0)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-results-'));
     const file = path.join(dir, 'results.json');
     writeFileSync(file, JSON.stringify(base));
     const r = await cli('report', file, '--no-figures');
     expect(r.status, r.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['index.html', 'results.json']);
+    expect(readdirSync(dir).sort()).toEqual(['index.html', 'results.json', 'summary.md']);
   });
 });

@@ -4,16 +4,15 @@
  * calibration.json, index.html and figures/ into --out; finished chunks of paths are saved under
  * points/ so that rerunning the same command resumes.
  */
-import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
-import { fmtParam, fmtUnit } from '../../report/study-format.js';
+import { calibrationStopText, calibrationSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
-import { pctLabel } from '../../stats/ci.js';
-import { studyProgress, writeStudy } from './study-common.js';
+import { emitSummary } from '../emit.js';
+import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
@@ -59,13 +58,13 @@ export function registerCalibrate(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard paths saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
-    .option('--json', 'print the result summary as JSON on stdout')
+    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
     .action(async (file: string, opts: CalibrateFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
-      checkOutputFolder(out, ['calibration.json', 'index.html', 'figures']);
+      checkOutputFolder(out, studyOutputs('calibration.json'));
       const bar = studyProgress();
       let r;
       try {
@@ -88,25 +87,13 @@ export function registerCalibrate(program: Command): void {
       } finally {
         bar.stop();
       }
-      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), opts.figures !== false);
-      if (opts.json) {
-        const { evaluated, scenario: _s, ...summary } = r;
-        void _s;
-        process.stdout.write(JSON.stringify({ out, ...summary, evaluated: evaluated.map(({ aggregates: _a, ...e }) => e) }, null, 2) + '\n');
-      }
-      const u = r.target.unit;
-      const rec = r.recommended;
-      const f = (x: number | null) => (x === null ? 'open' : fmtUnit(x, u));
-      process.stderr.write(
-        (rec
-          ? `recommendation: ${rec.statement} (${pctLabel(r.confidence)} overall confidence that ${r.target.metric} ${r.target.op} ${r.target.value} there; ` +
-            `evaluated at ${r.param} = ${fmtParam(rec.value)}: ${r.target.metric} ${fmtUnit(rec.metric.estimate, u)}, ${pctLabel(rec.metric.level)} interval [${f(rec.metric.lower)}, ${f(rec.metric.upper)}] on ${rec.paths} paths)\n`
-          : `no value of ${r.param} in [${r.range[0]}, ${r.range[1]}] meets ${r.target.metric} ${r.target.op} ${r.target.value} with ${pctLabel(r.confidence)} overall confidence\n`) +
-          `error spending: ${r.errorSpending.rule}\n` +
-          `search: ${r.stop.message}\n` +
-          `monotonicity: ${r.monotonicity.message}\n` +
-          `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n` +
-          `wrote ${written.files.join(', ')}${written.figures ? ` and ${written.figures} figures` : ''}\n`,
+      const summary = calibrationSummary(r, out);
+      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false);
+      emitSummary(
+        summary,
+        opts.json,
+        `search: ${calibrationStopText(r)}\nmonotonicity: ${r.monotonicity.message}\n` +
+          `${r.evaluated.length} values, ${r.pathsSpent} paths (${r.run.pathsFromDisk} resumed from ${out}/points) in ${fmtDuration(r.run.elapsedMs)}\n${wroteLine(written)}`,
       );
     });
 }

@@ -1,16 +1,22 @@
 /**
- * `marginlab compare <a.yaml> <b.yaml> […]` or `marginlab compare <scenario with variants:>`: every
- * policy on the same seed and paths; per-policy metrics, paired differences against the baseline with
- * confidence intervals and significance; writes comparison.json, index.html and figures/ into --out.
+ * `marginlab compare <a.yaml> <b.yaml> […]`, `marginlab compare <scenario with variants:>`, or
+ * `marginlab compare <run folder> <run folder> […]`: every policy on the same seed and paths;
+ * per-policy metrics, paired differences against the baseline with confidence intervals and
+ * significance; writes comparison.json, index.html, summary.md and figures/ into --out. Saved runs
+ * (folders written by `marginlab run`, or their results.json) are compared without re-simulating when
+ * they share a seed, their paths, the price model and the trader book.
  */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
-import { runComparison, variantsFromBlock, variantsFromFiles } from '../../sweep/compare.js';
-import { fmtUnit } from '../../report/study-format.js';
-import { fmtDuration } from '../../report/format.js';
-import { studyProgress, writeStudy } from './study-common.js';
+import { UserError } from '../../errors.js';
+import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, type ComparisonResult } from '../../sweep/compare.js';
+import { comparisonSummary } from '../../report/verdict.js';
+import { emitSummary } from '../emit.js';
+import { loadSaved } from '../saved.js';
+import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CompareFlags {
@@ -26,11 +32,29 @@ interface CompareFlags {
   allowAnyPath?: boolean;
 }
 
+/** A saved run given as its folder or its results.json (a .json file whose first 4 KiB name the results format; a scenario may be .json too). */
+function isSavedRun(arg: string): boolean {
+  try {
+    if (statSync(arg).isDirectory()) return existsSync(path.join(arg, 'results.json'));
+    if (!/\.json$/i.test(arg) || !statSync(arg).isFile()) return false;
+    const fd = openSync(arg, 'r');
+    try {
+      const head = Buffer.alloc(4096);
+      const n = readSync(fd, head, 0, head.length, 0);
+      return /"format"\s*:\s*"marginlab\.results\//.test(head.subarray(0, n).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('run policies on identical shocks and report paired differences with confidence intervals')
-    .argument('<scenarios...>', 'two or more scenario files, or one scenario with a variants: block')
+    .description('run policies on identical shocks (or pair saved runs) and report paired differences with confidence intervals')
+    .argument('<inputs...>', 'two or more scenario files, one scenario with a variants: block, or two or more saved run folders (or their results.json)')
     .option('--baseline <name>', 'variant the others are compared with (default: the first)')
     .option('--metric <key>', 'metric to compare (repeatable; default: the headline risk metrics)', collect)
     .option('--out <dir>', 'output folder (default: reports/<first scenario name>-compare)')
@@ -39,41 +63,45 @@ export function registerCompare(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard policies saved in --out by an earlier run instead of reusing them')
     .addOption(noFiguresOption())
-    .option('--json', 'print the differences as JSON on stdout')
+    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
-    .action(async (files: string[], opts: CompareFlags) => {
-      const loaded = files.map((f) => ({ scenario: loadScenarioFile(f, { allowAnyPath: opts.allowAnyPath }), source: f }));
-      const variants =
-        loaded.length === 1
-          ? variantsFromBlock(loaded[0].scenario, files[0], { baseDir: path.dirname(path.resolve(files[0])), allowAnyPath: opts.allowAnyPath })
-          : variantsFromFiles(loaded);
-      const out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
-      checkOutputFolder(out, ['comparison.json', 'index.html', 'figures']);
-      const bar = studyProgress();
-      let r;
-      try {
-        r = await runComparison(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
-      } finally {
-        bar.stop();
+    .action(async (inputs: string[], opts: CompareFlags) => {
+      const saved = inputs.map(isSavedRun);
+      let r: ComparisonResult;
+      let out: string;
+      if (saved.some(Boolean)) {
+        if (!saved.every(Boolean)) {
+          const i = saved.indexOf(false);
+          throw new UserError(`compare: ${inputs[i]} is a scenario file while ${inputs[saved.indexOf(true)]} is a saved run — compare either scenario files or saved runs (folders written by marginlab run)`);
+        }
+        for (const [flag, v] of [['--paths', opts.paths], ['--seed', opts.seed], ['--fresh', opts.fresh]] as const) {
+          if (v !== undefined) throw new UserError(`${flag}: not allowed with saved runs — they are compared as they were run, without simulating`);
+        }
+        const runs = inputs.map((f) => {
+          const s = loadSaved(f);
+          if (s.kind !== 'run') throw new UserError(`compare: ${f} holds a ${s.kind}, not a run — give folders written by marginlab run`);
+          return { results: s.data, source: f };
+        });
+        out = opts.out ?? defaultOutDir(runs[0].results.scenario.name, '-compare');
+        checkOutputFolder(out, studyOutputs('comparison.json'));
+        r = compareSavedRuns(runs, { baseline: opts.baseline, metrics: opts.metric });
+      } else {
+        const loaded = inputs.map((f) => ({ scenario: loadScenarioFile(f, { allowAnyPath: opts.allowAnyPath }), source: f }));
+        const variants =
+          loaded.length === 1
+            ? variantsFromBlock(loaded[0].scenario, inputs[0], { baseDir: path.dirname(path.resolve(inputs[0])), allowAnyPath: opts.allowAnyPath })
+            : variantsFromFiles(loaded);
+        out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
+        checkOutputFolder(out, studyOutputs('comparison.json'));
+        const bar = studyProgress();
+        try {
+          r = await runComparison(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+        } finally {
+          bar.stop();
+        }
       }
-      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), opts.figures !== false);
-      if (opts.json) {
-        process.stdout.write(JSON.stringify({ out, baseline: r.baseline, seed: r.seed, paths: r.paths, warnings: r.warnings, differences: r.differences, crnPrecisionGain: r.crnPrecisionGain }, null, 2) + '\n');
-      }
-      const lines = r.differences.flatMap((d) =>
-        r.metrics
-          .filter((m) => d.metrics[m.key].significant)
-          .map((m) => {
-            const x = d.metrics[m.key];
-            const s = (v: number) => (v > 0 ? '+' : '') + fmtUnit(v, m.unit);
-            return `  ${d.variant} − ${r.baseline}: ${m.label} ${s(x.estimate)} [${s(x.lower)}, ${s(x.upper)}]${x.significantHolm ? ' (significant after Holm correction)' : ' (significant uncorrected)'}\n`;
-          }),
-      );
-      process.stderr.write(
-        r.warnings.map((w) => `warning: ${w}\n`).join('') +
-          `compare ${r.variants.map((v) => v.name).join(' vs ')}: ${r.paths} paths each (seed ${r.seed}) in ${fmtDuration(r.run.elapsedMs)}\n` +
-          (lines.length ? `significant differences:\n${lines.join('')}` : 'no significant differences\n') +
-          `wrote ${written.files.join(', ')}${written.figures ? ` and ${written.figures} figures` : ''}\n`,
-      );
+      const summary = comparisonSummary(r, out);
+      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false);
+      emitSummary(summary, opts.json, wroteLine(written)); // the warnings (different books, seeds) on stderr
     });
 }

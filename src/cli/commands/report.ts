@@ -67,15 +67,28 @@ export function loadResults(file: string): Results {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description("rebuild a run's index.html and figures/ from its saved results.json, without re-simulating")
-    .argument('<results>', 'a results.json written by "marginlab run"')
-    .option('--out <dir>', 'output folder (default: the folder holding the results file)')
+    .description('rebuild the report (index.html, summary.md, figures/) of any output folder — run, sweep, calibrate or compare — from its saved JSON, without re-simulating')
+    .argument('<folder|file>', 'an output folder, or the results.json / sweep.json / calibration.json / comparison.json in it')
+    .option('--out <dir>', 'output folder (default: the folder holding the saved file)')
+    .option('--json', 'print the verdict and scorecard as JSON on stdout')
     .addOption(noFiguresOption())
-    .action(async (file: string, opts: { out?: string; figures?: boolean }) => {
-      const results = loadResults(file);
-      const out = opts.out ?? path.dirname(file);
-      checkOutputFolder(out, REPORT_OUTPUTS, { flag: opts.out ? `--out ${out}` : `${out} (the folder holding ${path.basename(file)}; pass --out to write elsewhere)` });
-      const written = await writeReport(out, results, { figures: opts.figures !== false });
-      process.stderr.write(`${results.scenario.name}: report rebuilt from ${file}\nwrote ${written.join(', ')}\n`);
+    .action(async (target: string, opts: { out?: string; figures?: boolean; json?: boolean }) => {
+      const { loadSaved, summaryOfSaved, KINDS } = await import('../saved.js');
+      const saved = loadSaved(target);
+      const out = opts.out ?? saved.dir;
+      const { studyOutputs, writeStudy, wroteLine } = await import('./study-common.js');
+      const { emitSummary } = await import('../emit.js');
+      const replaced = saved.kind === 'run' ? REPORT_OUTPUTS : studyOutputs(KINDS[saved.kind].file).filter((n) => n !== KINDS[saved.kind].file);
+      checkOutputFolder(out, replaced, { flag: opts.out ? `--out ${out}` : `${out} (the folder holding ${path.basename(saved.file)}; pass --out to write elsewhere)` });
+      const summary = summaryOfSaved(saved, out);
+      let written: string;
+      if (saved.kind === 'run') {
+        written = `wrote ${(await writeReport(out, saved.data, { figures: opts.figures !== false })).join(', ')}`;
+      } else {
+        const pages = await import('../../report/study-pages.js');
+        const page = async () => (saved.kind === 'sweep' ? pages.sweepPage(saved.data) : saved.kind === 'calibrate' ? pages.calibrationPage(saved.data) : pages.comparisonPage(saved.data));
+        written = wroteLine(await writeStudy(out, KINDS[saved.kind].file, undefined, page, summary, opts.figures !== false));
+      }
+      emitSummary(summary, opts.json, `${summary.name}: ${saved.kind} report rebuilt from ${saved.file}\n${written}`);
     });
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { PageOptions } from '../../report/page.js';
 import type { StudyProgress } from '../../sweep/sweep.js';
+import { summaryMarkdown, type Summary } from '../../report/verdict.js';
 
 export interface StudyBar {
   update: (p: StudyProgress) => void;
@@ -48,17 +49,35 @@ export function studyProgress(stream: NodeJS.WriteStream = process.stderr): Stud
   };
 }
 
+/** The files a study command writes into its folder (besides points/ or variants/ for resuming). */
+export const studyOutputs = (jsonName: string) => [jsonName, 'index.html', 'summary.md', 'figures'];
+
 /**
  * Renders the page (and, unless `figures` is false, its SVG figures under figures/) and writes them
- * with the JSON, all-or-nothing. The report modules (vega) are loaded only here, so a command that
- * fails on its input fails fast.
+ * with the JSON (when given; `marginlab report` rebuilds from it and leaves it alone) and summary.md,
+ * all-or-nothing. The report modules (vega) are loaded only here, so a command that fails on its input
+ * fails fast.
  */
-export async function writeStudy(dir: string, jsonName: string, json: unknown, page: () => Promise<PageOptions>, figures = true): Promise<{ files: string[]; figures: number }> {
+export async function writeStudy(
+  dir: string,
+  jsonName: string,
+  json: unknown | undefined,
+  page: () => Promise<PageOptions>,
+  summary: Summary,
+  figures = true,
+): Promise<{ files: string[]; figures: number }> {
   const { renderFigures, renderPage } = await import('../../report/page.js');
   const { writeFilesAtomically } = await import('../../report/write.js');
   const opts = await page();
   const svgs = figures ? await renderFigures(opts.sections) : {};
+  const files: Record<string, string> = { 'index.html': renderPage(opts), 'summary.md': summaryMarkdown(summary), ...svgs };
+  if (json !== undefined) files[jsonName] = JSON.stringify(json, null, 1) + '\n';
   // figures/ is always replaced, so --no-figures never leaves an earlier run's figures beside the new page
-  const files = writeFilesAtomically(dir, { [jsonName]: JSON.stringify(json, null, 1) + '\n', 'index.html': renderPage(opts), ...svgs }, [jsonName, 'index.html', 'figures']);
-  return { files: files.filter((f) => !f.includes(`${path.sep}figures${path.sep}`)), figures: Object.keys(svgs).length };
+  const written = writeFilesAtomically(dir, files, json !== undefined ? studyOutputs(jsonName) : ['index.html', 'summary.md', 'figures']);
+  return { files: written.filter((f) => !f.includes(`${path.sep}figures${path.sep}`)), figures: Object.keys(svgs).length };
+}
+
+/** "wrote a, b and 12 figures". */
+export function wroteLine(w: { files: string[]; figures: number }): string {
+  return `wrote ${w.files.join(', ')}${w.figures ? ` and ${w.figures} figures` : ''}`;
 }

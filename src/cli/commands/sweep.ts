@@ -3,7 +3,6 @@
  * point on the same paths; writes sweep.json, index.html and figures/ into --out, saving each finished
  * point under points/ so that rerunning the same command resumes.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
@@ -11,8 +10,10 @@ import { loadForCommand } from '../load.js';
 import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep } from '../../sweep/sweep.js';
+import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
-import { studyProgress, writeStudy } from './study-common.js';
+import { emitSummary } from '../emit.js';
+import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
@@ -41,7 +42,7 @@ export function registerSweep(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard points saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
-    .option('--json', 'print a summary as JSON on stdout')
+    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadForCommand(file, opts);
@@ -49,7 +50,7 @@ export function registerSweep(program: Command): void {
       const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
       const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
-      checkOutputFolder(out, ['sweep.json', 'index.html', 'figures']);
+      checkOutputFolder(out, studyOutputs('sweep.json'));
       const bar = studyProgress();
       let result;
       try {
@@ -57,32 +58,13 @@ export function registerSweep(program: Command): void {
       } finally {
         bar.stop();
       }
-      const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), opts.figures !== false);
-      if (opts.json) {
-        process.stdout.write(
-          JSON.stringify(
-            {
-              out,
-              params: result.params,
-              paths: result.paths,
-              points: result.points.map((p) => ({ values: p.values, ...Object.fromEntries(result.metrics.map((m) => [m.key, p.estimates?.[m.key] ?? estimateAt(p.aggregates, m.key)])) })),
-              crnPrecisionGain: result.crnPrecisionGain,
-            },
-            null,
-            2,
-          ) + '\n',
-        );
-      }
-      process.stderr.write(
-        `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths in ${fmtDuration(result.run.elapsedMs)} ` +
-          `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n` +
-          `wrote ${written.files.join(', ')}${written.figures ? ` and ${written.figures} figures` : ''}\n`,
+      const summary = sweepSummary(result, out);
+      const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false);
+      emitSummary(
+        summary,
+        opts.json,
+        `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths; compute time ${fmtDuration(summary.computeMs)} ` +
+          `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n${wroteLine(written)}`,
       );
     });
-}
-
-function estimateAt(a: object, key: string): unknown {
-  let v: unknown = a;
-  for (const k of key.split('.')) v = (v as Record<string, unknown>)?.[k];
-  return v;
 }

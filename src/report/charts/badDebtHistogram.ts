@@ -64,19 +64,28 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
   // an open upper limit is drawn to the right edge of the bars and labelled "open"
   const edge = Math.max(bins[bins.length - 1].x1, ...candidates.map((l) => l.value));
   const opened: string[] = [];
+  // where a value sits across the x axis (0 = left edge, 1 = right edge), to keep its label inside the chart
+  const xMin = log ? bins[0].x0 : 0;
+  const xMax = Math.max(edge, ...candidates.map((l) => l.upper ?? edge));
+  const frac = (v: number) => (log ? Math.log(Math.max(v, xMin) / xMin) / Math.log(xMax / xMin) : (v - xMin) / (xMax - xMin || 1));
   const lines = candidates
     .filter((l) => l.value > 0)
     .map((l, k) => {
       if (l.upper === null) opened.push(l.label);
-      const lower = l.lower ?? 0;
+      const lower = log ? Math.max(l.lower ?? 0, bins[0].x0) : (l.lower ?? 0);
+      const upper = l.upper ?? edge;
+      // a label right of its bracket, or left of it when the bracket ends in the right 40% of the axis
+      const left = frac(upper) > 0.6;
       return {
         ...l,
         value: sig(l.value),
-        lower: sig(log ? Math.max(lower, bins[0].x0) : lower),
-        upper: sig(l.upper ?? edge),
+        lower: sig(lower),
+        upper: sig(upper),
         open: l.upper === null ? 'open (too few tail paths)' : '',
         y: 12 + 16 * k,
         text: `${l.label} ${usdFormat(l.value)}${l.upper === null ? ' (upper limit open)' : ''}`,
+        at: sig(left ? lower : upper),
+        side: left ? 'left' : 'right',
       };
     });
   const x = {
@@ -147,20 +156,16 @@ export function badDebtHistogramSpec(input: BadDebtInput): object {
                   mark: { type: 'rule', strokeWidth: 1.5 },
                   encoding: { x: { field: 'lower', type: 'quantitative' }, x2: { field: 'upper' }, y: { field: 'y', type: 'quantitative', scale: null } },
                 },
-                // a white halo under each label keeps it readable over the bars
-                {
-                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600, stroke: '#ffffff', strokeWidth: 3.5, strokeJoin: 'round' },
-                  encoding: {
-                    x: { field: 'upper', type: 'quantitative' },
-                    y: { field: 'y', type: 'quantitative', scale: null },
-                    text: { field: 'text' },
-                    color: { value: '#ffffff' },
-                  },
-                },
-                {
-                  mark: { type: 'text', align: 'left', dx: 5, baseline: 'middle', fontSize: 11, fontWeight: 600 },
-                  encoding: { x: { field: 'upper', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'text' } },
-                },
+                // a white halo under each label keeps it readable over the bars; labels near the right edge sit left of their bracket
+                ...(['right', 'left'] as const).filter((side) => lines.some((l) => l.side === side)).flatMap((side) => {
+                  const mark = { type: 'text', align: side === 'right' ? 'left' : 'right', dx: side === 'right' ? 5 : -5, baseline: 'middle', fontSize: 11, fontWeight: 600 };
+                  const encoding = { x: { field: 'at', type: 'quantitative' }, y: { field: 'y', type: 'quantitative', scale: null }, text: { field: 'text' } };
+                  const only = [{ filter: { field: 'side', equal: side } }];
+                  return [
+                    { transform: only, mark: { ...mark, stroke: '#ffffff', strokeWidth: 3.5, strokeJoin: 'round' }, encoding: { ...encoding, color: { value: '#ffffff' } } },
+                    { transform: only, mark, encoding },
+                  ];
+                }),
               ],
             },
           ]

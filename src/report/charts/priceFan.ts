@@ -42,7 +42,7 @@ export function priceFanSpec(input: PriceFanInput): object {
     $schema: VL_SCHEMA,
     title: {
       text: 'Price across paths: exogenous vs realised',
-      subtitle: input.subtitle ?? 'Blue shading: exogenous 5–95% and 25–75% of paths. Red lines: realised median, 25/75% (thin) and 5/95% (dashed).',
+      subtitle: input.subtitle ?? 'Blue shading: exogenous 5–95% and 25–75% of paths; blue dashed line on top: exogenous median. Red lines: realised median (thick), 25/75% (thin) and 5/95% (dashed).',
     },
     width: input.width ?? FULL_WIDTH,
     height: input.height ?? 300,
@@ -83,6 +83,12 @@ export function priceFanSpec(input: PriceFanInput): object {
               strokeWidth: { value: 1.2 },
               opacity: highlight(0.95, 0.15),
             },
+          },
+          // the exogenous median again, dashed and on top, so it stays visible where the realised lines cover it
+          {
+            transform: [only(PRICE_SERIES.exogenous)],
+            mark: { type: 'line', strokeWidth: 2.2, strokeDash: [7, 4] },
+            encoding: { x, y: { field: 'p50', type: 'quantitative' }, color, opacity: highlight(1, 0.2) },
           },
         ],
       },
