@@ -21,8 +21,7 @@
  * borrower is a candidate when key > P / index (src/engine/heap.ts, one max-heap). O(candidates) a
  * round; the interest accrual is O(borrowers) a step (one multiply and a rounding each).
  */
-import type { Scenario } from '../scenario/schema.js';
-import { LendingReserveSchema } from '../scenario/schema.js';
+import type { Policy, Scenario } from '../scenario/schema.js';
 import { marketPolicy } from '../scenario/market-policy.js';
 import { drawCollateralUsd } from '../agents/population.js';
 import type { TradersConfig } from '../scenario/schema.js';
@@ -34,7 +33,24 @@ import type { PathState } from './state.js';
 import { SERIES_GENERATION_CLASSES } from './results.js';
 import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
 
-export type LendingReserve = ReturnType<typeof LendingReserveSchema.parse>;
+export type LendingReserve = NonNullable<Policy['lending']>;
+
+/**
+ * The reserve rules a scenario gets when no policy sets `lending` — the schema's defaults (Aave v3.3,
+ * WETH), repeated here so the engine (bundled for the browser) does not load the schema; a test checks
+ * they equal `LendingReserveSchema.parse({})`.
+ */
+export const LENDING_DEFAULTS: LendingReserve = {
+  liquidationThreshold: 0.83,
+  maxLtv: 0.8,
+  liquidationBonus: 0.05,
+  protocolFeeOfBonus: 0.1,
+  closeFactor: 0.5,
+  fullCloseBelowHealthFactor: 0.95,
+  fullCloseBelowUsd: 2_000,
+  minLeftoverUsd: 1_000,
+  borrowRateAnnual: 0.05,
+};
 
 /** The opening lending book (the same for every path of a run). */
 export interface LendingBook {
@@ -62,7 +78,7 @@ export function lendingBook(sc: Scenario): LendingBook | undefined {
   if (!cfg) return undefined;
   const markets = [sc.market, ...sc.otherMarkets];
   const m = markets.findIndex((mk) => mk.name === cfg.market);
-  const reserve = LendingReserveSchema.parse(marketPolicy(sc, m).lending ?? {});
+  const reserve = marketPolicy(sc, m).lending ?? LENDING_DEFAULTS;
   const P0 = markets[m].initialPriceUsd;
   const apu = atomsPerUnitFor(P0);
   const rng = stream(sc.seed, -1, 'lending');

@@ -5,6 +5,8 @@
  * from these records, the event counts and the books at the end.
  */
 import { lendingTotals } from './lending.js';
+import { isOpen } from './account.js';
+import { collateralValue } from './collateral.js';
 import type { PathState } from './state.js';
 import {
   CASCADE_ACCOUNT_BINS,
@@ -62,6 +64,8 @@ export class PathRecorder {
         insuranceFundUsd: new Float64Array(P),
         liquidatedByGenerationUsd: st.stepLiq.byGeneration,
         liquidatedByGenerationClassUsd: Array.from({ length: SERIES_GENERATION_CLASSES }, () => new Float64Array(P)),
+        ...(st.collateralAssets > 0 || st.lending ? { collateralValueUsd: new Float64Array(P), positionValueUsd: new Float64Array(P) } : {}),
+        ...(st.funding ? { fundingPaidByLongsUsd: new Float64Array(P) } : {}),
       };
     }
   }
@@ -107,6 +111,15 @@ export class PathRecorder {
     for (let m = 0; m < st.K; m++) oi += (mkt.oiLong[m] + mkt.oiShort[m]) * mkt.markPx[m];
     ser.openInterestUsd[j] = oi;
     ser.insuranceFundUsd[j] = st.books.fundCents / 100;
+    if (ser.collateralValueUsd && ser.positionValueUsd) {
+      // O(accounts + borrowers) per stored point, on sampled paths only
+      let backing = 0;
+      for (let a = 0; a < st.nAccounts; a++) if (isOpen(st, a)) backing += st.b.margin[a] / 100 + collateralValue(st, a);
+      const lend = lendingTotals(st);
+      ser.collateralValueUsd[j] = backing + lend.collateralUsd;
+      ser.positionValueUsd[j] = oi + lend.debtUsd;
+    }
+    if (ser.fundingPaidByLongsUsd) ser.fundingPaidByLongsUsd[j] = st.events.fundingByLongsCents / 100;
     for (let c = 0; c < SERIES_GENERATION_CLASSES; c++) {
       ser.liquidatedByGenerationClassUsd[c][j] = this.bucketByClass[c];
       this.bucketByClass[c] = 0;

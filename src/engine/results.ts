@@ -157,6 +157,15 @@ export interface PathSeries {
   liquidatedByGenerationUsd: Float64Array;
   /** [c][j]: liquidated notional of generation class c (1, 2, 3, 4+) since the previous point. */
   liquidatedByGenerationClassUsd: Float64Array[];
+  /**
+   * With volatile collateral or lending only: what backs the open positions at the marks — every open
+   * account's cash margin plus its collateral's haircut value, plus borrowers' collateral at the mark —
+   * and the positions' value: open interest at the marks plus borrowers' debt.
+   */
+  collateralValueUsd?: Float64Array;
+  positionValueUsd?: Float64Array;
+  /** With funding only: funding paid by longs so far, net (all markets; shorts received the same: zero-sum). */
+  fundingPaidByLongsUsd?: Float64Array;
 }
 
 export interface PathResult {

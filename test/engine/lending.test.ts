@@ -126,6 +126,12 @@ describe('lending positions', () => {
     st.books.checkConservation(st.nAccounts, 'impact');
   });
 
+  it('the engine’s defaults are the schema’s (the engine does not load the schema)', async () => {
+    const { LendingReserveSchema } = await import('../../src/scenario/schema.js');
+    const { LENDING_DEFAULTS } = await import('../../src/engine/lending.js');
+    expect(LENDING_DEFAULTS).toEqual(LendingReserveSchema.parse({}));
+  });
+
   it('rejects a max LTV above the liquidation threshold, and LT × (1 + bonus) > 1, with one clear line', () => {
     expect(() => book(10_000, { maxLtv: 0.9 })).toThrow(/policy\.lending\.maxLtv: 0\.9 is not allowed — must be ≤ liquidationThreshold \(0\.83\)/);
     expect(() => book(10_000, { liquidationBonus: 0.25 })).toThrow(/policy\.lending\.liquidationBonus: 0\.25 is not allowed/);
