@@ -215,4 +215,44 @@ describe('volatile collateral', () => {
     }
     expect(lazy.summaries.reduce((n, s) => n + s.collateralSales, 0)).toBeGreaterThan(0);
   });
+
+  it('the drift-clock bound counts the collateral’s value: an account whose collateral outweighs its position is checked in time (same step as checking at every price change)', () => {
+    // long 10 BTC at 390, BTC at 100 (PnL −2,900), margined by 60 ETH at 50 ($3,000, no haircut), MMR 5%:
+    // equity 100, MM 50, slack 50. ETH falls 1% a step, BTC does not move: the account breaches when the
+    // collateral has lost 50, at ETH −1.67%, i.e. step 2. Without V in the bound (weight N·(1 + r) only),
+    // the check at step 1 (slack 20) would schedule the next at clock 0.01 + log(1 + 20/1,050) = 0.029:
+    // step 3, one step late (this test fails that way when V is dropped from the bound).
+    const sc = parseScenario(
+      {
+        name: 'heavy-collateral',
+        seed: 1,
+        paths: 1,
+        stepSeconds: 60,
+        horizonSteps: 10,
+        market: { name: 'BTC', initialPriceUsd: 100, priceModel: { kind: 'gbm', volatilityAnnual: 0.5 }, impact: { kind: 'none' } },
+        otherMarkets: [{ name: 'ETH', initialPriceUsd: 50, priceModel: { kind: 'gbm', volatilityAnnual: 0.5 }, impact: { kind: 'none' } }],
+        traders: { count: 1, warmup: 'none', leverage: { kind: 'tiers', tiers: [{ leverage: 5, weight: 1 }] }, collateral: { accountShare: 1, assets: [{ market: 'ETH', marginShare: 1, haircutTiers: [{ unitsFloor: 0, haircut: 1 }] }] } },
+        policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.05 }, liquidation: { kind: 'full', feeRate: 0 }, markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 } },
+      },
+      'test',
+    );
+    const closedAt = (exhaustive: boolean) => {
+      setExhaustiveMultiChecks(exhaustive);
+      try {
+        const { st } = handState(sc, [long(3_000, 10, 390)]);
+        expect(collateralUnits(st, 0, 0)).toBe(60);
+        for (let t = 1; t <= 10; t++) {
+          startStepAt(st, t, 50 * Math.pow(0.99, t), 1);
+          stepAt(st, t, 100);
+          if (!isOpen(st, 0)) return t;
+        }
+        return -1;
+      } finally {
+        setExhaustiveMultiChecks(false);
+      }
+    };
+    expect(closedAt(true)).toBe(2);
+    expect(closedAt(false)).toBe(2);
+  });
 });
+
