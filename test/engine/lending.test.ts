@@ -93,6 +93,18 @@ describe('lending positions', () => {
     st.books.checkConservation(st.nAccounts, 'small');
   });
 
+  it('a partial liquidation that would leave less than $1,000 of collateral repays the whole debt instead (Aave v3.3 MIN_LEFTOVER_BASE)', () => {
+    // LT 0.95, debt $2,000, collateral 20.21 units at 100 ($2,021: HF 0.96 > 0.95, both ≥ $2,000 → 50%):
+    // repaying $1,000 would seize 10.5 units and leave $971 of collateral < $1,000 → the close factor is 100%,
+    // which the collateral limits: all 20.21 units for 2,021 / 1.05 = $1,924.76 of debt (the rest a deficit)
+    const r = { ...reserveDefaults(), liquidationThreshold: 0.95, maxLtv: 0.9 };
+    const full = liquidationAmounts(r, 20.21 * ATOMS, ATOMS, 200_000, 100);
+    expect(full.repay).toBe(Math.round((2_021 / 1.05) * 100));
+    expect(full.seized + full.fee).toBe(20.21 * ATOMS);
+    // with $2,200 of collateral ($1,150 left) the 50% close stands
+    expect(liquidationAmounts(r, 22 * ATOMS, ATOMS, 200_000, 100 * (0.96 * 2_000) / (0.95 * 2_200)).repay).toBe(100_000);
+  });
+
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
     const st = book(10_000);
     stepAt(st, 1, 80);
