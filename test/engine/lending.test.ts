@@ -101,8 +101,9 @@ describe('lending positions', () => {
     const full = liquidationAmounts(r, 20.21 * ATOMS, ATOMS, 200_000, 100);
     expect(full.repay).toBe(Math.round((2_021 / 1.05) * 100));
     expect(full.seized + full.fee).toBe(20.21 * ATOMS);
-    // with $2,200 of collateral ($1,150 left) the 50% close stands
-    expect(liquidationAmounts(r, 22 * ATOMS, ATOMS, 200_000, 100 * (0.96 * 2_000) / (0.95 * 2_200)).repay).toBe(100_000);
+    // $2,200 of collateral against $2,177 of debt (HF 0.96): repaying $1,088.50 seizes $1,142.93 and leaves
+    // $1,057 of collateral and $1,088.50 of debt, both ≥ $1,000: the 50% close stands
+    expect(liquidationAmounts(r, 22 * ATOMS, ATOMS, 217_700, 100).repay).toBe(108_850);
   });
 
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
