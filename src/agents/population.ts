@@ -143,7 +143,10 @@ export function pickWeighted(weights: readonly number[], rng: Rng): number {
     if (u < weights[k]) return k;
     u -= weights[k];
   }
-  return weights.length - 1;
+  // rounding at the end of the list: the last market with a positive weight
+  let k = weights.length - 1;
+  while (k > 0 && !(weights[k] > 0)) k--;
+  return k;
 }
 
 /** Upper bound on arrivals within a horizon (Poisson mean + 8 SD + slack); beyond it arrivals are dropped and counted. */

@@ -3,6 +3,7 @@
  * phase that judges an account asks these. O(positions of the account).
  */
 import type { PathState } from './state.js';
+import { collateralValue } from './collateral.js';
 
 /** True while account a holds any position. */
 export function isOpen(st: PathState, a: number): boolean {
@@ -12,11 +13,12 @@ export function isOpen(st: PathState, a: number): boolean {
   return false;
 }
 
-/** Equity (USD) of account a at the marks: collateral + unrealised PnL. */
+/** Equity (USD) of account a at the marks: cash collateral + volatile collateral at its haircut value + unrealised PnL. */
 export function equity(st: PathState, a: number): number {
   const b = st.b;
   const mark = st.mkt.markPx;
   let eq = b.margin[a] / 100;
+  if (st.collateralAssets > 0) eq += collateralValue(st, a);
   const last = b.firstPos[a] + b.nPos[a];
   for (let q = b.firstPos[a]; q < last; q++) {
     if (b.size[q] > 0) eq += b.posSide[q] * b.size[q] * (mark[b.posMarket[q]] - b.entry[q]);

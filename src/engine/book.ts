@@ -83,6 +83,8 @@ export class PathBuffers {
   readonly margin: Float64Array;
   /** Top-up reserve held outside positions (cents). Written only by Books. */
   readonly reserve: Float64Array;
+  /** Volatile collateral (atoms) per (account, asset): account a, asset j at a·assets + j. Written only by Books. */
+  readonly collateral: Float64Array;
   readonly cross: Uint8Array;
   readonly topUp: Uint8Array;
   readonly topUpTrigger: Float64Array;
@@ -168,6 +170,7 @@ export class PathBuffers {
     const P = pop.positionCapacity;
     this.margin = new Float64Array(A);
     this.reserve = new Float64Array(A);
+    this.collateral = new Float64Array(ctx.collateral ? A * ctx.collateral.assets.length : 0);
     this.cross = new Uint8Array(A);
     this.topUp = new Uint8Array(A);
     this.topUpTrigger = new Float64Array(A);
@@ -196,7 +199,10 @@ export class PathBuffers {
     this.heapUse = heapUse(ctx);
     this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P, this.heapUse));
     const multi: number[] = [];
-    for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1) multi.push(a);
+    // accounts over several markets, and accounts holding volatile collateral, are checked on the drift clock
+    const posts = new Uint8Array(pop.accounts);
+    if (ctx.collateral) for (const a of ctx.collateral.accounts) posts[a] = 1;
+    for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1 || posts[a]) multi.push(a);
     this.multi = Int32Array.from(multi);
     this.list = new Int32Array(A);
     this.listEq = new Float64Array(A);

@@ -8,6 +8,7 @@
  * market, external. The conservation check at the end of a path compares the mirror with the ledger.
  */
 import { Ledger } from '../ledger/ledger.js';
+import { LoanBooks } from '../ledger/loans.js';
 import { ConservationError } from '../errors.js';
 import type { Population } from '../agents/population.js';
 
@@ -20,6 +21,12 @@ export class Books {
   private fundTotal = 0;
   private vault: number;
   private venue = 0;
+  /** Volatile collateral (issue 13 part 2): atoms held per (account, asset), and per asset the atoms posted, sold and returned. */
+  private readonly coll: Float64Array;
+  private readonly assets: number;
+  private readonly pledged: Float64Array;
+  private readonly sold: Float64Array;
+  private readonly returned: Float64Array;
 
   constructor(
     /** Per-account collateral (cents), the book's `margin` array. */
@@ -28,7 +35,15 @@ export class Books {
     readonly reserve: Float64Array,
     fundCents: readonly number[],
     backstopCents: number,
+    /** Collateral atoms per (account, asset), the book's `collateral` array (account a, asset j at a·assets + j). */
+    collateral: Float64Array = new Float64Array(0),
+    assets = 0,
   ) {
+    this.coll = collateral;
+    this.assets = assets;
+    this.pledged = new Float64Array(assets);
+    this.sold = new Float64Array(assets);
+    this.returned = new Float64Array(assets);
     this.fund = Float64Array.from(fundCents);
     this.fundPaidStep = new Float64Array(fundCents.length);
     for (const c of fundCents) this.fundTotal += c;
@@ -60,15 +75,69 @@ export class Books {
     return this.fundPaidStep[f];
   }
 
-  /** Opens the book: every opening account's margin and reserve, the fund and the vault, deposited. */
-  open(pop: Population, totals: { margin: number; reserve: number }): void {
+  /**
+   * Opens the book: every opening account's margin and reserve, the fund and the vault, deposited. With
+   * volatile collateral (`plan`), the listed accounts post their atoms instead of the cash they replace:
+   * that cash is never deposited (it enters the ledger only if the collateral is sold).
+   */
+  open(pop: Population, totals: { margin: number; reserve: number }, plan?: { accounts: Int32Array; atoms: Float64Array; replacedCents: Float64Array }): void {
     this.margin.set(pop.acctMargin);
     this.reserve.set(pop.acctReserve);
-    this.ledger.deposit('margin', totals.margin);
+    let deposited = totals.margin;
+    if (this.assets > 0) {
+      this.coll.fill(0);
+      this.pledged.fill(0);
+      this.sold.fill(0);
+      this.returned.fill(0);
+    }
+    if (plan && this.assets > 0) {
+      const J = this.assets;
+      for (let k = 0; k < plan.accounts.length; k++) {
+        const a = plan.accounts[k];
+        this.margin[a] -= plan.replacedCents[k];
+        deposited -= plan.replacedCents[k];
+        for (let j = 0; j < J; j++) {
+          this.coll[a * J + j] = plan.atoms[k * J + j];
+          this.pledged[j] += plan.atoms[k * J + j];
+        }
+      }
+    }
+    this.ledger.deposit('margin', deposited);
     if (totals.reserve > 0) this.ledger.deposit('reserve', totals.reserve);
     if (this.fundTotal > 0) this.ledger.deposit('insurance', this.fundTotal);
     if (this.vault > 0) this.ledger.deposit('backstop', this.vault);
   }
+
+  /** Atoms of collateral asset j account a holds. */
+  collateralAtoms(a: number, j: number): number {
+    return this.coll[a * this.assets + j];
+  }
+
+  /**
+   * Account a sells all its atoms of asset j for `proceeds` whole cents, paid into its margin by the
+   * buyers (money entering from outside, like a deposit; the atoms leave as sold).
+   */
+  sellCollateral(a: number, j: number, proceeds: number): void {
+    const k = a * this.assets + j;
+    this.sold[j] += this.coll[k];
+    this.coll[k] = 0;
+    if (proceeds > 0) {
+      this.ledger.deposit('margin', proceeds);
+      this.margin[a] += proceeds;
+    }
+  }
+
+  /** A closing account's remaining collateral goes back to its trader (as units; no money moves). */
+  returnCollateral(a: number): void {
+    for (let j = 0; j < this.assets; j++) {
+      const k = a * this.assets + j;
+      this.returned[j] += this.coll[k];
+      this.coll[k] = 0;
+    }
+  }
+
+  /** Lending positions' books (issue 13 part 4): collateral atoms and debts per borrower, on this ledger. */
+  readonly loans = new LoanBooks(this.ledger);
 
   /** A new account (an arrival) deposits its margin; it has no reserve. */
   openAccount(a: number, marginCents: number): void {
@@ -299,6 +368,15 @@ export class Books {
     let funds = 0;
     for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
     if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
-    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue }, context);
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue, loans: this.loans.debtSumCents() }, context);
+    this.loans.checkUnits(context);
+    // collateral units: every atom posted is still held, was sold, or went back to its trader (exact integers)
+    for (let j = 0; j < this.assets; j++) {
+      let held = 0;
+      for (let a = 0; a < accounts; a++) held += this.coll[a * this.assets + j];
+      if (held + this.sold[j] + this.returned[j] !== this.pledged[j]) {
+        throw new ConservationError(`${context}: collateral asset ${j} not conserved — ${this.pledged[j]} atoms posted, ${held} held + ${this.sold[j]} sold + ${this.returned[j]} returned`);
+      }
+    }
   }
 }

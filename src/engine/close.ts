@@ -11,6 +11,7 @@ import { cancelTopUp } from './topups.js';
 import { coverShortfall } from './waterfall.js';
 import { chargeTradingFee } from './fees.js';
 import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
+import { holdsCollateral, sellCollateral } from './collateral.js';
 
 /**
  * Before anything changes: every realised PnL this close would book (and their sum) must be whole
@@ -132,6 +133,8 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
     pnl += adlCreditCents;
     events.shortfallCents += adlCreditCents;
   }
+  // a loss the cash cannot pay: the trader sells its volatile collateral first (at the book price)
+  if (st.collateralAssets > 0 && pnl < 0 && -pnl > b.margin[a] && holdsCollateral(st, a)) sellCollateral(st, a, mkt.market);
   // realised PnL against the market; what the margin cannot pay is the shortfall
   let shortfall = books.settlePnl(a, pnl);
   const full = !isOpen(st, a);
@@ -175,6 +178,7 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
       events.feesCents += left;
     }
     books.returnToWallet(a);
+    if (st.collateralAssets > 0) books.returnCollateral(a);
     for (let q = first; q < last; q++) unkey(st, q);
     if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
     b.graceUntil[a] = -1;

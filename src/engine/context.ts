@@ -16,6 +16,8 @@ import { loadPriceData, type PriceData } from '../price/process.js';
 import { warmupHistory, warmupSteps } from '../price/warmup.js';
 import { stream } from '../rng/streams.js';
 import { importanceShifts } from './importance.js';
+import { collateralPlan, type CollateralPlan } from './collateral.js';
+import { lendingBook, type LendingBook } from './lending.js';
 
 /** The rules one market runs under (its own policy merged over the scenario's). */
 export interface MarketRules {
@@ -65,6 +67,10 @@ export interface RunContext {
   readonly book: number;
   /** Importance sampling: the shift θ_m of each market's normal shock per step (src/engine/importance.ts); null without. */
   readonly importanceShift: readonly number[] | null;
+  /** Volatile collateral: which opening accounts post which assets (traders.collateral); absent when none do. */
+  readonly collateral?: CollateralPlan;
+  /** The opening lending book (scenario `lending`); absent without lending. */
+  readonly lending?: LendingBook;
 }
 
 /**
@@ -132,6 +138,8 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     openingEwmaVar,
     book,
     importanceShift: importanceShifts(scenario, pop, (m) => opening[m]),
+    collateral: collateralPlan(scenario, pop),
+    lending: lendingBook(scenario),
   };
 }
 

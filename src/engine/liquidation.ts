@@ -16,6 +16,8 @@ import { SERIES_GENERATION_CLASSES } from './results.js';
 import { autoDeleverage, fundAvailableCents, recordFundPeaks } from './waterfall.js';
 import { recapitaliseFunds } from './fees.js';
 import { rebalanceFromPair } from './rebalance.js';
+import { holdsCollateral, planCollateralSale, sellCollateral } from './collateral.js';
+import { executeLending, planLending } from './lending.js';
 
 /** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
 export const MAX_GENERATIONS_PER_STEP = 10_000;
@@ -53,12 +55,14 @@ function postpone(st: PathState, a: number, keepQueued: boolean): void {
  * One round: decides the fate of the n accounts in b.list, trades the round's closes as one block of
  * flow per market, and closes them at the fill (the loss waterfall runs inside each close).
  */
-export function liquidationRound(st: PathState, gen: number, n: number): void {
+export function liquidationRound(st: PathState, gen: number, n: number, nLending = 0): void {
   const nClose = planRound(st, gen, n);
+  if (nLending > 0) planLending(st, nLending); // borrowers (st.lending.list): their liquidators' sales join the block
   const before0 = st.mkt.impactState[0];
   applyFlows(st);
   st.stepLiq.impactLog0 += st.mkt.impactState[0] - before0;
   executeRound(st, gen, nClose);
+  if (nLending > 0) executeLending(st, gen, nLending);
 }
 
 /**
@@ -87,7 +91,7 @@ function planRound(st: PathState, gen: number, n: number): number {
     // bankrupt at the mark and the fund will not cover it: matched against the ranked winners at its
     // bankruptcy price, never traded; what the winners cannot take goes to the market below
     let bankruptRest = false;
-    if (eq < 0 && b.nPos[a] === 1) {
+    if (eq < 0 && b.nPos[a] === 1 && !(st.collateralAssets > 0 && holdsCollateral(st, a))) {
       const q = b.firstPos[a];
       const m = b.posMarket[q];
       if (st.ctx.rules[m].waterfall.afterInsuranceFund === 'adl' && fundAvailableCents(st, m) < Math.round(-eq * 100)) {
@@ -160,6 +164,8 @@ function planRound(st: PathState, gen: number, n: number): number {
       mkt.marketLiqUsed[m] += qN;
       if (r === Route.Liquidator) mkt.liquidatorUsed[m] += qN;
     }
+    // volatile collateral is sold first, through its own market, in this round's block
+    if (st.collateralAssets > 0) planCollateralSale(st, a);
     if (b.liqThisStep[a] === 0) b.tracked[st.nTracked++] = a;
     b.liqThisStep[a] += frac * N;
     b.route[nClose] = r;
@@ -256,6 +262,7 @@ function executeRound(st: PathState, gen: number, nClose: number): void {
     // a fraction close waits out its cooldown; a cooldown of 0 still means one close per step (the rounds
     // of a step are instantaneous: closing 20% again and again within them would never end)
     if (liqCfg.kind === 'fraction') b.cooldownUntil[a] = st.t + Math.max(1, liqCfg.cooldownSteps);
+    if (st.collateralAssets > 0) sellCollateral(st, a, mkt.fill);
     closePositions(st, a, -1, b.route[k] as Route, { feeRate: liqCfg.feeRate, forfeit: liqCfg.forfeitRemainingMargin });
     if (b.graceUntil[a] >= 0) {
       // a liquidation ends the margin call
@@ -280,7 +287,7 @@ export function endLiquidations(st: PathState): void {
     const a = b.marked[k];
     b.mark[a] = 0;
     b.listed[a] = 0;
-    if (b.nPos[a] > 1 && b.graceUntil[a] < 0 && isOpen(st, a)) touchMulti(st, a);
+    if ((b.nPos[a] > 1 || st.collateralAssets > 0) && b.graceUntil[a] < 0 && isOpen(st, a)) touchMulti(st, a);
   }
   st.nMarked = 0;
 }

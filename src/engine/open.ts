@@ -5,6 +5,7 @@
 import type { PathState } from './state.js';
 import { HEAP_NAMES, copyHeaps, makeHeaps } from './book.js';
 import { rekeyPosition } from './triggers.js';
+import { openLending } from './lending.js';
 
 export function openBook(st: PathState): void {
   const { pop, b, mkt } = st;
@@ -77,7 +78,8 @@ export function openBook(st: PathState): void {
   b.dueTail.fill(-1);
   mkt.oiLong.set(b.opening.oiLong);
   mkt.oiShort.set(b.opening.oiShort);
-  st.books.open(pop, b.opening);
+  st.books.open(pop, b.opening, st.ctx.collateral);
+  openLending(st);
   // The opening heaps depend only on the book, so they are built once per run and copied per path.
   if (!b.template) {
     for (const h of b.heaps) for (const k of HEAP_NAMES) h[k].clear();

@@ -4,6 +4,9 @@
  * notional by side, and, for sampled paths, time-series points. `summarise` builds the path's summary
  * from these records, the event counts and the books at the end.
  */
+import { lendingTotals } from './lending.js';
+import { isOpen } from './account.js';
+import { collateralValue } from './collateral.js';
 import type { PathState } from './state.js';
 import {
   CASCADE_ACCOUNT_BINS,
@@ -61,6 +64,8 @@ export class PathRecorder {
         insuranceFundUsd: new Float64Array(P),
         liquidatedByGenerationUsd: st.stepLiq.byGeneration,
         liquidatedByGenerationClassUsd: Array.from({ length: SERIES_GENERATION_CLASSES }, () => new Float64Array(P)),
+        ...(st.collateralAssets > 0 || st.lending ? { collateralValueUsd: new Float64Array(P), positionValueUsd: new Float64Array(P) } : {}),
+        ...(st.funding ? { fundingPaidByLongsUsd: new Float64Array(P) } : {}),
       };
     }
   }
@@ -106,6 +111,15 @@ export class PathRecorder {
     for (let m = 0; m < st.K; m++) oi += (mkt.oiLong[m] + mkt.oiShort[m]) * mkt.markPx[m];
     ser.openInterestUsd[j] = oi;
     ser.insuranceFundUsd[j] = st.books.fundCents / 100;
+    if (ser.collateralValueUsd && ser.positionValueUsd) {
+      // O(accounts + borrowers) per stored point, on sampled paths only
+      let backing = 0;
+      for (let a = 0; a < st.nAccounts; a++) if (isOpen(st, a)) backing += st.b.margin[a] / 100 + collateralValue(st, a);
+      const lend = lendingTotals(st);
+      ser.collateralValueUsd[j] = backing + lend.collateralUsd;
+      ser.positionValueUsd[j] = oi + lend.debtUsd;
+    }
+    if (ser.fundingPaidByLongsUsd) ser.fundingPaidByLongsUsd[j] = st.events.fundingByLongsCents / 100;
     for (let c = 0; c < SERIES_GENERATION_CLASSES; c++) {
       ser.liquidatedByGenerationClassUsd[c][j] = this.bucketByClass[c];
       this.bucketByClass[c] = 0;
@@ -137,6 +151,7 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
   const { events: e, books, mkt } = st;
   const long = rec.liquidatedLongUsd;
   const short = rec.liquidatedShortUsd;
+  const lend = lendingTotals(st);
   return {
     summary: {
       pathIndex: st.pathIndex,
@@ -193,6 +208,18 @@ export function summarise(st: PathState, rec: PathRecorder, fundStartCents: numb
       injectedUsd: e.injectedCents / 100,
       rebalanceCount: e.rebalances,
       rebalancedUsd: e.rebalancedCents / 100,
+      collateralSales: e.collateralSales,
+      collateralSoldUsd: e.collateralSoldCents / 100,
+      lendingLiquidations: e.lendingLiquidations,
+      lendingRepaidUsd: e.lendingRepaidCents / 100,
+      lendingCollateralSoldUsd: e.lendingSoldCents / 100,
+      lendingLiquidatorPnlUsd: e.lendingLiquidatorPnlCents / 100,
+      lendingProtocolFeeUsd: e.lendingProtocolFeeUsd,
+      lendingInterestUsd: e.lendingInterestCents / 100,
+      lendingDeficits: e.lendingDeficits,
+      lendingDeficitUsd: e.lendingDeficitCents / 100,
+      lendingDebtEndUsd: lend.debtUsd,
+      lendingCollateralEndUsd: lend.collateralUsd,
       shortfallUsd: e.shortfallCents / 100,
       backstopCoveredUsd: e.backstopCoveredCents / 100,
       maxMmr: e.maxMmr,

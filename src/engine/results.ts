@@ -92,6 +92,26 @@ export interface PathSummary {
   /** Margin moved between a trader's own isolated positions to avert a liquidation (count, exact cents). */
   rebalanceCount: number;
   rebalancedUsd: number;
+  /** Volatile collateral (traders.collateral) sold: sales (one per account and asset) and proceeds (exact cents), in liquidations through the asset's market and in voluntary closes whose loss the cash could not pay. */
+  collateralSales: number;
+  collateralSoldUsd: number;
+  /**
+   * Lending positions (scenario `lending`): liquidations (each repays part or all of one borrower's
+   * debt), debt repaid by liquidators, what they sold the seized collateral for through its market, their
+   * PnL (proceeds − repaid), the protocol's cut of the bonus (collateral at the mark), interest accrued,
+   * deficits written off when collateral ran out (count and USD), and at the end the debt outstanding
+   * and the collateral's value at the mark. Exact cents except the two end values and the fee.
+   */
+  lendingLiquidations: number;
+  lendingRepaidUsd: number;
+  lendingCollateralSoldUsd: number;
+  lendingLiquidatorPnlUsd: number;
+  lendingProtocolFeeUsd: number;
+  lendingInterestUsd: number;
+  lendingDeficits: number;
+  lendingDeficitUsd: number;
+  lendingDebtEndUsd: number;
+  lendingCollateralEndUsd: number;
   shortfallUsd: number;
   backstopCoveredUsd: number;
   /** Highest maintenance rate reached (volatility-adaptive MMR; 0 for static schedules). */
@@ -137,6 +157,15 @@ export interface PathSeries {
   liquidatedByGenerationUsd: Float64Array;
   /** [c][j]: liquidated notional of generation class c (1, 2, 3, 4+) since the previous point. */
   liquidatedByGenerationClassUsd: Float64Array[];
+  /**
+   * With volatile collateral or lending only: what backs the open positions at the marks — every open
+   * account's cash margin plus its collateral's haircut value, plus borrowers' collateral at the mark —
+   * and the positions' value: open interest at the marks plus borrowers' debt.
+   */
+  collateralValueUsd?: Float64Array;
+  positionValueUsd?: Float64Array;
+  /** With funding only: funding paid by longs so far, net (all markets; shorts received the same: zero-sum). */
+  fundingPaidByLongsUsd?: Float64Array;
 }
 
 export interface PathResult {

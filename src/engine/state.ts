@@ -17,6 +17,7 @@ import type { PathBuffers } from './book.js';
 import { Books } from './books.js';
 import { createMarkRule, type MarkRule } from './mark.js';
 import { SERIES_GENERATION_CLASSES, TRACKED_GENERATIONS } from './results.js';
+import { LendingPath } from './lending.js';
 
 /** Per-market prices, impact, liquidity and open interest. Index m: 0 = `market`, then `otherMarkets`. */
 export class MarketState {
@@ -148,6 +149,18 @@ export class EventCounts {
   adlMatchedNotionalUsd = 0;
   /** The unrealised profit, at the mark, of the winners' positions ADL closed. */
   adlPnlClosedUsd = 0;
+  /** Volatile collateral sold (liquidations and voluntary closes): sales and proceeds (cents). */
+  collateralSales = 0;
+  collateralSoldCents = 0;
+  /** Lending: liquidations, debt repaid, liquidators' sale proceeds and PnL, interest accrued, deficits (cents; the protocol's fee at the mark in USD). */
+  lendingLiquidations = 0;
+  lendingRepaidCents = 0;
+  lendingSoldCents = 0;
+  lendingLiquidatorPnlCents = 0;
+  lendingInterestCents = 0;
+  lendingDeficitCents = 0;
+  lendingDeficits = 0;
+  lendingProtocolFeeUsd = 0;
   socialisedLossUsd = 0;
   socialisedAccounts = 0;
   maxMmr = 0;
@@ -301,6 +314,10 @@ export class PathState {
   readonly funding?: FundingState;
   /** What the venue has injected into each fund so far (cents), against its recapitalisation budget. */
   readonly fundInjected: Float64Array;
+  /** Volatile collateral assets (0: every account's collateral is cash). */
+  readonly collateralAssets: number;
+  /** Lending positions (absent without scenario `lending`). */
+  readonly lending?: LendingPath;
 
   constructor(
     readonly ctx: RunContext,
@@ -325,7 +342,9 @@ export class PathState {
     const fundCents = ctx.funds.map((f) => Math.round(f.initialUsd * 100));
     // one backstop vault: the scenario's, or the first market's that enables one
     const backstop = [ctx.policy, ...ctx.rules.map((r) => r.policy)].find((p) => p.liquidation.backstop.enabled)?.liquidation.backstop;
-    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0);
+    this.collateralAssets = ctx.collateral?.assets.length ?? 0;
+    if (ctx.lending) this.lending = new LendingPath(ctx.lending);
+    this.books = new Books(buffers.margin, buffers.reserve, fundCents, backstop ? Math.round(backstop.capitalUsd * 100) : 0, buffers.collateral, this.collateralAssets);
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);

@@ -7,6 +7,7 @@
 import type { PathState } from './state.js';
 import { IN_DEC_DOWN, IN_DEC_UP, IN_LIQ_DOWN, IN_LIQ_UP, IN_TOP_DOWN, IN_TOP_UP, removeFromHeaps } from './book.js';
 import { equity, maintenance } from './account.js';
+import { collateralValue, holdsCollateral } from './collateral.js';
 
 let exhaustiveMultiChecks = false;
 /**
@@ -44,7 +45,16 @@ export function rekeyPosition(st: PathState, p: number): void {
   const inCall = b.graceUntil[a] >= 0;
   // removals go through the membership bits: a position is in few heaps, and an absent one costs a read of one byte
   const bits = h.member[p];
-  if (inCall) {
+  // volatile collateral: the liquidation price moves with the collateral's price, so the account is
+  // checked on the drift clock (no liquidation or top-up key); its stop and take-profit stay keyed by price
+  const floating = st.collateralAssets > 0 && holdsCollateral(st, a);
+  if (floating) {
+    if (bits & IN_LIQ_DOWN) h.liqDown.remove(p);
+    if (bits & IN_LIQ_UP) h.liqUp.remove(p);
+    if (bits & IN_TOP_DOWN) h.topDown.remove(p);
+    if (bits & IN_TOP_UP) h.topUp.remove(p);
+    if (!inCall) scheduleMulti(st, a);
+  } else if (inCall) {
     if (bits & IN_LIQ_DOWN) h.liqDown.remove(p);
     if (bits & IN_LIQ_UP) h.liqUp.remove(p);
   } else if (model.dynamic) {
@@ -61,7 +71,9 @@ export function rekeyPosition(st: PathState, p: number): void {
   // and compared with the widest personal trigger (see decisions.ts).
   let adverse = side === 1 ? -Infinity : Infinity;
   const wantsTopUp = b.topUp[a] && b.reserve[a] > 0 && b.pendingDue[a] < 0 && !inCall;
-  if (model.dynamic) {
+  if (floating) {
+    // no top-up trigger (see above)
+  } else if (model.dynamic) {
     const B = b.entry[p] - (side * c) / q;
     if (wantsTopUp && side === 1) h.topDown.set(p, B);
     else if (bits & IN_TOP_DOWN) h.topDown.remove(p);
@@ -93,6 +105,8 @@ export function rekeyPosition(st: PathState, p: number): void {
  * N_k·(1 + r_max)·(e^{ΔD_k} − 1); the sum over the account's positions is convex in the ΔD_k, so it is
  * largest with the whole move in one market: N_max·(1 + r_max)·(e^{ΔC} − 1), N_max the account's
  * largest position notional. The account cannot breach before that reaches its slack eq − MM.
+ * Volatile collateral worth V (haircut value, linear in its price) adds at most V·(e^{ΔD} − 1) in its
+ * market, so the weight becomes N_max·(1 + r_max) + V (an upper bound of every market's weight).
  */
 export function scheduleMulti(st: PathState, a: number): void {
   const b = st.b;
@@ -109,13 +123,14 @@ export function scheduleMulti(st: PathState, a: number): void {
   const dyn = st.mm[0].dynamic;
   const slack = equity(st, a) - (dyn ? st.rMax * N : maintenance(st, a));
   const clock = st.mkt.driftClock;
-  const due = slack > 0 && nMax > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / (nMax * (1 + st.rMax))) : clock + 1e-12;
+  const w = nMax * (1 + st.rMax) + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
+  const due = slack > 0 && w > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / w) : clock + 1e-12;
   b.multiDue.set(a, -due);
 }
 
 /** Marks a multi-market cross account for a check at the next opportunity. */
 export function touchMulti(st: PathState, a: number): void {
-  if (st.b.nPos[a] > 1) st.b.multiDue.set(a, -st.mkt.driftClock);
+  if (st.b.nPos[a] > 1 || (st.collateralAssets > 0 && holdsCollateral(st, a))) st.b.multiDue.set(a, -st.mkt.driftClock);
 }
 
 /** After account a's balance or positions changed: re-key its position, or re-check it soon. */

@@ -15,6 +15,10 @@
  * - backstop   — the backstop vault's capital and PnL
  * - liquidator — liquidators' PnL (bonus less slippage), settled with the market
  * - venue      — the venue's revenue: trading fees it keeps
+ * - lending    — a lending pool's cash: debt repaid to it (its loans left with the borrowers)
+ * Loans are not an account either: the pool's claim on its borrowers (principal lent + interest −
+ * repayments − deficit written off) is recorded beside the books, like the market's claim, and checked
+ * against the engine's per-borrower debts.
  * Bad debt is not an account: it is the part of the market's claim on a bankrupt trader that no one
  * paid; it is recorded beside the books and enters the conservation identity.
  *
@@ -26,7 +30,7 @@
 import { Decimal } from 'decimal.js';
 import { ConservationError } from '../errors.js';
 
-export const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue'] as const;
+export const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue', 'lending'] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
 const ZERO = new Decimal(0);
@@ -36,7 +40,7 @@ function cents(x: number, what: string): Decimal {
   return new Decimal(x);
 }
 
-const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7, venue: 8 };
+const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7, venue: 8, lending: 9 };
 
 export class Ledger {
   private readonly bal = new Map<Account, Decimal>(ACCOUNTS.map((a) => [a, ZERO]));
@@ -49,6 +53,42 @@ export class Ledger {
   private badDebt = ZERO;
   /** Σ over closes of −(realised PnL): what traders owed the market net of what it owed them. */
   private claims = ZERO;
+  /** Lending (exact integer cents, each total < 2^53): principal lent, interest accrued, repaid, deficit written off. */
+  private lent = 0;
+  private interest = 0;
+  private repaid = 0;
+  private deficit = 0;
+
+  /** A pool lends `amountCents` to a borrower (the cash leaves with the borrower; the claim is recorded). */
+  recordLoan(amountCents: number): void {
+    this.lent = this.addLoanTotal(this.lent, amountCents, 'loan');
+  }
+  /** Interest accrued on a borrower's debt. */
+  recordInterest(amountCents: number): void {
+    this.interest = this.addLoanTotal(this.interest, amountCents, 'interest');
+  }
+  /** A liquidator repays `amountCents` of a borrower's debt to the pool (from its account). */
+  repayLoan(from: Account, amountCents: number): void {
+    this.transfer(from, 'lending', amountCents);
+    this.repaid = this.addLoanTotal(this.repaid, amountCents, 'repayment');
+  }
+  /** Debt no collateral is left to repay, written off (Aave v3.3's deficit). */
+  recordDeficit(amountCents: number): void {
+    this.deficit = this.addLoanTotal(this.deficit, amountCents, 'deficit');
+  }
+  private addLoanTotal(total: number, amountCents: number, what: string): number {
+    cents(amountCents, what);
+    const t = total + amountCents;
+    if (!Number.isSafeInteger(t)) throw new ConservationError(`${what}: the lending total leaves the exact range of whole cents`);
+    return t;
+  }
+  /** Loans outstanding (cents): lent + interest − repaid − deficit. */
+  loansCents(): number {
+    return this.lent + this.interest - this.repaid - this.deficit;
+  }
+  deficitCents(): number {
+    return this.deficit;
+  }
 
   /** Money entering from outside (trader deposits, the fund's seed capital). */
   deposit(to: Exclude<Account, 'external'>, amountCents: number): void {
@@ -143,7 +183,7 @@ export class Ledger {
    *    market + bad debt = net realised losses of traders, liquidators and the vault (what was owed
    *    to the market).
    */
-  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number; venue?: number }, context: string): void {
+  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number; venue?: number; loans?: number }, context: string): void {
     this.settle();
     const sum = ACCOUNTS.reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     const fail = (msg: string) => {
@@ -154,9 +194,12 @@ export class Ledger {
       const h = new Decimal(held[a] ?? 0);
       if (!h.equals(this.bal.get(a)!)) fail(`${a}: engine holds ${h.toString()} cents, ledger ${this.bal.get(a)!.toString()}`);
     }
-    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market', 'venue'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
+    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market', 'venue', 'lending'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     if (!inside.equals(this.deposits)) fail(`deposits ${this.deposits.toString()} ≠ held + paid to market ${inside.toString()}`);
     const paid = this.bal.get('market')!.plus(this.badDebt);
     if (!paid.equals(this.claims)) fail(`market received ${this.bal.get('market')!.toString()} + bad debt ${this.badDebt.toString()} ≠ net realised losses ${this.claims.toString()}`);
+    // lending: the pool holds exactly what was repaid, and its claim equals the engine's debts
+    if (!this.bal.get('lending')!.equals(this.repaid)) fail(`lending pool holds ${this.bal.get('lending')!.toString()} cents, ${this.repaid} were repaid`);
+    if ((held.loans ?? 0) !== this.loansCents()) fail(`loans: engine holds ${held.loans ?? 0} cents of debt, the ledger ${this.loansCents()} (lent ${this.lent} + interest ${this.interest} − repaid ${this.repaid} − deficit ${this.deficit})`);
   }
 }

@@ -21,7 +21,7 @@ import { runSummary, runWaterfall, verdictHtml, summaryMarkdown } from './verdic
 import { stagesInPlay, waterfallPathsSpec, waterfallSharesSpec, type WaterfallColumns } from './charts/lossWaterfall.js';
 import { WATERFALL_STAGES } from '../stats/waterfall.js';
 import { whatIfPanel } from './whatif/panel.js';
-import { bandRows, bandsNote, emptyChart, timeAxis } from './charts/common.js';
+import { bandRows, bandsNote, emptyChart, timeAxis, type BandRow } from './charts/common.js';
 import { priceFanSpec } from './charts/priceFan.js';
 import { liquidationsOverTimeSpec } from './charts/liquidationsOverTime.js';
 import { cumulativeLiquidationsSpec } from './charts/cumulativeLiquidations.js';
@@ -32,6 +32,7 @@ import { badDebtHistogramSpec } from './charts/badDebtHistogram.js';
 import { insuranceFundSpec } from './charts/insuranceFund.js';
 import { drilldownSpec } from './charts/drilldown.js';
 import { distanceSpec, liquidationMapSpec } from './charts/bookHealth.js';
+import { collateralValueSpec, fundingBySideSpec } from './charts/collateralFunding.js';
 import { downsampleDrilldown, flowBandMax, levelBand, strideIndices } from './charts/downsample.js';
 
 export { escapeHtml, fmtPct, fmtUsd } from './format.js';
@@ -317,6 +318,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       ]),
     },
     ...waterfallSection(r),
+    ...flowsSection(series, rows, time.title, note),
     whatIf.section,
     {
       id: 'drilldown',
@@ -447,3 +449,36 @@ export async function renderReportFiles(r: Results, opts: { figures?: boolean; o
   const html = renderPage({ title: r.scenario.name, subtitle: r.scenario.description || undefined, headlineHtml, sections, scripts });
   return { 'index.html': html, 'summary.md': summaryMarkdown(runSummary(r, opts.out ?? null)), ...(opts.figures === false ? {} : await renderFigures(sections)) };
 }
+
+/**
+ * Issue 13's panels, when the run stored their series: collateral value vs position value (volatile
+ * collateral or lending positions), funding paid by side (funding). None otherwise.
+ */
+function flowsSection(series: Results['series'], rows: (b: Band) => BandRow[], xTitle: string, note: string): PageSection[] {
+  if (!series) return [];
+  const charts: NonNullable<PageSection['charts']> = [];
+  if (series.collateralValueUsd && series.positionValueUsd && series.collateralCoverage) {
+    const c = series.collateralValueUsd.p50;
+    const v = series.positionValueUsd.p50;
+    charts.push({
+      id: 'collateral-value',
+      spec: collateralValueSpec({
+        coverage: rows(series.collateralCoverage),
+        xTitle,
+        subtitle: [
+          `What backs open positions (cash margin, volatile collateral at its haircut value, borrowers' collateral at the mark) over what they are worth (open interest at the mark plus borrowers' debt).`,
+          `Median collateral ${fmtUsd(c[0])} → ${fmtUsd(c[c.length - 1])}; median position value ${fmtUsd(v[0])} → ${fmtUsd(v[v.length - 1])}. ${note}.`,
+        ],
+      }),
+    });
+  }
+  if (series.fundingPaidByLongsUsd) {
+    charts.push({
+      id: 'funding-by-side',
+      spec: fundingBySideSpec({ rows: rows(series.fundingPaidByLongsUsd), xTitle, subtitle: `Above zero longs paid shorts, below it shorts paid longs (all markets, cumulative). ${note}.` }),
+    });
+  }
+  if (charts.length === 0) return [];
+  return [{ id: 'flows', title: 'Collateral and funding', charts }];
+}
+

@@ -250,8 +250,40 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   if (s.traders.marketWeights && s.traders.marketWeights.length !== K) {
     fail('traders.marketWeights', s.traders.marketWeights, `needs one weight per market (${K}: market and ${K - 1} in otherMarkets)`);
   }
+  if (s.traders.marketWeights && !s.traders.marketWeights.some((w) => w > 0)) {
+    fail('traders.marketWeights', s.traders.marketWeights, 'needs at least one positive weight');
+  }
   if (s.traders.crossMarketsPerAccount !== undefined && s.traders.crossMarketsPerAccount > K) {
     fail('traders.crossMarketsPerAccount', s.traders.crossMarketsPerAccount, `must be at most the number of markets (${K})`);
+  }
+  const coll = s.traders.collateral;
+  if (coll) {
+    const names = [s.market, ...s.otherMarkets].map((mk) => mk.name);
+    let shares = 0;
+    coll.assets.forEach((c, i) => {
+      if (!names.includes(c.market)) fail(`traders.collateral.assets[${i}].market`, c.market, `must name a market of the scenario (${names.join(', ')})`);
+      shares += c.marginShare;
+      c.haircutTiers.forEach((t, k) => {
+        if (k === 0 && t.unitsFloor !== 0) fail(`traders.collateral.assets[${i}].haircutTiers[0].unitsFloor`, t.unitsFloor, 'the first tier starts at 0');
+        if (k > 0 && !(t.unitsFloor > c.haircutTiers[k - 1].unitsFloor)) fail(`traders.collateral.assets[${i}].haircutTiers[${k}].unitsFloor`, t.unitsFloor, `must be above the previous tier's floor (${c.haircutTiers[k - 1].unitsFloor})`);
+      });
+    });
+    if (shares > 1 + 1e-12) fail('traders.collateral.assets', shares, 'the marginShare of the assets must sum to at most 1');
+  }
+  const lend = s.lending;
+  if (lend) {
+    const names = [s.market, ...s.otherMarkets].map((mk) => mk.name);
+    const m = names.indexOf(lend.market);
+    if (m < 0) fail('lending.market', lend.market, `must name a market of the scenario (${names.join(', ')})`);
+    if (lend.ltvShareOfMax.max < lend.ltvShareOfMax.min) fail('lending.ltvShareOfMax.max', lend.ltvShareOfMax.max, `must be ≥ min (${lend.ltvShareOfMax.min})`);
+    if (lend.collateralUsd.kind === 'pareto' && lend.collateralUsd.maxUsd < lend.collateralUsd.minUsd) fail('lending.collateralUsd.maxUsd', lend.collateralUsd.maxUsd, `must be ≥ minUsd (${lend.collateralUsd.minUsd})`);
+  }
+  for (const [m, mk] of [s.market, ...s.otherMarkets].entries()) {
+    const r = (mk.policy as Policy | undefined)?.lending ?? (m === 0 ? s.policy.lending : undefined);
+    const at = `${mk.policy ? (m === 0 ? 'market.policy' : `otherMarkets[${m - 1}].policy`) : 'policy'}.lending`;
+    if (!r) continue;
+    if (r.maxLtv > r.liquidationThreshold) fail(`${at}.maxLtv`, r.maxLtv, `must be ≤ liquidationThreshold (${r.liquidationThreshold})`);
+    if (r.liquidationThreshold * (1 + r.liquidationBonus) > 1 + 1e-12) fail(`${at}.liquidationBonus`, r.liquidationBonus, `LT × (1 + bonus) must be ≤ 1 (LT ${r.liquidationThreshold}), as Aave requires`);
   }
   if (s.output.seriesPoints > s.horizonSteps + 1) {
     // not an error: bucketed down later; keep the resolved scenario honest

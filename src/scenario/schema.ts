@@ -292,6 +292,38 @@ export const WarmupSchema = z.strictObject({
   lengthHours: positive().max(24 * 3650).optional(),
 });
 
+/** One haircut tier of a collateral asset: units from `unitsFloor` up to the next tier's floor count at `haircut` × price. */
+export const HaircutTierSchema = z.strictObject({
+  /** Amount (units of the asset) where the tier starts; the first tier starts at 0. */
+  unitsFloor: nonNegative().max(1e15),
+  /** Share of the market value that counts as margin (0 < haircut ≤ 1; 1 = no haircut). */
+  haircut: z.number().finite().gt(0).max(1),
+});
+
+/** One asset an account posts as collateral (issue 13 part 2). */
+export const CollateralAssetSchema = z.strictObject({
+  /** The market whose price values it (by name: `market.name` or one of `otherMarkets[].name`); it may have no traders. */
+  market: z.string().min(1).max(40),
+  /** Share of the account's margin posted in this asset instead of cash (the shares sum to at most 1; the rest stays cash). */
+  marginShare: z.number().finite().gt(0).max(1).default(1),
+  /**
+   * Haircut tiers by amount (units of the asset), floors ascending from 0: the collateral value is
+   * price × Σ_k haircut_k · (units in tier k). One tier = a flat haircut. Default: a flat 0.95.
+   */
+  haircutTiers: z.array(HaircutTierSchema).min(1).max(20).default([{ unitsFloor: 0, haircut: 0.95 }]),
+});
+
+/**
+ * Volatile collateral (issue 13 part 2): a share of the opening book's accounts post part of their
+ * margin in assets valued at their market price × a haircut. At step 0 the posted units are set so
+ * that their haircut value equals the cash they replace (the account's equity is unchanged there).
+ */
+export const VolatileCollateralSchema = z.strictObject({
+  /** Share of the opening book's accounts that post the assets below (drawn per account from the scenario's own stream). */
+  accountShare: probability().default(1),
+  assets: z.array(CollateralAssetSchema).min(1).max(4),
+});
+
 export const TradersSchema = z.strictObject({
   /**
    * The venue's own book: a CSV of open positions, one row per position (account, market, side, size,
@@ -340,8 +372,11 @@ export const TradersSchema = z.strictObject({
   takeProfit: TakeProfitSchema.prefault({}),
   volatilityDeleverage: VolatilityDeleverageSchema.prefault({}),
   arrivals: ArrivalsSchema.prefault({}),
-  /** Relative weights of the markets [market, ...otherMarkets] when placing isolated positions. Default: equal. */
-  marketWeights: z.array(positive()).optional(),
+  /**
+   * Relative weights of the markets [market, ...otherMarkets] when placing isolated positions. Default:
+   * equal. A weight of 0 leaves a market without isolated traders (e.g. one that only prices collateral).
+   */
+  marketWeights: z.array(nonNegative().max(1e12)).optional(),
   /**
    * With several markets: how many markets each cross-margin account trades (its notional split
    * equally, each position's side drawn with longShare). Default: all markets.
@@ -374,6 +409,8 @@ export const TradersSchema = z.strictObject({
    * above the other's initial margin moves to it, up to the top-up target ratio.
    */
   rebalancing: z.strictObject({ share: probability().default(0) }).prefault({}),
+  /** Volatile and multi-asset collateral with haircuts (absent: every account's collateral is USD cash). */
+  collateral: VolatileCollateralSchema.optional(),
 });
 
 // ---------------------------------------------------------------- policy
@@ -630,6 +667,33 @@ export const WaterfallSchema = z.strictObject({
   socialisedBasis: z.enum(['open-interest', 'winners']).default('open-interest'),
 });
 
+/**
+ * A lending reserve's rules (issue 13 part 4; Aave v3 by default): the collateral asset's liquidation
+ * threshold and maximum LTV, the liquidation bonus and the protocol's cut of it, the close factor and
+ * when it rises to 100%, and the interest rate on the (USD stable) debt. Set on the policy of the market
+ * that prices the collateral (or the scenario's policy).
+ */
+export const LendingReserveSchema = z.strictObject({
+  /** LT: the health factor is Σ collateral · price · LT / debt; a position is liquidatable when it is below 1. */
+  liquidationThreshold: z.number().finite().gt(0).lt(1).default(0.83),
+  /** Maximum loan-to-value at entry (debt / collateral value); ≤ liquidationThreshold. */
+  maxLtv: z.number().finite().gt(0).lt(1).default(0.8),
+  /** The liquidator's bonus: it receives collateral worth (1 + bonus) × the debt it repays. LT · (1 + bonus) ≤ 1. */
+  liquidationBonus: nonNegative().max(1).default(0.05),
+  /** The protocol's share of the bonus (Aave's liquidation protocol fee), kept by the treasury as collateral units. */
+  protocolFeeOfBonus: probability().default(0.1),
+  /** Share of the debt one liquidation may repay while HF is above fullCloseBelowHealthFactor (Aave: 50%). */
+  closeFactor: z.number().finite().gt(0).max(1).default(0.5),
+  /** At or below this health factor a liquidation may repay all the debt (Aave v3: 0.95). */
+  fullCloseBelowHealthFactor: z.number().finite().min(0).max(1).default(0.95),
+  /** A position whose collateral or debt is worth less than this may be repaid in full (Aave v3.3: $2,000). */
+  fullCloseBelowUsd: usd().default(2_000),
+  /** A partial liquidation must leave at least this much debt and collateral, or it repays all (Aave v3.3: $1,000). */
+  minLeftoverUsd: usd().default(1_000),
+  /** Annual interest rate on the debt, accrued every step (compounded per step). */
+  borrowRateAnnual: z.number().finite().min(0).max(10).default(0.05),
+});
+
 export const PolicySchema = z.strictObject({
   /** Maximum leverage at entry; the initial margin rate is 1 / maxLeverage. */
   maxLeverage: z.number().finite().min(1).max(1000).default(20),
@@ -648,6 +712,8 @@ export const PolicySchema = z.strictObject({
   tradingFees: TradingFeesSchema.prefault({}),
   /** Periodic settlement of unrealised PnL into margin (absent: none). */
   variationMargin: VariationMarginSchema.optional(),
+  /** Lending reserve rules for borrowers whose collateral this market prices (scenario `lending`; absent: the defaults, Aave v3's). */
+  lending: LendingReserveSchema.optional(),
 });
 
 /** A market's overrides of the scenario's policy: any field, given only where it differs. */
@@ -660,6 +726,7 @@ export const MarketPolicySchema = z.strictObject({
   insuranceFund: InsuranceFundSchema.partial().optional(),
   waterfall: WaterfallSchema.partial().optional(),
   funding: FundingSchema.partial().optional(),
+  lending: LendingReserveSchema.partial().optional(),
   tradingFees: TradingFeesSchema.partial().optional(),
   variationMargin: VariationMarginSchema.partial().optional(),
 });
@@ -721,10 +788,28 @@ export const SamplingSchema = z.strictObject({
   importance: ImportanceSamplingSchema.optional(),
 });
 
+// ---------------------------------------------------------------- lending
+
+/**
+ * Lending positions (issue 13 part 4): borrowers who post an asset as collateral and borrow a USD
+ * stable against it, on the same markets as the perpetual book. Each borrower opens at step 0 at the
+ * initial price with an LTV drawn within the reserve's maximum (policy.lending of the collateral's market).
+ */
+export const LendingSchema = z.strictObject({
+  /** The market that prices the collateral (by name). */
+  market: z.string().min(1).max(40),
+  /** Borrowers in the opening book. */
+  borrowers: integer(1, 1_000_000).default(1_000),
+  /** Collateral value per borrower at the initial price (USD). */
+  collateralUsd: CollateralSchema.prefault({ kind: 'lognormal', medianUsd: 20_000, sigmaLog: 1.2 }),
+  /** LTV at entry = a uniform draw in [min, max] × the reserve's maxLtv (so no position opens above max LTV). */
+  ltvShareOfMax: z.strictObject({ min: probability().default(0.5), max: probability().default(1) }).prefault({}),
+});
+
 // ---------------------------------------------------------------- run
 
 /** Venue presets shipped in presets/ (docs/venues.md). */
-export const VENUE_PRESETS = ['hyperliquid', 'binance', 'dydx', 'bybit'] as const;
+export const VENUE_PRESETS = ['hyperliquid', 'binance', 'dydx', 'bybit', 'aave-v3'] as const;
 export type VenuePreset = (typeof VENUE_PRESETS)[number];
 
 export const OutputSchema = z.strictObject({
@@ -767,6 +852,8 @@ export const ScenarioSchema = z.strictObject({
    */
   correlation: z.array(z.array(z.number().finite().min(-1).max(1))).optional(),
   traders: TradersSchema.prefault({}),
+  /** Lending positions (absent: none). */
+  lending: LendingSchema.optional(),
   policy: PolicySchema.prefault({}),
   output: OutputSchema.prefault({}),
   /** How paths are sampled: books redrawn per block of paths, importance sampling of the shocks (docs/scenarios.md#sampling). */

@@ -282,6 +282,13 @@ export interface SeriesBands {
   cumulativeLiquidatedUsd: Band;
   openInterestUsd: Band;
   insuranceFundUsd: Band;
+  /** With volatile collateral or lending: collateral backing positions vs the positions' value (engine/results.ts PathSeries). */
+  collateralValueUsd?: Band;
+  positionValueUsd?: Band;
+  /** Per path and point: collateralValueUsd / positionValueUsd (0 when no position is open). */
+  collateralCoverage?: Band;
+  /** With funding: funding paid by longs so far, net. */
+  fundingPaidByLongsUsd?: Band;
 }
 
 /** Self-normalised weighted quantile of `col` (any order) with weights `w`: the smallest value whose cumulative weight reaches q. */
@@ -351,5 +358,13 @@ export function seriesBands(series: MonteCarloOutput['series'], weightOf?: (path
     cumulativeLiquidatedUsd: band(cumulative, weights),
     openInterestUsd: pick((p) => p.openInterestUsd),
     insuranceFundUsd: pick((p) => p.insuranceFundUsd),
+    ...(s[0].collateralValueUsd && s[0].positionValueUsd
+      ? {
+          collateralValueUsd: pick((p) => p.collateralValueUsd!),
+          positionValueUsd: pick((p) => p.positionValueUsd!),
+          collateralCoverage: pick((p) => p.collateralValueUsd!.map((c, j) => (p.positionValueUsd![j] > 0 ? c / p.positionValueUsd![j] : 0))),
+        }
+      : {}),
+    ...(s[0].fundingPaidByLongsUsd ? { fundingPaidByLongsUsd: pick((p) => p.fundingPaidByLongsUsd!) } : {}),
   };
 }

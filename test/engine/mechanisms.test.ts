@@ -246,7 +246,7 @@ describe('liquidity that withdraws in stress', () => {
 });
 
 describe('conservation across every mechanism (property)', () => {
-  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing and fund recapitalisation', () => {
+  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing, fund recapitalisation, volatile multi-asset collateral and lending positions', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -279,6 +279,10 @@ describe('conservation across every mechanism (property)', () => {
           injection: fc.double({ min: 0, max: 1, noNaN: true }),
           rebalancing: fc.double({ min: 0, max: 1, noNaN: true }),
           recap: fc.boolean(),
+          // volatile collateral (issue 13 part 2): a share of accounts post the traded asset, or several assets, with tiered haircuts
+          // lending positions (issue 13 part 4) on market 0 or the last market
+          lending: fc.option(fc.record({ borrowers: fc.integer({ min: 1, max: 80 }), rate: fc.double({ min: 0, max: 2, noNaN: true }), bonus: fc.double({ min: 0, max: 0.15, noNaN: true }), fee: fc.double({ min: 0, max: 1, noNaN: true }), cf: fc.double({ min: 0.2, max: 1, noNaN: true }), last: fc.boolean() }), { nil: undefined }),
+          collateral: fc.option(fc.record({ share: fc.double({ min: 0.1, max: 1, noNaN: true }), marginShare: fc.double({ min: 0.2, max: 1, noNaN: true }), haircut: fc.double({ min: 0.5, max: 1, noNaN: true }), tierFloor: fc.constantFrom(0.5, 5, 50) }), { nil: undefined }),
         }),
         (p) => {
           const maintenance = {
@@ -291,13 +295,30 @@ describe('conservation across every mechanism (property)', () => {
           const other = Array.from({ length: p.markets - 1 }, (_, k) => ({ name: `M${k + 1}`, initialPriceUsd: 50 * (k + 1), priceModel: { kind: 'gbm', volatilityAnnual: 1.5 }, impact: { depthUsdPerPercent: 1e5 } }));
           const K = p.markets;
           const correlation = Array.from({ length: K }, (_, i) => Array.from({ length: K }, (_, j) => (i === j ? 1 : p.rho)));
+          const tiers = (h: number, floor: number) => [
+            { unitsFloor: 0, haircut: h },
+            { unitsFloor: floor, haircut: h * 0.8 },
+          ];
+          const collateral = p.collateral && {
+            accountShare: p.collateral.share,
+            assets:
+              K > 1
+                ? [
+                    { market: 'M1', marginShare: p.collateral.marginShare * 0.6, haircutTiers: tiers(p.collateral.haircut, p.collateral.tierFloor) },
+                    { market: 'PERP', marginShare: p.collateral.marginShare * 0.4, haircutTiers: tiers(p.collateral.haircut, p.collateral.tierFloor) },
+                  ]
+                : [{ market: 'PERP', marginShare: p.collateral.marginShare, haircutTiers: tiers(p.collateral.haircut, p.collateral.tierFloor) }],
+          };
           const sc = small({
             seed: p.seed,
             paths: 2,
             horizonSteps: 90,
             otherMarkets: other,
             correlation: K > 1 && p.rho > -0.4 / (K - 1) ? correlation : undefined,
-            traders: { count: 120, crossMarginShare: p.cross, arrivals: { perStep: p.arrivals, momentumPerStep: p.arrivals }, takeProfit: { share: 0.2 }, volatilityDeleverage: { share: 0.2 }, withdrawProfitShare: p.withdraw, injection: { share: p.injection, meanDelaySteps: 2 }, rebalancing: { share: p.rebalancing } },
+            ...(p.lending
+              ? { lending: { market: p.lending.last && K > 1 ? `M${K - 1}` : 'PERP', borrowers: p.lending.borrowers, collateralUsd: { kind: 'lognormal', medianUsd: 3_000, sigmaLog: 1.5 }, ltvShareOfMax: { min: 0.9, max: 1 } } }
+              : {}),
+            traders: { count: 120, crossMarginShare: p.cross, arrivals: { perStep: p.arrivals, momentumPerStep: p.arrivals }, takeProfit: { share: 0.2 }, volatilityDeleverage: { share: 0.2 }, withdrawProfitShare: p.withdraw, injection: { share: p.injection, meanDelaySteps: 2 }, rebalancing: { share: p.rebalancing }, ...(collateral ? { collateral } : {}) },
             policy: {
               maintenance,
               markPrice: { kind: p.mark },
@@ -315,6 +336,7 @@ describe('conservation across every mechanism (property)', () => {
               ...(p.funding ? { funding: p.funding } : {}),
               tradingFees: { takerRate: p.takerRate, recipient: p.recipient },
               ...(p.vm ? { variationMargin: { everySeconds: p.vm } } : {}),
+              ...(p.lending ? { lending: { liquidationThreshold: 0.8, maxLtv: 0.78, liquidationBonus: p.lending.bonus, protocolFeeOfBonus: p.lending.fee, closeFactor: p.lending.cf, borrowRateAnnual: p.lending.rate } } : {}),
             },
           });
           const ctx = createRunContext(sc);

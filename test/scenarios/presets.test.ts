@@ -223,3 +223,32 @@ describe('Bybit', () => {
     expect(st.books.walletCents).toBe(0);
   });
 });
+
+describe('Aave v3', () => {
+  it('WETH’s row and v3.3’s close-factor rules reach the lending reserve; the close factor switches from 50% to 100% at HF 0.95', async () => {
+    const { lendingBook } = await import('../../src/engine/lending.js');
+    const sc = venue('aave-v3', {
+      market: { name: 'ETH-USD', initialPriceUsd: 100, impact: { kind: 'none' } },
+      lending: { market: 'ETH-USD', borrowers: 1, collateralUsd: { kind: 'lognormal', medianUsd: 10_000, sigmaLog: 0 }, ltvShareOfMax: { min: 1, max: 1 } },
+      policy: { markPrice: { kind: 'last' } },
+    });
+    const r = sc.market.policy!.lending!;
+    expect(r).toMatchObject({ liquidationThreshold: 0.83, maxLtv: 0.8, liquidationBonus: 0.05, protocolFeeOfBonus: 0.1, closeFactor: 0.5, fullCloseBelowHealthFactor: 0.95, fullCloseBelowUsd: 2_000, minLeftoverUsd: 1_000 });
+    expect(lendingBook(sc)!.debtCents[0]).toBe(800_000); // $10,000 at the 80% max LTV
+    // HF = 100 units · P · 0.83 / 8,000: at 91.6 HF 0.9504 → 50% repaid; at 91.5 HF 0.9493 → 100%
+    const { lendingCheck, endLending } = await import('../../src/engine/lending.js');
+    const repaidAt = (P: number) => {
+      const { st } = handState(sc, [{ marginUsd: 1_000, positions: [{ side: 1, size: 1, entry: 100 }] }]);
+      startStepAt(st, 1, P);
+      beginLiquidations(st);
+      const nl = lendingCheck(st);
+      liquidationRound(st, 0, maintenanceCheck(st, 0), nl);
+      endLiquidations(st);
+      endLending(st);
+      st.books.checkConservation(st.nAccounts, 'aave');
+      return st.events.lendingRepaidCents;
+    };
+    expect(repaidAt(91.6)).toBe(400_000);
+    expect(repaidAt(91.5)).toBe(800_000);
+  });
+});

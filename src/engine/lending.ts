@@ -1,0 +1,288 @@
+/**
+ * Lending positions (issue 13 part 4), Aave v3 style, on the same markets, cascade and books as the
+ * perpetual book. A borrower holds c units of a collateral asset (priced by a market of the scenario)
+ * and a debt D in a USD stable:
+ *
+ * - health factor HF = c · P · LT / D (P the collateral market's mark, as Aave's oracle); liquidatable
+ *   when HF < 1, i.e. when P < D / (c · LT);
+ * - interest: D grows every step with the reserve's index (compounded per step at borrowRateAnnual),
+ *   booked per borrower in whole cents (D = ⌈scaled · index⌉, Aave's scaled debt);
+ * - liquidation (Aave v3.3's executeLiquidationCall): the liquidator may repay up to closeFactor · D,
+ *   or all of D when HF ≤ fullCloseBelowHealthFactor or the collateral or debt is worth less than
+ *   fullCloseBelowUsd; it seizes repay · (1 + bonus) / P units (all the collateral if that is less,
+ *   repaying c · P / (1 + bonus)); the protocol's cut is protocolFeeOfBonus of the bonus part, kept as
+ *   units by the treasury; a partial liquidation that would leave less than minLeftoverUsd of debt or
+ *   collateral repays the whole debt instead; when no collateral is left the remaining debt is written
+ *   off as a deficit (v3.3);
+ * - the liquidator sells what it seized through the collateral's market in the round's block of flow,
+ *   with impact — so lending liquidations and perpetual liquidations feed one cascade.
+ *
+ * Triggers: the index trick keeps keys static between liquidations: key = scaled / (c · LT), and a
+ * borrower is a candidate when key > P / index (src/engine/heap.ts, one max-heap). O(candidates) a
+ * round; the interest accrual is O(borrowers) a step (one multiply and a rounding each).
+ */
+import type { Policy, Scenario } from '../scenario/schema.js';
+import { marketPolicy } from '../scenario/market-policy.js';
+import { drawCollateralUsd } from '../agents/population.js';
+import type { TradersConfig } from '../scenario/schema.js';
+import { stream } from '../rng/streams.js';
+import { normalSampler } from '../rng/distributions.js';
+import { IndexedMaxHeap } from './heap.js';
+import { atomsPerUnitFor } from './collateral.js';
+import type { PathState } from './state.js';
+import { SERIES_GENERATION_CLASSES } from './results.js';
+import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
+
+export type LendingReserve = NonNullable<Policy['lending']>;
+
+/**
+ * The reserve rules a scenario gets when no policy sets `lending` — the schema's defaults (Aave v3.3,
+ * WETH), repeated here so the engine (bundled for the browser) does not load the schema; a test checks
+ * they equal `LendingReserveSchema.parse({})`.
+ */
+export const LENDING_DEFAULTS: LendingReserve = {
+  liquidationThreshold: 0.83,
+  maxLtv: 0.8,
+  liquidationBonus: 0.05,
+  protocolFeeOfBonus: 0.1,
+  closeFactor: 0.5,
+  fullCloseBelowHealthFactor: 0.95,
+  fullCloseBelowUsd: 2_000,
+  minLeftoverUsd: 1_000,
+  borrowRateAnnual: 0.05,
+};
+
+/** The opening lending book (the same for every path of a run). */
+export interface LendingBook {
+  /** The market that prices the collateral. */
+  readonly market: number;
+  readonly reserve: LendingReserve;
+  readonly atomsPerUnit: number;
+  readonly borrowers: number;
+  /** Per borrower: collateral atoms posted, debt drawn (cents). */
+  readonly atoms: Float64Array;
+  readonly debtCents: Float64Array;
+  /** Interest factor per step: 1 + borrowRateAnnual · stepSeconds / year. */
+  readonly growthPerStep: number;
+}
+
+const SECONDS_PER_YEAR = 365 * 24 * 3600;
+
+/**
+ * Draws the lending book of `sc.lending` (stream "lending", path −1): each borrower's collateral value
+ * from `collateralUsd` at the initial price, and its debt = value × LTV, LTV uniform in
+ * [ltvShareOfMax.min, ltvShareOfMax.max] × maxLtv. Undefined without lending.
+ */
+export function lendingBook(sc: Scenario): LendingBook | undefined {
+  const cfg = sc.lending;
+  if (!cfg) return undefined;
+  const markets = [sc.market, ...sc.otherMarkets];
+  const m = markets.findIndex((mk) => mk.name === cfg.market);
+  const reserve = marketPolicy(sc, m).lending ?? LENDING_DEFAULTS;
+  const P0 = markets[m].initialPriceUsd;
+  const apu = atomsPerUnitFor(P0);
+  const rng = stream(sc.seed, -1, 'lending');
+  const normal = normalSampler(rng);
+  const n = cfg.borrowers;
+  const atoms = new Float64Array(n);
+  const debt = new Float64Array(n);
+  const draw = { collateralUsd: cfg.collateralUsd } as unknown as TradersConfig;
+  for (let k = 0; k < n; k++) {
+    const v = drawCollateralUsd(draw, rng, normal);
+    const ltv = (cfg.ltvShareOfMax.min + (cfg.ltvShareOfMax.max - cfg.ltvShareOfMax.min) * rng()) * reserve.maxLtv;
+    atoms[k] = Math.max(1, Math.round((v / P0) * apu));
+    // the debt respects max LTV at the initial price: floored to the cent below (atoms / apu) · P0 · LTV
+    debt[k] = Math.floor((atoms[k] / apu) * P0 * ltv * 100);
+  }
+  return { market: m, reserve, atomsPerUnit: apu, borrowers: n, atoms, debtCents: debt, growthPerStep: 1 + (reserve.borrowRateAnnual * sc.stepSeconds) / SECONDS_PER_YEAR };
+}
+
+/** A path's lending state: the index, scaled debts, the trigger heap and the round's work list. */
+export class LendingPath {
+  index = 1;
+  /** The largest scaled debt at the start (debts only shrink from it, so index · maxScaled bounds every debt). */
+  readonly maxScaled: number;
+  readonly scaled: Float64Array;
+  readonly heap: IndexedMaxHeap;
+  readonly list: Int32Array;
+  readonly repay: Float64Array;
+  readonly seize: Float64Array;
+  readonly fee: Float64Array;
+  readonly deferred: Int32Array;
+  nDeferred = 0;
+
+  constructor(readonly book: LendingBook) {
+    const n = book.borrowers;
+    this.scaled = Float64Array.from(book.debtCents);
+    let mx = 0;
+    for (let k = 0; k < n; k++) mx = Math.max(mx, book.debtCents[k]);
+    this.maxScaled = mx;
+    this.heap = new IndexedMaxHeap(n);
+    this.list = new Int32Array(n);
+    this.repay = new Float64Array(n);
+    this.seize = new Float64Array(n);
+    this.fee = new Float64Array(n);
+    this.deferred = new Int32Array(n);
+  }
+}
+
+/** Opens the lending book at step 0: collateral posted, debts lent, every borrower keyed. */
+export function openLending(st: PathState): void {
+  const L = st.lending;
+  if (!L) return;
+  st.books.loans.openLoans(L.book.atoms, L.book.debtCents);
+  L.heap.clear();
+  for (let k = 0; k < L.book.borrowers; k++) rekeyLoan(st, k);
+}
+
+/** Borrower k's trigger: key = scaled / (units · LT), a candidate when key > P / index. */
+function rekeyLoan(st: PathState, k: number): void {
+  const L = st.lending!;
+  const atoms = st.books.loans.loanAtoms(k);
+  const debt = st.books.loans.loanDebtCents(k);
+  // the scaled debt: the debt is ⌈scaled · index⌉ from now on (0 once repaid or written off)
+  L.scaled[k] = debt > 0 ? debt / L.index : 0;
+  if (!(debt > 0) || !(atoms > 0)) {
+    L.heap.remove(k);
+    return;
+  }
+  L.heap.set(k, L.scaled[k] / 100 / ((atoms / L.book.atomsPerUnit) * L.book.reserve.liquidationThreshold));
+}
+
+/** Phase (after funding): interest on every open debt, booked per borrower in whole cents. O(borrowers). */
+export function accrueLending(st: PathState): void {
+  const L = st.lending;
+  if (!L) return;
+  if (L.book.growthPerStep === 1) return;
+  L.index *= L.book.growthPerStep;
+  if (!(L.index * L.maxScaled <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
+  st.events.lendingInterestCents += st.books.loans.accrueLoans(L.scaled, L.index);
+}
+
+/** Lists in st.lending.list the borrowers with HF < 1 at the marks; returns how many. */
+export function lendingCheck(st: PathState): number {
+  const L = st.lending;
+  if (!L) return 0;
+  const P = st.mkt.markPx[L.book.market];
+  const LT = L.book.reserve.liquidationThreshold;
+  let n = 0;
+  while (L.heap.size > 0 && L.heap.topKey() > P / L.index) {
+    const k = L.heap.pop();
+    const units = st.books.loans.loanAtoms(k) / L.book.atomsPerUnit;
+    if (units * P * LT * 100 < st.books.loans.loanDebtCents(k)) L.list[n++] = k;
+    else L.deferred[L.nDeferred++] = k; // a float tie at the threshold: re-keyed after the step
+  }
+  return n;
+}
+
+/** Re-keys borrowers deferred at a float tie (after the step's last round). */
+export function endLending(st: PathState): void {
+  const L = st.lending;
+  if (!L) return;
+  for (let i = 0; i < L.nDeferred; i++) rekeyLoan(st, L.deferred[i]);
+  L.nDeferred = 0;
+}
+
+/**
+ * The close of one liquidation of a borrower with `atoms` of collateral and `debt` cents at price P
+ * (Aave v3.3, in our units): the repayment (cents), the collateral seized by the liquidator and the
+ * protocol's fee (atoms). Pure; exported for tests.
+ */
+export function liquidationAmounts(r: LendingReserve, atoms: number, apu: number, debt: number, P: number): { repay: number; seized: number; fee: number; full: boolean } {
+  const c = atoms / apu;
+  const D = debt / 100;
+  const hf = (c * P * r.liquidationThreshold) / D;
+  const small = c * P < r.fullCloseBelowUsd || D < r.fullCloseBelowUsd;
+  const amounts = (cf: number) => {
+    const want = cf * D;
+    const maxColl = (want / P) * (1 + r.liquidationBonus);
+    let coll: number;
+    let repay: number;
+    if (maxColl >= c) {
+      coll = c;
+      repay = (c * P) / (1 + r.liquidationBonus);
+    } else {
+      coll = maxColl;
+      repay = want;
+    }
+    return { coll, repay };
+  };
+  let cf = hf <= r.fullCloseBelowHealthFactor || small ? 1 : r.closeFactor;
+  let { coll, repay } = amounts(cf);
+  // v3.3: a partial liquidation must leave at least minLeftoverUsd of debt and of collateral, else the
+  // liquidator takes it all
+  if (cf < 1 && (D - repay < r.minLeftoverUsd || (c - coll) * P < r.minLeftoverUsd)) {
+    cf = 1;
+    ({ coll, repay } = amounts(1));
+  }
+  const all = coll >= c;
+  const seizedAtoms = all ? atoms : Math.min(atoms, Math.round(coll * apu));
+  const bonusAtoms = seizedAtoms - seizedAtoms / (1 + r.liquidationBonus);
+  const fee = Math.min(seizedAtoms, Math.floor(bonusAtoms * r.protocolFeeOfBonus));
+  const repayCents = Math.min(debt, Math.round(repay * 100));
+  return { repay: repayCents, seized: seizedAtoms - fee, fee, full: all || repayCents >= debt };
+}
+
+/** Plans this round's lending liquidations (their amounts at the mark) and adds the liquidators' sales to the round's flow. */
+export function planLending(st: PathState, n: number): void {
+  const L = st.lending!;
+  const m = L.book.market;
+  const P = st.mkt.markPx[m];
+  for (let i = 0; i < n; i++) {
+    const k = L.list[i];
+    const a = liquidationAmounts(L.book.reserve, st.books.loans.loanAtoms(k), L.book.atomsPerUnit, st.books.loans.loanDebtCents(k), P);
+    L.repay[i] = a.repay;
+    L.seize[i] = a.seized;
+    L.fee[i] = a.fee;
+    st.mkt.flow[m] -= (a.seized / L.book.atomsPerUnit) * st.mkt.market[m];
+  }
+}
+
+/** Executes the round's lending liquidations at the round's fill: repayment, seizure, the fee, the sale, a deficit. */
+export function executeLending(st: PathState, gen: number, n: number): void {
+  const L = st.lending!;
+  const m = L.book.market;
+  const fill = st.mkt.fill[m];
+  const { stepLiq, events, books } = st;
+  let closed = 0;
+  for (let i = 0; i < n; i++) {
+    const k = L.list[i];
+    const units = L.seize[i] / L.book.atomsPerUnit;
+    const proceeds = Math.max(0, Math.round(units * fill * 100));
+    if (!(proceeds <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
+    const deficit = books.loans.liquidateLoan(k, L.repay[i], L.seize[i], L.fee[i], proceeds);
+    events.lendingLiquidations++;
+    events.lendingRepaidCents += L.repay[i];
+    events.lendingSoldCents += proceeds;
+    events.lendingLiquidatorPnlCents += proceeds - L.repay[i];
+    events.lendingProtocolFeeUsd += (L.fee[i] / L.book.atomsPerUnit) * st.mkt.markPx[m];
+    if (deficit > 0) {
+      events.lendingDeficitCents += deficit;
+      events.lendingDeficits++;
+    }
+    const v = units * fill;
+    closed += v;
+    stepLiq.byMarketUsd[m] += v;
+    stepLiq.byMarketPositions[m]++;
+    stepLiq.longUsd += v;
+    rekeyLoan(st, k);
+  }
+  stepLiq.notionalUsd += closed;
+  stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += closed;
+  stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += closed;
+  stepLiq.accounts += n;
+  if (n > 0) stepLiq.generations = Math.max(stepLiq.generations, gen + 1);
+}
+
+/** Debt outstanding (USD) and collateral value at the mark (USD) of the lending book. O(borrowers). */
+export function lendingTotals(st: PathState): { debtUsd: number; collateralUsd: number } {
+  const L = st.lending;
+  if (!L) return { debtUsd: 0, collateralUsd: 0 };
+  let d = 0;
+  let c = 0;
+  for (let k = 0; k < L.book.borrowers; k++) {
+    d += st.books.loans.loanDebtCents(k);
+    c += st.books.loans.loanAtoms(k);
+  }
+  return { debtUsd: d / 100, collateralUsd: (c / L.book.atomsPerUnit) * st.mkt.markPx[L.book.market] };
+}

@@ -1,0 +1,170 @@
+/**
+ * Lending positions (issue 13 part 4) against hand arithmetic: a health-factor liquidation with the 50%
+ * close factor, the bonus and the protocol's cut; the close factor switching to 100% at HF 0.95 and for
+ * small positions (Aave v3.3); a deficit when the collateral runs out; interest per step through the
+ * ledger; the seized collateral sold through its market; conservation of cents and of collateral units.
+ */
+import { describe, expect, it } from 'vitest';
+import { identicalTraders } from '../helpers/scenarios.js';
+import { handState, startStepAt } from '../helpers/handbook.js';
+import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
+import { beginLiquidations, endLiquidations, liquidationRound } from '../../src/engine/liquidation.js';
+import { accrueLending, endLending, lendingCheck, liquidationAmounts } from '../../src/engine/lending.js';
+import type { PathState } from '../../src/engine/state.js';
+import { runPaths } from '../../src/mc/runner.js';
+import { small } from '../helpers/scenarios.js';
+
+const reserve = { liquidationThreshold: 0.83, maxLtv: 0.8, liquidationBonus: 0.05, protocolFeeOfBonus: 0.1, borrowRateAnnual: 0 };
+
+/** One borrower with `collateralUsd` of PERP (price 100) at LTV 80%, beside one harmless perp account. */
+function book(collateralUsd: number, lending: Record<string, unknown> = {}, impact: Record<string, unknown> = { kind: 'none' }) {
+  const sc = identicalTraders({
+    market: { impact },
+    lending: { market: 'PERP', borrowers: 1, collateralUsd: { kind: 'lognormal', medianUsd: collateralUsd, sigmaLog: 0 }, ltvShareOfMax: { min: 1, max: 1 } },
+    policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.05 }, liquidation: { kind: 'full', feeRate: 0 }, markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 }, lending: { ...reserve, ...lending } },
+  });
+  return handState(sc, [{ marginUsd: 1_000, positions: [{ side: 1, size: 1, entry: 100 }] }]).st;
+}
+
+/** One step at `price` with the liquidation rounds (perps and lending). */
+function stepAt(st: PathState, t: number, price: number, accrue = false): void {
+  startStepAt(st, t, price);
+  if (accrue) accrueLending(st);
+  beginLiquidations(st);
+  for (let gen = 0; gen < 50; gen++) {
+    const n = maintenanceCheck(st, gen);
+    const nl = lendingCheck(st);
+    if (n === 0 && nl === 0) break;
+    liquidationRound(st, gen, n, nl);
+  }
+  endLiquidations(st);
+  endLending(st);
+}
+
+const ATOMS = 1e4; // atoms per unit at a price of 100 (an atom ≤ 1 cent)
+
+describe('lending positions', () => {
+  it('opens within max LTV: $10,000 of collateral (100 units at 100) borrows $8,000; HF = 100 · 100 · 0.83 / 8,000 = 1.0375', () => {
+    const st = book(10_000);
+    expect(st.books.loans.loanAtoms(0)).toBe(100 * ATOMS);
+    expect(st.books.loans.loanDebtCents(0)).toBe(800_000);
+    stepAt(st, 1, 96.4); // HF = 0.99 × … just above 1: 100 · 96.4 · 0.83 / 8,000 = 1.0002
+    expect(st.events.lendingLiquidations).toBe(0);
+  });
+
+  it('HF 0.996 at 96: the liquidator repays 50% ($4,000), seizes 4,000 / 96 × 1.05 = 43.75 units, the protocol keeps 10% of the bonus', () => {
+    const st = book(10_000);
+    stepAt(st, 1, 96);
+    expect(st.events.lendingLiquidations).toBe(1);
+    expect(st.events.lendingRepaidCents).toBe(400_000);
+    expect(st.books.loans.loanDebtCents(0)).toBe(400_000);
+    // 43.75 units = 437,500 atoms; bonus part 437,500 − 437,500 / 1.05 = 20,833.3 atoms; fee ⌊2,083.3⌋ = 2,083
+    expect(st.books.loans.treasuryAtoms).toBe(2_083);
+    expect(st.books.loans.loanAtoms(0)).toBe(1_000_000 - 437_500);
+    // the liquidator sells 435,417 atoms = 43.5417 units at 96 (no impact): $4,180.00; its PnL $180.00
+    expect(st.events.lendingSoldCents).toBe(Math.round(43.5417 * 96 * 100));
+    expect(st.events.lendingLiquidatorPnlCents).toBe(Math.round(43.5417 * 96 * 100) - 400_000);
+    // after: HF = 56.25 · 96 · 0.83 / 4,000 = 1.12, no further round
+    expect(st.events.lendingDeficitCents).toBe(0);
+    st.books.checkConservation(st.nAccounts, 'hf');
+  });
+
+  it('the close factor switches to 100% at HF 0.95 (91.6: HF 0.9504 → 50%; 91.5: HF 0.9493 → 100%)', () => {
+    const a = book(10_000);
+    stepAt(a, 1, 91.6);
+    expect(a.events.lendingRepaidCents).toBe(400_000);
+    const b = book(10_000);
+    stepAt(b, 1, 91.5);
+    expect(b.events.lendingRepaidCents).toBe(800_000);
+    // all the debt repaid with 8,000 / 91.5 × 1.05 = 91.80 units; the borrower keeps the other 8.20
+    expect(b.books.loans.loanDebtCents(0)).toBe(0);
+    expect(b.books.loans.loanAtoms(0)).toBe(1_000_000 - Math.round((8_000 / 91.5) * 1.05 * ATOMS));
+    // the pure rule at the boundary: HF exactly 0.95 is already "≤ 0.95" (Aave: inclusive)
+    const P95 = (0.95 * 8_000) / (100 * 0.83);
+    expect(liquidationAmounts({ ...reserveDefaults(), ...reserve }, 1_000_000, ATOMS, 800_000, P95).repay).toBe(800_000);
+    a.books.checkConservation(a.nAccounts, 'a');
+    b.books.checkConservation(b.nAccounts, 'b');
+  });
+
+  it('a small position (collateral or debt under $2,000) may be repaid in full at any HF below 1 (Aave v3.3)', () => {
+    const st = book(1_500); // debt $1,200
+    stepAt(st, 1, 96);
+    expect(st.events.lendingRepaidCents).toBe(120_000);
+    st.books.checkConservation(st.nAccounts, 'small');
+  });
+
+  it('a partial liquidation that would leave less than $1,000 of collateral repays the whole debt instead (Aave v3.3 MIN_LEFTOVER_BASE)', () => {
+    // LT 0.95, debt $2,000, collateral 20.21 units at 100 ($2,021: HF 0.96 > 0.95, both ≥ $2,000 → 50%):
+    // repaying $1,000 would seize 10.5 units and leave $971 of collateral < $1,000 → the close factor is 100%,
+    // which the collateral limits: all 20.21 units for 2,021 / 1.05 = $1,924.76 of debt (the rest a deficit)
+    const r = { ...reserveDefaults(), liquidationThreshold: 0.95, maxLtv: 0.9 };
+    const full = liquidationAmounts(r, 20.21 * ATOMS, ATOMS, 200_000, 100);
+    expect(full.repay).toBe(Math.round((2_021 / 1.05) * 100));
+    expect(full.seized + full.fee).toBe(20.21 * ATOMS);
+    // $2,200 of collateral against $2,177 of debt (HF 0.96): repaying $1,088.50 seizes $1,142.93 and leaves
+    // $1,057 of collateral and $1,088.50 of debt, both ≥ $1,000: the 50% close stands
+    expect(liquidationAmounts(r, 22 * ATOMS, ATOMS, 217_700, 100).repay).toBe(108_850);
+  });
+
+  it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
+    const st = book(10_000);
+    stepAt(st, 1, 80);
+    expect(st.events.lendingRepaidCents).toBe(761_905);
+    expect(st.events.lendingDeficitCents).toBe(800_000 - 761_905);
+    expect(st.events.lendingDeficits).toBe(1);
+    expect(st.books.loans.loanAtoms(0)).toBe(0);
+    expect(st.books.loans.loanDebtCents(0)).toBe(0);
+    // fee: ⌊(1,000,000 − 1,000,000 / 1.05) × 0.1⌋ = 4,761 atoms
+    expect(st.books.loans.treasuryAtoms).toBe(4_761);
+    st.books.checkConservation(st.nAccounts, 'deficit');
+  });
+
+  it('interest accrues every step through the ledger: after 1,440 one-minute steps at 10% a year the debt is ⌈800,000 · g^1440⌉ cents', () => {
+    const st = book(10_000, { borrowRateAnnual: 0.1 });
+    const g = 1 + (0.1 * 60) / (365 * 24 * 3600);
+    for (let t = 1; t <= 1_440; t++) stepAt(st, t, 100, true);
+    let idx = 1;
+    for (let t = 1; t <= 1_440; t++) idx *= g;
+    expect(st.books.loans.loanDebtCents(0)).toBe(Math.ceil(800_000 * idx));
+    expect(st.events.lendingInterestCents).toBe(Math.ceil(800_000 * idx) - 800_000);
+    st.books.checkConservation(st.nAccounts, 'interest');
+  });
+
+  it('the seized collateral is sold through its market: with impact, the fill is below the mark and the price falls', () => {
+    const st = book(10_000, {}, { kind: 'linear', depthUsdPerPercent: 1e4, halfLifeSteps: 1e9, arbitrageUsdPerStep: 0 });
+    stepAt(st, 1, 96);
+    expect(st.mkt.impactState[0]).toBeLessThan(0);
+    expect(st.mkt.fill[0]).toBeLessThan(96);
+    expect(st.events.lendingSoldCents).toBeLessThan(Math.round(43.5417 * 96 * 100));
+    st.books.checkConservation(st.nAccounts, 'impact');
+  });
+
+  it('the engine’s defaults are the schema’s (the engine does not load the schema)', async () => {
+    const { LendingReserveSchema } = await import('../../src/scenario/schema.js');
+    const { LENDING_DEFAULTS } = await import('../../src/engine/lending.js');
+    expect(LENDING_DEFAULTS).toEqual(LendingReserveSchema.parse({}));
+  });
+
+  it('rejects a max LTV above the liquidation threshold, and LT × (1 + bonus) > 1, with one clear line', () => {
+    expect(() => book(10_000, { maxLtv: 0.9 })).toThrow(/policy\.lending\.maxLtv: 0\.9 is not allowed — must be ≤ liquidationThreshold \(0\.83\)/);
+    expect(() => book(10_000, { liquidationBonus: 0.25 })).toThrow(/policy\.lending\.liquidationBonus: 0\.25 is not allowed/);
+    expect(() => identicalTraders({ lending: { market: 'NOPE' } })).toThrow(/lending\.market: "NOPE" is not allowed/);
+  });
+
+  it('a run with lending, collateral and perps conserves every cent and unit on every path, same results for 1 and 2 workers', async () => {
+    const sc = small({
+      paths: 4,
+      lending: { market: 'PERP', borrowers: 300, collateralUsd: { kind: 'lognormal', medianUsd: 5_000, sigmaLog: 1 }, ltvShareOfMax: { min: 0.9, max: 1 } },
+      traders: { collateral: { accountShare: 0.5, assets: [{ market: 'PERP', marginShare: 0.5 }] } },
+      policy: { lending: { borrowRateAnnual: 0.2, liquidationThreshold: 0.8, maxLtv: 0.79, liquidationBonus: 0.1 } },
+    });
+    const one = await runPaths(sc, { workers: 0 });
+    const two = await runPaths(sc, { workers: 2 });
+    expect(two.summaries).toEqual(one.summaries);
+    expect(one.summaries.reduce((s, x) => s + x.lendingLiquidations, 0)).toBeGreaterThan(0);
+  });
+});
+
+function reserveDefaults() {
+  return { liquidationThreshold: 0.83, maxLtv: 0.8, liquidationBonus: 0.05, protocolFeeOfBonus: 0.1, closeFactor: 0.5, fullCloseBelowHealthFactor: 0.95, fullCloseBelowUsd: 2_000, minLeftoverUsd: 1_000, borrowRateAnnual: 0 };
+}
