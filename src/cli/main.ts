@@ -22,6 +22,7 @@ import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerList } from './commands/list.js';
+import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
 
 /** True when `dir` holds an earlier run's output (its results.json or its page). */
 function holdsRun(dir: string): boolean {
@@ -70,12 +71,14 @@ export function buildProgram(): Command {
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(noFiguresOption())
     .addOption(allowAnyPathOption())
-    .action(async (file: string, opts: { out?: string; force?: boolean; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
+    .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')
+    .action(async (file: string, opts: RunFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,
       );
+      if (opts.shard !== undefined) return runShardCommand(scenario, opts);
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
       checkOutputFolder(out, RUN_OUTPUTS);
@@ -89,6 +92,7 @@ export function buildProgram(): Command {
       const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
       emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
+  registerMerge(program);
   registerSweep(program);
   registerCalibrate(program);
   registerCompare(program);

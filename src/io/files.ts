@@ -169,7 +169,24 @@ export function makeDirs(abs: string): void {
 }
 
 /** Names a marginlab command writes into an output folder (anything else there is the user's). */
-export const OUTPUT_NAMES = ['results.json', 'index.html', 'summary.md', 'figures', 'sweep.json', 'calibration.json', 'comparison.json', 'manifest.json', 'points', 'variants'] as const;
+export const OUTPUT_NAMES = [
+  'results.json',
+  'index.html',
+  'summary.md',
+  'figures',
+  'sweep.json',
+  'calibration.json',
+  'comparison.json',
+  'manifest.json',
+  'points',
+  'variants',
+  'shard.json',
+  'paths.bin',
+  'paths.parquet',
+  'paths.csv',
+  'points.parquet',
+  'points.csv',
+] as const;
 
 /** Files and folders among `replace` that must be folders (everything else must be a file). */
 const FOLDER_NAMES = new Set(['figures', 'points', 'variants']);
