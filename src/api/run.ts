@@ -199,16 +199,18 @@ export function describeBook(ctx: RunContext): BookDescription {
  * results. Deterministic: the same scenario gives the same results for any worker count.
  */
 export async function runScenario(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<Results> {
+  return (await runScenarioRecords(input, options)).results;
+}
+
+/** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
+export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
   // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
   const scenario = resolveSampling(parseScenario(input));
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  return resultsOf(
-    scenario,
-    portableScenario(scenario),
-    { table: PathTable.fromSummaries(mc.summaries), histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt },
-    options,
-  );
+  const table = PathTable.fromSummaries(mc.summaries);
+  const results = resultsOf(scenario, portableScenario(scenario), { table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt }, options);
+  return { results, table };
 }
 
 /** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */

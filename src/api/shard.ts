@@ -253,13 +253,14 @@ export function mergedRuns(shards: Shard[]): PathRuns {
  * overlapping or missing ranges; otherwise the results `runScenario` gives, apart from `run`, whose
  * `workers` and `elapsedMs` are the shards' sums and `startedAt` the earliest.
  */
-export function mergeShards(shards: { where: string; shard: Shard }[], options: Pick<RunOptions, 'drilldown' | 'drilldownWorst'> = {}): Results {
+export function mergeShards(shards: { where: string; shard: Shard }[], options: Pick<RunOptions, 'drilldown' | 'drilldownWorst'> = {}): { results: Results; table: PathTable } {
   const sorted = checkShardSet(
     shards.map((s) => ({ where: s.where, header: s.shard.header, shard: s.shard })),
     (h) => h.scenario.paths,
   ) as { where: string; header: ShardHeader; shard: Shard }[];
   const h = sorted[0].header;
-  return resultsOf(h.scenario, h.shown, mergedRuns(sorted.map((s) => s.shard)), options);
+  const runs = mergedRuns(sorted.map((s) => s.shard));
+  return { results: resultsOf(h.scenario, h.shown, runs, options), table: runs.table };
 }
 
 /** `mergeShards` without the inline per-path columns (for runs too large to hold them as JSON). */

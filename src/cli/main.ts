@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
-import { runScenario } from '../api/run.js';
+import { runScenarioRecords } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
 import { runSummary } from '../report/verdict.js';
@@ -83,13 +83,14 @@ export function buildProgram(): Command {
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
       checkOutputFolder(out, RUN_OUTPUTS);
       const progress = createProgress(scenario.paths);
-      let results;
+      let run;
       try {
-        results = await runScenario(scenario, { workers: opts.workers, onProgress: progress.update });
+        run = await runScenarioRecords(scenario, { workers: opts.workers, onProgress: progress.update });
       } finally {
         progress.stop();
       }
-      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
+      const { results, table } = run;
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table });
       emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
   registerMerge(program);

@@ -52,6 +52,7 @@ describe('shards and merge', () => {
     expect(merged.aggregates.sampling.design).toBe('importance+books');
     expect(merged.paths.pathIndex).toEqual(Array.from({ length: 23 }, (_, k) => k));
     expect(readdirSync(out).sort()).toEqual(readdirSync(single).sort());
+    for (const f of ['paths.parquet', 'paths.csv']) expect(readFileSync(path.join(out, f)).equals(readFileSync(path.join(single, f))), f).toBe(true);
     const md = (d: string) => readFileSync(path.join(d, 'summary.md'), 'utf8').replace(/compute time [^·\n]*/g, '').replaceAll(d, 'DIR');
     expect(md(out)).toBe(md(single));
   }, 30_000);

@@ -84,8 +84,8 @@ export function registerMerge(program: Command): void {
       checkOutputFolder(opts.out, RUN_OUTPUTS);
       if (!opts.force && existsSync(path.join(opts.out, 'results.json'))) throw new UserError(`--out ${opts.out}: holds an earlier run — pass --force to replace it, or choose another --out`);
       const shards = dirs.map((d) => ({ where: d, shard: readShardFolder(d) }));
-      const results = mergeShards(shards);
-      const written = await writeRunOutputs(opts.out, results, { figures: opts.figures !== false });
+      const { results, table } = mergeShards(shards);
+      const written = await writeRunOutputs(opts.out, results, { figures: opts.figures !== false, table });
       emitSummary(runSummary(results, opts.out), opts.json, `merged ${dirs.length} shards (${fmtInt(results.aggregates.paths)} paths)\nwrote ${written.join(', ')}`);
     });
 }
