@@ -29,6 +29,8 @@ export interface RunFlags {
   figures?: boolean;
   allowAnyPath?: boolean;
   shard?: string;
+  redis?: string;
+  jobPaths?: number;
 }
 
 /** What a shard folder holds. */
