@@ -181,7 +181,7 @@ export async function startFleetWorker(url: string, opts: FleetWorkerOptions): P
       opts.onJob?.(job.id ?? '', d.range, performance.now() - t0);
       return { header: files['shard.json'], bin: Buffer.from(files['paths.bin']).toString('base64') };
     },
-    { connection: conn, concurrency: opts.concurrency ?? 1, lockDuration: opts.lockMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockMs ?? 30_000), maxStalledCount: 3 },
+    { connection: conn, concurrency: opts.concurrency ?? 1, lockDuration: opts.lockMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockMs ?? 30_000), maxStalledCount: 3, drainDelay: 1 },
   );
   worker.on('error', () => {});
   let resolveClosed!: () => void;
