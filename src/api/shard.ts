@@ -22,7 +22,7 @@ import { PathTable, type FieldSpec } from '../mc/table.js';
 import type { PathHistograms, PathSeries } from '../engine/path.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { leanResultsOf, resultsOf, type LeanResults, type PathRuns, type Results, type RunOptions } from './run.js';
+import { resultsOf, type PathRuns, type Results, type RunOptions } from './run.js';
 
 export const SHARD_FORMAT = 'marginlab.shard/1';
 
@@ -184,14 +184,8 @@ export function encodeShard(s: Shard): { 'shard.json': string; 'paths.bin': Uint
 
 /** A shard from its files; `where` names it in messages. @throws UserError when the files do not make a shard */
 export function decodeShard(headerText: string, bin: Uint8Array, where: string): Shard {
-  let header: ShardHeader;
-  try {
-    header = JSON.parse(headerText) as ShardHeader;
-  } catch {
-    throw new UserError(`${where}: shard.json is not valid JSON — not a marginlab shard folder`);
-  }
-  if (header?.format !== SHARD_FORMAT) throw new UserError(`${where}: shard.json has format ${JSON.stringify(header?.format)}, expected ${SHARD_FORMAT} — not a marginlab shard folder`);
-  const width = header.fields.reduce((s, f) => s + (f.width ?? 1), 0);
+  const header = parseShardHeader(headerText, where);
+  const width = shardWidth(header);
   if (bin.byteLength !== width * header.n * 8) throw new UserError(`${where}: paths.bin holds ${bin.byteLength} bytes, expected ${width * header.n * 8} (${header.n} paths × ${width} columns × 8) — the shard is truncated or damaged`);
   const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
   const columns: Float64Array[] = [];
@@ -231,21 +225,47 @@ export function checkShardSet<H extends { scenarioHash: string; kind: string; sh
 
 /** The merged records of shards already checked and in path order. */
 export function mergedRuns(shards: Shard[]): PathRuns {
+  return mergedRunsOf(
+    shards.map((s) => s.header),
+    PathTable.concat(shards.map((s) => s.table)),
+  );
+}
+
+/** The merged records from the shards' headers (checked, in path order) and their columns already joined into one table. */
+export function mergedRunsOf(headers: ShardHeader[], table: PathTable): PathRuns {
   const histograms: PathHistograms = emptyHistograms();
   const series: PathRuns['series'] = [];
-  for (const s of shards) {
-    const h = s.header.histograms;
-    addHistograms(histograms, { cascadeAccounts: Uint32Array.from(h.cascadeAccounts), cascadeNotional: Uint32Array.from(h.cascadeNotional), cascadeGenerations: Uint32Array.from(h.cascadeGenerations) });
-    for (const x of s.header.series) series.push({ pathIndex: x.pathIndex, series: typedPathSeries(x.series) });
+  for (const h of headers) {
+    const g = h.histograms;
+    addHistograms(histograms, { cascadeAccounts: Uint32Array.from(g.cascadeAccounts), cascadeNotional: Uint32Array.from(g.cascadeNotional), cascadeGenerations: Uint32Array.from(g.cascadeGenerations) });
+    for (const x of h.series) series.push({ pathIndex: x.pathIndex, series: typedPathSeries(x.series) });
   }
   return {
-    table: PathTable.concat(shards.map((s) => s.table)),
+    table,
     histograms,
     series,
-    workers: shards.reduce((m, s) => m + s.header.workers, 0),
-    elapsedMs: shards.reduce((m, s) => m + s.header.elapsedMs, 0),
-    startedAt: shards.map((s) => s.header.startedAt).sort()[0],
+    workers: headers.reduce((m, h) => m + h.workers, 0),
+    elapsedMs: headers.reduce((m, h) => m + h.elapsedMs, 0),
+    startedAt: headers.map((h) => h.startedAt).sort()[0],
   };
+}
+
+/** Parses and checks a shard.json; `where` names the folder in messages. @throws UserError */
+export function parseShardHeader(text: string, where: string): ShardHeader {
+  let header: ShardHeader;
+  try {
+    header = JSON.parse(text) as ShardHeader;
+  } catch {
+    throw new UserError(`${where}: shard.json is not valid JSON — not a marginlab shard folder`);
+  }
+  if (header?.format !== SHARD_FORMAT) throw new UserError(`${where}: shard.json has format ${JSON.stringify(header?.format)}, expected ${SHARD_FORMAT} — not a marginlab shard folder`);
+  if (header.marginlabVersion !== VERSION) throw new UserError(`${where}: a shard of marginlab ${header.marginlabVersion}; this is ${VERSION} — merge shards with the version that wrote them`);
+  return header;
+}
+
+/** Columns (flat) of a shard's records. */
+export function shardWidth(h: ShardHeader): number {
+  return h.fields.reduce((s, f) => s + (f.width ?? 1), 0);
 }
 
 /**
@@ -261,15 +281,4 @@ export function mergeShards(shards: { where: string; shard: Shard }[], options: 
   const h = sorted[0].header;
   const runs = mergedRuns(sorted.map((s) => s.shard));
   return { results: resultsOf(h.scenario, h.shown, runs, options), table: runs.table };
-}
-
-/** `mergeShards` without the inline per-path columns (for runs too large to hold them as JSON). */
-export function mergeShardsLean(shards: { where: string; shard: Shard }[], options: Pick<RunOptions, 'drilldown' | 'drilldownWorst'> = {}): { results: LeanResults; table: PathTable } {
-  const sorted = checkShardSet(
-    shards.map((s) => ({ where: s.where, header: s.shard.header, shard: s.shard })),
-    (h) => h.scenario.paths,
-  ) as { where: string; header: ShardHeader; shard: Shard }[];
-  const h = sorted[0].header;
-  const runs = mergedRuns(sorted.map((s) => s.shard));
-  return { results: leanResultsOf(h.scenario, h.shown, runs, options), table: runs.table };
 }

@@ -7,6 +7,7 @@
  * redrawn per block a `book` column (⌊pathIndex / pathsPerBook⌋). Written with hyparquet-writer
  * (pure JavaScript, no native code), SNAPPY-compressed, in row groups of 100,000 paths.
  */
+import { openSync, writeSync, closeSync } from 'node:fs';
 import { ParquetWriter, ByteWriter } from 'hyparquet-writer';
 import type { PathTable } from '../mc/table.js';
 import { columnNames } from '../mc/table.js';
@@ -49,23 +50,43 @@ function columnData(cols: readonly ExportColumn[], from: number, to: number) {
   });
 }
 
-/** A Parquet file of the columns (all of one length), built in memory a row group at a time. */
-export function parquetBytes(cols: readonly ExportColumn[], meta: Record<string, string> = {}): Uint8Array {
+/** hyparquet-writer's in-memory writer, flushed to `fd` whenever it holds more than 1 MB (a Parquet file is written front to back). */
+function fileSink(fd: number): ByteWriter {
+  const w = new ByteWriter();
+  const flush = () => {
+    if (w.index > 0) writeSync(fd, new Uint8Array(w.buffer, 0, w.index));
+    w.index = 0;
+  };
+  const ensure = w.ensure.bind(w);
+  w.ensure = (size: number) => {
+    if (w.index > 1_000_000) flush();
+    ensure(size);
+  };
+  w.finish = () => flush();
+  return w;
+}
+
+/** Writes the columns (all of one length) as a Parquet file, a row group at a time, streaming to disk. */
+export function writeParquet(file: string, cols: readonly ExportColumn[], meta: Record<string, string> = {}): void {
   const n = cols[0]?.values.length ?? 0;
-  const writer = new ByteWriter();
-  const schema = [
-    { name: 'root', num_children: cols.length },
-    ...cols.map((c) =>
-      c.type === 'STRING' ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const } : { name: c.name, type: c.type, repetition_type: 'REQUIRED' as const },
-    ),
-  ];
-  const pw = new ParquetWriter({ writer, schema, kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })), createdBy: 'marginlab' });
-  for (let from = 0; from < n; from += ROW_GROUP) {
-    const to = Math.min(n, from + ROW_GROUP);
-    void pw.write({ columnData: columnData(cols, from, to), rowGroupSize: to - from });
+  const fd = openSync(file, 'w');
+  try {
+    const writer = fileSink(fd);
+    const schema = [
+      { name: 'root', num_children: cols.length },
+      ...cols.map((c) =>
+        c.type === 'STRING' ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const } : { name: c.name, type: c.type, repetition_type: 'REQUIRED' as const },
+      ),
+    ];
+    const pw = new ParquetWriter({ writer, schema, kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })), createdBy: 'marginlab' });
+    for (let from = 0; from < n; from += ROW_GROUP) {
+      const to = Math.min(n, from + ROW_GROUP);
+      void pw.write({ columnData: columnData(cols, from, to), rowGroupSize: to - from });
+    }
+    pw.finish();
+  } finally {
+    closeSync(fd);
   }
-  pw.finish();
-  return new Uint8Array(writer.getBuffer());
 }
 
 /** A CSV value: integers as written, reals in the shortest form that reads back to the same float64, flags true/false. */
@@ -79,19 +100,27 @@ function csvValue(c: ExportColumn, i: number): string {
   return String(v);
 }
 
-/** CSV of the columns: a header row of names, one row per value index, `\n` line ends. */
-export function csvText(cols: readonly ExportColumn[]): string {
+/** Writes the columns as CSV: a header row of names, one row per value index, `\n` line ends; streamed in blocks of rows. */
+export function writeCsv(file: string, cols: readonly ExportColumn[]): void {
   const n = cols[0]?.values.length ?? 0;
-  const lines: string[] = [cols.map((c) => c.name).join(',')];
-  for (let i = 0; i < n; i++) lines.push(cols.map((c) => csvValue(c, i)).join(','));
-  return lines.join('\n') + '\n';
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, cols.map((c) => c.name).join(',') + '\n');
+    for (let from = 0; from < n; from += 10_000) {
+      const lines: string[] = [];
+      for (let i = from; i < Math.min(n, from + 10_000); i++) lines.push(cols.map((c) => csvValue(c, i)).join(','));
+      writeSync(fd, lines.join('\n') + '\n');
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** paths.parquet and paths.csv of a run's records. */
-export function pathExports(t: PathTable, meta: { scenario: string; seed: number; pathsPerBook?: number }): { 'paths.parquet': Uint8Array; 'paths.csv': string } {
+/** paths.parquet and paths.csv of a run's records, as functions that write them (src/io/files.ts `FileContent`). */
+export function pathExports(t: PathTable, meta: { scenario: string; seed: number; pathsPerBook?: number }): { 'paths.parquet': (file: string) => void; 'paths.csv': (file: string) => void } {
   const cols = pathExportColumns(t, meta.pathsPerBook);
   return {
-    'paths.parquet': parquetBytes(cols, { 'marginlab.scenario': meta.scenario, 'marginlab.seed': String(meta.seed) }),
-    'paths.csv': csvText(cols),
+    'paths.parquet': (file) => writeParquet(file, cols, { 'marginlab.scenario': meta.scenario, 'marginlab.seed': String(meta.seed) }),
+    'paths.csv': (file) => writeCsv(file, cols),
   };
 }

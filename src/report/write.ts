@@ -5,9 +5,9 @@
  * moved into place as a whole, so a failure or a kill never leaves a half-written report or a folder
  * mixing two runs.
  */
-import type { Results } from '../api/run.js';
+import type { LeanResults, Results } from '../api/run.js';
 import { renderReportFiles } from './html.js';
-import { commitOutputFolder } from '../io/files.js';
+import { commitOutputFolder, type FileContent } from '../io/files.js';
 import type { PathTable } from '../mc/table.js';
 import { pathExports } from './exports.js';
 
@@ -32,7 +32,7 @@ export function resultsJson(r: Results): string {
  * folder is built next to `dir` and moved into place, so it never mixes two runs. Entries of an
  * existing `dir` not in `replace` (default: the names written) are kept.
  */
-export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>, replace?: readonly string[]): string[] {
+export function writeFilesAtomically(dir: string, files: Record<string, FileContent>, replace?: readonly string[]): string[] {
   return commitOutputFolder(dir, files, { replace });
 }
 
@@ -46,10 +46,24 @@ export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
  * the written paths. Everything is rendered before anything is written.
  */
 export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable } = {}): Promise<string[]> {
-  const files: Record<string, string | Uint8Array> = {
+  const files: Record<string, FileContent> = {
     'results.json': resultsJson(r),
     ...(opts.table ? pathExports(opts.table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }) : {}),
     ...(await renderReportFiles(r, { figures: opts.figures, out: dir })),
+  };
+  return writeFilesAtomically(dir, files, RUN_OUTPUTS);
+}
+
+/**
+ * What `merge --no-inline-paths` writes for a run too large for per-path columns in JSON: results.json
+ * without `paths`, summary.md, paths.parquet and paths.csv (streamed to disk). No index.html: the page
+ * draws from the inline columns.
+ */
+export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string): string[] {
+  const files: Record<string, FileContent> = {
+    'results.json': compactJson(r) + '\n',
+    ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }),
+    'summary.md': summaryMd,
   };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);
 }

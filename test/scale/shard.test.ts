@@ -57,6 +57,21 @@ describe('shards and merge', () => {
     expect(md(out)).toBe(md(single));
   }, 30_000);
 
+  it('merge --no-inline-paths writes results.json without `paths` (every other field the same), the exports and summary.md, and no index.html', async () => {
+    const out = path.join(dir, 'lean');
+    const r = await cli('merge', shard(0), shard(1), shard(2), '--out', out, '--no-inline-paths');
+    expect(r.status, r.stderr).toBe(0);
+    const strip = (f: string) => {
+      const x = JSON.parse(readFileSync(f, 'utf8'));
+      delete x.run;
+      delete x.paths;
+      return JSON.stringify(x);
+    };
+    expect(strip(path.join(out, 'results.json'))).toBe(strip(path.join(dir, 'single', 'results.json')));
+    expect(readdirSync(out).sort()).toEqual(['paths.csv', 'paths.parquet', 'results.json', 'summary.md']);
+    expect(readFileSync(path.join(out, 'paths.parquet')).equals(readFileSync(path.join(dir, 'single', 'paths.parquet')))).toBe(true);
+  });
+
   it('refuses a missing range, overlapping shards and a shard of another scenario, naming them, writing nothing', async () => {
     const out = path.join(dir, 'refused');
     const missing = await cli('merge', shard(0), shard(2), '--out', out);

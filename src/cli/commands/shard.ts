@@ -9,11 +9,15 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import type { Scenario } from '../../scenario/schema.js';
-import { decodeShard, encodeShard, parseShardFlag, runShard, type Shard, mergeShards } from '../../api/shard.js';
+import { checkShardSet, encodeShard, mergedRunsOf, parseShardFlag, parseShardHeader, runShard, shardWidth, type Shard, type ShardHeader } from '../../api/shard.js';
+import { leanResultsOf, resultsOf, type Results } from '../../api/run.js';
+import { PathTable } from '../../mc/table.js';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { UserError } from '../../errors.js';
-import { checkOutputFolder, commitOutputFolder, MIB, readBoundedFile, utf8 } from '../../io/files.js';
-import { RUN_OUTPUTS, writeRunOutputs } from '../../report/write.js';
-import { runSummary } from '../../report/verdict.js';
+import { checkOutputFolder, commitOutputFolder, MIB, readBoundedFile, rethrowFs, utf8 } from '../../io/files.js';
+import { RUN_OUTPUTS, writeLeanRunOutputs, writeRunOutputs } from '../../report/write.js';
+import { runSummary, summaryMarkdown } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
 import { createProgress } from '../progress.js';
 import { defaultOutDir, noFiguresOption } from '../args.js';
@@ -37,7 +41,6 @@ export interface RunFlags {
 export const SHARD_OUTPUTS = ['shard.json', 'paths.bin'] as const;
 /** Largest shard.json (sampled series and the scenario) and paths.bin read. */
 const MAX_HEADER_BYTES = 256 * MIB;
-const MAX_BIN_BYTES = 2048 * MIB;
 
 function holdsShard(dir: string): boolean {
   return existsSync(path.join(dir, 'shard.json'));
@@ -64,13 +67,65 @@ export async function runShardCommand(scenario: Scenario, opts: RunFlags): Promi
   else process.stdout.write(line + '\n');
 }
 
-/** Reads a shard folder. @throws UserError naming the folder */
-export function readShardFolder(dir: string): Shard {
+/** Reads a shard folder's header and checks that its records file has the size the header says. @throws UserError naming the folder */
+export function readShardHeader(dir: string): ShardHeader {
   const headerFile = path.join(dir, 'shard.json');
   if (!existsSync(headerFile)) throw new UserError(`merge: ${dir} is not a shard folder (no shard.json) — pass folders written by "marginlab run … --shard i/N"`);
-  const header = utf8(readBoundedFile(headerFile, MAX_HEADER_BYTES, 'shard header'));
-  const bin = readBoundedFile(path.join(dir, 'paths.bin'), MAX_BIN_BYTES, 'shard records file');
-  return decodeShard(header, bin, dir);
+  const header = parseShardHeader(utf8(readBoundedFile(headerFile, MAX_HEADER_BYTES, 'shard header')), dir);
+  const bin = path.join(dir, 'paths.bin');
+  const want = shardWidth(header) * header.n * 8;
+  let size: number;
+  try {
+    size = statSync(bin).size;
+  } catch (e) {
+    return rethrowFs(e, dir, 'cannot read paths.bin');
+  }
+  if (size !== want) throw new UserError(`${dir}: paths.bin holds ${size} bytes, expected ${want} (${header.n} paths × ${shardWidth(header)} columns × 8) — the shard is truncated or damaged`);
+  return header;
+}
+
+/**
+ * Reads checked shards' records straight into one table of all P paths: column j of a shard is a
+ * contiguous run of n little-endian float64s in its paths.bin, read into place (no copy of a shard is
+ * held), so merging needs the table (8 bytes × columns × paths) and little else.
+ */
+export function readMergedTable(shards: { where: string; header: ShardHeader }[], paths: number): PathTable {
+  const fields = shards[0].header.fields;
+  const sig = JSON.stringify(fields);
+  for (const s of shards) {
+    if (JSON.stringify(s.header.fields) !== sig) throw new UserError(`merge: ${s.where} records other fields than ${shards[0].where} — shards of one marginlab version and scenario only`);
+  }
+  const width = shardWidth(shards[0].header);
+  const columns = Array.from({ length: width }, () => new Float64Array(paths));
+  const le = endianness() === 'LE';
+  for (const s of shards) {
+    const { n, shard } = s.header;
+    const file = path.join(s.where, 'paths.bin');
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      return rethrowFs(e, s.where, 'cannot read paths.bin');
+    }
+    try {
+      for (let j = 0; j < width; j++) {
+        const into = new Uint8Array(columns[j].buffer, shard.start * 8, n * 8);
+        let got = 0;
+        while (got < n * 8) {
+          const k = readSync(fd, into, got, n * 8 - got, j * n * 8 + got);
+          if (k === 0) throw new UserError(`${s.where}: paths.bin ended early — the shard is truncated or damaged`);
+          got += k;
+        }
+        if (!le) {
+          const v = new DataView(into.buffer, into.byteOffset, into.byteLength);
+          for (let i = 0; i < n; i++) columns[j][shard.start + i] = v.getFloat64(i * 8, true);
+        }
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return new PathTable(fields, columns, paths);
 }
 
 export function registerMerge(program: Command): void {
@@ -81,13 +136,29 @@ export function registerMerge(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--force', 'replace an earlier run in the output folder')
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .option('--no-inline-paths', 'leave the per-path columns out of results.json (paths.parquet and paths.csv hold them) and write no index.html: for runs of millions of paths')
     .addOption(noFiguresOption())
-    .action(async (dirs: string[], opts: { out: string; force?: boolean; json?: boolean; figures?: boolean }) => {
+    .action(async (dirs: string[], opts: { out: string; force?: boolean; json?: boolean; figures?: boolean; inlinePaths?: boolean }) => {
       checkOutputFolder(opts.out, RUN_OUTPUTS);
       if (!opts.force && existsSync(path.join(opts.out, 'results.json'))) throw new UserError(`--out ${opts.out}: holds an earlier run — pass --force to replace it, or choose another --out`);
-      const shards = dirs.map((d) => ({ where: d, shard: readShardFolder(d) }));
-      const { results, table } = mergeShards(shards);
+      const headers = dirs.map((d) => ({ where: d, header: readShardHeader(d) }));
+      const sorted = checkShardSet(headers, (h) => h.scenario.paths);
+      const h = sorted[0].header;
+      const table = readMergedTable(sorted, h.scenario.paths);
+      const runs = mergedRunsOf(
+        sorted.map((s) => s.header),
+        table,
+      );
+      const note = `merged ${dirs.length} shards (${fmtInt(h.scenario.paths)} paths)`;
+      if (opts.inlinePaths === false) {
+        const lean = leanResultsOf(h.scenario, h.shown, runs);
+        const summary = runSummary({ ...lean, paths: {} } as Results, opts.out);
+        const written = writeLeanRunOutputs(opts.out, lean, table, summaryMarkdown(summary));
+        emitSummary(summary, opts.json, `${note}; per-path columns only in paths.parquet and paths.csv, no index.html (--no-inline-paths)\nwrote ${written.join(', ')}`);
+        return;
+      }
+      const results = resultsOf(h.scenario, h.shown, runs);
       const written = await writeRunOutputs(opts.out, results, { figures: opts.figures !== false, table });
-      emitSummary(runSummary(results, opts.out), opts.json, `merged ${dirs.length} shards (${fmtInt(results.aggregates.paths)} paths)\nwrote ${written.join(', ')}`);
+      emitSummary(runSummary(results, opts.out), opts.json, `${note}\nwrote ${written.join(', ')}`);
     });
 }
