@@ -97,6 +97,27 @@ describe('shards and merge', () => {
     expect(existsSync(out)).toBe(false);
   }, 30_000);
 
+  it('a sweep in 2 shards merged equals the single sweep (sweep.json minus run fields); run and sweep shards are not mixed', async () => {
+    const P = ['--param', 'policy.maintenance.mmr=0.02,0.03', '--workers', '1'];
+    expect((await cli('sweep', SCENARIO, ...P, '--out', path.join(dir, 'sweep-single'), '--no-figures')).status).toBe(0);
+    for (const i of [0, 1]) expect((await cli('sweep', SCENARIO, ...P, '--shard', `${i}/2`, '--out', path.join(dir, `sweep-s${i}`))).status).toBe(0);
+    const r = await cli('merge', path.join(dir, 'sweep-s1'), path.join(dir, 'sweep-s0'), '--out', path.join(dir, 'sweep-merged'), '--no-figures');
+    expect(r.status, r.stderr).toBe(0);
+    const strip = (f: string) => {
+      const x = JSON.parse(readFileSync(f, 'utf8'));
+      delete x.run;
+      for (const p of x.points) delete p.run;
+      return JSON.stringify(x);
+    };
+    expect(strip(path.join(dir, 'sweep-merged', 'sweep.json'))).toBe(strip(path.join(dir, 'sweep-single', 'sweep.json')));
+    const mixed = await cli('merge', path.join(dir, 'sweep-s0'), shard(1), '--out', path.join(dir, 'mixed'));
+    expect(isOneLineUserError(mixed, /run shard but .*sweep-s0 is a sweep shard/), mixed.stderr).toBe(true);
+    const gap = await cli('merge', path.join(dir, 'sweep-s1'), '--out', path.join(dir, 'mixed'));
+    expect(isOneLineUserError(gap, /paths \[0, 11\) of 23 are missing/), gap.stderr).toBe(true);
+    const cal = await cli('calibrate', SCENARIO, '--shard', '0/2');
+    expect(isOneLineUserError(cal, /calibrate --shard/, /depend on the last evaluation/), cal.stderr).toBe(true);
+  }, 30_000);
+
   it('refuses a malformed --shard with one line naming the flag and what is allowed', async () => {
     for (const v of ['3/3', '1', 'a/b', '0/0', '0/24']) {
       const r = await cli('run', SCENARIO, '--shard', v, '--out', path.join(dir, 'x'));

@@ -4,6 +4,7 @@
  * calibration.json, index.html and figures/ into --out; finished chunks of paths are saved under
  * points/ so that rerunning the same command resumes.
  */
+import { UserError } from '../../errors.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
@@ -60,7 +61,9 @@ export function registerCalibrate(program: Command): void {
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
+    .option('--shard <i/N>', 'not supported (see the message)')
     .action(async (file: string, opts: CalibrateFlags) => {
+      if ((opts as { shard?: string }).shard !== undefined) throw new UserError('calibrate --shard: not supported — a calibration is adaptive (its next value and how many paths it adds depend on the last evaluation), so its paths cannot be split in advance; run it on one machine, where every evaluation uses all cores');
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');

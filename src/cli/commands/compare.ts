@@ -65,7 +65,9 @@ export function registerCompare(program: Command): void {
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
+    .option('--shard <i/N>', 'not supported (see the message)')
     .action(async (inputs: string[], opts: CompareFlags) => {
+      if ((opts as { shard?: string }).shard !== undefined) throw new UserError('compare --shard: not supported — shard each variant as a run (marginlab run <variant.yaml> --shard i/N), merge each (marginlab merge … --out DIR), then compare the merged folders (marginlab compare DIR_A DIR_B), which pairs them path by path');
       const saved = inputs.map(isSavedRun);
       let r: ComparisonResult;
       let out: string;

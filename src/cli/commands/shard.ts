@@ -22,6 +22,9 @@ import { emitSummary } from '../emit.js';
 import { createProgress } from '../progress.js';
 import { defaultOutDir, noFiguresOption } from '../args.js';
 import { fmtInt } from '../../report/format.js';
+import { joinSweepShards, STUDY_SHARD_FORMAT, type SweepShardHeader } from '../../sweep/shard.js';
+import { finishSweep } from './sweep.js';
+import { studyOutputs } from './study-common.js';
 
 export interface RunFlags {
   out?: string;
@@ -128,6 +131,30 @@ export function readMergedTable(shards: { where: string; header: ShardHeader }[]
   return new PathTable(fields, columns, paths);
 }
 
+/** A study shard's header (sweep or comparison), or undefined for a run shard. @throws UserError when the folder holds no shard */
+function peekStudyShard(dir: string): SweepShardHeader | undefined {
+  const file = path.join(dir, 'shard.json');
+  if (!existsSync(file)) throw new UserError(`merge: ${dir} is not a shard folder (no shard.json) — pass folders written by "marginlab run|sweep|compare … --shard i/N"`);
+  let h: { format?: string };
+  try {
+    h = JSON.parse(utf8(readBoundedFile(file, MAX_HEADER_BYTES, 'shard header')));
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${dir}: shard.json is not valid JSON — not a marginlab shard folder`);
+  }
+  return h?.format === STUDY_SHARD_FORMAT ? (h as SweepShardHeader) : undefined;
+}
+
+/** merge of sweep shards: joins each point's ranges into `--out`'s study folder and finishes the sweep there (every point resumed). */
+async function mergeStudyShards(shards: { where: string; header: SweepShardHeader }[], opts: { out: string; json?: boolean; figures?: boolean }): Promise<void> {
+  const kind = shards[0].header.kind;
+  if (kind !== 'sweep') throw new UserError(`merge: ${shards[0].where} is a ${String(kind)} shard, which this version cannot merge`);
+  checkOutputFolder(opts.out, [...studyOutputs('sweep.json'), 'manifest.json', 'points']);
+  if (existsSync(path.join(opts.out, 'sweep.json'))) throw new UserError(`--out ${opts.out}: holds an earlier sweep — choose another --out`);
+  const args = joinSweepShards(shards, opts.out);
+  await finishSweep(args.scenario, { params: args.params, paths: args.paths, metrics: args.metrics, out: opts.out, workers: 0 }, opts.out, opts);
+}
+
 export function registerMerge(program: Command): void {
   program
     .command('merge')
@@ -141,6 +168,18 @@ export function registerMerge(program: Command): void {
     .action(async (dirs: string[], opts: { out: string; force?: boolean; json?: boolean; figures?: boolean; inlinePaths?: boolean }) => {
       checkOutputFolder(opts.out, RUN_OUTPUTS);
       if (!opts.force && existsSync(path.join(opts.out, 'results.json'))) throw new UserError(`--out ${opts.out}: holds an earlier run — pass --force to replace it, or choose another --out`);
+      const kinds = dirs.map((d) => ({ where: d, study: peekStudyShard(d) }));
+      if (kinds.some((k) => k.study)) {
+        const studies = kinds.filter((k): k is { where: string; study: SweepShardHeader } => k.study !== undefined);
+        if (studies.length < kinds.length) {
+          const run = kinds.find((k) => !k.study)!;
+          throw new UserError(`merge: ${run.where} is a run shard but ${studies[0].where} is a ${studies[0].study.kind} shard — merge shards of one command`);
+        }
+        return mergeStudyShards(
+          studies.map((s) => ({ where: s.where, header: s.study })),
+          opts,
+        );
+      }
       const headers = dirs.map((d) => ({ where: d, header: readShardHeader(d) }));
       const sorted = checkShardSet(headers, (h) => h.scenario.paths);
       const h = sorted[0].header;
