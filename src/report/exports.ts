@@ -97,7 +97,7 @@ function csvValue(c: ExportColumn, i: number): string {
   }
   const v = (c.values as ArrayLike<number>)[i];
   if (c.type === 'BOOLEAN') return v !== 0 ? 'true' : 'false';
-  return String(v);
+  return Number.isNaN(v) ? '' : String(v);
 }
 
 /** Writes the columns as CSV: a header row of names, one row per value index, `\n` line ends; streamed in blocks of rows. */
@@ -123,4 +123,79 @@ export function pathExports(t: PathTable, meta: { scenario: string; seed: number
     'paths.parquet': (file) => writeParquet(file, cols, { 'marginlab.scenario': meta.scenario, 'marginlab.seed': String(meta.seed) }),
     'paths.csv': (file) => writeCsv(file, cols),
   };
+}
+
+/** One row of a study's points export. */
+interface PointRow {
+  point: number;
+  label: string;
+  params: Record<string, number>;
+  metric: string;
+  est: { estimate: number; lower: number | null; upper: number | null; n: number };
+  diff?: { estimate: number; lower: number; upper: number; pValue: number; significant: boolean } | null;
+}
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? NaN : x);
+
+function pointColumns(rows: PointRow[], params: string[], pointName: string): ExportColumn[] {
+  return [
+    { name: pointName, type: 'INT32', values: rows.map((r) => r.point) },
+    { name: 'label', type: 'STRING', values: rows.map((r) => r.label) },
+    ...params.map((p): ExportColumn => ({ name: p, type: 'DOUBLE', values: rows.map((r) => r.params[p]) })),
+    { name: 'metric', type: 'STRING', values: rows.map((r) => r.metric) },
+    { name: 'estimate', type: 'DOUBLE', values: rows.map((r) => r.est.estimate) },
+    { name: 'lower', type: 'DOUBLE', values: rows.map((r) => num(r.est.lower)) },
+    { name: 'upper', type: 'DOUBLE', values: rows.map((r) => num(r.est.upper)) },
+    { name: 'paths', type: 'INT32', values: rows.map((r) => r.est.n) },
+    { name: 'differenceFromBaseline', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.estimate)) },
+    { name: 'differenceLower', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.lower)) },
+    { name: 'differenceUpper', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.upper)) },
+    { name: 'differencePValue', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.pValue)) },
+    { name: 'differenceSignificant', type: 'BOOLEAN', values: rows.map((r) => (r.diff?.significant ? 1 : 0)) },
+  ];
+}
+
+/** The shape of a sweep result the export reads (src/sweep/sweep.ts SweepResult). */
+export interface SweepLike {
+  params: { path: string }[];
+  metrics: { key: string }[];
+  points: { index: number; label: string; values: Record<string, number>; estimates: Record<string, ExportEstimate>; differences: { baseline: Record<string, ExportDifference> | null } }[];
+}
+/** The shape of a comparison result the export reads (src/sweep/compare.ts ComparisonResult). */
+export interface ComparisonLike {
+  metrics: { key: string }[];
+  variants: { name: string; estimates: Record<string, ExportEstimate> }[];
+  differences: { variant: string; metrics: Record<string, ExportDifference & { significantHolm: boolean }> }[];
+}
+type ExportEstimate = { estimate: number; lower: number | null; upper: number | null; n: number };
+type ExportDifference = { estimate: number; lower: number; upper: number; pValue: number; significant: boolean };
+
+/**
+ * points.parquet and points.csv of a sweep: one row per point × metric — the point's index, label and
+ * parameter values, the metric's estimate with its 95% interval (NaN for an open bound) and paths, and
+ * the paired difference from the baseline point (NaN on the baseline itself).
+ */
+export function sweepPointExports(r: SweepLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const rows: PointRow[] = r.points.flatMap((p) =>
+    r.metrics.map((m) => ({ point: p.index, label: p.label, params: p.values, metric: m.key, est: p.estimates[m.key], diff: p.differences.baseline?.[m.key] ?? null })),
+  );
+  const cols = pointColumns(
+    rows,
+    r.params.map((p) => p.path),
+    'point',
+  );
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}
+
+/** points.parquet and points.csv of a comparison: one row per variant × metric (differences from the baseline; significance after Holm). */
+export function comparisonPointExports(r: ComparisonLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const diffs = new Map(r.differences.map((d) => [d.variant, d.metrics]));
+  const rows: PointRow[] = r.variants.flatMap((v, i) =>
+    r.metrics.map((m) => {
+      const d = diffs.get(v.name)?.[m.key];
+      return { point: i, label: v.name, params: {}, metric: m.key, est: v.estimates[m.key], diff: d ? { ...d, significant: d.significantHolm } : null };
+    }),
+  );
+  const cols = pointColumns(rows, [], 'variant');
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
 import { shardRange } from '../../src/api/shard.js';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 
 const SCENARIO = path.resolve(__dirname, '../fixtures/shard-small.yaml');
 
@@ -110,6 +111,17 @@ describe('shards and merge', () => {
       return JSON.stringify(x);
     };
     expect(strip(path.join(dir, 'sweep-merged', 'sweep.json'))).toBe(strip(path.join(dir, 'sweep-single', 'sweep.json')));
+    // points.parquet: one row per point × metric, the estimates of sweep.json
+    const sw = JSON.parse(readFileSync(path.join(dir, 'sweep-single', 'sweep.json'), 'utf8'));
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, 'sweep-single', 'points.parquet')) })) as Record<string, unknown>[];
+    expect(rows.length).toBe(sw.points.length * sw.metrics.length);
+    for (const row of rows) {
+      const p = sw.points[row.point as number];
+      expect(row['policy.maintenance.mmr']).toBe(p.values['policy.maintenance.mmr']);
+      expect(row.estimate).toBe(p.estimates[row.metric as string].estimate);
+      expect(row.upper).toBe(p.estimates[row.metric as string].upper ?? NaN);
+    }
+    expect(readFileSync(path.join(dir, 'sweep-merged', 'points.csv'), 'utf8')).toBe(readFileSync(path.join(dir, 'sweep-single', 'points.csv'), 'utf8'));
     const mixed = await cli('merge', path.join(dir, 'sweep-s0'), shard(1), '--out', path.join(dir, 'mixed'));
     expect(isOneLineUserError(mixed, /run shard but .*sweep-s0 is a sweep shard/), mixed.stderr).toBe(true);
     const gap = await cli('merge', path.join(dir, 'sweep-s1'), '--out', path.join(dir, 'mixed'));

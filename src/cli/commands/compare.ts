@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import { loadScenarioFile } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
 import { UserError } from '../../errors.js';
+import { comparisonPointExports } from '../../report/exports.js';
 import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, type ComparisonResult } from '../../sweep/compare.js';
 import { comparisonSummary } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
@@ -103,7 +104,7 @@ export function registerCompare(program: Command): void {
         }
       }
       const summary = comparisonSummary(r, out);
-      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false);
+      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false, comparisonPointExports(r));
       emitSummary(summary, opts.json, wroteLine(written)); // the warnings (different books, seeds) on stderr
     });
 }

@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep, type SweepOptions } from '../../sweep/sweep.js';
 import { runSweepShard } from '../../sweep/shard.js';
+import { sweepPointExports } from '../../report/exports.js';
 import { parseShardFlag, shardRange } from '../../api/shard.js';
 import type { Scenario } from '../../scenario/schema.js';
 import { existsSync } from 'node:fs';
@@ -91,7 +92,7 @@ export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, o
     bar.stop();
   }
   const summary = sweepSummary(result, out);
-  const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false);
+  const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false, sweepPointExports(result));
   emitSummary(
     summary,
     opts.json,
