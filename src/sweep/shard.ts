@@ -9,7 +9,8 @@
  *
  * Comparisons shard the same way (`kind: compare`): every variant's run is sharded as a run is
  * (src/api/shard.ts) under variants/<name>-<hash>/, and `merge` merges each variant, saves its
- * results where a comparison saves them, and re-runs the comparison, which resumes every variant.
+ * results where a comparison saves them (without drill-downs, as a comparison runs them), and re-runs
+ * the comparison there, which resumes every variant.
  *
  * Calibration is not sharded: its next value (and how many paths it adds) depends on the last
  * evaluation, so there is no fixed set of ranges to split; `calibrate --shard` is refused.
@@ -23,7 +24,8 @@ import { VERSION } from '../version.js';
 import { runPaths } from '../mc/runner.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { scenarioIdentity } from '../scenario/data-files.js';
-import { checkShardSet, type ShardRange } from '../api/shard.js';
+import { checkShardSet, encodeShard, parseShardFlag, resolveForRun, runRange, shardRange, type ShardRange } from '../api/shard.js';
+import { prepareComparison, variantFile, type CompareOptions, type VariantInput } from './compare.js';
 import { columnsOf, withPool } from './evaluate.js';
 import { canonicalJson, CHUNK_FORMAT, concatColumns, pointKey, StudyFolder, type StudyIdentity } from './store.js';
 import { checkMetrics, planSweep, type SweepOptions } from './sweep.js';
@@ -127,3 +129,67 @@ export function joinSweepShards(shards: { where: string; header: SweepShardHeade
   }
   return first.args;
 }
+
+export interface CompareShardHeader {
+  format: typeof STUDY_SHARD_FORMAT;
+  kind: 'compare';
+  marginlabVersion: string;
+  /** Hash of the comparison's identity (every variant's scenario, version): shards of one comparison share it. */
+  scenarioHash: string;
+  identity: StudyIdentity;
+  shard: ShardRange;
+  /** Paths every variant runs. */
+  paths: number;
+  /** Per variant, the run shard's folder under this one (`variants/<name>-<hash>`), as the comparison names its saved results. */
+  variantDirs: string[];
+  /** What `merge` re-runs the comparison with. */
+  args: { variants: VariantInput[]; options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics'> };
+}
+
+/** The identity a comparison's study folder records (as runComparison opens it). */
+export function compareIdentity(variants: VariantInput[]): StudyIdentity {
+  return { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } };
+}
+
+/**
+ * Runs shard i of N of every variant of a comparison (prepared as runComparison prepares them: one
+ * seed, one path count, a shared tilt); returns the files of its shard folder (shard.json and, per
+ * variant, variants/<name>-<hash>/shard.json and paths.bin).
+ */
+export async function runCompareShard(
+  variantsIn: VariantInput[],
+  options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics' | 'workers' | 'onProgress'>,
+  index: number,
+  count: number,
+): Promise<{ header: CompareShardHeader; files: Record<string, string | Uint8Array> }> {
+  const prep = prepareComparison(variantsIn, options);
+  const { index: i, count: n } = parseShardFlag(`${index}/${count}`, prep.paths);
+  const range = shardRange(prep.paths, i, n);
+  const files: Record<string, string | Uint8Array> = {};
+  const variantDirs: string[] = [];
+  let done = 0;
+  for (const v of prep.variants) {
+    const shard = await runRange(resolveForRun(v.scenario), range, { workers: options.workers });
+    const vdir = variantFile(v).replace(/\.json$/, '');
+    variantDirs.push(vdir);
+    for (const [name, content] of Object.entries(encodeShard(shard))) files[`${vdir}/${name}`] = content;
+    done++;
+    options.onProgress?.({ pointsDone: done, points: prep.variants.length, pathsDone: done * (range.end - range.start), pathsTotal: prep.variants.length * (range.end - range.start), label: v.name });
+  }
+  const identity = compareIdentity(prep.variants);
+  const header: CompareShardHeader = {
+    format: STUDY_SHARD_FORMAT,
+    kind: 'compare',
+    marginlabVersion: VERSION,
+    scenarioHash: hash(identity),
+    identity,
+    shard: range,
+    paths: prep.paths,
+    variantDirs,
+    args: { variants: variantsIn, options: { paths: options.paths, seed: options.seed, baseline: options.baseline, metrics: options.metrics } },
+  };
+  files['shard.json'] = JSON.stringify(header) + '\n';
+  return { header, files };
+}
+
+export type StudyShardHeader = SweepShardHeader | CompareShardHeader;

@@ -130,6 +130,25 @@ describe('shards and merge', () => {
     expect(isOneLineUserError(cal, /calibrate --shard/, /depend on the last evaluation/), cal.stderr).toBe(true);
   }, 30_000);
 
+  it('a comparison in 2 shards merged equals the single comparison (comparison.json minus run)', async () => {
+    const b = path.join(dir, 'b.yaml');
+    writeFileSync(b, readFileSync(SCENARIO, 'utf8').replace('name: shard-small', 'name: shard-small-b').replace('maxLeverage: 20', 'maxLeverage: 20\n  maintenance: { kind: fixed, mmr: 0.03 }'));
+    const V = [SCENARIO, b, '--workers', '1'];
+    expect((await cli('compare', ...V, '--out', path.join(dir, 'cmp-single'), '--no-figures')).status).toBe(0);
+    for (const i of [0, 1]) expect((await cli('compare', ...V, '--shard', `${i}/2`, '--out', path.join(dir, `cmp-s${i}`))).status).toBe(0);
+    const r = await cli('merge', path.join(dir, 'cmp-s1'), path.join(dir, 'cmp-s0'), '--out', path.join(dir, 'cmp-merged'), '--no-figures');
+    expect(r.status, r.stderr).toBe(0);
+    const strip = (f: string) => {
+      const x = JSON.parse(readFileSync(f, 'utf8'));
+      delete x.run;
+      return JSON.stringify(x);
+    };
+    expect(strip(path.join(dir, 'cmp-merged', 'comparison.json'))).toBe(strip(path.join(dir, 'cmp-single', 'comparison.json')));
+    expect(readFileSync(path.join(dir, 'cmp-merged', 'points.csv'), 'utf8')).toBe(readFileSync(path.join(dir, 'cmp-single', 'points.csv'), 'utf8'));
+    const foreign = await cli('merge', path.join(dir, 'cmp-s0'), path.join(dir, 'sweep-s1'), '--out', path.join(dir, 'cmp-x'));
+    expect(isOneLineUserError(foreign, /sweep shard but .*cmp-s0 is a compare shard/), foreign.stderr).toBe(true);
+  }, 30_000);
+
   it('refuses a malformed --shard with one line naming the flag and what is allowed', async () => {
     for (const v of ['3/3', '1', 'a/b', '0/0', '0/24']) {
       const r = await cli('run', SCENARIO, '--shard', v, '--out', path.join(dir, 'x'));

@@ -22,9 +22,13 @@ import { emitSummary } from '../emit.js';
 import { createProgress } from '../progress.js';
 import { defaultOutDir, noFiguresOption } from '../args.js';
 import { fmtInt } from '../../report/format.js';
-import { joinSweepShards, STUDY_SHARD_FORMAT, type SweepShardHeader } from '../../sweep/shard.js';
+import { joinSweepShards, STUDY_SHARD_FORMAT, type CompareShardHeader, type StudyShardHeader, type SweepShardHeader } from '../../sweep/shard.js';
+import { runComparison } from '../../sweep/compare.js';
+import { StudyFolder } from '../../sweep/store.js';
+import { comparisonSummary } from '../../report/verdict.js';
+import { comparisonPointExports } from '../../report/exports.js';
 import { finishSweep } from './sweep.js';
-import { studyOutputs } from './study-common.js';
+import { studyOutputs, writeStudy, wroteLine } from './study-common.js';
 
 export interface RunFlags {
   out?: string;
@@ -132,7 +136,7 @@ export function readMergedTable(shards: { where: string; header: ShardHeader }[]
 }
 
 /** A study shard's header (sweep or comparison), or undefined for a run shard. @throws UserError when the folder holds no shard */
-function peekStudyShard(dir: string): SweepShardHeader | undefined {
+function peekStudyShard(dir: string): StudyShardHeader | undefined {
   const file = path.join(dir, 'shard.json');
   if (!existsSync(file)) throw new UserError(`merge: ${dir} is not a shard folder (no shard.json) — pass folders written by "marginlab run|sweep|compare … --shard i/N"`);
   let h: { format?: string };
@@ -142,17 +146,42 @@ function peekStudyShard(dir: string): SweepShardHeader | undefined {
     if (e instanceof UserError) throw e;
     throw new UserError(`${dir}: shard.json is not valid JSON — not a marginlab shard folder`);
   }
-  return h?.format === STUDY_SHARD_FORMAT ? (h as SweepShardHeader) : undefined;
+  return h?.format === STUDY_SHARD_FORMAT ? (h as StudyShardHeader) : undefined;
 }
 
-/** merge of sweep shards: joins each point's ranges into `--out`'s study folder and finishes the sweep there (every point resumed). */
-async function mergeStudyShards(shards: { where: string; header: SweepShardHeader }[], opts: { out: string; json?: boolean; figures?: boolean }): Promise<void> {
+/** merge of study shards: sweeps join each point's ranges into `--out`'s study folder, comparisons merge each variant's run shards into its saved results; then the study finishes there (every point or variant resumed). */
+async function mergeStudyShards(shards: { where: string; header: StudyShardHeader }[], opts: { out: string; json?: boolean; figures?: boolean }): Promise<void> {
   const kind = shards[0].header.kind;
-  if (kind !== 'sweep') throw new UserError(`merge: ${shards[0].where} is a ${String(kind)} shard, which this version cannot merge`);
-  checkOutputFolder(opts.out, [...studyOutputs('sweep.json'), 'manifest.json', 'points']);
-  if (existsSync(path.join(opts.out, 'sweep.json'))) throw new UserError(`--out ${opts.out}: holds an earlier sweep — choose another --out`);
-  const args = joinSweepShards(shards, opts.out);
-  await finishSweep(args.scenario, { params: args.params, paths: args.paths, metrics: args.metrics, out: opts.out, workers: 0 }, opts.out, opts);
+  if (kind === 'sweep') {
+    checkOutputFolder(opts.out, [...studyOutputs('sweep.json'), 'manifest.json', 'points']);
+    if (existsSync(path.join(opts.out, 'sweep.json'))) throw new UserError(`--out ${opts.out}: holds an earlier sweep — choose another --out`);
+    const args = joinSweepShards(shards as { where: string; header: SweepShardHeader }[], opts.out);
+    await finishSweep(args.scenario, { params: args.params, paths: args.paths, metrics: args.metrics, out: opts.out, workers: 0 }, opts.out, opts);
+    return;
+  }
+  if (kind !== 'compare') throw new UserError(`merge: ${shards[0].where} is a ${String(kind)} shard, which this version cannot merge`);
+  checkOutputFolder(opts.out, [...studyOutputs('comparison.json'), 'manifest.json', 'variants']);
+  if (existsSync(path.join(opts.out, 'comparison.json'))) throw new UserError(`--out ${opts.out}: holds an earlier comparison — choose another --out`);
+  const sorted = checkShardSet(shards as { where: string; header: CompareShardHeader }[], (h) => h.paths);
+  const first = sorted[0].header;
+  const saved: { file: string; results: Results }[] = [];
+  for (const vdir of first.variantDirs) {
+    const parts = sorted.map((s) => ({ where: path.join(s.where, vdir), header: readShardHeader(path.join(s.where, vdir)) }));
+    const runs = checkShardSet(parts, (h) => h.scenario.paths);
+    const h = runs[0].header;
+    const table = readMergedTable(runs, h.scenario.paths);
+    const merged = mergedRunsOf(
+      runs.map((r) => r.header),
+      table,
+    );
+    saved.push({ file: `${vdir}.json`, results: resultsOf(h.scenario, h.shown, merged, { drilldown: false }) });
+  }
+  const folder = StudyFolder.open(opts.out, first.identity);
+  for (const s of saved) folder.writeJson(s.file, s.results);
+  const r = await runComparison(first.args.variants, { ...first.args.options, out: opts.out, workers: 0 });
+  const summary = comparisonSummary(r, opts.out);
+  const written = await writeStudy(opts.out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false, comparisonPointExports(r));
+  emitSummary(summary, opts.json, `merged ${shards.length} comparison shards (${first.variantDirs.length} variants × ${fmtInt(first.paths)} paths)\n${wroteLine(written)}`);
 }
 
 export function registerMerge(program: Command): void {
@@ -170,7 +199,7 @@ export function registerMerge(program: Command): void {
       if (!opts.force && existsSync(path.join(opts.out, 'results.json'))) throw new UserError(`--out ${opts.out}: holds an earlier run — pass --force to replace it, or choose another --out`);
       const kinds = dirs.map((d) => ({ where: d, study: peekStudyShard(d) }));
       if (kinds.some((k) => k.study)) {
-        const studies = kinds.filter((k): k is { where: string; study: SweepShardHeader } => k.study !== undefined);
+        const studies = kinds.filter((k): k is { where: string; study: StudyShardHeader } => k.study !== undefined);
         if (studies.length < kinds.length) {
           const run = kinds.find((k) => !k.study)!;
           throw new UserError(`merge: ${run.where} is a run shard but ${studies[0].where} is a ${studies[0].study.kind} shard — merge shards of one command`);
