@@ -17,8 +17,8 @@ import type { Scenario } from '../scenario/schema.js';
 import { createWorkerPool } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { checkShardSet, decodeShard, encodeShard, mergedRuns, runRange, scenarioHash, type Shard, type ShardRange } from './shard.js';
-import { resultsOf, type Results } from './run.js';
+import { decodeShard, encodeShard, mergedRuns, runRange, scenarioHash, type Shard, type ShardRange } from './shard.js';
+import { resultsOf, type Results, type RunOptions } from './run.js';
 import type { PathTable } from '../mc/table.js';
 
 export const QUEUE_NAME = 'marginlab-paths';
@@ -70,10 +70,11 @@ export function jobId(hash: string, r: { start: number; end: number }): string {
   return `${hash}-${r.start}-${r.end}`;
 }
 
-/** Ranges of about `jobPaths` paths covering [0, paths), split at book boundaries when books are redrawn. */
-export function planRanges(paths: number, jobPaths: number): ShardRange[] {
-  const count = Math.max(1, Math.ceil(paths / jobPaths));
-  return Array.from({ length: count }, (_, i) => ({ index: i, count, start: Math.floor((i * paths) / count), end: Math.floor(((i + 1) * paths) / count) }));
+/** Ranges of about `jobPaths` paths covering [start, end), in order. */
+export function planRanges(start: number, end: number, jobPaths: number): ShardRange[] {
+  const P = end - start;
+  const count = Math.max(1, Math.ceil(P / jobPaths));
+  return Array.from({ length: count }, (_, i) => ({ index: i, count, start: start + Math.floor((i * P) / count), end: start + Math.floor(((i + 1) * P) / count) }));
 }
 
 export interface FleetRunOptions extends FleetTuning {
@@ -86,10 +87,35 @@ export interface FleetRunOptions extends FleetTuning {
 }
 
 /** Runs a resolved scenario on the fleet and returns the merged records, as `merge` builds them. */
-export async function runOnFleet(url: string, scenario: Scenario, shown: Scenario, opts: FleetRunOptions = {}): Promise<{ results: Results; table: PathTable }> {
+export async function runOnFleet(
+  url: string,
+  scenario: Scenario,
+  shown: Scenario,
+  opts: FleetRunOptions & Pick<RunOptions, 'drilldown'> = {},
+): Promise<{ results: Results; table: PathTable }> {
+  const shards = await fleetShards(url, scenario, { start: 0, end: scenario.paths }, opts);
+  const runs = mergedRuns(shards);
+  return { results: resultsOf(scenario, shown, runs, { drilldown: opts.drilldown }), table: runs.table };
+}
+
+/**
+ * A runner of path ranges on the fleet, for studies (src/sweep/evaluate.ts `RemoteRunner`): the
+ * range [start, end) of a resolved scenario as per-path summaries in path order.
+ */
+export function fleetRunner(url: string, opts: FleetRunOptions = {}) {
+  return async (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => {
+    const shards = await fleetShards(url, scenario, range, { ...opts, onProgress: (done) => onProgress?.(done) });
+    const t = shards.length === 1 ? shards[0].table : mergedRuns(shards).table;
+    return { summaries: Array.from({ length: t.n }, (_, i) => t.row(i)), workers: shards.reduce((m, s) => m + s.header.workers, 0) };
+  };
+}
+
+/** Runs [range.start, range.end) of a resolved scenario as fleet jobs; returns their shards in path order. */
+async function fleetShards(url: string, scenario: Scenario, range: { start: number; end: number }, opts: FleetRunOptions = {}): Promise<Shard[]> {
   await checkRedis(url);
   const hash = scenarioHash(scenario);
-  const ranges = planRanges(scenario.paths, opts.jobPaths ?? Math.max(1, Math.ceil(scenario.paths / 64)));
+  const total = range.end - range.start;
+  const ranges = planRanges(range.start, range.end, opts.jobPaths ?? Math.max(1, Math.ceil(total / 64)));
   const conn = connection(url);
   conn.on('error', () => {});
   const queue = new Queue<RangeJob, RangeResult>(QUEUE_NAME, { connection: conn });
@@ -130,7 +156,7 @@ export async function runOnFleet(url: string, scenario: Scenario, shown: Scenari
           got.set(id, shard);
           done += r.end - r.start;
           lastProgress = Date.now();
-          opts.onProgress?.(done, scenario.paths, (await queue.getWorkersCount().catch(() => 0)) as number);
+          opts.onProgress?.(done, total, (await queue.getWorkersCount().catch(() => 0)) as number);
         } else if (state === 'failed') {
           const job = await Job.fromId<RangeJob, RangeResult>(queue, id);
           if (!job) continue;
@@ -148,10 +174,7 @@ export async function runOnFleet(url: string, scenario: Scenario, shown: Scenari
     await queue.close().catch(() => {});
     conn.disconnect();
   }
-  const shards = ranges.map((r) => ({ where: `fleet job ${jobId(hash, r)}`, header: got.get(jobId(hash, r))!.header, shard: got.get(jobId(hash, r))! }));
-  const sorted = checkShardSet(shards, (h) => h.scenario.paths) as typeof shards;
-  const runs = mergedRuns(sorted.map((s) => s.shard));
-  return { results: resultsOf(scenario, shown, runs), table: runs.table };
+  return ranges.map((r) => got.get(jobId(hash, r))!);
 }
 
 export interface FleetWorkerOptions extends FleetTuning {

@@ -133,6 +133,8 @@ export function exogenousFields(s: Scenario) {
 }
 
 export interface CompareOptions {
+  /** Runs a variant elsewhere (a worker fleet) instead of `runScenario` on this machine; must give what runScenario(scenario, { drilldown: false }) gives. */
+  runVariant?: (scenario: Scenario, onProgress: (done: number) => void) => Promise<Results>;
   /** Paths for every variant (default: the baseline's). */
   paths?: number;
   /** Seed for every variant (default: the baseline's). */
@@ -306,14 +308,11 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
       continue;
     }
     const before = pathsDone;
-    const r = await runScenario(v.scenario, {
-      workers: opts.workers,
-      drilldown: false,
-      onProgress: (done) => {
-        pathsDone = before + done;
-        opts.onProgress?.({ pointsDone: i, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
-      },
-    });
+    const onProgress = (done: number) => {
+      pathsDone = before + done;
+      opts.onProgress?.({ pointsDone: i, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
+    };
+    const r = opts.runVariant ? await opts.runVariant(v.scenario, onProgress) : await runScenario(v.scenario, { workers: opts.workers, drilldown: false, onProgress });
     folder?.writeJson(file, r);
     results.push(r);
     pathsDone = before + paths;

@@ -48,7 +48,7 @@ describe('worker fleet (BullMQ on Redis)', () => {
     return;
   }
 
-  it('three workers, one SIGKILLed mid-run, give the local run’s results.json; a missing Redis exits 2', async () => {
+  it('three workers, one SIGKILLed mid-run, give the local run’s results.json (and a sweep the local sweep.json); a missing Redis exits 2', async () => {
     expect(REDIS, 'redis-server is required under CI (.ci/run installs it)').toBeTruthy();
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-'));
     const port = await freePort();
@@ -94,6 +94,18 @@ describe('worker fleet (BullMQ on Redis)', () => {
     expect(readFileSync(path.join(dir, 'fleet', 'paths.parquet')).equals(readFileSync(path.join(dir, 'local', 'paths.parquet')))).toBe(true);
     // the surviving workers did the work
     expect(/done in/.test(logs[1]) && /done in/.test(logs[2])).toBe(true);
+    // a sweep on the fleet (each point's paths as jobs) equals the local sweep
+    const P = ['--param', 'policy.maintenance.mmr=0.02,0.03', '--no-figures'];
+    expect((await cli('sweep', SCENARIO, ...P, '--workers', '1', '--out', path.join(dir, 'sweep-local'))).status).toBe(0);
+    const sweep = spawnSync(process.execPath, [CLI, 'sweep', SCENARIO, ...P, '--redis', url, '--job-paths', '8', '--out', path.join(dir, 'sweep-fleet')], { encoding: 'utf8' });
+    expect(sweep.status, sweep.stderr).toBe(0);
+    const strip = (f: string) => {
+      const x = JSON.parse(readFileSync(f, 'utf8'));
+      delete x.run;
+      for (const p of x.points) delete p.run;
+      return JSON.stringify(x);
+    };
+    expect(strip(path.join(dir, 'sweep-fleet', 'sweep.json'))).toBe(strip(path.join(dir, 'sweep-local', 'sweep.json')));
     for (const w of workers.slice(1)) w.kill('SIGTERM');
     redis.kill('SIGTERM');
     await new Promise((r) => redis.on('exit', r));

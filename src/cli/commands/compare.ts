@@ -13,6 +13,7 @@ import { loadScenarioFile } from '../../scenario/load.js';
 import { checkOutputFolder, commitOutputFolder } from '../../io/files.js';
 import { UserError } from '../../errors.js';
 import { runCompareShard } from '../../sweep/shard.js';
+import { compareRemote, fleetOptions } from './fleet.js';
 import type { VariantInput } from '../../sweep/compare.js';
 import { comparisonPointExports } from '../../report/exports.js';
 import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, type ComparisonResult } from '../../sweep/compare.js';
@@ -34,6 +35,8 @@ interface CompareFlags {
   figures?: boolean;
   allowAnyPath?: boolean;
   shard?: string;
+  redis?: string;
+  jobPaths?: number;
 }
 
 /** A saved run given as its folder or its results.json (a .json file whose first 4 KiB name the results format; a scenario may be .json too). */
@@ -70,10 +73,13 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every variant and write a shard folder for `marginlab merge`')
+    .addOption(fleetOptions()[0])
+    .addOption(fleetOptions()[1])
     .action(async (inputs: string[], opts: CompareFlags) => {
       const saved = inputs.map(isSavedRun);
       let r: ComparisonResult;
       let out: string;
+      if (opts.redis !== undefined && saved.some(Boolean)) throw new UserError('--redis: not allowed with saved runs — they are compared as they were run, without simulating');
       if (opts.shard !== undefined && saved.some(Boolean)) throw new UserError('--shard: not allowed with saved runs — they are compared as they were run, without simulating');
       if (saved.some(Boolean)) {
         if (!saved.every(Boolean)) {
@@ -100,9 +106,10 @@ export function registerCompare(program: Command): void {
         if (opts.shard !== undefined) return compareShardCommand(variants, loaded[0].scenario.name, opts);
         out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
         checkOutputFolder(out, studyOutputs('comparison.json'));
+        const runVariant = await compareRemote(opts);
         const bar = studyProgress();
         try {
-          r = await runComparison(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
         } finally {
           bar.stop();
         }

@@ -5,7 +5,10 @@
  */
 import type { Command } from 'commander';
 import type { Scenario } from '../../scenario/schema.js';
-import { runOnFleet, startFleetWorker } from '../../api/fleet.js';
+import { checkRedis, fleetRunner, runOnFleet, startFleetWorker } from '../../api/fleet.js';
+import type { RemoteRunner } from '../../sweep/evaluate.js';
+import type { Results } from '../../api/run.js';
+import { Option } from 'commander';
 import { resolveForRun } from '../../api/shard.js';
 import { portableScenario } from '../../scenario/data-files.js';
 import { writeRunOutputs } from '../../report/write.js';
@@ -63,4 +66,30 @@ export function registerWorker(program: Command): void {
       process.once('SIGINT', stop);
       await w.closed;
     });
+}
+
+/** `--redis` and `--job-paths` for the study commands. */
+export function fleetOptions(): Option[] {
+  return [
+    new Option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)'),
+    new Option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)').argParser(intArg('--job-paths', 1, 10_000_000)),
+  ];
+}
+
+/** A study's runner of path ranges on the fleet (`--redis`), or undefined to run here; checks the Redis first. */
+export async function studyRemote(opts: { redis?: string; jobPaths?: number }): Promise<RemoteRunner | undefined> {
+  if (opts.redis === undefined) return undefined;
+  await checkRedis(opts.redis);
+  return fleetRunner(opts.redis, { jobPaths: opts.jobPaths });
+}
+
+/** A comparison's runner of one variant on the fleet (`--redis`), or undefined to run here; checks the Redis first. */
+export async function compareRemote(opts: { redis?: string; jobPaths?: number }): Promise<((scenario: Scenario, onProgress: (done: number) => void) => Promise<Results>) | undefined> {
+  if (opts.redis === undefined) return undefined;
+  const url = opts.redis;
+  await checkRedis(url);
+  return async (scenario, onProgress) => {
+    const resolved = resolveForRun(scenario);
+    return (await runOnFleet(url, resolved, portableScenario(resolved), { jobPaths: opts.jobPaths, drilldown: false, onProgress: (done) => onProgress(done) })).results;
+  };
 }

@@ -11,6 +11,7 @@ import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep, type SweepOptions } from '../../sweep/sweep.js';
 import { runSweepShard } from '../../sweep/shard.js';
+import { fleetOptions, studyRemote } from './fleet.js';
 import { sweepPointExports } from '../../report/exports.js';
 import { parseShardFlag, shardRange } from '../../api/shard.js';
 import type { Scenario } from '../../scenario/schema.js';
@@ -34,6 +35,8 @@ interface SweepFlags {
   figures?: boolean;
   allowAnyPath?: boolean;
   shard?: string;
+  redis?: string;
+  jobPaths?: number;
 }
 
 /** What a study's shard folder holds. */
@@ -55,6 +58,8 @@ export function registerSweep(program: Command): void {
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every point and write a shard folder for `marginlab merge`')
+    .addOption(fleetOptions()[0])
+    .addOption(fleetOptions()[1])
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
@@ -78,7 +83,8 @@ export function registerSweep(program: Command): void {
       }
       const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
       checkOutputFolder(out, studyOutputs('sweep.json'));
-      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric }, out, opts);
+      const remote = await studyRemote(opts);
+      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, opts);
     });
 }
 
