@@ -7,8 +7,9 @@
  *
  * The engine never reads files, except a csv price model's data (src/scenario/price-csv.ts, reached
  * through src/scenario/price-checks.ts and data-files.ts, which use node:fs, node:path and
- * node:crypto). Those two modules are replaced here by stubs that throw if called; the report offers
- * no what-if for a scenario whose price model reads a CSV file. Any other Node built-in reaching the
+ * node:crypto), a depth curve (depth-csv.ts) and a position snapshot (snapshot-csv.ts). Those modules
+ * are replaced here by stubs that throw if called; the report offers no what-if for a scenario that
+ * reads any of these files. Any other Node built-in reaching the
  * bundle is an error, so a new file read in the engine cannot slip into the page unnoticed.
  */
 import * as esbuild from 'esbuild';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist/report/whatif/engine-worker.js');
-const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|data-files)\.(ts|js)$/;
+const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|data-files|depth-csv|snapshot-csv)\.(ts|js)$/;
 
 /** Replaces the data-file modules by stubs exporting the same names, each throwing when used. */
 const dataFileStubs = {

@@ -21,6 +21,7 @@ import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
+import { registerFit } from './commands/fit.js';
 import { registerList } from './commands/list.js';
 import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
 import { registerWorker, runFleetCommand } from './commands/fleet.js';
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerReport(program);
   registerList(program);
+  registerFit(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { insuranceFunds, marketPolicy, stepPolicy, type FundConfig } from '../sc
 import { initialMarginRule, type InitialMarginRule } from '../agents/population.js';
 import { marketConfigs, type Population } from '../agents/population.js';
 import { generatePopulation } from '../agents/seasoning.js';
+import { snapshotPopulation } from '../agents/snapshot.js';
 import { createMaintenanceModel, type MaintenanceModel } from '../margin/maintenance.js';
 import { createImpactModel, type ImpactModel } from '../liquidation/impact.js';
 import { nominalVolatilityAnnual } from '../price/nominal.js';
@@ -89,7 +90,7 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
   const priceData = loadPriceData(scenario);
   const W = warmupSteps(scenario);
   const warm = W > 0 ? warmupHistory(scenario, priceData, W, book) : undefined;
-  const pop = population ?? generatePopulation(scenario, opening, warm?.prices, book);
+  const pop = population ?? (scenario.traders.snapshot ? snapshotPopulation(scenario, opening) : generatePopulation(scenario, opening, warm?.prices, book));
   // the volatility estimate each path starts from: run over the warm-up's returns
   const openingEwmaVar = markets.map((mk, m) => {
     let v = nominalVolPerStep[m] ** 2;

@@ -224,7 +224,7 @@ function liquidatorsTake(st: PathState, a: number, frac: number, cfg: { bonusFra
     if (b.size[q] <= 0) continue;
     const m = b.posMarket[q];
     const qN = frac * b.size[q] * mkt.market[m];
-    const slip = Math.abs(Math.expm1(mkt.impact[m].fillFraction * mkt.impact[m].delta(qN, mkt.depthMult[m])));
+    const slip = Math.abs(Math.expm1(mkt.impact[m].fillFractionFor(qN, mkt.depthMult[m]) * mkt.impact[m].delta(qN, mkt.depthMult[m])));
     if (slip > cfg.bonusFraction || mkt.liquidatorUsed[m] + qN > cfg.capitalUsdPerStep) ok = false;
   }
   return ok;

@@ -48,7 +48,7 @@ export function applyFlow(st: PathState, m: number, flowUsd: number): number {
   // the move saturates: the book stays within MAX_IMPACT_RATIO of the index, and the block fills along the move it made
   const capped = saturateImpact(x0 + dx);
   if (capped !== x0 + dx) dx = capped - x0;
-  const fill = mkt.market[m] * Math.exp(imp.fillFraction * dx);
+  const fill = mkt.market[m] * Math.exp(imp.fillFractionFor(flowUsd, mkt.depthMult[m]) * dx);
   mkt.impactState[m] += dx;
   setMarketFromState(st, m);
   return fill;

@@ -85,7 +85,7 @@ function headline(r: Results): string {
   return `${verdictHtml(runSummary(r, null))}
 ${cards}
 <ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
-<p class="facts">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
+<p class="method-note">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
     sampling?.design?.startsWith('importance') ? ', every estimator weighted by the paths\' likelihood ratios' : ''
   }${sampling && sampling.books > 1 ? ', with the variance between books counted' : ''}. Each tail figure says how many paths it rests on; <span class="thin">thin</span> marks one resting on fewer than ${MIN_TAIL_PATHS} tail or non-zero paths, or whose upper limit is <i>open</i> (the sample cannot bound it), with the paths a run would need.${
     !sampling || sampling.books <= 1 ? ' The trader book is one draw, held fixed: the intervals cover the uncertainty of the market paths given that book (set sampling.pathsPerBook to redraw it per block and count its uncertainty).' : ''
@@ -208,7 +208,7 @@ export function reportSections(r: Results): { headlineHtml: string; sections: Pa
       title: 'Price',
       introHtml: `<p><b>How much of the fall did the liquidations cause?</b> The exogenous price is what the price model alone produces; the realised mark price adds the impact of liquidation flow on finite depth (${escapeHtml(
         s.market.impact.kind,
-      )} impact, ${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
+      )} impact, ${s.market.impact.kind === 'curve' ? `depth table ${escapeHtml(s.market.impact.file ?? '')}` : `${usdFormat(s.market.impact.depthUsdPerPercent)} per 1%`}, half-life ${s.market.impact.halfLifeSteps} steps). The gap between the two bands is the price move the liquidations themselves caused. ${escapeHtml(note)}.</p>${marketsNote(s)}`,
       charts: [
         {
           id: 'price-fan',
@@ -393,7 +393,9 @@ function bookSection(r: Results): PageSection[] {
     ? `The book is seasoned: its positions were opened over a ${fmtHorizon(w.steps * r.scenario.stepSeconds)} warm-up history of the price model (mean age ${fmtHorizon(
         w.meanAgeSteps * r.scenario.stepSeconds,
       )}), and ${fmtInt(w.liquidated)} accounts the history liquidated (${fmtInt(w.stoppedOut + w.tookProfit)} stopped out or took profit) were replaced by new entries, so it holds the survivors a running venue holds.`
-    : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
+    : r.scenario.traders.snapshot
+      ? `The book is the venue's own, read from the position snapshot ${r.scenario.traders.snapshot} (${fmtInt(r.population.traders)} accounts, not drawn and not re-seasoned): the distances below are its positions' own.`
+      : 'The book is not seasoned (warmup: none): every position opened near the initial price.';
   const within = h.withinMove
     .map((x) => `${fmtPct(x.shareOfOpenInterest)} of open interest within a ${Math.round(100 * x.move)}% move`)
     .join(', ');

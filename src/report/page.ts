@@ -180,6 +180,7 @@ figcaption a{color:var(--muted)}
 .thin{display:inline-block;font-size:11px;font-weight:600;color:#8a4b00;background:#fff4e5;border:1px solid #f0c27b;border-radius:3px;padding:0 4px;margin-left:4px;vertical-align:middle;white-space:nowrap}
 .facts{display:flex;flex-wrap:wrap;gap:4px 22px;font-size:13.5px;color:var(--muted);margin:8px 0 0;padding:0;list-style:none}
 .facts b{color:var(--ink);font-weight:600}
+.method-note{font-size:13.5px;color:var(--muted);margin:8px 0 0}
 .lead{font-size:16.5px;max-width:960px;margin:4px 0 8px}
 .table-wrap{overflow-x:auto;max-width:100%;margin:8px 0}
 table.data{border-collapse:collapse;font-size:13.5px;font-variant-numeric:tabular-nums;margin:0}

@@ -82,7 +82,12 @@ function ciText(e: { estimate: number; lower: number | null; upper: number | nul
 function thinText(e: Partial<Estimate>): string {
   if (!(e.tail?.thin || e.upper === null) || !e.tail) return '';
   const need = e.tail.pathsNeeded ? ` — needs ≥ ${fmtInt(e.tail.pathsNeeded)} paths` : '';
-  return `; thin: rests on ${fmtInt(e.tail.paths)} tail path${e.tail.paths === 1 ? '' : 's'}, ${fmtInt(e.tail.nonZero)} non-zero${need}`;
+  // a mean rests on its non-zero paths; a VaR or ES on the paths in its tail
+  const rests =
+    e.n !== undefined && e.tail.paths >= e.n
+      ? `${fmtInt(e.tail.nonZero)} non-zero of ${fmtInt(e.n)} paths`
+      : `${fmtInt(e.tail.paths)} tail path${e.tail.paths === 1 ? '' : 's'}, ${fmtInt(e.tail.nonZero)} non-zero`;
+  return `; thin: rests on ${rests}${need}`;
 }
 
 function figure(

@@ -1,5 +1,6 @@
 /**
- * Data files named in a scenario (a `csv` price model's `file`): where they may be, how they are
+ * Data files named in a scenario (a `csv` price model's `file`, a depth curve's `impact.file`,
+ * `traders.snapshot`): where they may be, how they are
  * shown in outputs, and what identifies them.
  *
  * Path policy. In a scenario read from a file, `file` is a path relative to the scenario file's
@@ -20,6 +21,8 @@ import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Scenario } from './schema.js';
 import { readPriceCsv } from './price-csv.js';
+import { readDepthCsv } from './depth-csv.js';
+import { readSnapshotCsv } from './snapshot-csv.js';
 
 export interface PathPolicy {
   /** Folder of the scenario file: relative paths resolve against it and must stay inside it. None = a scenario built in code. */
@@ -28,6 +31,8 @@ export interface PathPolicy {
   allowAnyPath?: boolean;
   /** false: leave `file` as written and read nothing (checking a saved results.json). Default true. */
   readFiles?: boolean;
+  /** Set by parseScenario: whether the input gave traders.count beside traders.snapshot (then it must match the file). */
+  snapshotCountGiven?: boolean;
 }
 
 /** Absolute path → how outputs show it. Filled as files are resolved; an entry means the path was accepted. */
@@ -83,19 +88,24 @@ export function shownPath(file: string): string {
 
 type PriceModel = Scenario['market']['priceModel'];
 
-function mapCsvModels(s: Scenario, f: (pm: Extract<PriceModel, { kind: 'csv' }>) => unknown): Scenario {
-  const hasCsv = [s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv');
-  if (!hasCsv) return s;
+/** Replaces every data file a scenario names — csv price models' and depth curves' `file`, the trader snapshot — by `f(file, read)`. */
+function mapDataFiles(s: Scenario, f: (file: string, read: (abs: string) => { sha256: string }) => unknown): Scenario {
+  const markets = (x: Scenario) => [x.market, ...(x.otherMarkets ?? [])];
+  const has = markets(s).some((m) => m.priceModel.kind === 'csv' || m.impact.file !== undefined) || s.traders.snapshot !== undefined;
+  if (!has) return s;
   const copy = structuredClone(s);
-  for (const m of [copy.market, ...(copy.otherMarkets ?? [])]) {
-    if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f(m.priceModel);
+  const names = markets(s).map((m) => m.name);
+  if (copy.traders.snapshot !== undefined) (copy.traders as { snapshot: unknown }).snapshot = f(copy.traders.snapshot, (abs) => readSnapshotCsv(abs, names));
+  for (const m of markets(copy)) {
+    if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f((m.priceModel as Extract<PriceModel, { kind: 'csv' }>).file, readPriceCsv);
+    if (m.impact.file !== undefined) (m.impact as { file: unknown }).file = f(m.impact.file, readDepthCsv);
   }
   return copy;
 }
 
 /** The scenario as outputs show it: every data file by its portable path (no absolute local path). */
 export function portableScenario(s: Scenario): Scenario {
-  return mapCsvModels(s, (pm) => shownPath(pm.file));
+  return mapDataFiles(s, (file) => shownPath(file));
 }
 
 /**
@@ -103,5 +113,5 @@ export function portableScenario(s: Scenario): Scenario {
  * `{ path, sha256 }` of its bytes. Two scenarios with equal identities give equal results.
  */
 export function scenarioIdentity(s: Scenario): unknown {
-  return mapCsvModels(s, (pm) => ({ path: shownPath(pm.file), sha256: readPriceCsv(pm.file).sha256 }));
+  return mapDataFiles(s, (file, read) => ({ path: shownPath(file), sha256: read(file).sha256 }));
 }

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { PolicySchema, ScenarioSchema, type Policy, type Scenario } from './schema.js';
-import { checkPriceModels } from './price-checks.js';
+import { checkImpactCurves, checkPriceModels, checkSnapshot } from './price-checks.js';
 import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
 import { excerpt } from './price-csv.js';
@@ -206,6 +206,8 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
   };
   checkSampling(s, fail);
   checkPriceModels(s, fail, policy);
+  checkImpactCurves(s, fail, policy);
+  checkSnapshot(s, fail, policy);
   const lev = s.traders.leverage;
   if (lev.kind === 'tiers') {
     lev.tiers.forEach((t, i) => {
@@ -284,6 +286,14 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
   }
+  let snapshotCountGiven = false;
+  try {
+    const prepared = prepareSnapshotInput(input as Record<string, unknown>);
+    if (prepared) ({ input, countGiven: snapshotCountGiven } = prepared);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
+    throw e;
+  }
   const r = ScenarioSchema.safeParse(input);
   if (!r.success) {
     const first = r.error.issues[0];
@@ -292,13 +302,35 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
   }
   try {
     resolveMarketPolicies(r.data, input as Record<string, unknown>);
-    checkScenario(r.data, policy);
+    checkScenario(r.data, { ...policy, snapshotCountGiven });
   } catch (e) {
     if (e instanceof UserError) throw new UserError(`${source}: ${e.message}`);
     throw e;
   }
   WRITTEN.set(r.data, written);
   return r.data;
+}
+
+/**
+ * A scenario with `traders.snapshot` starts from the venue's book as it stands: it is not seasoned on a
+ * warm-up history, so `traders.warmup` may only be `none` (and is set to it); `traders.count` comes from
+ * the file (a placeholder until it is read). Returns the prepared input, or undefined without a snapshot.
+ * @throws UserError for a warm-up other than none
+ */
+function prepareSnapshotInput(input: Record<string, unknown>): { input: Record<string, unknown>; countGiven: boolean } | undefined {
+  const t = input.traders;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) return undefined;
+  const tr = t as Record<string, unknown>;
+  if (tr.snapshot === undefined) return undefined;
+  const w = tr.warmup;
+  const none = w === undefined || w === 'none' || (w !== null && typeof w === 'object' && (w as { kind?: unknown }).kind === 'none');
+  if (!none) {
+    throw new UserError(
+      `traders.warmup: ${show(w)} is not allowed — with traders.snapshot the opening book is the venue's own, as it stands: it is not re-seasoned on a warm-up history (remove traders.warmup or set it to none)`,
+    );
+  }
+  const countGiven = tr.count !== undefined;
+  return { input: { ...input, traders: { ...tr, warmup: 'none', ...(countGiven ? {} : { count: 1 }) } }, countGiven };
 }
 
 /** Each parsed scenario's input as written (before its preset was merged in and defaults filled). */

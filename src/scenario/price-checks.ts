@@ -10,6 +10,8 @@ import { resolveDataFile, type PathPolicy } from './data-files.js';
 import type { Scenario } from './schema.js';
 import { correlationProblem } from './correlation.js';
 import { gridReturnCount, MAX_GRID_RETURNS, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
+import { depthWithin, readDepthCsv } from './depth-csv.js';
+import { readSnapshotCsv } from './snapshot-csv.js';
 
 type Fail = (field: string, value: unknown, allowed: string) => never;
 type MarketConfig = Scenario['market'];
@@ -27,6 +29,66 @@ export function marketField(m: number): string {
 /** Total steps of a scripted-drawdown window (both legs and the recovery). */
 export function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
   return pm.durationSteps + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
+}
+
+/**
+ * Depth curves (`impact.kind: curve`): `file` is required with a curve and refused without one; it is
+ * resolved under the path policy and the table read and validated. The default arbitrage capacity of a
+ * curve is the mean of its two sides' depth within 1% × stepSeconds / 60 (set here, before the
+ * scenario-wide default reads depthUsdPerPercent).
+ */
+export function checkImpactCurves(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {
+  marketsOf(s).forEach((mk, m) => {
+    const at = `${marketField(m)}.impact`;
+    const imp = mk.impact;
+    if (imp.kind !== 'curve') {
+      if (imp.file !== undefined) fail(`${at}.file`, imp.file, `is only read with kind: curve (kind is ${imp.kind}); remove it or set kind: curve`);
+      return;
+    }
+    if (imp.file === undefined) fail(`${at}.file`, undefined, 'kind: curve needs a file: a CSV of cumulative depth by distance from mid (distancePercent,bidDepthUsd,askDepthUsd)');
+    if (policy.readFiles === false) return;
+    const abs = resolveDataFile(imp.file!, `${at}.file`, policy);
+    imp.file = abs;
+    let table;
+    try {
+      table = readDepthCsv(abs);
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(`${at}.file: ${e.message}`);
+      throw e;
+    }
+    if (imp.arbitrageUsdPerStep === undefined) {
+      const within1 = 0.5 * (depthWithin(table.distancePercent, table.bidDepthUsd, 1) + depthWithin(table.distancePercent, table.askDepthUsd, 1));
+      imp.arbitrageUsdPerStep = (within1 * s.stepSeconds) / 60;
+    }
+  });
+}
+
+/**
+ * A position snapshot (`traders.snapshot`): one book, the venue's own, so it is not redrawn per block
+ * of paths (sampling.pathsPerBook is refused); the file is resolved under the path policy, read and
+ * validated row by row; traders.count becomes its number of accounts (a count given beside it must
+ * equal that).
+ */
+export function checkSnapshot(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {
+  const file = s.traders.snapshot;
+  if (file === undefined) return;
+  if (s.sampling?.pathsPerBook !== undefined) {
+    fail('sampling.pathsPerBook', s.sampling.pathsPerBook, "traders.snapshot is one book — the venue's own — so it is not redrawn per block of paths; remove sampling.pathsPerBook (or traders.snapshot)");
+  }
+  if (policy.readFiles === false) return;
+  const abs = resolveDataFile(file, 'traders.snapshot', policy);
+  s.traders.snapshot = abs;
+  let n: number;
+  try {
+    n = readSnapshotCsv(abs, marketsOf(s).map((m) => m.name)).accounts.length;
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`traders.snapshot: ${e.message}`);
+    throw e;
+  }
+  if (policy.snapshotCountGiven && s.traders.count !== n) {
+    fail('traders.count', s.traders.count, `the snapshot holds ${n} accounts (each isolated position and each cross account is one): remove traders.count or set it to ${n}`);
+  }
+  s.traders.count = n;
 }
 
 export function checkPriceModels(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {

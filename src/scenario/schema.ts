@@ -150,10 +150,19 @@ export const PriceModelSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const ImpactSchema = z.strictObject({
-  /** none: liquidations do not move the price; linear or sqrt (square-root) impact in log price. */
-  kind: z.enum(['none', 'linear', 'sqrt']).default('linear'),
-  /** Net market-order notional (USD) that moves the price by 1%. */
+  /**
+   * none: liquidations do not move the price; linear or sqrt (square-root) impact in log price; curve:
+   * the venue's own depth, a table of cumulative depth by distance from mid per side (`file`), interpolated.
+   */
+  kind: z.enum(['none', 'linear', 'sqrt', 'curve']).default('linear'),
+  /** Net market-order notional (USD) that moves the price by 1% (linear, sqrt; not used by curve). */
   depthUsdPerPercent: positive().default(5_000_000),
+  /**
+   * curve only: CSV with a header row and columns distancePercent,bidDepthUsd,askDepthUsd — the USD
+   * resting within each distance (in %) of mid on each side, distances and depths strictly increasing
+   * (a row 0,0,0 is implied). A relative path is relative to the scenario file's folder.
+   */
+  file: z.string().min(1).max(4096).optional(),
   /** Half-life, in steps, of the decay of the impact state back to 0 (resilience). */
   halfLifeSteps: positive().default(30),
   /**
@@ -165,7 +174,8 @@ export const ImpactSchema = z.strictObject({
    * Arbitrage with finite capacity (USD of flow per step, per market): after every block of flow, and
    * at the start of each step, arbitrageurs trade the book back toward the index, using at most this
    * much per step (scaled down with the depth when liquidity withdraws in stress). Default:
-   * depthUsdPerPercent × stepSeconds / 60 (enough to undo a 1% dislocation each minute); 0 = none.
+   * depthUsdPerPercent × stepSeconds / 60 (enough to undo a 1% dislocation each minute; with a curve,
+   * the mean of the two sides' depth within 1%); 0 = none.
    */
   arbitrageUsdPerStep: nonNegative().optional(),
 });
@@ -283,6 +293,15 @@ export const WarmupSchema = z.strictObject({
 });
 
 export const TradersSchema = z.strictObject({
+  /**
+   * The venue's own book: a CSV of open positions, one row per position (account, market, side, size,
+   * entryPrice, margin, optional marginMode, reserve, leverage, stopPrice, takeProfitPrice,
+   * topUpTrigger, deleverage; src/scenario/snapshot-csv.ts), mapped onto the opening book exactly. A
+   * relative path is relative to the scenario file's folder. With a snapshot the book is not drawn,
+   * not seasoned (warmup is none) and not redrawn per block of paths; count is the snapshot's number of
+   * accounts; behaviours a row leaves empty, and arrivals, are drawn from the fields below.
+   */
+  snapshot: z.string().min(1).max(4096).optional(),
   count: integer(1, 5_000_000).default(10_000),
   /** Share of traders that are long (the rest are short). */
   longShare: probability().default(0.6),

@@ -154,7 +154,8 @@ export function speedUp(raw: Raw): Raw {
   const f = Math.min(1, SMALL_HORIZON / h);
   s.horizonSteps = Math.min(h, SMALL_HORIZON);
   const traders = (s.traders ?? {}) as Raw;
-  traders.count = Math.min((traders.count as number | undefined) ?? 10_000, SMALL_COUNT);
+  // a position snapshot sets the book's size itself (a count beside it must equal the file's)
+  if (traders.snapshot === undefined) traders.count = Math.min((traders.count as number | undefined) ?? 10_000, SMALL_COUNT);
   s.traders = traders;
   const markets = [s.market, ...((s.otherMarkets as unknown[] | undefined) ?? [])] as (Raw | undefined)[];
   for (const m of markets) {

@@ -39,6 +39,10 @@ export function whatIfUnavailable(r: Results): string | null {
   if ([s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv')) {
     return 'its price model reads a CSV file, which the page does not carry';
   }
+  if ([s.market, ...(s.otherMarkets ?? [])].some((m) => m.impact.kind === 'curve')) {
+    return 'its price impact reads a depth table, which the page does not carry';
+  }
+  if (s.traders.snapshot !== undefined) return 'its book is read from a position snapshot, which the page does not carry';
   const p = r.paths as unknown as Record<string, unknown[] | undefined>;
   for (const k of ['badDebtUsd', 'fundExhausted', 'tradersLiquidated', 'arrivals', 'liquidatedNotionalUsd']) {
     if (!Array.isArray(p[k])) return `its results.json has no per-path ${k} column (written by an older version)`;
