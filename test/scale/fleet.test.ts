@@ -7,12 +7,16 @@
  */
 import { describe, expect, it, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
-import { checkRedis } from '../../src/api/fleet.js';
+import { checkRedis, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
+import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -48,7 +52,7 @@ describe('worker fleet (BullMQ on Redis)', () => {
     return;
   }
 
-  it('three workers, one SIGKILLed mid-run, give the local run’s results.json (and a sweep the local sweep.json); a missing Redis exits 2', async () => {
+  it('three workers, one SIGKILLed mid-run, give the local run’s results.json (a sweep the local sweep.json); a job that keeps failing ends the run naming it; a missing Redis exits 2', async () => {
     expect(REDIS, 'redis-server is required under CI (.ci/run installs it)').toBeTruthy();
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-'));
     const port = await freePort();
@@ -92,8 +96,17 @@ describe('worker fleet (BullMQ on Redis)', () => {
     expect(killed, 'worker 0 was killed mid-run').toBe(true);
     expect(withoutTiming(path.join(dir, 'fleet', 'results.json'))).toBe(withoutTiming(path.join(dir, 'local', 'results.json')));
     expect(readFileSync(path.join(dir, 'fleet', 'paths.parquet')).equals(readFileSync(path.join(dir, 'local', 'paths.parquet')))).toBe(true);
-    // the surviving workers did the work
+    // the surviving workers did the work, and one job was taken back from the killed worker
     expect(/done in/.test(logs[1]) && /done in/.test(logs[2])).toBe(true);
+    {
+      const conn = new Redis(url, { maxRetriesPerRequest: null });
+      const queue = new Queue(QUEUE_NAME, { connection: conn });
+      const jobs = await queue.getJobs(['completed']);
+      expect(jobs.length).toBe(8);
+      expect(jobs.some((j) => j.stalledCounter > 0 || j.attemptsStarted > 1), 'a job stalled with the killed worker and was run again').toBe(true);
+      await queue.close();
+      conn.disconnect();
+    }
     // a sweep on the fleet (each point's paths as jobs) equals the local sweep
     const P = ['--param', 'policy.maintenance.mmr=0.02,0.03', '--no-figures'];
     expect((await cli('sweep', SCENARIO, ...P, '--workers', '1', '--out', path.join(dir, 'sweep-local'))).status).toBe(0);
@@ -106,6 +119,22 @@ describe('worker fleet (BullMQ on Redis)', () => {
       return JSON.stringify(x);
     };
     expect(strip(path.join(dir, 'sweep-fleet', 'sweep.json'))).toBe(strip(path.join(dir, 'sweep-local', 'sweep.json')));
+    // a job that keeps failing ends the run with one line naming it: a job poisoned with another
+    // version's data under the id the coordinator will use for its first range (duplicates are not
+    // re-added), delayed so that it fails while the coordinator waits on it
+    const other = path.join(dir, 'other.yaml');
+    writeFileSync(other, readFileSync(SCENARIO, 'utf8').replace('seed: 21', 'seed: 22'));
+    const resolved = resolveForRun(loadScenarioFile(other));
+    const first = planRanges(0, resolved.paths, 12)[0];
+    const id = jobId(scenarioHash(resolved), first);
+    const conn = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue(QUEUE_NAME, { connection: conn });
+    await queue.add('range', { marginlabVersion: '0.0.0-other', scenarioHash: 'x', scenario: resolved, range: first }, { jobId: id, delay: 2000 });
+    await queue.close();
+    conn.disconnect();
+    const failing = await cli('run', other, '--redis', url, '--job-paths', '12', '--out', path.join(dir, 'failing'));
+    expect(isOneLineUserError(failing, new RegExp(`fleet: job ${id} \\(paths \\[0, ${first.end}\\)`), /failed 1 time/, /made by 0\.0\.0-other/), failing.stderr).toBe(true);
+    expect(existsSync(path.join(dir, 'failing'))).toBe(false);
     for (const w of workers.slice(1)) w.kill('SIGTERM');
     redis.kill('SIGTERM');
     await new Promise((r) => redis.on('exit', r));
