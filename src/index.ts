@@ -4,7 +4,11 @@
  *   import { loadScenarioFile, runScenario } from 'marginlab';
  *   const results = await runScenario(loadScenarioFile('scenarios/default.yaml'), { workers: 2 });
  */
-export { runScenario, summaryOf, type Results, type RunOptions, RESULTS_FORMAT } from './api/run.js';
+export { runScenario, runScenarioRecords, resultsOf, summaryOf, type Results, type RunOptions, RESULTS_FORMAT } from './api/run.js';
+export { runShard, mergeShards, shardRange, encodeShard, decodeShard, scenarioHash, type Shard, type ShardHeader } from './api/shard.js';
+export { runOnFleet, startFleetWorker, fleetRunner, checkRedis } from './api/fleet.js';
+export { PathTable } from './mc/table.js';
+export { pathExports } from './report/exports.js';
 export { loadScenarioFile, parseScenario, parseScenarioText } from './scenario/load.js';
 export { ScenarioSchema, type Scenario, type ScenarioInput } from './scenario/schema.js';
 export { runPaths, runPathsSerial, type MonteCarloOutput } from './mc/runner.js';

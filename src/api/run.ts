@@ -6,9 +6,10 @@ import type { Scenario, ScenarioInput } from '../scenario/schema.js';
 import { parseScenario } from '../scenario/load.js';
 import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
-import { aggregate, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
+import { aggregateTable, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
+import { columnNames, PathTable } from '../mc/table.js';
 import type { Estimate } from '../stats/ci.js';
-import type { PathSeries, PathSummary } from '../engine/path.js';
+import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
 import type { RunContext } from '../engine/context.js';
 import { resolveSampling, runContextFor } from '../mc/chunk.js';
@@ -69,18 +70,24 @@ export interface Results {
   paths: { [K in keyof PathSummary]: PathSummary[K][] };
 }
 
+/** Rounds a per-path value for results.json: USD fields to cents, other reals to 10 significant digits (compact JSON). */
+export function roundPathValue(v: number, usd: boolean): number {
+  if (Number.isInteger(v)) return v;
+  return usd ? Math.round(v * 100) / 100 : Number(v.toPrecision(10));
+}
+
 /** Per-path columns; USD fields rounded to cents and other reals to 10 significant digits (compact JSON). */
-function columns(summaries: PathSummary[]): Results['paths'] {
-  const keys = Object.keys(summaries[0]) as (keyof PathSummary)[];
-  const out = {} as Record<keyof PathSummary, unknown[]>;
-  for (const k of keys) {
-    const usd = k.endsWith('Usd');
-    const round = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(round);
-      if (typeof v !== 'number' || Number.isInteger(v)) return v;
-      return usd ? Math.round(v * 100) / 100 : Number(v.toPrecision(10));
-    };
-    out[k] = summaries.map((s) => round(s[k]));
+export function pathColumns(t: PathTable): Results['paths'] {
+  const out = {} as Record<string, unknown[]>;
+  for (const f of t.fields) {
+    const usd = f.key.endsWith('Usd');
+    if (f.width === undefined) {
+      const c = t.col(f.key);
+      out[f.key] = f.kind === 'bool' ? Array.from(c, (v) => v !== 0) : Array.from(c, (v) => roundPathValue(v, usd));
+    } else {
+      const cs = columnNames(f).map((name) => t.col(name));
+      out[f.key] = Array.from({ length: t.n }, (_, i) => cs.map((c) => roundPathValue(c[i], usd)));
+    }
   }
   return out as Results['paths'];
 }
@@ -106,13 +113,14 @@ export function plainSeries(s: PathSeries): DrilldownPath['series'] {
 
 /** Picks the drill-down paths: worst k by (bad debt, liquidated notional), median, best, random. */
 export function pickDrilldown(summaries: PathSummary[], seed: number, worst: number): { pathIndex: number; label: string }[] {
-  const order = summaries
-    .map((s) => s.pathIndex)
-    .sort((a, b) => {
-      const sa = summaries[a];
-      const sb = summaries[b];
-      return sb.badDebtUsd - sa.badDebtUsd || sb.liquidatedNotionalUsd - sa.liquidatedNotionalUsd || a - b;
-    });
+  return pickDrilldownOf(PathTable.fromSummaries(summaries), seed, worst);
+}
+
+/** `pickDrilldown` of per-path records in columns (paths 0 … n − 1). */
+export function pickDrilldownOf(t: PathTable, seed: number, worst: number): { pathIndex: number; label: string }[] {
+  const badDebt = t.col('badDebtUsd');
+  const notional = t.col('liquidatedNotionalUsd');
+  const order = Array.from(t.col('pathIndex')).sort((a, b) => badDebt[b] - badDebt[a] || notional[b] - notional[a] || a - b);
   const picked: { pathIndex: number; label: string }[] = [];
   const seen = new Set<number>();
   const add = (p: number | undefined, label: string) => {
@@ -191,54 +199,97 @@ export function describeBook(ctx: RunContext): BookDescription {
  * results. Deterministic: the same scenario gives the same results for any worker count.
  */
 export async function runScenario(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<Results> {
+  return (await runScenarioRecords(input, options)).results;
+}
+
+/** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
+export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
   // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
   const scenario = resolveSampling(parseScenario(input));
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
+  const table = PathTable.fromSummaries(mc.summaries);
+  const results = resultsOf(scenario, portableScenario(scenario), { table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt }, options);
+  return { results, table };
+}
+
+/** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */
+export interface PathRuns {
+  table: PathTable;
+  histograms: PathHistograms;
+  /** Series of the sampled paths, in path order. */
+  series: { pathIndex: number; series: PathSeries }[];
+  workers: number;
+  elapsedMs: number;
+  startedAt: string;
+}
+
+/**
+ * The results of a run from its paths' records, however they were computed (one process, merged
+ * shards, a fleet): the same records give the same results, byte for byte, apart from `run`.
+ * `scenario` is the resolved scenario as run, `shown` the form results.json records.
+ */
+export function resultsOf(scenario: Scenario, shown: Scenario, runs: PathRuns, options: Pick<RunOptions, 'drilldown' | 'drilldownWorst'> = {}): Results {
+  const lean = leanResultsOf(scenario, shown, runs, options);
+  const { warnings, ...rest } = lean;
+  const results: Results = { ...rest, paths: pathColumns(runs.table), warnings };
+  assertFinite(results.paths, 'results.paths');
+  return results;
+}
+
+/** Results without the inline per-path columns (`paths`): for runs too large to hold them as JSON; paths.parquet and paths.csv hold them. */
+export type LeanResults = Omit<Results, 'paths'>;
+
+/** `resultsOf` without `paths`: every other field the same. */
+export function leanResultsOf(scenario: Scenario, shown: Scenario, runs: PathRuns, options: Pick<RunOptions, 'drilldown' | 'drilldownWorst'> = {}): LeanResults {
+  const t = runs.table;
+  if (t.n !== scenario.paths || t.col('pathIndex')[0] !== 0) throw new Error(`internal error: results need paths 0 … ${scenario.paths - 1}, got ${t.n} paths`);
   const ctx = runContextFor(scenario); // this thread's cached context (the book is drawn once)
   const pop = ctx.population;
   const book = describeBook(ctx);
   const perBook = scenario.sampling?.pathsPerBook;
   const drilldown: DrilldownPath[] = [];
   if (options.drilldown !== false) {
-    const picks = pickDrilldown(mc.summaries, scenario.seed, options.drilldownWorst ?? 5);
-    const runs = runPathsSerial(scenario, picks.map((p) => p.pathIndex));
-    picks.forEach((p, k) => drilldown.push({ pathIndex: p.pathIndex, label: p.label, summary: runs[k].summary, series: plainSeries(runs[k].series) }));
+    const picks = pickDrilldownOf(t, scenario.seed, options.drilldownWorst ?? 5);
+    const reruns = runPathsSerial(scenario, picks.map((p) => p.pathIndex));
+    picks.forEach((p, k) => drilldown.push({ pathIndex: p.pathIndex, label: p.label, summary: reruns[k].summary, series: plainSeries(reruns[k].series) }));
   }
-  const h = mc.histograms;
-  const results: Results = {
+  const h = runs.histograms;
+  const lr = t.has('likelihoodRatio') ? t.col('likelihoodRatio') : undefined;
+  const results: LeanResults = {
     format: RESULTS_FORMAT,
     marginlabVersion: VERSION,
     seed: scenario.seed,
-    scenario: portableScenario(scenario),
-    run: { workers: mc.workers, elapsedMs: Math.round(mc.elapsedMs), startedAt },
+    scenario: shown,
+    run: { workers: runs.workers, elapsedMs: Math.round(runs.elapsedMs), startedAt: runs.startedAt },
     population: book,
-    aggregates: aggregate(mc.summaries, pop.accounts, { pathsPerBook: perBook }),
+    aggregates: aggregateTable(t, pop.accounts, { pathsPerBook: perBook }),
     cascadeHistograms: {
       accounts: { lowerBound: Array.from({ length: CASCADE_ACCOUNT_BINS }, (_, b) => 2 ** b), count: Array.from(h.cascadeAccounts) },
       notionalUsd: { lowerBound: Array.from({ length: CASCADE_NOTIONAL_BINS }, (_, b) => 10 ** (2 + b / 4)), count: Array.from(h.cascadeNotional) },
       generations: { generations: Array.from({ length: CASCADE_GENERATION_BINS }, (_, g) => g + 1), count: Array.from(h.cascadeGenerations) },
     },
-    series: seriesBands(mc.series, scenario.sampling?.importance ? (k) => mc.summaries[k - mc.summaries[0].pathIndex].likelihoodRatio ?? 1 : undefined),
+    series: seriesBands(runs.series, scenario.sampling?.importance ? (k) => lr?.[k] ?? 1 : undefined),
     drilldown,
-    byMarket: byMarket(scenario, mc.summaries),
-    paths: columns(mc.summaries),
-    warnings: runWarnings(mc.summaries),
+    byMarket: byMarket(scenario, t),
+    warnings: runWarningsOf(t),
   };
   assertFinite(results, 'results');
   return results;
 }
 
 /** Per-market means over the paths (summed in path order, so the same for any worker count). */
-function byMarket(sc: Scenario, summaries: PathSummary[]): NonNullable<Results['byMarket']> {
+function byMarket(sc: Scenario, t: PathTable): NonNullable<Results['byMarket']> {
   return [sc.market, ...sc.otherMarkets].map((mk, m) => {
+    const usdCol = t.col(`liquidatedNotionalByMarketUsd_${m}`);
+    const nCol = t.col(`liquidatedPositionsByMarket_${m}`);
     let usd = 0;
     let n = 0;
-    for (const s of summaries) {
-      usd += s.liquidatedNotionalByMarketUsd[m];
-      n += s.liquidatedPositionsByMarket[m];
+    for (let i = 0; i < t.n; i++) {
+      usd += usdCol[i];
+      n += nCol[i];
     }
-    return { name: mk.name, meanLiquidatedNotionalUsd: Math.round((100 * usd) / summaries.length) / 100, meanLiquidatedPositions: n / summaries.length };
+    return { name: mk.name, meanLiquidatedNotionalUsd: Math.round((100 * usd) / t.n) / 100, meanLiquidatedPositions: n / t.n };
   });
 }
 
@@ -246,12 +297,24 @@ const HALT_WORDS = ['', 'an index price left a millionfold of its start', 'a boo
 
 /** What the reader must know about a run's paths: those that stopped early, and why. */
 export function runWarnings(summaries: PathSummary[]): string[] {
+  return runWarningsOf(PathTable.fromSummaries(summaries));
+}
+
+function runWarningsOf(t: PathTable): string[] {
   const out: string[] = [];
-  const byReason = new Map<number, number[]>();
-  for (const s of summaries) if (s.haltReason > 0) byReason.set(s.haltReason, [...(byReason.get(s.haltReason) ?? []), s.pathIndex]);
-  for (const [reason, paths] of byReason) {
+  const byReason = new Map<number, { count: number; first: number }>();
+  const reason = t.col('haltReason');
+  const idx = t.col('pathIndex');
+  for (let i = 0; i < t.n; i++) {
+    if (reason[i] > 0) {
+      const r = byReason.get(reason[i]);
+      if (r) r.count++;
+      else byReason.set(reason[i], { count: 1, first: idx[i] });
+    }
+  }
+  for (const [r, { count, first }] of byReason) {
     out.push(
-      `${paths.length} of ${summaries.length} paths stopped early because ${HALT_WORDS[reason] ?? 'of an unknown condition'} (first: path ${paths[0]}); their figures cover the steps up to that point`,
+      `${count} of ${t.n} paths stopped early because ${HALT_WORDS[r] ?? 'of an unknown condition'} (first: path ${first}); their figures cover the steps up to that point`,
     );
   }
   return out;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
-import { runScenario } from '../api/run.js';
+import { runScenarioRecords } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
 import { runSummary } from '../report/verdict.js';
@@ -23,6 +23,8 @@ import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFit } from './commands/fit.js';
 import { registerList } from './commands/list.js';
+import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
+import { registerWorker, runFleetCommand } from './commands/fleet.js';
 
 /** True when `dir` holds an earlier run's output (its results.json or its page). */
 function holdsRun(dir: string): boolean {
@@ -71,25 +73,34 @@ export function buildProgram(): Command {
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(noFiguresOption())
     .addOption(allowAnyPathOption())
-    .action(async (file: string, opts: { out?: string; force?: boolean; paths?: number; seed?: number; workers?: number; json?: boolean; figures?: boolean; allowAnyPath?: boolean }) => {
+    .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')
+    .option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)')
+    .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
+    .action(async (file: string, opts: RunFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,
       );
+      if (opts.shard !== undefined && opts.redis !== undefined) throw new UserError('--shard and --redis: pass one — a shard runs here, --redis runs every path on the fleet');
+      if (opts.shard !== undefined) return runShardCommand(scenario, opts);
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
       checkOutputFolder(out, RUN_OUTPUTS);
+      if (opts.redis !== undefined) return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
       const progress = createProgress(scenario.paths);
-      let results;
+      let run;
       try {
-        results = await runScenario(scenario, { workers: opts.workers, onProgress: progress.update });
+        run = await runScenarioRecords(scenario, { workers: opts.workers, onProgress: progress.update });
       } finally {
         progress.stop();
       }
-      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false });
+      const { results, table } = run;
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table });
       emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
+  registerMerge(program);
+  registerWorker(program);
   registerSweep(program);
   registerCalibrate(program);
   registerCompare(program);

@@ -169,7 +169,24 @@ export function makeDirs(abs: string): void {
 }
 
 /** Names a marginlab command writes into an output folder (anything else there is the user's). */
-export const OUTPUT_NAMES = ['results.json', 'index.html', 'summary.md', 'figures', 'sweep.json', 'calibration.json', 'comparison.json', 'manifest.json', 'points', 'variants'] as const;
+export const OUTPUT_NAMES = [
+  'results.json',
+  'index.html',
+  'summary.md',
+  'figures',
+  'sweep.json',
+  'calibration.json',
+  'comparison.json',
+  'manifest.json',
+  'points',
+  'variants',
+  'shard.json',
+  'paths.bin',
+  'paths.parquet',
+  'paths.csv',
+  'points.parquet',
+  'points.csv',
+] as const;
 
 /** Files and folders among `replace` that must be folders (everything else must be a file). */
 const FOLDER_NAMES = new Set(['figures', 'points', 'variants']);
@@ -321,7 +338,10 @@ function linkTree(src: string, dst: string): void {
  * @throws UserError on any file-system failure (full disk, permissions, a file in the way); `dir` is
  *   then unchanged and no temporary is left behind
  */
-export function commitOutputFolder(dir: string, files: Record<string, string | Uint8Array>, opts: { replace?: readonly string[]; flag?: string } = {}): string[] {
+/** A file's content, or a function that writes it (large files streamed to disk without holding them whole). */
+export type FileContent = string | Uint8Array | ((file: string) => void);
+
+export function commitOutputFolder(dir: string, files: Record<string, FileContent>, opts: { replace?: readonly string[]; flag?: string } = {}): string[] {
   const flag = opts.flag ?? `--out ${dir}`;
   let abs = path.resolve(dir);
   try {
@@ -344,7 +364,8 @@ export function commitOutputFolder(dir: string, files: Record<string, string | U
     for (const [name, content] of Object.entries(files)) {
       const p = path.join(stage, name);
       makeDirs(path.dirname(p));
-      writeFileSync(p, content);
+      if (typeof content === 'function') content(p);
+      else writeFileSync(p, content);
     }
     if (exists(abs)) {
       if (!statSync(abs).isDirectory()) throw new UserError(`${flag}: is a file, expected a folder`);

@@ -1,12 +1,15 @@
 /**
- * Writing a run's outputs: `results.json`, `index.html` and `figures/<chart>.svg`, all-or-nothing.
+ * Writing a run's outputs: `results.json`, `index.html`, `figures/<chart>.svg` and the per-path exports
+ * `paths.parquet` and `paths.csv` (src/report/exports.ts), all-or-nothing.
  * Everything is rendered in memory first, written into a temporary folder next to the target, then
  * moved into place as a whole, so a failure or a kill never leaves a half-written report or a folder
  * mixing two runs.
  */
-import type { Results } from '../api/run.js';
+import type { LeanResults, Results } from '../api/run.js';
 import { renderReportFiles } from './html.js';
-import { commitOutputFolder } from '../io/files.js';
+import { commitOutputFolder, type FileContent } from '../io/files.js';
+import type { PathTable } from '../mc/table.js';
+import { pathExports } from './exports.js';
 
 /**
  * JSON with one-space indentation, except that arrays of numbers, strings or booleans are written on
@@ -29,12 +32,12 @@ export function resultsJson(r: Results): string {
  * folder is built next to `dir` and moved into place, so it never mixes two runs. Entries of an
  * existing `dir` not in `replace` (default: the names written) are kept.
  */
-export function writeFilesAtomically(dir: string, files: Record<string, string | Uint8Array>, replace?: readonly string[]): string[] {
+export function writeFilesAtomically(dir: string, files: Record<string, FileContent>, replace?: readonly string[]): string[] {
   return commitOutputFolder(dir, files, { replace });
 }
 
 /** What `marginlab run` writes into its folder (an earlier run's files of these names are replaced). */
-export const RUN_OUTPUTS = ['results.json', 'index.html', 'summary.md', 'figures'] as const;
+export const RUN_OUTPUTS = ['results.json', 'index.html', 'summary.md', 'figures', 'paths.parquet', 'paths.csv'] as const;
 /** What `marginlab report` writes (the results.json it was built from is kept). */
 export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
 
@@ -42,8 +45,26 @@ export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
  * Renders and writes a run's report folder (`results.json`, `index.html`, `figures/*.svg`); returns
  * the written paths. Everything is rendered before anything is written.
  */
-export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean } = {}): Promise<string[]> {
-  const files: Record<string, string> = { 'results.json': resultsJson(r), ...(await renderReportFiles(r, { ...opts, out: dir })) };
+export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable } = {}): Promise<string[]> {
+  const files: Record<string, FileContent> = {
+    'results.json': resultsJson(r),
+    ...(opts.table ? pathExports(opts.table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }) : {}),
+    ...(await renderReportFiles(r, { figures: opts.figures, out: dir })),
+  };
+  return writeFilesAtomically(dir, files, RUN_OUTPUTS);
+}
+
+/**
+ * What `merge --no-inline-paths` writes for a run too large for per-path columns in JSON: results.json
+ * without `paths`, summary.md, paths.parquet and paths.csv (streamed to disk). No index.html: the page
+ * draws from the inline columns.
+ */
+export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string): string[] {
+  const files: Record<string, FileContent> = {
+    'results.json': compactJson(r) + '\n',
+    ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }),
+    'summary.md': summaryMd,
+  };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);
 }
 

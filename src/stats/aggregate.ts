@@ -9,6 +9,7 @@ import { quantileSorted } from 'simple-statistics';
 import type { PathSeries, PathSummary } from '../engine/path.js';
 import type { MonteCarloOutput } from '../mc/runner.js';
 import { bookOf } from '../engine/context.js';
+import { PathTable } from '../mc/table.js';
 import type { Estimate } from './ci.js';
 import {
   designExpectedShortfall,
@@ -21,7 +22,7 @@ import {
   type SampleDesign,
   type VarianceDecomposition,
 } from './design.js';
-import { lossWaterfall, type LossWaterfall } from './waterfall.js';
+import { lossWaterfallOfTable, type LossWaterfall } from './waterfall.js';
 
 export const DISTRIBUTION_QUANTILES = [0.05, 0.5, 0.95, 0.99] as const;
 
@@ -174,17 +175,41 @@ export function designOf(summaries: readonly PathSummary[], pathsPerBook?: numbe
   return { weights, blocks };
 }
 
+/** `designOf` for per-path records in columns (the same weights and blocks). */
+export function designOfTable(t: PathTable, pathsPerBook?: number): SampleDesign {
+  const weights = t.has('likelihoodRatio') ? Float64Array.from(t.col('likelihoodRatio')) : undefined;
+  let blocks: Int32Array | undefined;
+  if (pathsPerBook) {
+    const idx = t.col('pathIndex');
+    blocks = Int32Array.from(idx, (p) => bookOf(p, pathsPerBook));
+    // books are consecutive blocks of path indices: two or more books iff the first and last differ
+    if (blocks.length === 0 || blocks[0] === blocks[blocks.length - 1]) blocks = undefined;
+  }
+  return { weights, blocks };
+}
+
 export function aggregate(summaries: PathSummary[], traders: number, opts: AggregateOptions = {}): Aggregates {
-  const n = summaries.length;
+  if (summaries.length === 0) throw new RangeError('aggregate requires at least one path');
+  return aggregateTable(PathTable.fromSummaries(summaries), traders, opts);
+}
+
+/**
+ * The aggregates of per-path records held in columns (src/mc/table.ts): every figure reads the columns
+ * in path order, so the result is the same, bit for bit, as `aggregate` of the same paths as summaries.
+ */
+export function aggregateTable(t: PathTable, traders: number, opts: AggregateOptions = {}): Aggregates {
+  const n = t.n;
   if (n === 0) throw new RangeError('aggregate requires at least one path');
-  const design = designOf(summaries, opts.pathsPerBook);
-  const col = (f: (s: PathSummary) => number) => Float64Array.from(summaries, f);
+  const design = designOfTable(t, opts.pathsPerBook);
+  const col = (key: keyof PathSummary) => t.col(key);
   const dist = (key: string, xs: Float64Array) => distribution(xs, QUANTITY_KINDS[key], design);
-  const badDebt = col((s) => s.badDebtUsd);
+  const badDebt = col('badDebtUsd');
   const hasBadDebt = Uint8Array.from(badDebt, (x) => (x > 0 ? 1 : 0));
-  const fraction = col((s) => fractionLiquidated(s.tradersLiquidated, traders, s.arrivals));
-  const notional = col((s) => s.liquidatedNotionalUsd);
-  const books = design.blocks ? new Set(design.blocks).size : 1;
+  const traded = col('tradersLiquidated');
+  const arrivals = col('arrivals');
+  const fraction = Float64Array.from(traded, (x, i) => fractionLiquidated(x, traders, arrivals[i]));
+  const notional = col('liquidatedNotionalUsd');
+  const books = design.blocks ? countBlocks(design.blocks) : 1;
   const w = design.weights;
   let lr: SamplingSummary['likelihoodRatio'];
   if (w) {
@@ -219,31 +244,28 @@ export function aggregate(summaries: PathSummary[], traders: number, opts: Aggre
       es999: designExpectedShortfall(badDebt, 0.999, design),
     },
     probBadDebt: designProportion(hasBadDebt, design),
-    probFundExhausted: designProportion(
-      summaries.map((s) => s.fundExhausted),
-      design,
-    ),
-    liquidationCount: dist('liquidationCount', col((s) => s.liquidationCount)),
+    probFundExhausted: designProportion(col('fundExhausted'), design),
+    liquidationCount: dist('liquidationCount', col('liquidationCount')),
     liquidatedNotionalUsd: dist('liquidatedNotionalUsd', notional),
-    liquidatedLongNotionalUsd: dist('liquidatedLongNotionalUsd', col((s) => s.liquidatedLongNotionalUsd)),
-    liquidatedShortNotionalUsd: dist('liquidatedShortNotionalUsd', col((s) => s.liquidatedShortNotionalUsd)),
+    liquidatedLongNotionalUsd: dist('liquidatedLongNotionalUsd', col('liquidatedLongNotionalUsd')),
+    liquidatedShortNotionalUsd: dist('liquidatedShortNotionalUsd', col('liquidatedShortNotionalUsd')),
     fractionTradersLiquidated: dist('fractionTradersLiquidated', fraction),
-    fundPaidUsd: dist('fundPaidUsd', col((s) => s.fundPaidUsd)),
-    fundEndUsd: dist('fundEndUsd', col((s) => s.fundEndUsd)),
+    fundPaidUsd: dist('fundPaidUsd', col('fundPaidUsd')),
+    fundEndUsd: dist('fundEndUsd', col('fundEndUsd')),
     largestCascade: {
-      accounts: dist('largestCascade.accounts', col((s) => s.largestCascadeAccounts)),
-      notionalUsd: dist('largestCascade.notionalUsd', col((s) => s.largestCascadeNotionalUsd)),
-      generations: dist('largestCascade.generations', col((s) => s.largestCascadeGenerations)),
-      impactLog: dist('largestCascade.impactLog', col((s) => s.largestCascadeImpactLog)),
+      accounts: dist('largestCascade.accounts', col('largestCascadeAccounts')),
+      notionalUsd: dist('largestCascade.notionalUsd', col('largestCascadeNotionalUsd')),
+      generations: dist('largestCascade.generations', col('largestCascadeGenerations')),
+      impactLog: dist('largestCascade.impactLog', col('largestCascadeImpactLog')),
     },
-    cascadesPerPath: dist('cascadesPerPath', col((s) => s.cascadeCount)),
-    maxDrawdownExogenous: dist('maxDrawdownExogenous', col((s) => s.maxDrawdownExogenous)),
-    maxDrawdownRealised: dist('maxDrawdownRealised', col((s) => s.maxDrawdownRealised)),
-    extraDrawdown: dist('extraDrawdown', col((s) => s.maxDrawdownRealised - s.maxDrawdownExogenous)),
-    stopLossCount: dist('stopLossCount', col((s) => s.stopLossCount)),
-    topUpCount: dist('topUpCount', col((s) => s.topUpCount)),
-    topUpUsd: dist('topUpUsd', col((s) => s.topUpUsd)),
-    lossWaterfall: lossWaterfall(summaries, design),
+    cascadesPerPath: dist('cascadesPerPath', col('cascadeCount')),
+    maxDrawdownExogenous: dist('maxDrawdownExogenous', col('maxDrawdownExogenous')),
+    maxDrawdownRealised: dist('maxDrawdownRealised', col('maxDrawdownRealised')),
+    extraDrawdown: dist('extraDrawdown', extraDrawdownOf(col('maxDrawdownRealised'), col('maxDrawdownExogenous'))),
+    stopLossCount: dist('stopLossCount', col('stopLossCount')),
+    topUpCount: dist('topUpCount', col('topUpCount')),
+    topUpUsd: dist('topUpUsd', col('topUpUsd')),
+    lossWaterfall: lossWaterfallOfTable(t, design),
   };
   if (design.blocks) {
     const wy = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => (w ? w[i] * v : v));
@@ -257,6 +279,15 @@ export function aggregate(summaries: PathSummary[], traders: number, opts: Aggre
     };
   }
   return out;
+}
+
+function extraDrawdownOf(realised: Float64Array, exogenous: Float64Array): Float64Array {
+  return Float64Array.from(realised, (r, i) => r - exogenous[i]);
+}
+
+/** Distinct books in a block column (books are consecutive, so count the changes). */
+function countBlocks(blocks: Int32Array): number {
+  return new Set(blocks).size;
 }
 
 export const BAND_QUANTILES = [0.05, 0.25, 0.5, 0.75, 0.95] as const;

@@ -14,6 +14,7 @@
  * paid on paths that had a shortfall (median, 95th and 99th percentile, maximum). O(n log n).
  */
 import type { PathSummary } from '../engine/path.js';
+import type { PathTable } from '../mc/table.js';
 import type { Estimate } from './ci.js';
 import { designMean, designQuantiles, type SampleDesign } from './design.js';
 
@@ -77,9 +78,19 @@ export function lossWaterfall(
   design?: SampleDesign,
 ): LossWaterfall {
   if (summaries.length === 0) throw new RangeError('lossWaterfall requires at least one path');
+  return lossWaterfallOf((key) => Float64Array.from(summaries, (s) => s[key]), design);
+}
+
+/** The same from per-path records in columns (src/mc/table.ts). */
+export function lossWaterfallOfTable(t: PathTable, design?: SampleDesign): LossWaterfall {
+  if (t.n === 0) throw new RangeError('lossWaterfall requires at least one path');
+  return lossWaterfallOf((key) => t.col(key), design);
+}
+
+function lossWaterfallOf(column: (key: 'shortfallUsd' | 'liquidationFeesUsd' | WaterfallStageKey) => Float64Array, design?: SampleDesign): LossWaterfall {
   const w = design?.weights;
   const weight = (i: number) => (w ? w[i] : 1);
-  const shortfall = Float64Array.from(summaries, (s) => s.shortfallUsd);
+  const shortfall = column('shortfallUsd');
   const withShortfall: number[] = [];
   let total = 0;
   for (let i = 0; i < shortfall.length; i++) {
@@ -94,7 +105,7 @@ export function lossWaterfall(
   const mean = (xs: Float64Array) => designMean(xs, design, 0.95, { nonNegative: true });
   const stages = {} as Record<WaterfallStageKey, WaterfallStage>;
   for (const { key } of WATERFALL_STAGES) {
-    const xs = Float64Array.from(summaries, (s) => s[key]);
+    const xs = column(key);
     let sum = 0;
     let paying = 0;
     for (let i = 0; i < xs.length; i++) {
@@ -109,7 +120,7 @@ export function lossWaterfall(
       max: maxOf(xs),
     };
   }
-  const fees = Float64Array.from(summaries, (s) => s.liquidationFeesUsd);
+  const fees = column('liquidationFeesUsd');
   return {
     pathsWithShortfall: withShortfall.length,
     liquidationFeesUsd: { mean: mean(fees), max: maxOf(fees) },

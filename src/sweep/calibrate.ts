@@ -41,7 +41,7 @@ import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import type { PathSummary } from '../engine/path.js';
 import { pctLabel, type Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
-import { pathFields, PointRuns, withPool, type EvalOptions, type LazyPool } from './evaluate.js';
+import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner, type LazyPool } from './evaluate.js';
 import { checkTargetValue, designOfColumns, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
 import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
@@ -52,6 +52,8 @@ import type { StudyProgress } from './sweep.js';
 export const CALIBRATION_FORMAT = 'marginlab.calibration/1';
 
 export interface CalibrateOptions {
+  /** Run each point's paths on a worker fleet (src/api/fleet.ts `fleetRunner`) instead of this machine's threads. */
+  remote?: RemoteRunner;
   /** Dotted path of the parameter (default: the scenario's `calibrate.param`). */
   param?: string;
   range?: [number, number];
@@ -360,6 +362,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     folder,
     workers: opts.workers,
     pool,
+    remote: opts.remote,
     onPaths: (d, disk) => {
       spent += d;
       if (disk) fromDisk += d;

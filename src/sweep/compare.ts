@@ -133,6 +133,8 @@ export function exogenousFields(s: Scenario) {
 }
 
 export interface CompareOptions {
+  /** Runs a variant elsewhere (a worker fleet) instead of `runScenario` on this machine; must give what runScenario(scenario, { drilldown: false }) gives. */
+  runVariant?: (scenario: Scenario, onProgress: (done: number) => void) => Promise<Results>;
   /** Paths for every variant (default: the baseline's). */
   paths?: number;
   /** Seed for every variant (default: the baseline's). */
@@ -219,10 +221,18 @@ function quantiles(xs: number[]): number[] {
   return DIST_P.map((p) => quantileSorted(s, p));
 }
 
-/** Runs every variant on the same seed and paths and differences them against the baseline. */
-export async function runComparison(variantsIn: VariantInput[], opts: CompareOptions = {}): Promise<ComparisonResult> {
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
+/** The variants of a comparison as it runs them: one seed and path count, a shared importance-sampling tilt; with the warnings about them. */
+export interface PreparedComparison {
+  variants: VariantInput[];
+  bi: number;
+  seed: number;
+  paths: number;
+  metrics: MetricInfo[];
+  warnings: string[];
+}
+
+/** Checks the variants and options and prepares the variants every way of running a comparison uses (live, sharded). */
+export function prepareComparison(variantsIn: VariantInput[], opts: CompareOptions = {}): PreparedComparison {
   if (variantsIn.length < 2) throw new UserError(`compare: ${variantsIn.length} variant given — compare needs at least two (files, or a variants: block)`);
   if (variantsIn.length > 12) throw new UserError(`compare: ${variantsIn.length} variants — at most 12`);
   const bi = opts.baseline === undefined ? 0 : variantsIn.findIndex((v) => v.name === opts.baseline);
@@ -267,6 +277,20 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
     if (book.length) warnings.push(`${v.name}: has a different trader book (traders.${book.join(', traders.')}) — prices are common, traders are not`);
   }
 
+  return { variants, bi, seed, paths, metrics, warnings };
+}
+
+/** The file under a comparison's folder where a variant's results are saved (named by the scenario's identity, which holds each data file's content hash). */
+export function variantFile(v: { name: string; scenario: Scenario }): string {
+  return `variants/${v.name}-${hashOf(scenarioIdentity(v.scenario))}.json`;
+}
+
+/** Runs every variant on the same seed and paths and differences them against the baseline. */
+export async function runComparison(variantsIn: VariantInput[], opts: CompareOptions = {}): Promise<ComparisonResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const { variants, bi, seed, paths, metrics, warnings } = prepareComparison(variantsIn, opts);
+  const base = variants[bi];
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
@@ -274,8 +298,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   let resumed = 0;
   let pathsDone = 0;
   for (const [i, v] of variants.entries()) {
-    // named by the scenario's identity, which holds each data file's content hash
-    const file = `variants/${v.name}-${hashOf(scenarioIdentity(v.scenario))}.json`;
+    const file = variantFile(v);
     const saved = folder?.readJson<Results>(file);
     if (saved && hashOf(saved.scenario) === hashOf(portableScenario(v.scenario)) && saved.aggregates?.paths === paths) {
       results.push(saved);
@@ -285,14 +308,11 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
       continue;
     }
     const before = pathsDone;
-    const r = await runScenario(v.scenario, {
-      workers: opts.workers,
-      drilldown: false,
-      onProgress: (done) => {
-        pathsDone = before + done;
-        opts.onProgress?.({ pointsDone: i, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
-      },
-    });
+    const onProgress = (done: number) => {
+      pathsDone = before + done;
+      opts.onProgress?.({ pointsDone: i, points: variants.length, pathsDone, pathsTotal: paths * variants.length, label: v.name });
+    };
+    const r = opts.runVariant ? await opts.runVariant(v.scenario, onProgress) : await runScenario(v.scenario, { workers: opts.workers, drilldown: false, onProgress });
     folder?.writeJson(file, r);
     results.push(r);
     pathsDone = before + paths;

@@ -12,6 +12,9 @@ import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import { concatColumns, CHUNK_FORMAT, pointKey, type StudyFolder } from './store.js';
 import type { PathColumns } from './metrics.js';
 
+/** Runs paths [start, end) of a scenario somewhere else; returns their summaries in path order. */
+export type RemoteRunner = (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => Promise<{ summaries: PathSummary[]; workers: number }>;
+
 export interface EvalOptions {
   /** Where finished chunks are saved and looked up; none = keep in memory only. */
   folder?: StudyFolder;
@@ -19,6 +22,8 @@ export interface EvalOptions {
   workers?: number;
   /** A worker pool shared by the points of a study (overrides `workers`); see `withPool`. */
   pool?: LazyPool;
+  /** Runs path ranges elsewhere (a worker fleet: src/api/fleet.ts `fleetRunner`) instead of on this machine's threads. */
+  remote?: RemoteRunner;
   /** Called with the number of paths just finished (run or read from disk). */
   onPaths?: (done: number, fromDisk: boolean) => void;
 }
@@ -57,16 +62,13 @@ export class PointRuns {
     } else {
       const t0 = performance.now();
       let reported = 0;
-      const mc = await runPaths(this.scenario, {
-        workers: opts.workers,
-        pool: opts.pool?.get(),
-        pathRange: { start, end: n },
-        series: false,
-        onProgress: (done) => {
-          opts.onPaths?.(done - reported, false);
-          reported = done;
-        },
-      });
+      const onProgress = (done: number) => {
+        opts.onPaths?.(done - reported, false);
+        reported = done;
+      };
+      const mc = opts.remote
+        ? await opts.remote(this.scenario, { start, end: n }, onProgress)
+        : await runPaths(this.scenario, { workers: opts.workers, pool: opts.pool?.get(), pathRange: { start, end: n }, series: false, onProgress });
       const ms = performance.now() - t0;
       this.elapsedMs += ms;
       columns = columnsOf(mc.summaries);

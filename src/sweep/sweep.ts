@@ -12,7 +12,7 @@ import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { pathFields, PointRuns, withPool, type EvalOptions } from './evaluate.js';
+import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner } from './evaluate.js';
 import { checkStudyMetrics, designOfColumns, evaluateFunctional, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
 import type { Estimate } from '../stats/ci.js';
 import { resolveSampling } from '../mc/chunk.js';
@@ -36,6 +36,8 @@ export interface StudyProgress {
 }
 
 export interface SweepOptions {
+  /** Run each point's paths on a worker fleet (src/api/fleet.ts `fleetRunner`) instead of this machine's threads. */
+  remote?: RemoteRunner;
   params: ParamSpec[];
   /** Paths per point; default the scenario's `sweep.paths`, else its `paths`. */
   paths?: number;
@@ -160,6 +162,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
         folder,
         workers: opts.workers,
         pool,
+        remote: opts.remote,
         onPaths: (d) => {
           pathsDone += d;
           opts.onProgress?.({ pointsDone, points: planned.length, pathsDone, pathsTotal, label: p.label });

@@ -175,7 +175,7 @@ describe('item 4: a rerun replaces the output folder as a whole', () => {
     expect((await cli('run', s.file, '--out', s.out, '--workers', '0')).status).toBe(0);
     expect(readdirSync(path.join(s.out, 'figures')).length).toBeGreaterThan(0);
     expect((await cli('run', s.file, '--out', s.out, '--workers', '0', '--no-figures', '--force')).status).toBe(0);
-    expect(readdirSync(s.out).sort()).toEqual(['index.html', 'results.json', 'summary.md']);
+    expect(readdirSync(s.out).sort()).toEqual(['index.html', 'paths.csv', 'paths.parquet', 'results.json', 'summary.md']);
     expect(readdirSync(s.dir).sort()).toEqual(['out', 's.yaml']);
   });
 });

@@ -4,6 +4,8 @@
  * calibration.json, index.html and figures/ into --out; finished chunks of paths are saved under
  * points/ so that rerunning the same command resumes.
  */
+import { UserError } from '../../errors.js';
+import { fleetOptions, studyRemote } from './fleet.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
@@ -33,6 +35,8 @@ interface CalibrateFlags {
   json?: boolean;
   figures?: boolean;
   allowAnyPath?: boolean;
+  redis?: string;
+  jobPaths?: number;
 }
 
 export function registerCalibrate(program: Command): void {
@@ -60,15 +64,21 @@ export function registerCalibrate(program: Command): void {
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
+    .option('--shard <i/N>', 'not supported (see the message)')
+    .addOption(fleetOptions()[0])
+    .addOption(fleetOptions()[1])
     .action(async (file: string, opts: CalibrateFlags) => {
+      if ((opts as { shard?: string }).shard !== undefined) throw new UserError('calibrate --shard: not supported — a calibration is adaptive (its next value and how many paths it adds depend on the last evaluation), so its paths cannot be split in advance; run it on one machine, where every evaluation uses all cores, or with --redis, where a worker fleet runs the paths of each evaluation');
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
       checkOutputFolder(out, studyOutputs('calibration.json'));
+      const remote = await studyRemote(opts);
       const bar = studyProgress();
       let r;
       try {
         r = await runCalibration(scenario, {
+          remote,
           param: opts.param,
           range: opts.range,
           target: opts.target,

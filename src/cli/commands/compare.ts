@@ -10,8 +10,12 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadScenarioFile } from '../../scenario/load.js';
-import { checkOutputFolder } from '../../io/files.js';
+import { checkOutputFolder, commitOutputFolder } from '../../io/files.js';
 import { UserError } from '../../errors.js';
+import { runCompareShard } from '../../sweep/shard.js';
+import { compareRemote, fleetOptions } from './fleet.js';
+import type { VariantInput } from '../../sweep/compare.js';
+import { comparisonPointExports } from '../../report/exports.js';
 import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, type ComparisonResult } from '../../sweep/compare.js';
 import { comparisonSummary } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
@@ -30,6 +34,9 @@ interface CompareFlags {
   json?: boolean;
   figures?: boolean;
   allowAnyPath?: boolean;
+  shard?: string;
+  redis?: string;
+  jobPaths?: number;
 }
 
 /** A saved run given as its folder or its results.json (a .json file whose first 4 KiB name the results format; a scenario may be .json too). */
@@ -65,10 +72,15 @@ export function registerCompare(program: Command): void {
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
+    .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every variant and write a shard folder for `marginlab merge`')
+    .addOption(fleetOptions()[0])
+    .addOption(fleetOptions()[1])
     .action(async (inputs: string[], opts: CompareFlags) => {
       const saved = inputs.map(isSavedRun);
       let r: ComparisonResult;
       let out: string;
+      if (opts.redis !== undefined && saved.some(Boolean)) throw new UserError('--redis: not allowed with saved runs — they are compared as they were run, without simulating');
+      if (opts.shard !== undefined && saved.some(Boolean)) throw new UserError('--shard: not allowed with saved runs — they are compared as they were run, without simulating');
       if (saved.some(Boolean)) {
         if (!saved.every(Boolean)) {
           const i = saved.indexOf(false);
@@ -91,17 +103,38 @@ export function registerCompare(program: Command): void {
           loaded.length === 1
             ? variantsFromBlock(loaded[0].scenario, inputs[0], { baseDir: path.dirname(path.resolve(inputs[0])), allowAnyPath: opts.allowAnyPath })
             : variantsFromFiles(loaded);
+        if (opts.shard !== undefined) return compareShardCommand(variants, loaded[0].scenario.name, opts);
         out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
         checkOutputFolder(out, studyOutputs('comparison.json'));
+        const runVariant = await compareRemote(opts);
         const bar = studyProgress();
         try {
-          r = await runComparison(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
         } finally {
           bar.stop();
         }
       }
       const summary = comparisonSummary(r, out);
-      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false);
+      const written = await writeStudy(out, 'comparison.json', r, async () => (await import('../../report/study-pages.js')).comparisonPage(r), summary, opts.figures !== false, comparisonPointExports(r));
       emitSummary(summary, opts.json, wroteLine(written)); // the warnings (different books, seeds) on stderr
     });
+}
+
+/** `compare … --shard i/N`: every variant's shard of paths, written as one shard folder. */
+async function compareShardCommand(variants: VariantInput[], name: string, opts: CompareFlags): Promise<void> {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(opts.shard!);
+  if (!m) throw new UserError(`--shard: ${JSON.stringify(opts.shard)} is not allowed — expected i/N with whole numbers 0 ≤ i < N (shard 0/3, 1/3 and 2/3 make three shards)`);
+  const out = opts.out ?? defaultOutDir(`${name}-compare-shard-${m[1]}-of-${m[2]}`);
+  checkOutputFolder(out, ['shard.json', 'variants']);
+  if (existsSync(path.join(out, 'shard.json')) && !opts.fresh) throw new UserError(`--out ${out}: holds an earlier shard — pass --fresh to replace it, or choose another --out`);
+  const bar = studyProgress();
+  let shard;
+  try {
+    shard = await runCompareShard(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, onProgress: bar.update }, Number(m[1]), Number(m[2]));
+  } finally {
+    bar.stop();
+  }
+  commitOutputFolder(out, shard.files, { replace: ['shard.json', 'variants'] });
+  const h = shard.header;
+  process.stdout.write(`compare shard ${h.shard.index}/${h.shard.count}: paths [${h.shard.start}, ${h.shard.end}) of ${h.variantDirs.length} variants, study hash ${h.scenarioHash}; wrote ${out}\n`);
 }

@@ -8,6 +8,7 @@ import cliProgress from 'cli-progress';
 import type { PageOptions } from '../../report/page.js';
 import type { StudyProgress } from '../../sweep/sweep.js';
 import { summaryMarkdown, type Summary } from '../../report/verdict.js';
+import type { FileContent } from '../../io/files.js';
 
 export interface StudyBar {
   update: (p: StudyProgress) => void;
@@ -65,15 +66,16 @@ export async function writeStudy(
   page: () => Promise<PageOptions>,
   summary: Summary,
   figures = true,
+  extra: Record<string, FileContent> = {},
 ): Promise<{ files: string[]; figures: number }> {
   const { renderFigures, renderPage } = await import('../../report/page.js');
   const { writeFilesAtomically } = await import('../../report/write.js');
   const opts = await page();
   const svgs = figures ? await renderFigures(opts.sections) : {};
-  const files: Record<string, string> = { 'index.html': renderPage(opts), 'summary.md': summaryMarkdown(summary), ...svgs };
+  const files: Record<string, FileContent> = { 'index.html': renderPage(opts), 'summary.md': summaryMarkdown(summary), ...svgs, ...extra };
   if (json !== undefined) files[jsonName] = JSON.stringify(json, null, 1) + '\n';
   // figures/ is always replaced, so --no-figures never leaves an earlier run's figures beside the new page
-  const written = writeFilesAtomically(dir, files, json !== undefined ? studyOutputs(jsonName) : ['index.html', 'summary.md', 'figures']);
+  const written = writeFilesAtomically(dir, files, [...(json !== undefined ? studyOutputs(jsonName) : ['index.html', 'summary.md', 'figures']), ...Object.keys(extra)]);
   return { files: written.filter((f) => !f.includes(`${path.sep}figures${path.sep}`)), figures: Object.keys(svgs).length };
 }
 

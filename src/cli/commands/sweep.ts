@@ -9,7 +9,14 @@ import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
 import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
-import { runSweep } from '../../sweep/sweep.js';
+import { runSweep, type SweepOptions } from '../../sweep/sweep.js';
+import { runSweepShard } from '../../sweep/shard.js';
+import { fleetOptions, studyRemote } from './fleet.js';
+import { sweepPointExports } from '../../report/exports.js';
+import { parseShardFlag, shardRange } from '../../api/shard.js';
+import type { Scenario } from '../../scenario/schema.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
@@ -27,7 +34,13 @@ interface SweepFlags {
   json?: boolean;
   figures?: boolean;
   allowAnyPath?: boolean;
+  shard?: string;
+  redis?: string;
+  jobPaths?: number;
 }
+
+/** What a study's shard folder holds. */
+export const STUDY_SHARD_OUTPUTS = ['shard.json', 'manifest.json', 'points', 'variants'] as const;
 
 export function registerSweep(program: Command): void {
   program
@@ -44,27 +57,52 @@ export function registerSweep(program: Command): void {
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
+    .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every point and write a shard folder for `marginlab merge`')
+    .addOption(fleetOptions()[0])
+    .addOption(fleetOptions()[1])
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
+      if (opts.shard !== undefined) {
+        const paths = opts.paths ?? scenario.sweep?.paths ?? scenario.paths;
+        const { index, count } = parseShardFlag(opts.shard, paths);
+        const out = opts.out ?? defaultOutDir(`${scenario.name}-sweep-shard-${index}-of-${count}`);
+        checkOutputFolder(out, [...STUDY_SHARD_OUTPUTS]);
+        if (existsSync(path.join(out, 'shard.json')) && !opts.fresh) throw new UserError(`--out ${out}: holds an earlier shard — pass --fresh to replace it, or choose another --out`);
+        const bar = studyProgress();
+        let header;
+        try {
+          header = await runSweepShard(scenario, { params, paths: opts.paths, workers: opts.workers, metrics: opts.metric, onProgress: bar.update }, shardRange(paths, index, count), out);
+        } finally {
+          bar.stop();
+        }
+        process.stdout.write(`sweep shard ${index}/${count} of ${scenario.name}: paths [${header.shard.start}, ${header.shard.end}) of every point, study hash ${header.scenarioHash}; wrote ${out}\n`);
+        return;
+      }
       const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
       checkOutputFolder(out, studyOutputs('sweep.json'));
-      const bar = studyProgress();
-      let result;
-      try {
-        result = await runSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, onProgress: bar.update });
-      } finally {
-        bar.stop();
-      }
-      const summary = sweepSummary(result, out);
-      const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false);
-      emitSummary(
-        summary,
-        opts.json,
-        `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths; compute time ${fmtDuration(summary.computeMs)} ` +
-          `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n${wroteLine(written)}`,
-      );
+      const remote = await studyRemote(opts);
+      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, opts);
     });
+}
+
+/** Runs (or resumes) a sweep into `out` and writes sweep.json, the page and summary.md; prints the verdict. */
+export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean }): Promise<void> {
+  const bar = studyProgress();
+  let result;
+  try {
+    result = await runSweep(scenario, { ...sweepOpts, onProgress: bar.update });
+  } finally {
+    bar.stop();
+  }
+  const summary = sweepSummary(result, out);
+  const written = await writeStudy(out, 'sweep.json', result, async () => (await import('../../report/study-pages.js')).sweepPage(result), summary, opts.figures !== false, sweepPointExports(result));
+  emitSummary(
+    summary,
+    opts.json,
+    `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths; compute time ${fmtDuration(summary.computeMs)} ` +
+      `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n${wroteLine(written)}`,
+  );
 }

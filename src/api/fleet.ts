@@ -1,0 +1,219 @@
+/**
+ * A fleet of workers on BullMQ (a job queue on Redis). The coordinator (`run … --redis URL`) splits a
+ * resolved scenario's paths into ranges and enqueues one job per range, its id the scenario hash and
+ * the range (`<hash>-<start>-<end>`), so enqueuing twice, or a job completing twice, counts once. Any
+ * number of `marginlab worker --redis URL` processes, on any machines, take jobs, run the range
+ * (src/api/shard.ts `runRange`, on a piscina pool) and return its shard; the coordinator collects
+ * shards as they complete and builds the results exactly as `merge` does — the same results.json as a
+ * local run, apart from `run`.
+ *
+ * Loss: a worker that dies mid-job stops renewing its lock; after `lockMs` another worker's stalled-job
+ * check puts the job back in the queue. A job that throws is retried (`attempts`); one that keeps
+ * failing ends the run with a message naming its range and the last error.
+ */
+import { Queue, Worker, Job, UnrecoverableError } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Scenario } from '../scenario/schema.js';
+import { createWorkerPool } from '../mc/runner.js';
+import { UserError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { decodeShard, encodeShard, mergedRuns, runRange, scenarioHash, type Shard, type ShardRange } from './shard.js';
+import { resultsOf, type Results, type RunOptions } from './run.js';
+import type { PathTable } from '../mc/table.js';
+
+export const QUEUE_NAME = 'marginlab-paths';
+
+export interface RangeJob {
+  marginlabVersion: string;
+  scenarioHash: string;
+  scenario: Scenario;
+  range: ShardRange;
+}
+
+/** What a job returns: the shard header and its records (paths.bin) in base64. */
+export interface RangeResult {
+  header: string;
+  bin: string;
+}
+
+export interface FleetTuning {
+  /** How long a worker's lock on a job lasts without renewal; a dead worker's job is retried after about this long. Default 30 s. */
+  lockMs?: number;
+  /** Times a job that throws is tried in all. Default 3. */
+  attempts?: number;
+}
+
+/** Checks the URL and that a Redis answers there. @throws UserError naming the flag, the URL and the reason */
+export async function checkRedis(url: string): Promise<void> {
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new UserError(`--redis: ${JSON.stringify(url)} is not allowed — expected a Redis URL such as redis://127.0.0.1:6379 (or rediss:// for TLS)`);
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5000, retryStrategy: () => null, enableOfflineQueue: false });
+  let last: Error | undefined;
+  client.on('error', (e: Error) => (last = e));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (e) {
+    const why = (last ?? (e as Error)).message.split('\n')[0];
+    throw new UserError(`--redis ${url}: cannot reach Redis (${why}) — start redis-server there or pass the URL of a running one`);
+  } finally {
+    client.disconnect();
+  }
+}
+
+function connection(url: string): Redis {
+  const c = new Redis(url, { maxRetriesPerRequest: null });
+  return c;
+}
+
+/** Job id of a range: the scenario hash and the range, so the same work is one job. */
+export function jobId(hash: string, r: { start: number; end: number }): string {
+  return `${hash}-${r.start}-${r.end}`;
+}
+
+/** Ranges of about `jobPaths` paths covering [start, end), in order. */
+export function planRanges(start: number, end: number, jobPaths: number): ShardRange[] {
+  const P = end - start;
+  const count = Math.max(1, Math.ceil(P / jobPaths));
+  return Array.from({ length: count }, (_, i) => ({ index: i, count, start: start + Math.floor((i * P) / count), end: start + Math.floor(((i + 1) * P) / count) }));
+}
+
+export interface FleetRunOptions extends FleetTuning {
+  /** Paths per job (default: ⌈P/64⌉, at least 1). */
+  jobPaths?: number;
+  /** Called as jobs complete: paths done, total, workers seen. */
+  onProgress?: (done: number, total: number, workers: number) => void;
+  /** Give up when no job completes for this long (ms). Default: none. */
+  idleTimeoutMs?: number;
+}
+
+/** Runs a resolved scenario on the fleet and returns the merged records, as `merge` builds them. */
+export async function runOnFleet(
+  url: string,
+  scenario: Scenario,
+  shown: Scenario,
+  opts: FleetRunOptions & Pick<RunOptions, 'drilldown'> = {},
+): Promise<{ results: Results; table: PathTable }> {
+  const shards = await fleetShards(url, scenario, { start: 0, end: scenario.paths }, opts);
+  const runs = mergedRuns(shards);
+  return { results: resultsOf(scenario, shown, runs, { drilldown: opts.drilldown }), table: runs.table };
+}
+
+/**
+ * A runner of path ranges on the fleet, for studies (src/sweep/evaluate.ts `RemoteRunner`): the
+ * range [start, end) of a resolved scenario as per-path summaries in path order.
+ */
+export function fleetRunner(url: string, opts: FleetRunOptions = {}) {
+  return async (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => {
+    const shards = await fleetShards(url, scenario, range, { ...opts, onProgress: (done) => onProgress?.(done) });
+    const t = shards.length === 1 ? shards[0].table : mergedRuns(shards).table;
+    return { summaries: Array.from({ length: t.n }, (_, i) => t.row(i)), workers: shards.reduce((m, s) => m + s.header.workers, 0) };
+  };
+}
+
+/** Runs [range.start, range.end) of a resolved scenario as fleet jobs; returns their shards in path order. */
+async function fleetShards(url: string, scenario: Scenario, range: { start: number; end: number }, opts: FleetRunOptions = {}): Promise<Shard[]> {
+  await checkRedis(url);
+  const hash = scenarioHash(scenario);
+  const total = range.end - range.start;
+  const ranges = planRanges(range.start, range.end, opts.jobPaths ?? Math.max(1, Math.ceil(total / 64)));
+  const conn = connection(url);
+  conn.on('error', () => {});
+  const queue = new Queue<RangeJob, RangeResult>(QUEUE_NAME, { connection: conn });
+  queue.on('error', () => {});
+  const attempts = opts.attempts ?? 3;
+  const got = new Map<string, Shard>();
+  let done = 0;
+  try {
+    for (const r of ranges) {
+      const id = jobId(hash, r);
+      const old = await Job.fromId<RangeJob, RangeResult>(queue, id);
+      // a finished job of the same work is reused; a failed one is tried again
+      if (old && (await old.getState()) === 'failed') await old.remove();
+    }
+    await queue.addBulk(
+      ranges.map((r) => ({
+        name: 'range',
+        data: { marginlabVersion: VERSION, scenarioHash: hash, scenario, range: r },
+        opts: { jobId: jobId(hash, r), attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: false, removeOnFail: false },
+      })),
+    );
+    let lastProgress = Date.now();
+    while (got.size < ranges.length) {
+      for (const r of ranges) {
+        const id = jobId(hash, r);
+        if (got.has(id)) continue;
+        const state = await queue.getJobState(id);
+        if (state === 'unknown') throw new UserError(`fleet: job ${id} (paths [${r.start}, ${r.end})) disappeared from the queue on ${url} — was the queue cleared? Run the command again`);
+        if (state === 'completed') {
+          // read after the state: a job loaded while active has no return value yet
+          const job = await Job.fromId<RangeJob, RangeResult>(queue, id);
+          const rv = job?.returnvalue;
+          if (!rv) continue;
+          const shard = decodeShard(rv.header, Buffer.from(rv.bin, 'base64'), `fleet job ${id}`);
+          if (shard.header.scenarioHash !== hash || shard.header.shard.start !== r.start || shard.header.shard.end !== r.end) {
+            throw new UserError(`fleet: job ${id} returned paths [${shard.header.shard.start}, ${shard.header.shard.end}) of scenario ${shard.header.scenarioHash} — a worker of another marginlab version? (this is ${VERSION})`);
+          }
+          got.set(id, shard);
+          done += r.end - r.start;
+          lastProgress = Date.now();
+          opts.onProgress?.(done, total, (await queue.getWorkersCount().catch(() => 0)) as number);
+        } else if (state === 'failed') {
+          const job = await Job.fromId<RangeJob, RangeResult>(queue, id);
+          if (!job) continue;
+          throw new UserError(`fleet: job ${id} (paths [${r.start}, ${r.end}) of ${scenario.name}) failed ${job.attemptsMade} time${job.attemptsMade === 1 ? '' : 's'}: ${job.failedReason} — the run stops; fix the cause and run again (finished jobs are reused)`);
+        }
+      }
+      if (got.size < ranges.length) {
+        if (opts.idleTimeoutMs !== undefined && Date.now() - lastProgress > opts.idleTimeoutMs) {
+          throw new UserError(`fleet: no job finished for ${Math.round(opts.idleTimeoutMs / 1000)} s on ${url} — are any "marginlab worker --redis ${url}" processes running?`);
+        }
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    }
+  } finally {
+    await queue.close().catch(() => {});
+    conn.disconnect();
+  }
+  return ranges.map((r) => got.get(jobId(hash, r))!);
+}
+
+export interface FleetWorkerOptions extends FleetTuning {
+  /** Threads per worker process (a piscina pool). Default: available cores. */
+  threads: number;
+  /** Jobs run at once by this process. Default 1. */
+  concurrency?: number;
+  onJob?: (id: string, range: ShardRange, ms: number) => void;
+}
+
+/** Starts a worker process's BullMQ worker; resolves to a function that closes it. */
+export async function startFleetWorker(url: string, opts: FleetWorkerOptions): Promise<{ close: () => Promise<void>; closed: Promise<void> }> {
+  await checkRedis(url);
+  const conn = connection(url);
+  conn.on('error', () => {});
+  const pool = createWorkerPool(opts.threads);
+  const worker = new Worker<RangeJob, RangeResult>(
+    QUEUE_NAME,
+    async (job) => {
+      const d = job.data;
+      if (d.marginlabVersion !== VERSION || scenarioHash(d.scenario) !== d.scenarioHash) {
+        throw new UnrecoverableError(`this worker runs marginlab ${VERSION}, the job was made by ${d.marginlabVersion} (scenario hash ${d.scenarioHash}) — run workers of the coordinator's version`);
+      }
+      const t0 = performance.now();
+      const shard = await runRange(d.scenario, d.range, { pool });
+      const files = encodeShard(shard);
+      opts.onJob?.(job.id ?? '', d.range, performance.now() - t0);
+      return { header: files['shard.json'], bin: Buffer.from(files['paths.bin']).toString('base64') };
+    },
+    { connection: conn, concurrency: opts.concurrency ?? 1, lockDuration: opts.lockMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockMs ?? 30_000), maxStalledCount: 3, drainDelay: 1 },
+  );
+  worker.on('error', () => {});
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((res) => (resolveClosed = res));
+  const close = async () => {
+    await worker.close().catch(() => {});
+    await pool.destroy().catch(() => {});
+    conn.disconnect();
+    resolveClosed();
+  };
+  return { close, closed };
+}

@@ -1,0 +1,155 @@
+/**
+ * Per-path records in columns: one Float64Array per field (booleans as 0/1, a per-market array as one
+ * column per market), in the key order of `PathSummary` as the engine builds it. A million paths of
+ * ~60 fields is ~0.5 GB as objects but ~8 MB a column here, so coordinators that merge shards or fleet
+ * results hold tables, never arrays of summaries. `row(i)` rebuilds path i's summary exactly (same
+ * keys, same order, same numbers), and every aggregate reads the same values in the same path order,
+ * so results from a table equal results from the summaries bit for bit.
+ */
+import type { PathSummary } from '../engine/path.js';
+
+export type FieldKind = 'int' | 'real' | 'bool';
+
+/** One field of `PathSummary`: its name, value type and, for a per-market array, its width. */
+export interface FieldSpec {
+  key: keyof PathSummary;
+  kind: FieldKind;
+  /** Per-market arrays: the number of markets (one column each); absent for scalars. */
+  width?: number;
+}
+
+/** Fields holding whole numbers (counts, indices, steps); every other number is a real. */
+const INT_FIELDS: ReadonlySet<string> = new Set([
+  'pathIndex',
+  'liquidationCount',
+  'tradersLiquidated',
+  'largestCascadeAccounts',
+  'largestCascadeGenerations',
+  'cascadeCount',
+  'stopLossCount',
+  'takeProfitCount',
+  'deleverageCount',
+  'topUpCount',
+  'arrivals',
+  'momentumArrivals',
+  'arrivalsDropped',
+  'marginCalls',
+  'marginCallsSurvived',
+  'liquidationsDeferred',
+  'liquidatorDeclined',
+  'backstopTakeovers',
+  'adlAccounts',
+  'socialisedAccounts',
+  'injectionCount',
+  'rebalanceCount',
+  'haltedAtStep',
+  'haltReason',
+  'liquidatedPositionsByMarket',
+]);
+
+export function fieldKindOf(key: string, sample: unknown): FieldKind {
+  if (typeof sample === 'boolean') return 'bool';
+  return INT_FIELDS.has(key) ? 'int' : 'real';
+}
+
+/** The flat column names of a field: `key`, or `key_0`, `key_1`, … for a per-market array. */
+export function columnNames(f: FieldSpec): string[] {
+  return f.width === undefined ? [f.key] : Array.from({ length: f.width }, (_, m) => `${f.key}_${m}`);
+}
+
+export class PathTable {
+  /** Flat column names, in field order. */
+  readonly names: string[];
+  private readonly index = new Map<string, number>();
+
+  constructor(
+    readonly fields: readonly FieldSpec[],
+    /** One column per flat name, each of length n. */
+    readonly columns: Float64Array[],
+    readonly n: number,
+  ) {
+    this.names = fields.flatMap(columnNames);
+    if (this.names.length !== columns.length) throw new RangeError(`PathTable: ${this.names.length} column names but ${columns.length} columns`);
+    this.names.forEach((name, i) => {
+      if (columns[i].length !== n) throw new RangeError(`PathTable: column ${name} has ${columns[i].length} values, expected ${n}`);
+      this.index.set(name, i);
+    });
+  }
+
+  /** The fields of a set of summaries (from the first; every summary of a run has the same keys). */
+  static fieldsOf(s: PathSummary): FieldSpec[] {
+    return (Object.keys(s) as (keyof PathSummary)[]).map((key) => {
+      const v = s[key];
+      if (Array.isArray(v)) return { key, kind: fieldKindOf(key, v[0]), width: v.length };
+      return { key, kind: fieldKindOf(key, v) };
+    });
+  }
+
+  static fromSummaries(summaries: readonly PathSummary[]): PathTable {
+    if (summaries.length === 0) throw new RangeError('PathTable.fromSummaries requires at least one path');
+    const fields = PathTable.fieldsOf(summaries[0]);
+    const n = summaries.length;
+    const columns: Float64Array[] = [];
+    for (const f of fields) {
+      if (f.width === undefined) {
+        const c = new Float64Array(n);
+        for (let i = 0; i < n; i++) c[i] = Number(summaries[i][f.key]);
+        columns.push(c);
+      } else {
+        for (let m = 0; m < f.width; m++) {
+          const c = new Float64Array(n);
+          for (let i = 0; i < n; i++) c[i] = (summaries[i][f.key] as number[])[m];
+          columns.push(c);
+        }
+      }
+    }
+    return new PathTable(fields, columns, n);
+  }
+
+  /** Consecutive tables (same fields) as one, in the order given. */
+  static concat(parts: readonly PathTable[]): PathTable {
+    if (parts.length === 0) throw new RangeError('PathTable.concat requires at least one table');
+    if (parts.length === 1) return parts[0];
+    const sig = JSON.stringify(parts[0].fields);
+    for (const p of parts) if (JSON.stringify(p.fields) !== sig) throw new RangeError('PathTable.concat: tables have different fields');
+    const n = parts.reduce((s, p) => s + p.n, 0);
+    const columns = parts[0].columns.map((_, j) => {
+      const c = new Float64Array(n);
+      let at = 0;
+      for (const p of parts) {
+        c.set(p.columns[j], at);
+        at += p.n;
+      }
+      return c;
+    });
+    return new PathTable(parts[0].fields, columns, n);
+  }
+
+  has(name: string): boolean {
+    return this.index.has(name);
+  }
+
+  /** The column `name` (a scalar field's key, or `key_m` for market m of a per-market field). */
+  col(name: string): Float64Array {
+    const i = this.index.get(name);
+    if (i === undefined) throw new RangeError(`PathTable: no column ${name}`);
+    return this.columns[i];
+  }
+
+  /** Path i's summary, rebuilt exactly (keys in the engine's order). */
+  row(i: number): PathSummary {
+    const out: Record<string, unknown> = {};
+    let j = 0;
+    for (const f of this.fields) {
+      if (f.width === undefined) {
+        const v = this.columns[j++][i];
+        out[f.key] = f.kind === 'bool' ? v !== 0 : v;
+      } else {
+        const a: number[] = [];
+        for (let m = 0; m < f.width; m++) a.push(this.columns[j++][i]);
+        out[f.key] = a;
+      }
+    }
+    return out as unknown as PathSummary;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Columnar exports of per-path records: `paths.parquet` and `paths.csv`, one row per path, one typed
+ * column per field (docs/results.md "paths.parquet and paths.csv"), so pandas, polars and DuckDB read
+ * a run without flattening results.json. Values are the engine's float64s at full precision (results.json
+ * rounds USD to cents and other reals to 10 significant digits); whole-number fields are INT32, flags
+ * BOOLEAN, per-market arrays one column per market (`liquidatedNotionalByMarketUsd_0`, …), and with books
+ * redrawn per block a `book` column (⌊pathIndex / pathsPerBook⌋). Written with hyparquet-writer
+ * (pure JavaScript, no native code), SNAPPY-compressed, in row groups of 100,000 paths.
+ */
+import { openSync, writeSync, closeSync } from 'node:fs';
+import { ParquetWriter, ByteWriter } from 'hyparquet-writer';
+import type { PathTable } from '../mc/table.js';
+import { columnNames } from '../mc/table.js';
+
+/** Parquet physical types of the export's columns. */
+export type ExportType = 'INT32' | 'DOUBLE' | 'BOOLEAN' | 'STRING';
+
+export interface ExportColumn {
+  name: string;
+  type: ExportType;
+  /** Values, one per row (numbers for INT32/DOUBLE, 0/1 for BOOLEAN, strings for STRING). */
+  values: ArrayLike<number> | readonly string[];
+}
+
+/** The columns of the per-path export, in field order (`book` after pathIndex when books are redrawn). */
+export function pathExportColumns(t: PathTable, pathsPerBook?: number): ExportColumn[] {
+  const out: ExportColumn[] = [];
+  for (const f of t.fields) {
+    for (const name of columnNames(f)) {
+      out.push({ name, type: f.kind === 'int' ? 'INT32' : f.kind === 'bool' ? 'BOOLEAN' : 'DOUBLE', values: t.col(name) });
+      if (name === 'pathIndex' && pathsPerBook) {
+        out.push({ name: 'book', type: 'INT32', values: Float64Array.from(t.col('pathIndex'), (p) => Math.floor(p / pathsPerBook)) });
+      }
+    }
+  }
+  return out;
+}
+
+const ROW_GROUP = 100_000;
+
+function columnData(cols: readonly ExportColumn[], from: number, to: number) {
+  return cols.map((c) => {
+    const v = c.values;
+    let data: Int32Array | Float64Array | boolean[] | string[];
+    if (c.type === 'INT32') data = Int32Array.from({ length: to - from }, (_, i) => (v as ArrayLike<number>)[from + i]);
+    else if (c.type === 'DOUBLE') data = Float64Array.from({ length: to - from }, (_, i) => (v as ArrayLike<number>)[from + i]);
+    else if (c.type === 'BOOLEAN') data = Array.from({ length: to - from }, (_, i) => (v as ArrayLike<number>)[from + i] !== 0);
+    else data = Array.from({ length: to - from }, (_, i) => (v as readonly string[])[from + i]);
+    return { name: c.name, data, type: c.type, nullable: false };
+  });
+}
+
+/** hyparquet-writer's in-memory writer, flushed to `fd` whenever it holds more than 1 MB (a Parquet file is written front to back). */
+function fileSink(fd: number): ByteWriter {
+  const w = new ByteWriter();
+  const flush = () => {
+    if (w.index > 0) writeSync(fd, new Uint8Array(w.buffer, 0, w.index));
+    w.index = 0;
+  };
+  const ensure = w.ensure.bind(w);
+  w.ensure = (size: number) => {
+    if (w.index > 1_000_000) flush();
+    ensure(size);
+  };
+  w.finish = () => flush();
+  return w;
+}
+
+/** Writes the columns (all of one length) as a Parquet file, a row group at a time, streaming to disk. */
+export function writeParquet(file: string, cols: readonly ExportColumn[], meta: Record<string, string> = {}): void {
+  const n = cols[0]?.values.length ?? 0;
+  const fd = openSync(file, 'w');
+  try {
+    const writer = fileSink(fd);
+    const schema = [
+      { name: 'root', num_children: cols.length },
+      ...cols.map((c) =>
+        c.type === 'STRING' ? { name: c.name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'REQUIRED' as const } : { name: c.name, type: c.type, repetition_type: 'REQUIRED' as const },
+      ),
+    ];
+    const pw = new ParquetWriter({ writer, schema, kvMetadata: Object.entries(meta).map(([key, value]) => ({ key, value })), createdBy: 'marginlab' });
+    for (let from = 0; from < n; from += ROW_GROUP) {
+      const to = Math.min(n, from + ROW_GROUP);
+      void pw.write({ columnData: columnData(cols, from, to), rowGroupSize: to - from });
+    }
+    pw.finish();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A CSV value: integers as written, reals in the shortest form that reads back to the same float64, flags true/false. */
+function csvValue(c: ExportColumn, i: number): string {
+  if (c.type === 'STRING') {
+    const s = (c.values as readonly string[])[i];
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  }
+  const v = (c.values as ArrayLike<number>)[i];
+  if (c.type === 'BOOLEAN') return v !== 0 ? 'true' : 'false';
+  return Number.isNaN(v) ? '' : String(v);
+}
+
+/** Writes the columns as CSV: a header row of names, one row per value index, `\n` line ends; streamed in blocks of rows. */
+export function writeCsv(file: string, cols: readonly ExportColumn[]): void {
+  const n = cols[0]?.values.length ?? 0;
+  const fd = openSync(file, 'w');
+  try {
+    writeSync(fd, cols.map((c) => c.name).join(',') + '\n');
+    for (let from = 0; from < n; from += 10_000) {
+      const lines: string[] = [];
+      for (let i = from; i < Math.min(n, from + 10_000); i++) lines.push(cols.map((c) => csvValue(c, i)).join(','));
+      writeSync(fd, lines.join('\n') + '\n');
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** paths.parquet and paths.csv of a run's records, as functions that write them (src/io/files.ts `FileContent`). */
+export function pathExports(t: PathTable, meta: { scenario: string; seed: number; pathsPerBook?: number }): { 'paths.parquet': (file: string) => void; 'paths.csv': (file: string) => void } {
+  const cols = pathExportColumns(t, meta.pathsPerBook);
+  return {
+    'paths.parquet': (file) => writeParquet(file, cols, { 'marginlab.scenario': meta.scenario, 'marginlab.seed': String(meta.seed) }),
+    'paths.csv': (file) => writeCsv(file, cols),
+  };
+}
+
+/** One row of a study's points export. */
+interface PointRow {
+  point: number;
+  label: string;
+  params: Record<string, number>;
+  metric: string;
+  est: { estimate: number; lower: number | null; upper: number | null; n: number };
+  diff?: { estimate: number; lower: number; upper: number; pValue: number; significant: boolean } | null;
+}
+
+const num = (x: number | null | undefined) => (x === null || x === undefined ? NaN : x);
+
+function pointColumns(rows: PointRow[], params: string[], pointName: string): ExportColumn[] {
+  return [
+    { name: pointName, type: 'INT32', values: rows.map((r) => r.point) },
+    { name: 'label', type: 'STRING', values: rows.map((r) => r.label) },
+    ...params.map((p): ExportColumn => ({ name: p, type: 'DOUBLE', values: rows.map((r) => r.params[p]) })),
+    { name: 'metric', type: 'STRING', values: rows.map((r) => r.metric) },
+    { name: 'estimate', type: 'DOUBLE', values: rows.map((r) => r.est.estimate) },
+    { name: 'lower', type: 'DOUBLE', values: rows.map((r) => num(r.est.lower)) },
+    { name: 'upper', type: 'DOUBLE', values: rows.map((r) => num(r.est.upper)) },
+    { name: 'paths', type: 'INT32', values: rows.map((r) => r.est.n) },
+    { name: 'differenceFromBaseline', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.estimate)) },
+    { name: 'differenceLower', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.lower)) },
+    { name: 'differenceUpper', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.upper)) },
+    { name: 'differencePValue', type: 'DOUBLE', values: rows.map((r) => num(r.diff?.pValue)) },
+    { name: 'differenceSignificant', type: 'BOOLEAN', values: rows.map((r) => (r.diff?.significant ? 1 : 0)) },
+  ];
+}
+
+/** The shape of a sweep result the export reads (src/sweep/sweep.ts SweepResult). */
+export interface SweepLike {
+  params: { path: string }[];
+  metrics: { key: string }[];
+  points: { index: number; label: string; values: Record<string, number>; estimates: Record<string, ExportEstimate>; differences: { baseline: Record<string, ExportDifference> | null } }[];
+}
+/** The shape of a comparison result the export reads (src/sweep/compare.ts ComparisonResult). */
+export interface ComparisonLike {
+  metrics: { key: string }[];
+  variants: { name: string; estimates: Record<string, ExportEstimate> }[];
+  differences: { variant: string; metrics: Record<string, ExportDifference & { significantHolm: boolean }> }[];
+}
+type ExportEstimate = { estimate: number; lower: number | null; upper: number | null; n: number };
+type ExportDifference = { estimate: number; lower: number; upper: number; pValue: number; significant: boolean };
+
+/**
+ * points.parquet and points.csv of a sweep: one row per point × metric — the point's index, label and
+ * parameter values, the metric's estimate with its 95% interval (NaN for an open bound) and paths, and
+ * the paired difference from the baseline point (NaN on the baseline itself).
+ */
+export function sweepPointExports(r: SweepLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const rows: PointRow[] = r.points.flatMap((p) =>
+    r.metrics.map((m) => ({ point: p.index, label: p.label, params: p.values, metric: m.key, est: p.estimates[m.key], diff: p.differences.baseline?.[m.key] ?? null })),
+  );
+  const cols = pointColumns(
+    rows,
+    r.params.map((p) => p.path),
+    'point',
+  );
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}
+
+/** points.parquet and points.csv of a comparison: one row per variant × metric (differences from the baseline; significance after Holm). */
+export function comparisonPointExports(r: ComparisonLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const diffs = new Map(r.differences.map((d) => [d.variant, d.metrics]));
+  const rows: PointRow[] = r.variants.flatMap((v, i) =>
+    r.metrics.map((m) => {
+      const d = diffs.get(v.name)?.[m.key];
+      return { point: i, label: v.name, params: {}, metric: m.key, est: v.estimates[m.key], diff: d ? { ...d, significant: d.significantHolm } : null };
+    }),
+  );
+  const cols = pointColumns(rows, [], 'variant');
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}
