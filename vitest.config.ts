@@ -1,4 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+
+// vitest's default is one fork fewer than the cores — a single fork on the 2-core machines CI runs on,
+// which ran the suite file by file. One fork per core halves its wall time there.
+const forks = Math.max(2, availableParallelism());
 
 export default defineConfig({
   test: {
@@ -6,6 +11,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    poolOptions: { forks: { maxForks: forks, minForks: 1 } },
     reporters: ['default'],
   },
 });
