@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isUserError, UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
+import { checkPathsInProcess } from '../mc/runner.js';
 import { runScenarioRecords } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
@@ -87,7 +88,11 @@ export function buildProgram(): Command {
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
       checkOutputFolder(out, RUN_OUTPUTS);
-      if (opts.redis !== undefined) return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
+      if (opts.redis !== undefined) {
+        // the coordinator holds every path's record and writes them inline in results.json
+        checkPathsInProcess(scenario.paths);
+        return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
+      }
       const progress = createProgress(scenario.paths);
       let run;
       try {

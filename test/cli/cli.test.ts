@@ -58,6 +58,18 @@ describe('marginlab run — bad input exits 2 with one line naming the field, an
       expect(existsSync(out)).toBe(false);
     }
   });
+  it('more paths than one process holds (issue 11 item 6: a 1,000,000-path run ran out of memory after minutes, nothing written) is refused up front, naming the limit and the shards that replace it', () => {
+    for (const extra of [[], ['--shard', '0/2'], ['--redis', 'redis://127.0.0.1:1']]) {
+      const out = path.join(tmp(), 'out');
+      const t0 = Date.now();
+      const r = run(['run', 'bench/small.yaml', '--out', out, '--paths', '1000000', ...extra]);
+      expect(r.code, extra.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/paths: (1,000,000|500,000) paths in one process — at most 300,000 .* --shard i\/N .* merge --no-inline-paths/);
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
 });
 
 describe('marginlab run — success', () => {

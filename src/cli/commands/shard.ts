@@ -12,6 +12,7 @@ import type { Scenario } from '../../scenario/schema.js';
 import { checkShardSet, encodeShard, mergedRunsOf, parseShardFlag, parseShardHeader, runShard, shardWidth, type Shard, type ShardHeader } from '../../api/shard.js';
 import { leanResultsOf, resultsOf, type Results } from '../../api/run.js';
 import { PathTable } from '../../mc/table.js';
+import { MAX_PATHS_IN_PROCESS } from '../../mc/runner.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { UserError } from '../../errors.js';
@@ -212,6 +213,12 @@ export function registerMerge(program: Command): void {
       const headers = dirs.map((d) => ({ where: d, header: readShardHeader(d) }));
       const sorted = checkShardSet(headers, (h) => h.scenario.paths);
       const h = sorted[0].header;
+      // inline per-path columns in results.json (and the page drawn from them) hold every path in memory
+      if (opts.inlinePaths !== false && h.scenario.paths > MAX_PATHS_IN_PROCESS) {
+        throw new UserError(
+          `merge: ${fmtInt(h.scenario.paths)} paths — at most ${fmtInt(MAX_PATHS_IN_PROCESS)} with the per-path columns inline in results.json; add --no-inline-paths (paths.parquet and paths.csv hold them)`,
+        );
+      }
       const table = readMergedTable(sorted, h.scenario.paths);
       const runs = mergedRunsOf(
         sorted.map((s) => s.header),
