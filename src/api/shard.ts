@@ -35,7 +35,7 @@ export interface ShardRange {
 }
 
 /** A series as JSON arrays (float64 values round-trip exactly through JSON). */
-type PlainSeries = { [K in keyof PathSeries]: K extends 'liquidatedByGenerationClassUsd' ? number[][] : number[] };
+type PlainSeries = { [K in keyof PathSeries]: K extends 'liquidatedByGenerationClassUsd' ? number[][] : undefined extends PathSeries[K] ? number[] | undefined : number[] };
 
 export interface ShardHeader {
   format: typeof SHARD_FORMAT;
@@ -100,32 +100,26 @@ export function parseShardFlag(v: string, paths: number): { index: number; count
   return { index: i, count: n };
 }
 
+/**
+ * A path's series as plain arrays for a shard file or a fleet job, every field the engine recorded
+ * (the optional collateral and funding series included), and back.
+ */
 export function plainPathSeries(s: PathSeries): PlainSeries {
-  return {
-    steps: Array.from(s.steps),
-    fundamentalUsd: Array.from(s.fundamentalUsd),
-    markUsd: Array.from(s.markUsd),
-    liquidatedLongUsd: Array.from(s.liquidatedLongUsd),
-    liquidatedShortUsd: Array.from(s.liquidatedShortUsd),
-    openInterestUsd: Array.from(s.openInterestUsd),
-    insuranceFundUsd: Array.from(s.insuranceFundUsd),
-    liquidatedByGenerationUsd: Array.from(s.liquidatedByGenerationUsd),
-    liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd.map((a) => Array.from(a)),
-  };
+  const out: Record<string, number[] | number[][]> = {};
+  for (const [k, v] of Object.entries(s) as [string, Float64Array | Int32Array | Float64Array[] | undefined][]) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map((a) => Array.from(a)) : Array.from(v);
+  }
+  return out as PlainSeries;
 }
 
 export function typedPathSeries(s: PlainSeries): PathSeries {
-  return {
-    steps: Int32Array.from(s.steps),
-    fundamentalUsd: Float64Array.from(s.fundamentalUsd),
-    markUsd: Float64Array.from(s.markUsd),
-    liquidatedLongUsd: Float64Array.from(s.liquidatedLongUsd),
-    liquidatedShortUsd: Float64Array.from(s.liquidatedShortUsd),
-    openInterestUsd: Float64Array.from(s.openInterestUsd),
-    insuranceFundUsd: Float64Array.from(s.insuranceFundUsd),
-    liquidatedByGenerationUsd: Float64Array.from(s.liquidatedByGenerationUsd),
-    liquidatedByGenerationClassUsd: s.liquidatedByGenerationClassUsd.map((a) => Float64Array.from(a)),
-  };
+  const out: Record<string, Float64Array | Int32Array | Float64Array[]> = {};
+  for (const [k, v] of Object.entries(s) as [string, number[] | number[][] | undefined][]) {
+    if (v === undefined) continue;
+    out[k] = k === 'steps' ? Int32Array.from(v as number[]) : k === 'liquidatedByGenerationClassUsd' ? (v as number[][]).map((a) => Float64Array.from(a)) : Float64Array.from(v as number[]);
+  }
+  return out as unknown as PathSeries;
 }
 
 /** The resolved scenario of a run input (importance-sampling shifts resolved on book 0, as `runScenario` does). */

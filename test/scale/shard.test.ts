@@ -10,6 +10,7 @@ import path from 'node:path';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
 import { shardRange } from '../../src/api/shard.js';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { parse, stringify } from 'yaml';
 
 const SCENARIO = path.resolve(__dirname, '../fixtures/shard-small.yaml');
 
@@ -57,6 +58,28 @@ describe('shards and merge', () => {
     const md = (d: string) => readFileSync(path.join(d, 'summary.md'), 'utf8').replace(/compute time [^·\n]*/g, '').replaceAll(d, 'DIR');
     expect(md(out)).toBe(md(single));
   }, 30_000);
+
+  it('shards carry every series the engine records: a run with volatile collateral and funding merges to the single run (collateral and funding bands included)', async () => {
+    const sc = parse(readFileSync(path.resolve(__dirname, '../../scenarios/flows/btc-margined.yaml'), 'utf8'));
+    Object.assign(sc, { name: 'shard-flows', paths: 6, horizonSteps: 180 });
+    sc.traders.count = 300;
+    sc.policy.funding = { intervalSeconds: 3600, interestRatePerInterval: 0.0001, clamp: 0.0005, capPerInterval: 0.0075 };
+    sc.output = { seriesSamplePaths: 6, seriesPoints: 30 };
+    const file = path.join(dir, 'shard-flows.yaml');
+    writeFileSync(file, stringify(sc));
+    const single = await cli('run', file, '--out', path.join(dir, 'flows-single'), '--workers', '1', '--no-figures');
+    expect(single.status, single.stderr).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const r = await cli('run', file, '--shard', `${i}/2`, '--out', path.join(dir, `flows-s${i}`), '--workers', '1');
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const out = path.join(dir, 'flows-merged');
+    const m = await cli('merge', path.join(dir, 'flows-s1'), path.join(dir, 'flows-s0'), '--out', out, '--no-figures');
+    expect(m.status, m.stderr).toBe(0);
+    const merged = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
+    for (const k of ['collateralCoverage', 'fundingPaidByLongsUsd']) expect(Object.keys(merged.series), k).toContain(k);
+    expect(withoutTiming(path.join(out, 'results.json'))).toBe(withoutTiming(path.join(dir, 'flows-single', 'results.json')));
+  }, 60_000);
 
   it('merge --no-inline-paths writes results.json without `paths` (every other field the same), the exports and summary.md, and no index.html', async () => {
     const out = path.join(dir, 'lean');
