@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { readBoundedFile, rethrowFs } from '../io/files.js';
-import { excerpt } from './price-csv.js';
+import { csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
 /** Largest depth CSV read (1 MiB). */
@@ -42,15 +42,7 @@ const COLUMNS = ['distancepercent', 'biddepthusd', 'askdepthusd'] as const;
  * @throws UserError naming the file, line and column of the first problem
  */
 export function parseDepthCsv(text: string, file: string, sha256 = createHash('sha256').update(text).digest('hex')): DepthTable {
-  const fail = (line: number, what: string): never => {
-    throw new UserError(`${file} line ${line}: ${what}`);
-  };
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  let li = 0;
-  while (li < lines.length && lines[li].trim() === '') li++;
-  if (li === lines.length) fail(1, 'the file is empty — expected a header row "distancePercent,bidDepthUsd,askDepthUsd" and at least one row');
-  const header = lines[li].split(',').map((h) => h.trim().toLowerCase().replace(/^"(.*)"$/, '$1'));
+  const { lines, headerIndex: li, header, fail } = csvHeader(text, file, 'the file is empty — expected a header row "distancePercent,bidDepthUsd,askDepthUsd" and at least one row');
   const idx = COLUMNS.map((c) => header.indexOf(c));
   const missing = COLUMNS.filter((_, k) => idx[k] < 0);
   if (missing.length > 0) {
@@ -65,7 +57,7 @@ export function parseDepthCsv(text: string, file: string, sha256 = createHash('s
     const line = k + 1;
     if (cols[0].length > MAX_DEPTH_ROWS) fail(line, `more than ${MAX_DEPTH_ROWS} rows — a depth table holds at most ${MAX_DEPTH_ROWS}`);
     const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (cells.length !== header.length) fail(line, `expected ${header.length} comma-separated values (${header.join(',')}), found ${cells.length}`);
+    if (cells.length !== header.length) fail(line, `expected ${header.length} comma-separated values (${excerpt(header.join(','), 80).slice(1, -1)}), found ${cells.length}`);
     for (let c = 0; c < 3; c++) {
       const cell = cells[idx[c]];
       const v = NUMBER.test(cell) ? Number(cell) : NaN;

@@ -82,11 +82,11 @@ export function parseTimestamp(cell: string): number | string {
 }
 
 /**
- * Parses CSV text. `file` is only used in messages.
- * O(n) in the number of rows.
- * @throws UserError naming the file and line of the first problem
+ * The start every CSV reader shares: a byte-order mark dropped, the text split into lines, the first
+ * non-blank line read as the header (cells trimmed, lower-cased, unquoted), and `fail(line, what)`,
+ * which throws the one-line UserError naming the file and line. An empty file fails with `emptyMessage`.
  */
-export function parsePriceCsv(text: string, file: string, sha256 = createHash('sha256').update(text).digest('hex')): PriceCsv {
+export function csvHeader(text: string, file: string, emptyMessage: string): { lines: string[]; headerIndex: number; header: string[]; fail: (line: number, what: string) => never } {
   const fail = (line: number, what: string): never => {
     throw new UserError(`${file} line ${line}: ${what}`);
   };
@@ -94,8 +94,18 @@ export function parsePriceCsv(text: string, file: string, sha256 = createHash('s
   const lines = text.split(/\r?\n/);
   let li = 0;
   while (li < lines.length && lines[li].trim() === '') li++;
-  if (li === lines.length) fail(1, 'the file is empty — expected a header row "timestamp,price" and at least two rows of prices');
+  if (li === lines.length) fail(1, emptyMessage);
   const header = lines[li].split(',').map((h) => h.trim().toLowerCase().replace(/^"(.*)"$/, '$1'));
+  return { lines, headerIndex: li, header, fail };
+}
+
+/**
+ * Parses CSV text. `file` is only used in messages.
+ * O(n) in the number of rows.
+ * @throws UserError naming the file and line of the first problem
+ */
+export function parsePriceCsv(text: string, file: string, sha256 = createHash('sha256').update(text).digest('hex')): PriceCsv {
+  const { lines, headerIndex: li, header, fail } = csvHeader(text, file, 'the file is empty — expected a header row "timestamp,price" and at least two rows of prices');
   const ti = header.indexOf('timestamp');
   const pi = header.indexOf('price');
   if (ti < 0 || pi < 0) {
@@ -111,7 +121,7 @@ export function parsePriceCsv(text: string, file: string, sha256 = createHash('s
     const line = k + 1;
     const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     if (cells.length !== header.length) {
-      fail(line, `expected ${header.length} comma-separated values (${header.join(',')}), found ${cells.length}`);
+      fail(line, `expected ${header.length} comma-separated values (${excerpt(header.join(','), 80).slice(1, -1)}), found ${cells.length}`);
     }
     const t = parseTimestamp(cells[ti]);
     if (typeof t === 'string') fail(line, `column ${ti + 1}: ${t}`);

@@ -28,7 +28,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, rethrowFs } from '../io/files.js';
-import { excerpt } from './price-csv.js';
+import { csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
 export const MAX_SNAPSHOT_BYTES = 256 * MIB;
@@ -73,15 +73,7 @@ const REQUIRED: Col[] = ['account', 'market', 'side', 'size', 'entryPrice', 'mar
  * @throws UserError naming the file, line and column of the first problem
  */
 export function parseSnapshotCsv(text: string, file: string, marketNames: readonly string[], sha256 = createHash('sha256').update(text).digest('hex')): Snapshot {
-  const fail = (line: number, what: string): never => {
-    throw new UserError(`${file} line ${line}: ${what}`);
-  };
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r?\n/);
-  let li = 0;
-  while (li < lines.length && lines[li].trim() === '') li++;
-  if (li === lines.length) fail(1, `the file is empty — expected a header row naming the columns (${REQUIRED.join(',')}, …) and one row per position`);
-  const header = lines[li].split(',').map((h) => h.trim().toLowerCase().replace(/^"(.*)"$/, '$1'));
+  const { lines, headerIndex: li, header, fail } = csvHeader(text, file, `the file is empty — expected a header row naming the columns (${REQUIRED.join(',')}, …) and one row per position`);
   const at = {} as Record<Col, number>;
   for (const c of COLS) at[c] = header.indexOf(c.toLowerCase());
   const missing = REQUIRED.filter((c) => at[c] < 0);
@@ -96,7 +88,7 @@ export function parseSnapshotCsv(text: string, file: string, marketNames: readon
     const line = k + 1;
     if (positions >= MAX_SNAPSHOT_ROWS) fail(line, `more than ${MAX_SNAPSHOT_ROWS} positions — a snapshot holds at most ${MAX_SNAPSHOT_ROWS}`);
     const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (cells.length !== header.length) fail(line, `expected ${header.length} comma-separated values (${header.join(',')}), found ${cells.length}`);
+    if (cells.length !== header.length) fail(line, `expected ${header.length} comma-separated values (${excerpt(header.join(','), 80).slice(1, -1)}), found ${cells.length}`);
     const cell = (c: Col) => (at[c] < 0 ? '' : cells[at[c]]);
     const bad = (c: Col, allowed: string): never => fail(line, `column ${at[c] + 1} (${c}): ${excerpt(cell(c))} is not allowed — ${allowed}`);
     const num = (c: Col, ok: (x: number) => boolean, allowed: string): number => {
