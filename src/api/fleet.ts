@@ -43,9 +43,28 @@ export interface FleetTuning {
   attempts?: number;
 }
 
+/**
+ * A Redis URL as messages show it: a password replaced by ***, at most 200 characters, control
+ * characters escaped — a URL may carry credentials, and it is the user's text.
+ */
+export function shownRedisUrl(url: string): string {
+  let shown = url;
+  try {
+    const u = new URL(url);
+    if (u.password) {
+      u.password = '***';
+      shown = u.toString();
+    }
+  } catch {
+    shown = url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  }
+  shown = shown.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return shown.length > 200 ? `${shown.slice(0, 199)}…` : shown;
+}
+
 /** Checks the URL and that a Redis answers there. @throws UserError naming the flag, the URL and the reason */
 export async function checkRedis(url: string): Promise<void> {
-  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new UserError(`--redis: ${JSON.stringify(url)} is not allowed — expected a Redis URL such as redis://127.0.0.1:6379 (or rediss:// for TLS)`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new UserError(`--redis: ${JSON.stringify(shownRedisUrl(url))} is not allowed — expected a Redis URL such as redis://127.0.0.1:6379 (or rediss:// for TLS)`);
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5000, retryStrategy: () => null, enableOfflineQueue: false });
   let last: Error | undefined;
   client.on('error', (e: Error) => (last = e));
@@ -54,7 +73,7 @@ export async function checkRedis(url: string): Promise<void> {
     await client.ping();
   } catch (e) {
     const why = (last ?? (e as Error)).message.split('\n')[0];
-    throw new UserError(`--redis ${url}: cannot reach Redis (${why}) — start redis-server there or pass the URL of a running one`);
+    throw new UserError(`--redis ${shownRedisUrl(url)}: cannot reach Redis (${why}) — start redis-server there or pass the URL of a running one`);
   } finally {
     client.disconnect();
   }
@@ -143,7 +162,7 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
         const id = jobId(hash, r);
         if (got.has(id)) continue;
         const state = await queue.getJobState(id);
-        if (state === 'unknown') throw new UserError(`fleet: job ${id} (paths [${r.start}, ${r.end})) disappeared from the queue on ${url} — was the queue cleared? Run the command again`);
+        if (state === 'unknown') throw new UserError(`fleet: job ${id} (paths [${r.start}, ${r.end})) disappeared from the queue on ${shownRedisUrl(url)} — was the queue cleared? Run the command again`);
         if (state === 'completed') {
           // read after the state: a job loaded while active has no return value yet
           const job = await Job.fromId<RangeJob, RangeResult>(queue, id);
@@ -165,7 +184,7 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
       }
       if (got.size < ranges.length) {
         if (opts.idleTimeoutMs !== undefined && Date.now() - lastProgress > opts.idleTimeoutMs) {
-          throw new UserError(`fleet: no job finished for ${Math.round(opts.idleTimeoutMs / 1000)} s on ${url} — are any "marginlab worker --redis ${url}" processes running?`);
+          throw new UserError(`fleet: no job finished for ${Math.round(opts.idleTimeoutMs / 1000)} s on ${shownRedisUrl(url)} — are any "marginlab worker --redis ${shownRedisUrl(url)}" processes running?`);
         }
         await new Promise((res) => setTimeout(res, 200));
       }

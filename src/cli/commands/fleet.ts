@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Scenario } from '../../scenario/schema.js';
-import { checkRedis, fleetRunner, runOnFleet, startFleetWorker } from '../../api/fleet.js';
+import { checkRedis, fleetRunner, runOnFleet, shownRedisUrl, startFleetWorker } from '../../api/fleet.js';
 import type { RemoteRunner } from '../../sweep/evaluate.js';
 import type { Results } from '../../api/run.js';
 import { Option } from 'commander';
@@ -40,7 +40,7 @@ export async function runFleetCommand(scenario: Scenario, out: string, note: str
   emitSummary(
     runSummary(run.results, out),
     opts.json,
-    `${note ? `${note}\n` : ''}fleet on ${opts.redis}: ${fmtInt(resolved.paths)} paths from up to ${workersSeen} worker${workersSeen === 1 ? '' : 's'}\nwrote ${written.join(', ')}`,
+    `${note ? `${note}\n` : ''}fleet on ${shownRedisUrl(opts.redis)}: ${fmtInt(resolved.paths)} paths from up to ${workersSeen} worker${workersSeen === 1 ? '' : 's'}\nwrote ${written.join(', ')}`,
   );
 }
 
@@ -60,7 +60,7 @@ export function registerWorker(program: Command): void {
         lockMs: opts.lockMs,
         onJob: (id, r, ms) => process.stderr.write(`marginlab worker: job ${id} (paths [${r.start}, ${r.end})) done in ${Math.round(ms)} ms\n`),
       });
-      process.stderr.write(`marginlab worker: taking jobs from ${opts.redis} with ${threads} thread${threads === 1 ? '' : 's'}\n`);
+      process.stderr.write(`marginlab worker: taking jobs from ${shownRedisUrl(opts.redis)} with ${threads} thread${threads === 1 ? '' : 's'}\n`);
       const stop = () => void w.close();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
