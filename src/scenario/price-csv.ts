@@ -63,15 +63,24 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 /**
  * Parses one timestamp cell to unix seconds, or returns a description of what is wrong.
  */
-export function parseTimestamp(cell: string): number | string {
+export function parseTimestamp(cell: string, opts: { subSecondUnits?: boolean } = {}): number | string {
   if (NUMBER.test(cell)) {
     const t = Number(cell);
     if (!Number.isFinite(t)) return `timestamp ${excerpt(cell)} is not a finite number`;
-    if (Math.abs(t) >= MAX_UNIX_SECONDS) return `timestamp ${excerpt(cell)} looks like milliseconds — use unix seconds or ISO-8601`;
+    if (Math.abs(t) >= MAX_UNIX_SECONDS) {
+      // Candle files as exchanges publish them (Binance klines) count milliseconds, lately microseconds.
+      if (opts.subSecondUnits) return Math.abs(t) >= MAX_UNIX_SECONDS * 1000 ? t / 1e6 : t / 1000;
+      return `timestamp ${excerpt(cell)} looks like milliseconds — use unix seconds or ISO-8601`;
+    }
     return t;
   }
   const m = ISO.exec(cell);
   if (m) {
+    // A calendar date that does not exist (2023-02-30) is refused: Date.parse would roll it into March.
+    const [y, mo, d] = cell.slice(0, 10).split('-').map(Number);
+    if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) {
+      return `timestamp ${excerpt(cell)} is not a calendar date`;
+    }
     // A date-time without an offset is UTC here (Date.parse would read it as local time).
     const hasTime = /[T ]\d/.test(cell);
     const text = hasTime && !m[1] ? `${cell.replace(' ', 'T')}Z` : cell.replace(' ', 'T');
