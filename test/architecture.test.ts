@@ -2,7 +2,7 @@
  * The architecture rules of docs/design.md §6, checked on the source (io: bounded reads and whole-folder
  * writes, a base utility like errors):
  * - layers: scenario → rng → price / agents / margin / liquidation / ledger → engine → monte carlo →
- *   stats → api → sweep → report → cli; a module may import its own layer or lower ones, never a
+ *   stats → api → sweep (and validate) → report → cli; a module may import its own layer or lower ones, never a
  *   higher one;
  * - money moves in one place: in the engine only `src/engine/books.ts` touches the ledger or writes a
  *   balance (margin, reserve, wallet, fund, vault); every other phase reads balances and calls Books.
@@ -31,6 +31,7 @@ const LAYER: Record<string, number> = {
   stats: 6,
   api: 7,
   sweep: 8,
+  validate: 8,
   report: 9,
   cli: 10,
   'index.ts': 11,
