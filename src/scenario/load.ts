@@ -3,7 +3,7 @@
  * Every failure is a `UserError` with one line naming the field, the value and what is allowed.
  */
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseDocument, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
@@ -455,8 +455,19 @@ function lineColumn(text: string, offset: number): string {
 export function parseScenarioText(text: string, source = 'scenario', opts: ParseOptions | string = {}): Scenario {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
+    // The library would print its warnings (an unresolved tag such as !foo, a complex key) to stderr as
+    // "(node:NNN) Warning:" lines beside our one-line message: they are collected and refused instead.
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'silent' });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    const warning = doc.warnings[0];
+    if (warning) {
+      const offset = warning.pos?.[0];
+      const at = offset !== undefined ? ` at ${lineColumn(text, offset)}` : '';
+      throw new UserError(`${source}: YAML not allowed in a scenario${at}: ${clip(warning.message)} — write plain values, without tags (!name) or complex keys`);
+    }
+    data = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
+    if (e instanceof UserError) throw e;
     if (e instanceof YAMLParseError) {
       const offset = e.pos?.[0];
       const at = offset !== undefined ? ` at ${lineColumn(text, offset)}` : '';

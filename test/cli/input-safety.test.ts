@@ -9,7 +9,7 @@
  *   item 21 — NaN/Infinity printed as such, duplicate keys named, no command → usage and exit 2
  *   item 4  — a rerun replaces the folder as a whole (stale figures gone with --no-figures)
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -177,5 +177,27 @@ describe('item 4: a rerun replaces the output folder as a whole', () => {
     expect((await cli('run', s.file, '--out', s.out, '--workers', '0', '--no-figures', '--force')).status).toBe(0);
     expect(readdirSync(s.out).sort()).toEqual(['index.html', 'paths.csv', 'paths.parquet', 'results.json', 'summary.md']);
     expect(readdirSync(s.dir).sort()).toEqual(['out', 's.yaml']);
+  });
+});
+
+describe('issue 25 item 7: the YAML library prints no warnings of its own', () => {
+  it('an unresolved tag (!foo) and a complex key are refused in one line, with no "(node) Warning" beside it', async () => {
+    const emitted: string[] = [];
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation((w: string | Error) => {
+      emitted.push(String(w));
+    });
+    try {
+      const tag = scenario(`${SMALL}description: !foo x\n`);
+      const r1 = await cli('run', tag.file, '--out', tag.out);
+      expect(isOneLineUserError(r1, /line 6, column 14: Unresolved tag: !foo — write plain values, without tags/), r1.stderr).toBe(true);
+      const key = scenario(`${SMALL}? [a, b]\n: 1\n`);
+      const r2 = await cli('run', key.file, '--out', key.out);
+      expect(r2.status).toBe(2);
+      expect(r2.lines).toHaveLength(1);
+      expect(existsSync(key.out)).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(emitted).toEqual([]);
   });
 });
