@@ -5,8 +5,10 @@
  * on stderr.
  */
 import { summaryText, type Summary } from '../report/verdict.js';
+import { terminalSafe } from '../errors.js';
 
 export function emitSummary(summary: Summary, json: boolean | undefined, written: string): void {
-  process.stdout.write(json ? JSON.stringify(summary, null, 2) + '\n' : summaryText(summary));
-  process.stderr.write(summary.warnings.map((w) => `warning: ${w}\n`).join('') + (written.endsWith('\n') ? written : written + '\n'));
+  // Names and paths from the user reach the verdict, warnings and the list of files: printed terminal-safe.
+  process.stdout.write(json ? JSON.stringify(summary, null, 2) + '\n' : terminalSafe(summaryText(summary), { keepNewlines: true }));
+  process.stderr.write(terminalSafe(summary.warnings.map((w) => `warning: ${w}\n`).join('') + (written.endsWith('\n') ? written : written + '\n'), { keepNewlines: true }));
 }

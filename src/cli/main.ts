@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import path from 'node:path';
-import { isUserError, UserError } from '../errors.js';
+import { isUserError, terminalSafe, UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
 import { checkPathsInProcess } from '../mc/runner.js';
@@ -60,7 +60,7 @@ export function buildProgram(): Command {
     .description('Agent-based Monte Carlo simulator of liquidation cascades and bad debt under margin policies')
     .version(VERSION)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(terminalSafe(s, { keepNewlines: true })) });
 
   program
     .command('run')

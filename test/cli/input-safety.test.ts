@@ -201,3 +201,30 @@ describe('issue 25 item 7: the YAML library prints no warnings of its own', () =
     expect(emitted).toEqual([]);
   });
 });
+
+describe('issue 25 item 4: nothing from a scenario reaches the terminal raw', () => {
+  /** Any control character other than the newline ending a line (an escape sequence starts with \x1b; a title ends with \x07). */
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
+  const ESC = '\u001b';
+  const cases: [string, string][] = [
+    ['a data-file path', `${SMALL}market:\n  priceModel: { kind: csv, file: "data/${ESC}[31mRED${ESC}[0m${ESC}]0;pwned\\a.csv" }\n`],
+    ['an unknown key', `${SMALL}"x${ESC}[31m": 1\n`],
+    ['a scenario name', `${SMALL.replace('name: s', `name: "s${ESC}]0;pwned\\a"`)}`],
+    ['a value', `${SMALL}seed: "${ESC}[2J"\n`],
+  ];
+  for (const [what, text] of cases) {
+    it(`${what} with escape sequences is refused in one line, every control character escaped`, async () => {
+      const s = scenario(text);
+      const r = await cli('run', s.file, '--out', s.out);
+      expect(r.status).toBe(2);
+      expect(r.lines).toHaveLength(1);
+      expect(RAW.test(r.stderr.slice(0, -1)), JSON.stringify(r.stderr)).toBe(false);
+      expect(r.stderr).toMatch(/\\x1b|\\u001b/);
+    });
+  }
+  it('an unknown flag with an escape sequence is echoed escaped by the argument parser too', async () => {
+    const r = await cli('run', `--x${ESC}[31m`);
+    expect(r.status).not.toBe(0);
+    expect(RAW.test(r.stderr.replace(/\n/g, '')), JSON.stringify(r.stderr)).toBe(false);
+  });
+});

@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { UserError } from '../../errors.js';
+import { terminalSafe, UserError } from '../../errors.js';
 import { fmtInt } from '../../report/format.js';
 import type { Summary } from '../../report/verdict.js';
 import { findOutputFolders, KINDS, loadSaved, summaryOfSaved, type SavedKind } from '../saved.js';
@@ -66,7 +66,7 @@ export function registerList(program: Command): void {
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write(`no saved runs in ${folder} (marginlab run, sweep, calibrate and compare write their folders there)\n`);
+        process.stdout.write(terminalSafe(`no saved runs in ${folder} (marginlab run, sweep, calibrate and compare write their folders there)\n`, { keepNewlines: true }));
         return;
       }
       const w = Math.min(40, Math.max(...rows.map((r) => r.dir.length)));
@@ -76,6 +76,6 @@ export function registerList(program: Command): void {
         const what = r.summary ? `${fmtInt(r.summary.paths)} paths  ${headline(r.summary)}` : `unreadable: ${r.error}`;
         return `${pad(r.dir, w)}  ${pad(r.kind, 9)}  ${when}  ${clip(what, 160)}`;
       });
-      process.stdout.write(`${pad('folder', w)}  ${pad('kind', 9)}  ${pad('saved (UTC)', 16)}  headline\n${lines.join('\n')}\n`);
+      process.stdout.write(terminalSafe(`${pad('folder', w)}  ${pad('kind', 9)}  ${pad('saved (UTC)', 16)}  headline\n${lines.join('\n')}\n`, { keepNewlines: true }));
     });
 }
