@@ -201,16 +201,21 @@ export const LeverageLognormalSchema = z.strictObject({
 
 export const LeverageSchema = z.discriminatedUnion('kind', [LeverageTiersSchema, LeverageLognormalSchema]);
 
+/** The engine holds each trader's collateral in whole cents and raises a draw below $1 to $1: a scale below it is refused. */
+const MIN_COLLATERAL_USD = 1;
+const collateralScaleUsd = () => positiveUsd().min(MIN_COLLATERAL_USD, `at least $${MIN_COLLATERAL_USD} is allowed: each trader's collateral is at least $1 (the engine raises smaller draws to $1)`);
+
 export const CollateralLognormalSchema = z.strictObject({
   kind: z.literal('lognormal'),
-  medianUsd: positiveUsd(),
+  /** Median collateral (≥ $1: a draw below $1 is raised to $1). */
+  medianUsd: collateralScaleUsd(),
   sigmaLog: nonNegative().max(5),
 });
 
 export const CollateralParetoSchema = z.strictObject({
   kind: z.literal('pareto'),
-  /** Smallest collateral (scale x_m). */
-  minUsd: positiveUsd(),
+  /** Smallest collateral (scale x_m, ≥ $1). */
+  minUsd: collateralScaleUsd(),
   /** Tail index α (> 1 for a finite mean); smaller α = more whales. */
   alpha: z.number().finite().gt(1).max(20),
   /** Upper cap on a single trader's collateral, so one draw cannot hold the whole book. */

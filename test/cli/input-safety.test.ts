@@ -228,3 +228,17 @@ describe('issue 25 item 4: nothing from a scenario reaches the terminal raw', ()
     expect(RAW.test(r.stderr.replace(/\n/g, '')), JSON.stringify(r.stderr)).toBe(false);
   });
 });
+
+describe('issue 25 item 6: amounts below what the engine represents are refused, not silently raised', () => {
+  for (const [what, col, pattern] of [
+    ['a lognormal median below $1', '{ kind: lognormal, medianUsd: 0.000000001, sigmaLog: 1 }', /traders\.collateralUsd\.medianUsd: 1e-9 is not allowed — at least \$1 is allowed/],
+    ['a Pareto minimum below $1', '{ kind: pareto, minUsd: 0.5, alpha: 1.5 }', /traders\.collateralUsd\.minUsd: 0\.5 is not allowed — at least \$1/],
+  ] as const) {
+    it(`${what} exits 2 naming the field and the floor`, async () => {
+      const s = scenario(`${SMALL.replace('traders: { count: 20 }', `traders: { count: 20, collateralUsd: ${col} }`)}`);
+      const r = await cli('run', s.file, '--out', s.out);
+      expect(isOneLineUserError(r, pattern), r.stderr).toBe(true);
+      expect(existsSync(s.out)).toBe(false);
+    });
+  }
+});
