@@ -8,6 +8,7 @@ import path from 'node:path';
 import { isUserError, terminalSafe, UserError } from '../errors.js';
 import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
+import { scenarioWithSettings } from '../sweep/params.js';
 import { checkPathsInProcess } from '../mc/runner.js';
 import { runScenarioRecords } from '../api/run.js';
 import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
@@ -77,8 +78,9 @@ export function buildProgram(): Command {
     .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')
     .option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)')
     .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
+    .option('--set <path=value>', 'set any scenario field for this run, e.g. --set policy.maintenance.mmr=0.02 (repeatable; the value is read as YAML)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (file: string, opts: RunFlags) => {
-      const loaded = loadForCommand(file, opts);
+      const loaded = scenarioWithSettings(loadForCommand(file, opts), opts.set ?? [], file);
       const scenario = parseScenario(
         { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,

@@ -9,6 +9,8 @@ import { UserError } from '../errors.js';
 import { isIntegerField, parseScenario } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
+import { excerpt } from '../scenario/price-csv.js';
+import { parseDocument } from 'yaml';
 
 /** Fields a study never varies: the seed (common random numbers need it fixed), the path count, output options. */
 const EXCLUDED = [/^seed$/, /^paths$/, /^output\./, /^(sweep|calibrate|variants)(\.|\[|$)/];
@@ -221,4 +223,44 @@ export function pointScenario(base: Scenario, values: Record<string, number>, pa
   input = carryPolicyChanges(base, input as Record<string, unknown>);
   input = { ...(input as object), paths };
   return parseScenario(input, `${context} ${describePoint(values)}`);
+}
+
+/** What `--set` accepts as a path: a dotted field path such as policy.maintenance.mmr or markets.ETH.policy.maxLeverage. */
+const SET_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\.\d+)*$/;
+
+/**
+ * `run --set path=value`: the scenario with each field set, re-validated. Any field may be set, not only numbers:
+ * the value is read as YAML (`0.02`, `true`, `partial`, `{ kind: gbm, volatilityAnnual: 0.5 }`). Missing objects
+ * on the way are created; a change to the scenario's rules reaches the markets that inherit them, as in a sweep
+ * (`markets.<name>.…` names one market's own field). Later settings win.
+ * @throws UserError naming the setting: not path=value, a malformed path or value, or a scenario the schema refuses
+ */
+export function scenarioWithSettings(base: Scenario, settings: readonly string[], source: string): Scenario {
+  if (settings.length === 0) return base;
+  const entries = settings.map((text) => {
+    const eq = text.indexOf('=');
+    const rawPath = eq > 0 ? text.slice(0, eq).trim() : '';
+    if (!SET_PATH.test(rawPath)) throw new UserError(`--set ${excerpt(text)}: expected path=value with a dotted field path, e.g. --set policy.maintenance.mmr=0.02`);
+    const valueText = text.slice(eq + 1);
+    const doc = parseDocument(valueText, { logLevel: 'silent' });
+    if (doc.errors.length > 0 || doc.warnings.length > 0 || valueText.trim() === '') {
+      throw new UserError(`--set ${excerpt(text)}: the value is not a plain YAML value — write a number, true/false, a word or { key: value, … }`);
+    }
+    return { path: marketAlias(base, rawPath), value: doc.toJS({ maxAliasCount: 0 }) as unknown };
+  });
+  const varied = entries.some((e) => /^(market|otherMarkets\[\d+\])\.policy\./.test(e.path));
+  let input = JSON.parse(JSON.stringify(varied ? withMarketPolicies(base) : base)) as Record<string | number, unknown>;
+  for (const { path, value } of entries) {
+    const segs = splitPath(path);
+    let v = input;
+    for (let k = 0; k < segs.length - 1; k++) {
+      const next = v[segs[k]];
+      if (next === undefined || next === null) v[segs[k]] = typeof segs[k + 1] === 'number' ? [] : {};
+      else if (typeof next !== 'object') throw new UserError(`--set ${path}: ${joinPath(segs.slice(0, k + 1))} is ${excerpt(String(next))}, not an object — it has no field ${excerpt(String(segs[k + 1]))}`);
+      v = v[segs[k]] as Record<string | number, unknown>;
+    }
+    v[segs[segs.length - 1]] = value;
+  }
+  input = carryPolicyChanges(base, input) as Record<string | number, unknown>;
+  return parseScenario(input, `${source} with --set ${entries.map((e) => e.path).join(', ')}`);
 }

@@ -43,6 +43,8 @@ export interface RunFlags {
   shard?: string;
   redis?: string;
   jobPaths?: number;
+  /** `--set path=value`, in the order given. */
+  set?: string[];
 }
 
 /** What a shard folder holds. */
