@@ -46,7 +46,7 @@ const MAX_RESULTS_BYTES = 256 * MIB;
  * reading any file the scenario names (an untrusted results.json cannot make the report open
  * `/etc/passwd`). Throws `UserError` naming the file and the first wrong field.
  */
-export function loadResults(file: string): Results {
+function loadResults(file: string): Results {
   const text = utf8(readBoundedFile(file, MAX_RESULTS_BYTES, 'results file'));
   let data: unknown;
   try {
@@ -75,7 +75,7 @@ export function loadResults(file: string): Results {
 const MAX_STUDY_BYTES = 256 * MIB;
 
 /** Which kind of output `dir` holds (by its main file), or null. */
-export function kindOfFolder(dir: string): SavedKind | null {
+function kindOfFolder(dir: string): SavedKind | null {
   for (const k of Object.keys(KINDS) as SavedKind[]) if (existsSync(path.join(dir, KINDS[k].file))) return k;
   return null;
 }

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 type Path = ReadonlyArray<PropertyKey>;
 
 /** `a.b[2].c` from a zod issue path. */
-export function formatPath(path: Path): string {
+function formatPath(path: Path): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;

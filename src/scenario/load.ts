@@ -18,7 +18,7 @@ import { describeIssue, show, valueAt, type IssueStyle } from './issue.js';
  * Largest scenario file read (1 MiB). A scenario is a few kilobytes; YAML parsing costs about 2 s and
  * 250 MB of memory per MiB, so a larger file is refused before it is parsed.
  */
-export const MAX_SCENARIO_BYTES = 1 * MIB;
+const MAX_SCENARIO_BYTES = 1 * MIB;
 
 /** How a scenario is resolved: the path policy for its data files (src/scenario/data-files.ts). */
 export type ParseOptions = PathPolicy;
@@ -236,7 +236,7 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
 }
 
 /** Most steps a warm-up history may have (its prices and range tables stay well under 100 MB). */
-export const MAX_WARMUP_STEPS = 1_000_000;
+const MAX_WARMUP_STEPS = 1_000_000;
 
 /**
  * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Data file
@@ -320,7 +320,7 @@ export function writtenInput(s: Scenario): unknown {
 }
 
 /** Deep merge of plain objects: `over`'s fields replace `base`'s, objects merge, arrays and objects of a different `kind` replace. */
-export function mergePolicy(base: unknown, over: unknown): unknown {
+function mergePolicy(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (over === null || typeof over !== 'object' || Array.isArray(over) || base === null || typeof base !== 'object' || Array.isArray(base)) return over;
   const bk = (base as { kind?: unknown }).kind;

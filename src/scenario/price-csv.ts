@@ -21,7 +21,7 @@ import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, rethrowFs } from '../io/files.js';
 
 /** Largest price CSV read (64 MiB ≈ two million rows; a year of one-minute prices is about 16 MiB). */
-export const MAX_CSV_BYTES = 64 * MIB;
+const MAX_CSV_BYTES = 64 * MIB;
 /** Most returns a CSV may span on the step grid (the resampled history is held in memory: 8 bytes each). */
 export const MAX_GRID_RETURNS = 10_000_000;
 
@@ -172,7 +172,12 @@ export function gridReturnCount(csv: PriceCsv, stepSeconds: number): number {
   return Math.floor((t[t.length - 1] - t[0]) / stepSeconds + 1e-9);
 }
 
-/** Median spacing of the timestamps, in seconds. O(n log n). */
+/**
+ * Median spacing of the timestamps, in seconds. O(n log n). Written out rather than simple-statistics'
+ * `median` (a + ½(b − a) for an even count, which can differ from ½(a + b) in the last bit): the spacing
+ * is `marginlab fit`'s default step and is quoted by the price-file checks. (src/stats/median.ts is a
+ * higher layer.)
+ */
 export function medianSpacingSeconds(csv: PriceCsv): number {
   const t = csv.timesSeconds;
   const d = new Float64Array(t.length - 1);

@@ -49,7 +49,7 @@ import { resolveSampling } from '../mc/chunk.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import type { StudyProgress } from './sweep.js';
 
-export const CALIBRATION_FORMAT = 'marginlab.calibration/1';
+const CALIBRATION_FORMAT = 'marginlab.calibration/1';
 
 export interface CalibrateOptions {
   /** Run each point's paths on a worker fleet (src/api/fleet.ts `fleetRunner`) instead of this machine's threads. */
@@ -191,7 +191,7 @@ export function reportedMetrics(): string[] {
 }
 
 /** Default direction of capital efficiency for a parameter. */
-export function defaultPrefer(param: string): 'low' | 'high' {
+function defaultPrefer(param: string): 'low' | 'high' {
   return /maxLeverage$/.test(param) ? 'high' : 'low';
 }
 
@@ -213,7 +213,7 @@ interface Resolved {
 }
 
 /** Merges options over the scenario's `calibrate:` block and checks everything. Throws `UserError`. */
-export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
+function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
   const block = scenario.calibrate;
   const paramIn = opts.param ?? block?.param;
   if (!paramIn) throw new UserError('calibrate: no parameter — pass --param <path> or add a calibrate: block to the scenario');
@@ -360,7 +360,7 @@ class ValueTests {
     readonly plan: CalibrationResult['errorSpending'],
     opts: CalibrateOptions,
     pool: LazyPool,
-    private readonly folder: StudyFolder | undefined,
+    folder: StudyFolder | undefined,
   ) {
     this.def = metricDef(r.target.metric)!;
     this.pathsPerBook = base.sampling?.pathsPerBook;
@@ -668,9 +668,4 @@ function fmtLim(x: number | null): string {
 function referenceOf(base: Scenario, param: string): CalibrationResult['reference'] {
   const v = getAt(base, param);
   return typeof v === 'number' && Number.isFinite(v) ? { value: v, capital: capitalEfficiency(base) } : null;
-}
-
-/** The base scenario's current value of the calibrated parameter (for messages). */
-export function currentValue(s: Scenario, param: string): unknown {
-  return getAt(s, param);
 }
