@@ -235,7 +235,7 @@ export function generatePopulation(sc: Scenario, maintenance: readonly Maintenan
 }
 
 /** Book b's draws come from stream path −1 − b (`bookStreamPath`); book 0 is the run's one book. */
-export function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history: readonly Float64Array[], bookIndex = 0): Population {
+function generateSeasonedPopulation(sc: Scenario, maintenance: readonly MaintenanceModel[], history: readonly Float64Array[], bookIndex = 0): Population {
   const W = history[0].length - 1;
   const ext = history.map((h) => new Extremes(h));
   const shape = bookShape(sc);

@@ -21,7 +21,7 @@ import { readSnapshotCsv, type Snapshot } from '../scenario/snapshot-csv.js';
 import { bookStreamPath, stream } from '../rng/streams.js';
 import { arrivalCapacity, BookWriter, bookShape, marketConfigs, newAccountDraw, newPlacedAccount, type Population } from './population.js';
 
-export function snapshotOf(sc: Scenario): Snapshot {
+function snapshotOf(sc: Scenario): Snapshot {
   if (!sc.traders.snapshot) throw new Error('scenario has no traders.snapshot');
   return readSnapshotCsv(sc.traders.snapshot, marketConfigs(sc).map((m) => m.name));
 }

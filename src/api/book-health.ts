@@ -14,6 +14,7 @@
  *   quantiles of the distance.
  * O(accounts · (grid + bisection)).
  */
+import { quantileSorted } from 'simple-statistics';
 import type { RunContext } from '../engine/context.js';
 
 export interface DistanceRow {
@@ -52,13 +53,6 @@ const BUCKETS: [number, string][] = [
   [50, '20–50x'],
   [Infinity, '≥50x'],
 ];
-
-function quantileSorted(xs: number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const h = (xs.length - 1) * q;
-  const lo = Math.floor(h);
-  return xs[lo] + (h - lo) * ((xs[Math.min(lo + 1, xs.length - 1)] ?? xs[lo]) - xs[lo]);
-}
 
 export function bookHealth(ctx: RunContext): BookHealth {
   const pop = ctx.population;
@@ -172,6 +166,8 @@ export function bookHealth(ctx: RunContext): BookHealth {
   const order = (r: { side: string; leverage: string }) => ['long', 'short', 'mixed'].indexOf(r.side) * 10 + BUCKETS.findIndex(([, l]) => l === r.leverage);
   const distance = [...groups.values()]
     .map((g) => {
+      // simple-statistics' quantileSorted is type 7, x[⌊h⌋] + (h − ⌊h⌋)(x[⌈h⌉] − x[⌊h⌋]), h = (n − 1)q — the
+      // interpolation this used to write out by hand; d is non-empty and finite (infinite distances are counted apart)
       const d = g.d.sort((x, y) => x - y);
       return {
         side: g.side,

@@ -10,9 +10,13 @@
  * Loss: a worker that dies mid-job stops renewing its lock; after `lockMs` another worker's stalled-job
  * check puts the job back in the queue. A job that throws is retried (`attempts`); one that keeps
  * failing ends the run with a message naming its range and the last error.
+ *
+ * bullmq and ioredis are loaded when a fleet is used (`queueLibrary`, from the entry points
+ * `checkRedis`, `runOnFleet`, `fleetRunner`'s runner and `startFleetWorker`), not when this module or
+ * the library is: a user who never runs a fleet never loads them.
  */
-import { Queue, Worker, Job, UnrecoverableError } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue as BullQueue } from 'bullmq';
+import type { Redis as RedisClient } from 'ioredis';
 import type { Scenario } from '../scenario/schema.js';
 import { createWorkerPool } from '../mc/runner.js';
 import { UserError } from '../errors.js';
@@ -62,9 +66,16 @@ export function shownRedisUrl(url: string): string {
   return shown.length > 200 ? `${shown.slice(0, 199)}…` : shown;
 }
 
+/** bullmq's classes and ioredis's client, loaded on first use (Node caches the modules after that). */
+async function queueLibrary() {
+  const [{ Queue, Worker, Job, UnrecoverableError }, { Redis }] = await Promise.all([import('bullmq'), import('ioredis')]);
+  return { Queue, Worker, Job, UnrecoverableError, Redis };
+}
+
 /** Checks the URL and that a Redis answers there. @throws UserError naming the flag, the URL and the reason */
 export async function checkRedis(url: string): Promise<void> {
   if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw new UserError(`--redis: ${JSON.stringify(shownRedisUrl(url))} is not allowed — expected a Redis URL such as redis://127.0.0.1:6379 (or rediss:// for TLS)`);
+  const { Redis } = await queueLibrary();
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 5000, retryStrategy: () => null, enableOfflineQueue: false });
   let last: Error | undefined;
   client.on('error', (e: Error) => (last = e));
@@ -79,9 +90,8 @@ export async function checkRedis(url: string): Promise<void> {
   }
 }
 
-function connection(url: string): Redis {
-  const c = new Redis(url, { maxRetriesPerRequest: null });
-  return c;
+function connection(lib: { Redis: typeof RedisClient }, url: string): RedisClient {
+  return new lib.Redis(url, { maxRetriesPerRequest: null });
 }
 
 /** Job id of a range: the scenario hash and the range, so the same work is one job. */
@@ -132,12 +142,14 @@ export function fleetRunner(url: string, opts: FleetRunOptions = {}) {
 /** Runs [range.start, range.end) of a resolved scenario as fleet jobs; returns their shards in path order. */
 async function fleetShards(url: string, scenario: Scenario, range: { start: number; end: number }, opts: FleetRunOptions = {}): Promise<Shard[]> {
   await checkRedis(url);
+  const lib = await queueLibrary();
+  const { Job } = lib;
   const hash = scenarioHash(scenario);
   const total = range.end - range.start;
   const ranges = planRanges(range.start, range.end, opts.jobPaths ?? Math.max(1, Math.ceil(total / 64)));
-  const conn = connection(url);
+  const conn = connection(lib, url);
   conn.on('error', () => {});
-  const queue = new Queue<RangeJob, RangeResult>(QUEUE_NAME, { connection: conn });
+  const queue: BullQueue<RangeJob, RangeResult> = new lib.Queue<RangeJob, RangeResult>(QUEUE_NAME, { connection: conn });
   queue.on('error', () => {});
   const attempts = opts.attempts ?? 3;
   const got = new Map<string, Shard>();
@@ -207,10 +219,12 @@ export interface FleetWorkerOptions extends FleetTuning {
 /** Starts a worker process's BullMQ worker; resolves to a function that closes it. */
 export async function startFleetWorker(url: string, opts: FleetWorkerOptions): Promise<{ close: () => Promise<void>; closed: Promise<void> }> {
   await checkRedis(url);
-  const conn = connection(url);
+  const lib = await queueLibrary();
+  const { UnrecoverableError } = lib;
+  const conn = connection(lib, url);
   conn.on('error', () => {});
   const pool = createWorkerPool(opts.threads);
-  const worker = new Worker<RangeJob, RangeResult>(
+  const worker = new lib.Worker<RangeJob, RangeResult>(
     QUEUE_NAME,
     async (job) => {
       const d = job.data;

@@ -8,7 +8,6 @@ import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
 import { aggregateTable, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import { columnNames, PathTable } from '../mc/table.js';
-import type { Estimate } from '../stats/ci.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
 import type { RunContext } from '../engine/context.js';
@@ -77,7 +76,7 @@ export function roundPathValue(v: number, usd: boolean): number {
 }
 
 /** Per-path columns; USD fields rounded to cents and other reals to 10 significant digits (compact JSON). */
-export function pathColumns(t: PathTable): Results['paths'] {
+function pathColumns(t: PathTable): Results['paths'] {
   const out = {} as Record<string, unknown[]>;
   for (const f of t.fields) {
     const usd = f.key.endsWith('Usd');
@@ -111,13 +110,8 @@ export function plainSeries(s: PathSeries): DrilldownPath['series'] {
   };
 }
 
-/** Picks the drill-down paths: worst k by (bad debt, liquidated notional), median, best, random. */
-export function pickDrilldown(summaries: PathSummary[], seed: number, worst: number): { pathIndex: number; label: string }[] {
-  return pickDrilldownOf(PathTable.fromSummaries(summaries), seed, worst);
-}
-
-/** `pickDrilldown` of per-path records in columns (paths 0 … n − 1). */
-export function pickDrilldownOf(t: PathTable, seed: number, worst: number): { pathIndex: number; label: string }[] {
+/** Picks the drill-down paths of per-path records in columns (paths 0 … n − 1): worst k by (bad debt, liquidated notional), median, best, random. */
+function pickDrilldownOf(t: PathTable, seed: number, worst: number): { pathIndex: number; label: string }[] {
   const badDebt = t.col('badDebtUsd');
   const notional = t.col('liquidatedNotionalUsd');
   const order = Array.from(t.col('pathIndex')).sort((a, b) => badDebt[b] - badDebt[a] || notional[b] - notional[a] || a - b);
@@ -162,7 +156,7 @@ export interface BookDescription {
   bookHealth?: BookHealth;
 }
 
-export function describeBook(ctx: RunContext): BookDescription {
+function describeBook(ctx: RunContext): BookDescription {
   const pop = ctx.population;
   const sc = ctx.scenario;
   const prices = [sc.market, ...sc.otherMarkets].map((m) => m.initialPriceUsd);
@@ -296,10 +290,6 @@ function byMarket(sc: Scenario, t: PathTable): NonNullable<Results['byMarket']> 
 const HALT_WORDS = ['', 'an index price left a millionfold of its start', 'a booking left the ledger’s exact range (cents beyond 2^53)', 'a market’s state was not a finite number'];
 
 /** What the reader must know about a run's paths: those that stopped early, and why. */
-export function runWarnings(summaries: PathSummary[]): string[] {
-  return runWarningsOf(PathTable.fromSummaries(summaries));
-}
-
 function runWarningsOf(t: PathTable): string[] {
   const out: string[] = [];
   const byReason = new Map<number, { count: number; first: number }>();

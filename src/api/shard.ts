@@ -24,7 +24,7 @@ import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { resultsOf, type PathRuns, type Results, type RunOptions } from './run.js';
 
-export const SHARD_FORMAT = 'marginlab.shard/1';
+const SHARD_FORMAT = 'marginlab.shard/1';
 
 /** What a shard covers: part `index` (0-based) of `count`, path indices [start, end) of `paths`. */
 export interface ShardRange {
@@ -104,7 +104,7 @@ export function parseShardFlag(v: string, paths: number): { index: number; count
  * A path's series as plain arrays for a shard file or a fleet job, every field the engine recorded
  * (the optional collateral and funding series included), and back.
  */
-export function plainPathSeries(s: PathSeries): PlainSeries {
+function plainPathSeries(s: PathSeries): PlainSeries {
   const out: Record<string, number[] | number[][]> = {};
   for (const [k, v] of Object.entries(s) as [string, Float64Array | Int32Array | Float64Array[] | undefined][]) {
     if (v === undefined) continue;
@@ -113,7 +113,7 @@ export function plainPathSeries(s: PathSeries): PlainSeries {
   return out as PlainSeries;
 }
 
-export function typedPathSeries(s: PlainSeries): PathSeries {
+function typedPathSeries(s: PlainSeries): PathSeries {
   const out: Record<string, Float64Array | Int32Array | Float64Array[]> = {};
   for (const [k, v] of Object.entries(s) as [string, number[] | number[][] | undefined][]) {
     if (v === undefined) continue;

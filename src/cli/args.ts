@@ -42,8 +42,8 @@ export function rangeArg(v: string): [number, number] {
 }
 
 /** Most worker threads `--workers` accepts: 4 × the available cores (each thread costs 6–8 MiB and a share of the CPU). */
-export const WORKERS_PER_CORE = 4;
-export function maxWorkers(): number {
+const WORKERS_PER_CORE = 4;
+function maxWorkers(): number {
   return WORKERS_PER_CORE * Math.max(1, availableParallelism());
 }
 

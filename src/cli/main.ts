@@ -38,7 +38,7 @@ function holdsRun(dir: string): boolean {
  * by default reports/<name>, or the first free reports/<name>-2, -3, … when that holds an earlier run
  * (--force replaces reports/<name> instead). A run never silently overwrites another.
  */
-export function runOutDir(name: string, out: string | undefined, force: boolean | undefined): { out: string; note: string | null } {
+function runOutDir(name: string, out: string | undefined, force: boolean | undefined): { out: string; note: string | null } {
   if (out !== undefined) {
     // what else is in the way (a file, another program's folder) is refused first, by checkOutputFolder
     checkOutputFolder(out, RUN_OUTPUTS);
@@ -54,7 +54,7 @@ export function runOutDir(name: string, out: string | undefined, force: boolean 
   throw new UserError(`${base}: 10,000 earlier runs of this name — pass --out or --force`);
 }
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = new Command();
   program
     .name('marginlab')

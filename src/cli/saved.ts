@@ -8,15 +8,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Results } from '../api/run.js';
+import { RESULTS_FORMAT, type Results } from '../api/run.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
 import { UserError } from '../errors.js';
-import { formatPath, show } from '../scenario/load.js';
+import { parseScenario } from '../scenario/load.js';
+import { describeIssue, jsonType, show, type IssueStyle } from '../scenario/issue.js';
+import { ResultsFileSchema } from '../report/results-schema.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { calibrationSummary, comparisonSummary, runSummary, sweepSummary, type Summary } from '../report/verdict.js';
-import { loadResults } from './commands/report.js';
 
 export type SavedKind = 'run' | 'sweep' | 'calibrate' | 'compare';
 
@@ -34,11 +35,47 @@ export type Saved =
   | { kind: 'calibrate'; dir: string; file: string; data: CalibrationResult }
   | { kind: 'compare'; dir: string; file: string; data: ComparisonResult };
 
+const SAVED_FILE: IssueStyle = { kind: 'saved file' };
+
+/** Largest results.json read (256 MiB; a 1,000,000-path run writes about 190 MB). */
+const MAX_RESULTS_BYTES = 256 * MIB;
+
+/**
+ * Reads and checks a results.json written by `marginlab run` (at most `MAX_RESULTS_BYTES`): its
+ * format, every field the report reads (src/report/results-schema.ts), and its scenario — without
+ * reading any file the scenario names (an untrusted results.json cannot make the report open
+ * `/etc/passwd`). Throws `UserError` naming the file and the first wrong field.
+ */
+function loadResults(file: string): Results {
+  const text = utf8(readBoundedFile(file, MAX_RESULTS_BYTES, 'results file'));
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    throw new UserError(`${file}: not valid JSON${m ? ` (at character ${m[1]})` : ''} — expected a results.json written by "marginlab run"`);
+  }
+  if (jsonType(data) !== 'object') throw new UserError(`${file}: expected a JSON object (a results.json written by "marginlab run"), got ${jsonType(data)}`);
+  const r = data as Record<string, unknown>;
+  if (r.format !== RESULTS_FORMAT) {
+    const got = r.format === undefined ? 'no "format" field' : `format ${show(r.format)}`;
+    throw new UserError(`${file}: not a marginlab run's results (${got}; expected format "${RESULTS_FORMAT}")`);
+  }
+  const parsed = ResultsFileSchema.safeParse(data);
+  if (!parsed.success) {
+    throw new UserError(`${file}: ${describeIssue(parsed.error.issues[0], data, SAVED_FILE)}`);
+  }
+  // The scenario must still be one this version understands (its fields drive the report's text);
+  // data files it names are not read.
+  parseScenario(r.scenario, `${file}: scenario`, { readFiles: false });
+  return data as Results;
+}
+
 /** Largest study file read (256 MiB). */
 const MAX_STUDY_BYTES = 256 * MIB;
 
 /** Which kind of output `dir` holds (by its main file), or null. */
-export function kindOfFolder(dir: string): SavedKind | null {
+function kindOfFolder(dir: string): SavedKind | null {
   for (const k of Object.keys(KINDS) as SavedKind[]) if (existsSync(path.join(dir, KINDS[k].file))) return k;
   return null;
 }
@@ -136,8 +173,7 @@ function checkStudy(kind: Exclude<SavedKind, 'run'>, dir: string, file: string, 
   }
   const parsed = STUDY_SCHEMAS[kind].safeParse(data);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${file}: field "${formatPath(issue.path)}" ${issue.message}`);
+    throw new UserError(`${file}: ${describeIssue(parsed.error.issues[0], data, SAVED_FILE)}`);
   }
   return { kind, dir, file, data } as Saved;
 }

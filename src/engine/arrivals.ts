@@ -6,7 +6,8 @@
  */
 import type { PathState } from './state.js';
 import { poisson } from '../rng/distributions.js';
-import { drawCollateralUsd, drawLeverage, maxNotionalFor, pickWeighted } from '../agents/population.js';
+import { drawCollateralUsd, drawLeverage, pickWeighted } from '../agents/population.js';
+import { maxNotionalFor } from '../margin/initial.js';
 import { applyFlows } from './market.js';
 import { rekeyPosition } from './triggers.js';
 import { chargeTradingFee } from './fees.js';

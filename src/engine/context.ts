@@ -4,7 +4,7 @@
  */
 import type { LiquidationConfig, Policy, Scenario } from '../scenario/schema.js';
 import { insuranceFunds, marketPolicy, stepPolicy, type FundConfig } from '../scenario/market-policy.js';
-import { initialMarginRule, type InitialMarginRule } from '../agents/population.js';
+import { initialMarginRule, type InitialMarginRule } from '../margin/initial.js';
 import { marketConfigs, type Population } from '../agents/population.js';
 import { generatePopulation } from '../agents/seasoning.js';
 import { snapshotPopulation } from '../agents/snapshot.js';

@@ -12,7 +12,7 @@
 import type { PathState } from './state.js';
 import { allocateProRata } from '../liquidation/waterfall.js';
 import { retrigger } from './triggers.js';
-import { initialMargin } from '../agents/population.js';
+import { initialMargin } from '../margin/initial.js';
 
 /** Each step: accumulates every funded market's premium, and pays funding and settles variation margin when due. */
 export function fundingAndSettlement(st: PathState): void {

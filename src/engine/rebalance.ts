@@ -5,7 +5,7 @@
  */
 import type { PathState } from './state.js';
 import { equity, isOpen, maintenance, notional } from './account.js';
-import { initialMargin } from '../agents/population.js';
+import { initialMargin } from '../margin/initial.js';
 import { retrigger } from './triggers.js';
 
 /** Tries to rescue account a (equity eq, maintenance margin mmv) from its pair. Returns true when a is no longer in breach. */

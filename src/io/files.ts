@@ -20,7 +20,7 @@ import { UserError } from '../errors.js';
 export const MIB = 1024 * 1024;
 
 /** What a file-system error code means, in words. */
-export function fsReason(e: unknown): string | undefined {
+function fsReason(e: unknown): string | undefined {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case undefined:
@@ -169,7 +169,7 @@ export function makeDirs(abs: string): void {
 }
 
 /** Names a marginlab command writes into an output folder (anything else there is the user's). */
-export const OUTPUT_NAMES = [
+const OUTPUT_NAMES = [
   'results.json',
   'index.html',
   'summary.md',

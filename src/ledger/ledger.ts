@@ -30,7 +30,7 @@
 import { Decimal } from 'decimal.js';
 import { ConservationError } from '../errors.js';
 
-export const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue', 'lending'] as const;
+const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue', 'lending'] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
 const ZERO = new Decimal(0);

@@ -64,7 +64,7 @@ export function tieredMm(brackets: ReadonlyArray<Bracket>, notional: number): nu
  * keeps the root whose notional lies in that bracket. eq − k·MM is monotone in P when k·m_j < 1 for
  * every bracket, so the root is unique; otherwise the outermost root is the conservative answer.
  */
-export function piecewiseThreshold(
+function piecewiseThreshold(
   brackets: ReadonlyArray<Bracket>,
   side: 1 | -1,
   size: number,
@@ -102,7 +102,7 @@ export function piecewiseThreshold(
 const staticParts = { dynamic: false, rate: () => NaN, observe: () => {} } as const;
 
 /** Price where eq = k·rate·Q·P for a constant rate: long B/(1 − k·rate), short B/(1 + k·rate) (0 / ∞ when unreachable). */
-export function fixedRateThreshold(rate: number, side: 1 | -1, size: number, entry: number, collateral: number, k: number): number {
+function fixedRateThreshold(rate: number, side: 1 | -1, size: number, entry: number, collateral: number, k: number): number {
   if (side === 1) {
     const denom = 1 - k * rate;
     const num = entry - collateral / size;

@@ -72,7 +72,7 @@ export function defaultWorkers(): number {
 }
 
 /** Location of the compiled worker (tests run from src/ and use the build in dist/). */
-export function workerFile(): string {
+function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
   const sibling = path.join(path.dirname(here), 'worker.js');
   if (here.endsWith('.js') && existsSync(sibling)) return sibling;
@@ -82,7 +82,7 @@ export function workerFile(): string {
 }
 
 /** The path indices [start, end) a run covers: `opts.pathRange`, checked, or all of the scenario's. */
-export function pathRangeOf(scenario: Scenario, opts: RunPathsOptions): { start: number; end: number } {
+function pathRangeOf(scenario: Scenario, opts: RunPathsOptions): { start: number; end: number } {
   const r = opts.pathRange ?? { start: 0, end: scenario.paths };
   if (!Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.start < 0 || r.end <= r.start) {
     throw new RangeError(`pathRange must be whole numbers with 0 ≤ start < end, got [${r.start}, ${r.end})`);

@@ -49,12 +49,12 @@ export interface PriceData {
 }
 
 /** Name of market m's shock stream. */
-export function shockStreamName(m: number): string {
+function shockStreamName(m: number): string {
   return m === 0 ? 'price' : `price:${m}:shock`;
 }
 
 /** Name of market m's model stream (everything but the shock). */
-export function modelStreamName(m: number): string {
+function modelStreamName(m: number): string {
   return `price:${m}`;
 }
 

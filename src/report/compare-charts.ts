@@ -8,7 +8,7 @@ import { capOpenLimits, diffAxisFormat, HALF, sig, unitFormat, VL_SCHEMA, WIDE }
 import { fmtDiff } from './study-format.js';
 
 /** Colours for up to 12 policies (the first is the baseline). */
-export const VARIANT_COLORS = ['#222b38', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#4c78a8', '#b2182b', '#17becf', '#8c564b'];
+const VARIANT_COLORS = ['#222b38', '#d95f02', '#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#4c78a8', '#b2182b', '#17becf', '#8c564b'];
 
 function variantScale(names: string[]) {
   return { domain: names, range: VARIANT_COLORS.slice(0, names.length) };

@@ -23,7 +23,7 @@ export interface ExportColumn {
 }
 
 /** The columns of the per-path export, in field order (`book` after pathIndex when books are redrawn). */
-export function pathExportColumns(t: PathTable, pathsPerBook?: number): ExportColumn[] {
+function pathExportColumns(t: PathTable, pathsPerBook?: number): ExportColumn[] {
   const out: ExportColumn[] = [];
   for (const f of t.fields) {
     for (const name of columnNames(f)) {
@@ -67,7 +67,7 @@ function fileSink(fd: number): ByteWriter {
 }
 
 /** Writes the columns (all of one length) as a Parquet file, a row group at a time, streaming to disk. */
-export function writeParquet(file: string, cols: readonly ExportColumn[], meta: Record<string, string> = {}): void {
+function writeParquet(file: string, cols: readonly ExportColumn[], meta: Record<string, string> = {}): void {
   const n = cols[0]?.values.length ?? 0;
   const fd = openSync(file, 'w');
   try {
@@ -101,7 +101,7 @@ function csvValue(c: ExportColumn, i: number): string {
 }
 
 /** Writes the columns as CSV: a header row of names, one row per value index, `\n` line ends; streamed in blocks of rows. */
-export function writeCsv(file: string, cols: readonly ExportColumn[]): void {
+function writeCsv(file: string, cols: readonly ExportColumn[]): void {
   const n = cols[0]?.values.length ?? 0;
   const fd = openSync(file, 'w');
   try {

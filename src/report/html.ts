@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import type { Results } from '../api/run.js';
 import type { Band } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
-import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtInterval, fmtLimit, fmtPct, fmtTail, fmtUsd, isThin, thinMarkHtml, usdFormat } from './format.js';
+import { escapeHtml, fmtDuration, fmtEstimateHtml, fmtInt, fmtInterval, fmtLimit, fmtPct, fmtTail, fmtUsd, thinMarkHtml, usdFormat } from './format.js';
 import { MIN_TAIL_PATHS } from '../stats/ci.js';
 import { renderFigures, renderMetricCards, renderPage, wrapTable, type PageSection } from './page.js';
 import { runSummary, runWaterfall, verdictHtml, summaryMarkdown } from './verdict.js';
@@ -38,7 +38,7 @@ import { downsampleDrilldown, flowBandMax, levelBand, strideIndices } from './ch
 export { escapeHtml, fmtPct, fmtUsd } from './format.js';
 
 /** "1 day", "6 hours", "90 minutes", "2.5 days". */
-export function fmtHorizon(seconds: number): string {
+function fmtHorizon(seconds: number): string {
   const plural = (x: number, unit: string) => `${Number(x.toFixed(2))} ${unit}${x === 1 ? '' : 's'}`;
   if (seconds < 2 * 3600) return plural(seconds / 60, 'minute');
   if (seconds < 2 * 86400 && seconds !== 86400) return plural(seconds / 3600, 'hour');

@@ -12,6 +12,7 @@ import { calibrationStopText, calibrationSummary, comparisonSummary, sweepSummar
 
 export { fmtParam, fmtUnit };
 import type { Estimate } from '../stats/ci.js';
+import { median } from '../stats/median.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
@@ -525,9 +526,3 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
 }
 
 
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
-}

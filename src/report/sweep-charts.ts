@@ -13,11 +13,11 @@ export const HALF = 380;
  * Colours of a sweep's second parameter: an ordered (sequential) scheme, so its values read low → high
  * and never borrow a colour that means something else in the reports (blue exogenous, red realised).
  */
-export const GROUP_SCALE = { scheme: { name: 'viridis', extent: [0, 0.85] } } as const;
+const GROUP_SCALE = { scheme: { name: 'viridis', extent: [0, 0.85] } } as const;
 
 /** Study colours: meets / undecided / fails, and the target line. */
 export const DECISION_COLORS = { meets: '#1b9e77', undecided: '#e6ab02', fails: '#b2182b' } as const;
-export const TARGET_COLOR = '#b2182b';
+const TARGET_COLOR = '#b2182b';
 
 /** Rounds to 6 significant digits so pages do not carry 17-digit floats. */
 export function sig(x: number, digits = 6): number {
@@ -26,7 +26,7 @@ export function sig(x: number, digits = 6): number {
 }
 
 /** `sig`, passing null (an open confidence limit) through. */
-export function sigOrNull(x: number | null, digits = 6): number | null {
+function sigOrNull(x: number | null, digits = 6): number | null {
   return x === null ? null : sig(x, digits);
 }
 
@@ -70,7 +70,7 @@ export function unitFormat(unit: Unit | 'usd' | 'ratio' | null | undefined): { f
 }
 
 /** Number format for parameter values (4 significant digits, trailing zeros dropped). */
-export const PARAM_FORMAT = ',.4~r';
+const PARAM_FORMAT = ',.4~r';
 
 /** An axis / tooltip format: a d3 format or a custom format type. */
 export type AxisFormat = { format: string } | { formatType: string };
@@ -91,7 +91,7 @@ export function diffAxisFormat(unit: Unit | 'usd' | 'ratio' | null | undefined):
  * estimated from the data's range (`yRange` when the axis spans more, e.g. intervals and a target) at
  * the chart's designed size.
  */
-export function nonOverlappingLabels(
+function nonOverlappingLabels(
   rows: { x: number; y: number; text: string }[],
   width: number,
   height: number,

@@ -4,7 +4,7 @@
  * so every chart uses the same colour for the same thing.
  */
 
-export const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif';
+const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif';
 
 /** Colours by meaning (colour-blind-safe pairs: blue/orange, teal/purple). */
 export const COLORS = {

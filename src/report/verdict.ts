@@ -21,7 +21,7 @@ import { lossWaterfallOfColumns, WATERFALL_STAGES, type LossWaterfall } from '..
 import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtSigned, fmtUsdFull, MINUS, usdFormat } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
 
-export const SUMMARY_FORMAT = 'marginlab.summary/1';
+const SUMMARY_FORMAT = 'marginlab.summary/1';
 
 /** better / worse: a policy's difference that is significant after correction; unclear: significant before correction only. */
 export type Tone = 'better' | 'worse' | 'unclear' | 'neutral';
@@ -145,7 +145,7 @@ export function runWaterfall(r: Results): LossWaterfall | null {
 }
 
 /** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30%, and 8% was left as bad debt". */
-export function waterfallSentence(w: LossWaterfall): string | null {
+function waterfallSentence(w: LossWaterfall): string | null {
   if (w.pathsWithShortfall === 0) return null;
   const phrase: Record<string, string> = {
     backstopCoveredUsd: 'the backstop vault paid',
@@ -265,7 +265,7 @@ export function runSummary(r: Results, out: string | null): Summary {
 // ---------------------------------------------------------------- sweep
 
 /** Which direction of a metric is safer: lower for risk measures, higher for the fund left. */
-export function betterDirection(key: string): 'lower' | 'higher' | null {
+function betterDirection(key: string): 'lower' | 'higher' | null {
   if (/^fundEndUsd/.test(key)) return 'higher';
   if (/^(probBadDebt|probFundExhausted|badDebtUsd|fractionTradersLiquidated|liquidatedNotionalUsd|liquidatedLongNotionalUsd|liquidatedShortNotionalUsd|liquidationCount|largestCascade|extraDrawdown|maxDrawdownRealised|cascadesPerPath|paths\.(adl|socialised|shortfall))/.test(key)) return 'lower';
   return null;
@@ -469,7 +469,6 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
     if (ref && Number.isFinite(lever(ref.capital)) && Number.isFinite(lever(rec.capital)) && ref.value !== rec.value) {
       const from = lever(ref.capital);
       const to = lever(rec.capital);
-      const change = to / from - 1;
       const verb = (r.prefer === 'low' ? rec.value > ref.value : rec.value < ref.value) ? (r.prefer === 'low' ? 'Raising' : 'Lowering') : r.prefer === 'low' ? 'Lowering' : 'Raising';
       sentences.push({
         text: `${verb} ${name} from the scenario’s ${fmtParamValue(r.param, ref.value)} to ${recText} ${leverageChange(from, to)} (open interest ÷ maintenance margin: ${times(from)} → ${times(to)}).`,

@@ -20,11 +20,11 @@ export const MAX_USD = 1e12;
 /** Largest expected deposits, and expected notional, of the whole book (USD). */
 export const MAX_BOOK_USD = 1e13;
 /** Most accounts the book's arrays may hold: the opening book plus room for arrivals. */
-export const MAX_ACCOUNTS = 5_000_000;
+const MAX_ACCOUNTS = 5_000_000;
 /** Most positions (one per isolated account, one per market of a cross account, plus arrivals). */
-export const MAX_POSITIONS = 10_000_000;
+const MAX_POSITIONS = 10_000_000;
 /** Most time points kept in memory for the series bands: sampled paths × points per path (≈ 100 bytes each). */
-export const MAX_SERIES_VALUES = 2_000_000;
+const MAX_SERIES_VALUES = 2_000_000;
 
 /**
  * Room the book keeps for arrivals: Poisson mean + 8 standard deviations + 16, the mean being

@@ -81,7 +81,7 @@ function toPosix(p: string): string {
 }
 
 /** How outputs show a resolved data file: relative to its scenario's folder, else its base name. */
-export function shownPath(file: string): string {
+function shownPath(file: string): string {
   if (!path.isAbsolute(file)) return file;
   return shown.get(file) ?? path.basename(file);
 }

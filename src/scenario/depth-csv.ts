@@ -20,9 +20,9 @@ import { csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
 /** Largest depth CSV read (1 MiB). */
-export const MAX_DEPTH_BYTES = 1024 * 1024;
+const MAX_DEPTH_BYTES = 1024 * 1024;
 /** Most rows a depth table may hold. */
-export const MAX_DEPTH_ROWS = 10_000;
+const MAX_DEPTH_ROWS = 10_000;
 
 export interface DepthTable {
   readonly file: string;

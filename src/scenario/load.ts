@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import { parseDocument, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { PolicySchema, ScenarioSchema, type Policy, type Scenario } from './schema.js';
@@ -13,55 +12,18 @@ import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
 import { excerpt } from './price-csv.js';
 import { expandPreset } from './presets.js';
+import { describeIssue, show, valueAt, type IssueStyle } from './issue.js';
 
 /**
  * Largest scenario file read (1 MiB). A scenario is a few kilobytes; YAML parsing costs about 2 s and
  * 250 MB of memory per MiB, so a larger file is refused before it is parsed.
  */
-export const MAX_SCENARIO_BYTES = 1 * MIB;
+const MAX_SCENARIO_BYTES = 1 * MIB;
 
 /** How a scenario is resolved: the path policy for its data files (src/scenario/data-files.ts). */
 export type ParseOptions = PathPolicy;
 
 type Path = ReadonlyArray<PropertyKey>;
-
-/** `a.b[2].c` from a zod issue path. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out === '' ? '(top level)' : out;
-}
-
-function valueAt(root: unknown, path: Path): unknown {
-  let v: unknown = root;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p as string];
-  }
-  return v;
-}
-
-/**
- * A value for a message: JSON, except that NaN, Infinity, −Infinity and −0 print as such (JSON would
- * print null or 0), cut to 60 characters.
- */
-export function show(v: unknown): string {
-  if (v === undefined) return '(missing)';
-  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
-  const mark = '\u0000num:';
-  let s: string | undefined;
-  try {
-    s = JSON.stringify(v, (_k, x) => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `${mark}${Object.is(x, -0) ? '-0' : String(x)}` : x));
-  } catch {
-    return '(a value that contains itself)';
-  }
-  if (s === undefined) return String(v);
-  const t = s.replace(/"\\u0000num:([^"]*)"/g, '$1');
-  return t.length > 60 ? `${t.slice(0, 57)}...` : t;
-}
 
 /** `a string`, `a list`, `null` … for a value that has the wrong kind (without echoing it). */
 function kindOf(v: unknown): string {
@@ -71,27 +33,8 @@ function kindOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** One readable line for a zod issue: `field: value — what is allowed`. */
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const where = formatPath(issue.path);
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const parent = issue.path.length === 0 ? '' : `${where}.`;
-      const known = Object.keys(knownKeysAt(issue.path, input));
-      return `${parent}${issue.keys.join(', ')}: unknown field${issue.keys.length > 1 ? 's' : ''}` +
-        (known.length ? ` (allowed here: ${known.join(', ')})` : '');
-    }
-    case 'invalid_union': {
-      return `${where}: ${show(valueAt(input, issue.path))} is not valid — ${issue.message}`;
-    }
-    default:
-      return `${where}: ${show(valueAt(input, issue.path))} is not allowed — ${lowerFirst(issue.message)}`;
-  }
-}
-
-function lowerFirst(s: string): string {
-  return s.length ? s[0].toLowerCase() + s.slice(1) : s;
-}
+/** How a scenario's zod issue is worded (src/scenario/issue.ts): unknown keys list the keys allowed there. */
+const SCENARIO_ISSUE: IssueStyle = { kind: 'scenario', knownKeys: (at, input) => Object.keys(knownKeysAt(at, input)) };
 
 /** The zod schema of the field at `path` (defaults and optionals unwrapped), choosing union members by the `kind` in `input`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -293,7 +236,7 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
 }
 
 /** Most steps a warm-up history may have (its prices and range tables stay well under 100 MB). */
-export const MAX_WARMUP_STEPS = 1_000_000;
+const MAX_WARMUP_STEPS = 1_000_000;
 
 /**
  * Validates a plain object (already parsed from YAML/JSON) into a fully resolved scenario. Data file
@@ -330,7 +273,7 @@ export function parseScenario(input: unknown, source = 'scenario', opts: ParseOp
   if (!r.success) {
     const first = r.error.issues[0];
     const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more problem${r.error.issues.length > 2 ? 's' : ''})` : '';
-    throw new UserError(`${source}: ${describeIssue(first, input)}${more}`);
+    throw new UserError(`${source}: ${describeIssue(first, input, SCENARIO_ISSUE)}${more}`);
   }
   try {
     resolveMarketPolicies(r.data, input as Record<string, unknown>);
@@ -377,7 +320,7 @@ export function writtenInput(s: Scenario): unknown {
 }
 
 /** Deep merge of plain objects: `over`'s fields replace `base`'s, objects merge, arrays and objects of a different `kind` replace. */
-export function mergePolicy(base: unknown, over: unknown): unknown {
+function mergePolicy(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;
   if (over === null || typeof over !== 'object' || Array.isArray(over) || base === null || typeof base !== 'object' || Array.isArray(base)) return over;
   const bk = (base as { kind?: unknown }).kind;
@@ -404,7 +347,7 @@ function resolveMarketPolicies(s: Scenario, raw: Record<string, unknown>): void 
     const fund = (over as { insuranceFund?: { group?: string } }).insuranceFund;
     if (!fund?.group) (merged.insuranceFund as Record<string, unknown>).group = 'shared';
     const r = PolicySchema.safeParse(merged);
-    if (!r.success) throw new UserError(`${at}.${describeIssue(r.error.issues[0], merged).replace(/^policy\./, '')}`);
+    if (!r.success) throw new UserError(`${at}.${describeIssue(r.error.issues[0], merged, SCENARIO_ISSUE).replace(/^policy\./, '')}`);
     mk.policy = r.data;
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { Policy, Scenario } from './schema.js';
 
-export function marketsOfScenario(s: Pick<Scenario, 'market' | 'otherMarkets'>): Scenario['market'][] {
+function marketsOfScenario(s: Pick<Scenario, 'market' | 'otherMarkets'>): Scenario['market'][] {
   return [s.market, ...(s.otherMarkets ?? [])];
 }
 

@@ -22,12 +22,12 @@ export function marketsOf(s: Pick<Scenario, 'market' | 'otherMarkets'>): MarketC
 }
 
 /** Field name of market m's config: `market` or `otherMarkets[m − 1]`. */
-export function marketField(m: number): string {
+function marketField(m: number): string {
   return m === 0 ? 'market' : `otherMarkets[${m - 1}]`;
 }
 
 /** Total steps of a scripted-drawdown window (both legs and the recovery). */
-export function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
+function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
   return pm.durationSteps + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
 }
 

@@ -181,7 +181,12 @@ export function gridReturnCount(csv: PriceCsv, stepSeconds: number): number {
   return Math.floor((t[t.length - 1] - t[0]) / stepSeconds + 1e-9);
 }
 
-/** Median spacing of the timestamps, in seconds. O(n log n). */
+/**
+ * Median spacing of the timestamps, in seconds. O(n log n). Written out rather than simple-statistics'
+ * `median` (a + ½(b − a) for an even count, which can differ from ½(a + b) in the last bit): the spacing
+ * is `marginlab fit`'s default step and is quoted by the price-file checks. (src/stats/median.ts is a
+ * higher layer.)
+ */
 export function medianSpacingSeconds(csv: PriceCsv): number {
   const t = csv.timesSeconds;
   const d = new Float64Array(t.length - 1);

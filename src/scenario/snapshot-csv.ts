@@ -31,8 +31,8 @@ import { MIB, readBoundedFile, rethrowFs } from '../io/files.js';
 import { csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
-export const MAX_SNAPSHOT_BYTES = 256 * MIB;
-export const MAX_SNAPSHOT_ROWS = 5_000_000;
+const MAX_SNAPSHOT_BYTES = 256 * MIB;
+const MAX_SNAPSHOT_ROWS = 5_000_000;
 
 /** One engine account of the snapshot with its positions; behaviour fields NaN / −1 = not given (drawn). */
 export interface SnapshotAccount {

@@ -17,7 +17,7 @@ const paramPath = () =>
     .max(200)
     .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\]|\.\d+)*$/, 'expected a dotted field path such as policy.maintenance.mmr');
 
-export const SweepParamSchema = z.strictObject({
+const SweepParamSchema = z.strictObject({
   /** Dotted path of the numeric field to vary. */
   path: paramPath(),
   /** The values to try, in order (give either `values` or `start`/`stop`/`step`). */
@@ -63,7 +63,7 @@ export const CalibrateSchema = z.strictObject({
   gridPoints: z.number().int().min(2).max(101).default(5),
 });
 
-export const VariantSchema = z.strictObject({
+const VariantSchema = z.strictObject({
   /** Short name shown in tables and charts. */
   name: z
     .string()

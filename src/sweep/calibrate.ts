@@ -49,7 +49,7 @@ import { resolveSampling } from '../mc/chunk.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import type { StudyProgress } from './sweep.js';
 
-export const CALIBRATION_FORMAT = 'marginlab.calibration/1';
+const CALIBRATION_FORMAT = 'marginlab.calibration/1';
 
 export interface CalibrateOptions {
   /** Run each point's paths on a worker fleet (src/api/fleet.ts `fleetRunner`) instead of this machine's threads. */
@@ -191,7 +191,7 @@ export function reportedMetrics(): string[] {
 }
 
 /** Default direction of capital efficiency for a parameter. */
-export function defaultPrefer(param: string): 'low' | 'high' {
+function defaultPrefer(param: string): 'low' | 'high' {
   return /maxLeverage$/.test(param) ? 'high' : 'low';
 }
 
@@ -213,7 +213,7 @@ interface Resolved {
 }
 
 /** Merges options over the scenario's `calibrate:` block and checks everything. Throws `UserError`. */
-export function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
+function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
   const block = scenario.calibrate;
   const paramIn = opts.param ?? block?.param;
   if (!paramIn) throw new UserError('calibrate: no parameter — pass --param <path> or add a calibrate: block to the scenario');
@@ -330,161 +330,212 @@ export async function runCalibration(input: Scenario, opts: CalibrateOptions = {
   return withPool(opts.workers, (pool) => calibrate(input, opts, pool));
 }
 
-async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool): Promise<CalibrationResult> {
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
-  const r = resolveCalibration(input, opts);
-  // an automatic importance-sampling shift is resolved once, on the base: every value shares the tilt (common random numbers)
-  const base = resolveSampling(stripStudy(input));
-  const [lo, hi] = r.range;
-  const context = 'calibration value';
-  // the grid: evenly spaced, both ends included; on a whole-number field rounded to whole numbers (duplicates dropped)
-  const rawGrid = Array.from({ length: r.gridPoints }, (_, i) => (i === 0 ? lo : i === r.gridPoints - 1 ? hi : lo + ((hi - lo) * i) / (r.gridPoints - 1)));
-  const grid = [...new Set(rawGrid.map((x) => (r.integer ? Math.round(x) : round12(x))))];
-  grid[0] = lo;
-  grid[grid.length - 1] = hi;
-  // validate every grid value before anything is run or written (a value the schema rejects is the
-  // user's error); bisection midpoints lie between valid values
-  for (const x of [lo, hi, ...grid.slice(1, -1)]) pointScenario(base, { [r.param]: x }, r.initialPaths, context);
+/** An evaluated value: its paths (runs) and what they say (ev). */
+interface Point {
+  run: PointRuns;
+  ev: EvaluatedValue;
+}
 
-  const folder = opts.out
-    ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: scenarioIdentity(base), param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
-    : undefined;
-  const def = metricDef(r.target.metric)!;
-  const plan = errorSpendingPlan(r);
-  const pathsPerBook = base.sampling?.pathsPerBook;
-  let spent = 0;
-  let computed = 0;
-  let fromDisk = 0;
-  const points = new Map<number, { run: PointRuns; ev: EvaluatedValue }>();
-  let order = 0;
-  const evalOpts: EvalOptions = {
-    folder,
-    workers: opts.workers,
-    pool,
-    remote: opts.remote,
-    onPaths: (d, disk) => {
-      spent += d;
-      if (disk) fromDisk += d;
-      else computed += d;
-      opts.onProgress?.({ pointsDone: points.size, points: 0, pathsDone: spent, pathsTotal: r.pathBudget, label: `${r.param}=${current}` });
-    },
-  };
-  let current = lo;
+/**
+ * The values a calibration has evaluated and the paths it has spent on them: a value's first look on
+ * `initialPaths` paths, and its re-tests with doubled paths while undecided (within the per-point
+ * limit and the path budget). Every decision is at the look's level of the error-spending plan.
+ */
+class ValueTests {
+  readonly points = new Map<number, Point>();
+  /** Paths used (computed + read from disk). */
+  spent = 0;
+  computed = 0;
+  fromDisk = 0;
+  private order = 0;
+  /** The value being evaluated (for progress). */
+  private current: number;
+  private readonly evalOpts: EvalOptions;
+  private readonly def: NonNullable<ReturnType<typeof metricDef>>;
+  private readonly pathsPerBook: number | undefined;
+
+  constructor(
+    private readonly r: Resolved,
+    private readonly base: Scenario,
+    readonly plan: CalibrationResult['errorSpending'],
+    opts: CalibrateOptions,
+    pool: LazyPool,
+    folder: StudyFolder | undefined,
+  ) {
+    this.def = metricDef(r.target.metric)!;
+    this.pathsPerBook = base.sampling?.pathsPerBook;
+    this.current = r.range[0];
+    this.evalOpts = {
+      folder,
+      workers: opts.workers,
+      pool,
+      remote: opts.remote,
+      onPaths: (d, disk) => {
+        this.spent += d;
+        if (disk) this.fromDisk += d;
+        else this.computed += d;
+        opts.onProgress?.({ pointsDone: this.points.size, points: 0, pathsDone: this.spent, pathsTotal: r.pathBudget, label: `${r.param}=${this.current}` });
+      },
+    };
+  }
 
   /** The metric at look j (0-based): two-sided at 1 − 2·α_j, so its ends are the one-sided limits the decision uses. */
-  const metricOf = (run: PointRuns, look: number): Estimate => {
+  private metricOf(run: PointRuns, look: number): Estimate {
     const cols = run.columns();
-    return evaluateFunctional(def.functional, def.values(cols, run.traders), plan.levelPerLook[look], designOfColumns(cols, pathsPerBook), def.kind);
-  };
-  const refresh = (p: { run: PointRuns; ev: EvaluatedValue }) => {
+    return evaluateFunctional(this.def.functional, this.def.values(cols, run.traders), this.plan.levelPerLook[look], designOfColumns(cols, this.pathsPerBook), this.def.kind);
+  }
+
+  private refresh(p: Point): void {
     p.ev.aggregates = p.run.aggregates();
     p.ev.paths = p.run.have;
-    const look = Math.min(plan.looks - 1, Math.round(Math.log2(p.run.have / r.initialPaths)));
+    const look = Math.min(this.plan.looks - 1, Math.round(Math.log2(p.run.have / this.r.initialPaths)));
     p.ev.looks = look + 1;
-    p.ev.lookAlpha = plan.alphaPerLook[look];
-    p.ev.metric = metricOf(p.run, look);
-    p.ev.decision = decide(r.target, p.ev.metric);
-  };
+    p.ev.lookAlpha = this.plan.alphaPerLook[look];
+    p.ev.metric = this.metricOf(p.run, look);
+    p.ev.decision = decide(this.r.target, p.ev.metric);
+  }
+
   /** Evaluates a value on initialPaths paths (once). */
-  const firstLook = async (x: number, phase: EvaluatedValue['phase']): Promise<{ run: PointRuns; ev: EvaluatedValue }> => {
-    current = x;
-    const known = points.get(x);
+  async firstLook(x: number, phase: EvaluatedValue['phase']): Promise<Point> {
+    this.current = x;
+    const known = this.points.get(x);
     if (known) return known;
-    const sc = pointScenario(base, { [r.param]: x }, r.initialPaths, context);
-    const run = new PointRuns(sc, `${r.param}=${x}`);
-    await run.extendTo(r.initialPaths, evalOpts);
-    const p = {
+    const sc = pointScenario(this.base, { [this.r.param]: x }, this.r.initialPaths, 'calibration value');
+    const run = new PointRuns(sc, `${this.r.param}=${x}`);
+    await run.extendTo(this.r.initialPaths, this.evalOpts);
+    const p: Point = {
       run,
       ev: {
         value: x,
         paths: 0,
         metric: null as unknown as Estimate,
         looks: 1,
-        lookAlpha: plan.alphaPerLook[0],
-        decision: 'undecided' as Decision,
+        lookAlpha: this.plan.alphaPerLook[0],
+        decision: 'undecided',
         limitedBy: null,
         capital: capitalEfficiency(sc),
-        order: order++,
+        order: this.order++,
         phase,
         aggregates: null as unknown as Aggregates,
       },
     };
-    points.set(x, p);
-    refresh(p);
+    this.points.set(x, p);
+    this.refresh(p);
     return p;
-  };
+  }
+
   /** Evaluates a value, then re-tests it with doubled paths while it is undecided and the limits allow. */
-  const evaluate = async (x: number, phase: EvaluatedValue['phase']): Promise<EvaluatedValue> => {
-    const p = await firstLook(x, phase);
+  async evaluate(x: number, phase: EvaluatedValue['phase']): Promise<EvaluatedValue> {
+    const p = await this.firstLook(x, phase);
     while (p.ev.decision === 'undecided') {
       const next = p.run.have * 2;
-      if (next > r.maxPathsPerPoint) {
+      if (next > this.r.maxPathsPerPoint) {
         p.ev.limitedBy = 'per-point limit';
         break;
       }
-      if (spent + (next - p.run.have) > r.pathBudget) {
+      if (this.spent + (next - p.run.have) > this.r.pathBudget) {
         p.ev.limitedBy = 'path budget';
         break;
       }
-      await p.run.extendTo(next, evalOpts);
-      refresh(p);
+      await p.run.extendTo(next, this.evalOpts);
+      this.refresh(p);
       p.ev.limitedBy = null;
     }
     return p.ev;
-  };
+  }
 
+  /** Every evaluated value, by value. */
+  byValue(): Point[] {
+    return [...this.points.values()].sort((x, y) => x.ev.value - y.ev.value);
+  }
+
+  /** The paired (common-random-number) difference of the target metric between two evaluated values, at 95%. */
+  pairedDifference(a: Point, b: Point): PairedDifference | null {
+    const ca = a.run.columns();
+    const cb = b.run.columns();
+    const d = designOfColumns(ca.pathIndex.length <= cb.pathIndex.length ? ca : cb, this.pathsPerBook);
+    return pairedDifference(this.def.functional, this.def.values(ca, a.run.traders), this.def.values(cb, b.run.traders), {
+      confidence: 0.95,
+      seed: this.base.seed,
+      key: this.r.target.metric,
+      design: d,
+    });
+  }
+}
+
+/** The grid: evenly spaced, both ends included; on a whole-number field rounded to whole numbers (duplicates dropped). */
+function gridOf(r: Resolved): number[] {
+  const [lo, hi] = r.range;
+  const rawGrid = Array.from({ length: r.gridPoints }, (_, i) => (i === 0 ? lo : i === r.gridPoints - 1 ? hi : lo + ((hi - lo) * i) / (r.gridPoints - 1)));
+  const grid = [...new Set(rawGrid.map((x) => (r.integer ? Math.round(x) : round12(x))))];
+  grid[0] = lo;
+  grid[grid.length - 1] = hi;
+  return grid;
+}
+
+interface SearchOutcome {
+  status: CalibrationResult['status'];
+  stop: CalibrationResult['stop'];
+  /** The most efficient value that met the target (null: none did). */
+  meetX: number | null;
+}
+
+/** Steps 1–3 of the search (module comment): the grid, the step-down from the safe end, the bisection. */
+async function search(r: Resolved, grid: number[], tests: ValueTests): Promise<SearchOutcome> {
+  const [lo, hi] = r.range;
   // 1. grid, every value at its first look
   const effOrder = (xs: number[]) => [...xs].sort((a, b) => (r.prefer === 'low' ? a - b : b - a));
-  for (const x of grid) await firstLook(x, 'grid');
+  for (const x of grid) await tests.firstLook(x, 'grid');
   // 2. step-down from the safe end: re-test each value until one does not meet the target
   const ordered = effOrder(grid);
   const safeFirst = [...ordered].reverse();
   let lastMeet = -1;
   for (let i = 0; i < safeFirst.length; i++) {
-    const ev = await evaluate(safeFirst[i], 'grid');
+    const ev = await tests.evaluate(safeFirst[i], 'grid');
     if (ev.decision !== 'meets') break;
     lastMeet = i;
   }
-  let status: CalibrationResult['status'];
-  let stop: CalibrationResult['stop'];
-  let meetX: number | null = null;
-  const towardEfficient = r.prefer === 'low' ? 'down' : 'up';
   if (lastMeet === -1) {
-    status = 'infeasible';
-    const safeEnd = points.get(safeFirst[0])!.ev;
-    stop = {
-      reason: 'infeasible',
-      message:
-        `no value in [${lo}, ${hi}] meets ${formatTarget(r.target)} with ${r.confidence} overall confidence: the safest end (${safeFirst[0]}) ${
-          safeEnd.decision === 'fails' ? 'fails it' : `is undecided after ${safeEnd.paths} paths (${safeEnd.limitedBy ?? 'limit'}) — more paths might change that`
-        }` + `; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`,
+    const safeEnd = tests.points.get(safeFirst[0])!.ev;
+    return {
+      status: 'infeasible',
+      meetX: null,
+      stop: {
+        reason: 'infeasible',
+        message:
+          `no value in [${lo}, ${hi}] meets ${formatTarget(r.target)} with ${r.confidence} overall confidence: the safest end (${safeFirst[0]}) ${
+            safeEnd.decision === 'fails' ? 'fails it' : `is undecided after ${safeEnd.paths} paths (${safeEnd.limitedBy ?? 'limit'}) — more paths might change that`
+          }` + `; widen the range toward the ${r.prefer === 'low' ? 'high' : 'low'} end or relax the target`,
+      },
     };
-  } else if (lastMeet === safeFirst.length - 1) {
-    status = 'whole-range';
-    meetX = ordered[0];
-    stop = { reason: 'range end', message: `the most capital-efficient end of the range (${meetX}) already meets the target; extend the range to look further` };
-  } else {
-    status = 'found';
-    meetX = safeFirst[lastMeet];
-    let a = safeFirst[lastMeet + 1];
-    // 3. bisection between a (does not meet) and meetX (meets)
-    let reason: CalibrationResult['stop']['reason'] = 'clear';
-    while (Math.abs(meetX - a) > r.tolerance) {
-      if (spent + r.initialPaths > r.pathBudget) {
-        reason = 'path budget';
-        break;
-      }
-      const m: number = r.integer ? Math.round(0.5 * (a + meetX)) : round12(0.5 * (a + meetX));
-      if (m === a || m === meetX) break;
-      const ev = await evaluate(m, 'bisection');
-      if (ev.decision === 'meets') meetX = m;
-      else a = m;
+  }
+  if (lastMeet === safeFirst.length - 1) {
+    const meetX = ordered[0];
+    return { status: 'whole-range', meetX, stop: { reason: 'range end', message: `the most capital-efficient end of the range (${meetX}) already meets the target; extend the range to look further` } };
+  }
+  let meetX = safeFirst[lastMeet];
+  let a = safeFirst[lastMeet + 1];
+  // 3. bisection between a (does not meet) and meetX (meets)
+  let reason: CalibrationResult['stop']['reason'] = 'clear';
+  while (Math.abs(meetX - a) > r.tolerance) {
+    if (tests.spent + r.initialPaths > r.pathBudget) {
+      reason = 'path budget';
+      break;
     }
-    const aEv = points.get(a)!.ev;
-    if (reason === 'clear' && aEv.decision === 'undecided') reason = aEv.limitedBy ?? 'per-point limit';
-    const width = Math.abs(meetX - a);
-    stop = {
+    const m: number = r.integer ? Math.round(0.5 * (a + meetX)) : round12(0.5 * (a + meetX));
+    if (m === a || m === meetX) break;
+    const ev = await tests.evaluate(m, 'bisection');
+    if (ev.decision === 'meets') meetX = m;
+    else a = m;
+  }
+  const aEv = tests.points.get(a)!.ev;
+  if (reason === 'clear' && aEv.decision === 'undecided') reason = aEv.limitedBy ?? 'per-point limit';
+  const width = Math.abs(meetX - a);
+  const towardEfficient = r.prefer === 'low' ? 'down' : 'up';
+  return {
+    status: 'found',
+    meetX,
+    stop: {
       reason,
       message:
         reason === 'clear'
@@ -492,30 +543,12 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
           : reason === 'path budget'
             ? `path budget reached (${r.pathBudget} paths): ${aEv.decision === 'undecided' ? `at ${a} the metric's interval still contains the target` : `bracket [${Math.min(a, meetX)}, ${Math.max(a, meetX)}] not yet narrower than ${r.tolerance}`}`
             : `per-point path limit reached (${r.maxPathsPerPoint} paths) at ${a}: its ${pctLabel(aEv.metric.level)} interval [${fmtLim(aEv.metric.lower)}, ${fmtLim(aEv.metric.upper)}] still contains the target ${r.target.value}; the boundary is within the tolerance but not statistically clear — more paths might allow values ${towardEfficient} to ${a}`,
-    };
-  }
-
-  // the nearest clearly failing value on the efficient side of the recommendation
-  let clearFail: number | null = null;
-  if (meetX !== null) {
-    const m = meetX;
-    const effSide = [...points.values()].map((p) => p.ev).filter((e) => (r.prefer === 'low' ? e.value < m : e.value > m) && e.decision === 'fails');
-    if (effSide.length) clearFail = effSide.reduce((best, e) => (Math.abs(e.value - m) < Math.abs(best - m) ? e.value : best), effSide[0].value);
-  }
-
-  // 5. monotonicity, with paired differences between neighbours
-  const evaluated = [...points.values()].sort((x, y) => x.ev.value - y.ev.value);
-  const pd = (i: number, j: number): PairedDifference | null => {
-    const ci = evaluated[i].run.columns();
-    const cj = evaluated[j].run.columns();
-    const d = designOfColumns(ci.pathIndex.length <= cj.pathIndex.length ? ci : cj, pathsPerBook);
-    return pairedDifference(def.functional, def.values(ci, evaluated[i].run.traders), def.values(cj, evaluated[j].run.traders), {
-      confidence: 0.95,
-      seed: base.seed,
-      key: r.target.metric,
-      design: d,
-    });
+    },
   };
+}
+
+/** Step 5: monotonicity over every evaluated value (by value), with paired differences between neighbours that move against the trend. */
+function monotonicityOf(metric: string, evaluated: Point[], tests: ValueTests): CalibrationResult['monotonicity'] {
   const first = evaluated[0].ev.metric.estimate;
   const last = evaluated[evaluated.length - 1].ev.metric.estimate;
   const direction: CalibrationResult['monotonicity']['direction'] = last > first ? 'increasing' : last < first ? 'decreasing' : 'flat';
@@ -523,34 +556,70 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   for (let i = 0; i + 1 < evaluated.length; i++) {
     const d = evaluated[i + 1].ev.metric.estimate - evaluated[i].ev.metric.estimate;
     if ((direction === 'increasing' && d < 0) || (direction === 'decreasing' && d > 0)) {
-      const diff = pd(i, i + 1);
+      const diff = tests.pairedDifference(evaluated[i], evaluated[i + 1]);
       violations.push({ from: evaluated[i].ev.value, to: evaluated[i + 1].ev.value, difference: diff, significant: diff?.significant ?? false });
     }
   }
   const significant = violations.filter((v) => v.significant);
-  const monotonicity = {
+  return {
     direction,
     monotone: significant.length === 0,
     violations,
     message:
       significant.length > 0
-        ? `NOT MONOTONE: ${r.target.metric} moves against the trend between ${significant.map((v) => `${v.from} and ${v.to}`).join('; ')} (paired difference significant) — bisection assumes a monotone metric, so a more efficient value may also meet the target; run a sweep over the range to see the shape`
+        ? `NOT MONOTONE: ${metric} moves against the trend between ${significant.map((v) => `${v.from} and ${v.to}`).join('; ')} (paired difference significant) — bisection assumes a monotone metric, so a more efficient value may also meet the target; run a sweep over the range to see the shape`
         : violations.length > 0
           ? `monotone within noise: ${violations.length} small reversal(s) between neighbouring values, none significant on paired differences`
           : `monotone (${direction}) over all ${evaluated.length} evaluated values`,
   };
+}
 
-  // the last unit of safety: from the recommendation to the next more efficient evaluated value
-  let lastStep: CalibrationResult['lastStep'] = null;
-  if (meetX !== null) {
-    const i = evaluated.findIndex((p) => p.ev.value === meetX);
-    const j = r.prefer === 'low' ? i - 1 : i + 1;
-    if (j >= 0 && j < evaluated.length) {
-      lastStep = { from: meetX, to: evaluated[j].ev.value, metricDifference: pd(i, j), capitalFrom: evaluated[i].ev.capital, capitalTo: evaluated[j].ev.capital };
-    }
-  }
+/** The nearest clearly failing value on the efficient side of the recommendation `meetX`, or null. */
+function nearestClearFail(evaluated: Point[], meetX: number, prefer: 'low' | 'high'): number | null {
+  const effSide = evaluated.map((p) => p.ev).filter((e) => (prefer === 'low' ? e.value < meetX : e.value > meetX) && e.decision === 'fails');
+  if (!effSide.length) return null;
+  return effSide.reduce((best, e) => (Math.abs(e.value - meetX) < Math.abs(best - meetX) ? e.value : best), effSide[0].value);
+}
 
-  const rec = meetX !== null ? points.get(meetX)!.ev : null;
+/** The last unit of safety: from the recommendation to the next more efficient evaluated value. */
+function lastStepOf(evaluated: Point[], meetX: number, prefer: 'low' | 'high', tests: ValueTests): CalibrationResult['lastStep'] {
+  const i = evaluated.findIndex((p) => p.ev.value === meetX);
+  const j = prefer === 'low' ? i - 1 : i + 1;
+  if (j < 0 || j >= evaluated.length) return null;
+  return { from: meetX, to: evaluated[j].ev.value, metricDifference: tests.pairedDifference(evaluated[i], evaluated[j]), capitalFrom: evaluated[i].ev.capital, capitalTo: evaluated[j].ev.capital };
+}
+
+/** A calibration: resolve and check (resolveCalibration), search (steps 1–3), then the result (steps 4–5). */
+async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool): Promise<CalibrationResult> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const r = resolveCalibration(input, opts);
+  // an automatic importance-sampling shift is resolved once, on the base: every value shares the tilt (common random numbers)
+  const base = resolveSampling(stripStudy(input));
+  const [lo, hi] = r.range;
+  const grid = gridOf(r);
+  // validate every grid value before anything is run or written (a value the schema rejects is the
+  // user's error); bisection midpoints lie between valid values
+  for (const x of [lo, hi, ...grid.slice(1, -1)]) pointScenario(base, { [r.param]: x }, r.initialPaths, 'calibration value');
+
+  const folder = opts.out
+    ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: scenarioIdentity(base), param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    : undefined;
+  const tests = new ValueTests(r, base, errorSpendingPlan(r), opts, pool, folder);
+  const outcome = await search(r, grid, tests);
+  const result = calibrationResult(r, base, tests, outcome);
+  return { ...result, run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, pathsComputed: tests.computed, pathsFromDisk: tests.fromDisk } };
+}
+
+/** Steps 4–5: the recommendation rounded in the safe direction, the boundary, the last step, monotonicity, the frontier measure. */
+function calibrationResult(r: Resolved, base: Scenario, tests: ValueTests, { status, stop, meetX }: SearchOutcome): Omit<CalibrationResult, 'run'> {
+  const [lo, hi] = r.range;
+  const def = metricDef(r.target.metric)!;
+  const evaluated = tests.byValue();
+  const clearFail = meetX !== null ? nearestClearFail(evaluated, meetX, r.prefer) : null;
+  const monotonicity = monotonicityOf(r.target.metric, evaluated, tests);
+  const lastStep = meetX !== null ? lastStepOf(evaluated, meetX, r.prefer, tests) : null;
+  const rec = meetX !== null ? tests.points.get(meetX)!.ev : null;
   const resolution = resolutionFor(r.tolerance, r.integer);
   let rounded = rec ? roundSafe(rec.value, resolution, r.prefer) : 0;
   if (rec && (rounded < lo || rounded > hi)) rounded = rec.value;
@@ -566,7 +635,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     target: { ...r.target, label: def?.label ?? r.target.metric, unit: def?.unit ?? null },
     confidence: r.confidence,
     prefer: r.prefer,
-    errorSpending: plan,
+    errorSpending: tests.plan,
     settings: { initialPaths: r.initialPaths, maxPathsPerPoint: r.maxPathsPerPoint, pathBudget: r.pathBudget, tolerance: r.tolerance, gridPoints: r.gridPoints },
     status,
     recommended: rec
@@ -587,8 +656,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     monotonicity,
     frontierMeasure: m,
     evaluated: evaluated.map((p) => p.ev),
-    pathsSpent: spent,
-    run: { workers: opts.workers ?? defaultWorkers(), elapsedMs: Math.round(performance.now() - t0), startedAt, pathsComputed: computed, pathsFromDisk: fromDisk },
+    pathsSpent: tests.spent,
   };
 }
 
@@ -600,9 +668,4 @@ function fmtLim(x: number | null): string {
 function referenceOf(base: Scenario, param: string): CalibrationResult['reference'] {
   const v = getAt(base, param);
   return typeof v === 'number' && Number.isFinite(v) ? { value: v, capital: capitalEfficiency(base) } : null;
-}
-
-/** The base scenario's current value of the calibrated parameter (for messages). */
-export function currentValue(s: Scenario, param: string): unknown {
-  return getAt(s, param);
 }

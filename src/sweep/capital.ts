@@ -6,7 +6,8 @@
  */
 import type { Scenario } from '../scenario/schema.js';
 import { createRunContext, type RunContext } from '../engine/context.js';
-import { initialMargin, initialMarginRule, marketConfigs } from '../agents/population.js';
+import { marketConfigs } from '../agents/population.js';
+import { initialMargin, initialMarginRule } from '../margin/initial.js';
 
 export interface CapitalEfficiency {
   /** Σ notional at the initial price (USD). */

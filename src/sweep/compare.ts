@@ -17,6 +17,7 @@ import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load
 import { runScenario, type Results } from '../api/run.js';
 import type { Aggregates, SeriesBands } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
+import { median } from '../stats/median.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -31,10 +32,10 @@ import { bookDifference, type BookDifference } from '../api/book-diff.js';
 import { marketConfigs } from '../agents/population.js';
 import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
-export const COMPARISON_FORMAT = 'marginlab.comparison/1';
+const COMPARISON_FORMAT = 'marginlab.comparison/1';
 
 /** Added to the default metrics when a variant covers shortfalls beyond the fund by ADL or socialised loss. */
-export const WATERFALL_METRICS = ['paths.adlNotionalUsd.mean', 'paths.adlProfitTakenUsd.mean', 'paths.adlPnlClosedUsd.mean', 'paths.socialisedLossUsd.mean'];
+const WATERFALL_METRICS = ['paths.adlNotionalUsd.mean', 'paths.adlProfitTakenUsd.mean', 'paths.adlPnlClosedUsd.mean', 'paths.socialisedLossUsd.mean'];
 
 export interface VariantInput {
   name: string;
@@ -121,7 +122,7 @@ export function variantsFromFiles(files: { scenario: Scenario; source: string }[
 }
 
 /** The fields that determine the exogenous price shocks of path k (every market's model and start, their correlation). */
-export function exogenousFields(s: Scenario) {
+function exogenousFields(s: Scenario) {
   const markets = [s.market, ...(s.otherMarkets ?? [])];
   return {
     seed: s.seed,
@@ -191,7 +192,7 @@ export interface ComparisonResult {
 }
 
 /** The warning a comparison gives when a variant's opening book differs from the baseline's. */
-export function bookWarning(variant: string, baseline: string, d: BookDifference): string {
+function bookWarning(variant: string, baseline: string, d: BookDifference): string {
   const pct = (x: number) => `${Number((100 * x).toPrecision(2))}%`;
   const usd = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;
   return `${variant} faces a different opening book from ${baseline}: ${d.accountsDiffering.toLocaleString('en-US')} of ${d.accounts.toLocaleString('en-US')} accounts (${pct(
@@ -362,10 +363,7 @@ function assemble(x: AssembleInput): ComparisonResult {
   }));
   const gain = (key: string) => {
     const xs = raw.map((d) => d.metrics[key]).filter((x) => x.standardError > 0).map((x) => x.unpairedStandardError / x.standardError);
-    if (!xs.length) return null;
-    xs.sort((a, b) => a - b);
-    const m = xs.length >> 1;
-    return xs.length % 2 ? xs[m] : 0.5 * (xs[m - 1] + xs[m]);
+    return median(xs);
   };
 
   return {

@@ -76,7 +76,7 @@ function withMarketPolicies<T extends Scenario>(s: T): T {
 }
 
 /** `markets.<name or index>.…` written as the market's own path: `market.…` or `otherMarkets[i].…`. */
-export function marketAlias(scenario: Scenario, path: string): string {
+function marketAlias(scenario: Scenario, path: string): string {
   const segs = splitPath(path.trim());
   if (segs[0] !== 'markets' || segs.length < 2) return path;
   const names = [scenario.market.name, ...scenario.otherMarkets.map((m) => m.name)];
@@ -130,7 +130,7 @@ function num(s: string, what: string): number {
 }
 
 /** Values start, start + step, … up to stop (inclusive, with a relative tolerance of 1e−9 of the step). */
-export function rangeValues(start: number, stop: number, step: number, what: string): number[] {
+function rangeValues(start: number, stop: number, step: number, what: string): number[] {
   const allowed = 'allowed: a comma-separated list of numbers (0.01,0.02) or start:stop:step with step > 0 and start ≤ stop';
   if (!(step > 0)) throw new UserError(`${what}: step ${step} is not allowed — ${allowed}`);
   if (!(stop >= start)) throw new UserError(`${what}: empty range ${start}:${stop}:${step} (stop is below start) — ${allowed}`);
@@ -194,7 +194,7 @@ export function paramsFromSweepBlock(scenario: Scenario): ParamSpec[] {
 }
 
 /** Sets `path` to `value` in a deep copy of `obj`. */
-export function setAt<T>(obj: T, path: string, value: unknown): T {
+function setAt<T>(obj: T, path: string, value: unknown): T {
   const copy = JSON.parse(JSON.stringify(obj)) as T;
   const segs = splitPath(path);
   let v = copy as unknown as Record<string | number, unknown>;

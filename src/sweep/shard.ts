@@ -51,7 +51,7 @@ function hash(v: unknown): string {
 }
 
 /** The identity a sweep's study folder records (as runSweep opens it). */
-export function sweepIdentity(input: Scenario, params: ParamSpec[], paths: number): StudyIdentity {
+function sweepIdentity(input: Scenario, params: ParamSpec[], paths: number): StudyIdentity {
   const base = resolveSampling(stripStudy(input));
   return { command: 'sweep', inputs: { scenario: scenarioIdentity(base), params, paths, marginlabVersion: VERSION } };
 }
@@ -147,7 +147,7 @@ export interface CompareShardHeader {
 }
 
 /** The identity a comparison's study folder records (as runComparison opens it). */
-export function compareIdentity(variants: VariantInput[]): StudyIdentity {
+function compareIdentity(variants: VariantInput[]): StudyIdentity {
   return { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } };
 }
 

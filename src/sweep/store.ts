@@ -19,7 +19,7 @@ import { VERSION } from '../version.js';
 import type { PathColumns } from './metrics.js';
 import { cleanStaleTemporaries, makeDirs, rethrowFs, writeFileAtomic } from '../io/files.js';
 
-export const MANIFEST_FORMAT = 'marginlab.study-manifest/1';
+const MANIFEST_FORMAT = 'marginlab.study-manifest/1';
 export const CHUNK_FORMAT = 'marginlab.paths/1';
 
 /** JSON with object keys sorted, so equal values give equal text. */
@@ -190,12 +190,5 @@ export function concatColumns(parts: PathColumns[]): PathColumns {
   if (parts.length === 1) return parts[0];
   const out = {} as Record<string, unknown[]>;
   for (const k of Object.keys(parts[0])) out[k] = parts.flatMap((p) => (p as Record<string, unknown[]>)[k]);
-  return out as PathColumns;
-}
-
-/** The first n paths of a set of columns. */
-export function headColumns(c: PathColumns, n: number): PathColumns {
-  const out = {} as Record<string, unknown[]>;
-  for (const [k, v] of Object.entries(c)) out[k] = (v as unknown[]).slice(0, n);
   return out as PathColumns;
 }

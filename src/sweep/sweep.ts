@@ -15,14 +15,15 @@ import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner } from './evaluate.js';
 import { checkStudyMetrics, designOfColumns, evaluateFunctional, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
 import type { Estimate } from '../stats/ci.js';
+import { median } from '../stats/median.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { describePoint, getAt, pointScenario, stripStudy, type ParamSpec } from './params.js';
 import { StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 
-export const SWEEP_FORMAT = 'marginlab.sweep/1';
+const SWEEP_FORMAT = 'marginlab.sweep/1';
 /** Largest grid a sweep accepts. */
-export const MAX_SWEEP_POINTS = 2_500;
+const MAX_SWEEP_POINTS = 2_500;
 
 export interface StudyProgress {
   /** Points finished so far / planned (calibration: evaluations so far, total unknown = 0). */
@@ -128,13 +129,6 @@ export function planSweep(base: Scenario, params: ParamSpec[], paths: number): P
 export function checkMetrics(keys: string[], scenario: Scenario): MetricInfo[] {
   const fields = keys.some((k) => PATH_FIELD_METRIC.test(k)) ? pathFields(scenario) : [];
   return checkStudyMetrics(keys, fields).map((d) => ({ key: d.key, label: d.label, unit: d.unit }));
-}
-
-function median(xs: number[]): number | null {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : 0.5 * (s[m - 1] + s[m]);
 }
 
 /** Runs a sweep. Deterministic: the same inputs give the same `points` for any worker count, resumed or not. */

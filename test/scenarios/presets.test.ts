@@ -13,7 +13,7 @@ import { variantsFromBlock } from '../../src/sweep/compare.js';
 import { assetOfMarketName, PRESET_DIR, PresetFileSchema, readPreset } from '../../src/scenario/presets.js';
 import { VENUE_PRESETS, type VenuePreset } from '../../src/scenario/schema.js';
 import { createMaintenanceModel } from '../../src/margin/maintenance.js';
-import { initialMargin, initialMarginRule } from '../../src/agents/population.js';
+import { initialMargin, initialMarginRule } from '../../src/margin/initial.js';
 import { identicalTraders } from '../helpers/scenarios.js';
 import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';

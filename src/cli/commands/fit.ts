@@ -16,7 +16,7 @@ import { intArg } from '../args.js';
 const fmt = (x: number) => (Math.abs(x) >= 1e5 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(3) : String(Number(x.toPrecision(5))));
 
 /** The YAML text `fit` prints: comments with the fit's summary, then `priceModel:`. */
-export function fitYaml(f: FitResult, shownFile: string): string {
+function fitYaml(f: FitResult, shownFile: string): string {
   const r = f.residuals;
   const lines = [
     `# marginlab fit ${shownFile} --model ${f.model}: ${f.observations} log returns on a ${f.stepSeconds}-second grid`,

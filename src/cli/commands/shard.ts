@@ -48,7 +48,7 @@ export interface RunFlags {
 }
 
 /** What a shard folder holds. */
-export const SHARD_OUTPUTS = ['shard.json', 'paths.bin'] as const;
+const SHARD_OUTPUTS = ['shard.json', 'paths.bin'] as const;
 /** Largest shard.json (sampled series and the scenario) and paths.bin read. */
 const MAX_HEADER_BYTES = 256 * MIB;
 
@@ -78,7 +78,7 @@ export async function runShardCommand(scenario: Scenario, opts: RunFlags): Promi
 }
 
 /** Reads a shard folder's header and checks that its records file has the size the header says. @throws UserError naming the folder */
-export function readShardHeader(dir: string): ShardHeader {
+function readShardHeader(dir: string): ShardHeader {
   const headerFile = path.join(dir, 'shard.json');
   if (!existsSync(headerFile)) throw new UserError(`merge: ${dir} is not a shard folder (no shard.json) — pass folders written by "marginlab run … --shard i/N"`);
   const header = parseShardHeader(utf8(readBoundedFile(headerFile, MAX_HEADER_BYTES, 'shard header')), dir);
@@ -99,7 +99,7 @@ export function readShardHeader(dir: string): ShardHeader {
  * contiguous run of n little-endian float64s in its paths.bin, read into place (no copy of a shard is
  * held), so merging needs the table (8 bytes × columns × paths) and little else.
  */
-export function readMergedTable(shards: { where: string; header: ShardHeader }[], paths: number): PathTable {
+function readMergedTable(shards: { where: string; header: ShardHeader }[], paths: number): PathTable {
   const fields = shards[0].header.fields;
   const sig = JSON.stringify(fields);
   for (const s of shards) {

@@ -40,7 +40,7 @@ interface SweepFlags {
 }
 
 /** What a study's shard folder holds. */
-export const STUDY_SHARD_OUTPUTS = ['shard.json', 'manifest.json', 'points', 'variants'] as const;
+const STUDY_SHARD_OUTPUTS = ['shard.json', 'manifest.json', 'points', 'variants'] as const;
 
 export function registerSweep(program: Command): void {
   program

@@ -33,7 +33,7 @@ export interface RiskLine {
 }
 
 /** Chooses linear or log bins for the positive values. */
-export function badDebtBins(positive: number[]): { bins: Bin[]; log: boolean } {
+function badDebtBins(positive: number[]): { bins: Bin[]; log: boolean } {
   if (positive.length >= 5) {
     const med = quantile(positive, 0.5);
     const max = Math.max(...positive);

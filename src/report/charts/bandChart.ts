@@ -24,7 +24,7 @@ export interface BandChartInput {
 }
 
 /** Mixes `hex` with white: t = 0 gives the colour, t = 1 white. */
-export function tint(hex: string, t: number): string {
+function tint(hex: string, t: number): string {
   const n = parseInt(hex.slice(1), 16);
   const ch = [(n >> 16) & 255, (n >> 8) & 255, n & 255].map((c) => Math.round(c + (255 - c) * t));
   return '#' + ch.map((c) => c.toString(16).padStart(2, '0')).join('');
@@ -33,7 +33,7 @@ export function tint(hex: string, t: number): string {
 export const BAND_LABELS = { outer: '5–95% of paths', inner: '25–75% of paths', median: 'Median', mean: 'Mean' } as const;
 
 /** Axis/tooltip format properties for a y format ('usd' is a custom format type). */
-export function formatProps(f: string | undefined): { format?: string; formatType?: string } {
+function formatProps(f: string | undefined): { format?: string; formatType?: string } {
   return !f || f === 'usd' ? { formatType: 'usd' } : { format: f };
 }
 

@@ -23,7 +23,7 @@ export interface DrilldownInput {
 }
 
 /** One option per stored path: value = label, shown as "worst-1 · path 51 · bad debt $1.2M". */
-export function drilldownOptions(paths: DrilldownPath[]): { options: string[]; labels: string[] } {
+function drilldownOptions(paths: DrilldownPath[]): { options: string[]; labels: string[] } {
   return {
     options: paths.map((p) => p.label),
     labels: paths.map((p) => `${p.label} · path ${p.pathIndex} · bad debt ${usdFormat(p.summary.badDebtUsd)} · liquidated ${usdFormat(p.summary.liquidatedNotionalUsd)}`),

@@ -81,6 +81,11 @@ function moments(r: Float64Array) {
   return { mean: m, variance: v };
 }
 
+/**
+ * A robust start for the optimiser: the upper middle value as the median and 1.4826 × the median absolute
+ * deviation. Not simple-statistics' `median`/`medianAbsoluteDeviation` (which average the two middle
+ * values): a different start moves the fitted estimates in their last digits.
+ */
 function robustSd(r: Float64Array): { median: number; sd: number } {
   const s = Float64Array.from(r).sort();
   const med = s[s.length >> 1];
@@ -175,7 +180,7 @@ function specFor(model: FitModel, r: Float64Array, dt: number): Spec {
 }
 
 /** Fewest returns `fit` accepts: enough for the likelihood's curvature to mean something. */
-export const MIN_FIT_RETURNS = 100;
+const MIN_FIT_RETURNS = 100;
 
 const sig = (x: number, digits = 6) => Number(x.toPrecision(digits));
 
@@ -251,7 +256,7 @@ function standardErrors(nll: (t: number[]) => number, theta: number[], h: number
 }
 
 /** Summary and QQ data of z_t = Φ⁻¹(u_t), u_t clamped to [1e-15, 1 − 1e-15]. O(n log n). */
-export function pseudoResiduals(u: Float64Array, points = 99): FitResult['residuals'] {
+function pseudoResiduals(u: Float64Array, points = 99): FitResult['residuals'] {
   const n = u.length;
   const z = Float64Array.from(u, (x) => normalQuantile(Math.min(1 - 1e-15, Math.max(1e-15, x)))).sort();
   let m = 0;

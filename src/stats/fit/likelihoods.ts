@@ -85,7 +85,7 @@ export function mertonLogLik(p: MertonParams, r: Float64Array, dt: number, cdf?:
 }
 
 /** CDF of the Student-t distribution with ν degrees of freedom (not standardised). */
-export function studentTCdf(x: number, nu: number): number {
+function studentTCdf(x: number, nu: number): number {
   const tail = 0.5 * regularizedBeta(nu / (nu + x * x), nu / 2, 0.5);
   return x >= 0 ? 1 - tail : tail;
 }
@@ -111,7 +111,7 @@ export function garchLogLik(p: GarchParams, r: Float64Array, dt: number, cdf?: F
 }
 
 /** Stationary law of the two-state chain with stay probabilities p00, p11. */
-export function twoStateStationary(p00: number, p11: number): [number, number] {
+function twoStateStationary(p00: number, p11: number): [number, number] {
   const a = 1 - p00;
   const b = 1 - p11;
   return a + b > 0 ? [b / (a + b), a / (a + b)] : [0.5, 0.5];

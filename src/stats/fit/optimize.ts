@@ -1,10 +1,10 @@
 /**
  * Numerical tools for maximum likelihood: minimisation of a negative log-likelihood with the
- * Nelder–Mead simplex (the `fmin` package), restarted from its best point until it stops improving,
+ * Nelder–Mead simplex (src/stats/fit/nelder-mead.ts), restarted from its best point until it stops improving,
  * and the observed information (the Hessian of the negative log-likelihood at the optimum, by central
  * differences) with its inverse, the asymptotic covariance of the estimates.
  */
-import fmin from 'fmin';
+import { nelderMead } from './nelder-mead.js';
 
 export interface Minimum {
   /** The minimising point, in the coordinates the function takes. */
@@ -33,11 +33,11 @@ export function minimize(f: (x: number[]) => number, x0: number[], scale: number
   let best = safe(origin);
   for (let r = 0; r < restarts; r++) {
     const at = (y: number[]) => origin.map((o, i) => o + s[i] * y[i]);
-    const res = fmin.nelderMead((y) => safe(at(y)), new Array(origin.length).fill(0), {
-      zeroDelta: 1,
+    const res = nelderMead((y) => safe(at(y)), new Array(origin.length).fill(0), {
+      step: 1,
       maxIterations: 400 * origin.length,
-      minErrorDelta: 1e-10,
-      minTolerance: 1e-8,
+      fTolerance: 1e-10,
+      xTolerance: 1e-8,
     });
     const improved = best - res.fx;
     if (res.fx < best) {
