@@ -2,8 +2,9 @@
  * The page machinery every marginlab report uses (run, sweep, compare): one self-contained HTML file
  * with the vega, vega-lite and vega-embed bundles inlined from node_modules, the chart specs as JSON,
  * and a small script that embeds them (src/report/browser/page.ts, a TypeScript module bundled by
- * `npm run build` and inlined here: `browserScript`). The page makes no network request of any kind and opens from
- * disk. `renderSvg` renders the same specs to SVG in Node (vega's headless renderer) for documents.
+ * `npm run build` and inlined here: `browserScript`). The page makes no network request of any kind
+ * and opens from disk. `renderSvg` renders the same specs to SVG in Node (vega's headless renderer)
+ * for documents.
  *
  *   renderPage({ title, subtitle?, headlineHtml?, sections: [{ id, title, introHtml?, charts?, html? }] })
  *   renderSvg(spec) → Promise<svg text>
