@@ -7,7 +7,9 @@
  * - no runtime import cycle: the imports that run (static, re-exports and dynamic `import()`, as
  *   esbuild emits them — type-only imports and names used only as types are dropped) form no circle;
  * - money moves in one place: in the engine only `src/engine/books.ts` touches the ledger or writes a
- *   balance (margin, reserve, wallet, fund, vault); every other phase reads balances and calls Books.
+ *   balance (margin, reserve, wallet, fund, vault); every other phase reads balances and calls Books;
+ * - browser code (src/report/browser/, bundled into the report's page) uses at run time only its own
+ *   folder and src/report/format.ts; type imports from anywhere are erased by the bundler.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -217,6 +219,52 @@ describe('architecture', () => {
     });
     return hits;
   }
+
+  /**
+   * Relative imports that a bundler keeps (run time): `import type …` and imports whose every name is
+   * marked `type` are erased; static, side-effect, re-export and dynamic imports are kept.
+   */
+  function runtimeImports(text: string): string[] {
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+    const out: string[] = [];
+    for (const m of code.matchAll(/\b(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*'([^']+)'/g)) {
+      const names = m[3].match(/^\{([\s\S]*)\}$/);
+      const allTypes = names !== null && names[1].split(',').map((x) => x.trim()).filter(Boolean).every((x) => x.startsWith('type '));
+      if (!m[2] && !allTypes) out.push(m[4]);
+    }
+    for (const m of code.matchAll(/\bimport\s*(?:\(\s*)?'([^']+)'/g)) out.push(m[1]);
+    return out;
+  }
+
+  /** Run-time imports of a browser module that are not allowed: outside src/report/browser/ and report/format.ts. */
+  function browserViolations(file: string, text: string): string[] {
+    const allowed = (target: string) => path.dirname(target) === path.join(SRC, 'report/browser') || target === path.join(SRC, 'report/format.ts');
+    return runtimeImports(text)
+      .map((spec) => (spec.startsWith('.') ? path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')) : spec))
+      .filter((target) => !path.isAbsolute(target) || !allowed(target))
+      .map((target) => `${path.relative(SRC, file)} imports ${path.isAbsolute(target) ? path.relative(SRC, target) : target} at run time`);
+  }
+
+  it('browser code (src/report/browser/) uses at run time only its own folder and report/format.ts', () => {
+    const dir = path.join(SRC, 'report/browser');
+    const browser = tsFiles(dir);
+    expect(browser.length).toBeGreaterThan(0);
+    expect(browser.flatMap((f) => browserViolations(f, readFileSync(f, 'utf8')))).toEqual([]);
+  });
+
+  it('the browser rule sees a run-time import of the engine or a package, and lets type imports through', () => {
+    const f = path.join(SRC, 'report/browser/fake.ts');
+    expect(browserViolations(f, "import { simulatePath } from '../../engine/path.js';")).toHaveLength(1);
+    expect(browserViolations(f, "import { copy, type SpecNode } from '../whatif/levers.js';")).toHaveLength(1);
+    expect(browserViolations(f, "import embed from 'vega-embed';")).toHaveLength(1);
+    expect(browserViolations(f, "export { applyLevers } from '../whatif/levers.js';")).toHaveLength(1);
+    expect(browserViolations(f, "const m = await import('../../cli/main.js');")).toHaveLength(1);
+    expect(browserViolations(f, "import '../../engine/path.js';")).toHaveLength(1);
+    expect(browserViolations(f, "import type { Lever } from '../whatif/levers.js';")).toHaveLength(0);
+    expect(browserViolations(f, "import { type Lever, type LeverKey } from '../whatif/levers.js';")).toHaveLength(0);
+    expect(browserViolations(f, "import type * as Vega from 'vega';")).toHaveLength(0);
+    expect(browserViolations(f, "import { fmtPct } from '../format.js';\nimport { wrap } from './fit.js';")).toHaveLength(0);
+  });
 
   it('in the engine only books.ts moves money (no phase writes a balance or touches the ledger)', () => {
     const violations: string[] = [];

@@ -2,8 +2,9 @@
  * Number and text formatting shared by the HTML pages and the chart specs. Pure functions, no DOM.
  *
  * `usdFormat` is also registered as a vega expression function (`formatType: 'usd'` in a chart spec),
- * both in Node (SVG export) and in the page, where its source is inlined with `Function.toString()` —
- * so it must stay self-contained: no imports, no references to anything outside its own body.
+ * both in Node (SVG export) and in the page. The page scripts (src/report/browser/) import this module
+ * and are bundled for the browser: it must stay free of Node built-ins and of run-time imports (type
+ * imports are fine; scripts/build-browser.mjs refuses anything else reaching the page bundles).
  */
 import type { Estimate } from '../stats/ci.js';
 

@@ -1,8 +1,10 @@
 /**
  * The page machinery every marginlab report uses (run, sweep, compare): one self-contained HTML file
  * with the vega, vega-lite and vega-embed bundles inlined from node_modules, the chart specs as JSON,
- * and a small script that embeds them. The page makes no network request of any kind and opens from
- * disk. `renderSvg` renders the same specs to SVG in Node (vega's headless renderer) for documents.
+ * and a small script that embeds them (src/report/browser/page.ts, a TypeScript module bundled by
+ * `npm run build` and inlined here: `browserScript`). The page makes no network request of any kind
+ * and opens from disk. `renderSvg` renders the same specs to SVG in Node (vega's headless renderer)
+ * for documents.
  *
  *   renderPage({ title, subtitle?, headlineHtml?, sections: [{ id, title, introHtml?, charts?, html? }] })
  *   renderSvg(spec) → Promise<svg text>
@@ -13,9 +15,10 @@
  * The vega-lite config in `theme.ts` is applied to every chart, and `formatType: 'usd'` is available
  * in any spec (compact dollars, see `usdFormat`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { escapeHtml, usdFormat } from './format.js';
@@ -221,142 +224,22 @@ noscript p{background:#fff4e5;border:1px solid #f0c27b;padding:10px 14px;border-
 @media print{nav.toc{display:none}pre.yaml{max-height:none}.vega-embed details,.vega-bindings{display:none}.chart svg.marks{max-width:100%;height:auto}figure.chart-figure{overflow:visible}body{background:#fff}section{break-inside:avoid;border:none;padding:0 0 16px}.page-header{background:#fff;color:var(--ink)}.page-header .subtitle,.page-header .kicker{color:var(--muted)}}
 `;
 
+/** The browser bundles `npm run build` writes (scripts/build-browser.mjs), from src/report/browser/. */
+const BROWSER_DIST = new URL('../../dist/report/browser/', import.meta.url);
+const browserCache = new Map<string, string>();
+
 /**
- * The script that embeds the charts. Runs after the bundles; marks `<html data-charts>` with
- * "ready" (every chart embedded) or "error" when done, for tests and for anyone scripting the page.
- *
- * Widths follow the window: a single or layered chart is drawn at the width of its container
- * (vega-lite `width: "container"`, autosize fit-x; its figure's CSS caps it at its designed width); a
- * concatenated chart (side-by-side panels) is drawn at its designed widths and, when it is wider than
- * the card, redrawn with every panel narrowed by the same factor. Titles are wrapped to the width they
- * have. Every chart is redrawn when the window's width changes. `window.marginlabEmbed(el, spec)` embeds a spec the same way (the what-if panel uses it).
+ * A page script bundled from src/report/browser/<name>.ts (`page`: embeds the charts and fits them to
+ * their card; `whatif`: the what-if panel), read once. Throws when it has not been built (`npm run build`).
  */
-function embedScript(): string {
-  return `(function () {
-  'use strict';
-  var usd = ${usdFormat.toString()};
-  vega.expressionFunction('usd', usd);
-  var data = JSON.parse(document.getElementById('marginlab-charts').textContent);
-  var options = { renderer: 'svg', config: data.config, tooltip: { theme: 'light' },
-    actions: { export: true, source: false, compiled: false, editor: false } };
-  /** Charts whose width cannot follow the container: concatenated or faceted panels, discrete (step) heights. */
-  function isConcat(s) { return !!(s.hconcat || s.vconcat || s.concat || s.facet || s.repeat) || (s.height !== undefined && typeof s.height !== 'number'); }
-  /** Splits text into lines of at most n characters, at spaces. */
-  function wrap(text, n) {
-    var out = [], line = '';
-    String(text).split(' ').forEach(function (w) {
-      if (line && (line + ' ' + w).length > n) { out.push(line); line = w; } else line = line ? line + ' ' + w : w;
-    });
-    if (line) out.push(line);
-    return out;
-  }
-  /** Wraps a chart's title and subtitle to the width they have (about 0.56 em and 6.3 px a character); a panel's to its own width. */
-  function wrapTitles(s, px) {
-    var lines = function (v, n) {
-      if (typeof v !== 'string' && !Array.isArray(v)) return v; // an expression or signal stays as it is
-      return [].concat(v).reduce(function (a, x) { return a.concat(typeof x === 'string' ? wrap(x, n) : [x]); }, []);
-    };
-    var t = s.title;
-    if (typeof t === 'string') t = s.title = { text: t };
-    if (t && t.text) t.text = lines(t.text, Math.max(16, Math.floor(px / ((t.fontSize || 14) * 0.56))));
-    if (t && t.subtitle) t.subtitle = lines(t.subtitle, Math.max(20, Math.floor(px / 6.3)));
-    ['hconcat', 'vconcat', 'concat'].forEach(function (k) {
-      if (s[k]) s[k].forEach(function (c) { wrapTitles(c, typeof c.width === 'number' ? c.width + 40 : px); });
-    });
-  }
-  function copy(x) { return JSON.parse(JSON.stringify(x)); }
-  /** Designed plotting width of a row of panels: hconcat adds, vconcat takes the widest. */
-  function rowWidth(s) {
-    if (s.facet || s.repeat) return rowWidth(s.spec || {});
-    if (s.hconcat) return s.hconcat.reduce(function (a, c) { return a + rowWidth(c); }, 0);
-    if (s.vconcat || s.concat) return (s.vconcat || s.concat).reduce(function (a, c) { return Math.max(a, rowWidth(c)); }, 0);
-    return typeof s.width === 'number' ? s.width : 0;
-  }
-  function scaleWidths(s, f) {
-    if (Array.isArray(s)) { s.forEach(function (x) { scaleWidths(x, f); }); return; }
-    if (!s || typeof s !== 'object') return;
-    if (typeof s.width === 'number') s.width = Math.max(90, Math.floor(s.width * f));
-    ['hconcat', 'vconcat', 'concat', 'layer', 'spec'].forEach(function (k) { if (s[k]) scaleWidths(s[k], f); });
-  }
-  function available(el) {
-    var box = el.closest('.charts') || el.parentElement;
-    return Math.max(200, box.clientWidth - 2);
-  }
-  var views = new Map();
-  function draw(el, spec) {
-    var old = views.get(el);
-    if (old) old.finalize();
-    return vegaEmbed(el, spec, options).then(function (res) { views.set(el, res); return res; });
-  }
-  function svgWidth(el) {
-    var svg = el.querySelector('svg');
-    return svg ? svg.getBoundingClientRect().width : 0;
-  }
-  /** Embeds spec in el at a width that fits its card; resolves when drawn. */
-  function embed(el, spec0) {
-    var avail = available(el);
-    /** The spec with every panel narrowed by f and its titles wrapped to fit. */
-    function prepare(f) {
-      var s = copy(spec0);
-      if (f < 1) scaleWidths(s, f);
-      wrapTitles(s, Math.min(avail, rowWidth(s) + 60) - 48);
-      return s;
-    }
-    var spec = prepare(1);
-    el.dataset.fitWidth = String(avail);
-    if (!isConcat(spec) && typeof spec.width === 'number') {
-      spec.width = 'container';
-      spec.autosize = { type: 'fit-x', contains: 'padding' };
-      return draw(el, spec);
-    }
-    if (!isConcat(spec)) return draw(el, spec);
-    var row0 = rowWidth(spec);
-    // draw, measure, narrow every panel by the factor that removes the excess; at most three tries
-    function fit(s, tries) {
-      return draw(el, s).then(function () {
-        var total = svgWidth(el);
-        var row = rowWidth(s);
-        if (total <= avail || tries === 0 || !(row > 0)) return;
-        var f = (row - (total - avail) - 4) / row0;
-        if (!(f > 0.2)) f = 0.2;
-        return fit(prepare(f), tries - 1);
-      });
-    }
-    return fit(spec, 3);
-  }
-  window.marginlabEmbed = embed;
-  var specs = new Map();
-  var jobs = data.charts.map(function (c) {
-    var el = document.getElementById('chart-' + c.id);
-    specs.set(el, c.spec);
-    return embed(el, c.spec).catch(function (err) {
-      el.className += ' chart-error';
-      el.textContent = 'This chart could not be drawn: ' + (err && err.message ? err.message : err);
-      console.error('marginlab chart ' + c.id + ':', err);
-      throw err;
-    });
-  });
-  var root = document.documentElement;
-  Promise.allSettled(jobs).then(function (rs) {
-    var failed = rs.filter(function (r) { return r.status === 'rejected'; }).length;
-    root.setAttribute('data-charts', failed ? 'error' : 'ready');
-    root.setAttribute('data-layout-width', String(window.innerWidth));
-  });
-  // when the window's width changes, charts are redrawn for it (titles rewrapped, panels narrowed or
-  // widened); <html data-layout-width> says for which window width the layout was last made
-  var timer = null;
-  window.addEventListener('resize', function () {
-    clearTimeout(timer);
-    timer = setTimeout(function () {
-      var refits = [];
-      specs.forEach(function (spec, el) {
-        if (!el.dataset.fitWidth) return;
-        if (Math.abs(available(el) - Number(el.dataset.fitWidth)) > 24) refits.push(embed(el, spec).catch(function (e) { console.error(e); }));
-      });
-      Promise.all(refits).then(function () { root.setAttribute('data-layout-width', String(window.innerWidth)); });
-    }, 200);
-  });
-})();`;
+export function browserScript(name: 'page' | 'whatif'): string {
+  const cached = browserCache.get(name);
+  if (cached !== undefined) return cached;
+  const file = fileURLToPath(new URL(`${name}.js`, BROWSER_DIST));
+  if (!existsSync(file)) throw new Error(`the report's ${name} script ${file} is missing — run npm run build (it bundles src/report/browser/ with esbuild)`);
+  const text = readFileSync(file, 'utf8');
+  browserCache.set(name, text);
+  return text;
 }
 
 /** Designed width of a chart in pixels (plotting width plus room for axes), for its figure's CSS. */
@@ -417,7 +300,7 @@ ${sections}
 <script>${scriptSafe(b.vegaLite)}</script>
 <script>${scriptSafe(b.vegaEmbed)}</script>
 <script type="application/json" id="marginlab-charts">${jsonForScript({ config: THEME, charts })}</script>
-<script>${scriptSafe(embedScript())}</script>
+<script>${scriptSafe(browserScript('page'))}</script>
 ${(opts.scripts ?? [])
   .map((x) => `<script type="${escapeHtml(x.type)}" id="${escapeHtml(x.id)}">${x.type === 'application/json' ? x.content.replace(/</g, '\\u003c') : scriptSafe(x.content)}</script>`)
   .join('\n')}

@@ -2,7 +2,7 @@
  * The policy levers of the in-page what-if: maintenance rate, liquidation fee, insurance-fund size and
  * maximum leverage. `leversOf(scenario)` reads their current values and slider ranges;
  * `applyLevers(scenario, values)` returns the scenario with them set (a copy). Pure, no Node imports:
- * bundled into the report's Web Worker (scripts/build-whatif.mjs) and tested in Node.
+ * bundled into the report's Web Worker (scripts/build-browser.mjs) and tested in Node.
  *
  * The maintenance lever is the schedule's headline rate, and every rate of the schedule moves with it
  * in proportion: fixed → `mmr`; tiered → every bracket's rate scaled by new / old first-bracket rate;

@@ -1,6 +1,6 @@
 /**
  * The in-page what-if's Web Worker: the entry point of the browser bundle of the engine
- * (scripts/build-whatif.mjs bundles it with esbuild into dist/report/whatif/engine-worker.js, which
+ * (scripts/build-browser.mjs bundles it with esbuild into dist/report/whatif/engine-worker.js, which
  * every run report carries inline and starts from a Blob URL, so it works from file:// with no network).
  *
  * A request holds the run's scenario, the reader's lever values, how many paths to run and the saved
