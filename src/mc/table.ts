@@ -1,13 +1,17 @@
 /**
  * Per-path records in columns: one Float64Array per field (booleans as 0/1, a per-market array as one
- * column per market), in the key order of `PathSummary` as the engine builds it. A million paths of
+ * column per market), in the key order of `PathSummary` as the engine builds it (the field registry's,
+ * src/engine/fields.ts, which also gives each field's kind). A million paths of
  * ~60 fields is ~0.5 GB as objects but ~8 MB a column here, so coordinators that merge shards or fleet
  * results hold tables, never arrays of summaries. `row(i)` rebuilds path i's summary exactly (same
  * keys, same order, same numbers), and every aggregate reads the same values in the same path order,
  * so results from a table equal results from the summaries bit for bit.
  */
 import type { PathSummary } from '../engine/path.js';
+import { fieldsOfScenario, pathField, type FieldKind as RegistryKind } from '../engine/fields.js';
+import type { Scenario } from '../scenario/schema.js';
 
+/** How a column holds its field: whole numbers, reals, or 0/1 flags (the registry's count / real / flag). */
 export type FieldKind = 'int' | 'real' | 'bool';
 
 /** One field of `PathSummary`: its name, value type and, for a per-market array, its width. */
@@ -18,38 +22,19 @@ export interface FieldSpec {
   width?: number;
 }
 
-/** Fields holding whole numbers (counts, indices, steps); every other number is a real. */
-const INT_FIELDS: ReadonlySet<string> = new Set([
-  'pathIndex',
-  'liquidationCount',
-  'tradersLiquidated',
-  'largestCascadeAccounts',
-  'largestCascadeGenerations',
-  'cascadeCount',
-  'stopLossCount',
-  'takeProfitCount',
-  'deleverageCount',
-  'topUpCount',
-  'arrivals',
-  'momentumArrivals',
-  'arrivalsDropped',
-  'marginCalls',
-  'marginCallsSurvived',
-  'liquidationsDeferred',
-  'liquidatorDeclined',
-  'backstopTakeovers',
-  'adlAccounts',
-  'socialisedAccounts',
-  'injectionCount',
-  'rebalanceCount',
-  'haltedAtStep',
-  'haltReason',
-  'liquidatedPositionsByMarket',
-]);
+const COLUMN_KIND: Readonly<Record<RegistryKind, FieldKind>> = { count: 'int', real: 'real', flag: 'bool' };
 
-export function fieldKindOf(key: string, sample: unknown): FieldKind {
-  if (typeof sample === 'boolean') return 'bool';
-  return INT_FIELDS.has(key) ? 'int' : 'real';
+/** The column kind of a registered per-path field. @throws RangeError when `key` has no registry entry */
+export function fieldKindOf(key: string): FieldKind {
+  const f = pathField(key);
+  if (!f) throw new RangeError(`per-path field ${JSON.stringify(key)} has no entry in the field registry (src/engine/fields.ts)`);
+  return COLUMN_KIND[f.kind];
+}
+
+/** The fields a run of `sc` records, as table fields (per-market ones `markets` wide). */
+export function tableFieldsOf(sc: Scenario): FieldSpec[] {
+  const markets = 1 + sc.otherMarkets.length;
+  return fieldsOfScenario(sc).map((f) => ({ key: f.name, kind: COLUMN_KIND[f.kind], ...(f.perMarket ? { width: markets } : {}) }));
 }
 
 /** The flat column names of a field: `key`, or `key_0`, `key_1`, … for a per-market array. */
@@ -80,8 +65,8 @@ export class PathTable {
   static fieldsOf(s: PathSummary): FieldSpec[] {
     return (Object.keys(s) as (keyof PathSummary)[]).map((key) => {
       const v = s[key];
-      if (Array.isArray(v)) return { key, kind: fieldKindOf(key, v[0]), width: v.length };
-      return { key, kind: fieldKindOf(key, v) };
+      if (Array.isArray(v)) return { key, kind: fieldKindOf(key), width: v.length };
+      return { key, kind: fieldKindOf(key) };
     });
   }
 

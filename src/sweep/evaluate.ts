@@ -7,7 +7,8 @@
 import type { Scenario } from '../scenario/schema.js';
 import type { PathSummary } from '../engine/path.js';
 import type { Piscina } from 'piscina';
-import { createWorkerPool, defaultWorkers, runPaths, runPathsSerial } from '../mc/runner.js';
+import { createWorkerPool, defaultWorkers, runPaths } from '../mc/runner.js';
+import { fieldsOfScenario } from '../engine/fields.js';
 import { aggregate, type Aggregates } from '../stats/aggregate.js';
 import { concatColumns, CHUNK_FORMAT, pointKey, type StudyFolder } from './store.js';
 import type { PathColumns } from './metrics.js';
@@ -119,10 +120,9 @@ export function rowsOf(c: PathColumns): PathSummary[] {
   return rows;
 }
 
-/** The per-path fields a run of `scenario` records (runs path 0 for one step). */
+/** The per-path fields a run of `scenario` records (from the field registry, src/engine/fields.ts). */
 export function pathFields(scenario: Scenario): string[] {
-  const probe = { ...scenario, horizonSteps: 1, paths: 1 } as Scenario;
-  return Object.keys(runPathsSerial(probe, [0])[0].summary);
+  return fieldsOfScenario(scenario).map((f) => f.name);
 }
 
 /** A worker pool started on first use. */
