@@ -7,7 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runPaths } from '../../src/mc/runner.js';
-import { METRICS, pairedDifference } from '../../src/sweep/metrics.js';
+import { METRICS } from '../../src/sweep/metrics.js';
+import { pairedDifference } from '../../src/stats/paired.js';
 import { columnsOf } from '../../src/sweep/evaluate.js';
 import { meanCi } from '../../src/stats/ci.js';
 import type { PathColumns } from '../../src/sweep/metrics.js';

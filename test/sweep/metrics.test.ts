@@ -4,7 +4,9 @@ import fc from 'fast-check';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runPaths } from '../../src/mc/runner.js';
 import { aggregate } from '../../src/stats/aggregate.js';
-import { estimateAt, estimatePaths, evaluateFunctional, holm, METRICS, pairedDifference, parseTarget, select } from '../../src/sweep/metrics.js';
+import { estimateAt, estimatePaths, METRICS, parseTarget } from '../../src/sweep/metrics.js';
+import { holm, pairedDifference, select } from '../../src/stats/paired.js';
+import { evaluateFunctional } from '../../src/stats/metrics.js';
 import { columnsOf } from '../../src/sweep/evaluate.js';
 import { reportedMetrics } from '../../src/sweep/calibrate.js';
 
