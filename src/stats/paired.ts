@@ -15,7 +15,8 @@
  * Every paired difference also reports the standard error the same difference would have had from two
  * independent runs (√(SE_A² + SE_B²)), so the variance reduction from common random numbers is visible.
  */
-import { normalCdf, normalQuantile } from './ci.js';
+import { normalCdfAccurate } from '../math/special.js';
+import { normalQuantile } from './ci.js';
 import { varianceOfMean } from './design.js';
 import type { Functional } from './metrics.js';
 import { sharedStream } from '../rng/streams.js';
@@ -161,7 +162,8 @@ export function pairedDifference(
     const diff = Float64Array.from(yb, (y, k) => y - ya[k]);
     const se = Math.sqrt(varianceOfMean(diff, blocks));
     const seU = Math.sqrt(varianceOfMean(ya, blocks) + varianceOfMean(yb, blocks));
-    const p = se > 0 ? 2 * (1 - normalCdf(Math.abs(d) / se)) : d === 0 ? 1 : 0;
+    // two-sided normal p-value 2·Φ(−|d|/se), with Φ accurate in the tail (relative error ≈ 1e−15)
+    const p = se > 0 ? 2 * normalCdfAccurate(-Math.abs(d) / se) : d === 0 ? 1 : 0;
     return { estimate: d, lower: d - z * se, upper: d + z * se, standardError: se, unpairedStandardError: seU, n, pValue: clamp01(p), significant: d - z * se > 0 || d + z * se < 0, method: 'paired-mean', confidence };
   }
   const point = (x: Float64Array, ww: Float64Array | undefined, scratch: Float64Array) => {
