@@ -91,6 +91,33 @@ export class PathTable {
     return new PathTable(fields, columns, n);
   }
 
+  /**
+   * Per-path records held column by column as results.json `paths` holds them (a field's values in path
+   * order; booleans as booleans, a per-market field as one array per path), as a table. Fields in the
+   * registry's order; one without a registry entry is refused.
+   */
+  static fromColumns(paths: { readonly [field: string]: readonly unknown[] | undefined }): PathTable {
+    const keys = Object.keys(paths).filter((k) => paths[k] !== undefined) as (keyof PathSummary)[];
+    if (keys.length === 0) throw new RangeError('PathTable.fromColumns requires at least one field');
+    const n = paths[keys[0]]!.length;
+    const fields: FieldSpec[] = [];
+    const columns: Float64Array[] = [];
+    for (const key of keys) {
+      const values = paths[key]!;
+      if (values.length !== n) throw new RangeError(`PathTable.fromColumns: field ${key} has ${values.length} values, expected ${n}`);
+      const kind = fieldKindOf(key);
+      const first = values[0];
+      if (Array.isArray(first)) {
+        fields.push({ key, kind, width: first.length });
+        for (let m = 0; m < first.length; m++) columns.push(Float64Array.from(values, (row) => Number((row as number[])[m])));
+      } else {
+        fields.push({ key, kind });
+        columns.push(Float64Array.from(values, (v) => Number(v)));
+      }
+    }
+    return new PathTable(fields, columns, n);
+  }
+
   /** Consecutive tables (same fields) as one, in the order given. */
   static concat(parts: readonly PathTable[]): PathTable {
     if (parts.length === 0) throw new RangeError('PathTable.concat requires at least one table');
@@ -137,4 +164,40 @@ export class PathTable {
     }
     return out as unknown as PathSummary;
   }
+}
+
+/** Flat columns of a field list (a per-market field counts once per market). */
+export function tableWidth(fields: readonly FieldSpec[]): number {
+  return fields.reduce((s, f) => s + (f.width ?? 1), 0);
+}
+
+/**
+ * The on-disk form of per-path records, shared by run shards (`paths.bin`) and study chunks
+ * (`points/<key>-<a>-<b>.bin`): each column of the field list in turn, n little-endian float64 values
+ * each (float64 holds every count, flag and real exactly). The field list and n are in the JSON header
+ * beside it.
+ */
+export function encodeColumns(t: PathTable): Uint8Array {
+  const bytes = new Uint8Array(t.columns.length * t.n * 8);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (const c of t.columns) {
+    for (let i = 0; i < c.length; i++, at += 8) view.setFloat64(at, c[i], true);
+  }
+  return bytes;
+}
+
+/** The table `encodeColumns` wrote, from its field list, path count and bytes. @throws RangeError when the bytes are not width × n × 8 long */
+export function decodeColumns(fields: readonly FieldSpec[], n: number, bin: Uint8Array): PathTable {
+  const width = tableWidth(fields);
+  if (bin.byteLength !== width * n * 8) throw new RangeError(`holds ${bin.byteLength} bytes, expected ${width * n * 8} (${n} paths × ${width} columns × 8)`);
+  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const columns: Float64Array[] = [];
+  let at = 0;
+  for (let j = 0; j < width; j++) {
+    const c = new Float64Array(n);
+    for (let i = 0; i < n; i++, at += 8) c[i] = view.getFloat64(at, true);
+    columns.push(c);
+  }
+  return new PathTable(fields, columns, n);
 }

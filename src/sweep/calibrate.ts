@@ -42,7 +42,8 @@ import type { PathSummary } from '../engine/path.js';
 import { pctLabel, type Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner, type LazyPool } from './evaluate.js';
-import { checkTargetValue, designOfColumns, estimatePaths, METRICS, metricDef, parseTarget, formatTarget, type Target, type Unit } from './metrics.js';
+import { designOfTable } from '../stats/aggregate.js';
+import { checkTargetValue, estimatePaths, METRICS, metricDef, parseTarget, formatTarget, type Target, type Unit } from './metrics.js';
 import { pairedDifference, type PairedDifference } from '../stats/paired.js';
 import { evaluateFunctional } from '../stats/metrics.js';
 import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
@@ -376,8 +377,8 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
 
   /** The metric at look j (0-based): two-sided at 1 − 2·α_j, so its ends are the one-sided limits the decision uses. */
   const metricOf = (run: PointRuns, look: number): Estimate => {
-    const cols = run.columns();
-    return evaluateFunctional(def.functional, def.values(cols, run.traders), plan.levelPerLook[look], designOfColumns(cols, pathsPerBook), def.kind);
+    const t = run.table();
+    return evaluateFunctional(def.functional, def.values(t, run.traders), plan.levelPerLook[look], designOfTable(t, pathsPerBook), def.kind);
   };
   const refresh = (p: { run: PointRuns; ev: EvaluatedValue }) => {
     p.ev.aggregates = p.run.aggregates();
@@ -508,9 +509,9 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   // 5. monotonicity, with paired differences between neighbours
   const evaluated = [...points.values()].sort((x, y) => x.ev.value - y.ev.value);
   const pd = (i: number, j: number): PairedDifference | null => {
-    const ci = evaluated[i].run.columns();
-    const cj = evaluated[j].run.columns();
-    const d = designOfColumns(ci.pathIndex.length <= cj.pathIndex.length ? ci : cj, pathsPerBook);
+    const ci = evaluated[i].run.table();
+    const cj = evaluated[j].run.table();
+    const d = designOfTable(ci.n <= cj.n ? ci : cj, pathsPerBook);
     return pairedDifference(def.functional, def.values(ci, evaluated[i].run.traders), def.values(cj, evaluated[j].run.traders), {
       confidence: 0.95,
       seed: base.seed,

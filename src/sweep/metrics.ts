@@ -18,29 +18,26 @@
  */
 import type { PathSummary } from '../engine/path.js';
 import { pathField, type FieldUnit } from '../engine/fields.js';
-import { bookOf, type Aggregates } from '../stats/aggregate.js';
+import type { Aggregates } from '../stats/aggregate.js';
+import type { PathTable } from '../mc/table.js';
 import type { Estimate } from '../stats/ci.js';
 import type { SampleDesign } from '../stats/design.js';
 import { CATALOGUE, type ColumnReader, type Functional, type MetricDef as CatalogueMetric, type Unit } from '../stats/metrics.js';
 import { UserError } from '../errors.js';
 
-/** Per-path records, column by column (index k = the k-th path of the set, path indices ascending). */
-export type PathColumns = { [K in keyof PathSummary]: PathSummary[K][] };
-
 export type { Functional, Unit };
 
-/** A metric of the catalogue (src/stats/metrics.ts) read from per-path columns. */
+/** A metric of the catalogue (src/stats/metrics.ts) read from a set of paths' records (the column table; path k = row k, indices ascending). */
 export interface MetricDef extends Omit<CatalogueMetric, 'values'> {
   /** The per-path quantity the functional is taken of (0/1 for a proportion). */
-  values(c: PathColumns, traders: number): Float64Array;
+  values(t: PathTable, traders: number): Float64Array;
 }
 
-/** A column reader over per-path columns (the catalogue reads quantities through one). */
-export function readerOf(c: PathColumns): ColumnReader {
+/** A column reader over a path table (the catalogue reads quantities through one). */
+export function readerOf(t: PathTable): ColumnReader {
   return (k) => {
-    const column = c[k] as ArrayLike<number | boolean> | undefined;
-    if (!column) throw new UserError(`the runs have no per-path field ${k}`);
-    return column;
+    if (!t.has(k)) throw new UserError(`the runs have no per-path field ${k}`);
+    return t.col(k);
   };
 }
 
@@ -48,7 +45,7 @@ function onColumns(d: CatalogueMetric): MetricDef {
   return { ...d, values: (c, traders) => d.values(readerOf(c), traders) };
 }
 
-/** The catalogue's metrics, read from per-path columns. */
+/** The catalogue's metrics, read from path tables. */
 export const METRICS: ReadonlyMap<string, MetricDef> = new Map([...CATALOGUE].map(([k, d]) => [k, onColumns(d)]));
 
 /** `paths.<field>.mean`: the mean of any numeric (or 0/1 boolean) per-path field of results.json `paths`. */
@@ -95,10 +92,9 @@ export function metricDef(key: string): MetricDef | undefined {
     unit: METRIC_UNIT[pathField(m[1])?.unit ?? 'count'],
     worse: 'neither',
     functional: { kind: 'mean' },
-    values: (c) => {
-      const column = c[field] as unknown[] | undefined;
-      if (!column) throw new UserError(`metric ${key}: the runs have no per-path field ${m[1]}`);
-      return Float64Array.from(column, (x) => Number(x));
+    values: (t) => {
+      if (!t.has(field)) throw new UserError(`metric ${key}: the runs have no per-path field ${m[1]}`);
+      return Float64Array.from(t.col(field));
     },
   };
 }
@@ -173,21 +169,6 @@ export function checkMetric(key: string, allowed: string[], what = 'metric'): st
     `${what} ${JSON.stringify(k)}: unknown${hint}; allowed metrics (any estimate in results.json aggregates): ${estimates.join(', ')}` +
       (fields.length ? `, or the mean of a per-path field: ${fields.join(', ')}` : ', or paths.<field>.mean for a per-path field of results.json paths'),
   );
-}
-
-/**
- * The sampling design of a set of per-path columns: importance weights from `likelihoodRatio`, book
- * blocks from `pathIndex` and the scenario's `sampling.pathsPerBook`.
- */
-export function designOfColumns(c: PathColumns, pathsPerBook?: number): SampleDesign {
-  const lr = c.likelihoodRatio as (number | undefined)[] | undefined;
-  const weights = lr && lr.length && lr[0] !== undefined ? Float64Array.from(lr, (x) => x ?? 1) : undefined;
-  let blocks: Int32Array | undefined;
-  if (pathsPerBook) {
-    blocks = Int32Array.from(c.pathIndex, (k) => bookOf(k, pathsPerBook));
-    if (new Set(blocks).size < 2) blocks = undefined;
-  }
-  return { weights, blocks };
 }
 
 /** Parsed risk target: `<metric> <op> <value>`. */
