@@ -129,13 +129,13 @@ export async function runOnFleet(
 
 /**
  * A runner of path ranges on the fleet, for studies (src/sweep/evaluate.ts `RemoteRunner`): the
- * range [start, end) of a resolved scenario as per-path summaries in path order.
+ * range [start, end) of a resolved scenario as per-path records (a column table) in path order.
  */
 export function fleetRunner(url: string, opts: FleetRunOptions = {}) {
   return async (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => {
     const shards = await fleetShards(url, scenario, range, { ...opts, onProgress: (done) => onProgress?.(done) });
     const t = shards.length === 1 ? shards[0].table : mergedRuns(shards).table;
-    return { summaries: Array.from({ length: t.n }, (_, i) => t.row(i)), workers: shards.reduce((m, s) => m + s.header.workers, 0) };
+    return { table: t, workers: shards.reduce((m, s) => m + s.header.workers, 0) };
   };
 }
 

@@ -8,6 +8,8 @@ import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
 import { aggregateTable, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import { columnNames, PathTable } from '../mc/table.js';
+import { pathField } from '../engine/fields.js';
+import type { Estimate } from '../stats/ci.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { CASCADE_ACCOUNT_BINS, CASCADE_GENERATION_BINS, CASCADE_NOTIONAL_BINS } from '../engine/path.js';
 import type { RunContext } from '../engine/context.js';
@@ -79,7 +81,7 @@ export function roundPathValue(v: number, usd: boolean): number {
 function pathColumns(t: PathTable): Results['paths'] {
   const out = {} as Record<string, unknown[]>;
   for (const f of t.fields) {
-    const usd = f.key.endsWith('Usd');
+    const usd = pathField(f.key)?.unit === 'USD';
     if (f.width === undefined) {
       const c = t.col(f.key);
       out[f.key] = f.kind === 'bool' ? Array.from(c, (v) => v !== 0) : Array.from(c, (v) => roundPathValue(v, usd));

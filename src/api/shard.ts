@@ -18,7 +18,7 @@ import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import { runPaths, type RunPathsOptions } from '../mc/runner.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { addHistograms, emptyHistograms } from '../mc/chunk.js';
-import { PathTable, type FieldSpec } from '../mc/table.js';
+import { decodeColumns, encodeColumns, PathTable, tableWidth, type FieldSpec } from '../mc/table.js';
 import type { PathHistograms, PathSeries } from '../engine/path.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -164,32 +164,20 @@ export async function runShard(input: Scenario | ScenarioInput, index: number, c
   return runRange(scenario, shardRange(scenario.paths, index, count), options);
 }
 
-/** A shard's files: shard.json and paths.bin. */
+/** A shard's files: shard.json and paths.bin (the columns, src/mc/table.ts `encodeColumns`, the format study chunks share). */
 export function encodeShard(s: Shard): { 'shard.json': string; 'paths.bin': Uint8Array } {
-  const { table } = s;
-  const bytes = new Uint8Array(table.columns.length * table.n * 8);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  for (const c of table.columns) {
-    for (let i = 0; i < c.length; i++, at += 8) view.setFloat64(at, c[i], true);
-  }
-  return { 'shard.json': JSON.stringify(s.header) + '\n', 'paths.bin': bytes };
+  return { 'shard.json': JSON.stringify(s.header) + '\n', 'paths.bin': encodeColumns(s.table) };
 }
 
 /** A shard from its files; `where` names it in messages. @throws UserError when the files do not make a shard */
 export function decodeShard(headerText: string, bin: Uint8Array, where: string): Shard {
   const header = parseShardHeader(headerText, where);
-  const width = shardWidth(header);
-  if (bin.byteLength !== width * header.n * 8) throw new UserError(`${where}: paths.bin holds ${bin.byteLength} bytes, expected ${width * header.n * 8} (${header.n} paths × ${width} columns × 8) — the shard is truncated or damaged`);
-  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
-  const columns: Float64Array[] = [];
-  let at = 0;
-  for (let j = 0; j < width; j++) {
-    const c = new Float64Array(header.n);
-    for (let i = 0; i < header.n; i++, at += 8) c[i] = view.getFloat64(at, true);
-    columns.push(c);
+  try {
+    return { header, table: decodeColumns(header.fields, header.n, bin) };
+  } catch (e) {
+    if (e instanceof RangeError) throw new UserError(`${where}: paths.bin ${e.message} — the shard is truncated or damaged`);
+    throw e;
   }
-  return { header, table: new PathTable(header.fields, columns, header.n) };
 }
 
 /** Shards of one run that cover 0 … P − 1 exactly once, in path order. @throws UserError naming what does not fit */
@@ -259,7 +247,7 @@ export function parseShardHeader(text: string, where: string): ShardHeader {
 
 /** Columns (flat) of a shard's records. */
 export function shardWidth(h: ShardHeader): number {
-  return h.fields.reduce((s, f) => s + (f.width ?? 1), 0);
+  return tableWidth(h.fields);
 }
 
 /**

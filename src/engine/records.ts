@@ -5,6 +5,7 @@
  * from these records, the event counts and the books at the end.
  */
 import { lendingTotals } from './lending.js';
+import { fillSummary } from './fields.js';
 import { isOpen } from './account.js';
 import { collateralValue } from './collateral.js';
 import type { PathState } from './state.js';
@@ -146,91 +147,10 @@ export class PathRecorder {
   }
 }
 
-/** The path's result: the summary from the records, the event counts and the books. */
+/** The path's result: the summary (every field of the registry, src/engine/fields.ts), the histograms and the series. */
 export function summarise(st: PathState, rec: PathRecorder, fundStartCents: number): PathResult {
-  const { events: e, books, mkt } = st;
-  const long = rec.liquidatedLongUsd;
-  const short = rec.liquidatedShortUsd;
-  const lend = lendingTotals(st);
   return {
-    summary: {
-      pathIndex: st.pathIndex,
-      badDebtUsd: books.badDebtUsd(),
-      liquidationCount: e.liquidations,
-      liquidatedNotionalUsd: long + short,
-      liquidatedLongNotionalUsd: long,
-      liquidatedShortNotionalUsd: short,
-      tradersLiquidated: e.tradersLiquidated,
-      fundStartUsd: fundStartCents / 100,
-      fundEndUsd: books.fundCents / 100,
-      fundPaidUsd: e.fundPaidUsd,
-      fundExhausted: e.fundExhausted,
-      largestCascadeAccounts: rec.largestAccounts,
-      largestCascadeNotionalUsd: rec.largestNotionalUsd,
-      largestCascadeGenerations: rec.largestGenerations,
-      largestCascadeImpactLog: rec.largestImpactLog,
-      cascadeCount: e.cascades,
-      maxDrawdownExogenous: rec.maxDrawdownExogenous,
-      maxDrawdownRealised: rec.maxDrawdownRealised,
-      minImpactLog: rec.minImpactLog,
-      maxImpactLog: rec.maxImpactLog,
-      stopLossCount: e.stopLosses,
-      takeProfitCount: e.takeProfits,
-      deleverageCount: e.deleverages,
-      topUpCount: e.topUps,
-      topUpUsd: e.topUpUsd,
-      arrivals: e.arrivals,
-      momentumArrivals: e.momentumArrivals,
-      arrivalsDropped: e.arrivalsDropped,
-      marginCalls: e.marginCalls,
-      marginCallsSurvived: e.marginCallsSurvived,
-      liquidationsDeferred: e.liquidationsDeferred,
-      liquidatorDeclined: e.liquidatorDeclined,
-      liquidatorPnlUsd: e.liquidatorPnlUsd,
-      backstopTakeovers: e.backstopTakeovers,
-      backstopPnlUsd: e.backstopPnlUsd,
-      adlNotionalUsd: e.adlNotionalUsd,
-      adlAccounts: e.adlAccounts,
-      adlProfitTakenUsd: e.adlProfitTakenUsd,
-      adlMatchedNotionalUsd: e.adlMatchedNotionalUsd,
-      adlPnlClosedUsd: e.adlPnlClosedUsd,
-      socialisedLossUsd: e.socialisedLossUsd,
-      socialisedAccounts: e.socialisedAccounts,
-      liquidationFeesUsd: e.feesCents / 100,
-      tradingFeesUsd: e.tradingFeesCents / 100,
-      fundingPaidUsd: e.fundingPaidCents / 100,
-      fundingPaidByLongsUsd: e.fundingByLongsCents / 100,
-      profitWithdrawnUsd: e.profitWithdrawnCents / 100,
-      venueRevenueUsd: st.books.venueCents / 100,
-      fundFromFeesUsd: e.fundFromFeesCents / 100,
-      fundInjectedUsd: e.fundInjectedCents / 100,
-      injectionCount: e.injections,
-      injectedUsd: e.injectedCents / 100,
-      rebalanceCount: e.rebalances,
-      rebalancedUsd: e.rebalancedCents / 100,
-      collateralSales: e.collateralSales,
-      collateralSoldUsd: e.collateralSoldCents / 100,
-      lendingLiquidations: e.lendingLiquidations,
-      lendingRepaidUsd: e.lendingRepaidCents / 100,
-      lendingCollateralSoldUsd: e.lendingSoldCents / 100,
-      lendingLiquidatorPnlUsd: e.lendingLiquidatorPnlCents / 100,
-      lendingProtocolFeeUsd: e.lendingProtocolFeeUsd,
-      lendingInterestUsd: e.lendingInterestCents / 100,
-      lendingDeficits: e.lendingDeficits,
-      lendingDeficitUsd: e.lendingDeficitCents / 100,
-      lendingDebtEndUsd: lend.debtUsd,
-      lendingCollateralEndUsd: lend.collateralUsd,
-      shortfallUsd: e.shortfallCents / 100,
-      backstopCoveredUsd: e.backstopCoveredCents / 100,
-      maxMmr: e.maxMmr,
-      finalFundamentalUsd: Math.exp(mkt.logF[0]),
-      finalMarkUsd: mkt.markPx[0],
-      haltedAtStep: st.haltedAtStep,
-      haltReason: st.halt,
-      liquidatedNotionalByMarketUsd: Array.from(rec.marketLiquidatedUsd),
-      liquidatedPositionsByMarket: Array.from(rec.marketLiquidatedPositions),
-      ...(st.ctx.importanceShift ? { likelihoodRatio: Math.exp(st.prices.logLikelihoodRatio()) } : {}),
-    },
+    summary: fillSummary({ st, rec, fundStartCents, lend: lendingTotals(st) }),
     histograms: rec.hist,
     series: rec.series,
   };

@@ -6,6 +6,7 @@
  * Objects are loose: fields a later version adds are kept, not refused.
  */
 import { z } from 'zod';
+import { PATH_FIELD_LIST, type NamedField } from '../engine/fields.js';
 
 const num = z.number();
 const count = z.number().int().nonnegative();
@@ -125,24 +126,21 @@ const SeriesSchema = z
     }
   });
 
-/** Per-path fields the report reads (a summary in the drill-down, a column in `paths`). */
-const SUMMARY_NUMBERS = [
-  'badDebtUsd',
-  'liquidationCount',
-  'liquidatedNotionalUsd',
-  'largestCascadeNotionalUsd',
-  'largestCascadeGenerations',
-  'largestCascadeImpactLog',
-  'cascadeCount',
-  'maxDrawdownExogenous',
-  'maxDrawdownRealised',
-  'fundEndUsd',
-] as const;
+/** Per-path fields the report needs (a summary in the drill-down, a column in `paths`): the registry's `report: 'required'` (src/engine/fields.ts). */
+const REQUIRED_FIELDS = PATH_FIELD_LIST.filter((f) => f.report === 'required');
 
-/** Per-path columns the report reads when a results.json has them. */
-const OPTIONAL_COLUMNS = ['liquidationFeesUsd', 'shortfallUsd', 'backstopCoveredUsd', 'fundPaidUsd', 'adlProfitTakenUsd', 'socialisedLossUsd', 'tradersLiquidated', 'arrivals'] as const;
+/**
+ * A per-path column of results.json by the field's kind in the registry. Fields the report reads
+ * (`report` set) must hold numbers (booleans for a flag); the others are written and kept as they are
+ * (a value the engine could not represent, NaN, reads back as null).
+ */
+function columnSchema(f: NamedField) {
+  const value = f.kind === 'flag' ? z.boolean() : f.report ? num : num.nullable();
+  const column = z.array(f.perMarket ? z.array(value) : value);
+  return f.report === 'required' ? column : column.optional();
+}
 
-const SummarySchema = z.looseObject(Object.fromEntries(SUMMARY_NUMBERS.map((k) => [k, num])));
+const SummarySchema = z.looseObject(Object.fromEntries(REQUIRED_FIELDS.filter((f) => f.name !== 'pathIndex').map((f) => [f.name, num])));
 
 const DRILL_SERIES = ['fundamentalUsd', 'markUsd', 'liquidatedLongUsd', 'liquidatedShortUsd', 'openInterestUsd', 'insuranceFundUsd'] as const;
 
@@ -222,12 +220,9 @@ export const ResultsFileSchema = z
     drilldown: z.array(DrilldownSchema).max(1000),
     warnings: z.array(z.string().max(1000)).max(100).optional(),
     byMarket: z.array(z.looseObject({ name: z.string().max(100), meanLiquidatedNotionalUsd: num, meanLiquidatedPositions: num })).max(16).optional(),
-    paths: z.looseObject({
-      ...Object.fromEntries(['pathIndex', ...SUMMARY_NUMBERS].map((k) => [k, nums])),
-      // read by the loss-waterfall section and the what-if panel when present (older files lack some)
-      ...Object.fromEntries(OPTIONAL_COLUMNS.map((k) => [k, nums.optional()])),
-      fundExhausted: z.array(z.boolean()).optional(),
-    }),
+    // one column per registered per-path field; those the report reads only when present (the loss
+    // waterfall's, the what-if panel's) are optional, as older files lack some
+    paths: z.looseObject(Object.fromEntries(PATH_FIELD_LIST.map((f) => [f.name, columnSchema(f)]))),
   })
   .superRefine((r, ctx) => {
     const n = r.aggregates.paths;

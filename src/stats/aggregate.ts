@@ -23,6 +23,7 @@ import {
   type VarianceDecomposition,
 } from './design.js';
 import { lossWaterfallOfTable, type LossWaterfall } from './waterfall.js';
+import { CATALOGUE, evaluateFunctional, fractionLiquidated, QUANTITIES, TAIL_LEVELS, type ColumnReader, type QuantityKind } from './metrics.js';
 
 export const DISTRIBUTION_QUANTILES = [0.05, 0.5, 0.95, 0.99] as const;
 
@@ -101,35 +102,10 @@ export interface Aggregates {
   lossWaterfall: LossWaterfall;
 }
 
-/** What kind of interval a Distribution's mean gets: non-negative quantities the two-part one, bounded ones a bound. */
-export interface QuantityKind {
-  nonNegative: boolean;
-  /** A known upper bound of every value (1 for a fraction). */
-  bound?: number;
-}
+export type { QuantityKind };
 
-/** The interval kind of every Distribution in `aggregates`, by its dotted key (shared with src/sweep/metrics.ts). */
-export const QUANTITY_KINDS: Readonly<Record<string, QuantityKind>> = {
-  badDebtUsd: { nonNegative: true },
-  liquidationCount: { nonNegative: true },
-  liquidatedNotionalUsd: { nonNegative: true },
-  liquidatedLongNotionalUsd: { nonNegative: true },
-  liquidatedShortNotionalUsd: { nonNegative: true },
-  fractionTradersLiquidated: { nonNegative: true, bound: 1 },
-  fundPaidUsd: { nonNegative: true },
-  fundEndUsd: { nonNegative: true },
-  'largestCascade.accounts': { nonNegative: true },
-  'largestCascade.notionalUsd': { nonNegative: true },
-  'largestCascade.generations': { nonNegative: true },
-  'largestCascade.impactLog': { nonNegative: false },
-  cascadesPerPath: { nonNegative: true },
-  maxDrawdownExogenous: { nonNegative: true, bound: 1 },
-  maxDrawdownRealised: { nonNegative: true, bound: 1 },
-  extraDrawdown: { nonNegative: false },
-  stopLossCount: { nonNegative: true },
-  topUpCount: { nonNegative: true },
-  topUpUsd: { nonNegative: true },
-};
+/** The interval kind of every Distribution in `aggregates`, by its dotted key (from the metric catalogue, src/stats/metrics.ts). */
+export const QUANTITY_KINDS: Readonly<Record<string, QuantityKind>> = Object.fromEntries(QUANTITIES.map((q) => [q.key, q.interval]));
 
 /**
  * Mean (with CI) and quantiles of a per-path quantity under the design. A non-negative quantity's
@@ -149,10 +125,7 @@ export function distribution(xs: ArrayLike<number>, kind: QuantityKind = { nonNe
   return { mean, quantiles: designQuantiles(xs, DISTRIBUTION_QUANTILES, design), min, max };
 }
 
-/** Share of a path's accounts — the opening book plus that path's arrivals — liquidated at least once. */
-export function fractionLiquidated(tradersLiquidated: number, openingTraders: number, arrivals: number): number {
-  return tradersLiquidated / (openingTraders + arrivals);
-}
+export { fractionLiquidated };
 
 /** Options of `aggregate`. */
 export interface AggregateOptions {
@@ -201,14 +174,17 @@ export function aggregateTable(t: PathTable, traders: number, opts: AggregateOpt
   const n = t.n;
   if (n === 0) throw new RangeError('aggregate requires at least one path');
   const design = designOfTable(t, opts.pathsPerBook);
-  const col = (key: keyof PathSummary) => t.col(key);
-  const dist = (key: string, xs: Float64Array) => distribution(xs, QUANTITY_KINDS[key], design);
-  const badDebt = col('badDebtUsd');
-  const hasBadDebt = Uint8Array.from(badDebt, (x) => (x > 0 ? 1 : 0));
-  const traded = col('tradersLiquidated');
-  const arrivals = col('arrivals');
-  const fraction = Float64Array.from(traded, (x, i) => fractionLiquidated(x, traders, arrivals[i]));
-  const notional = col('liquidatedNotionalUsd');
+  const col: ColumnReader = (key) => t.col(key);
+  // every Distribution's per-path values, from the metric catalogue, in the order aggregates lists them
+  const values = new Map(QUANTITIES.map((q) => [q.key, q.values(col, traders)]));
+  const dist = (key: string) => distribution(values.get(key)!, QUANTITY_KINDS[key], design);
+  const badDebt = values.get('badDebtUsd')!;
+  const fraction = values.get('fractionTradersLiquidated')!;
+  const notional = values.get('liquidatedNotionalUsd')!;
+  const metric = (key: string) => {
+    const m = CATALOGUE.get(key)!;
+    return evaluateFunctional(m.functional, m.values(col, traders), 0.95, design, m.kind);
+  };
   const books = design.blocks ? countBlocks(design.blocks) : 1;
   const w = design.weights;
   let lr: SamplingSummary['likelihoodRatio'];
@@ -230,43 +206,27 @@ export function aggregateTable(t: PathTable, traders: number, opts: AggregateOpt
     effectiveSampleSize: w ? effectiveSampleSize(w) : n,
     ...(lr ? { likelihoodRatio: lr } : {}),
   };
-  const out: Aggregates = {
+  // badDebtUsd's tail figures: var95, var99, var999, then es95, es99, es999
+  const tails: Record<string, Estimate> = {};
+  for (const [suffix] of TAIL_LEVELS) tails[`var${suffix}`] = metric(`badDebtUsd.var${suffix}`);
+  for (const [suffix] of TAIL_LEVELS) tails[`es${suffix}`] = metric(`badDebtUsd.es${suffix}`);
+  const built: Record<string, unknown> = {
     paths: n,
     traders,
     sampling,
-    badDebtUsd: {
-      ...dist('badDebtUsd', badDebt),
-      var95: designQuantile(badDebt, 0.95, design),
-      var99: designQuantile(badDebt, 0.99, design),
-      var999: designQuantile(badDebt, 0.999, design),
-      es95: designExpectedShortfall(badDebt, 0.95, design),
-      es99: designExpectedShortfall(badDebt, 0.99, design),
-      es999: designExpectedShortfall(badDebt, 0.999, design),
-    },
-    probBadDebt: designProportion(hasBadDebt, design),
-    probFundExhausted: designProportion(col('fundExhausted'), design),
-    liquidationCount: dist('liquidationCount', col('liquidationCount')),
-    liquidatedNotionalUsd: dist('liquidatedNotionalUsd', notional),
-    liquidatedLongNotionalUsd: dist('liquidatedLongNotionalUsd', col('liquidatedLongNotionalUsd')),
-    liquidatedShortNotionalUsd: dist('liquidatedShortNotionalUsd', col('liquidatedShortNotionalUsd')),
-    fractionTradersLiquidated: dist('fractionTradersLiquidated', fraction),
-    fundPaidUsd: dist('fundPaidUsd', col('fundPaidUsd')),
-    fundEndUsd: dist('fundEndUsd', col('fundEndUsd')),
-    largestCascade: {
-      accounts: dist('largestCascade.accounts', col('largestCascadeAccounts')),
-      notionalUsd: dist('largestCascade.notionalUsd', col('largestCascadeNotionalUsd')),
-      generations: dist('largestCascade.generations', col('largestCascadeGenerations')),
-      impactLog: dist('largestCascade.impactLog', col('largestCascadeImpactLog')),
-    },
-    cascadesPerPath: dist('cascadesPerPath', col('cascadeCount')),
-    maxDrawdownExogenous: dist('maxDrawdownExogenous', col('maxDrawdownExogenous')),
-    maxDrawdownRealised: dist('maxDrawdownRealised', col('maxDrawdownRealised')),
-    extraDrawdown: dist('extraDrawdown', extraDrawdownOf(col('maxDrawdownRealised'), col('maxDrawdownExogenous'))),
-    stopLossCount: dist('stopLossCount', col('stopLossCount')),
-    topUpCount: dist('topUpCount', col('topUpCount')),
-    topUpUsd: dist('topUpUsd', col('topUpUsd')),
-    lossWaterfall: lossWaterfallOfTable(t, design),
+    badDebtUsd: { ...dist('badDebtUsd'), ...tails },
+    probBadDebt: metric('probBadDebt'),
+    probFundExhausted: metric('probFundExhausted'),
   };
+  for (const q of QUANTITIES) {
+    if (q.key === 'badDebtUsd') continue;
+    const [group, leaf] = q.key.split('.');
+    if (leaf === undefined) built[group] = dist(q.key);
+    else ((built[group] ??= {}) as Record<string, Distribution>)[leaf] = dist(q.key);
+  }
+  built.lossWaterfall = lossWaterfallOfTable(t, design);
+  const out = built as unknown as Aggregates;
+  const hasBadDebt = Uint8Array.from(badDebt, (x) => (x > 0 ? 1 : 0));
   if (design.blocks) {
     const wy = (x: ArrayLike<number>) => Float64Array.from(x, (v, i) => (w ? w[i] * v : v));
     out.bookVariance = {
@@ -279,10 +239,6 @@ export function aggregateTable(t: PathTable, traders: number, opts: AggregateOpt
     };
   }
   return out;
-}
-
-function extraDrawdownOf(realised: Float64Array, exogenous: Float64Array): Float64Array {
-  return Float64Array.from(realised, (r, i) => r - exogenous[i]);
 }
 
 /** Distinct books in a block column (books are consecutive, so count the changes). */

@@ -42,7 +42,10 @@ import type { PathSummary } from '../engine/path.js';
 import { pctLabel, type Estimate } from '../stats/ci.js';
 import { capitalEfficiency, varyingMeasure, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner, type LazyPool } from './evaluate.js';
-import { checkTargetValue, designOfColumns, estimatePaths, evaluateFunctional, METRICS, metricDef, pairedDifference, parseTarget, formatTarget, type PairedDifference, type Target, type Unit } from './metrics.js';
+import { designOfTable } from '../stats/aggregate.js';
+import { checkTargetValue, estimatePaths, METRICS, metricDef, parseTarget, formatTarget, type Target, type Unit } from './metrics.js';
+import { pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { evaluateFunctional } from '../stats/metrics.js';
 import { checkParamPath, getAt, isIntegerParam, pointScenario, stripStudy } from './params.js';
 import { StudyFolder } from './store.js';
 import { resolveSampling } from '../mc/chunk.js';
@@ -381,8 +384,8 @@ class ValueTests {
 
   /** The metric at look j (0-based): two-sided at 1 − 2·α_j, so its ends are the one-sided limits the decision uses. */
   private metricOf(run: PointRuns, look: number): Estimate {
-    const cols = run.columns();
-    return evaluateFunctional(this.def.functional, this.def.values(cols, run.traders), this.plan.levelPerLook[look], designOfColumns(cols, this.pathsPerBook), this.def.kind);
+    const t = run.table();
+    return evaluateFunctional(this.def.functional, this.def.values(t, run.traders), this.plan.levelPerLook[look], designOfTable(t, this.pathsPerBook), this.def.kind);
   }
 
   private refresh(p: Point): void {
@@ -451,9 +454,9 @@ class ValueTests {
 
   /** The paired (common-random-number) difference of the target metric between two evaluated values, at 95%. */
   pairedDifference(a: Point, b: Point): PairedDifference | null {
-    const ca = a.run.columns();
-    const cb = b.run.columns();
-    const d = designOfColumns(ca.pathIndex.length <= cb.pathIndex.length ? ca : cb, this.pathsPerBook);
+    const ca = a.run.table();
+    const cb = b.run.table();
+    const d = designOfTable(ca.n <= cb.n ? ca : cb, this.pathsPerBook);
     return pairedDifference(this.def.functional, this.def.values(ca, a.run.traders), this.def.values(cb, b.run.traders), {
       confidence: 0.95,
       seed: this.base.seed,

@@ -22,7 +22,11 @@ import { defaultWorkers } from '../mc/runner.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
-import { designOfColumns, evaluateFunctional, HEADLINE_METRICS, holm, metricDef, pairedDifference, type PairedDifference } from './metrics.js';
+import { designOfTable } from '../stats/aggregate.js';
+import { PathTable } from '../mc/table.js';
+import { HEADLINE_METRICS, metricDef } from './metrics.js';
+import { holm, pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { evaluateFunctional } from '../stats/metrics.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
@@ -345,8 +349,9 @@ interface AssembleInput {
 function assemble(x: AssembleInput): ComparisonResult {
   const { variants, results, metrics, bi, seed, paths, warnings } = x;
   const base = variants[bi];
-  const design = designOfColumns(results[bi].paths, base.scenario.sampling?.pathsPerBook);
-  const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(r.paths, r.population.traders)])));
+  const tables = results.map((r) => PathTable.fromColumns(r.paths));
+  const design = designOfTable(tables[bi], base.scenario.sampling?.pathsPerBook);
+  const perPath = results.map((r, i) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(tables[i], r.population.traders)])));
   const raw = variants
     .map((v, i) => ({ v, i }))
     .filter(({ i }) => i !== bi)
@@ -387,7 +392,7 @@ function assemble(x: AssembleInput): ComparisonResult {
       estimates: Object.fromEntries(
         metrics.map((m) => {
           const def = metricDef(m.key)!;
-          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfColumns(results[i].paths, v.scenario.sampling?.pathsPerBook), def.kind)];
+          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfTable(tables[i], v.scenario.sampling?.pathsPerBook), def.kind)];
         }),
       ),
     })),

@@ -5,15 +5,15 @@
  * of a study sees the same price shocks on path k (common random numbers).
  */
 import type { Scenario } from '../scenario/schema.js';
-import type { PathSummary } from '../engine/path.js';
 import type { Piscina } from 'piscina';
-import { createWorkerPool, defaultWorkers, runPaths, runPathsSerial } from '../mc/runner.js';
-import { aggregate, type Aggregates } from '../stats/aggregate.js';
-import { concatColumns, CHUNK_FORMAT, pointKey, type StudyFolder } from './store.js';
-import type { PathColumns } from './metrics.js';
+import { createWorkerPool, defaultWorkers, runPaths } from '../mc/runner.js';
+import { fieldsOfScenario } from '../engine/fields.js';
+import { aggregateTable, type Aggregates } from '../stats/aggregate.js';
+import { PathTable } from '../mc/table.js';
+import { CHUNK_FORMAT, pointKey, type ChunkHeader, type StudyFolder } from './store.js';
 
-/** Runs paths [start, end) of a scenario somewhere else; returns their summaries in path order. */
-export type RemoteRunner = (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => Promise<{ summaries: PathSummary[]; workers: number }>;
+/** Runs paths [start, end) of a scenario somewhere else; returns their records in path order. */
+export type RemoteRunner = (scenario: Scenario, range: { start: number; end: number }, onProgress?: (done: number) => void) => Promise<{ table: PathTable; workers: number }>;
 
 export interface EvalOptions {
   /** Where finished chunks are saved and looked up; none = keep in memory only. */
@@ -32,8 +32,8 @@ export interface EvalOptions {
 export class PointRuns {
   readonly key: string;
   readonly traders: number;
-  private chunks: PathColumns[] = [];
-  private merged: PathColumns | undefined;
+  private chunks: PathTable[] = [];
+  private merged: PathTable | undefined;
   /** Paths [0, have) are available. */
   have = 0;
   /** Milliseconds spent running this point's paths in this process (0 when all came from disk). */
@@ -54,9 +54,9 @@ export class PointRuns {
     if (n <= this.have) return;
     const start = this.have;
     const saved = opts.folder?.readChunk(this.key, start, n);
-    let columns: PathColumns;
+    let table: PathTable;
     if (saved) {
-      columns = saved.columns;
+      table = saved.table;
       this.pathsFromDisk += n - start;
       opts.onPaths?.(n - start, true);
     } else {
@@ -66,63 +66,43 @@ export class PointRuns {
         opts.onPaths?.(done - reported, false);
         reported = done;
       };
-      const mc = opts.remote
-        ? await opts.remote(this.scenario, { start, end: n }, onProgress)
-        : await runPaths(this.scenario, { workers: opts.workers, pool: opts.pool?.get(), pathRange: { start, end: n }, series: false, onProgress });
+      let workers: number;
+      if (opts.remote) {
+        ({ table, workers } = await opts.remote(this.scenario, { start, end: n }, onProgress));
+      } else {
+        const mc = await runPaths(this.scenario, { workers: opts.workers, pool: opts.pool?.get(), pathRange: { start, end: n }, series: false, onProgress });
+        table = PathTable.fromSummaries(mc.summaries);
+        workers = mc.workers;
+      }
       const ms = performance.now() - t0;
       this.elapsedMs += ms;
-      columns = columnsOf(mc.summaries);
-      opts.folder?.writeChunk({
-        format: CHUNK_FORMAT,
-        pointKey: this.key,
-        label: this.label,
-        start,
-        end: n,
-        traders: this.traders,
-        elapsedMs: Math.round(ms),
-        workers: mc.workers,
-        columns,
-      });
+      opts.folder?.writeChunk({ header: chunkHeader(this, start, n, Math.round(ms), workers, table), table });
     }
-    this.chunks.push(columns);
+    this.chunks.push(table);
     this.merged = undefined;
     this.have = n;
   }
 
   /** Per-path records of paths [0, have). */
-  columns(): PathColumns {
+  table(): PathTable {
     if (this.have === 0) throw new Error(`point ${this.label} has no paths yet`);
-    return (this.merged ??= concatColumns(this.chunks));
+    return (this.merged ??= PathTable.concat(this.chunks));
   }
 
   /** The aggregates `results.json` would hold for paths [0, have) (95% intervals). */
   aggregates(): Aggregates {
-    return aggregate(rowsOf(this.columns()), this.traders, { pathsPerBook: this.scenario.sampling?.pathsPerBook });
+    return aggregateTable(this.table(), this.traders, { pathsPerBook: this.scenario.sampling?.pathsPerBook });
   }
 }
 
-export function columnsOf(summaries: PathSummary[]): PathColumns {
-  const out = {} as Record<string, unknown[]>;
-  for (const k of Object.keys(summaries[0])) out[k] = summaries.map((s) => s[k as keyof PathSummary]);
-  return out as PathColumns;
+/** The header of a point's chunk of paths [start, end). */
+export function chunkHeader(point: { key: string; label: string; traders: number }, start: number, end: number, elapsedMs: number, workers: number, table: PathTable): ChunkHeader {
+  return { format: CHUNK_FORMAT, pointKey: point.key, label: point.label, start, end, traders: point.traders, elapsedMs, workers, fields: table.fields.map((f) => ({ ...f })) };
 }
 
-export function rowsOf(c: PathColumns): PathSummary[] {
-  const keys = Object.keys(c) as (keyof PathSummary)[];
-  const n = c.badDebtUsd.length;
-  const rows: PathSummary[] = [];
-  for (let k = 0; k < n; k++) {
-    const r = {} as Record<string, unknown>;
-    for (const key of keys) r[key] = c[key]![k];
-    rows.push(r as unknown as PathSummary);
-  }
-  return rows;
-}
-
-/** The per-path fields a run of `scenario` records (runs path 0 for one step). */
+/** The per-path fields a run of `scenario` records (from the field registry, src/engine/fields.ts). */
 export function pathFields(scenario: Scenario): string[] {
-  const probe = { ...scenario, horizonSteps: 1, paths: 1 } as Scenario;
-  return Object.keys(runPathsSerial(probe, [0])[0].summary);
+  return fieldsOfScenario(scenario).map((f) => f.name);
 }
 
 /** A worker pool started on first use. */

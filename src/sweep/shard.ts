@@ -1,8 +1,8 @@
 /**
  * Sharded studies. `sweep … --shard i/N` runs every point of the sweep on path indices
  * [⌊iP/N⌋, ⌊(i+1)P/N⌋) and writes a shard folder: shard.json (kind `sweep`, the study's identity and its
- * hash, the range, the command's inputs) and points/<point>-<a>-<b>.json, the per-path records each
- * point's run saves anyway. `merge` of sweep shards joins each point's ranges into the chunk
+ * hash, the range, the command's inputs) and points/<point>-<a>-<b>.json and .bin, the per-path records
+ * each point's run saves anyway (the columns in a run shard's paths.bin format). `merge` of sweep shards joins each point's ranges into the chunk
  * [0, P) of a fresh study folder — exactly the file a single-machine sweep saves, path k being path k
  * whatever the split — and re-runs the sweep there: every point resumes from disk, nothing is
  * simulated, and sweep.json equals the single-machine sweep's apart from its `run` fields.
@@ -26,8 +26,9 @@ import { resolveSampling } from '../mc/chunk.js';
 import { scenarioIdentity } from '../scenario/data-files.js';
 import { checkShardSet, encodeShard, parseShardFlag, resolveForRun, runRange, shardRange, type ShardRange } from '../api/shard.js';
 import { prepareComparison, variantFile, type CompareOptions, type VariantInput } from './compare.js';
-import { columnsOf, withPool } from './evaluate.js';
-import { canonicalJson, CHUNK_FORMAT, concatColumns, pointKey, StudyFolder, type StudyIdentity } from './store.js';
+import { chunkHeader, withPool } from './evaluate.js';
+import { canonicalJson, pointKey, StudyFolder, type StudyIdentity } from './store.js';
+import { PathTable } from '../mc/table.js';
 import { checkMetrics, planSweep, type SweepOptions } from './sweep.js';
 import { stripStudy, type ParamSpec } from './params.js';
 import { HEADLINE_METRICS } from './metrics.js';
@@ -69,17 +70,9 @@ export async function runSweepShard(input: Scenario, opts: SweepOptions, range: 
     for (const p of planned) {
       const t0 = performance.now();
       const mc = await runPaths(p.scenario, { workers: opts.workers, pool: pool.get(), pathRange: { start: range.start, end: range.end }, series: false });
-      folder.writeChunk({
-        format: CHUNK_FORMAT,
-        pointKey: pointKey(p.scenario),
-        label: p.label,
-        start: range.start,
-        end: range.end,
-        traders: p.scenario.traders.count,
-        elapsedMs: Math.round(performance.now() - t0),
-        workers: mc.workers,
-        columns: columnsOf(mc.summaries),
-      });
+      const table = PathTable.fromSummaries(mc.summaries);
+      const point = { key: pointKey(p.scenario), label: p.label, traders: p.scenario.traders.count };
+      folder.writeChunk({ header: chunkHeader(point, range.start, range.end, Math.round(performance.now() - t0), mc.workers, table), table });
       done++;
       opts.onProgress?.({ pointsDone: done, points: planned.length, pathsDone: done * (range.end - range.start), pathsTotal: planned.length * (range.end - range.start), label: p.label });
     }
@@ -119,12 +112,14 @@ export function joinSweepShards(shards: { where: string; header: SweepShardHeade
       return c;
     });
     folder.writeChunk({
-      ...parts[0],
-      start: 0,
-      end: first.args.paths,
-      elapsedMs: parts.reduce((s, p) => s + p.elapsedMs, 0),
-      workers: parts.reduce((s, p) => s + p.workers, 0),
-      columns: concatColumns(parts.map((p) => p.columns)),
+      header: {
+        ...parts[0].header,
+        start: 0,
+        end: first.args.paths,
+        elapsedMs: parts.reduce((s, p) => s + p.header.elapsedMs, 0),
+        workers: parts.reduce((s, p) => s + p.header.workers, 0),
+      },
+      table: PathTable.concat(parts.map((p) => p.table)),
     });
   }
   return first.args;

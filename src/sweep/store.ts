@@ -2,8 +2,12 @@
  * A study's output folder, which doubles as its resume state:
  *
  *   manifest.json          what the folder holds (command and the inputs that determine the results)
- *   points/<h>-<a>-<b>.json  per-path records of paths [a, b) of the point whose scenario hashes to h,
- *                          written (atomically) as soon as that point's run finishes
+ *   points/<h>-<a>-<b>.json  header of the per-path records of paths [a, b) of the point whose scenario
+ *                          hashes to h: label, range, timing and the field list (as a run shard's
+ *                          shard.json lists them)
+ *   points/<h>-<a>-<b>.bin   the records themselves, column after column, in the format of a run
+ *                          shard's paths.bin (src/mc/table.ts `encodeColumns`); written (atomically)
+ *                          before the header, as soon as that point's run finishes
  *
  * Running the same command again reads the finished points instead of recomputing them. If the
  * folder holds a study of something else (another scenario, other parameters), the command refuses
@@ -16,11 +20,11 @@ import type { Scenario } from '../scenario/schema.js';
 import { scenarioIdentity } from '../scenario/data-files.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
-import type { PathColumns } from './metrics.js';
+import { decodeColumns, encodeColumns, type FieldSpec, type PathTable } from '../mc/table.js';
 import { cleanStaleTemporaries, makeDirs, rethrowFs, writeFileAtomic } from '../io/files.js';
 
 const MANIFEST_FORMAT = 'marginlab.study-manifest/1';
-export const CHUNK_FORMAT = 'marginlab.paths/1';
+export const CHUNK_FORMAT = 'marginlab.paths/2';
 
 /** JSON with object keys sorted, so equal values give equal text. */
 export function canonicalJson(v: unknown): string {
@@ -69,7 +73,8 @@ export interface StudyIdentity {
   inputs: unknown;
 }
 
-export interface ChunkRecord {
+/** A chunk's header (points/<h>-<a>-<b>.json); its columns are beside it in the .bin file. */
+export interface ChunkHeader {
   format: typeof CHUNK_FORMAT;
   pointKey: string;
   /** Label for people: `policy.maintenance.mmr=0.02`. */
@@ -79,7 +84,14 @@ export interface ChunkRecord {
   traders: number;
   elapsedMs: number;
   workers: number;
-  columns: PathColumns;
+  /** The columns' fields, in order (as a run shard's header lists them). */
+  fields: FieldSpec[];
+}
+
+/** A chunk: paths [start, end) of one point, its header and its records. */
+export interface ChunkRecord {
+  header: ChunkHeader;
+  table: PathTable;
 }
 
 function writeAtomic(file: string, text: string, dir: string): void {
@@ -151,22 +163,25 @@ export class StudyFolder {
     return path.join(this.pointsDir, `${key}-${start}-${end}.json`);
   }
 
-  /** A finished chunk, or undefined when it is not on disk (or unreadable: it is then recomputed). */
+  /** A finished chunk, or undefined when it is not on disk (or unreadable, truncated or of another format: it is then recomputed). */
   readChunk(key: string, start: number, end: number): ChunkRecord | undefined {
     const file = this.chunkFile(key, start, end);
     if (!existsSync(file)) return undefined;
     try {
-      const r = JSON.parse(readFileSync(file, 'utf8')) as ChunkRecord;
-      if (r.format !== CHUNK_FORMAT || r.pointKey !== key || r.start !== start || r.end !== end) return undefined;
-      if (r.columns.badDebtUsd?.length !== end - start) return undefined;
-      return r;
+      const header = JSON.parse(readFileSync(file, 'utf8')) as ChunkHeader;
+      if (header.format !== CHUNK_FORMAT || header.pointKey !== key || header.start !== start || header.end !== end || !Array.isArray(header.fields)) return undefined;
+      const bin = readFileSync(file.replace(/\.json$/, '.bin'));
+      return { header, table: decodeColumns(header.fields, end - start, new Uint8Array(bin.buffer, bin.byteOffset, bin.byteLength)) };
     } catch {
       return undefined;
     }
   }
 
+  /** Writes a chunk: its columns, then its header (a chunk whose header is visible is complete). */
   writeChunk(r: ChunkRecord): void {
-    writeAtomic(this.chunkFile(r.pointKey, r.start, r.end), JSON.stringify(r) + '\n', this.dir);
+    const file = this.chunkFile(r.header.pointKey, r.header.start, r.header.end);
+    writeFileAtomic(file.replace(/\.json$/, '.bin'), encodeColumns(r.table), `--out ${this.dir}`);
+    writeAtomic(file, JSON.stringify(r.header) + '\n', this.dir);
   }
 
   /** Any JSON file kept next to the points (e.g. a comparison's per-variant results). */
@@ -183,12 +198,4 @@ export class StudyFolder {
   writeJson(name: string, v: unknown): void {
     writeAtomic(path.join(this.dir, name), JSON.stringify(v) + '\n', this.dir);
   }
-}
-
-/** Concatenates per-path columns of consecutive chunks. */
-export function concatColumns(parts: PathColumns[]): PathColumns {
-  if (parts.length === 1) return parts[0];
-  const out = {} as Record<string, unknown[]>;
-  for (const k of Object.keys(parts[0])) out[k] = parts.flatMap((p) => (p as Record<string, unknown[]>)[k]);
-  return out as PathColumns;
 }

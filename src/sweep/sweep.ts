@@ -13,7 +13,10 @@ import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
 import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { pathFields, PointRuns, withPool, type EvalOptions, type RemoteRunner } from './evaluate.js';
-import { checkStudyMetrics, designOfColumns, evaluateFunctional, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, pairedDifference, type PairedDifference, type Unit } from './metrics.js';
+import { designOfTable } from '../stats/aggregate.js';
+import { checkStudyMetrics, HEADLINE_METRICS, metricDef, PATH_FIELD_METRIC, type Unit } from './metrics.js';
+import { pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { evaluateFunctional } from '../stats/metrics.js';
 import type { Estimate } from '../stats/ci.js';
 import { median } from '../stats/median.js';
 import { resolveSampling } from '../mc/chunk.js';
@@ -172,10 +175,10 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
 
   // per-path metric values, computed once per point
   const values = runs.map((r) => {
-    const c = r.columns();
-    return Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(c, r.traders)]));
+    const t = r.table();
+    return Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(t, r.traders)]));
   });
-  const design = designOfColumns(runs[0].columns(), base.sampling?.pathsPerBook);
+  const design = designOfTable(runs[0].table(), base.sampling?.pathsPerBook);
   const diff = (from: number, to: number) =>
     Object.fromEntries(
       metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key, design })]),
@@ -209,7 +212,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
       estimates: Object.fromEntries(
         metrics.map((m) => {
           const def = metricDef(m.key)!;
-          return [m.key, evaluateFunctional(def.functional, values[i][m.key], 0.95, designOfColumns(runs[i].columns(), base.sampling?.pathsPerBook), def.kind)];
+          return [m.key, evaluateFunctional(def.functional, values[i][m.key], 0.95, designOfTable(runs[i].table(), base.sampling?.pathsPerBook), def.kind)];
         }),
       ),
       capital: capitalEfficiency(p.scenario),

@@ -7,10 +7,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runPaths } from '../../src/mc/runner.js';
-import { METRICS, pairedDifference } from '../../src/sweep/metrics.js';
-import { columnsOf } from '../../src/sweep/evaluate.js';
+import { METRICS } from '../../src/sweep/metrics.js';
+import { pairedDifference } from '../../src/stats/paired.js';
+import { PathTable } from '../../src/mc/table.js';
 import { meanCi } from '../../src/stats/ci.js';
-import type { PathColumns } from '../../src/sweep/metrics.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 
 const TRADERS = 1000;
@@ -26,12 +26,12 @@ const base = {
   output: { seriesSamplePaths: 1, seriesPoints: 2 },
 };
 const at = (mmr: number, seed: number): Scenario => parseScenario({ ...base, seed, policy: { ...base.policy, maintenance: { kind: 'fixed', mmr } } }, 'test');
-const run = async (s: Scenario) => columnsOf((await runPaths(s, { workers: 0, series: false })).summaries);
+const run = async (s: Scenario) => PathTable.fromSummaries((await runPaths(s, { workers: 0, series: false })).summaries);
 
 describe('common random numbers', () => {
-  let a: PathColumns; // MMR 2.0%, seed 31
-  let b: PathColumns; // MMR 2.1%, seed 31 (same shocks)
-  let bIndependent: PathColumns; // MMR 2.1%, seed 32
+  let a: PathTable; // MMR 2.0%, seed 31
+  let b: PathTable; // MMR 2.1%, seed 31 (same shocks)
+  let bIndependent: PathTable; // MMR 2.1%, seed 32
   beforeAll(async () => {
     a = await run(at(0.02, 31));
     b = await run(at(0.021, 31));

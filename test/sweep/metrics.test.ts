@@ -4,8 +4,10 @@ import fc from 'fast-check';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runPaths } from '../../src/mc/runner.js';
 import { aggregate } from '../../src/stats/aggregate.js';
-import { estimateAt, estimatePaths, evaluateFunctional, holm, METRICS, pairedDifference, parseTarget, select } from '../../src/sweep/metrics.js';
-import { columnsOf } from '../../src/sweep/evaluate.js';
+import { estimateAt, estimatePaths, METRICS, parseTarget } from '../../src/sweep/metrics.js';
+import { holm, pairedDifference, select } from '../../src/stats/paired.js';
+import { evaluateFunctional } from '../../src/stats/metrics.js';
+import { PathTable } from '../../src/mc/table.js';
 import { reportedMetrics } from '../../src/sweep/calibrate.js';
 
 describe('metric functionals', () => {
@@ -27,7 +29,7 @@ describe('metric functionals', () => {
     const agg = aggregate(out.summaries, s.traders.count);
     expect(agg.probBadDebt.estimate).toBeGreaterThan(0.05); // the tail metrics are exercised
     expect(agg.probBadDebt.estimate).toBeLessThan(0.95);
-    const c = columnsOf(out.summaries);
+    const c = PathTable.fromSummaries(out.summaries);
     const inAggregates = estimatePaths(agg);
     for (const [key, m] of METRICS) {
       expect(inAggregates, key).toContain(key);
