@@ -124,6 +124,49 @@ describe('architecture', () => {
     expect(moneyWrites('st.fundCents += shortfall;')).toHaveLength(1);
   });
 
+  /** Relative value imports and re-exports of a source text (`import type` / `export type` left out: they vanish at run time). */
+  function valueImportsOf(file: string): string[] {
+    const text = readFileSync(file, 'utf8');
+    const specs = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/gm)].map((m) => m[1]);
+    return specs.map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+  }
+
+  /** Every cycle of a module graph, each as a path that ends where it starts (depth-first). */
+  function cyclesOf(graph: Map<string, string[]>): string[][] {
+    const state = new Map<string, 1 | 2>();
+    const stack: string[] = [];
+    const cycles: string[][] = [];
+    const visit = (v: string) => {
+      state.set(v, 1);
+      stack.push(v);
+      for (const w of graph.get(v) ?? []) {
+        if (state.get(w) === 1) cycles.push([...stack.slice(stack.indexOf(w)), w]);
+        else if (!state.has(w)) visit(w);
+      }
+      stack.pop();
+      state.set(v, 2);
+    };
+    for (const v of graph.keys()) if (!state.has(v)) visit(v);
+    return cycles;
+  }
+
+  it('no runtime import cycle among static imports in src/ (a phase never calls back into the one that called it: close → waterfall → close was one)', () => {
+    const graph = new Map(files.map((f) => [f, valueImportsOf(f)]));
+    const cycles = cyclesOf(graph).map((c) => c.map((f) => path.relative(SRC, f)).join(' → '));
+    expect(cycles).toEqual([]);
+  });
+
+  it('the cycle rule sees a cycle when one exists, and not a type-only one', () => {
+    expect(cyclesOf(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual([['a', 'b', 'c', 'a']]);
+    expect(cyclesOf(new Map([['a', ['b']], ['b', ['c']], ['c', []]]))).toEqual([]);
+    // the engine's old circle, through the real import parser: waterfall imports close at run time
+    const waterfall = valueImportsOf(path.join(SRC, 'engine/waterfall.ts'));
+    expect(waterfall).toContain(path.join(SRC, 'engine/close.ts'));
+    expect(valueImportsOf(path.join(SRC, 'engine/close.ts'))).not.toContain(path.join(SRC, 'engine/waterfall.ts'));
+    // a type-only import of the state is not a run-time edge
+    expect(valueImportsOf(path.join(SRC, 'engine/step.ts'))).not.toContain(path.join(SRC, 'engine/state.ts'));
+  });
+
   it('no file in src/engine/ is over 400 lines', () => {
     const long = tsFiles(path.join(SRC, 'engine'))
       .map((f) => [path.basename(f), readFileSync(f, 'utf8').split('\n').length] as const)
