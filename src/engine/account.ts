@@ -59,8 +59,3 @@ export function unrealisedPnl(st: PathState, a: number): number {
   }
   return u;
 }
-
-/** True when account a is open and its equity is below its maintenance margin. */
-export function inBreach(st: PathState, a: number): boolean {
-  return isOpen(st, a) && equity(st, a) < maintenance(st, a);
-}

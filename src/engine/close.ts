@@ -1,17 +1,29 @@
 /**
  * Closing positions: the one place positions and balances change together. Realised PnL is settled
- * with the market at this round's fill prices (or, for a liquidator or the backstop vault, at the mark
- * less the liquidator's bonus, or at the mark), the fee goes to the insurance fund, what a fully
- * closed account has left goes back to its trader, and a shortfall goes down the loss waterfall.
+ * with the market at this round's fill prices (or, for a liquidator, the backstop vault or an ADL
+ * match, at the mark less the liquidator's bonus, or at the mark), the fee goes to the insurance fund,
+ * what a fully closed account has left goes back to its trader, and a shortfall is left in `st.loss`
+ * for the loss waterfall, which the caller runs next (`lossWaterfall`, src/engine/waterfall.ts).
+ * The arithmetic is the pure rules of src/liquidation/close.ts.
  */
 import { accountPolicy, type PathState } from './state.js';
 import { isOpen } from './account.js';
 import { retrigger, unkey } from './triggers.js';
 import { cancelTopUp } from './topups.js';
-import { coverShortfall } from './waterfall.js';
 import { chargeTradingFee } from './fees.js';
+import { cappedFeeCents, realisedPnlCents } from '../liquidation/close.js';
 import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
 import { holdsCollateral, sellCollateral } from './collateral.js';
+
+/**
+ * The price the trader closes at by `route`: the market's fill; a liquidator's mark less its bonus; the
+ * vault's or an ADL match's mark (an ADL close never reaches the market).
+ */
+function tradePrice(st: PathState, route: Route, m: number, side: number, bonus: number): number {
+  if (route === Route.Liquidator) return st.mkt.markPx[m] * (1 - side * bonus);
+  if (route === Route.Backstop || route === Route.Adl) return st.mkt.markPx[m];
+  return st.mkt.fill[m];
+}
 
 /**
  * Before anything changes: every realised PnL this close would book (and their sum) must be whole
@@ -28,12 +40,9 @@ function checkBookable(st: PathState, first: number, last: number, only: number,
     if (!(dq > 0)) continue;
     const m = b.posMarket[q];
     const side = b.posSide[q];
-    const fill = mkt.fill[m];
-    let px = fill;
-    if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
-    else if (route === Route.Backstop || route === Route.Adl) px = mkt.markPx[m];
-    const c = Math.round(side * dq * (px - b.entry[q]) * 100);
-    const third = route === Route.Liquidator || route === Route.Backstop ? Math.round(side * dq * (fill - px) * 100) : 0;
+    const px = tradePrice(st, route, m, side, bonus);
+    const c = realisedPnlCents(side, dq, px, b.entry[q]);
+    const third = route === Route.Liquidator || route === Route.Backstop ? realisedPnlCents(side, dq, mkt.fill[m], px) : 0;
     sum += c;
     if (!(Math.abs(c) <= MAX_BOOKABLE_CENTS && Math.abs(third) <= MAX_BOOKABLE_CENTS && Math.abs(sum) <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
   }
@@ -48,8 +57,9 @@ export const enum Route {
   /** The backstop vault takes the whole account at the mark; the trader forfeits the rest of the margin. */
   Backstop = 2,
   /**
-   * Auto-deleveraging: matched against the ranked winners at the mark, no market trade; the winners'
-   * haircuts (`adlCreditCents`) bring the price to the bankruptcy price.
+   * Auto-deleveraging: a bankrupt position and the ranked winners matched against it close at the
+   * mark, with no market trade; the winners' haircuts (`adlCreditCents`, passed to the bankrupt
+   * account) bring its price to the bankruptcy price.
    */
   Adl = 3,
 }
@@ -70,7 +80,8 @@ const NONE: CloseOptions = {};
 
 /**
  * Closes, for account a, either the single position `only` (b.closeSize[only]) or — with only = −1 —
- * b.closeSize[q] of each of its positions, at this round's fill prices (mkt.fill).
+ * b.closeSize[q] of each of its positions, at the route's price (`tradePrice`). Any shortfall is left
+ * in `st.loss` for `lossWaterfall`, which the caller runs next.
  */
 export function closePositions(st: PathState, a: number, only: number, route: Route, opts: CloseOptions = NONE): void {
   const feeRate = opts.feeRate ?? 0;
@@ -100,15 +111,14 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
     if (dq >= b.size[q] * (1 - 1e-12)) dq = b.size[q];
     const fill = mkt.fill[m];
     if (dq > 0) {
-      // the trader's price: market fill; liquidators pay the mark less their bonus; the vault the mark
-      let px = fill;
-      if (route === Route.Liquidator) px = mkt.markPx[m] * (1 - side * bonus);
-      else if (route === Route.Backstop || route === Route.Adl) px = mkt.markPx[m];
-      const c = Math.round(side * dq * (px - b.entry[q]) * 100);
+      // the trader's price: market fill; liquidators pay the mark less their bonus; the vault and ADL the mark
+      const px = tradePrice(st, route, m, side, bonus);
+      const c = realisedPnlCents(side, dq, px, b.entry[q]);
       pnl += c;
       books.realise(c);
       if (route === Route.Liquidator || route === Route.Backstop) {
-        const third = Math.round(side * dq * (fill - px) * 100);
+        // the liquidator's or the vault's unwind: bought at px, sold to the market at the fill
+        const third = realisedPnlCents(side, dq, fill, px);
         books.realise(third);
         if (route === Route.Liquidator) liquidatorPnl += third;
         else vaultPnl += third;
@@ -138,16 +148,16 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   // realised PnL against the market; what the margin cannot pay is the shortfall
   let shortfall = books.settlePnl(a, pnl);
   const full = !isOpen(st, a);
-  // fee, capped by the equity that exists
+  // fee, capped by the equity that exists (none after a shortfall: the margin is then 0)
   const after = b.margin[a];
   const equityAfter = after - shortfall + Math.round(remainingUnrealised * 100);
-  const fee = shortfall > 0 ? 0 : Math.max(0, Math.min(Math.round(feeRate * closedNotional * 100), after, equityAfter));
+  const fee = cappedFeeCents(feeRate, closedNotional, after, equityAfter);
   // the fee goes to the fund of the market of the account's largest close
   const rules = st.ctx.rules[b.posMarket[worst >= 0 ? worst : first]];
   books.chargeFee(a, fee, rules.fund);
   events.feesCents += fee;
   if (opts.tradingFeeRate && shortfall === 0) {
-    const tfee = Math.max(0, Math.min(Math.round(opts.tradingFeeRate * closedNotional * 100), b.margin[a], equityAfter - fee));
+    const tfee = cappedFeeCents(opts.tradingFeeRate, closedNotional, b.margin[a], equityAfter - fee);
     chargeTradingFee(st, a, tfee, b.posMarket[worst >= 0 ? worst : first]);
   }
   // liquidator and vault PnL (against the market)
@@ -155,21 +165,16 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
     books.liquidatorPnl(liquidatorPnl);
     events.liquidatorPnlUsd += liquidatorPnl / 100;
   }
+  const loss = st.loss;
   if (route === Route.Backstop) {
     events.backstopTakeovers++;
-    const before = books.backstopCents;
-    // the trader forfeits what is left of the margin to the vault; the vault's unwind PnL, then the
-    // trader's shortfall, are paid from its capital; what it cannot pay goes down the waterfall
+    loss.vaultBefore = books.backstopCents;
+    // the trader forfeits what is left of the margin to the vault; the vault's unwind PnL is paid from
+    // its capital; what it cannot pay joins the trader's shortfall (the waterfall asks the vault first)
     books.forfeitToBackstop(a);
     shortfall += books.backstopUnwind(vaultPnl);
-    events.shortfallCents += shortfall;
-    if (shortfall > 0) {
-      const covered = books.backstopCover(shortfall);
-      events.backstopCoveredCents += covered;
-      shortfall -= covered;
-    }
-    events.backstopPnlUsd += (books.backstopCents - before) / 100;
-  } else events.shortfallCents += shortfall;
+  }
+  events.shortfallCents += shortfall;
   if (full) {
     if (forfeit && route !== Route.Backstop && b.margin[a] > 0) {
       // the venue keeps what is left (a takeover at the bankruptcy price): into the fund, as a fee
@@ -183,10 +188,13 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
     if (b.pendingDue[a] >= 0) cancelTopUp(st, a);
     b.graceUntil[a] = -1;
   } else retrigger(st, a);
-  if (shortfall > 0) {
-    // ADL prices the deficit per unit of the largest position closed: each unit matched against it
-    // gives up shortfall / size (the gap between its bankruptcy price and its fill)
-    const q = worst >= 0 ? worst : first;
-    coverShortfall(st, shortfall, b.posMarket[q], b.posSide[q] as 1 | -1, worstDq > 0 ? shortfall / 100 / worstDq : 0);
-  }
+  // for the waterfall: ADL prices the deficit per unit of the largest position closed (each unit
+  // matched against it gives up shortfall / size, the gap between its bankruptcy price and its fill)
+  const q = worst >= 0 ? worst : first;
+  loss.pending = shortfall > 0 || route === Route.Backstop;
+  loss.shortfall = shortfall;
+  loss.market = b.posMarket[q];
+  loss.side = b.posSide[q] as 1 | -1;
+  loss.units = worstDq;
+  loss.takeover = route === Route.Backstop;
 }

@@ -108,16 +108,6 @@ export function collateralValue(st: PathState, a: number): number {
   return v;
 }
 
-/** Market value (no haircut) of account a's collateral at the marks (USD). */
-export function collateralMarketValue(st: PathState, a: number): number {
-  const J = st.collateralAssets;
-  if (J === 0) return 0;
-  const assets = st.ctx.collateral!.assets;
-  let v = 0;
-  for (let j = 0; j < J; j++) v += (st.books.collateralAtoms(a, j) / assets[j].atomsPerUnit) * st.mkt.markPx[assets[j].market];
-  return v;
-}
-
 /** A liquidation of account a is planned: its collateral joins the round's sell flow in each asset's market. */
 export function planCollateralSale(st: PathState, a: number): void {
   const J = st.collateralAssets;

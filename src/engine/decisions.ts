@@ -8,6 +8,7 @@ import type { PathState } from './state.js';
 import { equity, maintenance } from './account.js';
 import { applyFlows } from './market.js';
 import { closePositions, Route } from './close.js';
+import { lossWaterfall } from './waterfall.js';
 import { rekeyPosition } from './triggers.js';
 import { dueTopUps, scheduleTopUp } from './topups.js';
 
@@ -113,7 +114,10 @@ export function volatilityDeleveraging(st: PathState, ids: Int32Array, n: number
   return n;
 }
 
-/** Closes b.closeSize[p] of each listed position at the market, as one block of flow per market. */
+/**
+ * Closes b.closeSize[p] of each listed position at the market, as one block of flow per market; a
+ * close at a gapped price may leave a shortfall, and its loss waterfall runs before the next close.
+ */
 export function voluntaryCloses(st: PathState, ids: Int32Array, n: number): void {
   const { b, mkt } = st;
   mkt.flow.fill(0);
@@ -124,6 +128,10 @@ export function voluntaryCloses(st: PathState, ids: Int32Array, n: number): void
   applyFlows(st);
   for (let k = 0; k < n; k++) {
     const p = ids[k];
-    if (b.size[p] > 0) closePositions(st, b.posAccount[p], p, Route.Market, { tradingFeeRate: st.ctx.rules[b.posMarket[p]].policy.tradingFees.takerRate });
+    // (written so that an id past the end of ids — n can exceed its length when more positions than
+    // accounts are listed — reads undefined and is skipped, as it always was)
+    if (!(b.size[p] > 0)) continue;
+    closePositions(st, b.posAccount[p], p, Route.Market, { tradingFeeRate: st.ctx.rules[b.posMarket[p]].policy.tradingFees.takerRate });
+    lossWaterfall(st);
   }
 }

@@ -24,8 +24,6 @@ import type { MaintenanceModel } from '../margin/maintenance.js';
 import { SECONDS_PER_YEAR } from '../price/models.js';
 import { nominalVolatilityAnnual } from '../price/nominal.js';
 
-export type ImportanceConfig = NonNullable<NonNullable<Scenario['sampling']>['importance']>;
-
 /** The shock coefficient σ (annualised) and the GBM log drift ν of market m's price model. */
 function shockScale(pm: Scenario['market']['priceModel']): { sigma: number; nu: number } {
   const cfg = pm as unknown as Record<string, unknown> & { kind: string };

@@ -1,23 +1,27 @@
 /**
  * Phase 5, liquidation rounds. Each round (one generation of the cascade) takes the accounts the
- * maintenance check listed and decides each one's fate — a margin call, a wait (cooldown, per-step
- * caps, liquidators declining), or a close of some size by some route (the venue's market order,
- * liquidators, the backstop vault) — then the round's net flow moves each market's price and every
- * close fills at the round's average price. The moved price may breach more accounts: the next round.
+ * maintenance check listed and decides each one's fate (`planLiquidations`) — spared by its other
+ * position or a margin call, matched by ADL before the trade, a wait (cooldown, per-step caps,
+ * liquidators declining), or a close whose size is the style's (src/engine/liquidation-styles.ts) and
+ * whose route is the first that applies (src/engine/liquidation-routes.ts) — then the round's net flow
+ * moves each market's price once (`tradeRound`) and every close fills at the round's average price
+ * (`closeLiquidation`); the loss waterfall runs after each close (src/engine/waterfall.ts). The round
+ * itself is written out in src/engine/step.ts (`liquidationRound`). The moved price may breach more
+ * accounts: the next round.
  */
 import { accountPolicy, type PathState } from './state.js';
-import { partialCloseSize } from '../liquidation/close.js';
+import type { LiquidationConfig } from '../scenario/schema.js';
 import { isOpen, notional } from './account.js';
 import { applyFlows } from './market.js';
-import { closePositions, Route } from './close.js';
+import { closePositions, type Route } from './close.js';
 import { openGrace, setMark } from './maintenance-check.js';
 import { rekeyPosition, touchMulti } from './triggers.js';
 import { SERIES_GENERATION_CLASSES } from './results.js';
-import { autoDeleverage, fundAvailableCents, recordFundPeaks } from './waterfall.js';
-import { recapitaliseFunds } from './fees.js';
 import { rebalanceFromPair } from './rebalance.js';
-import { holdsCollateral, planCollateralSale, sellCollateral } from './collateral.js';
-import { executeLending, planLending } from './lending.js';
+import { planCollateralSale, sellCollateral } from './collateral.js';
+import { LIQUIDATION_STYLES } from './liquidation-styles.js';
+import { routeFor, type LiquidationRoute } from './liquidation-routes.js';
+import { adlMatch, matchesBeforeTrade } from './adl-match.js';
 
 /** A safety bound on rounds in one step (a cascade that has not settled by then continues next step). */
 export const MAX_GENERATIONS_PER_STEP = 10_000;
@@ -31,8 +35,6 @@ export function beginLiquidations(st: PathState): void {
   st.nDeferred = 0;
   st.nTracked = 0;
   st.stepLiq.reset();
-  recapitaliseFunds(st);
-  recordFundPeaks(st);
   for (let k = 0; k < nReq; k++) {
     const a = b.requeue[k];
     if (b.nPos[a] === 1 && isOpen(st, a) && !b.queued[a]) rekeyPosition(st, b.firstPos[a]);
@@ -52,86 +54,41 @@ function postpone(st: PathState, a: number, keepQueued: boolean): void {
 }
 
 /**
- * One round: decides the fate of the n accounts in b.list, trades the round's closes as one block of
- * flow per market, and closes them at the fill (the loss waterfall runs inside each close).
+ * Decides the fate of the n accounts in b.list (as the maintenance check found them: equity
+ * b.listEq, maintenance margin b.listMm; nothing has moved since). Those that close go to b.list2 with
+ * their route in b.route and their close sizes in b.closeSize, their flow in mkt.flow. Returns how
+ * many close.
  */
-export function liquidationRound(st: PathState, gen: number, n: number, nLending = 0): void {
-  const nClose = planRound(st, gen, n);
-  if (nLending > 0) planLending(st, nLending); // borrowers (st.lending.list): their liquidators' sales join the block
-  const before0 = st.mkt.impactState[0];
-  applyFlows(st);
-  st.stepLiq.impactLog0 += st.mkt.impactState[0] - before0;
-  executeRound(st, gen, nClose);
-  if (nLending > 0) executeLending(st, gen, nLending);
-}
-
-/**
- * Decides each listed account's fate; those that close go to b.list2 with their route in b.route and
- * their close sizes in b.closeSize, their flow in mkt.flow. Returns how many close.
- */
-function planRound(st: PathState, gen: number, n: number): number {
+export function planLiquidations(st: PathState, gen: number, n: number): number {
   const { b, mkt } = st;
-  const ids = b.list;
   let nClose = 0;
   mkt.flow.fill(0);
   for (let k = 0; k < n; k++) {
-    const a = ids[k];
-    const liqCfg = accountPolicy(st, a).liquidation;
-    const caps = liqCfg.caps;
-    const eq = b.listEq[k]; // as the maintenance check found them: nothing has moved since
+    const a = b.list[k];
+    const cfg = accountPolicy(st, a).liquidation;
+    const eq = b.listEq[k];
     const mmv = b.listMm[k];
     const continuing = gen === 0 && eq >= mmv; // a capped liquidation carrying on
-    // the trader's other isolated position may spare the margin that keeps this one open
-    if (!continuing && st.ctx.siblings && rebalanceFromPair(st, a, eq, mmv)) continue;
-    // margin call: a first breach opens the grace period instead of liquidating
-    if (!continuing && liqCfg.marginCall.graceSteps > 0 && b.graceUntil[a] < 0 && eq >= liqCfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
-      openGrace(st, a);
-      continue;
-    }
+    if (!continuing && spared(st, a, eq, mmv, cfg)) continue;
     // bankrupt at the mark and the fund will not cover it: matched against the ranked winners at its
-    // bankruptcy price, never traded; what the winners cannot take goes to the market below
+    // bankruptcy price, never traded; what the winners cannot take goes to the market below, in full
     let bankruptRest = false;
-    if (eq < 0 && b.nPos[a] === 1 && !(st.collateralAssets > 0 && holdsCollateral(st, a))) {
-      const q = b.firstPos[a];
-      const m = b.posMarket[q];
-      if (st.ctx.rules[m].waterfall.afterInsuranceFund === 'adl' && fundAvailableCents(st, m) < Math.round(-eq * 100)) {
-        adlMatch(st, a, q, m, -eq, gen);
-        if (!isOpen(st, a)) continue;
-        bankruptRest = true;
-      }
+    if (matchesBeforeTrade(st, a, eq)) {
+      adlMatch(st, a, -eq, gen);
+      if (!isOpen(st, a)) continue;
+      bankruptRest = true;
     }
     if (b.cooldownUntil[a] > st.t && !bankruptRest) {
       postpone(st, a, continuing);
       continue;
     }
-    // close sizes: full, partial, fraction or down to the tier below
+    // close size: the style's share of the notional
     const N = notional(st, a);
-    let frac = 1;
-    if (bankruptRest) {
-      frac = 1;
-    } else if (continuing) {
-      frac = 1; // what the cap held back: the rest of a full close (partial styles restart from the ratio)
-      if (liqCfg.kind !== 'full') frac = liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd ? liqCfg.closeFraction : 0;
-      if (frac === 0) continue;
-    } else if (liqCfg.kind === 'partial') {
-      frac = N > 0 ? partialCloseSize(N, 1, eq, mmv / N, liqCfg.bufferFraction, liqCfg.feeRate) / N : 1;
-    } else if (liqCfg.kind === 'fraction' && N > liqCfg.aboveNotionalUsd) {
-      frac = liqCfg.closeFraction;
-    } else if (liqCfg.kind === 'lower-tier') {
-      frac = lowerTierFraction(st, a, N);
-    }
+    const style = LIQUIDATION_STYLES[cfg.kind];
+    let frac = bankruptRest ? 1 : continuing ? style.continuingFraction(N, cfg) : style.closeFraction(st, a, N, eq, mmv, cfg);
+    if (continuing && frac === 0) continue;
     // per-step caps: what exceeds them waits
-    let allowed = frac * N;
-    if (caps.perAccountNotionalUsdPerStep !== undefined) allowed = Math.min(allowed, caps.perAccountNotionalUsdPerStep - b.liqThisStep[a]);
-    // each market's own per-step cap
-    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
-      if (b.size[q] <= 0) continue;
-      const m = b.posMarket[q];
-      const cap = st.ctx.rules[m].liquidation.caps.marketNotionalUsdPerStep;
-      if (cap === undefined) continue;
-      const share = (b.size[q] * mkt.market[m]) / N;
-      allowed = Math.min(allowed, (cap - mkt.marketLiqUsed[m]) / share);
-    }
+    const allowed = capsAllow(st, a, frac * N, N, cfg);
     if (!(allowed > 1e-9 * N)) {
       postpone(st, a, continuing);
       continue;
@@ -141,138 +98,120 @@ function planRound(st: PathState, gen: number, n: number): number {
       frac = allowed / N;
       b.queued[a] = 1;
     }
-    // route: backstop takeover, liquidators, or the exchange's own market order
-    let r = Route.Market;
-    if (liqCfg.backstop.enabled && eq < liqCfg.backstop.equityFractionOfMm * mmv) {
-      r = Route.Backstop;
-    } else if (liqCfg.liquidators.enabled) {
-      if (!liquidatorsTake(st, a, frac, liqCfg.liquidators)) {
-        st.events.liquidatorDeclined++;
-        postpone(st, a, continuing);
-        continue;
-      }
-      r = Route.Liquidator;
+    // route: the first that applies (backstop takeover, liquidators, the venue's market order)
+    const route = routeFor(cfg, eq, mmv);
+    if (!route.takes(st, a, frac, cfg)) {
+      st.events.liquidatorDeclined++;
+      postpone(st, a, continuing);
+      continue;
     }
-    if (r === Route.Backstop) frac = 1; // the vault takes the whole account
-    if (capped && r !== Route.Backstop) postpone(st, a, continuing);
-    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
-      if (b.size[q] <= 0) continue;
-      const m = b.posMarket[q];
-      b.closeSize[q] = frac * b.size[q];
-      const qN = b.closeSize[q] * mkt.market[m];
-      mkt.flow[m] -= b.posSide[q] * qN;
-      mkt.marketLiqUsed[m] += qN;
-      if (r === Route.Liquidator) mkt.liquidatorUsed[m] += qN;
-    }
-    // volatile collateral is sold first, through its own market, in this round's block
-    if (st.collateralAssets > 0) planCollateralSale(st, a);
-    if (b.liqThisStep[a] === 0) b.tracked[st.nTracked++] = a;
-    b.liqThisStep[a] += frac * N;
-    b.route[nClose] = r;
+    if (route.wholeAccount) frac = 1;
+    else if (capped) postpone(st, a, continuing);
+    queueClose(st, a, frac, N, route);
+    b.route[nClose] = route.route;
     b.list2[nClose++] = a;
   }
   return nClose;
 }
 
 /**
- * Lower-tier liquidation (Bybit's risk-limit reduction): the share of account a's notional N to close
- * so that its one position falls to the floor of the maintenance tier below its own; 1 (a full close)
- * in the lowest tier, under a schedule without tiers, or for an account over several markets.
+ * Whether account a is spared a liquidation this round: its other isolated position spares the margin
+ * that keeps it open (src/engine/rebalance.ts), or a first breach opens a margin call's grace period.
  */
-export function lowerTierFraction(st: PathState, a: number, N: number): number {
-  const { b } = st;
-  if (b.nPos[a] !== 1 || !(N > 0)) return 1;
-  const mm = st.ctx.rules[b.posMarket[b.firstPos[a]]].policy.maintenance;
-  if (mm.kind !== 'tiered') return 1;
-  let k = 0;
-  while (k + 1 < mm.tiers.length && mm.tiers[k + 1].notionalFloorUsd <= N) k++;
-  return k === 0 ? 1 : 1 - mm.tiers[k].notionalFloorUsd / N;
+function spared(st: PathState, a: number, eq: number, mmv: number, cfg: LiquidationConfig): boolean {
+  if (st.ctx.siblings && rebalanceFromPair(st, a, eq, mmv)) return true;
+  if (cfg.marginCall.graceSteps > 0 && st.b.graceUntil[a] < 0 && eq >= cfg.marginCall.liquidateBelowEquityFractionOfMm * mmv) {
+    openGrace(st, a);
+    return true;
+  }
+  return false;
 }
 
 /**
- * ADL of bankrupt account a (its one position q in market m, `deficitUsd` = −equity at the mark): the
- * ranked winners take the position at its bankruptcy price (src/engine/waterfall.ts), the matched part
- * closes with no market trade, and is recorded as liquidated.
+ * How much of `wantUsd` of account a's notional N the per-step caps let close now: the account's own
+ * cap (less what it closed this step) and each of its markets' caps (less what that market closed).
  */
-function adlMatch(st: PathState, a: number, q: number, m: number, deficitUsd: number, gen: number): void {
+function capsAllow(st: PathState, a: number, wantUsd: number, N: number, cfg: LiquidationConfig): number {
+  const { b, mkt } = st;
+  let allowed = wantUsd;
+  const perAccount = cfg.caps.perAccountNotionalUsdPerStep;
+  if (perAccount !== undefined) allowed = Math.min(allowed, perAccount - b.liqThisStep[a]);
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    if (b.size[q] <= 0) continue;
+    const m = b.posMarket[q];
+    const cap = st.ctx.rules[m].liquidation.caps.marketNotionalUsdPerStep;
+    if (cap === undefined) continue;
+    const share = (b.size[q] * mkt.market[m]) / N;
+    allowed = Math.min(allowed, (cap - mkt.marketLiqUsed[m]) / share);
+  }
+  return allowed;
+}
+
+/** Queues the close of `frac` of each of account a's positions: close sizes, the round's flow, the caps' use; volatile collateral is sold first, in this round's block. */
+function queueClose(st: PathState, a: number, frac: number, N: number, route: LiquidationRoute): void {
+  const { b, mkt } = st;
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    if (b.size[q] <= 0) continue;
+    const m = b.posMarket[q];
+    b.closeSize[q] = frac * b.size[q];
+    const qN = b.closeSize[q] * mkt.market[m];
+    mkt.flow[m] -= b.posSide[q] * qN;
+    mkt.marketLiqUsed[m] += qN;
+    if (route.usesLiquidatorCapital) mkt.liquidatorUsed[m] += qN;
+  }
+  if (st.collateralAssets > 0) planCollateralSale(st, a);
+  if (b.liqThisStep[a] === 0) b.tracked[st.nTracked++] = a;
+  b.liqThisStep[a] += frac * N;
+}
+
+/** The round's net flow (liquidations, collateral and lending sales) moves each market's price once: the fills (mkt.fill). */
+export function tradeRound(st: PathState): void {
+  const before0 = st.mkt.impactState[0];
+  applyFlows(st);
+  st.stepLiq.impactLog0 += st.mkt.impactState[0] - before0;
+}
+
+/**
+ * Closes the round's k-th account (b.list2[k]) at the fill and records what was liquidated, by side and
+ * generation. Its shortfall, if any, is left in st.loss for `lossWaterfall`.
+ */
+export function closeLiquidation(st: PathState, gen: number, k: number): void {
   const { b, mkt, stepLiq, events } = st;
-  const S = b.size[q];
-  const side = b.posSide[q] as 1 | -1;
-  const covered = autoDeleverage(st, Math.round(deficitUsd * 100), m, side, deficitUsd / S);
-  let M = Math.min(S, st.adlMatchedQty);
-  if (!(M > 0)) return;
-  if (M >= S * (1 - 1e-12)) M = S;
-  const v = M * mkt.markPx[m];
-  stepLiq.byMarketUsd[m] += v;
-  stepLiq.byMarketPositions[m]++;
-  if (side === 1) stepLiq.longUsd += v;
-  else stepLiq.shortUsd += v;
-  stepLiq.notionalUsd += v;
-  stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += v;
-  stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += v;
+  const a = b.list2[k];
+  const cfg = accountPolicy(st, a).liquidation;
+  let closed = 0;
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    if (b.size[q] <= 0 || b.closeSize[q] <= 0) continue;
+    const v = b.closeSize[q] * mkt.fill[b.posMarket[q]];
+    closed += v;
+    stepLiq.byMarketUsd[b.posMarket[q]] += v;
+    stepLiq.byMarketPositions[b.posMarket[q]]++;
+    if (b.posSide[q] === 1) stepLiq.longUsd += v;
+    else stepLiq.shortUsd += v;
+  }
+  stepLiq.notionalUsd += closed;
+  stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += closed;
+  stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += closed;
   stepLiq.accounts++;
-  stepLiq.generations = Math.max(stepLiq.generations, gen + 1);
-  events.adlMatchedNotionalUsd += v;
+  stepLiq.generations = gen + 1;
   if (!b.liquidated[a]) {
     b.liquidated[a] = 1;
     events.tradersLiquidated++;
   }
-  b.closeSize[q] = M;
-  closePositions(st, a, q, Route.Adl, { adlCreditCents: covered });
-  if (b.graceUntil[a] >= 0) b.graceUntil[a] = -1;
+  LIQUIDATION_STYLES[cfg.kind].afterClose(st, a, cfg);
+  if (st.collateralAssets > 0) sellCollateral(st, a, mkt.fill);
+  closePositions(st, a, -1, b.route[k] as Route, { feeRate: cfg.feeRate, forfeit: cfg.forfeitRemainingMargin });
 }
 
-/** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */
-function liquidatorsTake(st: PathState, a: number, frac: number, cfg: { bonusFraction: number; capitalUsdPerStep: number }): boolean {
-  const { b, mkt } = st;
-  let ok = true;
-  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
-    if (b.size[q] <= 0) continue;
-    const m = b.posMarket[q];
-    const qN = frac * b.size[q] * mkt.market[m];
-    const slip = Math.abs(Math.expm1(mkt.impact[m].fillFractionFor(qN, mkt.depthMult[m]) * mkt.impact[m].delta(qN, mkt.depthMult[m])));
-    if (slip > cfg.bonusFraction || mkt.liquidatorUsed[m] + qN > cfg.capitalUsdPerStep) ok = false;
+/** After the round's k-th close and its waterfall: a liquidation ends a margin call; the account leaves the round's list. */
+export function afterLiquidation(st: PathState, k: number): void {
+  const { b } = st;
+  const a = b.list2[k];
+  if (b.graceUntil[a] >= 0) {
+    b.graceUntil[a] = -1;
+    if (b.nPos[a] === 1 && isOpen(st, a)) rekeyPosition(st, b.firstPos[a]);
   }
-  return ok;
-}
-
-/** Closes the round's accounts at the fill and records what was liquidated, by side and generation. */
-function executeRound(st: PathState, gen: number, nClose: number): void {
-  const { b, mkt, stepLiq, events } = st;
-  for (let k = 0; k < nClose; k++) {
-    const a = b.list2[k];
-    const liqCfg = accountPolicy(st, a).liquidation;
-    let closed = 0;
-    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
-      if (b.size[q] <= 0 || b.closeSize[q] <= 0) continue;
-      const v = b.closeSize[q] * mkt.fill[b.posMarket[q]];
-      closed += v;
-      stepLiq.byMarketUsd[b.posMarket[q]] += v;
-      stepLiq.byMarketPositions[b.posMarket[q]]++;
-      if (b.posSide[q] === 1) stepLiq.longUsd += v;
-      else stepLiq.shortUsd += v;
-    }
-    stepLiq.notionalUsd += closed;
-    stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += closed;
-    stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += closed;
-    if (!b.liquidated[a]) {
-      b.liquidated[a] = 1;
-      events.tradersLiquidated++;
-    }
-    // a fraction close waits out its cooldown; a cooldown of 0 still means one close per step (the rounds
-    // of a step are instantaneous: closing 20% again and again within them would never end)
-    if (liqCfg.kind === 'fraction') b.cooldownUntil[a] = st.t + Math.max(1, liqCfg.cooldownSteps);
-    if (st.collateralAssets > 0) sellCollateral(st, a, mkt.fill);
-    closePositions(st, a, -1, b.route[k] as Route, { feeRate: liqCfg.feeRate, forfeit: liqCfg.forfeitRemainingMargin });
-    if (b.graceUntil[a] >= 0) {
-      // a liquidation ends the margin call
-      b.graceUntil[a] = -1;
-      if (b.nPos[a] === 1 && isOpen(st, a)) rekeyPosition(st, b.firstPos[a]);
-    }
-    if (b.mark[a] === 1) b.mark[a] = 0;
-  }
-  stepLiq.accounts += nClose;
-  if (nClose > 0) stepLiq.generations = gen + 1;
+  if (b.mark[a] === 1) b.mark[a] = 0;
 }
 
 /** After the last round: re-key float ties, clear per-step flags, re-check multi-market accounts touched this step. */

@@ -30,9 +30,6 @@ export function updateMarkets(st: PathState): void {
     arbitrage(st, m);
     setMarketFromState(st, m);
   }
-  mkt.marketLiqUsed.fill(0);
-  mkt.liquidatorUsed.fill(0);
-  st.books.beginStep();
 }
 
 /**

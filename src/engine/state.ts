@@ -255,6 +255,25 @@ export class FundPeak {
   }
 }
 
+/**
+ * What the last close left for the loss waterfall (src/engine/waterfall.ts `lossWaterfall`): its
+ * shortfall not yet covered, where it arose, and, for a backstop takeover, the vault's capital before
+ * it. Written by `closePositions`, consumed by the next `lossWaterfall`.
+ */
+export class PendingLoss {
+  /** A close is waiting for the waterfall. */
+  pending = false;
+  /** Shortfall (cents, ≥ 0): what the account's margin could not pay, and for a takeover the vault's unwind loss it could not pay. */
+  shortfall = 0;
+  /** Market and side of the largest position the close closed, and the units it closed (ADL prices the deficit per unit of it). */
+  market = 0;
+  side: 1 | -1 = 1;
+  units = 0;
+  /** The backstop vault took the account over; its capital before the takeover (cents). */
+  takeover = false;
+  vaultBefore = 0;
+}
+
 /** The policy that governs account a: its market's for a single position, the scenario's for an account over several markets. */
 export function accountPolicy(st: PathState, a: number): Policy {
   const b = st.b;
@@ -308,6 +327,8 @@ export class PathState {
   adlRanking?: AdlRanking;
   /** Quantity the last auto-deleveraging matched (units of the bankrupt position). */
   adlMatchedQty = 0;
+  /** The last close's shortfall, waiting for the loss waterfall. */
+  readonly loss = new PendingLoss();
   /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
   readonly fundPeaks: (FundPeak | undefined)[];
   /** Funding and variation margin (absent when no market has either). */

@@ -8,6 +8,7 @@ import type { PathState } from './state.js';
 import { IN_DEC_DOWN, IN_DEC_UP, IN_LIQ_DOWN, IN_LIQ_UP, IN_TOP_DOWN, IN_TOP_UP, removeFromHeaps } from './book.js';
 import { equity, maintenance } from './account.js';
 import { collateralValue, holdsCollateral } from './collateral.js';
+import { bankruptcyPrice } from '../margin/maintenance.js';
 
 let exhaustiveMultiChecks = false;
 /**
@@ -58,7 +59,7 @@ export function rekeyPosition(st: PathState, p: number): void {
     if (bits & IN_LIQ_DOWN) h.liqDown.remove(p);
     if (bits & IN_LIQ_UP) h.liqUp.remove(p);
   } else if (model.dynamic) {
-    const B = b.entry[p] - (side * c) / q;
+    const B = bankruptcyPrice(side, q, b.entry[p], c);
     if (side === 1) h.liqDown.set(p, B);
     else h.liqUp.set(p, -B);
   } else {
@@ -74,7 +75,7 @@ export function rekeyPosition(st: PathState, p: number): void {
   if (floating) {
     // no top-up trigger (see above)
   } else if (model.dynamic) {
-    const B = b.entry[p] - (side * c) / q;
+    const B = bankruptcyPrice(side, q, b.entry[p], c);
     if (wantsTopUp && side === 1) h.topDown.set(p, B);
     else if (bits & IN_TOP_DOWN) h.topDown.remove(p);
     if (wantsTopUp && side === -1) h.topUp.set(p, -B);

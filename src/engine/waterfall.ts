@@ -1,14 +1,38 @@
 /**
- * Phase 6, the loss waterfall after the fee: a shortfall is paid by the insurance fund (within its
- * caps), then by auto-deleveraging profitable opposite positions or by a socialised loss across open
- * accounts; what is left is bad debt. (The backstop vault, when it took the account over, has paid
- * before this: src/engine/close.ts.)
+ * Phase 6, the loss waterfall, run after each close (`lossWaterfall`, called by the phase that closed):
+ * the close's shortfall (`st.loss`, left by src/engine/close.ts after the fee) is paid by the backstop
+ * vault when it took the account over, then by the insurance fund (within its caps), then by
+ * auto-deleveraging profitable opposite positions or by a socialised loss across open accounts; what
+ * is left is bad debt. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
+ * leave no shortfall, so the waterfall never re-enters itself.
  */
 import type { PathState } from './state.js';
 import { adlScoreOf, allocateProRata, rankAdl } from '../liquidation/waterfall.js';
 import { equity, isOpen, notional, unrealisedPnl } from './account.js';
 import { closePositions, Route } from './close.js';
 import { retrigger } from './triggers.js';
+
+/**
+ * The loss waterfall of the last close (st.loss): a takeover's vault pays first (and its PnL on the
+ * takeover is recorded), then `coverShortfall`. Does nothing when no close is waiting.
+ */
+export function lossWaterfall(st: PathState): void {
+  const loss = st.loss;
+  if (!loss.pending) return;
+  loss.pending = false;
+  const { books, events } = st;
+  let rest = loss.shortfall;
+  const { market, side, units } = loss;
+  if (loss.takeover) {
+    if (rest > 0) {
+      const covered = books.backstopCover(rest);
+      events.backstopCoveredCents += covered;
+      rest -= covered;
+    }
+    events.backstopPnlUsd += (books.backstopCents - loss.vaultBefore) / 100;
+  }
+  if (rest > 0) coverShortfall(st, rest, market, side, units > 0 ? rest / 100 / units : 0);
+}
 
 /** Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`: shortfall per unit of it). */
 export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
@@ -129,12 +153,10 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
     const dq = Math.min(b.size[p], cents / 100 / perUnit);
     st.adlMatchedQty += dq;
     st.events.adlPnlClosedUsd += dq * b.posSide[p] * (P - b.entry[p]);
-    // close dq at the mark — matched against the bankrupt position, so no market flow …
-    const savedFill = mkt.fill[m];
-    mkt.fill[m] = P;
+    // close dq at the mark — matched against the bankrupt position, so no market flow (a winner's
+    // close realises a profit: it leaves no shortfall, so st.loss stays empty) …
     b.closeSize[p] = dq;
-    closePositions(st, a, p, Route.Market);
-    mkt.fill[m] = savedFill;
+    closePositions(st, a, p, Route.Adl);
     // … and hand over the haircut, size·|mark − bankruptcy| (capped by the equity it had)
     let pay: number;
     if (isOpen(st, a)) {

@@ -29,33 +29,20 @@ export function partialCloseSize(
   return dq >= size * (1 - 1e-9) ? size : dq;
 }
 
-/** Outcome of closing `closeSize` of a position, in integer cents. */
-export interface CloseOutcome {
-  /** Realised PnL on the closed part (cents, signed). */
-  pnlCents: number;
-  /** Fee charged (cents, ≥ 0, capped by the remaining equity). */
-  feeCents: number;
-  /** Collateral left after PnL and fee (cents; negative = shortfall when the position is fully closed). */
-  collateralAfterCents: number;
+/**
+ * Realised PnL of closing `size` units of a position of `side` entered at `entry`, at `price`: side·size·(price − entry)
+ * rounded to whole cents (the engine books it exactly; src/engine/close.ts).
+ */
+export function realisedPnlCents(side: number, size: number, price: number, entry: number): number {
+  return Math.round(side * size * (price - entry) * 100);
 }
 
 /**
- * Realised PnL q·(X − E) on the closed size, rounded to cents; fee = min(feeRate·ΔQ·X, equity after
- * the close) and never negative, so a fee is only taken from equity that exists.
+ * A fee of `rate` on `notionalUsd` (rounded to cents), capped by the margin the account holds after
+ * the close and by its equity (margin plus the unrealised PnL of what stays open), and never negative:
+ * a fee is only taken from equity that exists — a close that leaves a shortfall (margin 0, equity < 0)
+ * pays none. The liquidation fee and a voluntary close's taker fee (src/engine/close.ts) are both this.
  */
-export function closeOutcome(
-  side: 1 | -1,
-  closeSize: number,
-  entry: number,
-  fillPrice: number,
-  collateralCents: number,
-  feeRate: number,
-  remainingUnrealisedUsd: number,
-): CloseOutcome {
-  const pnlCents = Math.round(side * closeSize * (fillPrice - entry) * 100);
-  const afterPnl = collateralCents + pnlCents;
-  const equityCents = afterPnl + Math.round(remainingUnrealisedUsd * 100);
-  const feeWanted = Math.round(feeRate * closeSize * fillPrice * 100);
-  const feeCents = Math.max(0, Math.min(feeWanted, equityCents, afterPnl));
-  return { pnlCents, feeCents, collateralAfterCents: afterPnl - feeCents };
+export function cappedFeeCents(rate: number, notionalUsd: number, marginCents: number, equityCents: number): number {
+  return Math.max(0, Math.min(Math.round(rate * notionalUsd * 100), marginCents, equityCents));
 }

@@ -4,30 +4,12 @@
  */
 import type { Rng } from '../rng/streams.js';
 
-export interface AdlCandidate {
-  /** Position id. */
-  id: number;
-  /** Unrealised PnL at the mark (USD, > 0 for a candidate). */
-  pnlUsd: number;
-  /** The account's margin (USD). */
-  marginUsd: number;
-  /** The account's notional (USD). */
-  notionalUsd: number;
-  /** The account's equity at the mark (USD). */
-  equityUsd: number;
-  /** Position size (units). */
-  size: number;
-}
-
 /**
  * ADL ranking score (Binance/BitMEX style): profit % × effective leverage
- * = (PnL / margin) × (notional / equity). Higher is deleveraged first.
+ * = (PnL / margin) × (notional / equity), from the position's unrealised PnL at the mark and its
+ * account's margin, notional and equity (USD). Higher is deleveraged first; no margin or no equity
+ * ranks first (Infinity).
  */
-export function adlScore(c: AdlCandidate): number {
-  return adlScoreOf(c.pnlUsd, c.marginUsd, c.notionalUsd, c.equityUsd);
-}
-
-/** `adlScore` from its parts (no object). */
 export function adlScoreOf(pnlUsd: number, marginUsd: number, notionalUsd: number, equityUsd: number): number {
   const profitPct = marginUsd > 0 ? pnlUsd / marginUsd : Infinity;
   const lev = equityUsd > 0 ? notionalUsd / equityUsd : Infinity;
@@ -58,21 +40,6 @@ export function rankAdl(ids: Int32Array, scores: Float64Array, n: number, rankin
       out[j] = x;
     }
   }
-}
-
-/**
- * Orders ADL candidates: 'profit-leverage' by score (ties by id), 'random' by a Fisher–Yates shuffle
- * from `rng`; 'pro-rata' keeps id order (every candidate takes a share). Returns a new array.
- */
-export function adlOrder(cands: AdlCandidate[], ranking: AdlRankingKind, rng: Rng): AdlCandidate[] {
-  const sorted = cands.slice().sort((a, b) => a.id - b.id);
-  const n = sorted.length;
-  const ids = Int32Array.from(sorted, (c) => c.id);
-  const scores = Float64Array.from(sorted, adlScore);
-  const out = new Int32Array(n);
-  rankAdl(ids, scores, n, ranking, rng, new Int32Array(n), out);
-  const byId = new Map(sorted.map((c) => [c.id, c]));
-  return Array.from(out, (id) => byId.get(id)!);
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { PriceModelConfig } from '../scenario/schema.js';
 import type { Rng } from '../rng/streams.js';
-import { gammaSampler, normalSampler, poisson } from '../rng/distributions.js';
+import { normalSampler, poisson, standardizedStudentTFromNormal } from '../rng/distributions.js';
 import { regimeSwitching } from './regime.js';
 import { scriptedDrawdown } from './scripted.js';
 import { blockBootstrap, csvReplay } from './csv.js';
@@ -81,7 +81,8 @@ export function merton(
 /**
  * GARCH(1,1) with standardised Student-t innovations:
  * σ²_t = ω + α·ε²_{t−1} + β·σ²_{t−1}, ε_t = σ_t·u_t, r_t = μΔt + ε_t,
- * u_t = z_t / √(χ²_ν/ν) · √((ν−2)/ν) (unit variance; χ²_ν = 2·Gamma(ν/2) drawn from `rng`),
+ * u_t = z_t / √(χ²_ν/ν) · √((ν−2)/ν) (unit variance; χ²_ν = 2·Gamma(ν/2) drawn from `rng`:
+ * `standardizedStudentTFromNormal` in src/rng/distributions.ts),
  * ω = σ²_LR·Δt·(1 − α − β) so the unconditional per-step variance is σ²_LR·Δt = ω/(1−α−β).
  * Starts at the unconditional variance.
  * @throws RangeError if α + β ≥ 1 or ν ≤ 2
@@ -96,8 +97,7 @@ export function garch(
   if (!(nu > 2)) throw new RangeError(`Student-t degrees of freedom must be > 2, got ${nu}`);
   const longRunVar = cfg.longRunVolatilityAnnual ** 2 * dtYears;
   const omega = longRunVar * (1 - alpha - beta);
-  const gamma = gammaSampler(rng, nu / 2);
-  const scale = Math.sqrt((nu - 2) / nu);
+  const studentT = standardizedStudentTFromNormal(rng, nu);
   const mu = cfg.driftAnnual * dtYears;
   let variance = longRunVar;
   let prevEps = 0;
@@ -107,8 +107,7 @@ export function garch(
     nextLogReturn: (z) => {
       if (!first) variance = omega + alpha * prevEps * prevEps + beta * variance;
       first = false;
-      const u = (z / Math.sqrt((2 * gamma()) / nu)) * scale;
-      prevEps = Math.sqrt(variance) * u;
+      prevEps = Math.sqrt(variance) * studentT(z);
       return mu + prevEps;
     },
     snapshot: () => Float64Array.of(variance, prevEps, first ? 1 : 0),

@@ -58,20 +58,18 @@ export function gammaSampler(rng: Rng, shape: number, normal = normalSampler(rng
 }
 
 /**
- * Student-t sampler scaled to unit variance: t_ν · √((ν−2)/ν). Requires ν > 2.
- * t = Z / √(χ²_ν / ν), χ²_ν = 2·Gamma(ν/2).
+ * Student-t innovation scaled to unit variance, from a standard normal shock `z` given by the caller:
+ * u = z / √(χ²_ν / ν) · √((ν−2)/ν), χ²_ν = 2·Gamma(ν/2) drawn from `rng` (the gamma sampler's own
+ * normals from `normal`, by default a polar sampler of its own on `rng`). For a model whose z comes
+ * from elsewhere (GARCH: the correlated price shock; src/price/models.ts); a self-contained t_ν
+ * sampler is `(z => t(z))(normal())` with the same `normal`. One gamma draw per call. Requires ν > 2.
  * @throws RangeError if ν ≤ 2
  */
-export function standardizedStudentTSampler(rng: Rng, dof: number): () => number {
+export function standardizedStudentTFromNormal(rng: Rng, dof: number, normal: () => number = normalSampler(rng)): (z: number) => number {
   if (!(dof > 2)) throw new RangeError(`Student-t degrees of freedom must be > 2, got ${dof}`);
-  const normal = normalSampler(rng);
   const gamma = gammaSampler(rng, dof / 2, normal);
   const scale = Math.sqrt((dof - 2) / dof);
-  return () => {
-    const z = normal();
-    const chi2 = 2 * gamma();
-    return (z / Math.sqrt(chi2 / dof)) * scale;
-  };
+  return (z) => (z / Math.sqrt((2 * gamma()) / dof)) * scale;
 }
 
 /**

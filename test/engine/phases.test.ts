@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { identicalTraders } from '../helpers/scenarios.js';
 import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
-import { beginLiquidations, endLiquidations, liquidationRound } from '../../src/engine/liquidation.js';
-import { coverShortfall } from '../../src/engine/waterfall.js';
+import { beginLiquidations, closeLiquidation, endLiquidations, planLiquidations, tradeRound } from '../../src/engine/liquidation.js';
+import { liquidationRound } from '../../src/engine/step.js';
+import { coverShortfall, lossWaterfall } from '../../src/engine/waterfall.js';
 import { equity, maintenance } from '../../src/engine/account.js';
 import { ConservationError } from '../../src/errors.js';
 
@@ -152,6 +153,43 @@ describe('phase: loss waterfall', () => {
     startStepAt(st, 1, 100);
     return st;
   };
+
+  it('runs as its own phase after the close: the close leaves the shortfall, the waterfall pays it, and ADL closes at the mark without touching the round fill', () => {
+    // linear impact ($200 per 1%): a long not bankrupt at the mark (95: equity 60 − 50 = 10) is
+    // liquidated, and its own flow fills it below its bankruptcy price; the empty fund leaves ADL
+    const sc = rules({ liquidation: { kind: 'full', feeRate: 0 }, waterfall: { afterInsuranceFund: 'adl', adlRanking: 'profit-leverage' } });
+    sc.market.impact = { ...sc.market.impact, kind: 'linear', depthUsdPerPercent: 200, halfLifeSteps: 1e9 };
+    const { st } = handState(sc, [long(60), short(500, 10, 110)]);
+    startStepAt(st, 1, 95);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    expect(Array.from(st.b.list.subarray(0, n))).toEqual([0]);
+    expect(planLiquidations(st, 0, n)).toBe(1);
+    tradeRound(st);
+    const fill = st.mkt.fill[0];
+    expect(fill).toBeCloseTo(95 * Math.exp((0.01 * -950) / 200 / 2), 12);
+    closeLiquidation(st, 0, 0);
+    // the close: the margin paid what it could; the rest waits for the waterfall, nothing covered yet
+    const shortfall = -Math.round(10 * (fill - 100) * 100) - 6_000;
+    expect(shortfall).toBeGreaterThan(0);
+    expect(st.loss.pending).toBe(true);
+    expect(st.loss.shortfall).toBe(shortfall);
+    expect(st.events.shortfallCents).toBe(shortfall);
+    expect(st.events.adlAccounts).toBe(0);
+    expect(st.b.size[1]).toBe(10);
+    // the waterfall: the winner is closed at the mark and pays the deficit; the round's fill is as it was
+    lossWaterfall(st);
+    expect(st.loss.pending).toBe(false);
+    expect(st.mkt.fill[0]).toBe(fill);
+    expect(st.b.size[1]).toBe(0);
+    expect(st.events.adlNotionalUsd).toBeCloseTo(10 * st.mkt.markPx[0], 9);
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(shortfall / 100, 9);
+    expect(st.books.badDebtUsd()).toBe(0);
+    // a second call finds nothing waiting
+    lossWaterfall(st);
+    expect(st.events.adlAccounts).toBe(1);
+    st.books.checkConservation(st.nAccounts, 'waterfall phase');
+  });
 
   it('the fund pays within its per-event share; the rest is bad debt', () => {
     const st = bankrupt({ insuranceFund: { initialUsd: 100, maxShareOfFundPerEvent: 0.5 } }, [long(1000)]);

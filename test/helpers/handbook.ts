@@ -10,6 +10,7 @@ import { PathState } from '../../src/engine/state.js';
 import { PathRecorder } from '../../src/engine/records.js';
 import { openBook } from '../../src/engine/open.js';
 import { updateMarkets } from '../../src/engine/market.js';
+import { beginStep } from '../../src/engine/begin-step.js';
 
 export interface HandPosition {
   market?: number;
@@ -100,11 +101,13 @@ export function handState(sc: Scenario, accounts: HandAccount[]): { st: PathStat
 }
 
 /**
- * Starts step t with market m's fundamental at `priceUsd` (every other market unchanged): the
- * market-and-marks phase runs as in a real step, so impact decays and the mark rule applies.
+ * Starts step t with market m's fundamental at `priceUsd` (every other market unchanged): the start
+ * of the step (per-step caps, fund recapitalisation and peaks) and the market-and-marks phase run as
+ * in a real step, so impact decays and the mark rule applies.
  */
 export function startStepAt(st: PathState, t: number, priceUsd: number, m = 0): void {
   st.t = t;
+  beginStep(st);
   st.mkt.logF[m] = Math.log(priceUsd);
   st.mkt.indexPx[m] = Math.exp(st.mkt.logF[m]);
   updateMarkets(st);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { closeOutcome, partialCloseSize } from '../../src/liquidation/close.js';
+import { cappedFeeCents, partialCloseSize, realisedPnlCents } from '../../src/liquidation/close.js';
 
 const arbPosition = fc.record({
   side: fc.constantFrom(1 as const, -1 as const),
@@ -50,20 +50,37 @@ describe('partial liquidation size', () => {
   });
 });
 
-describe('close outcome', () => {
-  it('after a full close, collateral ≥ 0 or the (negative) remainder is exactly the shortfall', () => {
+describe('close arithmetic (the functions src/engine/close.ts books with)', () => {
+  it('after a full close, collateral ≥ 0 or the (negative) remainder is exactly the shortfall; the fee only comes from equity that exists', () => {
     fc.assert(
       fc.property(arbPosition, (p) => {
         const price = p.entry * (1 + p.move);
         const cCents = Math.round(((p.size * p.entry) / p.leverage) * 100);
-        const out = closeOutcome(p.side, p.size, p.entry, price, cCents, p.fee, 0);
-        expect(Number.isSafeInteger(out.pnlCents)).toBe(true);
-        expect(out.feeCents).toBeGreaterThanOrEqual(0);
-        // money identity: collateral + pnl = fee + what is left (which may be negative = shortfall)
-        expect(cCents + out.pnlCents).toBe(out.feeCents + out.collateralAfterCents);
-        if (out.collateralAfterCents < 0) expect(out.feeCents).toBe(0); // no fee from equity that does not exist
+        const pnl = realisedPnlCents(p.side, p.size, price, p.entry);
+        expect(Number.isSafeInteger(pnl)).toBe(true);
+        // settled as the ledger does (Books.settlePnl): the margin pays what it can, the rest is the shortfall
+        const marginAfter = Math.max(0, cCents + pnl);
+        const shortfall = Math.max(0, -(cCents + pnl));
+        const fee = cappedFeeCents(p.fee, p.size * price, marginAfter, marginAfter - shortfall);
+        expect(Number.isSafeInteger(fee)).toBe(true);
+        expect(fee).toBeGreaterThanOrEqual(0);
+        expect(fee).toBeLessThanOrEqual(marginAfter);
+        // money identity: collateral + pnl = fee + what is left − the shortfall
+        expect(cCents + pnl).toBe(fee + (marginAfter - fee) - shortfall);
+        if (shortfall > 0) expect(fee).toBe(0); // no fee from equity that does not exist
+        else expect(fee).toBe(Math.min(Math.round(p.fee * p.size * price * 100), marginAfter));
       }),
       { seed: 9, numRuns: 2000 },
     );
+  });
+  it('a fee is capped by the equity left when the rest of the position is under water', () => {
+    // margin $100 after the close, the open rest $60 under water: at most $40 can be charged
+    expect(cappedFeeCents(0.01, 10_000, 100_00, 40_00)).toBe(40_00);
+    expect(cappedFeeCents(0.01, 1_000, 100_00, 40_00)).toBe(10_00);
+    expect(cappedFeeCents(0.01, 1_000, 100_00, -5_00)).toBe(0);
+  });
+  it('realised PnL is signed by side and rounded to the cent', () => {
+    expect(realisedPnlCents(1, 2, 101.005, 100)).toBe(201);
+    expect(realisedPnlCents(-1, 2, 101, 100)).toBe(-200);
   });
 });

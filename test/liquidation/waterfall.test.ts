@@ -1,31 +1,42 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { adlOrder, adlScore, allocateProRata, type AdlCandidate } from '../../src/liquidation/waterfall.js';
+import { adlScoreOf, allocateProRata, rankAdl, type AdlRankingKind } from '../../src/liquidation/waterfall.js';
 import { stream } from '../../src/rng/streams.js';
 
-const cand = (id: number, pnlUsd: number, marginUsd: number, notionalUsd: number, equityUsd: number): AdlCandidate => ({ id, pnlUsd, marginUsd, notionalUsd, equityUsd, size: notionalUsd / 100 });
+/** Ranks candidates (id, pnl, margin, notional, equity) with the engine's own functions, as src/engine/waterfall.ts does. */
+function ranked(book: [number, number, number, number, number][], ranking: AdlRankingKind, seed = 1): number[] {
+  const n = book.length;
+  const ids = Int32Array.from(book, (c) => c[0]);
+  const scores = Float64Array.from(book, (c) => adlScoreOf(c[1], c[2], c[3], c[4]));
+  const out = new Int32Array(n);
+  rankAdl(ids, scores, n, ranking, stream(seed, 0, 't'), new Int32Array(n), out);
+  return [...out];
+}
 
 describe('ADL ranking', () => {
-  // a hand-built book of profitable shorts
-  const book = [
-    cand(0, 100, 1000, 10_000, 1100), // +10% profit, 9.1x → 0.91
-    cand(1, 500, 1000, 20_000, 1500), // +50%, 13.3x → 6.67
-    cand(2, 50, 100, 5_000, 150), //     +50%, 33.3x → 16.7
-    cand(3, 900, 10_000, 50_000, 10_900), // +9%, 4.6x → 0.41
-    cand(4, 200, 1000, 10_000, 1200), // +20%, 8.3x → 1.67
+  // a hand-built book of profitable shorts, in increasing id order (as the engine lists them)
+  const book: [number, number, number, number, number][] = [
+    [0, 100, 1000, 10_000, 1100], // +10% profit, 9.1x → 0.91
+    [1, 500, 1000, 20_000, 1500], // +50%, 13.3x → 6.67
+    [2, 50, 100, 5_000, 150], //     +50%, 33.3x → 16.7
+    [3, 900, 10_000, 50_000, 10_900], // +9%, 4.6x → 0.41
+    [4, 200, 1000, 10_000, 1200], // +20%, 8.3x → 1.67
   ];
-  it('scores profit % × effective leverage', () => {
-    expect(adlScore(book[1])).toBeCloseTo(0.5 * (20_000 / 1500), 12);
+  it('scores profit % × effective leverage; no margin or no equity ranks first', () => {
+    expect(adlScoreOf(500, 1000, 20_000, 1500)).toBeCloseTo(0.5 * (20_000 / 1500), 12);
+    expect(adlScoreOf(500, 0, 20_000, 1500)).toBe(Infinity);
+    expect(adlScoreOf(500, 1000, 20_000, 0)).toBe(Infinity);
   });
-  it('deleverages the highest profit-leverage first', () => {
-    expect(adlOrder(book, 'profit-leverage', stream(1, 0, 't')).map((c) => c.id)).toEqual([2, 1, 4, 0, 3]);
+  it('deleverages the highest profit-leverage first, ties by id', () => {
+    expect(ranked(book, 'profit-leverage')).toEqual([2, 1, 4, 0, 3]);
+    expect(ranked([[5, 10, 100, 1000, 110], [7, 10, 100, 1000, 110], [9, 20, 100, 1000, 120]], 'profit-leverage')).toEqual([9, 5, 7]);
   });
-  it('random order is a seeded permutation; pro-rata keeps every candidate', () => {
-    const r1 = adlOrder(book, 'random', stream(1, 0, 't')).map((c) => c.id);
-    const r2 = adlOrder(book, 'random', stream(1, 0, 't')).map((c) => c.id);
-    expect(r1).toEqual(r2);
+  it('random order is a seeded permutation; pro-rata keeps every candidate in id order', () => {
+    const r1 = ranked(book, 'random');
+    expect(ranked(book, 'random')).toEqual(r1);
     expect([...r1].sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(adlOrder(book, 'pro-rata', stream(1, 0, 't')).map((c) => c.id)).toEqual([0, 1, 2, 3, 4]);
+    expect(ranked(book, 'pro-rata')).toEqual([0, 1, 2, 3, 4]);
+    expect(ranked(book, 'pro-rata-pnl')).toEqual([0, 1, 2, 3, 4]);
   });
 });
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { garch, gbm, merton, createMarketPriceModel, type MarketPriceModel } from '../../src/price/models.js';
 import { stream } from '../../src/rng/streams.js';
-import { normalSampler } from '../../src/rng/distributions.js';
+import { normalSampler, standardizedStudentTFromNormal } from '../../src/rng/distributions.js';
 
 /** Feeds a model its shocks from a 'price' stream, as the price process does for one market. */
 function driven(model: MarketPriceModel, seed: number, path: number): () => number {
@@ -46,6 +46,18 @@ describe('GARCH(1,1) with Student-t innovations', () => {
     const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length;
     const k = xs.reduce((a, b) => a + (b - mean) ** 4, 0) / xs.length / (v * v);
     expect(k).toBeGreaterThan(4);
+  });
+
+  it('draws its innovation with the tested sampler: with α = β = 0 a return is μΔt + σ√Δt · standardizedStudentTFromNormal(z)', () => {
+    const cfg = { driftAnnual: 0.1, longRunVolatilityAnnual: 0.8, alpha: 0, beta: 0, degreesOfFreedom: 5 };
+    const dt = 1 / 365;
+    const m = garch(cfg, dt, stream(6, 0, 'price:0'));
+    const t = standardizedStudentTFromNormal(stream(6, 0, 'price:0'), 5);
+    const z = normalSampler(stream(6, 0, 'price'));
+    for (let i = 0; i < 1000; i++) {
+      const zi = z();
+      expect(m.nextLogReturn(zi)).toBe(0.1 * dt + Math.sqrt(0.8 ** 2 * dt) * t(zi));
+    }
   });
 
   it('rejects α + β ≥ 1', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stream, sharedStream } from '../../src/rng/streams.js';
-import { gammaSampler, normalSampler, pareto, poisson, standardizedStudentTSampler } from '../../src/rng/distributions.js';
+import { gammaSampler, normalSampler, pareto, poisson, standardizedStudentTFromNormal } from '../../src/rng/distributions.js';
 
 describe('random streams', () => {
   it('are a pure function of (seed, path, name)', () => {
@@ -57,11 +57,23 @@ describe('distributions', () => {
   });
   it('standardised Student-t has unit variance (3 SE, ν = 9)', () => {
     const n = 100_000;
-    const t = standardizedStudentTSampler(stream(3, 0, 't'), 9);
-    const xs = Array.from({ length: n }, t);
+    // z and the χ²'s normals from one polar sampler on one stream
+    const rng = stream(3, 0, 't');
+    const normal = normalSampler(rng);
+    const t = standardizedStudentTFromNormal(rng, 9, normal);
+    const xs = Array.from({ length: n }, () => t(normal()));
     const { v } = mv(xs);
     // Var(x²) for standardised t_ν: E x⁴ − 1 = 3(ν−2)/(ν−4) − 1
     const se = Math.sqrt((3 * 7) / 5 - 1) / Math.sqrt(n);
+    expect(Math.abs(v - 1)).toBeLessThan(3 * se);
+  });
+  it('standardised Student-t from a given normal shock (GARCH’s innovation) has unit variance (3 SE, ν = 6)', () => {
+    const n = 100_000;
+    const t = standardizedStudentTFromNormal(stream(3, 0, 'chi2'), 6);
+    const z = normalSampler(stream(3, 0, 'z'));
+    const { v } = mv(Array.from({ length: n }, () => t(z())));
+    // Var(x²) for standardised t_ν: E x⁴ − 1 = 3(ν−2)/(ν−4) − 1 = 5 at ν = 6
+    const se = Math.sqrt(5) / Math.sqrt(n);
     expect(Math.abs(v - 1)).toBeLessThan(3 * se);
   });
   it('Poisson(λ) has mean λ (3 SE)', () => {
@@ -82,7 +94,7 @@ describe('distributions', () => {
   });
   it('rejects invalid parameters with a RangeError', () => {
     expect(() => gammaSampler(stream(1, 0, 't'), 0)).toThrow(RangeError);
-    expect(() => standardizedStudentTSampler(stream(1, 0, 't'), 2)).toThrow(RangeError);
+    expect(() => standardizedStudentTFromNormal(stream(1, 0, 't'), 2)).toThrow(RangeError);
     expect(() => poisson(stream(1, 0, 't'), -1)).toThrow(RangeError);
     expect(() => pareto(stream(1, 0, 't'), 0, 1)).toThrow(RangeError);
   });

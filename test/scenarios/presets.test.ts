@@ -17,7 +17,8 @@ import { initialMargin, initialMarginRule } from '../../src/margin/initial.js';
 import { identicalTraders } from '../helpers/scenarios.js';
 import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
-import { beginLiquidations, endLiquidations, liquidationRound } from '../../src/engine/liquidation.js';
+import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
+import { liquidationRound } from '../../src/engine/step.js';
 import { notional } from '../../src/engine/account.js';
 import type { PathState } from '../../src/engine/state.js';
 

@@ -1,0 +1,79 @@
+/**
+ * Liquidation routes: who takes a liquidated account's positions. One small named implementation per
+ * route, tried in the order of `LIQUIDATION_ROUTES` — the first that applies is the route:
+ *   - `backstop`: the vault takes the whole account over at the mark when eq < equityFractionOfMm·MM
+ *     (the trader forfeits the rest of the margin);
+ *   - `liquidators`: liquidators with finite capital take the close at the mark less their bonus, but
+ *     only when the bonus covers their slippage and their capital this step suffices — otherwise they
+ *     decline and the liquidation waits;
+ *   - `market`: the venue's own order against the market (always applies).
+ * How each route prices the close is src/engine/close.ts (`Route`).
+ */
+import type { LiquidationConfig } from '../scenario/schema.js';
+import type { PathState } from './state.js';
+import { Route } from './close.js';
+
+export interface LiquidationRoute {
+  readonly name: 'backstop' | 'liquidators' | 'market';
+  readonly route: Route;
+  /** It takes the whole account, whatever share the style chose. */
+  readonly wholeAccount: boolean;
+  /** Its closes use the liquidators' capital this step (mkt.liquidatorUsed). */
+  readonly usesLiquidatorCapital: boolean;
+  /** Whether this route is the one for an account with equity `eq` and maintenance margin `mmv` (USD). */
+  applies(cfg: LiquidationConfig, eq: number, mmv: number): boolean;
+  /** Whether it takes a close of `frac` of account a now (false: it declines, the liquidation waits). */
+  takes(st: PathState, a: number, frac: number, cfg: LiquidationConfig): boolean;
+}
+
+const always = (): boolean => true;
+
+const backstop: LiquidationRoute = {
+  name: 'backstop',
+  route: Route.Backstop,
+  wholeAccount: true,
+  usesLiquidatorCapital: false,
+  applies: (cfg, eq, mmv) => cfg.backstop.enabled && eq < cfg.backstop.equityFractionOfMm * mmv,
+  takes: always,
+};
+
+const liquidators: LiquidationRoute = {
+  name: 'liquidators',
+  route: Route.Liquidator,
+  wholeAccount: false,
+  usesLiquidatorCapital: true,
+  applies: (cfg) => cfg.liquidators.enabled,
+  takes: (st, a, frac, cfg) => liquidatorsTake(st, a, frac, cfg.liquidators),
+};
+
+const market: LiquidationRoute = {
+  name: 'market',
+  route: Route.Market,
+  wholeAccount: false,
+  usesLiquidatorCapital: false,
+  applies: always,
+  takes: always,
+};
+
+/** The routes in the order they are tried (the market order always applies, so one is always found). */
+export const LIQUIDATION_ROUTES: readonly LiquidationRoute[] = [backstop, liquidators, market];
+
+/** The route for an account with equity `eq` and maintenance margin `mmv`: the first of LIQUIDATION_ROUTES that applies. */
+export function routeFor(cfg: LiquidationConfig, eq: number, mmv: number): LiquidationRoute {
+  for (const r of LIQUIDATION_ROUTES) if (r.applies(cfg, eq, mmv)) return r;
+  return market;
+}
+
+/** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */
+function liquidatorsTake(st: PathState, a: number, frac: number, cfg: { bonusFraction: number; capitalUsdPerStep: number }): boolean {
+  const { b, mkt } = st;
+  let ok = true;
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+    if (b.size[q] <= 0) continue;
+    const m = b.posMarket[q];
+    const qN = frac * b.size[q] * mkt.market[m];
+    const slip = Math.abs(Math.expm1(mkt.impact[m].fillFractionFor(qN, mkt.depthMult[m]) * mkt.impact[m].delta(qN, mkt.depthMult[m])));
+    if (slip > cfg.bonusFraction || mkt.liquidatorUsed[m] + qN > cfg.capitalUsdPerStep) ok = false;
+  }
+  return ok;
+}
