@@ -5,9 +5,9 @@
  * dist/report/whatif/engine-worker.js, that every run report carries inline and starts as a Web
  * Worker from a Blob URL (docs/report.md, "What-if"). Run by `npm run build` after tsc.
  *
- * The engine never reads files, except a csv price model's data (src/scenario/price-csv.ts, reached
- * through src/scenario/price-checks.ts and data-files.ts, which use node:fs, node:path and
- * node:crypto), a depth curve (depth-csv.ts) and a position snapshot (snapshot-csv.ts). Those modules
+ * The engine never reads files, except a csv price model's data (src/scenario/market-csv.ts,
+ * price-csv.ts and candle-csv.ts, reached through src/scenario/price-checks.ts and data-files.ts, which
+ * use node:fs, node:path and node:crypto), a depth curve (depth-csv.ts) and a position snapshot (snapshot-csv.ts). Those modules
  * are replaced here by stubs that throw if called; the report offers no what-if for a scenario that
  * reads any of these files. Any other Node built-in reaching the
  * bundle is an error, so a new file read in the engine cannot slip into the page unnoticed.
@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = path.join(ROOT, 'dist/report/whatif/engine-worker.js');
-const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|data-files|depth-csv|snapshot-csv)\.(ts|js)$/;
+const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|candle-csv|market-csv|data-files|depth-csv|snapshot-csv)\.(ts|js)$/;
 
 /** Replaces the data-file modules by stubs exporting the same names, each throwing when used. */
 const dataFileStubs = {
