@@ -75,6 +75,17 @@ export function candleIntervalSeconds(c: Candles): number {
   return medianSpacingSeconds({ file: c.file, sha256: c.sha256, timesSeconds: c.timesSeconds, prices: c.close });
 }
 
+/** The closes of candles as prices at their close times (open time + Δ): what `fit` reads from a candle file. O(n). */
+export function candleCloses(c: Candles): PriceCsv {
+  const dt = candleIntervalSeconds(c);
+  return { file: c.file, sha256: c.sha256, timesSeconds: c.timesSeconds.map((t) => t + dt), prices: c.close };
+}
+
+/** The prices of a csv file: its prices, or its candles' closes (`candleCloses`). */
+export function pricesOf(csv: MarketCsv): PriceCsv {
+  return csv.layout === 'prices' ? csv.prices : candleCloses(csv.candles);
+}
+
 /** An ISO-8601 or unix-seconds time as unix seconds. */
 function timeSeconds(text: string, at: string, fail: Fail): number {
   const t = parseTimestamp(text.trim());
