@@ -16,7 +16,7 @@
  * The file's layout is read from its first non-blank line (`csvLayout`): Binance kline rows without a header,
  * or a header naming open, high, low and close, are candles; anything else is read as prices.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { rethrowFs } from '../io/files.js';
 import { readCandleCsv, type Candles } from './candle-csv.js';
@@ -52,14 +52,17 @@ export function csvLayout(firstBytes: string): 'prices' | 'candles' {
  * @throws UserError when the file is missing, unreadable or malformed
  */
 export function readMarketCsv(absFile: string, source?: string): MarketCsv {
-  let head: string;
+  let head: string | undefined;
   try {
-    const fd = openSync(absFile, 'r');
-    try {
-      const buf = Buffer.alloc(4096);
-      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
-    } finally {
-      closeSync(fd);
+    // a device, pipe or socket is never opened here: the price reader refuses it with its own message
+    if (statSync(absFile).isFile()) {
+      const fd = openSync(absFile, 'r');
+      try {
+        const buf = Buffer.alloc(4096);
+        head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+      } finally {
+        closeSync(fd);
+      }
     }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -67,7 +70,7 @@ export function readMarketCsv(absFile: string, source?: string): MarketCsv {
     }
     return rethrowFs(e, absFile, 'cannot read the price CSV');
   }
-  return csvLayout(head) === 'prices' ? { layout: 'prices', prices: readPriceCsv(absFile) } : { layout: 'candles', candles: readCandleCsv(absFile) };
+  return head === undefined || csvLayout(head) === 'prices' ? { layout: 'prices', prices: readPriceCsv(absFile) } : { layout: 'candles', candles: readCandleCsv(absFile) };
 }
 
 /** The candle interval Δ: the median spacing of the open times, in seconds. O(n log n). */

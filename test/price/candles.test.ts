@@ -5,7 +5,8 @@
  * without a header is read as downloaded; bad combinations are one-line errors naming the field.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadScenarioFile } from '../../src/scenario/load.js';
@@ -132,6 +133,13 @@ describe('bad candle scenarios are one-line errors naming the field', () => {
       expect((err as Error).message).toMatch(c.expect);
     });
   }
+  it('a named pipe as the file is refused without being opened (no hang)', () => {
+    const f = scenario(klines(WICK), '', 20, 3);
+    const fifo = path.join(path.dirname(f), 'c.csv');
+    rmSync(fifo);
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadScenarioFile(f)).toThrow(/market\.priceModel\.file: .*c\.csv: is not a regular file/);
+  });
   it('the CLI: stepSeconds inconsistent with the candles, and a missing file with a source, exit 2 with one line', async () => {
     const bad = scenario(klines(WICK), '', 30, 3);
     const out = path.join(path.dirname(bad), 'out');
