@@ -96,6 +96,11 @@ describe('candles replayed intrabar', () => {
     // from the second candle's open (100.5), scaled to initialPriceUsd 100
     [100.5, 101, 93, 98, 97.5, 99, 98.5].forEach((x, i) => expect(f[i]).toBeCloseTo((x * 100) / 100.5, 10));
   });
+  it('replayFrom on a file of prices starts at the first price at or after it', () => {
+    const csv = `timestamp,price\n${[100, 101, 99, 98, 102].map((p, i) => `${T0 + 20 * i},${p}`).join('\n')}\n`;
+    const r = run(scenario(csv, ', replayFrom: "2025-10-10T20:00:30Z"', 20, 2));
+    Array.from(r.series!.fundamentalUsd).forEach((x, i) => expect(x).toBeCloseTo(([99, 98, 102][i] * 100) / 99, 10));
+  });
   it('a header layout with extra columns (Binance klines as published since 2022) reads the same', () => {
     const header = 'open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n';
     const a = run(scenario(klines(WICK), '', 20, 9)).series!.fundamentalUsd;
@@ -121,6 +126,7 @@ describe('bad candle scenarios are one-line errors naming the field', () => {
     { name: 'replayFrom with a random start', pm: ', replayStart: random, replayFrom: "2025-10-10T20:00:00Z"', step: 20, horizon: 3, expect: /market\.priceModel\.replayFrom: .* is read only with mode: replay and replayStart: first/ },
     { name: 'replayFrom that is not a time', pm: ', replayFrom: "soon"', step: 20, horizon: 3, expect: /market\.priceModel\.replayFrom: "soon" is not allowed — must be a time in ISO-8601/ },
     { name: 'replayFrom after the file', pm: ', replayFrom: "2030-01-01T00:00:00Z"', step: 20, horizon: 3, expect: /market\.priceModel\.replayFrom: .* before the file's last row: .* spans 2025-10-10T20:00:00Z to 2025-10-10T20:02:00Z/ },
+    { name: 'a candle off the interval grid', pm: '', step: 20, horizon: 3, csv: klines(WICK) + `${(T0 + 210) * 1000},98.5,99,98,98.2,1,0,0,1,0,0,0\n`, expect: /market\.priceModel\.file: "2025-10-10T20:03:30Z" is not allowed — every candle must open a whole number of intervals \(60 s/ },
     { name: 'a horizon beyond the candles', pm: '', step: 20, horizon: 10, expect: /horizonSteps: 10 is not allowed — .*holds 9 returns/ },
   ];
   for (const c of refusals) {
