@@ -126,7 +126,10 @@ export const CsvPriceSchema = z.strictObject({
    * replay with replayStart: first only: start at this time (ISO-8601, e.g. 2025-10-10T20:00:00Z, or
    * unix seconds) — at the first candle (or price) at or after it — instead of the file's first row.
    */
-  replayFrom: z.string().min(1).max(64).optional(),
+  replayFrom: z
+    .union([z.string().min(1).max(64), z.number().finite().nonnegative()])
+    .transform((v) => String(v))
+    .optional(),
   /**
    * The warm-up history the opening book is seasoned on (traders.warmup): a driftless GBM at this
    * annualised volatility. Absent: a stationary block bootstrap of the returns the path replays.

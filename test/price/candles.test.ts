@@ -96,6 +96,11 @@ describe('candles replayed intrabar', () => {
     // from the second candle's open (100.5), scaled to initialPriceUsd 100
     [100.5, 101, 93, 98, 97.5, 99, 98.5].forEach((x, i) => expect(f[i]).toBeCloseTo((x * 100) / 100.5, 10));
   });
+  it('replayFrom in unix seconds, written as a YAML number, is the same time', () => {
+    const a = run(scenario(klines(WICK), ', replayFrom: "2025-10-10T20:00:30Z"', 20, 6)).series!.fundamentalUsd;
+    const b = run(scenario(klines(WICK), `, replayFrom: ${T0 + 30}`, 20, 6)).series!.fundamentalUsd;
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
   it('replayFrom on a file of prices starts at the first price at or after it', () => {
     const csv = `timestamp,price\n${[100, 101, 99, 98, 102].map((p, i) => `${T0 + 20 * i},${p}`).join('\n')}\n`;
     const r = run(scenario(csv, ', replayFrom: "2025-10-10T20:00:30Z"', 20, 2));
