@@ -14,7 +14,7 @@
  *    engine, the book, price models, levers, estimates) into dist/report/whatif/engine-worker.js, which
  *    the page starts as a Web Worker from a Blob URL (docs/report.md, "What-if").
  *
- * The engine never reads files, except a csv price model's data (src/scenario/price-csv.ts, reached
+ * The engine never reads files, except a csv price model's data (src/scenario/market-csv.ts, price-csv.ts and candle-csv.ts, reached
  * through src/scenario/price-checks.ts and data-files.ts, which use node:fs, node:path and
  * node:crypto), a depth curve (depth-csv.ts) and a position snapshot (snapshot-csv.ts). Those modules
  * are replaced here by stubs that throw if called; the report offers no what-if for a scenario that
@@ -29,7 +29,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|data-files|depth-csv|snapshot-csv)\.(ts|js)$/;
+const STUBBED = /[\\/]src[\\/]scenario[\\/](price-csv|candle-csv|market-csv|data-files|depth-csv|snapshot-csv)\.(ts|js)$/;
 /** What the page scripts may bundle (relative to the repository, '/' separators). */
 const PAGE_ALLOWED = [/^src\/report\/browser\/[\w-]+\.ts$/, /^src\/report\/format\.ts$/];
 

@@ -1,11 +1,13 @@
 /**
- * Price models from a user's history: the log returns r_0 … r_{N−1} of a CSV of prices resampled to
- * the step grid (src/scenario/price-csv.ts). Both ignore the shock z (a replayed history cannot be
+ * Price models from a user's history: the log returns r_0 … r_{N−1} of a CSV of prices or candles on
+ * the step grid (src/scenario/market-csv.ts). Both ignore the shock z (a replayed history cannot be
  * correlated with other markets' shocks), and both apply the returns from market.initialPriceUsd.
  *
  * - replay: step t (1-based) returns r_{o + t − 1}. The offset o is 0 (`replayStart: first`, every path
- *   sees the same history) or uniform in {0, …, N − H} per path (`replayStart: random`). A history
- *   shorter than the horizon is a load-time error; replay never wraps.
+ *   sees the same history from the file's first row or from `replayFrom`) or uniform over the multiples of
+ *   s in {0, …, N − H} per path (`replayStart: random`; s = steps per row of the file, 3 for candles
+ *   replayed intrabar so a path starts on a candle's open, else 1). A history shorter than the horizon is
+ *   a load-time error; replay never wraps.
  * - block-bootstrap, fixed blocks (Künsch): the path is a concatenation of blocks of L consecutive
  *   returns, each starting at a uniform index in {0, …, N − L}; the last block is cut at the horizon.
  * - block-bootstrap, stationary (Politis–Romano): each step starts a new block with probability 1/L
@@ -31,11 +33,12 @@ export function csvReplay(
   cfg: { replayStart: 'first' | 'random'; demean: boolean },
   horizonSteps: number,
   rng: Rng,
+  stepsPerRow = 1,
 ): MarketPriceModel {
   const r = shifted(returns, cfg.demean);
   const N = r.length;
   if (horizonSteps > N) throw new RangeError(`replay needs at least ${horizonSteps} returns, the history has ${N}`);
-  let i = cfg.replayStart === 'random' ? Math.floor(rng() * (N - horizonSteps + 1)) : 0;
+  let i = cfg.replayStart === 'random' ? stepsPerRow * Math.floor(rng() * (Math.floor((N - horizonSteps) / stepsPerRow) + 1)) : 0;
   return {
     kind: 'csv',
     nextLogReturn: () => r[i++],

@@ -38,8 +38,10 @@ export interface ModelEnv {
   rng: Rng;
   /** Steps per path (csv replay with a random start). */
   horizonSteps: number;
-  /** csv models: the history's log returns on the step grid (src/scenario/price-csv.ts `gridLogReturns`). */
+  /** csv models: the history's log returns on the step grid (src/scenario/market-csv.ts `csvHistory`). */
   csvReturns?: Float64Array;
+  /** csv models: steps per row of the file (3 for candles replayed intrabar), so a random replay start lands on a row. Default 1. */
+  csvStepsPerRow?: number;
 }
 
 /**
@@ -136,7 +138,7 @@ export function createMarketPriceModel(cfg: PriceModelConfig, env: ModelEnv): Ma
     case 'csv': {
       if (!env.csvReturns) throw new Error(`csv price model: no data loaded for ${cfg.file} (use loadPriceData)`);
       return cfg.mode === 'replay'
-        ? csvReplay(env.csvReturns, cfg, env.horizonSteps, rng)
+        ? csvReplay(env.csvReturns, cfg, env.horizonSteps, rng, env.csvStepsPerRow)
         : blockBootstrap(env.csvReturns, cfg, rng);
     }
   }

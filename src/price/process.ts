@@ -22,8 +22,8 @@ import { UserError } from '../errors.js';
 import { stream } from '../rng/streams.js';
 import { normalSampler } from '../rng/distributions.js';
 import { choleskyPsd } from '../scenario/correlation.js';
-import { marketsOf } from '../scenario/price-checks.js';
-import { gridLogReturns, readPriceCsv } from '../scenario/price-csv.js';
+import { marketField, marketsOf } from '../scenario/price-checks.js';
+import { csvHistory, failUser, readMarketCsv } from '../scenario/market-csv.js';
 import { createMarketPriceModel, SECONDS_PER_YEAR, type MarketPriceModel } from './models.js';
 
 export interface PriceProcess {
@@ -44,6 +44,8 @@ export interface PriceProcess {
 export interface PriceData {
   /** Per market: the csv model's log returns on the step grid, else undefined. */
   readonly csvReturns: ReadonlyArray<Float64Array | undefined>;
+  /** Per market: steps per row of the csv model's file (3 for candles replayed intrabar, else 1), else undefined. */
+  readonly csvStepsPerRow?: ReadonlyArray<number | undefined>;
   /** Row-major K×K lower Cholesky factor of `correlation`; undefined = independent markets. */
   readonly choleskyLower?: Float64Array;
 }
@@ -59,22 +61,26 @@ function modelStreamName(m: number): string {
 }
 
 /**
- * Loads what the price models need from disk (csv histories, resampled to the step grid) and
+ * Loads what the price models need from disk (csv histories on the step grid, src/scenario/market-csv.ts) and
  * factors the correlation matrix. Call once per run or worker; the result is read-only.
  * @throws UserError if a CSV cannot be read or the correlation matrix is not positive semi-definite
  *   (both are caught earlier by `parseScenario` for a scenario that went through it)
  */
 export function loadPriceData(scenario: Scenario): PriceData {
-  const csvReturns = marketsOf(scenario).map((mk) =>
-    mk.priceModel.kind === 'csv' ? gridLogReturns(readPriceCsv(mk.priceModel.file), scenario.stepSeconds) : undefined,
-  );
+  const histories = marketsOf(scenario).map((mk, m) => {
+    const pm = mk.priceModel;
+    if (pm.kind !== 'csv') return undefined;
+    return csvHistory(readMarketCsv(pm.file, pm.source), pm, scenario.stepSeconds, `${marketField(m)}.priceModel`, failUser);
+  });
+  const csvReturns = histories.map((h) => h?.returns);
+  const csvStepsPerRow = histories.map((h) => h?.stepsPerRow);
   let choleskyLower: Float64Array | undefined;
   if (scenario.correlation) {
     const r = choleskyPsd(scenario.correlation);
     if (!r.ok) throw new UserError(`correlation[${r.row}][${r.col}]: the matrix is not positive semi-definite`);
     choleskyLower = r.lower;
   }
-  return { csvReturns, choleskyLower };
+  return { csvReturns, csvStepsPerRow, choleskyLower };
 }
 
 /**
@@ -106,6 +112,7 @@ export function createPriceProcess(
       rng: stream(scenario.seed, pathIndex, modelStreamName(m)),
       horizonSteps: scenario.horizonSteps,
       csvReturns: data.csvReturns[m],
+      csvStepsPerRow: data.csvStepsPerRow?.[m],
     }),
   );
   if (resumeFrom) {

@@ -5,8 +5,9 @@
  *   - gbm, merton, garch, regime-switching: the model itself, with its drift set to 0 (the warm-up
  *     stands for ordinary trading before the path, not for the path's trend);
  *   - scripted-drawdown: its noise (GBM at its volatility), without the scripted legs;
- *   - csv: a stationary block bootstrap of the file's returns (the file holds the episode the path
- *     replays, so the history before it is drawn from it).
+ *   - csv: a driftless GBM at the model's `warmupVolatilityAnnual` when it names one (a replayed crash
+ *     should not season the book on the crash itself), else a stationary block bootstrap of the returns
+ *     the path replays (the file holds the episode the path replays, so the history before it is drawn from it).
  * Correlated markets stay correlated (the same multi-market process).
  */
 import type { Scenario } from '../scenario/schema.js';
@@ -28,6 +29,7 @@ function warmupScenario(sc: Scenario, steps: number, data: PriceData): Scenario 
       case 'scripted-drawdown':
         return { ...m, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: pm.volatilityAnnual } };
       case 'csv': {
+        if (pm.warmupVolatilityAnnual !== undefined) return { ...m, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: pm.warmupVolatilityAnnual } };
         // blocks no longer than the history itself (a short file can still season a book)
         const n = data.csvReturns[k]?.length ?? pm.blockSteps;
         return { ...m, priceModel: { ...pm, mode: 'block-bootstrap', blocks: 'stationary', blockSteps: Math.max(1, Math.min(pm.blockSteps, n)) } };

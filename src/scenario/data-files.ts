@@ -1,5 +1,5 @@
 /**
- * Data files named in a scenario (a `csv` price model's `file`, a depth curve's `impact.file`,
+ * Data files named in a scenario (a `csv` price model's `file` of prices or candles, a depth curve's `impact.file`,
  * `traders.snapshot`): where they may be, how they are
  * shown in outputs, and what identifies them.
  *
@@ -20,7 +20,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Scenario } from './schema.js';
-import { readPriceCsv } from './price-csv.js';
+import { readMarketCsv } from './market-csv.js';
 import { readDepthCsv } from './depth-csv.js';
 import { readSnapshotCsv } from './snapshot-csv.js';
 
@@ -88,6 +88,12 @@ function shownPath(file: string): string {
 
 type PriceModel = Scenario['market']['priceModel'];
 
+/** A csv model's file, prices or candles, as what identifies it (its SHA-256). */
+function readCsvFile(abs: string): { sha256: string } {
+  const c = readMarketCsv(abs);
+  return c.layout === 'prices' ? c.prices : c.candles;
+}
+
 /** Replaces every data file a scenario names — csv price models' and depth curves' `file`, the trader snapshot — by `f(file, read)`. */
 function mapDataFiles(s: Scenario, f: (file: string, read: (abs: string) => { sha256: string }) => unknown): Scenario {
   const markets = (x: Scenario) => [x.market, ...(x.otherMarkets ?? [])];
@@ -97,7 +103,7 @@ function mapDataFiles(s: Scenario, f: (file: string, read: (abs: string) => { sh
   const names = markets(s).map((m) => m.name);
   if (copy.traders.snapshot !== undefined) (copy.traders as { snapshot: unknown }).snapshot = f(copy.traders.snapshot, (abs) => readSnapshotCsv(abs, names));
   for (const m of markets(copy)) {
-    if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f((m.priceModel as Extract<PriceModel, { kind: 'csv' }>).file, readPriceCsv);
+    if (m.priceModel.kind === 'csv') (m.priceModel as { file: unknown }).file = f((m.priceModel as Extract<PriceModel, { kind: 'csv' }>).file, readCsvFile);
     if (m.impact.file !== undefined) (m.impact as { file: unknown }).file = f(m.impact.file, readDepthCsv);
   }
   return copy;

@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { resolveDataFile, type PathPolicy } from './data-files.js';
 import type { Scenario } from './schema.js';
 import { correlationProblem } from './correlation.js';
-import { gridReturnCount, MAX_GRID_RETURNS, medianSpacingSeconds, readPriceCsv } from './price-csv.js';
+import { csvHistory, readMarketCsv } from './market-csv.js';
 import { depthWithin, readDepthCsv } from './depth-csv.js';
 import { readSnapshotCsv } from './snapshot-csv.js';
 
@@ -22,7 +22,7 @@ export function marketsOf(s: Pick<Scenario, 'market' | 'otherMarkets'>): MarketC
 }
 
 /** Field name of market m's config: `market` or `otherMarkets[m − 1]`. */
-function marketField(m: number): string {
+export function marketField(m: number): string {
   return m === 0 ? 'market' : `otherMarkets[${m - 1}]`;
 }
 
@@ -154,25 +154,15 @@ function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string
       pm.file = abs;
       let csv;
       try {
-        csv = readPriceCsv(abs);
+        csv = readMarketCsv(abs, pm.source);
       } catch (e) {
         if (e instanceof UserError) throw new UserError(`${at}.file: ${e.message}`);
         throw e;
       }
-      const spacing = medianSpacingSeconds(csv);
-      if (s.stepSeconds < spacing * (1 - 1e-9)) {
-        fail('stepSeconds', s.stepSeconds, `must be at least the median spacing of the prices in ${at}.file (${spacing} s); the CSV is resampled to the step grid, never interpolated`);
-      }
-      const n = gridReturnCount(csv, s.stepSeconds);
-      if (!(n <= MAX_GRID_RETURNS)) {
-        fail(
-          `${at}.file`,
-          `${n} steps`,
-          `the prices span ${n} steps of stepSeconds = ${s.stepSeconds} from the first to the last timestamp, and at most ${MAX_GRID_RETURNS} are allowed (the history is resampled to the step grid in memory) — look for a gap or a wrong timestamp, or use a larger stepSeconds`,
-        );
-      }
+      const n = csvHistory(csv, pm, s.stepSeconds, at, fail).returns.length;
       if (pm.mode === 'replay' && n < s.horizonSteps) {
-        fail('horizonSteps', s.horizonSteps, `${at}.file holds ${n} returns at stepSeconds = ${s.stepSeconds}, and mode "replay" does not wrap around: use horizonSteps ≤ ${n}, or mode "block-bootstrap"`);
+        const from = pm.replayFrom === undefined ? '' : ` from ${at}.replayFrom`;
+        fail('horizonSteps', s.horizonSteps, `${at}.file holds ${n} returns${from} at stepSeconds = ${s.stepSeconds}, and mode "replay" does not wrap around: use horizonSteps ≤ ${n}, or mode "block-bootstrap"`);
       }
       if (pm.mode === 'block-bootstrap' && pm.blockSteps > n) {
         fail(`${at}.blockSteps`, pm.blockSteps, `must be at most the ${n} returns ${at}.file holds at stepSeconds = ${s.stepSeconds}`);

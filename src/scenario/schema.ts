@@ -100,12 +100,41 @@ export const RegimeSwitchingSchema = z.strictObject({
 export const CsvPriceSchema = z.strictObject({
   kind: z.literal('csv'),
   /**
-   * CSV file with a header row and columns timestamp,price (ISO-8601 or unix seconds; strictly
-   * increasing; positive prices). A relative path is relative to the scenario file's folder; the
-   * resolved scenario holds the absolute path. The prices are resampled to the step grid (last price
-   * at or before each step), and their log returns are applied from market.initialPriceUsd.
+   * CSV file of prices or of candles. Prices: a header row with columns timestamp,price (ISO-8601 or
+   * unix seconds; strictly increasing; positive prices), resampled to the step grid (last price at or
+   * before each step). Candles: OHLC rows as exchanges publish them — a header naming
+   * open_time,open,high,low,close, or Binance klines without a header, with times in ISO-8601, unix
+   * seconds, milliseconds or microseconds (src/scenario/candle-csv.ts); see `candles`. Rows without a
+   * header, or a header naming open, high, low and close, are candles; any other file is prices. A relative path is
+   * relative to the scenario file's folder; the resolved scenario holds the absolute path. The log
+   * returns are applied from market.initialPriceUsd.
    */
   file: z.string().min(1).max(4096),
+  /**
+   * Where the file comes from (a URL, a line of instructions): shown in the one-line error when the
+   * file is missing, for scenarios whose data the user supplies (scenarios/replay/).
+   */
+  source: z.string().min(1).max(500).optional(),
+  /**
+   * Candle files only. intrabar (the default for candles): each candle is three steps, open → first
+   * extreme → second extreme → close, the low first when close ≥ open and the high first otherwise,
+   * so stepSeconds must be the candle interval / 3 (20 s for one-minute candles) and the maintenance
+   * checks see every wick. closes: the closes alone, resampled to a grid of stepSeconds ≥ the interval.
+   */
+  candles: z.enum(['intrabar', 'closes']).optional(),
+  /**
+   * replay with replayStart: first only: start at this time (ISO-8601, e.g. 2025-10-10T20:00:00Z, or
+   * unix seconds) — at the first candle (or price) at or after it — instead of the file's first row.
+   */
+  replayFrom: z
+    .union([z.string().min(1).max(64), z.number().finite().nonnegative()])
+    .transform((v) => String(v))
+    .optional(),
+  /**
+   * The warm-up history the opening book is seasoned on (traders.warmup): a driftless GBM at this
+   * annualised volatility. Absent: a stationary block bootstrap of the returns the path replays.
+   */
+  warmupVolatilityAnnual: positive().max(20).optional(),
   /** replay: the history's returns in order; block-bootstrap: random blocks of them, concatenated. */
   mode: z.enum(['replay', 'block-bootstrap']).default('block-bootstrap'),
   /** replay only: first = every path replays from the first return; random = each path from a random offset. */

@@ -1,14 +1,17 @@
 /**
  * `marginlab fit <prices.csv> --model gbm|merton|garch|regime-switching`: fits a price model to a
- * CSV of prices by maximum likelihood (src/stats/fit) and prints a scenario `priceModel` block ready
+ * CSV of prices, or to the closes of a CSV of candles (Binance klines as downloaded, with or without a
+ * header, millisecond times; src/scenario/market-csv.ts), by maximum likelihood (src/stats/fit) and prints a scenario `priceModel` block ready
  * to paste (YAML, with the estimates, standard errors and fit summary as comments), or the whole fit
  * as JSON (`--json`); `--out FILE` writes the same text to a file instead. Bad input — a missing or
  * malformed CSV, an unknown model, a series too short — is one line on stderr, exit 2, nothing written.
  */
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify } from 'yaml';
-import { gridLogReturns, medianSpacingSeconds, readPriceCsv } from '../../scenario/price-csv.js';
+import { gridLogReturns, medianSpacingSeconds, parseTimestamp, type PriceCsv } from '../../scenario/price-csv.js';
+import { UserError } from '../../errors.js';
+import { pricesOf, readMarketCsv } from '../../scenario/market-csv.js';
 import { FIT_MODELS, fitPriceModel, type FitModel, type FitResult } from '../../stats/fit/fit.js';
 import { writeFileAtomic } from '../../io/files.js';
 import { intArg } from '../args.js';
@@ -32,17 +35,45 @@ function fitYaml(f: FitResult, shownFile: string): string {
   return `${lines.join('\n')}\n${stringify({ priceModel: f.priceModel })}`;
 }
 
+/** `--from` / `--to`: a time in ISO-8601 or unix seconds. */
+function timeArg(name: string) {
+  return (v: string): number => {
+    const t = parseTimestamp(v.trim());
+    if (typeof t === 'string') throw new InvalidArgumentError(`${name}: ${JSON.stringify(v.slice(0, 80))} is not allowed — expected a time in ISO-8601 (e.g. 2023-03-04T00:00:00Z) or unix seconds`);
+    return t;
+  };
+}
+
+/** The rows with from ≤ time < to (a candle by its open time is kept with its close). */
+function window(csv: PriceCsv, shift: number, from = -Infinity, to = Infinity): PriceCsv {
+  const keep = (t: number) => t - shift >= from && t - shift < to;
+  const times = csv.timesSeconds.filter(keep);
+  const prices = csv.prices.filter((_, i) => keep(csv.timesSeconds[i]));
+  if (times.length < 2) throw new UserError(`--from/--to: the window holds ${times.length} row${times.length === 1 ? '' : 's'} of ${csv.file} — at least two are needed; the file spans ${iso(csv.timesSeconds[0] - shift)} to ${iso(csv.timesSeconds[csv.timesSeconds.length - 1] - shift)}`);
+  return { ...csv, timesSeconds: times, prices };
+}
+
+const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000Z', 'Z');
+
 export function registerFit(program: Command): void {
   program
     .command('fit')
-    .description('fit a price model to a CSV of prices (timestamp,price) by maximum likelihood and print a scenario priceModel block')
-    .argument('<prices>', 'CSV file with a header row and columns timestamp,price')
+    .description('fit a price model to a CSV of prices (timestamp,price) or candles (on their closes) by maximum likelihood and print a scenario priceModel block')
+    .argument('<prices>', 'CSV file of prices (a header row with columns timestamp,price) or OHLC candles (Binance klines as downloaded, with or without a header; open_time,open,high,low,close)')
     .addOption(new Option('--model <kind>', 'the model to fit').choices(FIT_MODELS).makeOptionMandatory())
     .option('--step-seconds <s>', 'grid step of the returns, in seconds (default: the median spacing of the timestamps)', intArg('--step-seconds', 1, 86_400 * 365))
+    .option('--from <time>', 'fit only rows at or after this time (ISO-8601 or unix seconds; a candle by its open time)', timeArg('--from'))
+    .option('--to <time>', 'fit only rows before this time', timeArg('--to'))
     .option('--json', 'print the whole fit (estimates, standard errors, log-likelihood, AIC, QQ data) as JSON')
     .option('--out <file>', 'write the output to this file instead of stdout')
-    .action((file: string, opts: { model: FitModel; stepSeconds?: number; json?: boolean; out?: string }) => {
-      const csv = readPriceCsv(file);
+    .action((file: string, opts: { model: FitModel; stepSeconds?: number; from?: number; to?: number; json?: boolean; out?: string }) => {
+      const read = readMarketCsv(file);
+      let csv = pricesOf(read);
+      if (opts.from !== undefined || opts.to !== undefined) {
+        // candles' closes are timed at the close (open + interval); the window is given in open times
+        const shift = read.layout === 'candles' ? csv.timesSeconds[0] - read.candles.timesSeconds[0] : 0;
+        csv = window(csv, shift, opts.from, opts.to);
+      }
       const stepSeconds = opts.stepSeconds ?? Math.max(1, Math.round(medianSpacingSeconds(csv)));
       const fit = fitPriceModel(gridLogReturns(csv, stepSeconds), opts.model, stepSeconds);
       const shown = path.basename(file);
