@@ -121,7 +121,7 @@ export interface PathSummary {
   /**
    * −1 if the path ran to its horizon; else the step at which it stopped because its state left what the
    * engine represents exactly (src/engine/limits.ts), with `haltReason` 1 = the index left
-   * [S0/1e6, S0·1e6], 2 = a booking left the ledger's exact range, 3 = a non-finite state.
+   * [S0/1e12, S0·1e6], 2 = a booking left the ledger's exact range, 3 = a non-finite state.
    */
   haltedAtStep: number;
   haltReason: number;
