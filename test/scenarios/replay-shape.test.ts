@@ -49,7 +49,7 @@ const REPLAYS = [
     group: '12 Mar 2020 scripted replay',
     figures: ['drawdown-close', 'drawdown-intrabar', 'worst-15m', 'worst-45m', 'largest-1m-fall', 'largest-1m-rise', 'rebound-30m', 'rebound-120m', 'fast-fall-minutes', 'leg1', 'plateau-minutes', 'leg2', 'leg2-minutes'],
   },
-] as const satisfies readonly { figures: readonly ShapeFigure[] }[];
+] as const satisfies readonly { file: string; record: string; group: string; figures: readonly ShapeFigure[] }[];
 
 describe('one-minute candles of a model path', () => {
   it('a 15-second path: four points a minute, the open included in the range; closes every fourth step', () => {
