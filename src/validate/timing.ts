@@ -18,6 +18,7 @@
  *                 market, long / all, by count (the record: liquidated BTC positions touched in its window).
  * Any scenario runs (a scripted replay, a replay of real candles): the steps must divide a minute.
  */
+import { UserError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { readCandleCsv } from '../scenario/candle-csv.js';
@@ -93,10 +94,11 @@ interface StepLog {
 /**
  * Runs path `pathIndex` of `sc` through the engine (the same function a run uses, with a read-only observer)
  * and returns its timing figures over `window`; null when the window holds no liquidation. O(H · accounts).
+ * @throws UserError when the scenario's step does not divide a minute
  */
 export function simulatePathTiming(sc: Scenario, pathIndex: number, window: TimingWindow): PathTiming | null {
   const k = 60 / sc.stepSeconds;
-  if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`liquidation timing: a step of ${sc.stepSeconds} s does not divide a minute — the comparison with the record needs steps of 60 s or a divisor of 60`);
+  if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`stepSeconds: ${sc.stepSeconds} is not allowed for the liquidation-timing comparison — it needs steps of 60 s or a divisor of 60 (the record is read minute by minute)`);
   const H = sc.horizonSteps;
   const log: StepLog = { logF0: new Float64Array(H + 1), events: new Float64Array(H + 1), notional: new Float64Array(H + 1), adl: new Uint8Array(H + 1), long: new Uint32Array(H + 1), short: new Uint32Array(H + 1) };
   const { ctx, buffers } = contextFor(sc, undefined, bookOf(pathIndex, sc.sampling?.pathsPerBook));

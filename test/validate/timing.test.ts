@@ -36,7 +36,7 @@ import { readCandleCsv } from '../../src/scenario/candle-csv.js';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
 import { readCascadeTiming, readRecordPositions, recordTimingFigures, spanHolding } from '../../src/validate/record.js';
-import { liquidationTimingRows, recordTiming, recordWindow, type TimingBands } from '../../src/validate/timing.js';
+import { liquidationTimingRows, recordTiming, recordWindow, simulatePathTiming, type TimingBands } from '../../src/validate/timing.js';
 import { HAS_REAL_DATA, REAL } from '../helpers/real-data.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -109,6 +109,11 @@ describe('the Hyperliquid variant is the 10 Oct stress replay under Hyperliquidâ
     const seen = simulatePath(ctx, 0, new PathBuffers(ctx), false, () => calls++).summary;
     expect(calls).toBe(900);
     expect(seen).toEqual(plain);
+  });
+
+  it('a scenario whose step does not divide a minute is refused with one line naming stepSeconds', () => {
+    const luna = loadScenarioFile(path.join(ROOT, 'scenarios/stress/2022-05-luna-ust.yaml'));
+    expect(() => simulatePathTiming(luna, 0, { beforeSeconds: 240, afterSeconds: 480 })).toThrow(/^stepSeconds: 900 is not allowed for the liquidation-timing comparison/);
   });
 });
 
