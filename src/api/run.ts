@@ -289,7 +289,7 @@ function byMarket(sc: Scenario, t: PathTable): NonNullable<Results['byMarket']> 
   });
 }
 
-const HALT_WORDS = ['', 'an index price left a millionfold of its start', 'a booking left the ledger’s exact range (cents beyond 2^53)', 'a market’s state was not a finite number'];
+const HALT_WORDS = ['', 'an index price rose a millionfold or fell a trillionfold from its start', 'a booking left the ledger’s exact range (cents beyond 2^53)', 'a market’s state was not a finite number'];
 
 /** What the reader must know about a run's paths: those that stopped early, and why. */
 function runWarningsOf(t: PathTable): string[] {

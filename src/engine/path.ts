@@ -18,15 +18,22 @@ export { PathBuffers } from './book.js';
 export { setExhaustiveMultiChecks } from './triggers.js';
 export * from './results.js';
 
-/** Simulates path `pathIndex` of the run described by `ctx`. */
-export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBuffers, wantSeries: boolean): PathResult {
+/**
+ * Simulates path `pathIndex` of the run described by `ctx`. `observe`, if given, is called with the path's state
+ * after every step (read-only: the validation against the record reads when liquidations and ADL happened, by
+ * side, from it); it must not change the state.
+ */
+export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBuffers, wantSeries: boolean, observe?: (st: Readonly<PathState>) => void): PathResult {
   const st = new PathState(ctx, pathIndex, buffers);
   const fundStartCents = st.books.fundCents;
   const rec = new PathRecorder(st, wantSeries);
   openBook(st);
   rec.recordStep(st);
   try {
-    for (st.t = 1; st.t <= st.H; st.t++) step(st, rec);
+    for (st.t = 1; st.t <= st.H; st.t++) {
+      step(st, rec);
+      observe?.(st);
+    }
   } catch (e) {
     // a state the engine cannot represent exactly: the path stops at this step, its books balanced
     if (!(e instanceof PathHalt)) throw e;

@@ -3,9 +3,10 @@
  * (index) log return, correlated across markets.
  */
 import type { PathState } from './state.js';
-import { HaltReason, MAX_INDEX_MOVE, PathHalt } from './limits.js';
+import { HaltReason, MAX_INDEX_FALL, MAX_INDEX_MOVE, PathHalt } from './limits.js';
 
-const LOG_MAX_MOVE = Math.log(MAX_INDEX_MOVE);
+const LOG_MAX_RISE = Math.log(MAX_INDEX_MOVE);
+const LOG_MAX_FALL = Math.log(MAX_INDEX_FALL);
 
 export function exogenousMove(st: PathState): void {
   const { mkt } = st;
@@ -13,7 +14,8 @@ export function exogenousMove(st: PathState): void {
   // a move that would take an index out of range (or make it no number) stops the path before it is applied
   for (let m = 0; m < st.K; m++) {
     const next = mkt.logF[m] + mkt.ret[m];
-    if (!(Math.abs(next - mkt.logF0[m]) <= LOG_MAX_MOVE)) throw new PathHalt(Number.isFinite(next) ? HaltReason.PriceOutOfRange : HaltReason.NonFinite);
+    const d = next - mkt.logF0[m];
+    if (!(d <= LOG_MAX_RISE && d >= -LOG_MAX_FALL)) throw new PathHalt(Number.isFinite(next) ? HaltReason.PriceOutOfRange : HaltReason.NonFinite);
   }
   for (let m = 0; m < st.K; m++) {
     mkt.logF[m] += mkt.ret[m];

@@ -26,9 +26,13 @@ export function marketField(m: number): string {
   return m === 0 ? 'market' : `otherMarkets[${m - 1}]`;
 }
 
-/** Total steps of a scripted-drawdown window (both legs and the recovery). */
-function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
-  return pm.durationSteps + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
+/** Defaults of the classic (one- or two-leg) script, filled in when a scenario gives no `legs`. */
+export const SCRIPTED_CLASSIC_DEFAULTS = { drawdownFraction: 0.3, durationSteps: 60 } as const;
+
+/** Total steps of a scripted-drawdown window (every leg, or both legs and the recovery). */
+export function scriptedWindowSteps(pm: Extract<MarketConfig['priceModel'], { kind: 'scripted-drawdown' }>): number {
+  if (pm.legs) return pm.legs.reduce((n, l) => n + l.durationSteps, 0);
+  return (pm.durationSteps ?? SCRIPTED_CLASSIC_DEFAULTS.durationSteps) + pm.recoverySteps + (pm.secondDurationSteps ?? 0);
 }
 
 /**
@@ -135,6 +139,16 @@ function checkPriceModel(s: Scenario, pm: MarketConfig['priceModel'], at: string
       return;
     }
     case 'scripted-drawdown': {
+      if (pm.legs) {
+        const classic = (['drawdownFraction', 'durationSteps', 'secondDrawdownFraction', 'secondDurationSteps'] as const).find((k) => pm[k] !== undefined);
+        if (classic) fail(`${at}.${classic}`, pm[classic], 'is not used with legs (the legs are the whole script); remove it or remove legs');
+        if (pm.recoveryFraction !== 0 || pm.recoverySteps !== 0) fail(`${at}.${pm.recoverySteps !== 0 ? 'recoverySteps' : 'recoveryFraction'}`, pm.recoverySteps !== 0 ? pm.recoverySteps : pm.recoveryFraction, 'is not used with legs (write the recovery as a leg with a positive move); remove it or remove legs');
+        const end = pm.startStep + scriptedWindowSteps(pm);
+        if (end > s.horizonSteps) fail(`${at}.startStep`, pm.startStep, `the scripted window (startStep + the legs' durationSteps = ${end}) must end within horizonSteps (${s.horizonSteps})`);
+        return;
+      }
+      pm.drawdownFraction ??= SCRIPTED_CLASSIC_DEFAULTS.drawdownFraction;
+      pm.durationSteps ??= SCRIPTED_CLASSIC_DEFAULTS.durationSteps;
       if ((pm.secondDrawdownFraction === undefined) !== (pm.secondDurationSteps === undefined)) {
         const missing = pm.secondDrawdownFraction === undefined ? 'secondDrawdownFraction' : 'secondDurationSteps';
         fail(`${at}.${missing}`, undefined, 'the second leg needs both secondDrawdownFraction and secondDurationSteps');

@@ -147,6 +147,19 @@ export const CsvPriceSchema = z.strictObject({
   demean: z.boolean().default(false),
 });
 
+export const ScriptedLegSchema = z.strictObject({
+  /**
+   * The leg's move, a simple return from the level where the leg starts to the level where it ends
+   * (−0.05 = a 5% fall, 0.03 = a 3% rise, 0 = a plateau); the leg ends at that level on every path. Above −1:
+   * a collapse of 99.9999% is −0.999999.
+   */
+  move: z.number().finite().gt(-1).max(1000),
+  /** Steps the leg takes (a Brownian bridge pinned to its end level). */
+  durationSteps: integer(1, 10_000_000),
+  /** Noise within this leg (annualised); default: the model's volatilityAnnual. A fast leg is usually noisier. */
+  volatilityAnnual: positive().max(100).optional(),
+});
+
 export const ScriptedDrawdownSchema = z.strictObject({
   kind: z.literal('scripted-drawdown'),
   /** Drift of the GBM noise outside the scripted window. */
@@ -155,10 +168,16 @@ export const ScriptedDrawdownSchema = z.strictObject({
   volatilityAnnual: positive().max(20).default(0.6),
   /** The window starts after this many steps (0 = from the first step). */
   startStep: integer(0, 10_000_000).default(0),
-  /** First leg: the price falls by this fraction (0.3 = −30%) from its level at startStep … */
-  drawdownFraction: z.number().finite().gt(0).lt(1).default(0.3),
-  /** … over this many steps, along a Brownian bridge pinned to the target log level. */
-  durationSteps: integer(1, 10_000_000).default(60),
+  /**
+   * A script of any number of legs, in order, each pinned to its own move from where the previous leg ended
+   * (a slow slide, a fast fall, a wick, a rebound, a plateau …). Replaces the fields below
+   * (drawdownFraction … secondDurationSteps), which must then be left out.
+   */
+  legs: z.array(ScriptedLegSchema).min(1).max(10_000).optional(),
+  /** First leg: the price falls by this fraction (0.3 = −30%) from its level at startStep … (default 0.3 without legs) */
+  drawdownFraction: z.number().finite().gt(0).lt(1).optional(),
+  /** … over this many steps, along a Brownian bridge pinned to the target log level. (default 60 without legs) */
+  durationSteps: integer(1, 10_000_000).optional(),
   /** Optional partial recovery after the first leg: this share of the first leg's price loss is regained … */
   recoveryFraction: z.number().finite().min(0).max(1).default(0),
   /** … over this many steps (0 = no recovery leg). */

@@ -112,11 +112,25 @@ describe('the engine keeps its state finite and its money exact (issue 11 items 
     expect(r.paths.liquidationCount[0]).toBeLessThanOrEqual(200 * 10);
   });
 
-  it('an index that leaves a millionfold of its start stops the path (price-out-of-range), with a warning', async () => {
+  it('an index that falls more than a trillionfold below its start stops the path (price-out-of-range), with a warning', async () => {
     const r = await runs(
       small({ paths: 2, horizonSteps: 400, stepSeconds: 86_400, market: { priceModel: { kind: 'gbm', driftAnnual: -50, volatilityAnnual: 20 }, impact: { kind: 'none' } }, traders: { count: 50 } }),
     );
     expect(r.paths.haltReason).toContain(1);
-    expect(r.warnings?.join('\n')).toMatch(/an index price left a millionfold of its start/);
+    expect(r.warnings?.join('\n')).toMatch(/an index price rose a millionfold or fell a trillionfold from its start/);
+  });
+  it('a collapse of 99.999999% (a hundred-millionfold, beyond the old millionfold stop) runs to the end: no halt, money conserved, longs liquidated on the way down', async () => {
+    const r = await runs(
+      small({
+        paths: 2,
+        horizonSteps: 120,
+        market: { initialPriceUsd: 64, priceModel: { kind: 'scripted-drawdown', volatilityAnnual: 1, startStep: 10, legs: [{ move: -0.5, durationSteps: 30 }, { move: -0.99999998, durationSteps: 60, volatilityAnnual: 5 }] } },
+        traders: { count: 300, longShare: 0.6 },
+      }),
+    );
+    expect(Array.from(r.paths.haltReason)).toEqual([0, 0]);
+    for (const p of r.paths.finalFundamentalUsd) expect(p).toBeLessThan(64 * 1e-7);
+    for (const d of r.paths.maxDrawdownExogenous) expect(d).toBeGreaterThan(0.9999999);
+    for (let k = 0; k < 2; k++) expect(r.paths.liquidatedLongNotionalUsd[k]).toBeGreaterThan(0);
   });
 });

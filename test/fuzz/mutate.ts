@@ -164,6 +164,18 @@ export function speedUp(raw: Raw): Raw {
     for (const k of ['startStep', 'recoverySteps']) if (typeof pm[k] === 'number') pm[k] = Math.floor((pm[k] as number) * f);
     for (const k of ['durationSteps', 'secondDurationSteps']) if (typeof pm[k] === 'number') pm[k] = Math.max(1, Math.floor((pm[k] as number) * f));
     if ((pm.recoveryFraction as number) > 0 && pm.recoverySteps === 0) pm.recoverySteps = 1;
+    if (Array.isArray(pm.legs)) {
+      // each leg scaled (at least one step); legs that no longer fit in the short horizon are dropped
+      let at = (pm.startStep as number | undefined) ?? 0;
+      const legs: Raw[] = [];
+      for (const leg of pm.legs as Raw[]) {
+        const d = Math.max(1, Math.floor((leg.durationSteps as number) * f));
+        if (at + d > (s.horizonSteps as number)) break;
+        legs.push({ ...leg, durationSteps: d });
+        at += d;
+      }
+      pm.legs = legs.length ? legs : [{ ...(pm.legs as Raw[])[0], durationSteps: 1 }];
+    }
   }
   return s;
 }

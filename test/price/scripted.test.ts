@@ -118,3 +118,80 @@ describe('scripted-drawdown scenario checks', () => {
     expect(() => sc({ drawdownFraction: 1 })).toThrow(/market\.priceModel\.drawdownFraction: 1 is not allowed/);
   });
 });
+
+describe('scripted legs (any number, each pinned to its own move, with its own noise)', () => {
+  const legs = [
+    { move: -0.02, durationSteps: 40 },
+    { move: -0.1, durationSteps: 6, volatilityAnnual: 3 },
+    { move: -0.05, durationSteps: 1 },
+    { move: 0.08, durationSteps: 12, volatilityAnnual: 2 },
+    { move: 0, durationSteps: 30 },
+  ];
+  const cfg = { kind: 'scripted-drawdown' as const, volatilityAnnual: 0.6, startStep: 20, legs };
+
+  it('every leg ends exactly at its move from where the previous one ended, on every path', () => {
+    for (let p = 0; p < 200; p++) {
+      const x = levels(cfg, p, 150);
+      let at = cfg.startStep;
+      for (const l of legs) {
+        const from = at;
+        at += l.durationSteps;
+        expect(Math.expm1(x[at] - x[from]), `path ${p}, leg ending at ${at}`).toBeCloseTo(l.move, 12);
+      }
+    }
+  });
+
+  it('the target drawdown is the largest fall between pinned levels, a rise counting as a new peak', () => {
+    const lvl = [1, 0.98, 0.98 * 0.9, 0.98 * 0.9 * 0.95, 0.98 * 0.9 * 0.95 * 1.08];
+    expect(scriptedTargetDrawdown({ driftAnnual: 0, recoveryFraction: 0, recoverySteps: 0, ...cfg })).toBeCloseTo(1 - lvl[3], 14);
+    // a rise to 1.5 then a fall of 40%: the drawdown is 40%, measured from the new peak, not from the start
+    const up = { driftAnnual: 0, volatilityAnnual: 0.6, startStep: 0, recoveryFraction: 0, recoverySteps: 0, legs: [{ move: 0.5, durationSteps: 5 }, { move: -0.4, durationSteps: 5 }] };
+    expect(scriptedTargetDrawdown(up)).toBeCloseTo(0.4, 14);
+  });
+
+  it('a leg’s own volatility sets its noise: midpoint variance σ_leg²Δt·D/4 within 3 SE', () => {
+    const D = 40;
+    const one = { driftAnnual: 0, volatilityAnnual: 0.5, startStep: 0, recoveryFraction: 0, recoverySteps: 0, legs: [{ move: -0.1, durationSteps: D, volatilityAnnual: 2.5 }] };
+    const n = 4000;
+    const mids: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const m = scriptedDrawdown(one, dt);
+      const z = normalSampler(stream(33, p, 'price'));
+      let x = 0;
+      for (let t = 1; t <= D / 2; t++) x += m.nextLogReturn(z());
+      mids.push(x);
+    }
+    const mean = mids.reduce((a, b) => a + b, 0) / n;
+    const v = mids.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+    const targetVar = 2.5 ** 2 * dt * (D / 4);
+    expect(Math.abs(mean - 0.5 * Math.log(0.9))).toBeLessThan(3 * Math.sqrt(targetVar / n));
+    expect(Math.abs(v - targetVar), `variance ${v}, closed form ${targetVar}`).toBeLessThan(3 * targetVar * Math.sqrt(2 / (n - 1)));
+  });
+
+  it('a collapse of 99.9999% is representable (move −0.999999)', () => {
+    const x = levels({ ...cfg, legs: [{ move: -0.999999, durationSteps: 50 }] }, 0, 80);
+    expect(Math.expm1(x[70] - x[20])).toBeCloseTo(-0.999999, 9);
+  });
+});
+
+describe('scripted legs: scenario checks', () => {
+  const sc = (pm: Record<string, unknown>, horizonSteps = 600) =>
+    parseScenario({ horizonSteps, traders: { count: 10 }, market: { priceModel: { kind: 'scripted-drawdown', ...pm } } }, 'test');
+  it('the classic fields are refused beside legs, naming the field', () => {
+    const legs = [{ move: -0.1, durationSteps: 10 }];
+    expect(() => sc({ legs, drawdownFraction: 0.2 })).toThrow(/market\.priceModel\.drawdownFraction: 0\.2 .*not used with legs/);
+    expect(() => sc({ legs, secondDurationSteps: 5 })).toThrow(/market\.priceModel\.secondDurationSteps: 5 .*not used with legs/);
+    expect(() => sc({ legs, recoverySteps: 5 })).toThrow(/market\.priceModel\.recoverySteps: 5 .*not used with legs/);
+  });
+  it('legs that end after the horizon are refused, naming startStep and the sum', () => {
+    expect(() => sc({ startStep: 500, legs: [{ move: -0.1, durationSteps: 60 }, { move: 0.05, durationSteps: 60 }] })).toThrow(/market\.priceModel\.startStep: 500 .*= 620\) must end within horizonSteps \(600\)/);
+  });
+  it('a leg of −100% and an empty script are refused by the schema', () => {
+    expect(() => sc({ legs: [{ move: -1, durationSteps: 10 }] })).toThrow(/market\.priceModel\.legs\[0\]\.move: -1 is not allowed/);
+    expect(() => sc({ legs: [] })).toThrow(/market\.priceModel\.legs/);
+  });
+  it('without legs the classic defaults are filled in (−30% over 60 steps)', () => {
+    const pm = sc({}).market.priceModel;
+    expect(pm.kind === 'scripted-drawdown' && [pm.drawdownFraction, pm.durationSteps]).toEqual([0.3, 60]);
+  });
+});

@@ -155,4 +155,14 @@ describe('stress-scenario library', () => {
       });
     });
   }
+  it('LUNA collapses to near zero (−99.9999%) without stopping the path, liquidating LUNA positions on the way (2 paths)', async () => {
+    const sc = loadScenarioFile(path.join(DIR, '2022-05-luna-ust.yaml'));
+    const out = await runPaths(parseScenario({ ...sc, paths: 2 }), { workers: 0 });
+    for (const s of out.summaries) {
+      expect(s.haltReason, `path ${s.pathIndex} stopped at step ${s.haltedAtStep}`).toBe(0);
+      expect(s.liquidatedPositionsByMarket[1], 'LUNA positions liquidated').toBeGreaterThan(100);
+    }
+    const luna = sc.otherMarkets[0];
+    expect(luna.priceModel.kind === 'scripted-drawdown' && scriptedTargetDrawdown(luna.priceModel)).toBeGreaterThan(0.999999);
+  });
 });
