@@ -207,11 +207,11 @@ export function calmRows(group: string, sim: DayMoves[], rec: CalmRecord): Valid
       validationRow({
         group,
         figure: `${words} of the day: ${fall ? '0.1st' : '99.9th'} percentile over ${n} days`,
-        real: crash,
+        real: fall ? crash : -crash,
         simulated: tail(0.999),
         unit: 'pct',
         band: fall ? { lo: crash, hi: 0 } : { lo: 0, hi: -crash },
-        note: `real: 10 Oct 2025's worst fall within ${k.endsWith('15') ? 15 : 60} minutes; a calm day in a thousand stays smaller than the crash`,
+        note: `real: ${fall ? '' : 'the size of '}10 Oct 2025's worst fall within ${k.endsWith('15') ? 15 : 60} minutes; a calm day in a thousand stays smaller than the crash`,
       }),
     );
   }
