@@ -20,6 +20,10 @@ if (!file) {
 }
 let sc = loadScenarioFile(file);
 if (over) sc = { ...sc, market: { ...sc.market, priceModel: { ...sc.market.priceModel, ...JSON.parse(over) } } };
+if (sc.stepSeconds !== 60) {
+  process.stderr.write(`${file}: stepSeconds ${sc.stepSeconds} — the day's 15- and 60-minute moves are measured on one-minute steps (stepSeconds 60)\n`);
+  process.exit(2);
+}
 const paths = Number(pathsArg);
 const data = loadPriceData(sc);
 const r = new Float64Array(1 + sc.otherMarkets.length);

@@ -23,7 +23,8 @@
  *
  * Simulated days run the price process alone (no engine, no liquidation impact), market 0, 1,440 one-minute
  * steps from the scenario's initial state (a GARCH at its long-run variance, a regime chain from its initial
- * state), whatever the scenario's own step and horizon: the figures are about a calendar day of the price model.
+ * state), whatever the scenario's horizon: the figures are about a calendar day of the price model. The scenario
+ * must have one-minute steps.
  */
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
@@ -106,6 +107,8 @@ export function recordDays(c: Candles): { date: string; moves: DayMoves }[] {
  * run's own price streams). O(paths · 1,440 · 60).
  */
 export function simulatedDays(sc: Scenario, paths: number): DayMoves[] {
+  // a GARCH's α and β, a regime's durations are per step: the one-minute figures need one-minute steps
+  if (sc.stepSeconds !== 60) throw new UserError(`${sc.name}: stepSeconds ${sc.stepSeconds} — the calm-day figures are measured on one-minute steps (stepSeconds 60)`);
   const data = loadPriceData(sc);
   const out: DayMoves[] = [];
   const r = new Float64Array(1 + sc.otherMarkets.length);

@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
+import { UserError } from '../errors.js';
 import { readCandleCsv } from '../scenario/candle-csv.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -23,8 +24,9 @@ import { validationRow, type ValidationRow, type ValidationUnit } from './rows.j
 
 /** The one-minute closes of market 0 over one path of a scenario's price process (every k-th step when a step divides a minute). */
 export function minuteCloses(sc: Scenario, pathIndex: number, data = loadPriceData(sc)): Float64Array {
+  if (!(sc.stepSeconds <= 60 && 60 % sc.stepSeconds === 0)) throw new UserError(`${sc.name}: stepSeconds ${sc.stepSeconds} — one-minute closes need a step that divides a minute`);
   const proc = createPriceProcess(sc, pathIndex, data);
-  const perMinute = sc.stepSeconds < 60 && 60 % sc.stepSeconds === 0 ? 60 / sc.stepSeconds : 1;
+  const perMinute = 60 / sc.stepSeconds;
   const r = new Float64Array(1 + sc.otherMarkets.length);
   const out = new Float64Array(Math.floor(sc.horizonSteps / perMinute) + 1);
   let px = sc.market.initialPriceUsd;
