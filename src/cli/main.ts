@@ -24,6 +24,7 @@ import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFit } from './commands/fit.js';
+import { registerValidate } from './commands/validate.js';
 import { registerList } from './commands/list.js';
 import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
 import { registerWorker, runFleetCommand } from './commands/fleet.js';
@@ -114,6 +115,7 @@ function buildProgram(): Command {
   registerReport(program);
   registerList(program);
   registerFit(program);
+  registerValidate(program);
   return program;
 }
 

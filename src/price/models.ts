@@ -81,23 +81,35 @@ export function merton(
 }
 
 /**
- * GARCH(1,1) with standardised Student-t innovations:
- * σ²_t = ω + α·ε²_{t−1} + β·σ²_{t−1}, ε_t = σ_t·u_t, r_t = μΔt + ε_t,
+ * GARCH(1,1) with standardised Student-t innovations and a variance cap:
+ * σ²_t = min(c·σ²_LR·Δt, ω + α·ε²_{t−1} + β·σ²_{t−1}), ε_t = σ_t·u_t, r_t = μΔt + ε_t,
  * u_t = z_t / √(χ²_ν/ν) · √((ν−2)/ν) (unit variance; χ²_ν = 2·Gamma(ν/2) drawn from `rng`:
  * `standardizedStudentTFromNormal` in src/rng/distributions.ts),
- * ω = σ²_LR·Δt·(1 − α − β) so the unconditional per-step variance is σ²_LR·Δt = ω/(1−α−β).
- * Starts at the unconditional variance.
- * @throws RangeError if α + β ≥ 1 or ν ≤ 2
+ * ω = σ²_LR·Δt·(1 − α − β) so the uncapped unconditional per-step variance is σ²_LR·Δt = ω/(1−α−β);
+ * c = `varianceCapMultiple` (Infinity = no cap). Why the cap: with ν ≤ 4, E[u⁴] is infinite, so one draw
+ * can multiply the next variance by α·u² (u = 30 at α = 0.08: ×72) — docs/price-models.md "Why a GARCH-t
+ * path explodes". Starts at the unconditional variance.
+ * @throws RangeError if α + β ≥ 1, ν ≤ 2 or c < 1
  */
 export function garch(
-  cfg: { driftAnnual: number; longRunVolatilityAnnual: number; alpha: number; beta: number; degreesOfFreedom: number },
+  cfg: {
+    driftAnnual: number;
+    longRunVolatilityAnnual: number;
+    alpha: number;
+    beta: number;
+    degreesOfFreedom: number;
+    varianceCapMultiple?: number;
+  },
   dtYears: number,
   rng: Rng,
 ): MarketPriceModel {
   const { alpha, beta, degreesOfFreedom: nu } = cfg;
   if (!(alpha + beta < 1)) throw new RangeError(`GARCH needs alpha + beta < 1, got ${alpha + beta}`);
   if (!(nu > 2)) throw new RangeError(`Student-t degrees of freedom must be > 2, got ${nu}`);
+  const capMultiple = cfg.varianceCapMultiple ?? Infinity;
+  if (!(capMultiple >= 1)) throw new RangeError(`GARCH variance cap must be at least 1 times the long-run variance, got ${capMultiple}`);
   const longRunVar = cfg.longRunVolatilityAnnual ** 2 * dtYears;
+  const maxVariance = capMultiple * longRunVar;
   const omega = longRunVar * (1 - alpha - beta);
   const studentT = standardizedStudentTFromNormal(rng, nu);
   const mu = cfg.driftAnnual * dtYears;
@@ -107,7 +119,7 @@ export function garch(
   return {
     kind: 'garch',
     nextLogReturn: (z) => {
-      if (!first) variance = omega + alpha * prevEps * prevEps + beta * variance;
+      if (!first) variance = Math.min(maxVariance, omega + alpha * prevEps * prevEps + beta * variance);
       first = false;
       prevEps = Math.sqrt(variance) * studentT(z);
       return mu + prevEps;

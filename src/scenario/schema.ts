@@ -54,6 +54,15 @@ export const GarchSchema = z.strictObject({
   beta: nonNegative().max(1).default(0.9),
   /** Student-t degrees of freedom ν (> 2) of the standardised innovations. */
   degreesOfFreedom: z.number().finite().gt(2).max(1000).default(5),
+  /**
+   * Cap c on the conditional variance, as a multiple of the long-run variance: σ²_t ≤ c·σ²_LR·Δt (volatility
+   * at most √c times the long-run volatility). With ν ≤ 4 a single heavy-tailed shock can multiply the next
+   * variance by α·u², and the path explodes (docs/price-models.md). Default 120: the conditional variance of a
+   * GARCH-t fit to the calm week of March 2023 (`marginlab fit`, α 0.073, β 0.920, ν 3.6), run over the whole
+   * 1–21 March 2023 window, peaks at 117× its long-run variance (SVB weekend included); on 10 Oct 2025 it reached
+   * 997× and on 12 Mar 2020 4,860× — a scenario meant to reach a crisis says so with a higher cap.
+   */
+  varianceCapMultiple: z.number().finite().min(1).max(1e9).default(120),
 });
 
 export const RegimeStateSchema = z.strictObject({

@@ -174,6 +174,19 @@ export interface TimingBands {
   readonly longShareByCount: readonly [number, number];
 }
 
+/**
+ * The bands the 10 Oct 2025 replay under Hyperliquid's rules is held to (test/validate/timing.test.ts and
+ * `marginlab validate`). Wide on purpose: the book is a stand-in for Hyperliquid's, and a 15-second step cannot
+ * resolve the record's 6-second buckets (docs/methodology.md §11).
+ */
+export const HYPERLIQUID_TIMING_BANDS: TimingBands = {
+  span98Seconds: [180, 540],
+  end98VsSteepestSeconds: [0, 300],
+  firstAdlDelaySeconds: [0, 300],
+  firstAdlVsSteepestSeconds: [-300, 60],
+  longShareByCount: [0.85, 1.0],
+};
+
 function median(xs: readonly number[]): number | null {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);

@@ -33,7 +33,7 @@ describe('marginlab run — bad input exits 2 with one line naming the field, an
   const cases: { name: string; text?: string; file?: string; expect: RegExp[] }[] = [
     { name: 'malformed YAML', text: 'name: x\nmarket: [unclosed\n', expect: [/malformed YAML/, /line \d+/] },
     { name: 'unknown field', text: VALID.replace('longShare: 0.6', 'longShare: 0.6\n  longshare: 0.5'), expect: [/traders\.longshare/, /unknown field/, /allowed here: .*longShare/] },
-    { name: 'negative volatility', text: VALID.replace('longRunVolatilityAnnual: 0.8', 'longRunVolatilityAnnual: -0.3'), expect: [/market\.priceModel\.longRunVolatilityAnnual/, /-0\.3/, />0/] },
+    { name: 'negative volatility', text: VALID.replace('longRunVolatilityAnnual: 0.358', 'longRunVolatilityAnnual: -0.3'), expect: [/market\.priceModel\.longRunVolatilityAnnual/, /-0\.3/, />0/] },
     { name: 'leverage above max', text: VALID.replace('{ leverage: 20, weight: 0.1 }', '{ leverage: 50, weight: 0.1 }'), expect: [/traders\.leverage\.tiers\[3\]\.leverage/, /50/, /policy\.maxLeverage \(20\)/] },
     { name: 'wrong kind', text: VALID.replace('kind: garch', 'kind: garhc'), expect: [/market\.priceModel/, /garhc/] },
     { name: 'missing file', file: '/nonexistent/scenario.yaml', expect: [/\/nonexistent\/scenario\.yaml/, /not found/] },

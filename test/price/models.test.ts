@@ -60,6 +60,41 @@ describe('GARCH(1,1) with Student-t innovations', () => {
     }
   });
 
+  it('the conditional variance never exceeds varianceCapMultiple × the long-run variance, and the cap binds at ν = 3', () => {
+    // the pre-calibration default (ν = 3) over 200 one-day paths: uncapped, the variance reaches hundreds of times
+    // its long-run level (docs/price-models.md: why a GARCH-t path explodes); capped at 50, never above 50
+    const dt = 60 / (365 * 24 * 3600);
+    const base = { driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 3 };
+    const longRun = base.longRunVolatilityAnnual ** 2 * dt;
+    const peak = (cap?: number) => {
+      let top = 0;
+      for (let p = 0; p < 200; p++) {
+        const model = garch({ ...base, varianceCapMultiple: cap }, dt, stream(5, p, 'price:0'));
+        const m = driven(model, 5, p);
+        for (let t = 0; t < 1440; t++) {
+          m();
+          top = Math.max(top, model.snapshot!()[0] / longRun);
+        }
+      }
+      return top;
+    };
+    expect(peak()).toBeGreaterThan(200);
+    const capped = peak(50);
+    expect(capped).toBeLessThanOrEqual(50 * (1 + 1e-12));
+    expect(capped).toBeGreaterThan(49.99);
+  });
+
+  it('a cap that never binds leaves every draw unchanged', () => {
+    const cfg = { driftAnnual: 0, longRunVolatilityAnnual: 0.5, alpha: 0.05, beta: 0.9, degreesOfFreedom: 8 };
+    const a = driven(garch(cfg, 1 / 525_600, stream(6, 0, 'price:0')), 6, 0);
+    const b = driven(garch({ ...cfg, varianceCapMultiple: 1e9 }, 1 / 525_600, stream(6, 0, 'price:0')), 6, 0);
+    for (let t = 0; t < 5000; t++) expect(b()).toBe(a());
+  });
+
+  it('rejects a variance cap below the long-run variance', () => {
+    expect(() => garch({ driftAnnual: 0, longRunVolatilityAnnual: 1, alpha: 0.1, beta: 0.8, degreesOfFreedom: 5, varianceCapMultiple: 0.5 }, 1, stream(1, 0, 'price'))).toThrow(RangeError);
+  });
+
   it('rejects α + β ≥ 1', () => {
     expect(() => garch({ driftAnnual: 0, longRunVolatilityAnnual: 1, alpha: 0.2, beta: 0.8, degreesOfFreedom: 5 }, 1, stream(1, 0, 'price'))).toThrow(RangeError);
   });
@@ -115,7 +150,7 @@ describe('createMarketPriceModel', () => {
     const kinds = [
       { kind: 'gbm' as const, driftAnnual: 0, volatilityAnnual: 0.8 },
       { kind: 'merton' as const, driftAnnual: 0, volatilityAnnual: 0.6, jumpsPerYear: 20, jumpMeanLog: -0.03, jumpStdLog: 0.03 },
-      { kind: 'garch' as const, driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 5 },
+      { kind: 'garch' as const, driftAnnual: 0, longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 5, varianceCapMultiple: 120 },
       { kind: 'scripted-drawdown' as const, driftAnnual: 0, volatilityAnnual: 0.6, startStep: 0, drawdownFraction: 0.3, durationSteps: 5, recoveryFraction: 0, recoverySteps: 0 },
       { kind: 'csv' as const, file: '/x.csv', mode: 'replay' as const, replayStart: 'first' as const, blockSteps: 5, blocks: 'fixed' as const, demean: false },
     ];

@@ -15,6 +15,16 @@ import { SCENARIOS_DIR } from '../helpers/files.js';
 const PATHS = 192;
 const T_CRIT = 2.33;
 
+/**
+ * The old set-up's market where the shipped one is now calibrated to a calm week (issue 22): on default.yaml's
+ * calibrated market (GARCH-t at 36%) the old set-up still opens with a wave (first hour 3.0× later hours) but
+ * liquidates too rarely for 192 paths to tell it from noise (t = 1.37), so the control keeps the market the test
+ * was written on, 80% a year with ν = 3.
+ */
+const OLD_MARKET: Record<string, object> = {
+  'default.yaml': { kind: 'garch', longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 3 },
+};
+
 /** First-hour excess over later hours: its mean, standard error and t, and the ratio of the means. */
 async function firstHourExcess(file: string, old = false) {
   const base = loadScenarioFile(path.join(SCENARIOS_DIR, file));
@@ -24,7 +34,7 @@ async function firstHourExcess(file: string, old = false) {
     ...(old
       ? {
           traders: { ...base.traders, warmup: 'none' },
-          market: { ...base.market, impact: { ...base.market.impact, arbitrageUsdPerStep: 0 } },
+          market: { ...base.market, ...(OLD_MARKET[file] ? { priceModel: OLD_MARKET[file] } : {}), impact: { ...base.market.impact, arbitrageUsdPerStep: 0 } },
           policy: { ...base.policy, markPrice: { kind: 'last' } },
         }
       : {}),

@@ -36,20 +36,14 @@ import { readCandleCsv } from '../../src/scenario/candle-csv.js';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
 import { readCascadeTiming, readRecordPositions, recordTimingFigures, spanHolding } from '../../src/validate/record.js';
-import { liquidationTimingRows, recordTiming, recordWindow, simulatePathTiming, type TimingBands } from '../../src/validate/timing.js';
+import { HYPERLIQUID_TIMING_BANDS, liquidationTimingRows, recordTiming, recordWindow, simulatePathTiming, type TimingBands } from '../../src/validate/timing.js';
 import { HAS_REAL_DATA, REAL } from '../helpers/real-data.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const HL = path.join(ROOT, 'scenarios/validation/2025-10-10-hyperliquid.yaml');
 const STRESS = path.join(ROOT, 'scenarios/stress/2025-10-10-tariff-crash.yaml');
 
-const BANDS: TimingBands = {
-  span98Seconds: [180, 540],
-  end98VsSteepestSeconds: [0, 300],
-  firstAdlDelaySeconds: [0, 300],
-  firstAdlVsSteepestSeconds: [-300, 60],
-  longShareByCount: [0.85, 1.0],
-};
+const BANDS: TimingBands = HYPERLIQUID_TIMING_BANDS;
 
 function tmpFile(name: string, text: string): string {
   const f = path.join(mkdtempSync(path.join(tmpdir(), 'marginlab-record-')), name);
