@@ -34,6 +34,7 @@
  * finished chunk is saved, so an interrupted calibration resumes.
  */
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
@@ -352,7 +353,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
     : undefined;
   const def = metricDef(r.target.metric)!;
   const plan = errorSpendingPlan(r);
-  const pathsPerBook = base.sampling?.pathsPerBook;
+  const pathsPerBook = pathsPerBookOf(base);
   let spent = 0;
   let computed = 0;
   let fromDisk = 0;

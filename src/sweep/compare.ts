@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
 import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
@@ -344,7 +345,7 @@ interface AssembleInput {
 function assemble(x: AssembleInput): ComparisonResult {
   const { variants, results, metrics, bi, seed, paths, warnings } = x;
   const base = variants[bi];
-  const design = designOfColumns(results[bi].paths, base.scenario.sampling?.pathsPerBook);
+  const design = designOfColumns(results[bi].paths, pathsPerBookOf(base.scenario));
   const perPath = results.map((r) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(r.paths, r.population.traders)])));
   const raw = variants
     .map((v, i) => ({ v, i }))
@@ -389,7 +390,7 @@ function assemble(x: AssembleInput): ComparisonResult {
       estimates: Object.fromEntries(
         metrics.map((m) => {
           const def = metricDef(m.key)!;
-          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfColumns(results[i].paths, v.scenario.sampling?.pathsPerBook), def.kind)];
+          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfColumns(results[i].paths, pathsPerBookOf(v.scenario)), def.kind)];
         }),
       ),
     })),

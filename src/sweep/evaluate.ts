@@ -5,6 +5,7 @@
  * of a study sees the same price shocks on path k (common random numbers).
  */
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { PathSummary } from '../engine/path.js';
 import type { Piscina } from 'piscina';
 import { createWorkerPool, defaultWorkers, runPaths, runPathsSerial } from '../mc/runner.js';
@@ -97,7 +98,7 @@ export class PointRuns {
 
   /** The aggregates `results.json` would hold for paths [0, have) (95% intervals). */
   aggregates(): Aggregates {
-    return aggregate(rowsOf(this.columns()), this.traders, { pathsPerBook: this.scenario.sampling?.pathsPerBook });
+    return aggregate(rowsOf(this.columns()), this.traders, { pathsPerBook: pathsPerBookOf(this.scenario) });
   }
 }
 
