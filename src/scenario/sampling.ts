@@ -18,7 +18,11 @@ export function pathsPerBookOf(sc: Pick<Scenario, 'paths' | 'sampling' | 'trader
   return n;
 }
 
-/** The default block size for P paths: max(2, min(⌈P / 50⌉, ⌈√P⌉)) — at least 50 books up to 2,500 paths (P ≥ 100), √P books above. */
+/**
+ * The default block size for P paths: max(2, min(⌊P / 50⌋, ⌈√P⌉)) — at least 50 books from 100 to
+ * 2,500 paths, about √P books of √P paths above, never fewer than 2 paths a book
+ * (docs/methodology.md §2 gives the reasons and the cost).
+ */
 export function autoPathsPerBook(paths: number): number {
-  return Math.max(2, Math.min(Math.ceil(paths / 50), Math.ceil(Math.sqrt(paths))));
+  return Math.max(2, Math.min(Math.floor(paths / 50), Math.ceil(Math.sqrt(paths))));
 }

@@ -782,7 +782,7 @@ export const SamplingSchema = z.strictObject({
    * in): paths [b·n, (b+1)·n) run on book b, drawn and seasoned from the scenario seed's book-b
    * streams (the same book b under every policy: common random numbers). Results then average over
    * market states and count the book's uncertainty (between-book variance, design effect).
-   * - `auto` (the default): n = max(2, min(⌈P / 50⌉, ⌈√P⌉)) for P paths — 50 books up to 2,500
+   * - `auto` (the default): n = max(2, min(⌊P / 50⌋, ⌈√P⌉)) for P paths — 50 books up to 2,500
    *   paths, √P books of √P paths above (a run of 1,000 paths: 50 books of 20), never fewer than 2
    *   paths a book (docs/methodology.md §2). A snapshot (`traders.snapshot`) always holds its one book.
    * - `all`: one book for every path — the figures are conditioned on that book (this book, this
