@@ -5,9 +5,10 @@
  *
  * A request holds the run's scenario, the reader's lever values, how many paths to run and the saved
  * per-path values of the same paths. The worker sets the levers (levers.ts), draws and seasons the books
- * under them (path k on the saved run's book for it), runs paths 0, 1, … k − 1 — the same path indices, so the same price shocks, as the saved
- * run (common random numbers) — and posts the figures (estimate.ts) as paths finish, about four times a
- * second, then once more when done. A new setting is a new worker: the page terminates this one.
+ * under them, runs paths 0, 1, … k − 1 — the same path indices on the same books (path k on the saved
+ * run's book for it), so the same price shocks, as the saved run (common random numbers) — and posts
+ * the figures (estimate.ts) as paths finish, about four times a second, then once more when done. A
+ * new setting is a new worker: the page terminates this one.
  */
 import type { Scenario } from '../../scenario/schema.js';
 import { pathsPerBookOf } from '../../scenario/sampling.js';
