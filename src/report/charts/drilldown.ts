@@ -56,9 +56,11 @@ function timeRows(paths: DrilldownPath[], perStep: number) {
 }
 
 function generationRows(paths: DrilldownPath[]) {
-  return paths.flatMap((p) =>
-    p.series.liquidatedByGenerationUsd.map((v, g) => ({ label: p.label, generation: g + 1, notional: sig(v) })).filter((r) => r.notional > 0),
-  );
+  return paths.flatMap((p) => {
+    const rows = p.series.liquidatedByGenerationUsd.map((v, g) => ({ label: p.label, generation: g + 1, notional: sig(v) })).filter((r) => r.notional > 0);
+    // a path with no liquidation keeps one zero row: an empty selection would give the stacked scale an infinite extent
+    return rows.length > 0 ? rows : [{ label: p.label, generation: 1, notional: 0 }];
+  });
 }
 
 export function drilldownSpec(input: DrilldownInput): object {
