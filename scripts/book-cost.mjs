@@ -2,16 +2,16 @@
 /**
  * What a book costs against a path (docs/methodology.md, book uncertainty): for each scenario file,
  * the mean time to draw and season books 1 … BOOKS (`createRunContext`, after book 0 warms the JIT)
- * and the mean time of a path on one of them (after 3 warm-up paths). Usage (after `npm run build`):
+ * and the mean time of a path on one of them (paths 0 … PATHS − 1, after 3 warm-up paths). Usage (after `npm run build`):
  *
- *   node scripts/book-cost.mjs scenarios/default.yaml bench/standard.yaml [BOOKS=6] [PATHS=10]
+ *   node scripts/book-cost.mjs scenarios/default.yaml bench/standard.yaml [BOOKS=6] [PATHS=100]
  */
 import { loadScenarioFile } from '../dist/index.js';
 import { createRunContext } from '../dist/engine/context.js';
 import { PathBuffers, simulatePath } from '../dist/engine/path.js';
 
 const files = process.argv.slice(2).filter((a) => !/^\d+$/.test(a));
-const [books = 6, paths = 10] = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
+const [books = 6, paths = 100] = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
 if (files.length === 0) {
   console.error('usage: node scripts/book-cost.mjs <scenario.yaml> … [BOOKS] [PATHS]');
   process.exit(2);
