@@ -1,7 +1,8 @@
 // Engine throughput on the standard scenario (bench/standard.yaml: 100,000 traders, 1,440 one-minute
 // steps, GARCH, impact on) and how it scales on this machine's cores:
 //   1. whole runs of BENCH_PATHS paths (default 384) on 1 and 2 workers, as a user times them (pool
-//      start-up, the book drawn once on the main thread, per-worker set-up and JIT warm-up included);
+//      start-up, the books drawn — one per block of paths, the default — per-worker set-up and JIT
+//      warm-up included), and on 1 worker with one book for every path (the cost of the book draws);
 //   2. the per-path work alone: PATHS paths in one thread, then the same in each of 2 threads at once,
 //      after each thread has built its book buffers and warmed up (set-up excluded);
 //   3. the machine's own ceilings for 2 threads: a pure-arithmetic loop, and a memory-bound loop
@@ -21,12 +22,12 @@ const scenario = { ...s, paths: PATHS };
 const traderSteps = s.traders.count * s.horizonSteps * PATHS;
 
 /** A whole run on `workers` workers: the fastest of 3. */
-async function timed(workers) {
+async function timed(workers, sc = scenario) {
   let secs = Infinity;
   let liq = 0;
   for (let k = 0; k < 3; k++) {
     const t0 = performance.now();
-    const out = await runPaths(scenario, { workers });
+    const out = await runPaths(sc, { workers });
     secs = Math.min(secs, (performance.now() - t0) / 1000);
     liq = out.summaries.reduce((a, x) => a + x.liquidationCount, 0) / PATHS;
   }
@@ -83,8 +84,11 @@ console.log(`scenario: ${s.traders.count.toLocaleString('en-US')} traders × ${s
 await runPaths({ ...scenario, paths: 8 }, { workers: 1 }); // warm the page cache (not counted)
 const one = await timed(1);
 const two = await timed(2);
+// the default redraws the book per block of paths (sampling.pathsPerBook: auto); one book for every path, for the cost of the book draws
+const oneBook = await timed(1, { ...scenario, sampling: { ...scenario.sampling, pathsPerBook: 'all' } });
 const perWorker1 = traderSteps / one.secs;
 console.log(`1 worker : ${one.secs.toFixed(2)} s  ${(perWorker1 / 1e6).toFixed(0)} M trader-steps/s  ${((one.secs / PATHS) * 1000).toFixed(1)} ms a path  (mean ${one.liq.toFixed(0)} liquidations per path)`);
+console.log(`1 worker, one book for every path (pathsPerBook: all): ${oneBook.secs.toFixed(2)} s — the default's book draws add ${((100 * (one.secs - oneBook.secs)) / oneBook.secs).toFixed(0)}%`);
 console.log(`2 workers: ${two.secs.toFixed(2)} s  ${(traderSteps / two.secs / 2 / 1e6).toFixed(0)} M trader-steps/s per worker`);
 const speedup = one.secs / two.secs;
 console.log(`whole-run speedup with 2 workers: ${speedup.toFixed(2)}x (pool start-up, book draw, per-worker set-up and warm-up included; each the fastest of 3 runs)`);

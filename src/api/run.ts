@@ -3,6 +3,7 @@
  * results object that `results.json` holds (docs/results.md). The CLI is a thin layer over this.
  */
 import type { Scenario, ScenarioInput } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { parseScenario } from '../scenario/load.js';
 import { portableScenario } from '../scenario/data-files.js';
 import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
@@ -243,7 +244,7 @@ export function leanResultsOf(scenario: Scenario, shown: Scenario, runs: PathRun
   const ctx = runContextFor(scenario); // this thread's cached context (the book is drawn once)
   const pop = ctx.population;
   const book = describeBook(ctx);
-  const perBook = scenario.sampling?.pathsPerBook;
+  const perBook = pathsPerBookOf(scenario);
   const drilldown: DrilldownPath[] = [];
   if (options.drilldown !== false) {
     const picks = pickDrilldownOf(t, scenario.seed, options.drilldownWorst ?? 5);

@@ -63,7 +63,7 @@ export interface RunContext {
   readonly warmupEndState?: readonly (Float64Array | undefined)[];
   /** Each market's EWMA variance of one-step index returns at the end of the warm-up (else the nominal). */
   readonly openingEwmaVar: readonly number[];
-  /** The book this context's paths run on (0 unless books are redrawn per block: scenario `sampling.pathsPerBook`). */
+  /** The book this context's paths run on (⌊path / pathsPerBook⌋ with books redrawn per block, the default; 0 with `pathsPerBook: all`). */
   readonly book: number;
   /** Importance sampling: the shift θ_m of each market's normal shock per step (src/engine/importance.ts); null without. */
   readonly importanceShift: readonly number[] | null;
@@ -77,7 +77,7 @@ export interface RunContext {
  * Builds the run context; pass `population` to reuse a book already drawn for this scenario and book
  * (e.g. shared by the main thread). `book` (books redrawn per block of paths): which book — its
  * accounts and warm-up history are drawn from the seed's book-`book` streams (rng/streams.ts
- * `bookStreamPath`); book 0 is the run's one book when books are not redrawn.
+ * `bookStreamPath`); book 0 is the run's one book with `sampling.pathsPerBook: all`.
  */
 export function createRunContext(scenario: Scenario, population?: Population, book = 0): RunContext {
   const markets = marketConfigs(scenario);
@@ -143,7 +143,7 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
   };
 }
 
-/** The book path `pathIndex` runs on: ⌊pathIndex / pathsPerBook⌋ when books are redrawn per block (scenario `sampling.pathsPerBook`), else 0. */
+/** The book path `pathIndex` runs on: ⌊pathIndex / pathsPerBook⌋ when books are redrawn per block (`pathsPerBookOf(scenario)`, src/scenario/sampling.ts), else 0. */
 export function bookOf(pathIndex: number, pathsPerBook: number | undefined): number {
   return pathsPerBook ? Math.floor(pathIndex / pathsPerBook) : 0;
 }

@@ -4,6 +4,7 @@
  * run.
  */
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { bookOf, createRunContext, type RunContext } from '../engine/context.js';
 import { sharedPopulation, type Population } from '../agents/population.js';
 import {
@@ -90,7 +91,7 @@ export function contextFor(scenario: Scenario, population?: Population, book = 0
 }
 
 export function runChunk(task: ChunkTask): ChunkResult {
-  const perBook = task.scenario.sampling?.pathsPerBook;
+  const perBook = pathsPerBookOf(task.scenario);
   const summaries: PathSummary[] = [];
   const histograms = emptyHistograms();
   const series: ChunkResult['series'] = [];

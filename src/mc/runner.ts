@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { addHistograms, emptyHistograms, runChunk, sharedBookFor, type ChunkResult, type ChunkTask } from './chunk.js';
 import { UserError } from '../errors.js';
@@ -97,7 +98,7 @@ function pathRangeOf(scenario: Scenario, opts: RunPathsOptions): { start: number
 function planChunks(scenario: Scenario, workers: number, opts: RunPathsOptions): ChunkTask[] {
   const { start: first, end: last } = pathRangeOf(scenario, opts);
   const P = last - first;
-  const perBook = scenario.sampling?.pathsPerBook;
+  const perBook = pathsPerBookOf(scenario);
   const size = opts.chunkSize ?? (perBook ? Math.min(512, perBook) : Math.max(1, Math.min(64, Math.ceil(P / Math.max(1, workers * 8)))));
   const seriesBelow = opts.series === false ? 0 : scenario.output.seriesSamplePaths;
   const tasks: ChunkTask[] = [];

@@ -1,7 +1,9 @@
 /**
  * The warm-up history the opening book is seasoned on (traders.warmup, docs/methodology.md §2): each
- * market's price at steps −W … 0, ending at its initial price, drawn once per run (shared by every
- * path) from the scenario's own price models on path index −1's price streams:
+ * market's price at steps −W … 0, ending at its initial price, drawn once per book (shared by the
+ * paths of its block: `sampling.pathsPerBook`, by default about 50 books a run, so a run averages over
+ * the market states its histories leave) from the scenario's own price models on the book's price
+ * streams (book b: path index −1 − b):
  *   - gbm, merton, garch, regime-switching: the model itself, with its drift set to 0 (the warm-up
  *     stands for ordinary trading before the path, not for the path's trend);
  *   - scripted-drawdown: its noise (GBM at its volatility), without the scripted legs;
@@ -53,8 +55,9 @@ export interface WarmupHistory {
 
 /**
  * Draws the warm-up history of W steps. O(W·K). Book b (books redrawn per block of paths,
- * `sampling.pathsPerBook`) draws it from path index −1 − b's price streams: book 0's is the run's
- * shared history, and every book's is the same under every policy on the seed (common random numbers).
+ * `sampling.pathsPerBook`) draws it from path index −1 − b's price streams: book 0's is the one
+ * history of a run with `pathsPerBook: all`, and every book's is the same under every policy on the
+ * seed (common random numbers).
  */
 export function warmupHistory(sc: Scenario, data: PriceData, steps: number, book = 0): WarmupHistory {
   const markets = [sc.market, ...sc.otherMarkets];

@@ -31,7 +31,7 @@ export function exportTypesTable(fields: readonly NamedField[] = PATH_FIELD_LIST
     `| the counts: ${names('count')} | INT32 |`,
     `| the flags: ${names('flag')} | BOOLEAN (\`true\`/\`false\` in the CSV) |`,
     `| the reals (USD amounts, fractions, logs, rates, prices, ratios): ${names('real')} | DOUBLE |`,
-    '| `book` (only with `sampling.pathsPerBook`): ⌊`pathIndex` / pathsPerBook⌋, the book the path ran on | INT32 |',
+    '| `book` (only with books redrawn per block, the default): ⌊`pathIndex` / pathsPerBook⌋, the book the path ran on | INT32 |',
   ].join('\n');
 }
 

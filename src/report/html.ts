@@ -89,7 +89,9 @@ ${cards}
 <p class="method-note">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
     sampling?.design?.startsWith('importance') ? ', every estimator weighted by the paths\' likelihood ratios' : ''
   }${sampling && sampling.books > 1 ? ', with the variance between books counted' : ''}. Each tail figure says how many paths it rests on; <span class="thin">thin</span> marks one resting on fewer than ${MIN_TAIL_PATHS} tail or non-zero paths, or whose upper limit is <i>open</i> (the sample cannot bound it), with the paths a run would need.${
-    !sampling || sampling.books <= 1 ? ' The trader book is one draw, held fixed: the intervals cover the uncertainty of the market paths given that book (set sampling.pathsPerBook to redraw it per block and count its uncertainty).' : ''
+    !sampling || sampling.books <= 1
+      ? ' The trader book is one draw, held fixed (one market state): the figures are conditioned on it and the intervals cover the uncertainty of the market paths given that book (sampling.pathsPerBook: auto redraws it per block of paths, averages over market states and counts its uncertainty).'
+      : ` The figures average over ${fmtInt(sampling.books)} market states: the trader book and its warm-up history are redrawn every ${fmtInt(sampling.pathsPerBook ?? 0)} paths.`
   }</p>`;
 }
 
@@ -401,11 +403,19 @@ function bookSection(r: Results): PageSection[] {
   const within = h.withinMove
     .map((x) => `${fmtPct(x.shareOfOpenInterest)} of open interest within a ${Math.round(100 * x.move)}% move`)
     .join(', ');
+  const smp = r.aggregates.sampling;
+  const books = smp?.books ?? 1;
+  const n = smp?.pathsPerBook ?? r.aggregates.paths;
+  // with books redrawn per block, this is one book of many: say which, and that the others differ
+  const which =
+    books > 1
+      ? `This panel shows book 0 — the book paths 0 to ${fmtInt(Math.min(n, r.aggregates.paths) - 1)} open on — one of the ${fmtInt(books)} books the run averages over; each block of ${fmtInt(n)} paths opens on its own book, drawn and seasoned the same way on its own warm-up history, so its figures differ from book to book. `
+      : '';
   return [
     {
       id: 'book',
-      title: 'Opening book',
-      introHtml: `<p><b>How fragile is the book before anything happens?</b> ${escapeHtml(seasoning)} At the start, ${escapeHtml(within)}.</p>`,
+      title: books > 1 ? `Opening book (book 0 of ${fmtInt(books)})` : 'Opening book',
+      introHtml: `<p><b>How fragile is the book before anything happens?</b> ${escapeHtml(which)}${escapeHtml(seasoning)} At the start${books > 1 ? ' of book 0' : ''}, ${escapeHtml(within)}.</p>`,
       charts: [
         { id: 'liquidation-map', spec: liquidationMapSpec(h), caption: 'Bars to the left: longs liquidated by a fall of that size; to the right: shorts liquidated by a rise. Static: no cascade, no top-ups.' },
         { id: 'distance-to-liquidation', spec: distanceSpec(h) },
@@ -422,7 +432,7 @@ function scenarioHtml(r: Results): string {
     ['Mean leverage', `${p.meanLeverage.toFixed(2)}×`],
     ['Capped by initial margin', fmtInt(p.cappedByInitialMargin)],
     ['Deposits', fmtUsd(p.depositsUsd)],
-    ['Open interest at start', fmtUsd(p.openInterestUsd)],
+    [(r.aggregates.sampling?.books ?? 1) > 1 ? 'Open interest at start (book 0)' : 'Open interest at start', fmtUsd(p.openInterestUsd)],
   ];
   if (p.positions !== undefined && p.positions !== p.traders) pop.splice(1, 0, ['Positions', fmtInt(p.positions)]);
   const markets = [r.scenario.market, ...(r.scenario.otherMarkets ?? [])];

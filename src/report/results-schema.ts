@@ -60,6 +60,7 @@ const AggregatesSchema = z.looseObject({
       design: z.enum(['plain', 'importance', 'books', 'importance+books']),
       books: z.number().int().min(1),
       pathsPerBook: count.nullable(),
+      marketStates: z.enum(['averaged over books', 'conditioned on one book']).optional(),
       effectiveSampleSize: num,
       likelihoodRatio: z.looseObject({ mean: num, min: num, max: num }).optional(),
     })

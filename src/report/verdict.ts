@@ -162,6 +162,22 @@ function waterfallSentence(w: LossWaterfall): string | null {
   return `Of the shortfall liquidated accounts left (${usdText(w.shortfallUsd.mean.estimate)} a path on average; ${fmtInt(w.pathsWithShortfall)} paths had one), ${plainList([...paid, left])}.`;
 }
 
+/**
+ * What a run's figures are: averaged over N market states (books redrawn per block of paths) or
+ * conditioned on one book (`sampling.pathsPerBook: all`, or a snapshot).
+ */
+export function bookSentence(r: Pick<Results, 'aggregates' | 'scenario'>): VerdictSentence {
+  const smp = r.aggregates.sampling;
+  const B = smp?.books ?? 1;
+  const n = smp?.pathsPerBook ?? r.aggregates.paths;
+  if (B > 1) {
+    const last = r.aggregates.paths - (B - 1) * n;
+    return { text: `Averaged over ${fmtInt(B)} market states (books), ${fmtInt(n)} paths each${last !== n ? ` (the last ${fmtInt(last)})` : ''}.`, tone: 'neutral' };
+  }
+  const whose = r.scenario.traders.snapshot !== undefined ? "the snapshot's book" : 'one book';
+  return { text: `Conditioned on ${whose}: one market state and one set of positions${r.aggregates.paths > 1 ? ', shared by every path' : ''}.`, tone: 'neutral' };
+}
+
 export function runSummary(r: Results, out: string | null): Summary {
   const a = r.aggregates;
   const s = r.scenario;
@@ -174,6 +190,7 @@ export function runSummary(r: Results, out: string | null): Summary {
   const of = (x: number, whole: string) => `${shareText(x)}${x >= 2 ? '' : ' of'} the ${whole}`;
   const rel = (x: number) => `${of(x / oi, `${usdFormat(oi)} open interest`)}${fund > 0 ? ` and ${of(x / fund, `${usdFormat(fund)} insurance fund`)}` : ''}`;
   const weighted = a.sampling?.design?.startsWith('importance');
+  const nBooks = a.sampling?.books ?? 1;
   const pathsText = `${fmtInt(a.paths)}${weighted ? ' importance-sampled' : ''} paths`;
   const ci = (e: Estimate, f: (x: number) => string) => `95% CI ${fmtLimit(e.lower, f)} to ${fmtLimit(e.upper, f)}`;
   if (pb.estimate === 0) {
@@ -201,6 +218,7 @@ export function runSummary(r: Results, out: string | null): Summary {
   }
   const w = runWaterfall(r);
   const ws = w ? waterfallSentence(w) : null;
+  const books = bookSentence(r);
   if (ws) sentences.push({ text: ws, tone: 'neutral' });
   else if (pb.estimate === 0) {
     sentences.push({
@@ -208,6 +226,7 @@ export function runSummary(r: Results, out: string | null): Summary {
       tone: 'neutral',
     });
   }
+  sentences.push(books);
   const figures: SummaryFigure[] = [
     figure('probBadDebt', 'P(bad debt > 0)', 'probability', pb, fmtPct),
     figure('badDebtUsd.mean', 'mean bad debt per path', 'usd', a.badDebtUsd.mean, usdText),
@@ -216,7 +235,7 @@ export function runSummary(r: Results, out: string | null): Summary {
     figure('probFundExhausted', 'P(insurance fund exhausted)', 'probability', a.probFundExhausted, fmtPct),
     figure('fractionTradersLiquidated.mean', 'traders liquidated (mean share)', 'fraction', a.fractionTradersLiquidated.mean, fmtPct),
     figure('liquidatedNotionalUsd.mean', 'liquidated notional per path', 'usd', a.liquidatedNotionalUsd.mean, usdText),
-    exactFigure('openInterestUsd', 'open interest at the start', 'usd', oi, usdText(oi)),
+    exactFigure('openInterestUsd', nBooks > 1 ? `open interest at the start (book 0 of ${fmtInt(nBooks)})` : 'open interest at the start', 'usd', oi, usdText(oi)),
     exactFigure('insuranceFundUsd', 'insurance fund at the start', 'usd', fund, usdText(fund)),
   ];
   if (w) {

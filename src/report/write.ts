@@ -10,6 +10,7 @@ import { renderReportFiles } from './html.js';
 import { commitOutputFolder, type FileContent } from '../io/files.js';
 import type { PathTable } from '../mc/table.js';
 import { pathExports } from './exports.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 
 /**
  * JSON with one-space indentation, except that arrays of numbers, strings or booleans are written on
@@ -48,7 +49,7 @@ export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
 export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable } = {}): Promise<string[]> {
   const files: Record<string, FileContent> = {
     'results.json': resultsJson(r),
-    ...(opts.table ? pathExports(opts.table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }) : {}),
+    ...(opts.table ? pathExports(opts.table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }) : {}),
     ...(await renderReportFiles(r, { figures: opts.figures, out: dir })),
   };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);
@@ -62,7 +63,7 @@ export async function writeRunOutputs(dir: string, r: Results, opts: { figures?:
 export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string): string[] {
   const files: Record<string, FileContent> = {
     'results.json': compactJson(r) + '\n',
-    ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: r.scenario.sampling?.pathsPerBook }),
+    ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }),
     'summary.md': summaryMd,
   };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);

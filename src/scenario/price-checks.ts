@@ -69,15 +69,15 @@ export function checkImpactCurves(s: Scenario, fail: Fail, policy: PathPolicy = 
 
 /**
  * A position snapshot (`traders.snapshot`): one book, the venue's own, so it is not redrawn per block
- * of paths (sampling.pathsPerBook is refused); the file is resolved under the path policy, read and
+ * of paths (`sampling.pathsPerBook: auto` holds it; a number is refused); the file is resolved under the path policy, read and
  * validated row by row; traders.count becomes its number of accounts (a count given beside it must
  * equal that).
  */
 export function checkSnapshot(s: Scenario, fail: Fail, policy: PathPolicy = {}): void {
   const file = s.traders.snapshot;
   if (file === undefined) return;
-  if (s.sampling?.pathsPerBook !== undefined) {
-    fail('sampling.pathsPerBook', s.sampling.pathsPerBook, "traders.snapshot is one book — the venue's own — so it is not redrawn per block of paths; remove sampling.pathsPerBook (or traders.snapshot)");
+  if (typeof s.sampling?.pathsPerBook === 'number') {
+    fail('sampling.pathsPerBook', s.sampling.pathsPerBook, "traders.snapshot is one book — the venue's own — so it is not redrawn per block of paths; use auto or all (or remove traders.snapshot)");
   }
   if (policy.readFiles === false) return;
   const abs = resolveDataFile(file, 'traders.snapshot', policy);

@@ -840,12 +840,18 @@ export const ImportanceSamplingSchema = z.strictObject({
 
 export const SamplingSchema = z.strictObject({
   /**
-   * Redraw the trader book every this many paths: paths [b·n, (b+1)·n) run on book b, drawn and
-   * seasoned from the scenario seed's book-b streams (the same book b under every policy). Results
-   * then count the book's uncertainty (between-book variance, design effect) and decompose the
-   * variance into market paths and books. Absent: one book for every path (the default).
+   * How many paths share one trader book (and its warm-up history, the market state the paths open
+   * in): paths [b·n, (b+1)·n) run on book b, drawn and seasoned from the scenario seed's book-b
+   * streams (the same book b under every policy: common random numbers). Results then average over
+   * market states and count the book's uncertainty (between-book variance, design effect).
+   * - `auto` (the default): n = max(2, min(⌊P / 50⌋, ⌈√P⌉)) for P paths — 50 books up to 2,500
+   *   paths, √P books of √P paths above (a run of 1,000 paths: 50 books of 20), never fewer than 2
+   *   paths a book (docs/methodology.md §2). A snapshot (`traders.snapshot`) always holds its one book.
+   * - `all`: one book for every path — the figures are conditioned on that book (this book, this
+   *   market state), not averaged over books.
+   * - a number: books of this many paths (not with `traders.snapshot`).
    */
-  pathsPerBook: integer(1, 10_000_000).optional(),
+  pathsPerBook: z.union([integer(1, 10_000_000), z.enum(['auto', 'all'])]).default('auto'),
   /** Importance sampling of the price shocks (absent: plain Monte Carlo). */
   importance: ImportanceSamplingSchema.optional(),
 });
@@ -918,8 +924,8 @@ export const ScenarioSchema = z.strictObject({
   lending: LendingSchema.optional(),
   policy: PolicySchema.prefault({}),
   output: OutputSchema.prefault({}),
-  /** How paths are sampled: books redrawn per block of paths, importance sampling of the shocks (docs/scenarios.md#sampling). */
-  sampling: SamplingSchema.optional(),
+  /** How paths are sampled: books redrawn per block of paths (by default), importance sampling of the shocks (docs/scenarios.md#sampling). */
+  sampling: SamplingSchema.prefault({}),
   /** Optional study blocks read by `sweep`, `calibrate` and `compare` (src/scenario/study.ts); the engine ignores them. */
   sweep: SweepSchema.optional(),
   calibrate: CalibrateSchema.optional(),

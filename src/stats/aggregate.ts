@@ -43,6 +43,8 @@ export interface SamplingSummary {
   books: number;
   /** Paths per book block (null with one book). */
   pathsPerBook: number | null;
+  /** What the figures are: averaged over the market states of several books, or conditioned on one book (its state and positions). */
+  marketStates: 'averaged over books' | 'conditioned on one book';
   /** Kish's effective sample size of the likelihood-ratio weights, (Σw)²/Σw² (= paths without importance sampling). */
   effectiveSampleSize: number;
   /** Importance sampling: the mean, smallest and largest likelihood ratio (mean ≈ 1 when the tilt is sound). */
@@ -203,6 +205,7 @@ export function aggregateTable(t: PathTable, traders: number, opts: AggregateOpt
     design: w && books > 1 ? 'importance+books' : w ? 'importance' : books > 1 ? 'books' : 'plain',
     books,
     pathsPerBook: books > 1 ? opts.pathsPerBook! : null,
+    marketStates: books > 1 ? 'averaged over books' : 'conditioned on one book',
     effectiveSampleSize: w ? effectiveSampleSize(w) : n,
     ...(lr ? { likelihoodRatio: lr } : {}),
   };

@@ -34,6 +34,7 @@
  * finished chunk is saved, so an interrupted calibration resumes.
  */
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { defaultWorkers } from '../mc/runner.js';
@@ -366,7 +367,7 @@ class ValueTests {
     folder: StudyFolder | undefined,
   ) {
     this.def = metricDef(r.target.metric)!;
-    this.pathsPerBook = base.sampling?.pathsPerBook;
+    this.pathsPerBook = pathsPerBookOf(base);
     this.current = r.range[0];
     this.evalOpts = {
       folder,

@@ -12,6 +12,7 @@
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
 import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
@@ -350,7 +351,7 @@ function assemble(x: AssembleInput): ComparisonResult {
   const { variants, results, metrics, bi, seed, paths, warnings } = x;
   const base = variants[bi];
   const tables = results.map((r) => PathTable.fromColumns(r.paths));
-  const design = designOfTable(tables[bi], base.scenario.sampling?.pathsPerBook);
+  const design = designOfTable(tables[bi], pathsPerBookOf(base.scenario));
   const perPath = results.map((r, i) => Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(tables[i], r.population.traders)])));
   const raw = variants
     .map((v, i) => ({ v, i }))
@@ -392,7 +393,7 @@ function assemble(x: AssembleInput): ComparisonResult {
       estimates: Object.fromEntries(
         metrics.map((m) => {
           const def = metricDef(m.key)!;
-          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfTable(tables[i], v.scenario.sampling?.pathsPerBook), def.kind)];
+          return [m.key, evaluateFunctional(def.functional, perPath[i][m.key], 0.95, designOfTable(tables[i], pathsPerBookOf(v.scenario)), def.kind)];
         }),
       ),
     })),

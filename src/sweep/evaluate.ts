@@ -4,6 +4,7 @@
  * is the same path whatever the total, so the point's first n paths never change — and every point
  * of a study sees the same price shocks on path k (common random numbers).
  */
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Piscina } from 'piscina';
 import { createWorkerPool, defaultWorkers, runPaths } from '../mc/runner.js';
@@ -91,7 +92,7 @@ export class PointRuns {
 
   /** The aggregates `results.json` would hold for paths [0, have) (95% intervals). */
   aggregates(): Aggregates {
-    return aggregateTable(this.table(), this.traders, { pathsPerBook: this.scenario.sampling?.pathsPerBook });
+    return aggregateTable(this.table(), this.traders, { pathsPerBook: pathsPerBookOf(this.scenario) });
   }
 }
 

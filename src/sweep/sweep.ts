@@ -7,6 +7,7 @@
  * finishes) → aggregate → difference → assemble `sweep.json`.
  */
 import type { Scenario } from '../scenario/schema.js';
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { Aggregates } from '../stats/aggregate.js';
 import { UserError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -178,7 +179,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
     const t = r.table();
     return Object.fromEntries(metrics.map((m) => [m.key, metricDef(m.key)!.values(t, r.traders)]));
   });
-  const design = designOfTable(runs[0].table(), base.sampling?.pathsPerBook);
+  const design = designOfTable(runs[0].table(), pathsPerBookOf(base));
   const diff = (from: number, to: number) =>
     Object.fromEntries(
       metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, values[from][m.key], values[to][m.key], { seed: base.seed, key: m.key, design })]),
@@ -212,7 +213,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
       estimates: Object.fromEntries(
         metrics.map((m) => {
           const def = metricDef(m.key)!;
-          return [m.key, evaluateFunctional(def.functional, values[i][m.key], 0.95, designOfTable(runs[i].table(), base.sampling?.pathsPerBook), def.kind)];
+          return [m.key, evaluateFunctional(def.functional, values[i][m.key], 0.95, designOfTable(runs[i].table(), pathsPerBookOf(base)), def.kind)];
         }),
       ),
       capital: capitalEfficiency(p.scenario),

@@ -18,6 +18,7 @@
  *                 market, long / all, by count (the record: liquidated BTC positions touched in its window).
  * Any scenario runs (a scripted replay, a replay of real candles): the steps must divide a minute.
  */
+import { pathsPerBookOf } from '../scenario/sampling.js';
 import { UserError } from '../errors.js';
 import type { Scenario } from '../scenario/schema.js';
 import { loadScenarioFile } from '../scenario/load.js';
@@ -101,7 +102,7 @@ export function simulatePathTiming(sc: Scenario, pathIndex: number, window: Timi
   if (!(Number.isInteger(k) && k >= 1)) throw new UserError(`stepSeconds: ${sc.stepSeconds} is not allowed for the liquidation-timing comparison — it needs steps of 60 s or a divisor of 60 (the record is read minute by minute)`);
   const H = sc.horizonSteps;
   const log: StepLog = { logF0: new Float64Array(H + 1), events: new Float64Array(H + 1), notional: new Float64Array(H + 1), adl: new Uint8Array(H + 1), long: new Uint32Array(H + 1), short: new Uint32Array(H + 1) };
-  const { ctx, buffers } = contextFor(sc, undefined, bookOf(pathIndex, sc.sampling?.pathsPerBook));
+  const { ctx, buffers } = contextFor(sc, undefined, bookOf(pathIndex, pathsPerBookOf(sc)));
   let seen = new Uint8Array(0);
   let adlBefore = 0;
   log.logF0[0] = Math.log(sc.market.initialPriceUsd);

@@ -64,7 +64,8 @@ describe('snapshot round trip: draw a book, write it as a snapshot, load it', ()
   });
 
   it('an unseasoned book: identical per-path results, histograms and series at the same seed, with 0 or 2 workers', async () => {
-    const base = merge(RICH, { traders: { warmup: 'none' }, paths: 8 });
+    // one book for every path: the snapshot is one book (the default would redraw the drawn side per block)
+    const base = merge(RICH, { traders: { warmup: 'none' }, paths: 8, sampling: { pathsPerBook: 'all' } });
     const drawn = parse(base);
     const file = write('plain.csv', snapshotCsv(createRunContext(drawn).population, ['PERP', 'ETH-PERP']));
     const fromFile = parse(merge(base, { traders: { snapshot: file } }));

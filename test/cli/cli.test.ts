@@ -89,7 +89,7 @@ describe('marginlab run — success', () => {
     expect(summary.details.badDebtEs99Usd.tail.pathsNeeded).toBeGreaterThanOrEqual(1000);
     expect(summary.details.badDebtEs99Usd.note).toMatch(/needs ≥/);
     expect(summary.figures.find((f: { key: string }) => f.key === 'badDebtUsd.es99')).toMatchObject({ upper: null, text: expect.stringMatching(/to open\).*thin: rests on 1 tail path/) });
-    expect(summary.details.sampling).toMatchObject({ design: 'plain', books: 1 });
+    expect(summary.details.sampling).toMatchObject({ design: 'books', books: 3, pathsPerBook: 2, marketStates: 'averaged over books' }); // 6 paths: 3 books of 2 by default
     const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8'));
     expect(results.format).toBe('marginlab.results/1');
     expect(results.scenario.paths).toBe(6);

@@ -58,6 +58,8 @@ export function identicalTraders(over: unknown = {}): Scenario {
         },
         policy: { maxLeverage: 20, maintenance: { kind: 'fixed', mmr: 0.025 }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 } },
         output: { seriesSamplePaths: 1, seriesPoints: 10 },
+        // one book: the closed forms are for this one trader (a redrawn one-trader book is the same trader, but counted in blocks)
+        sampling: { pathsPerBook: 'all' },
       },
       over,
     ),

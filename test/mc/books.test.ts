@@ -34,8 +34,8 @@ describe('books redrawn per block of paths', () => {
     expect(r.aggregates.bookVariance.badDebtUsd.bookMeans).toHaveLength(5);
   });
 
-  it('book 0 is the run’s one book: the first block’s paths equal a run without book resampling, later blocks differ', async () => {
-    const plain = await runPaths(small({ paths: 10, horizonSteps: 60, traders: { count: 150 } }), { workers: 0, series: false });
+  it('book 0 is the run’s one book: the first block’s paths equal a run on one book (pathsPerBook: all), later blocks differ', async () => {
+    const plain = await runPaths(small({ paths: 10, horizonSteps: 60, traders: { count: 150 }, sampling: { pathsPerBook: 'all' } }), { workers: 0, series: false });
     const blocked = await runPaths(books({ paths: 10 }), { workers: 0, series: false });
     expect(blocked.summaries.slice(0, 5)).toEqual(plain.summaries.slice(0, 5));
     expect(blocked.summaries.slice(5).map((s) => s.liquidatedNotionalUsd)).not.toEqual(plain.summaries.slice(5).map((s) => s.liquidatedNotionalUsd));

@@ -16,7 +16,10 @@ describe('tail counts and thin marks in the report', () => {
     expect(html).toMatch(/<span class="thin" title="[^"]*">thin · needs ≥ [\d,]+ paths<\/span>/);
     expect(html).toContain('Rests on');
     expect(html).toMatch(/\[\$?[\d.,kM]+, open\]/);
-    expect(html).toContain('one draw, held fixed');
+    // 30 paths: 15 books of 2 by default, and the method note says the figures average over them
+    expect(html).toContain('The figures average over 15 market states: the trader book and its warm-up history are redrawn every 2 paths.');
+    const one = renderHtml(await runScenario(small({ paths: 30, sampling: { pathsPerBook: 'all' } }), { workers: 0, drilldown: false }));
+    expect(one).toContain('one draw, held fixed (one market state): the figures are conditioned on it');
   });
   it('with books redrawn per block the report has the variance decomposition', async () => {
     const r = await runScenario(small({ paths: 30, sampling: { pathsPerBook: 10 } }), { workers: 0, drilldown: false });

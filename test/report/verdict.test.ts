@@ -138,7 +138,9 @@ describe('run verdict on the fixed-seed synthetic results', () => {
     expect(s.sentences[1].text).toMatch(/^The mean of the worst 1% of paths \(ES 99%\) rests on 5 tail paths \(5 with bad debt\) — too few to bound it; it needs ≥ [\d,]+ paths; the fund ran out on /);
     // who paid: the fund and what was left (the fixture's shortfall is fund + bad debt)
     expect(s.sentences[2].text).toMatch(/the insurance fund paid [\d.]+% and [\d.]+% was left as bad debt\.$/);
-    expect(s.sentences).toHaveLength(3);
+    // which the figures are: the fixture's paths are on one book
+    expect(s.sentences[3].text).toBe('Conditioned on one book: one market state and one set of positions, shared by every path.');
+    expect(s.sentences).toHaveLength(4);
   });
   it('with no bad debt says so with the bound', () => {
     const none = runSummary(syntheticResults({ paths: 200, badDebtShare: 0, seed: 1 }), null);

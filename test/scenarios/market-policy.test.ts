@@ -19,6 +19,9 @@ const twoMarkets = (alt: Record<string, unknown> = {}) =>
     otherMarkets: [{ name: 'ALT', initialPriceUsd: 20, priceModel: { kind: 'gbm', volatilityAnnual: 2.5 }, impact: { kind: 'none' }, ...alt }],
     traders: { count: 600, crossMarginShare: 0 },
     policy: { maxLeverage: 20, maintenance: { kind: 'fixed', mmr: 0.01 } },
+    // one book (the seed's book 0, as before books were redrawn by default): on other books some BTC paths
+    // differ too — the behaviour stream is one sequence shared by both markets (methodology, common random numbers)
+    sampling: { pathsPerBook: 'all' },
   });
 
 describe('per-market policy', () => {

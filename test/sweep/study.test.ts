@@ -112,6 +112,7 @@ describe('comparison', () => {
     {
       ...SMALL,
       paths: 300, // a seasoned book already holds fewer accounts near the higher rate's threshold, so the difference needs more paths
+      sampling: { pathsPerBook: 'all' }, // one book: the policies compared on this book (the sharpest paired comparison)
       variants: [
         { name: 'base', override: {} },
         { name: 'same', override: { policy: { maintenance: { mmr: 0.02 } } } },

@@ -4,13 +4,15 @@
  * every run report carries inline and starts from a Blob URL, so it works from file:// with no network).
  *
  * A request holds the run's scenario, the reader's lever values, how many paths to run and the saved
- * per-path values of the same paths. The worker sets the levers (levers.ts), draws and seasons the book
- * under them, runs paths 0, 1, … k − 1 — the same path indices, so the same price shocks, as the saved
- * run (common random numbers) — and posts the figures (estimate.ts) as paths finish, about four times a
- * second, then once more when done. A new setting is a new worker: the page terminates this one.
+ * per-path values of the same paths. The worker sets the levers (levers.ts), draws and seasons the books
+ * under them, runs paths 0, 1, … k − 1 — the same path indices on the same books (path k on the saved
+ * run's book for it), so the same price shocks, as the saved run (common random numbers) — and posts
+ * the figures (estimate.ts) as paths finish, about four times a second, then once more when done. A
+ * new setting is a new worker: the page terminates this one.
  */
 import type { Scenario } from '../../scenario/schema.js';
-import { createRunContext } from '../../engine/context.js';
+import { pathsPerBookOf } from '../../scenario/sampling.js';
+import { bookOf, createRunContext } from '../../engine/context.js';
 import { PathBuffers, simulatePath } from '../../engine/path.js';
 import { applyLevers, type LeverValues } from './levers.js';
 import { whatIfFigures, type WhatIfColumns, type WhatIfFigure } from './estimate.js';
@@ -43,8 +45,10 @@ export interface WhatIfError {
 export function runWhatIf(req: WhatIfRequest, post: (m: WhatIfProgress) => void, everyMs = 250, now: () => number = () => Date.now()): void {
   const t0 = now();
   const { scenario, rateCapped } = applyLevers(req.scenario, req.levers);
-  const ctx = createRunContext(scenario);
-  const buffers = new PathBuffers(ctx);
+  // path k runs on the book the saved run gave it (books redrawn per block of paths: sampling.pathsPerBook)
+  const perBook = pathsPerBookOf(scenario);
+  let ctx = createRunContext(scenario);
+  let buffers = new PathBuffers(ctx);
   const cols: WhatIfColumns = { badDebtUsd: [], fundExhausted: [], tradersLiquidated: [], arrivals: [], liquidatedNotionalUsd: [] };
   const total = Math.min(req.paths, req.saved.badDebtUsd.length);
   let last = t0;
@@ -58,6 +62,10 @@ export function runWhatIf(req: WhatIfRequest, post: (m: WhatIfProgress) => void,
     elapsedMs: now() - t0,
   });
   for (let k = 0; k < total; k++) {
+    if (bookOf(k, perBook) !== ctx.book) {
+      ctx = createRunContext(scenario, undefined, bookOf(k, perBook));
+      buffers = new PathBuffers(ctx);
+    }
     const s = simulatePath(ctx, k, buffers, false).summary;
     cols.badDebtUsd.push(Math.round(s.badDebtUsd * 100) / 100);
     cols.fundExhausted.push(s.fundExhausted ? 1 : 0);
