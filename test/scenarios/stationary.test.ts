@@ -224,9 +224,12 @@ describe(`a path starts in equilibrium: the opening is neither above nor below l
   }, SLOW);
 
   it('the old set-up (unseasoned book, last-price mark, no arbitrage) fails the same test with a start-up wave', async () => {
+    // on default.yaml's calibrated market (GARCH-t at 36% a year, issue 22 part 2) the old set-up still opens with a
+    // wave (first hour about 3× later hours) but liquidates too rarely for 192 paths to tell it from noise (t ≈ 1.8),
+    // so the control keeps the market the test was written on: 80% a year with ν = 3
     const { whole, windows, perBook } = await openingRuns('default.yaml', (b) => ({
       traders: { ...b.traders, warmup: 'none' },
-      market: { ...b.market, impact: { ...b.market.impact, arbitrageUsdPerStep: 0 } },
+      market: { ...b.market, priceModel: { kind: 'garch', longRunVolatilityAnnual: 0.8, alpha: 0.08, beta: 0.9, degreesOfFreedom: 3 }, impact: { ...b.market.impact, arbitrageUsdPerStep: 0 } },
       policy: { ...b.policy, markPrice: { kind: 'last' } },
     }), 'first hour');
     const liq = QUANTITIES[0];
