@@ -101,7 +101,7 @@ export function planLiquidations(st: PathState, gen: number, n: number): number 
     // route: the first that applies (backstop takeover, liquidators, the venue's market order)
     const route = routeFor(cfg, eq, mmv);
     if (!route.takes(st, a, frac, cfg)) {
-      st.events.liquidatorDeclined++;
+      st.events.liquidatorDeclined++; // (only liquidators decline)
       postpone(st, a, continuing);
       continue;
     }
