@@ -56,6 +56,8 @@ import type { StudyProgress } from './sweep.js';
 const CALIBRATION_FORMAT = 'marginlab.calibration/1';
 
 export interface CalibrateOptions {
+  /** The scenario file, named in messages about its `calibrate:` block (values given as options are named as flags). */
+  source?: string;
   /** Run each point's paths on a worker fleet (src/api/fleet.ts `fleetRunner`) instead of this machine's threads. */
   remote?: RemoteRunner;
   /** Dotted path of the parameter (default: the scenario's `calibrate.param`). */
@@ -219,25 +221,29 @@ interface Resolved {
 /** Merges options over the scenario's `calibrate:` block and checks everything. Throws `UserError`. */
 function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolved {
   const block = scenario.calibrate;
+  // a value from a flag is named as the flag; one from the scenario's calibrate: block as the file's field
+  const field = (name: string) => `${opts.source ? `${opts.source}: ` : ''}calibrate.${name}`;
   const paramIn = opts.param ?? block?.param;
   if (!paramIn) throw new UserError('calibrate: no parameter — pass --param <path> or add a calibrate: block to the scenario');
-  const param = checkParamPath(scenario, paramIn);
+  const param = checkParamPath(scenario, paramIn, opts.param !== undefined ? '--param' : field('param'));
   const range = opts.range ?? block?.range;
   if (!range) throw new UserError('calibrate: no range — pass --range lo..hi or set calibrate.range');
   const [lo, hi] = range;
+  const rangeLabel = opts.range !== undefined ? `--range ${lo}..${hi}` : `${field('range')}: [${lo}, ${hi}]`;
   if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
-    throw new UserError(`--range ${lo}..${hi}: empty range — allowed: lo..hi with lo < hi (e.g. 0.005..0.05)`);
+    throw new UserError(`${rangeLabel}: empty range — allowed: lo..hi with lo < hi (e.g. 0.005..0.05)`);
   }
   const targetIn = opts.target ?? block?.target;
   if (!targetIn) throw new UserError('calibrate: no target — pass --target "<metric> <= <value>" or set calibrate.target');
+  const targetLabel = opts.target !== undefined ? '--target' : field('target');
   const fieldMetric = typeof targetIn === 'string' && /^\s*paths\./.test(targetIn);
   const allowed = [...reportedMetrics(), ...(fieldMetric ? pathFields(stripStudy(scenario)).filter((f) => f !== 'pathIndex').map((f) => `paths.${f}.mean`) : [])];
-  const target = typeof targetIn === 'string' ? parseTarget(targetIn, allowed) : targetIn;
-  if (typeof targetIn !== 'string') checkTargetValue(target);
+  const target = typeof targetIn === 'string' ? parseTarget(targetIn, allowed, targetLabel) : targetIn;
+  if (typeof targetIn !== 'string') checkTargetValue(target, undefined, targetLabel);
   const confidence = opts.confidence ?? block?.confidence ?? 0.95;
-  if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`--confidence ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
+  if (!(confidence > 0.5 && confidence < 1)) throw new UserError(`${opts.confidence !== undefined ? '--confidence' : field('confidence')} ${confidence}: not allowed — a probability between 0.5 and 1 (exclusive), e.g. 0.95`);
   if (!metricDef(target.metric)) {
-    throw new UserError(`--target metric ${target.metric}: only its 95% interval is known (results.json), and calibration re-tests at the levels its error spending needs; use one of: ${[...METRICS.keys()].join(', ')}, or paths.<field>.mean`);
+    throw new UserError(`${targetLabel} metric ${target.metric}: only its 95% interval is known (results.json), and calibration re-tests at the levels its error spending needs; use one of: ${[...METRICS.keys()].join(', ')}, or paths.<field>.mean`);
   }
   const initialPaths = opts.initialPaths ?? block?.initialPaths ?? scenario.paths;
   const maxPathsPerPoint = opts.maxPathsPerPoint ?? block?.maxPathsPerPoint ?? 16 * initialPaths;
@@ -245,19 +251,32 @@ function resolveCalibration(scenario: Scenario, opts: CalibrateOptions): Resolve
   const gridPoints = opts.gridPoints ?? block?.gridPoints ?? 5;
   const integer = isIntegerParam(scenario, param);
   if (integer && !(Number.isInteger(lo) && Number.isInteger(hi))) {
-    throw new UserError(`--range ${lo}..${hi}: not allowed — ${param} takes whole numbers only, so the range ends must be whole numbers (e.g. ${Math.ceil(lo)}..${Math.floor(hi) > Math.ceil(lo) ? Math.floor(hi) : Math.ceil(lo) + 1})`);
+    throw new UserError(`${rangeLabel}: not allowed — ${param} takes whole numbers only, so the range ends must be whole numbers (e.g. ${Math.ceil(lo)}..${Math.floor(hi) > Math.ceil(lo) ? Math.floor(hi) : Math.ceil(lo) + 1})`);
   }
   // on a whole-number field the search stops at neighbouring values: a bracket narrower than 1 does not exist
   const tolerance = Math.max(integer ? 1 : 0, opts.tolerance ?? block?.tolerance ?? (hi - lo) / 100);
-  if (!(initialPaths >= 1)) throw new UserError(`--paths ${initialPaths}: must be at least 1`);
-  if (maxPathsPerPoint < initialPaths) throw new UserError(`--max-paths ${maxPathsPerPoint}: must be at least --paths (${initialPaths})`);
+  const label = (flag: string, name: string, fromFlag: unknown) => (fromFlag !== undefined ? flag : field(name));
+  if (!(initialPaths >= 1)) throw new UserError(`${label('--paths', 'initialPaths', opts.initialPaths)} ${initialPaths}: must be at least 1`);
+  if (maxPathsPerPoint < initialPaths) throw new UserError(`${label('--max-paths', 'maxPathsPerPoint', opts.maxPathsPerPoint)} ${maxPathsPerPoint}: must be at least the initial paths (${initialPaths})`);
   if (pathBudget < gridPoints * initialPaths) {
-    throw new UserError(`--budget ${pathBudget}: too small — the initial grid alone needs ${gridPoints} × ${initialPaths} = ${gridPoints * initialPaths} paths`);
+    throw new UserError(`${label('--budget', 'pathBudget', opts.pathBudget)} ${pathBudget}: too small — the initial grid alone needs ${gridPoints} × ${initialPaths} = ${gridPoints * initialPaths} paths`);
   }
-  if (!(gridPoints >= 2 && Number.isInteger(gridPoints))) throw new UserError(`--grid ${gridPoints}: must be a whole number ≥ 2`);
-  if (!(tolerance > 0)) throw new UserError(`--tolerance ${tolerance}: must be > 0`);
+  if (!(gridPoints >= 2 && Number.isInteger(gridPoints))) throw new UserError(`${label('--grid', 'gridPoints', opts.gridPoints)} ${gridPoints}: must be a whole number ≥ 2`);
+  if (!(tolerance > 0)) throw new UserError(`${label('--tolerance', 'tolerance', opts.tolerance)} ${tolerance}: must be > 0`);
   const prefer = opts.prefer ?? block?.prefer ?? defaultPrefer(param);
   return { param, range: [lo, hi], target, confidence, prefer, initialPaths, maxPathsPerPoint, pathBudget, tolerance, gridPoints, integer };
+}
+
+/**
+ * Checks a scenario's `calibrate:` block the way `calibrate` would, without running anything — the range's
+ * values included (each must give a valid scenario) — so every command refuses a file `calibrate` would refuse,
+ * naming the file and the field. Throws `UserError`.
+ */
+export function checkCalibrateBlock(scenario: Scenario, source: string): void {
+  if (!scenario.calibrate) return;
+  const r = resolveCalibration(scenario, { source });
+  const base = stripStudy(scenario);
+  for (const x of gridOf(r)) pointScenario(base, { [r.param]: x }, r.initialPaths, `${source}: calibrate.range value`);
 }
 
 function decide(t: Target, e: Estimate): Decision {

@@ -179,16 +179,16 @@ export interface Target {
 }
 
 /** Parses "badDebtUsd.var99 <= 50000" (a trailing % divides by 100). Throws `UserError`. */
-export function parseTarget(text: string, allowed: string[]): Target {
+export function parseTarget(text: string, allowed: string[], label = '--target'): Target {
   const m = /^\s*([A-Za-z_][\w.]*)\s*(<=|>=|<|>|≤|≥)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*(%?)\s*$/i.exec(text);
   if (!m) {
-    throw new UserError(`--target ${JSON.stringify(text)}: expected "<metric> <= <value>" (or <, >=, >), e.g. "badDebtUsd.var99 <= 50000" or "probBadDebt <= 1%"`);
+    throw new UserError(`${label} ${JSON.stringify(text)}: expected "<metric> <= <value>" (or <, >=, >), e.g. "badDebtUsd.var99 <= 50000" or "probBadDebt <= 1%"`);
   }
-  const metric = checkMetric(m[1], allowed, '--target metric');
+  const metric = checkMetric(m[1], allowed, `${label} metric`);
   const op = (m[2] === '≤' ? '<=' : m[2] === '≥' ? '>=' : m[2]) as Target['op'];
   const value = Number(m[3]) / (m[4] === '%' ? 100 : 1);
   const target = { metric, op, value };
-  checkTargetValue(target, text);
+  checkTargetValue(target, text, label);
   return target;
 }
 
@@ -207,10 +207,10 @@ export function metricRange(metric: string): { min: number; max: number; what: s
 }
 
 /** Refuses a target that is not finite or lies outside the values its metric can take. Throws `UserError`. */
-export function checkTargetValue(t: Target, text = formatTarget(t)): void {
+export function checkTargetValue(t: Target, text = formatTarget(t), label = '--target'): void {
   const r = metricRange(t.metric);
   if (!Number.isFinite(t.value) || t.value < r.min || t.value > r.max) {
-    throw new UserError(`--target ${JSON.stringify(text)}: the value ${t.value} is not allowed — ${t.metric} is ${r.what}`);
+    throw new UserError(`${label} ${JSON.stringify(text)}: the value ${t.value} is not allowed — ${t.metric} is ${r.what}`);
   }
 }
 

@@ -174,11 +174,11 @@ export function parseParamFlag(scenario: Scenario, flag: string): ParamSpec {
 }
 
 /** Parameters from the scenario's `sweep:` block. */
-export function paramsFromSweepBlock(scenario: Scenario): ParamSpec[] {
+export function paramsFromSweepBlock(scenario: Scenario, source?: string): ParamSpec[] {
   const block = scenario.sweep;
   if (!block) return [];
   return block.params.map((p, i) => {
-    const where = `sweep.params[${i}]`;
+    const where = `${source ? `${source}: ` : ''}sweep.params[${i}]`;
     const path = checkParamPath(scenario, p.path, `${where}.path`);
     const hasRange = p.start !== undefined || p.stop !== undefined || p.step !== undefined;
     if (p.values && hasRange) throw new UserError(`${where}: give either values or start/stop/step, not both`);

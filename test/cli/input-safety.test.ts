@@ -242,3 +242,29 @@ describe('issue 25 item 6: amounts below what the engine represents are refused,
     });
   }
 });
+
+describe('issue 25 items 1 and 2: every command checks every study block, and names the file and field', () => {
+  const blocks: [string, string, RegExp][] = [
+    ['a reversed sweep range', 'sweep: { params: [ { path: policy.maintenance.mmr, start: 0.02, stop: 0.01, step: 0.005 } ] }', /s\.yaml: sweep\.params\[0\]: empty range 0\.02:0\.01:0\.005/],
+    ['a sweep value the schema refuses', 'sweep: { params: [ { path: policy.maintenance.mmr, values: [0.01, 0] } ] }', /s\.yaml: sweep value policy\.maintenance\.mmr=0: policy\.maintenance\.mmr: 0 is not allowed/],
+    ['a calibration range starting at an MMR of 0', "calibrate: { param: policy.maintenance.mmr, range: [0, 0.05], target: 'probBadDebt <= 0.01' }", /s\.yaml: calibrate\.range value policy\.maintenance\.mmr=0: policy\.maintenance\.mmr: 0 is not allowed/],
+    ['a reversed calibration range', "calibrate: { param: policy.maintenance.mmr, range: [0.02, 0.01], target: 'probBadDebt <= 0.01' }", /s\.yaml: calibrate\.range: \[0\.02, 0\.01\]: empty range/],
+    ['an unknown calibration parameter', "calibrate: { param: policy.nope, range: [0.01, 0.02], target: 'probBadDebt <= 0.01' }", /s\.yaml: calibrate\.param "policy\.nope": is not a numeric field/],
+    ['a calibration target that is not one', 'calibrate: { param: policy.maintenance.mmr, range: [0.01, 0.02], target: nonsense }', /s\.yaml: calibrate\.target "nonsense": expected "<metric> <= <value>"/],
+  ];
+  for (const [what, block, pattern] of blocks) {
+    it(`${what}: run exits 2 naming the file and the block's field, never a flag, and writes nothing`, async () => {
+      const s = scenario(`${SMALL}${block}\n`);
+      const r = await cli('run', s.file, '--out', s.out);
+      expect(isOneLineUserError(r, pattern), r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(/--range|--param|--target/);
+      expect(existsSync(s.out)).toBe(false);
+    });
+  }
+  it('a flag is still named as the flag', async () => {
+    const s = scenario(SMALL);
+    const r = await cli('calibrate', s.file, '--out', s.out, '--param', 'policy.maintenance.mmr', '--range', '0.02..0.01', '--target', 'probBadDebt <= 0.01');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--range|0\.02\.\.0\.01/);
+  });
+});

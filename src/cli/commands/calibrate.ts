@@ -78,6 +78,7 @@ export function registerCalibrate(program: Command): void {
       let r;
       try {
         r = await runCalibration(scenario, {
+          source: file,
           remote,
           param: opts.param,
           range: opts.range,

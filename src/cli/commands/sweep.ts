@@ -63,7 +63,7 @@ export function registerSweep(program: Command): void {
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
-      const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario);
+      const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario, file);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
       if (opts.shard !== undefined) {
         const paths = opts.paths ?? scenario.sweep?.paths ?? scenario.paths;
