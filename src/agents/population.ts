@@ -41,6 +41,11 @@ export interface Population {
   /** Seasoned books: steps since the account's positions opened (its age at step 0), and how many times its slot was renewed in the warm-up. */
   readonly acctAgeSteps: Int32Array;
   readonly acctRenewals: Uint16Array;
+  /**
+   * Seasoned books: a top-up the warm-up left pending at step 0 (its trigger crossed, the reaction
+   * delay not yet over) — the path step at which it falls due; 0 = none. A path schedules it as its own.
+   */
+  readonly acctTopUpDue?: Int32Array;
   // ---- positions
   readonly posAccount: Int32Array;
   readonly posMarket: Int32Array;
@@ -226,6 +231,8 @@ export function drawAccount(shape: BookShape, rng: Rng, normal: () => number, ou
 /** An account placed in the book: its positions' sizes, entries and orders. Reused per account. */
 export interface PlacedAccount {
   marginCents: number;
+  /** Seasoned books: the path step a top-up pending at step 0 falls due (0 = none). */
+  topUpDue: number;
   reserveCents: number;
   /** Capped by the initial margin, per position. */
   capped: number;
@@ -239,6 +246,7 @@ export interface PlacedAccount {
 export function newPlacedAccount(maxPositions: number): PlacedAccount {
   return {
     marginCents: 0,
+    topUpDue: 0,
     reserveCents: 0,
     capped: 0,
     totalNotionalUsd: 0,
@@ -268,6 +276,7 @@ export function placeAccount(
   const resCents = Math.round(cCents * cfg.topUp.reserveMultipleOfCollateral);
   const postedCents = d.cross ? cCents + resCents : cCents;
   out.marginCents = postedCents;
+  out.topUpDue = 0;
   out.reserveCents = d.cross ? 0 : resCents;
   out.capped = 0;
   out.totalNotionalUsd = 0;
@@ -345,6 +354,7 @@ export class BookWriter {
   readonly acctLeverage: Float64Array;
   readonly acctAgeSteps: Int32Array;
   readonly acctRenewals: Uint16Array;
+  readonly acctTopUpDue: Int32Array;
   readonly posAccount: Int32Array;
   readonly posMarket: Int32Array;
   readonly posSide: Int8Array;
@@ -373,6 +383,7 @@ export class BookWriter {
     this.acctLeverage = new Float64Array(accountCapacity);
     this.acctAgeSteps = new Int32Array(accountCapacity);
     this.acctRenewals = new Uint16Array(accountCapacity);
+    this.acctTopUpDue = new Int32Array(accountCapacity);
     this.posAccount = new Int32Array(positionCapacity);
     this.posMarket = new Int32Array(positionCapacity);
     this.posSide = new Int8Array(positionCapacity);
@@ -387,6 +398,7 @@ export class BookWriter {
     const a = this.accounts++;
     this.acctAgeSteps[a] = ageSteps;
     this.acctRenewals[a] = Math.min(renewals, 65_535);
+    this.acctTopUpDue[a] = placed.topUpDue;
     let p = this.positions;
     this.acctCross[a] = d.cross ? 1 : 0;
     this.acctMargin[a] = placed.marginCents;
@@ -432,6 +444,7 @@ export class BookWriter {
       acctLeverage: this.acctLeverage,
       acctAgeSteps: this.acctAgeSteps,
       acctRenewals: this.acctRenewals,
+      acctTopUpDue: this.acctTopUpDue,
       posAccount: this.posAccount,
       posMarket: this.posMarket,
       posSide: this.posSide,

@@ -24,7 +24,10 @@
  *
  * Top-ups are taken in the warm-up as on a path (isolated accounts: after the reaction delay and the
  * mean wait to act, up to the target ratio, from the reserve), so a trader who tops up survives as
- * they would have and the opening book does not begin with a burst of top-ups. Simplifications,
+ * they would have and the opening book does not begin with a burst of top-ups; a top-up still pending at
+ * step 0 (trigger crossed, reaction delay not over) is handed to the path, due the reaction delay after
+ * its trigger (population `acctTopUpDue`), so the first minutes do not lack the top-ups of triggers
+ * crossed just before step 0. Simplifications,
  * documented: the wait to act is its mean rather than a draw; a cross account is renewed as a whole
  * when any leg's stop or take-profit fills; the warm-up ignores impact (the history is the index).
  */
@@ -151,6 +154,8 @@ const NONE = { at: -1, why: Exit.None };
 interface TopUpRule {
   /** Steps from the trigger to the top-up: the reaction delay plus the mean wait for the trader to act. */
   lagSteps: number;
+  /** The reaction delay alone (a top-up still pending at step 0 falls due this long after its trigger, as on a path). */
+  delaySteps: number;
   targetMarginRatio: number;
   /** Top-ups counted (written back to the warm-up summary). */
   count: number;
@@ -210,7 +215,12 @@ function walkIsolated(d: AccountDraw, placed: PlacedAccount, e: number, x: Extre
       const stopHit = stop === stop && (side === 1 ? pk < stop : pk > stop);
       return { at: k, why: stopHit ? Exit.Stop : Exit.TakeProfit };
     }
-    if (act > last) return NONE; // still waiting at step 0
+    if (act > last) {
+      // still waiting at step 0: the path takes the top-up over, due as on a path (the reaction delay
+      // from the trigger, then the trader's chance to act each step), no earlier than step 1
+      placed.topUpDue = Math.max(1, j + rule.delaySteps - last);
+      return NONE;
+    }
     const pa = x.h[act];
     const eq = C + side * q * (pa - E);
     const mmv = mm.mm(q * pa, q);
@@ -251,7 +261,7 @@ function generateSeasonedPopulation(sc: Scenario, maintenance: readonly Maintena
   const priceAt = new Float64Array(K);
   const entryAtHistory = (_k: number, pNow: number) => pNow;
   const tu = sc.traders.topUp;
-  const topUps: TopUpRule = { lagSteps: tu.reactionDelaySteps + Math.max(0, Math.round(1 / tu.actProbabilityPerStep) - 1), targetMarginRatio: tu.targetMarginRatio, count: 0 };
+  const topUps: TopUpRule = { lagSteps: tu.reactionDelaySteps + Math.max(0, Math.round(1 / tu.actProbabilityPerStep) - 1), delaySteps: tu.reactionDelaySteps, targetMarginRatio: tu.targetMarginRatio, count: 0 };
   const summary: WarmupSummary = { steps: W, liquidated: 0, stoppedOut: 0, tookProfit: 0, toppedUp: 0, meanAgeSteps: 0 };
   let ageSum = 0;
   for (let a = 0; a < sc.traders.count; a++) {
