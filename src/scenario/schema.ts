@@ -213,7 +213,7 @@ export const ImpactSchema = z.strictObject({
    */
   kind: z.enum(['none', 'linear', 'sqrt', 'curve']).default('linear'),
   /** Net market-order notional (USD) that moves the price by 1% (linear, sqrt; not used by curve). */
-  depthUsdPerPercent: positive().default(5_000_000),
+  depthUsdPerPercent: positiveUsd().default(5_000_000),
   /**
    * curve only: CSV with a header row and columns distancePercent,bidDepthUsd,askDepthUsd — the USD
    * resting within each distance (in %) of mid on each side, distances and depths strictly increasing

@@ -268,3 +268,12 @@ describe('issue 25 items 1 and 2: every command checks every study block, and na
     expect(r.stderr).toMatch(/--range|0\.02\.\.0\.01/);
   });
 });
+
+describe('issue 25 item 3: the message names the field the user wrote', () => {
+  it('depthUsdPerPercent: 1e308 is refused as itself, not as the arbitrage default derived from it', async () => {
+    const s = scenario(`${SMALL}market: { impact: { kind: linear, depthUsdPerPercent: 1e308 } }\n`);
+    const r = await cli('run', s.file, '--out', s.out);
+    expect(isOneLineUserError(r, /market\.impact\.depthUsdPerPercent: 1e\+308 is not allowed/), r.stderr).toBe(true);
+    expect(r.stderr).not.toMatch(/arbitrageUsdPerStep/);
+  });
+});
