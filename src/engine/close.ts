@@ -90,7 +90,8 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   const { b, books, mkt, events } = st;
   const first = b.firstPos[a];
   const last = first + b.nPos[a];
-  const bonus = accountPolicy(st, a).liquidation.liquidators.bonusFraction;
+  // (only a liquidator's price has a bonus: other routes do not look the policy up)
+  const bonus = route === Route.Liquidator ? accountPolicy(st, a).liquidation.liquidators.bonusFraction : 0;
   // (all in cents)
   let pnl = 0;
   let closedNotional = 0;

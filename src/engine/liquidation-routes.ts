@@ -20,6 +20,8 @@ export interface LiquidationRoute {
   readonly wholeAccount: boolean;
   /** Its closes use the liquidators' capital this step (mkt.liquidatorUsed). */
   readonly usesLiquidatorCapital: boolean;
+  /** Whether configuration `cfg` enables this route at all (asked once per configuration, not per account: `routesOf`). */
+  enabled(cfg: LiquidationConfig): boolean;
   /** Whether this route is the one for an account with equity `eq` and maintenance margin `mmv` (USD). */
   applies(cfg: LiquidationConfig, eq: number, mmv: number): boolean;
   /** Whether it takes a close of `frac` of account a now (false: it declines, the liquidation waits). */
@@ -33,6 +35,7 @@ const backstop: LiquidationRoute = {
   route: Route.Backstop,
   wholeAccount: true,
   usesLiquidatorCapital: false,
+  enabled: (cfg) => cfg.backstop.enabled,
   applies: (cfg, eq, mmv) => cfg.backstop.enabled && eq < cfg.backstop.equityFractionOfMm * mmv,
   takes: always,
 };
@@ -42,6 +45,7 @@ const liquidators: LiquidationRoute = {
   route: Route.Liquidator,
   wholeAccount: false,
   usesLiquidatorCapital: true,
+  enabled: (cfg) => cfg.liquidators.enabled,
   applies: (cfg) => cfg.liquidators.enabled,
   takes: (st, a, frac, cfg) => liquidatorsTake(st, a, frac, cfg.liquidators),
 };
@@ -51,6 +55,7 @@ const market: LiquidationRoute = {
   route: Route.Market,
   wholeAccount: false,
   usesLiquidatorCapital: false,
+  enabled: always,
   applies: always,
   takes: always,
 };
@@ -58,10 +63,20 @@ const market: LiquidationRoute = {
 /** The routes in the order they are tried (the market order always applies, so one is always found). */
 export const LIQUIDATION_ROUTES: readonly LiquidationRoute[] = [backstop, liquidators, market];
 
-/** The route for an account with equity `eq` and maintenance margin `mmv`: the first of LIQUIDATION_ROUTES that applies. */
-export function routeFor(cfg: LiquidationConfig, eq: number, mmv: number): LiquidationRoute {
-  for (const r of LIQUIDATION_ROUTES) if (r.applies(cfg, eq, mmv)) return r;
-  return market;
+/** The routes configuration `cfg` enables, in the order of LIQUIDATION_ROUTES (the market order last). */
+export function routesOf(cfg: LiquidationConfig): readonly LiquidationRoute[] {
+  return LIQUIDATION_ROUTES.filter((r) => r.enabled(cfg));
+}
+
+/**
+ * The route for an account with equity `eq` and maintenance margin `mmv`: the first of `routes`
+ * (`routesOf(cfg)`, resolved once per configuration) that applies — the disabled routes are not asked
+ * per account, and under the market order alone nothing is called.
+ */
+export function routeAmong(routes: readonly LiquidationRoute[], cfg: LiquidationConfig, eq: number, mmv: number): LiquidationRoute {
+  const last = routes.length - 1; // the market order, which always applies
+  for (let i = 0; i < last; i++) if (routes[i].applies(cfg, eq, mmv)) return routes[i];
+  return routes[last];
 }
 
 /** Liquidators take a close of `frac` of account a only if their bonus covers the slippage and their capital this step suffices. */

@@ -17,8 +17,11 @@ import { retrigger } from './triggers.js';
  * takeover is recorded), then `coverShortfall`. Does nothing when no close is waiting.
  */
 export function lossWaterfall(st: PathState): void {
+  if (st.loss.pending) runWaterfall(st); // (most closes leave nothing: this check is inlined into the caller's loop)
+}
+
+function runWaterfall(st: PathState): void {
   const loss = st.loss;
-  if (!loss.pending) return;
   loss.pending = false;
   const { books, events } = st;
   let rest = loss.shortfall;
