@@ -33,6 +33,9 @@ const s = parseScenario({
   traders: { ...file.traders, warmup: 'none' },
   market: { ...file.market, impact: { ...file.market.impact, arbitrageUsdPerStep: 0 } },
   policy: { ...file.policy, markPrice: { kind: 'last' } },
+  // the numpy peer runs every path on one population (np.tile of one draw): one book, as before books were
+  // redrawn per block of paths by default (issue 22)
+  sampling: { ...file.sampling, pathsPerBook: 'all' },
 });
 const scenario = s;
 const T = s.traders.count;
