@@ -13,10 +13,7 @@
  * before parsing; a parsed file is cached by path, size and modification times.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import { readBoundedFile, rethrowFs } from '../io/files.js';
-import { csvHeader, excerpt, MAX_CSV_BYTES, parseTimestamp } from './price-csv.js';
+import { cachedFileReader, csvHeader, excerpt, MAX_CSV_BYTES, parseTimestamp } from './price-csv.js';
 
 export interface Candles {
   /** The absolute path the data was read from. */
@@ -94,7 +91,7 @@ export function parseCandleCsv(text: string, file: string, sha256 = createHash('
   };
 }
 
-const cache = new Map<string, { key: string; candles: Candles }>();
+const readCandleFile = cachedFileReader<Candles>('candle CSV', MAX_CSV_BYTES);
 
 /**
  * Reads and parses a candle CSV (cached by path, size and modification times); refuses a file above
@@ -102,18 +99,5 @@ const cache = new Map<string, { key: string; candles: Candles }>();
  * @throws UserError if the file cannot be read or is malformed
  */
 export function readCandleCsv(absFile: string): Candles {
-  let key: string;
-  try {
-    const st = statSync(absFile);
-    key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}`;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${absFile}: candle CSV file not found`);
-    return rethrowFs(e, absFile, 'cannot read the candle CSV');
-  }
-  const hit = cache.get(absFile);
-  if (hit && hit.key === key) return hit.candles;
-  const bytes = readBoundedFile(absFile, MAX_CSV_BYTES, 'candle CSV');
-  const candles = parseCandleCsv(bytes.toString('utf8'), absFile, createHash('sha256').update(bytes).digest('hex'));
-  cache.set(absFile, { key, candles });
-  return candles;
+  return readCandleFile(absFile, (text, sha256) => parseCandleCsv(text, absFile, sha256));
 }

@@ -13,10 +13,7 @@
  * The parsed table is cached by (absolute path, size, modification time) like the price CSV.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import { readBoundedFile, rethrowFs } from '../io/files.js';
-import { csvHeader, excerpt } from './price-csv.js';
+import { cachedFileReader, csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
 /** Largest depth CSV read (1 MiB). */
@@ -76,7 +73,7 @@ export function parseDepthCsv(text: string, file: string, sha256 = createHash('s
   return { file, sha256, distancePercent: Float64Array.from(cols[0]), bidDepthUsd: Float64Array.from(cols[1]), askDepthUsd: Float64Array.from(cols[2]) };
 }
 
-const cache = new Map<string, { key: string; table: DepthTable }>();
+const readDepthFile = cachedFileReader<DepthTable>('depth CSV', MAX_DEPTH_BYTES);
 
 /**
  * Reads and parses a depth CSV (cached by path, size and modification times). Refuses a file above
@@ -84,20 +81,7 @@ const cache = new Map<string, { key: string; table: DepthTable }>();
  * @throws UserError if the file cannot be read or is malformed
  */
 export function readDepthCsv(absFile: string): DepthTable {
-  let key: string;
-  try {
-    const st = statSync(absFile);
-    key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}`;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${absFile}: depth CSV file not found`);
-    return rethrowFs(e, absFile, 'cannot read the depth CSV');
-  }
-  const hit = cache.get(absFile);
-  if (hit && hit.key === key) return hit.table;
-  const bytes = readBoundedFile(absFile, MAX_DEPTH_BYTES, 'depth CSV');
-  const table = parseDepthCsv(bytes.toString('utf8'), absFile, createHash('sha256').update(bytes).digest('hex'));
-  cache.set(absFile, { key, table });
-  return table;
+  return readDepthFile(absFile, (text, sha256) => parseDepthCsv(text, absFile, sha256));
 }
 
 /** Cumulative depth (USD) within `percent` of mid on one side, by linear interpolation (beyond the last row, the last segment's slope). */

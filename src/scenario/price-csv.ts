@@ -53,8 +53,6 @@ export interface PriceCsv {
   readonly prices: Float64Array;
 }
 
-const cache = new Map<string, { key: string; csv: PriceCsv }>();
-
 /** Unix seconds above this are almost certainly milliseconds (year 5138). */
 const MAX_UNIX_SECONDS = 1e11;
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
@@ -154,22 +152,35 @@ export function parsePriceCsv(text: string, file: string, sha256 = createHash('s
  * @throws UserError if the file cannot be read or is malformed
  */
 export function readPriceCsv(absFile: string): PriceCsv {
-  let key: string;
-  try {
-    const st = statSync(absFile);
-    key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}`;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${absFile}: price CSV file not found`);
-    return rethrowFs(e, absFile, 'cannot read the price CSV');
-  }
-  const hit = cache.get(absFile);
-  if (hit && hit.key === key) return hit.csv;
-  const bytes = readBoundedFile(absFile, MAX_CSV_BYTES, 'price CSV');
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const csv = parsePriceCsv(bytes.toString('utf8'), absFile, sha256);
-  cache.set(absFile, { key, csv });
-  return csv;
+  return readPriceFile(absFile, (text, sha256) => parsePriceCsv(text, absFile, sha256));
+}
+const readPriceFile = cachedFileReader<PriceCsv>('price CSV', MAX_CSV_BYTES);
+
+/**
+ * A reader of one kind of data file (`what`: "price CSV", "depth CSV" …) through a cache keyed by the path, the
+ * file's size and modification times (and `extraKey`): a missing file is `<file>: <what> file not found`, one that is
+ * not a regular file or is above `maxBytes` is refused before parsing, and `parse(text, sha256)` runs only when the
+ * file changed — so a sweep that re-validates its scenario at every point reads each file once.
+ * @throws UserError if the file cannot be read, and whatever `parse` throws
+ */
+export function cachedFileReader<T>(what: string, maxBytes: number): (absFile: string, parse: (text: string, sha256: string) => T, extraKey?: string) => T {
+  const cache = new Map<string, { key: string; value: T }>();
+  return (absFile, parse, extraKey = '') => {
+    let key: string;
+    try {
+      const st = statSync(absFile);
+      key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}/${extraKey}`;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${absFile}: ${what} file not found`);
+      return rethrowFs(e, absFile, `cannot read the ${what}`);
+    }
+    const hit = cache.get(absFile);
+    if (hit && hit.key === key) return hit.value;
+    const bytes = readBoundedFile(absFile, maxBytes, what);
+    const value = parse(bytes.toString('utf8'), createHash('sha256').update(bytes).digest('hex'));
+    cache.set(absFile, { key, value });
+    return value;
+  };
 }
 
 /**

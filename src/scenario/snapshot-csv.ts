@@ -25,10 +25,8 @@
  * market), backed by one balance. At most `MAX_SNAPSHOT_ROWS` rows and `MAX_SNAPSHOT_BYTES` bytes.
  */
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import { MIB, readBoundedFile, rethrowFs } from '../io/files.js';
-import { csvHeader, excerpt } from './price-csv.js';
+import { MIB } from '../io/files.js';
+import { cachedFileReader, csvHeader, excerpt } from './price-csv.js';
 import { MAX_USD } from './bounds.js';
 
 const MAX_SNAPSHOT_BYTES = 256 * MIB;
@@ -157,25 +155,12 @@ export function parseSnapshotCsv(text: string, file: string, marketNames: readon
   return { file, sha256, accounts, positions };
 }
 
-const cache = new Map<string, { key: string; snap: Snapshot }>();
+const readSnapshotFile = cachedFileReader<Snapshot>('snapshot CSV', MAX_SNAPSHOT_BYTES);
 
 /**
  * Reads and parses a snapshot CSV (cached by path, size, modification times and market names).
  * @throws UserError if the file cannot be read or is malformed
  */
 export function readSnapshotCsv(absFile: string, marketNames: readonly string[]): Snapshot {
-  let key: string;
-  try {
-    const st = statSync(absFile);
-    key = `${st.size}/${st.mtimeMs}/${st.ctimeMs}/${st.ino}/${marketNames.join('\u0000')}`;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`${absFile}: snapshot CSV file not found`);
-    return rethrowFs(e, absFile, 'cannot read the snapshot CSV');
-  }
-  const hit = cache.get(absFile);
-  if (hit && hit.key === key) return hit.snap;
-  const bytes = readBoundedFile(absFile, MAX_SNAPSHOT_BYTES, 'snapshot CSV');
-  const snap = parseSnapshotCsv(bytes.toString('utf8'), absFile, marketNames, createHash('sha256').update(bytes).digest('hex'));
-  cache.set(absFile, { key, snap });
-  return snap;
+  return readSnapshotFile(absFile, (text, sha256) => parseSnapshotCsv(text, absFile, marketNames, sha256), marketNames.join('\u0000'));
 }
