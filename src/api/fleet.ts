@@ -95,6 +95,13 @@ function connection(lib: { Redis: typeof RedisClient }, url: string): RedisClien
 }
 
 /** Job id of a range: the scenario hash and the range, so the same work is one job. */
+/**
+ * How long a finished (or failed) job and its records stay in Redis: a week, so a rerun of the same work within it
+ * reuses them, and a queue left alone does not grow without bound (BullMQ removes older finished jobs as new ones
+ * finish). One sweep left about 52 MB behind when jobs were kept for ever.
+ */
+export const FLEET_JOB_TTL_SECONDS = 7 * 24 * 3600;
+
 export function jobId(hash: string, r: { start: number; end: number }): string {
   return `${hash}-${r.start}-${r.end}`;
 }
@@ -165,7 +172,7 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
       ranges.map((r) => ({
         name: 'range',
         data: { marginlabVersion: VERSION, scenarioHash: hash, scenario, range: r },
-        opts: { jobId: jobId(hash, r), attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: false, removeOnFail: false },
+        opts: { jobId: jobId(hash, r), attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: FLEET_JOB_TTL_SECONDS }, removeOnFail: { age: FLEET_JOB_TTL_SECONDS } },
       })),
     );
     let lastProgress = Date.now();

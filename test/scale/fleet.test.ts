@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
-import { checkRedis, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
+import { checkRedis, FLEET_JOB_TTL_SECONDS, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
 import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { Queue } from 'bullmq';
@@ -103,6 +103,8 @@ describe('worker fleet (BullMQ on Redis)', () => {
       const queue = new Queue(QUEUE_NAME, { connection: conn });
       const jobs = await queue.getJobs(['completed']);
       expect(jobs.length).toBe(8);
+      // finished jobs expire (issue 25 item 8): kept a week for reruns, then removed as newer jobs finish
+      for (const j of jobs) expect(j.opts.removeOnComplete).toEqual({ age: FLEET_JOB_TTL_SECONDS });
       expect(jobs.some((j) => j.stalledCounter > 0 || j.attemptsStarted > 1), 'a job stalled with the killed worker and was run again').toBe(true);
       await queue.close();
       conn.disconnect();
