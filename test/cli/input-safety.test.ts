@@ -276,4 +276,10 @@ describe('issue 25 item 3: the message names the field the user wrote', () => {
     expect(isOneLineUserError(r, /market\.impact\.depthUsdPerPercent: 1e\+308 is not allowed/), r.stderr).toBe(true);
     expect(r.stderr).not.toMatch(/arbitrageUsdPerStep/);
   });
+  it('inside a variants: block the value is printed as written, not as null', async () => {
+    const s = scenario(`${SMALL}variants:\n  - { name: a, override: { market: { impact: { depthUsdPerPercent: 1e308 } } } }\n  - { name: b }\n`);
+    const r = await cli('run', s.file, '--out', s.out);
+    expect(isOneLineUserError(r, /variants\[0\] \(a\): market\.impact\.depthUsdPerPercent: 1e\+308 is not allowed/), r.stderr).toBe(true);
+    expect(r.stderr).not.toMatch(/null|arbitrageUsdPerStep/);
+  });
 });
