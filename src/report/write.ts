@@ -8,7 +8,7 @@
 import type { LeanResults, Results } from '../api/run.js';
 import { renderReportFiles } from './html.js';
 import { commitOutputFolder, type FileContent } from '../io/files.js';
-import type { PathTable } from '../mc/table.js';
+import { PathTable } from '../mc/table.js';
 import { pathExports } from './exports.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 
@@ -49,7 +49,8 @@ export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
 export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable } = {}): Promise<string[]> {
   const files: Record<string, FileContent> = {
     'results.json': resultsJson(r),
-    ...(opts.table ? pathExports(opts.table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }) : {}),
+    // without the run's exact table (a library caller), the per-path columns of results.json (cents, 10 digits)
+    ...pathExports(opts.table ?? PathTable.fromColumns(r.paths), { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }),
     ...(await renderReportFiles(r, { figures: opts.figures, out: dir })),
   };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);

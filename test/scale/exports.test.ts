@@ -87,3 +87,19 @@ describe('per-path exports (paths.parquet, paths.csv)', () => {
     expect(Number(v)).toBe(rows[3].badDebtUsd);
   });
 });
+
+describe('the library writes the per-path exports too (issue 23 item 9)', () => {
+  it('writeRunOutputs without a table writes paths.parquet and paths.csv from results.json, one row per path', async () => {
+    const { runScenario } = await import('../../src/api/run.js');
+    const { writeRunOutputs } = await import('../../src/report/write.js');
+    const { loadScenarioFile } = await import('../../src/scenario/load.js');
+    const results = await runScenario({ ...loadScenarioFile(SCENARIO), paths: 5 }, { workers: 0 });
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'marginlab-lib-')), 'run');
+    const written = await writeRunOutputs(dir, results, { figures: false });
+    expect(written.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['paths.parquet', 'paths.csv']));
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, 'paths.parquet')) });
+    expect(rows).toHaveLength(5);
+    expect(rows.map((r) => Number(r.badDebtUsd))).toEqual(results.paths.badDebtUsd);
+    expect(readFileSync(path.join(dir, 'paths.csv'), 'utf8').trim().split('\n')).toHaveLength(6);
+  });
+});
