@@ -25,6 +25,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { createPriceProcess, loadPriceData } from '../price/process.js';
 import { crashShape, maxDrawdown } from '../stats/path-shape.js';
 import { validationRow, type ValidationRow, type ValidationUnit } from './rows.js';
+import { median } from '../stats/median.js';
 
 /** One-minute candles: index 0 is the opening price (a candle of one point), index i the i-th minute. */
 export interface MinuteCandles {
@@ -164,12 +165,6 @@ export function bandsOf(text: string): ShapeBand[] {
   });
 }
 
-/** Median of a sample (the mean of the two middle values for an even count). O(n log n). */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
-}
 
 /** The figures of the first market's exogenous path on paths 0 … paths − 1 of a replay. O(paths·H·45). */
 export function replayFigures(sc: Scenario, paths: number): Record<ShapeFigure, number>[] {

@@ -30,6 +30,7 @@ import { contextFor } from '../mc/chunk.js';
 import { minuteCandles, type MinuteCandles } from './replay-shape.js';
 import { readCascadeTiming, readRecordPositions, recordTimingFigures, spanHolding, type CascadeTimingRecord, type TimingFigures } from './record.js';
 import { validationRow, type ValidationRow } from './rows.js';
+import { median } from '../stats/median.js';
 
 /** Where the record's window lies around the steepest minute. */
 export interface TimingWindow {
@@ -187,13 +188,6 @@ export const HYPERLIQUID_TIMING_BANDS: TimingBands = {
   firstAdlVsSteepestSeconds: [-300, 60],
   longShareByCount: [0.85, 1.0],
 };
-
-function median(xs: readonly number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
-}
 
 /** One row per figure: the record's value, the median over the simulated paths (paths without the figure left out), the band. */
 export function timingRows(group: string, real: PathTiming, sims: readonly (PathTiming | null)[], bands: TimingBands): ValidationRow[] {

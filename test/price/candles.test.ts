@@ -13,12 +13,12 @@ import { loadScenarioFile } from '../../src/scenario/load.js';
 import { csvLayout } from '../../src/scenario/market-csv.js';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
-import { UserError } from '../../src/errors.js';
 import { runPaths } from '../../src/mc/runner.js';
 import { loadPriceData } from '../../src/price/process.js';
 import { warmupHistory } from '../../src/price/warmup.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'marginlab-candles-'));
 const T0 = 1760126400; // 2025-10-10T20:00:00Z
@@ -137,15 +137,7 @@ describe('bad candle scenarios are one-line errors naming the field', () => {
   for (const c of refusals) {
     it(c.name, () => {
       const f = scenario(c.csv ?? klines(WICK), c.pm, c.step, c.horizon);
-      let err: unknown;
-      try {
-        loadScenarioFile(f);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(UserError);
-      expect((err as Error).message.split('\n')).toHaveLength(1);
-      expect((err as Error).message).toMatch(c.expect);
+      expect(userErrorOf(() => loadScenarioFile(f))).toMatch(c.expect);
     });
   }
   it('a named pipe as the file is refused without being opened (no hang)', () => {

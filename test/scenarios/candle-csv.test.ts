@@ -2,18 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseCandleCsv, readCandleCsv } from '../../src/scenario/candle-csv.js';
 import { parseTimestamp } from '../../src/scenario/price-csv.js';
-import { UserError } from '../../src/errors.js';
+import { userErrorOf } from '../helpers/user-error.js';
 import { HAS_REAL_DATA, REAL } from '../helpers/real-data.js';
 
-const fails = (text: string) => {
-  try {
-    parseCandleCsv(text, 'c.csv');
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a refusal');
-};
+const fails = (text: string) => userErrorOf(() => parseCandleCsv(text, 'c.csv'));
 
 describe('candle CSVs', () => {
   it('reads a header layout with millisecond open times', () => {

@@ -14,7 +14,7 @@ import { readCandleCsv } from '../../src/scenario/candle-csv.js';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath } from '../../src/engine/path.js';
 import { crashShape, maxDrawdown } from '../../src/stats/path-shape.js';
-import { UserError } from '../../src/errors.js';
+import { userErrorOf } from '../helpers/user-error.js';
 import { SCENARIOS_DIR, USER_DATA_SCENARIOS, loadShippedScenario } from '../helpers/files.js';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
 
@@ -30,15 +30,7 @@ describe('replay scenarios', () => {
     const name = path.basename(f);
     const expected = path.join(REPLAY, 'data', name.startsWith('2025') ? 'BTCUSDT-1m-2025-10.csv' : 'BTCUSDT-1m-2020-03.csv');
     it.skipIf(existsSync(expected))(`${name} without its data: one line naming market.priceModel.file, the path and where to get it (exit 2)`, async () => {
-      let err: unknown;
-      try {
-        loadScenarioFile(f);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(UserError);
-      const msg = (err as Error).message;
-      expect(msg.split('\n')).toHaveLength(1);
+      const msg = userErrorOf(() => loadScenarioFile(f));
       expect(msg).toContain(`market.priceModel.file: ${expected}: price CSV file not found — this scenario replays data you supply: download https://data.binance.vision/`);
       const r = await cli('run', f, '--out', path.join(REPLAY, 'data', 'never-written'), '--workers', '0');
       expect(isOneLineUserError(r, /market\.priceModel\.file: .*BTCUSDT-1m-20\d\d-\d\d\.csv: price CSV file not found — this scenario replays data you supply/)).toBe(true);

@@ -6,7 +6,11 @@
  */
 import type { Command } from 'commander';
 import { checkOutputFolder } from '../../io/files.js';
+import { terminalSafe } from '../../errors.js';
 import { checkDataDir, runValidation } from '../../validate/registry.js';
+import { renderPage } from '../../report/page.js';
+import { validationPage, validationSummaryMd, validationVerdict } from '../../report/validation-page.js';
+import { writeFilesAtomically } from '../../report/write.js';
 import { intArg } from '../args.js';
 
 const OUTPUTS = ['results.json', 'index.html', 'summary.md'];
@@ -23,15 +27,13 @@ export function registerValidate(program: Command): void {
       checkDataDir(opts.data, undefined, flag);
       checkOutputFolder(opts.out, OUTPUTS);
       const r = await runValidation(opts.data, opts.paths === undefined ? {} : { calmPaths: opts.paths, crisisPaths: opts.paths, timingPaths: Math.min(opts.paths, 64) }, undefined, flag);
-      const { renderPage } = await import('../../report/page.js');
-      const { validationPage, validationSummaryMd, validationVerdict } = await import('../../report/validation-page.js');
-      const { writeFilesAtomically } = await import('../../report/write.js');
       const written = writeFilesAtomically(
         opts.out,
         { 'results.json': JSON.stringify(r, null, 1) + '\n', 'index.html': renderPage(validationPage(r)), 'summary.md': validationSummaryMd(r) },
         OUTPUTS,
       );
-      process.stdout.write(`${validationVerdict(r)}\n`);
-      process.stderr.write(`wrote ${written.join(', ')}\n`);
+      // the data folder and the output paths are the user's: printed terminal-safe
+      process.stdout.write(`${terminalSafe(validationVerdict(r))}\n`);
+      process.stderr.write(`${terminalSafe(`wrote ${written.join(', ')}`)}\n`);
     });
 }
