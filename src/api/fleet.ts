@@ -17,9 +17,14 @@
  */
 import type { Queue as BullQueue } from 'bullmq';
 import type { Redis as RedisClient } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Scenario } from '../scenario/schema.js';
+import { dataFilesOf, withDataFilesAt, type DataFileRef } from '../scenario/data-files.js';
 import { createWorkerPool } from '../mc/runner.js';
-import { UserError } from '../errors.js';
+import { terminalSafe, UserError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { decodeShard, encodeShard, mergedRuns, runRange, scenarioHash, type Shard, type ShardRange } from './shard.js';
 import { resultsOf, type Results, type RunOptions } from './run.js';
@@ -32,6 +37,8 @@ export interface RangeJob {
   scenarioHash: string;
   scenario: Scenario;
   range: ShardRange;
+  /** The data files the scenario reads, by content: a worker uses its own copy at `path` when the bytes match, else the copy the coordinator left in Redis (`dataFileKey`), else refuses. */
+  files?: DataFileRef[];
 }
 
 /** What a job returns: the shard header and its records (paths.bin) in base64. */
@@ -102,6 +109,72 @@ function connection(lib: { Redis: typeof RedisClient }, url: string): RedisClien
  */
 export const FLEET_JOB_TTL_SECONDS = 7 * 24 * 3600;
 
+/** Redis key of a data file's bytes, by their SHA-256; kept as long as the jobs that name it. */
+export function dataFileKey(sha256: string): string {
+  return `marginlab:file:${sha256}`;
+}
+
+/** Leaves each data file's bytes in Redis for workers on other machines (once per content; the expiry refreshed). */
+export async function storeDataFiles(conn: RedisClient, files: readonly DataFileRef[]): Promise<void> {
+  for (const f of files) {
+    const key = dataFileKey(f.sha256);
+    if ((await conn.expire(key, FLEET_JOB_TTL_SECONDS)) === 1) continue;
+    const bytes = readFileSync(f.path);
+    if (sha256Of(bytes) !== f.sha256) throw new UserError(`${terminalSafe(f.shown)}: the data file changed while the run started — run the command again`);
+    await conn.set(key, bytes, 'EX', FLEET_JOB_TTL_SECONDS);
+  }
+}
+
+function sha256Of(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** SHA-256 of a local file, or undefined when it cannot be read; remembered by size and modification time. */
+const localSha = new Map<string, { key: string; sha: string }>();
+function localSha256(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    const key = `${st.size}/${st.mtimeMs}/${st.ino}`;
+    const hit = localSha.get(file);
+    if (hit?.key === key) return hit.sha;
+    const sha = sha256Of(readFileSync(file));
+    localSha.set(file, { key, sha });
+    return sha;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A job's scenario with its data files where this worker holds their bytes: its own file at the coordinator's path
+ * when the bytes match, else the coordinator's copy from Redis written under `cacheDir/<sha256>/` (checked), else
+ * a one-line refusal naming the file — a worker never runs on other bytes than the coordinator's.
+ */
+export async function scenarioOnThisWorker(job: RangeJob, conn: RedisClient, cacheDir: string, refuse: (msg: string) => Error): Promise<Scenario> {
+  const files = job.files ?? [];
+  if (files.length === 0) return job.scenario;
+  const at = new Map<string, DataFileRef & { at: string }>();
+  for (const f of files) {
+    if (localSha256(f.path) === f.sha256) {
+      at.set(f.path, { ...f, at: f.path });
+      continue;
+    }
+    const copy = path.join(cacheDir, f.sha256, path.basename(f.path));
+    if (!existsSync(copy)) {
+      const bytes = await conn.getBuffer(dataFileKey(f.sha256));
+      if (!bytes || sha256Of(bytes) !== f.sha256) {
+        throw refuse(`data file ${terminalSafe(f.shown)} (sha256 ${f.sha256.slice(0, 12)}…) is not on this worker with the coordinator's bytes and Redis no longer holds a copy — give the worker the same file, or run the command again`);
+      }
+      mkdirSync(path.dirname(copy), { recursive: true });
+      const part = `${copy}.${process.pid}.part`;
+      writeFileSync(part, bytes);
+      renameSync(part, copy);
+    }
+    at.set(f.path, { ...f, at: copy });
+  }
+  return withDataFilesAt(job.scenario, at);
+}
+
 export function jobId(hash: string, r: { start: number; end: number }): string {
   return `${hash}-${r.start}-${r.end}`;
 }
@@ -152,6 +225,7 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
   const lib = await queueLibrary();
   const { Job } = lib;
   const hash = scenarioHash(scenario);
+  const files = dataFilesOf(scenario);
   const total = range.end - range.start;
   const ranges = planRanges(range.start, range.end, opts.jobPaths ?? Math.max(1, Math.ceil(total / 64)));
   const conn = connection(lib, url);
@@ -168,10 +242,11 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
       // a finished job of the same work is reused; a failed one is tried again
       if (old && (await old.getState()) === 'failed') await old.remove();
     }
+    await storeDataFiles(conn, files);
     await queue.addBulk(
       ranges.map((r) => ({
         name: 'range',
-        data: { marginlabVersion: VERSION, scenarioHash: hash, scenario, range: r },
+        data: { marginlabVersion: VERSION, scenarioHash: hash, scenario, range: r, files },
         opts: { jobId: jobId(hash, r), attempts, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: { age: FLEET_JOB_TTL_SECONDS }, removeOnFail: { age: FLEET_JOB_TTL_SECONDS } },
       })),
     );
@@ -221,6 +296,8 @@ export interface FleetWorkerOptions extends FleetTuning {
   /** Jobs run at once by this process. Default 1. */
   concurrency?: number;
   onJob?: (id: string, range: ShardRange, ms: number) => void;
+  /** Where copies of the coordinator's data files are kept (by SHA-256). Default: <tmpdir>/marginlab-fleet-data. */
+  dataDir?: string;
 }
 
 /** Starts a worker process's BullMQ worker; resolves to a function that closes it. */
@@ -231,15 +308,20 @@ export async function startFleetWorker(url: string, opts: FleetWorkerOptions): P
   const conn = connection(lib, url);
   conn.on('error', () => {});
   const pool = createWorkerPool(opts.threads);
+  const cacheDir = opts.dataDir ?? path.join(tmpdir(), 'marginlab-fleet-data');
   const worker = new lib.Worker<RangeJob, RangeResult>(
     QUEUE_NAME,
     async (job) => {
       const d = job.data;
-      if (d.marginlabVersion !== VERSION || scenarioHash(d.scenario) !== d.scenarioHash) {
-        throw new UnrecoverableError(`this worker runs marginlab ${VERSION}, the job was made by ${d.marginlabVersion} (scenario hash ${d.scenarioHash}) — run workers of the coordinator's version`);
+      if (d.marginlabVersion !== VERSION) {
+        throw new UnrecoverableError(`this worker runs marginlab ${VERSION}, the job was made by ${terminalSafe(String(d.marginlabVersion))} (scenario hash ${terminalSafe(String(d.scenarioHash))}) — run workers of the coordinator's version`);
+      }
+      const scenario = await scenarioOnThisWorker(d, conn, cacheDir, (msg) => new UnrecoverableError(msg));
+      if (scenarioHash(scenario) !== d.scenarioHash) {
+        throw new UnrecoverableError(`this worker computes scenario hash ${scenarioHash(scenario)} for a job of ${terminalSafe(String(d.scenarioHash))} — its data files or marginlab build differ from the coordinator's`);
       }
       const t0 = performance.now();
-      const shard = await runRange(d.scenario, d.range, { pool });
+      const shard = await runRange(scenario, d.range, { pool });
       const files = encodeShard(shard);
       opts.onJob?.(job.id ?? '', d.range, performance.now() - t0);
       return { header: files['shard.json'], bin: Buffer.from(files['paths.bin']).toString('base64') };

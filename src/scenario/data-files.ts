@@ -114,6 +114,34 @@ export function portableScenario(s: Scenario): Scenario {
   return mapDataFiles(s, (file) => shownPath(file));
 }
 
+/** One data file of a resolved scenario, as a fleet job carries it: where the coordinator read it, how outputs show it, and its bytes' SHA-256. */
+export interface DataFileRef {
+  readonly path: string;
+  readonly shown: string;
+  readonly sha256: string;
+}
+
+/** Every data file a resolved scenario reads (each once), with how outputs show it and the SHA-256 of its bytes. Reads the files (through the readers' caches). */
+export function dataFilesOf(s: Scenario): DataFileRef[] {
+  const out = new Map<string, DataFileRef>();
+  mapDataFiles(s, (file, read) => {
+    if (!out.has(file)) out.set(file, { path: file, shown: shownPath(file), sha256: read(file).sha256 });
+    return file;
+  });
+  return [...out.values()];
+}
+
+/**
+ * The scenario with its data files read from where this process holds them: each file in `at` (the coordinator's
+ * absolute path → this process's absolute path, often the same) is shown by outputs, and counted in the scenario
+ * hash, as the coordinator showed it — so a fleet worker that holds the coordinator's bytes, wherever, computes the
+ * coordinator's hash.
+ */
+export function withDataFilesAt(s: Scenario, at: ReadonlyMap<string, DataFileRef & { at: string }>): Scenario {
+  for (const f of at.values()) shown.set(f.at, f.shown);
+  return mapDataFiles(s, (file) => at.get(file)?.at ?? file);
+}
+
 /**
  * What a study's results depend on: the portable scenario with each data file replaced by
  * `{ path, sha256 }` of its bytes. Two scenarios with equal identities give equal results.

@@ -1,0 +1,141 @@
+/**
+ * Data files on a fleet (issue 25 item 8): a job carries each data file by its SHA-256, the coordinator leaves the
+ * bytes in Redis, and a worker runs on the coordinator's bytes — its own file when it matches, else the copy from
+ * Redis — or refuses with one line naming the file. A fleet run of a scenario reading `data/btc.csv` equals the local
+ * run (before, a worker process computed another scenario hash for any data file in a subfolder and every job
+ * failed). Skipped, saying why, when redis-server is not installed — except under CI (.ci/run installs it).
+ */
+import { describe, expect, it, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { cli } from '../helpers/cli.js';
+import { checkRedis, dataFileKey, FLEET_JOB_TTL_SECONDS, scenarioOnThisWorker, storeDataFiles, type RangeJob } from '../../src/api/fleet.js';
+import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
+import { loadScenarioFile } from '../../src/scenario/load.js';
+import { dataFilesOf } from '../../src/scenario/data-files.js';
+import { VERSION } from '../../src/version.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined);
+const CI = !!process.env.CI && process.env.CI !== 'false';
+
+const SCENARIO = `name: fleet-data
+seed: 5
+paths: 8
+horizonSteps: 60
+market:
+  priceModel: { kind: csv, file: data/btc.csv, mode: block-bootstrap, blockSteps: 30, blocks: fixed, demean: true }
+  impact: { kind: linear, depthUsdPerPercent: 2000000, halfLifeSteps: 10 }
+traders:
+  count: 120
+  collateralUsd: { kind: pareto, minUsd: 200, alpha: 1.5, maxUsd: 200000 }
+policy:
+  maxLeverage: 20
+  insuranceFund: { initialUsd: 5000 }
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const withoutTiming = (file: string) => {
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  delete r.run;
+  return JSON.stringify(r);
+};
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+describe('data files on a fleet', () => {
+  if (!REDIS && !CI) {
+    it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
+    return;
+  }
+
+  it("a worker runs on the coordinator's bytes (its own file or Redis's copy) or refuses naming the file", async () => {
+    expect(REDIS, 'redis-server is required under CI (.ci/run installs it)').toBeTruthy();
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-data-'));
+    mkdirSync(path.join(dir, 'data'));
+    copyFileSync(path.join(ROOT, 'scenarios/data/synthetic-btc-1m.csv'), path.join(dir, 'data/btc.csv'));
+    const file = path.join(dir, 's.yaml');
+    writeFileSync(file, SCENARIO);
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const redis = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    started.push(redis);
+    for (let k = 0; ; k++) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        await checkRedis(url);
+        break;
+      } catch (e) {
+        if (k > 50) throw e;
+      }
+    }
+    const conn = new Redis(url, { maxRetriesPerRequest: null });
+    try {
+      // end to end: a worker process on the same files gives the local results
+      const local = await cli('run', file, '--out', path.join(dir, 'local'), '--workers', '0', '--no-figures');
+      expect(local.status, local.stderr).toBe(0);
+      const worker = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: path.join(dir, 'wtmp') } });
+      started.push(worker);
+      const run = spawnSync(process.execPath, [CLI, 'run', file, '--redis', url, '--job-paths', '3', '--out', path.join(dir, 'fleet'), '--no-figures'], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      expect(withoutTiming(path.join(dir, 'fleet', 'results.json'))).toBe(withoutTiming(path.join(dir, 'local', 'results.json')));
+      worker.kill('SIGTERM');
+
+      // the coordinator left the file's bytes in Redis, expiring with the jobs
+      const resolved = resolveForRun(loadScenarioFile(file));
+      const hash = scenarioHash(resolved);
+      const files = dataFilesOf(resolved);
+      expect(files.map((f) => f.shown)).toEqual(['data/btc.csv']);
+      const key = dataFileKey(files[0].sha256);
+      expect((await conn.getBuffer(key))!.equals(readFileSync(path.join(dir, 'data/btc.csv')))).toBe(true);
+      const ttl = await conn.ttl(key);
+      expect(ttl).toBeGreaterThan(FLEET_JOB_TTL_SECONDS - 60);
+
+      // a worker on another machine: the coordinator's path does not exist there
+      const elsewhere = path.join(dir, 'not-on-this-machine', 'data', 'btc.csv');
+      const moved = structuredClone(resolved);
+      (moved.market.priceModel as { file: string }).file = elsewhere;
+      const job: RangeJob = { marginlabVersion: VERSION, scenarioHash: hash, scenario: moved, range: { index: 0, count: 1, start: 0, end: 2 }, files: [{ ...files[0], path: elsewhere }] };
+      const refuse = (msg: string) => new Error(msg);
+      const there = await scenarioOnThisWorker(job, conn, path.join(dir, 'cache'), refuse);
+      const copy = (there.market.priceModel as { file: string }).file;
+      expect(copy).toBe(path.join(dir, 'cache', files[0].sha256, 'btc.csv'));
+      expect(readFileSync(copy).equals(readFileSync(path.join(dir, 'data/btc.csv')))).toBe(true);
+      expect(scenarioHash(there)).toBe(hash);
+
+      // a worker whose file at that path has other bytes uses Redis's copy, not its own
+      mkdirSync(path.dirname(elsewhere), { recursive: true });
+      writeFileSync(elsewhere, readFileSync(path.join(dir, 'data/btc.csv'), 'utf8').replace('60000.00', '60001.00'));
+      const other = await scenarioOnThisWorker(job, conn, path.join(dir, 'cache'), refuse);
+      expect((other.market.priceModel as { file: string }).file).toBe(copy);
+
+      // neither its own bytes nor a copy in Redis: one line naming the file
+      await conn.del(key);
+      await expect(scenarioOnThisWorker(job, conn, path.join(dir, 'cache-2'), refuse)).rejects.toThrow(/^data file data\/btc\.csv \(sha256 [0-9a-f]{12}…\) is not on this worker with the coordinator's bytes and Redis no longer holds a copy/);
+      // the coordinator puts it back on the next run
+      await storeDataFiles(conn, files);
+      expect(await conn.exists(key)).toBe(1);
+    } finally {
+      conn.disconnect();
+      redis.kill('SIGTERM');
+    }
+  }, 60_000);
+});
