@@ -70,6 +70,32 @@ const SPECIAL: [string, unknown][] = [
 /** For the fields that set a run's cost: no large valid values (1e6 traders would take minutes, not milliseconds). */
 const SPECIAL_FOR_SPEED = SPECIAL.filter(([l]) => l !== '1e6');
 
+// ----------------------------------------------------------------------------------- damaged data files
+
+/**
+ * Price files with one impossible timestamp (issue 25 item 5), as `data/fuzz-<name>.csv` beside the cases: a copy of
+ * scenarios/data/synthetic-btc-1m.csv whose second timestamp is replaced. Written by the fuzz test (`fuzzDataFiles`).
+ */
+export const FUZZ_BAD_DATES = {
+  'feb-30': '2024-02-30T00:01:00Z',
+  'feb-29-2023': '2023-02-29T00:01:00Z',
+  'month-13': '2024-13-01T00:01:00Z',
+  'hour-24': '2024-03-01T24:01:00Z',
+  'day-0': '2024-03-00T00:01:00Z',
+} as const;
+
+/** The damaged price files, by name under data/: their contents made from the synthetic price file's text. */
+export function fuzzDataFiles(syntheticCsv: string): Record<string, string> {
+  const lines = syntheticCsv.split('\n');
+  return Object.fromEntries(
+    Object.entries(FUZZ_BAD_DATES).map(([name, ts]) => {
+      const copy = [...lines];
+      copy[2] = copy[2].replace(/^[^,]+/, ts);
+      return [`fuzz-${name}.csv`, copy.join('\n')];
+    }),
+  );
+}
+
 // ----------------------------------------------------------------------------------- contradictions
 
 const CONTRADICTIONS = {
@@ -110,6 +136,21 @@ const CONTRADICTIONS = {
   /** item 3: data files stay inside the scenario's folder */
   'csv-absolute-path': (s: Raw) => set(s, ['market', 'priceModel'], { kind: 'csv', file: '/proc/self/environ' }),
   'csv-escaping-path': (s: Raw) => set(s, ['market', 'priceModel'], { kind: 'csv', file: '../../etc/passwd' }),
+  /** issue 25 item 4: terminal escapes in a data-file path (the message must show them escaped) */
+  'csv-path-with-escapes': (s: Raw) => set(s, ['market', 'priceModel'], { kind: 'csv', file: 'data/\u001b[31mRED\u001b[0m\u001b]0;pwned\u0007.csv' }),
+  'depth-path-with-escapes': (s: Raw) => set(s, ['market', 'impact'], { kind: 'linear', depthUsdPerPercent: 1e6, file: 'data/\u001b[2J\r.csv' }),
+  /** issue 25 item 5: impossible calendar dates in a price file (the files are written by the fuzz test: FUZZ_DATA_FILES) */
+  ...Object.fromEntries(
+    Object.keys(FUZZ_BAD_DATES).map((name) => [`csv-${name}`, (s: Raw) => set(s, ['market', 'priceModel'], { kind: 'csv', file: `data/fuzz-${name}.csv`, mode: 'block-bootstrap', blockSteps: 10 })]),
+  ) as Record<`csv-${keyof typeof FUZZ_BAD_DATES}`, (s: Raw) => void>,
+  /** issue 25 items 1, 2: study blocks are validated by run too, and named as fields of the file */
+  'sweep-reversed-range': (s: Raw) => set(s, ['sweep'], { params: [{ path: 'policy.maintenance.mmr', start: 0.02, stop: 0.01, step: 0.005 }] }),
+  'sweep-unknown-path': (s: Raw) => set(s, ['sweep'], { params: [{ path: 'policy.nope', values: [1, 2] }] }),
+  'calibrate-range-from-zero': (s: Raw) => set(s, ['calibrate'], { param: 'policy.maintenance.mmr', range: [0, 0.02], target: 'probBadDebt <= 1%' }),
+  'calibrate-reversed-range': (s: Raw) => set(s, ['calibrate'], { param: 'policy.maintenance.mmr', range: [0.02, 0.01], target: 'probBadDebt <= 1%' }),
+  'calibrate-unknown-param': (s: Raw) => set(s, ['calibrate'], { param: 'policy.nope', range: [0.01, 0.02], target: 'probBadDebt <= 1%' }),
+  'calibrate-bad-target': (s: Raw) => set(s, ['calibrate'], { param: 'policy.maintenance.mmr', range: [0.01, 0.02], target: 'nonsense' }),
+  'calibrate-escapes-in-target': (s: Raw) => set(s, ['calibrate'], { param: 'policy.maintenance.mmr', range: [0.01, 0.02], target: '\u001b]0;pwned\u0007 <= 1%' }),
   /** item 1 */
   'name-dot-dot': (s: Raw) => set(s, ['name'], '..'),
   'name-dot': (s: Raw) => set(s, ['name'], '.'),
@@ -216,7 +257,7 @@ export function loadBases(): BaseScenario[] {
       file: path.relative(SCENARIOS_DIR, f),
       raw,
       resolved,
-      paths: r.all.filter((p) => !['sweep', 'calibrate'].includes(p[0] as string)),
+      paths: r.all,
       objects: w.objects,
       rawLeaves: w.leaves,
     };
@@ -283,7 +324,7 @@ export function caseArbitrary(bases: BaseScenario[]): fc.Arbitrary<FuzzCase> {
           .constantFrom('gbm', 'merton', 'garch', 'regime-switching', 'csv', 'scripted-drawdown', 'fixed', 'tiered', 'size-scaled', 'fraction-of-imr', 'volatility-adaptive', 'tiers', 'lognormal', 'pareto', 'full', 'partial', 'fraction', 'none', 'linear', 'sqrt', 'ema', 'median', 'bogus')
           .map((value): Mutation => ({ kind: 'set', path: p, value, label: JSON.stringify(value) })),
       );
-    const unknownArb = fc.constantFrom(...base.objects).chain((p) => fc.constantFrom('bogusField', 'Name', 'mmr_', 'seedd').map((key): Mutation => ({ kind: 'unknown-key', path: p, key })));
+    const unknownArb = fc.constantFrom(...base.objects).chain((p) => fc.constantFrom('bogusField', 'Name', 'mmr_', 'seedd', 'x\u001b[31mred', 'tab\there').map((key): Mutation => ({ kind: 'unknown-key', path: p, key })));
     const deleteArb = fc.constantFrom(...base.rawLeaves).map((p): Mutation => ({ kind: 'delete', path: p }));
     const contraArb = fc.constantFrom(...CONTRADICTION_NAMES).map((name): Mutation => ({ kind: 'contradiction', name }));
     // a valid-looking change: a number scaled by a factor (most stay in range, so the engine runs on varied inputs)

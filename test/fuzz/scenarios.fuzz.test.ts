@@ -1,10 +1,12 @@
 /**
  * Fuzz test (issue 11): every scenario in scenarios/, mutated — special numbers (NaN, ±Infinity,
  * ±1e308, −0 …) and wrong kinds at every field, unknown keys, deleted keys, other `kind`s,
- * contradictory pairs (test/fuzz/mutate.ts) — and run through the CLI (`marginlab run … --paths 1
+ * contradictory pairs, study blocks (`sweep:`, `calibrate:`), data-file paths with terminal escapes, price files
+ * with impossible calendar dates (test/fuzz/mutate.ts) — and run through the CLI (`marginlab run … --paths 1
  * --workers 0 --no-figures`). Each case must end one of two ways:
  *   - exit 2, exactly one line on stderr that starts with the field it is about, no stack trace, and
  *     no output folder;
+ *   - never a raw control character on stderr (a scenario's escapes are shown escaped);
  *   - exit 0, with results.json and index.html written and every number in results.json finite
  *     (JSON writes NaN and ±Infinity as null; only `standardError` and `series` may be null). The
  *     engine's conservation check throws on a violation, so exit 0 also means the books balanced.
@@ -22,8 +24,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { scenarioJsonSchema } from '../../src/scenario/json-schema.js';
+import { terminalSafe } from '../../src/errors.js';
 import { SCENARIOS_DIR } from '../helpers/files.js';
-import { applyMutations, caseArbitrary, describeMutations, loadBases, mutatedKeys, type BaseScenario, type Mutation } from './mutate.js';
+import { applyMutations, caseArbitrary, CONTRADICTION_NAMES, describeMutations, fuzzDataFiles, loadBases, mutatedKeys, type BaseScenario, type Mutation } from './mutate.js';
 import { CliWorker, type CaseOutcome } from './harness.js';
 
 const RUNS = Number(process.env.MARGINLAB_FUZZ_RUNS ?? 300);
@@ -34,6 +37,8 @@ const PATHS = String(Number(process.env.MARGINLAB_FUZZ_PATHS ?? 1));
 const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fuzz-'));
 // the CSV scenario names data/…: the cases live in a folder with its own copy of scenarios/data
 cpSync(path.join(SCENARIOS_DIR, 'data'), path.join(dir, 'data'), { recursive: true });
+// and the price files with impossible dates the `csv-<date>` contradictions name
+for (const [name, text] of Object.entries(fuzzDataFiles(readFileSync(path.join(SCENARIOS_DIR, 'data/synthetic-btc-1m.csv'), 'utf8')))) writeFileSync(path.join(dir, 'data', name), text);
 const worker = new CliWorker();
 afterAll(async () => {
   await worker.close();
@@ -72,6 +77,8 @@ function nonFinite(v: unknown, at: string, out: string[]): void {
 /** Why an outcome is wrong, or undefined when it is one of the two allowed endings. */
 function problemOf(ms: Mutation[], file: string, out: string, r: CaseOutcome): string | undefined {
   if (r.code === 'timeout') return `no answer within ${CASE_TIMEOUT_MS / 1000} s (hang)`;
+  // issue 25 item 4: whatever a scenario holds, no raw control character reaches the terminal (the line's own \n aside)
+  if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(r.stderr)) return `a raw control character reached stderr: ${JSON.stringify(r.stderr.slice(0, 300))}`;
   if (r.code === 2) {
     const lines = r.stderr.trimEnd().split('\n');
     if (lines.length !== 1) return `exit 2 with ${lines.length} lines on stderr: ${r.stderr.slice(0, 300)}`;
@@ -80,7 +87,10 @@ function problemOf(ms: Mutation[], file: string, out: string, r: CaseOutcome): s
     const prefix = `marginlab: ${file}: `;
     if (!lines[0].startsWith(prefix)) return `exit 2 without naming the scenario file: ${lines[0]}`;
     const rest = lines[0].slice(prefix.length);
-    const lead = /^([A-Za-z_][\w]*(?:\.[\w]+|\[\d+\])*)(?:[,:]| \()/.exec(rest);
+    // an unknown key is named as written, its control characters escaped
+    const added = ms.flatMap((m) => (m.kind === 'unknown-key' ? [terminalSafe([...m.path, m.key].map((x, i) => (typeof x === 'number' ? `[${x}]` : i ? `.${x}` : x)).join(''))] : []));
+    if (added.some((k) => rest.startsWith(`${k}:`))) return undefined;
+    const lead = /^([A-Za-z_][\w]*(?:\.[\w]+|\[\d+\])*)(?:[,:]| \(| "| value )/.exec(rest);
     const named = lead ? lead[1].split(/[.[\]]+/).filter(Boolean) : [];
     const known = new Set([...FIELDS, ...mutatedKeys(ms)]);
     if (!named.some((n) => known.has(n))) return `exit 2 without naming a field first: ${lines[0]}`;
@@ -121,6 +131,20 @@ describe('fuzz: mutated scenarios end in exit 2 naming the field (nothing writte
     }
     expect(problems).toEqual([]);
   });
+
+  it('every contradiction, on the default scenario, ends in one of the two ways (study blocks, escaped paths and impossible dates refused)', async () => {
+    const base = byFile.get('default.yaml')!;
+    const problems: string[] = [];
+    const refused: string[] = [];
+    for (const name of CONTRADICTION_NAMES) {
+      const r = await runCase([{ kind: 'contradiction', name }], base, `contra-${name}`);
+      if (r.problem) problems.push(`${name}: ${r.problem}`);
+      else if (r.code === 2) refused.push(name);
+    }
+    expect(problems).toEqual([]);
+    // issue 25 items 1, 4, 5: these are the user's mistakes, refused by run as by sweep and calibrate
+    for (const name of CONTRADICTION_NAMES.filter((n) => /^(sweep|calibrate|csv)-|-path-with-escapes$/.test(n))) expect(refused, name).toContain(name);
+  }, 600_000);
 
   it(`${RUNS} mutated scenarios from seed ${SEED}`, async () => {
     const cases = fc.sample(caseArbitrary(bases), { seed: SEED, numRuns: RUNS });
