@@ -119,7 +119,38 @@ export function checkParamPath(scenario: Scenario, path: string, flag = '--param
       }
     }
   }
-  throw new UserError(`${flag} ${JSON.stringify(path)}: ${why}; allowed numeric paths: ${allowed.join(', ')}`);
+  // the nearest path first, then the paths of the same group (the whole list runs to thousands of characters)
+  const near = nearestPath(canonical, allowed);
+  const group = splitPath(canonical)[0];
+  const same = allowed.filter((a) => splitPath(a)[0] === group);
+  const listed = same.length > 0 ? same : allowed;
+  const others = allowed.length - listed.length;
+  throw new UserError(
+    `${flag} ${JSON.stringify(path)}: ${why}${near ? ` — did you mean ${near}?` : ''}; allowed numeric paths${same.length > 0 ? ` under ${String(group)}` : ''}: ${listed.join(', ')}${others > 0 ? ` (and ${others} elsewhere in the scenario)` : ''}`,
+  );
+}
+
+/** The allowed path nearest to `p` by edit distance, when it is close (at most a third of its length away). */
+function nearestPath(p: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Math.max(2, Math.floor(p.length / 3)) + 1;
+  for (const a of allowed) {
+    const d = editDistance(p, a, bestD);
+    if (d < bestD) [best, bestD] = [a, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance of a and b, or `cap` when it is at least `cap`. O(|a|·|b|). */
+function editDistance(a: string, b: string, cap: number): number {
+  if (Math.abs(a.length - b.length) >= cap) return cap;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return Math.min(prev[b.length], cap);
 }
 
 const NUMBER = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;

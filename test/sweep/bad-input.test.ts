@@ -50,7 +50,7 @@ function expectUserError(r: CliResult, ...patterns: RegExp[]) {
 
 describe('bad input to sweep, calibrate and compare exits 2 with a message listing what is allowed', () => {
   it('sweep: unknown parameter path lists the allowed numeric paths', async () => {
-    expectUserError(await cli('sweep', file, '--param', 'policy.maintenance.mrr=0.01,0.02', '--out', out), /--param "policy\.maintenance\.mrr"/, /allowed numeric paths: .*policy\.maintenance\.mmr/, /policy\.insuranceFund\.initialUsd/);
+    expectUserError(await cli('sweep', file, '--param', 'policy.maintenance.mrr=0.01,0.02', '--out', out), /--param "policy\.maintenance\.mrr"/, /allowed numeric paths under policy: .*policy\.maintenance\.mmr/, /policy\.insuranceFund\.initialUsd/);
   });
   it('sweep: a field of a kind not in use names the kind', async () => {
     expectUserError(await cli('sweep', file, '--param', 'policy.maintenance.tiers[0].mmr=0.01', '--out', out), /policy\.maintenance is kind "fixed"/, /allowed numeric paths/);

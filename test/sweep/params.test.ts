@@ -40,7 +40,13 @@ describe('parameter paths', () => {
   });
 
   it('an unknown path is a user error listing the allowed paths; a group or an inactive kind says so', () => {
-    expect(userErrorOf(() => checkParamPath(base, 'policy.maintenance.mrr'))).toMatch(/allowed numeric paths: .*policy\.maintenance\.mmr/);
+    expect(userErrorOf(() => checkParamPath(base, 'policy.maintenance.mrr'))).toMatch(/allowed numeric paths under policy: .*policy\.maintenance\.mmr/);
+    // the nearest path named first, and only the same group listed (the whole list is thousands of characters)
+    const msg = userErrorOf(() => checkParamPath(base, 'policy.maintenance.mrr'));
+    expect(msg).toMatch(/did you mean policy\.maintenance\.mmr\?; allowed numeric paths under policy: /);
+    expect(msg).not.toMatch(/traders\.count/);
+    expect(msg).toMatch(/\(and \d+ elsewhere in the scenario\)$/);
+    expect(userErrorOf(() => checkParamPath(base, 'nothing.like.this'))).not.toMatch(/did you mean/);
     expect(userErrorOf(() => checkParamPath(base, 'policy.maintenance'))).toMatch(/group of fields/);
     expect(userErrorOf(() => checkParamPath(tiered, 'policy.maintenance.mmr'))).toMatch(/kind "tiered"/);
   });
