@@ -205,7 +205,7 @@ export async function runScenarioRecords(input: Scenario | ScenarioInput, option
   const scenario = resolveSampling(parseScenario(input));
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  const table = PathTable.fromSummaries(mc.summaries);
+  const table = mc.table;
   const results = resultsOf(scenario, portableScenario(scenario), { table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt }, options);
   return { results, table };
 }

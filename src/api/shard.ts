@@ -135,7 +135,7 @@ export async function runRange(
 ): Promise<Shard> {
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, { ...options, pathRange: { start: range.start, end: range.end } });
-  const table = PathTable.fromSummaries(mc.summaries);
+  const table = mc.table;
   const h = mc.histograms;
   return {
     header: {

@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { addHistograms, emptyHistograms, runChunk, sharedBookFor, type ChunkResult, type ChunkTask } from './chunk.js';
+import { PathTable } from './table.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -58,8 +59,13 @@ export interface RunPathsOptions {
 }
 
 export interface MonteCarloOutput {
-  /** One summary per path, ordered by path index. */
-  summaries: PathSummary[];
+  /** Every path's record, in path order, as columns (filled as chunks arrive: about 8 bytes a field a path). */
+  table: PathTable;
+  /**
+   * One summary per path, ordered by path index: rebuilt from `table` on first use (exactly: same keys, same
+   * numbers), for callers that want objects. Large runs should read `table`: objects cost ~1–2 KB a path.
+   */
+  readonly summaries: PathSummary[];
   /** Cascade histograms summed over all paths. */
   histograms: PathHistograms;
   /** Series of the sampled paths (indices < scenario.output.seriesSamplePaths), by path index. */
@@ -112,17 +118,45 @@ function planChunks(scenario: Scenario, workers: number, opts: RunPathsOptions):
   return tasks;
 }
 
-function assemble(results: ChunkResult[], workers: number, t0: number): MonteCarloOutput {
-  results.sort((a, b) => a.start - b.start);
-  const summaries: PathSummary[] = [];
-  const histograms = emptyHistograms();
-  const series: MonteCarloOutput['series'] = [];
-  for (const r of results) {
-    for (const s of r.summaries) summaries.push(s);
-    addHistograms(histograms, r.histograms);
-    for (const s of r.series) series.push(s);
+/**
+ * Collects chunk results as they arrive: each chunk's columns are copied into the run's table at its offset and
+ * dropped, so no thread holds per-path objects and the coordinator holds one column per field.
+ */
+class Assembler {
+  private table: PathTable | undefined;
+  private readonly histograms = emptyHistograms();
+  private readonly series: MonteCarloOutput['series'] = [];
+
+  constructor(private readonly first: number, private readonly n: number) {}
+
+  add(r: ChunkResult): void {
+    const { fields, columns, n } = r.records;
+    this.table ??= new PathTable(fields, columns.map(() => new Float64Array(this.n)), this.n);
+    if (this.table.columns.length !== columns.length) throw new Error(`internal error: a chunk has ${columns.length} columns, the run ${this.table.columns.length}`);
+    const at = r.start - this.first;
+    if (at < 0 || at + n > this.n) throw new Error(`internal error: chunk [${r.start}, ${r.start + n}) outside the run's paths`);
+    columns.forEach((c, j) => this.table!.columns[j].set(c, at));
+    addHistograms(this.histograms, r.histograms);
+    for (const s of r.series) this.series.push(s);
   }
-  return { summaries, histograms, series, workers, elapsedMs: performance.now() - t0 };
+
+  output(workers: number, t0: number): MonteCarloOutput {
+    const table = this.table;
+    if (!table) throw new Error('internal error: a run with no paths');
+    this.series.sort((a, b) => a.pathIndex - b.pathIndex);
+    let rows: PathSummary[] | undefined;
+    return {
+      table,
+      get summaries() {
+        rows ??= Array.from({ length: table.n }, (_, i) => table.row(i));
+        return rows;
+      },
+      histograms: this.histograms,
+      series: this.series,
+      workers,
+      elapsedMs: performance.now() - t0,
+    };
+  }
 }
 
 /** A pool of `workers` threads running the path worker, for `RunPathsOptions.pool`. Destroy it when done. */
@@ -140,14 +174,14 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
   const total = range.end - range.start;
   checkPathsInProcess(total);
   let done = 0;
-  const results: ChunkResult[] = [];
+  const out = new Assembler(range.start, total);
   if (workers === 0) {
     for (const task of tasks) {
-      results.push(runChunk(task));
+      out.add(runChunk(task));
       done += task.end - task.start;
       opts.onProgress?.(done, total);
     }
-    return assemble(results, 0, t0);
+    return out.output(0, t0);
   }
   const pool = opts.pool ?? createWorkerPool(workers);
   // the threads start while this one draws the book once, in shared memory, for all of them
@@ -156,8 +190,7 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
   try {
     await Promise.all(
       tasks.map(async (task) => {
-        const r = (await pool.run(task)) as ChunkResult;
-        results.push(r);
+        out.add((await pool.run(task)) as ChunkResult);
         done += task.end - task.start;
         opts.onProgress?.(done, total);
       }),
@@ -165,13 +198,13 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
   } finally {
     if (!opts.pool) await pool.destroy();
   }
-  return assemble(results, workers, t0);
+  return out.output(workers, t0);
 }
 
 /** Runs the given paths serially with their full series (for drill-downs and debugging). */
 export function runPathsSerial(scenario: Scenario, pathIndices: number[]): { pathIndex: number; summary: PathSummary; series: PathSeries }[] {
   return pathIndices.map((p) => {
     const r = runChunk({ scenario, start: p, end: p + 1, seriesBelow: 0, seriesFor: [p] });
-    return { pathIndex: p, summary: r.summaries[0], series: r.series[0].series };
+    return { pathIndex: p, summary: new PathTable(r.records.fields, r.records.columns, r.records.n).row(0), series: r.series[0].series };
   });
 }

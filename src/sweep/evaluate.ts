@@ -72,7 +72,7 @@ export class PointRuns {
         ({ table, workers } = await opts.remote(this.scenario, { start, end: n }, onProgress));
       } else {
         const mc = await runPaths(this.scenario, { workers: opts.workers, pool: opts.pool?.get(), pathRange: { start, end: n }, series: false, onProgress });
-        table = PathTable.fromSummaries(mc.summaries);
+        table = mc.table;
         workers = mc.workers;
       }
       const ms = performance.now() - t0;

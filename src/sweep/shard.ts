@@ -70,7 +70,7 @@ export async function runSweepShard(input: Scenario, opts: SweepOptions, range: 
     for (const p of planned) {
       const t0 = performance.now();
       const mc = await runPaths(p.scenario, { workers: opts.workers, pool: pool.get(), pathRange: { start: range.start, end: range.end }, series: false });
-      const table = PathTable.fromSummaries(mc.summaries);
+      const table = mc.table;
       const point = { key: pointKey(p.scenario), label: p.label, traders: p.scenario.traders.count };
       folder.writeChunk({ header: chunkHeader(point, range.start, range.end, Math.round(performance.now() - t0), mc.workers, table), table });
       done++;
