@@ -6,7 +6,7 @@ import type { Scenario, ScenarioInput } from '../scenario/schema.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 import { parseScenario } from '../scenario/load.js';
 import { portableScenario } from '../scenario/data-files.js';
-import { runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
+import { checkPathsInProcess, runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
 import { aggregateTable, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import { columnNames, PathTable } from '../mc/table.js';
 import { pathField } from '../engine/fields.js';
@@ -201,13 +201,27 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
 
 /** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
 export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
+  const { scenario, runs } = await runRecords(input, options, true);
+  return { results: resultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
+}
+
+/**
+ * `runScenarioRecords` without the per-path columns inline in the results (`run --no-inline-paths`): for runs of
+ * up to MAX_PATHS_AS_COLUMNS paths, whose records are held only as the table (about 600 bytes a path).
+ */
+export async function runScenarioLean(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: LeanResults; table: PathTable }> {
+  const { scenario, runs } = await runRecords(input, options, false);
+  return { results: leanResultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
+}
+
+async function runRecords(input: Scenario | ScenarioInput, options: RunOptions, inline: boolean): Promise<{ scenario: Scenario; runs: PathRuns }> {
   // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
   const scenario = resolveSampling(parseScenario(input));
+  // inline per-path columns (JSON arrays, then text) cost several times the table: refused before simulating
+  if (inline) checkPathsInProcess(scenario.paths);
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  const table = mc.table;
-  const results = resultsOf(scenario, portableScenario(scenario), { table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt }, options);
-  return { results, table };
+  return { scenario, runs: { table: mc.table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt } };
 }
 
 /** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */

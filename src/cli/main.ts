@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { parseScenario } from '../scenario/load.js';
 import { scenarioWithSettings } from '../sweep/params.js';
 import { checkPathsInProcess } from '../mc/runner.js';
-import { runScenarioRecords } from '../api/run.js';
-import { RUN_OUTPUTS, writeRunOutputs } from '../report/write.js';
+import { runScenarioLean, runScenarioRecords, type Results } from '../api/run.js';
+import { RUN_OUTPUTS, writeLeanRunOutputs, writeRunOutputs } from '../report/write.js';
 import { checkOutputFolder } from '../io/files.js';
-import { runSummary } from '../report/verdict.js';
+import { runSummary, summaryMarkdown } from '../report/verdict.js';
 import { emitSummary } from './emit.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
@@ -79,6 +79,7 @@ function buildProgram(): Command {
     .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')
     .option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)')
     .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
+    .option('--no-inline-paths', 'leave the per-path columns out of results.json (paths.parquet and paths.csv hold them) and write no index.html: for runs of up to 2,000,000 paths in one process')
     .option('--set <path=value>', 'set any scenario field for this run, e.g. --set policy.maintenance.mmr=0.02 (repeatable; the value is read as YAML)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (file: string, opts: RunFlags) => {
       const loaded = scenarioWithSettings(loadForCommand(file, opts), opts.set ?? [], file);
@@ -96,6 +97,20 @@ function buildProgram(): Command {
         checkPathsInProcess(scenario.paths);
         return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
       }
+      if (opts.inlinePaths === false) {
+        const progress = createProgress(scenario.paths);
+        let lean;
+        try {
+          lean = await runScenarioLean(scenario, { workers: opts.workers, onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
+        const summary = runSummary({ ...lean.results, paths: {} } as Results, out);
+        const written = writeLeanRunOutputs(out, lean.results, lean.table, summaryMarkdown(summary));
+        emitSummary(summary, opts.json, `${note ? `${note}\n` : ''}per-path columns only in paths.parquet and paths.csv, no index.html (--no-inline-paths)\nwrote ${written.join(', ')}`);
+        return;
+      }
+      checkPathsInProcess(scenario.paths);
       const progress = createProgress(scenario.paths);
       let run;
       try {

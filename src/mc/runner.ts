@@ -25,14 +25,26 @@ import { UserError } from '../errors.js';
  * front, with one line, rather than failing after minutes with nothing written.
  */
 export const MAX_PATHS_IN_PROCESS = 300_000;
+/**
+ * Most paths of one process whose records are kept only as columns (`run --no-inline-paths`, `merge --no-inline-paths`):
+ * about 600 bytes a path for 75 fields, so 2,000,000 paths hold about 1.2 GB. Beyond, shards.
+ */
+export const MAX_PATHS_AS_COLUMNS = 2_000_000;
 
 /** Refuses (UserError, exit 2) a path range larger than MAX_PATHS_IN_PROCESS, naming what to do instead. */
 export function checkPathsInProcess(paths: number, what = 'paths'): void {
   if (paths <= MAX_PATHS_IN_PROCESS) return;
   const n = (x: number) => x.toLocaleString('en-US');
   throw new UserError(
-    `${what}: ${n(paths)} paths in one process — at most ${n(MAX_PATHS_IN_PROCESS)} (their records are held in memory: about 1.2 GiB at 100,000 paths); split the run with --shard i/N into shards of at most ${n(MAX_PATHS_IN_PROCESS)} paths and join them with merge --no-inline-paths`,
+    `${what}: ${n(paths)} paths in one process with the per-path columns inline in results.json — at most ${n(MAX_PATHS_IN_PROCESS)}; add --no-inline-paths (paths.parquet and paths.csv hold them; up to ${n(MAX_PATHS_AS_COLUMNS)} paths), or split the run with --shard i/N and join the shards with merge --no-inline-paths`,
   );
+}
+
+/** Refuses a path range larger than MAX_PATHS_AS_COLUMNS (the records of one process, as columns). */
+function checkPathsAsColumns(paths: number): void {
+  if (paths <= MAX_PATHS_AS_COLUMNS) return;
+  const n = (x: number) => x.toLocaleString('en-US');
+  throw new UserError(`paths: ${n(paths)} paths in one process — at most ${n(MAX_PATHS_AS_COLUMNS)} (their records are held as columns: about 600 bytes a path); split the run with --shard i/N into shards and join them with merge --no-inline-paths`);
 }
 
 export interface RunPathsOptions {
@@ -172,7 +184,7 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
   const tasks = planChunks(scenario, workers, opts);
   const range = pathRangeOf(scenario, opts);
   const total = range.end - range.start;
-  checkPathsInProcess(total);
+  checkPathsAsColumns(total);
   let done = 0;
   const out = new Assembler(range.start, total);
   if (workers === 0) {

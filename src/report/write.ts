@@ -158,7 +158,7 @@ export async function writeRunOutputs(dir: string, r: Results, opts: { figures?:
  */
 export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string): string[] {
   const files: Record<string, FileContent> = {
-    'results.json': compactJson(r) + '\n',
+    'results.json': compactJsonFile(r),
     ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }),
     'summary.md': summaryMd,
   };

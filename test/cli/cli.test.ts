@@ -59,16 +59,41 @@ describe('marginlab run — bad input exits 2 with one line naming the field, an
     }
   });
   it('more paths than one process holds (issue 11 item 6: a 1,000,000-path run ran out of memory after minutes, nothing written) is refused up front, naming the limit and the shards that replace it', () => {
-    for (const extra of [[], ['--shard', '0/2'], ['--redis', 'redis://127.0.0.1:1']]) {
+    // inline per-path columns: at most 300,000 paths; as columns only (--no-inline-paths, a shard): at most 2,000,000
+    const cases: [string[], RegExp][] = [
+      [['--paths', '1000000'], /paths: 1,000,000 paths in one process with the per-path columns inline in results\.json — at most 300,000; add --no-inline-paths .* --shard i\/N .* merge --no-inline-paths/],
+      [['--paths', '1000000', '--redis', 'redis://127.0.0.1:1'], /paths: 1,000,000 paths in one process with the per-path columns inline/],
+      [['--paths', '5000000', '--shard', '0/2'], /paths: 2,500,000 paths in one process — at most 2,000,000 .* --shard i\/N .* merge --no-inline-paths/],
+      [['--paths', '3000000', '--no-inline-paths'], /paths: 3,000,000 paths in one process — at most 2,000,000/],
+    ];
+    for (const [extra, message] of cases) {
       const out = path.join(tmp(), 'out');
       const t0 = Date.now();
-      const r = run(['run', 'bench/small.yaml', '--out', out, '--paths', '1000000', ...extra]);
+      const r = run(['run', 'bench/small.yaml', '--out', out, ...extra]);
       expect(r.code, extra.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
-      expect(r.stderr).toMatch(/paths: (1,000,000|500,000) paths in one process — at most 300,000 .* --shard i\/N .* merge --no-inline-paths/);
+      expect(r.stderr).toMatch(message);
       expect(Date.now() - t0).toBeLessThan(20_000);
       expect(existsSync(out)).toBe(false);
     }
+  });
+  it('run --no-inline-paths (issue 26: a million paths in one process) writes results.json without per-path columns, paths.parquet and paths.csv with every path, summary.md and no index.html; the figures equal a run with them inline', () => {
+    const dir = tmp();
+    const lean = run(['run', 'scenarios/default.yaml', '--paths', '30', '--workers', '0', '--no-inline-paths', '--out', path.join(dir, 'lean')]);
+    expect(lean.code, lean.stderr).toBe(0);
+    const full = run(['run', 'scenarios/default.yaml', '--paths', '30', '--workers', '0', '--no-figures', '--out', path.join(dir, 'full')]);
+    expect(full.code, full.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(path.join(dir, 'lean', 'results.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(path.join(dir, 'full', 'results.json'), 'utf8'));
+    expect(a.paths).toBeUndefined();
+    expect(b.paths.badDebtUsd).toHaveLength(30);
+    delete b.paths;
+    delete a.run;
+    delete b.run;
+    expect(a).toEqual(b);
+    expect(existsSync(path.join(dir, 'lean', 'index.html'))).toBe(false);
+    expect(readFileSync(path.join(dir, 'lean', 'paths.csv'), 'utf8').trim().split('\n')).toHaveLength(31);
+    expect(readFileSync(path.join(dir, 'lean', 'paths.parquet')).equals(readFileSync(path.join(dir, 'full', 'paths.parquet')))).toBe(true);
   });
 });
 

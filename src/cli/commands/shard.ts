@@ -45,6 +45,8 @@ export interface RunFlags {
   jobPaths?: number;
   /** `--set path=value`, in the order given. */
   set?: string[];
+  /** false with --no-inline-paths: per-path columns only in paths.parquet and paths.csv. */
+  inlinePaths?: boolean;
 }
 
 /** What a shard folder holds. */
