@@ -121,6 +121,7 @@ function settleVariationMargin(st: PathState, m: number): void {
 
 /** The funding fields FundingState reads (a market's resolved `policy.funding`). */
 interface FundingRule {
+  enabled?: boolean;
   intervalSeconds: number;
   rateIntervalSeconds?: number;
   premiumAveraging?: 'mean' | 'time-weighted';
@@ -162,7 +163,8 @@ export class FundingState {
   /** The funding state a path of this context needs, or undefined when no market funds or settles. */
   static of(rules: readonly { policy: { funding?: FundingRule; variationMargin?: { everySeconds: number } } }[], stepSeconds: number): FundingState | undefined {
     const steps = (s: number | undefined) => (s === undefined ? 0 : Math.max(1, Math.round(s / stepSeconds)));
-    const fe = Int32Array.from(rules, (r) => steps(r.policy.funding?.intervalSeconds));
+    const on = (f: FundingRule | undefined) => (f && f.enabled !== false ? f : undefined);
+    const fe = Int32Array.from(rules, (r) => steps(on(r.policy.funding)?.intervalSeconds));
     const se = Int32Array.from(rules, (r) => steps(r.policy.variationMargin?.everySeconds));
     if (fe.every((x) => x === 0) && se.every((x) => x === 0)) return undefined;
     const share = Float64Array.from(rules, (r) => {

@@ -478,6 +478,8 @@ export const TradersSchema = z.strictObject({
 // ---------------------------------------------------------------- policy
 
 export const FundingSchema = z.strictObject({
+  /** false: no funding (switches off a venue preset's). */
+  enabled: z.boolean().default(true),
   /** Seconds between funding payments (Binance, Bybit: 8 h = 28,800; Hyperliquid, dYdX: 1 h = 3,600). */
   intervalSeconds: positive().max(86_400 * 30).default(28_800),
   /**
