@@ -129,10 +129,7 @@ export class Books {
     }
   }
 
-  /**
-   * Account a sells `atoms` of its atoms of asset j (at most what it holds) for `proceeds` whole cents,
-   * paid into its margin by the buyers (a partial sale: funding due beyond the cash margin).
-   */
+  /** Account a sells `atoms` of asset j (≤ what it holds) for `proceeds` cents from the buyers (a partial sale). */
   sellCollateralAtoms(a: number, j: number, atoms: number, proceeds: number): void {
     const k = a * this.assets + j;
     if (!(Number.isSafeInteger(atoms) && atoms > 0 && atoms <= this.coll[k])) throw new ConservationError(`collateral: account ${a} sells ${atoms} atoms of asset ${j} holding ${this.coll[k]}`);
@@ -230,16 +227,11 @@ export class Books {
    * counterparty of every payment, its balance the net the simulated book paid it.
    */
   funding(a: number, cents: number): void {
-    if (cents > 0) {
-      if (!(cents <= this.margin[a])) throw new ConservationError(`funding: account ${a} pays ${cents} cents from a margin of ${this.margin[a]}`);
-      this.ledger.transfer('margin', 'outside', cents);
-      this.margin[a] -= cents;
-      this.outsideBook += cents;
-    } else if (cents < 0) {
-      this.ledger.transfer('outside', 'margin', -cents);
-      this.margin[a] -= cents;
-      this.outsideBook += cents;
-    }
+    if (!(cents <= this.margin[a])) throw new ConservationError(`funding: account ${a} pays ${cents} cents from a margin of ${this.margin[a]}`);
+    if (cents > 0) this.ledger.transfer('margin', 'outside', cents);
+    else if (cents < 0) this.ledger.transfer('outside', 'margin', -cents);
+    this.margin[a] -= cents;
+    this.outsideBook += cents;
   }
 
   /** The outside book's funding balance (cents): what the simulated book paid it, net; negative when it paid in. */
