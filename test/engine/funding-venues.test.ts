@@ -11,6 +11,7 @@ import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js
 import { fundingAndSettlement } from '../../src/engine/funding.js';
 import { collateralUnits } from '../../src/engine/collateral.js';
 import type { PathState } from '../../src/engine/state.js';
+import { userErrorOf } from '../helpers/user-error.js';
 
 const long = (marginUsd: number, size: number, entry = 100): HandAccount => ({ marginUsd, positions: [{ side: 1, size, entry }] });
 const short = (marginUsd: number, size: number, entry = 100): HandAccount => ({ marginUsd, positions: [{ side: -1, size, entry }] });
@@ -154,5 +155,14 @@ describe('funding is due from equity: collateral pays what the cash cannot', () 
     expect(st.events.fundingReceivedCents).toBe(1_000);
     expect(st.books.outsideCents).toBe(-500);
     st.books.checkConservation(st.nAccounts, 'unpaid');
+  });
+});
+
+describe('bad funding input', () => {
+  it('an unknown averaging, notional price or a negative rate interval is one line naming the field, the value and what is allowed', () => {
+    const msg = (funding: Record<string, unknown>) => userErrorOf(() => rules(funding));
+    expect(msg({ premiumAveraging: 'weighted' })).toMatch(/policy\.funding\.premiumAveraging.*"weighted".*mean.*time-weighted/);
+    expect(msg({ notionalPrice: 'last' })).toMatch(/policy\.funding\.notionalPrice.*"last".*mark.*index/);
+    expect(msg({ rateIntervalSeconds: -1 })).toMatch(/policy\.funding\.rateIntervalSeconds/);
   });
 });
