@@ -16,6 +16,7 @@
 import type { PathState } from './state.js';
 import { sellCollateralFor } from './collateral.js';
 import { retrigger } from './triggers.js';
+import { HaltReason, MAX_BOOKABLE_CENTS, PathHalt } from './limits.js';
 import { initialMargin } from '../margin/initial.js';
 
 /** Each step: accumulates every funded market's premium, and pays funding and settles variation margin when due. */
@@ -65,6 +66,7 @@ function payFunding(st: PathState, m: number): void {
     const a = b.posAccount[p];
     const due = Math.round(r * b.size[p] * P * 100);
     if (!(due > 0)) continue;
+    if (!(due <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
     if (b.posSide[p] === payerSide) {
       // due from equity: the cash margin first, then collateral sold at the book price
       if (due > b.margin[a] && st.collateralAssets > 0) sellCollateralFor(st, a, due - b.margin[a], mkt.market);
