@@ -5,7 +5,7 @@
  * (an architecture test checks this). Amounts are whole cents; float64 holds them exactly below 2^53.
  *
  * Ledger accounts (src/ledger/ledger.ts): margin, reserve, wallet, insurance, backstop, liquidator,
- * market, external. The conservation check at the end of a path compares the mirror with the ledger.
+ * market, venue, lending, outside (the market's outside book, counterparty to the funding imbalance), external. The conservation check at the end of a path compares the mirror with the ledger.
  */
 import { Ledger } from '../ledger/ledger.js';
 import { LoanBooks } from '../ledger/loans.js';
@@ -21,6 +21,8 @@ export class Books {
   private fundTotal = 0;
   private vault: number;
   private venue = 0;
+  /** The market's outside book: net funding it received from the simulated accounts (cents, may be negative). */
+  private outsideBook = 0;
   /** Volatile collateral (issue 13 part 2): atoms held per (account, asset), and per asset the atoms posted, sold and returned. */
   private readonly coll: Float64Array;
   private readonly assets: number;
@@ -127,6 +129,18 @@ export class Books {
     }
   }
 
+  /** Account a sells `atoms` of asset j (≤ what it holds) for `proceeds` cents from the buyers (a partial sale). */
+  sellCollateralAtoms(a: number, j: number, atoms: number, proceeds: number): void {
+    const k = a * this.assets + j;
+    if (!(Number.isSafeInteger(atoms) && atoms > 0 && atoms <= this.coll[k])) throw new ConservationError(`collateral: account ${a} sells ${atoms} atoms of asset ${j} holding ${this.coll[k]}`);
+    this.sold[j] += atoms;
+    this.coll[k] -= atoms;
+    if (proceeds > 0) {
+      this.ledger.deposit('margin', proceeds);
+      this.margin[a] += proceeds;
+    }
+  }
+
   /** A closing account's remaining collateral goes back to its trader (as units; no money moves). */
   returnCollateral(a: number): void {
     for (let j = 0; j < this.assets; j++) {
@@ -207,21 +221,22 @@ export class Books {
   }
 
   /**
-   * Funding between the two sides of a market: payers[k] pays paid[k] cents from its margin (each at
-   * most its margin), receivers[k] gets got[k]; the two sums must be equal (zero-sum: every cent paid
-   * is received). Margin to margin, so the ledger's margin total does not move.
+   * One account's funding payment: `cents` > 0 it pays from its margin (at most its margin), < 0 it
+   * receives. Each account pays or receives F × its own notional, so the payments of the simulated
+   * longs and shorts need not cancel: the market's outside book (ledger account `outside`) is the
+   * counterparty of every payment, its balance the net the simulated book paid it.
    */
-  funding(payers: ArrayLike<number>, paid: ArrayLike<number>, nPay: number, receivers: ArrayLike<number>, got: ArrayLike<number>, nGet: number): void {
-    let out = 0;
-    let inn = 0;
-    for (let k = 0; k < nPay; k++) {
-      if (paid[k] > this.margin[payers[k]]) throw new ConservationError(`funding: account ${payers[k]} pays ${paid[k]} cents from a margin of ${this.margin[payers[k]]}`);
-      out += paid[k];
-    }
-    for (let k = 0; k < nGet; k++) inn += got[k];
-    if (out !== inn) throw new ConservationError(`funding: ${out} cents paid but ${inn} received`);
-    for (let k = 0; k < nPay; k++) this.margin[payers[k]] -= paid[k];
-    for (let k = 0; k < nGet; k++) this.margin[receivers[k]] += got[k];
+  funding(a: number, cents: number): void {
+    if (!(cents <= this.margin[a])) throw new ConservationError(`funding: account ${a} pays ${cents} cents from a margin of ${this.margin[a]}`);
+    if (cents > 0) this.ledger.transfer('margin', 'outside', cents);
+    else if (cents < 0) this.ledger.transfer('outside', 'margin', -cents);
+    this.margin[a] -= cents;
+    this.outsideBook += cents;
+  }
+
+  /** The outside book's funding balance (cents): what the simulated book paid it, net; negative when it paid in. */
+  get outsideCents(): number {
+    return this.outsideBook;
   }
 
   /** Fresh capital from outside into account a's margin (an injection after a margin call). */
@@ -368,7 +383,7 @@ export class Books {
     let funds = 0;
     for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
     if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
-    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue, loans: this.loans.debtSumCents() }, context);
+    this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue, outside: this.outsideBook, loans: this.loans.debtSumCents() }, context);
     this.loans.checkUnits(context);
     // collateral units: every atom posted is still held, was sold, or went back to its trader (exact integers)
     for (let j = 0; j < this.assets; j++) {

@@ -137,3 +137,31 @@ export function sellCollateral(st: PathState, a: number, price: Float64Array): v
     st.events.collateralSoldCents += proceeds;
   }
 }
+
+/**
+ * Sells as few of account a's collateral atoms as raise `cents` (asset by asset, in the order the
+ * scenario lists them) at `price(m)` per unit — a payment due beyond the cash margin, such as funding.
+ * Proceeds are whole cents (rounded to the nearest) from the buyers; an asset is sold whole when all of
+ * it is needed. Returns the proceeds (less than `cents` only when the collateral runs out). O(assets).
+ */
+export function sellCollateralFor(st: PathState, a: number, cents: number, price: Float64Array): number {
+  const J = st.collateralAssets;
+  if (J === 0 || !(cents > 0)) return 0;
+  const assets = st.ctx.collateral!.assets;
+  let raised = 0;
+  for (let j = 0; j < J && raised < cents; j++) {
+    const held = st.books.collateralAtoms(a, j);
+    const px = price[assets[j].market];
+    if (!(held > 0) || !(px > 0)) continue;
+    const centsPerAtom = (px * 100) / assets[j].atomsPerUnit;
+    const need = Math.ceil((cents - raised) / centsPerAtom - 1e-9);
+    const atoms = Math.min(held, Math.max(1, need));
+    const proceeds = Math.max(0, Math.round((atoms / assets[j].atomsPerUnit) * px * 100));
+    if (!(proceeds <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
+    st.books.sellCollateralAtoms(a, j, atoms, proceeds);
+    st.events.collateralSales++;
+    st.events.collateralSoldCents += proceeds;
+    raised += proceeds;
+  }
+  return raised;
+}

@@ -50,7 +50,7 @@ export interface PathSeries {
    */
   collateralValueUsd?: Float64Array;
   positionValueUsd?: Float64Array;
-  /** With funding only: funding paid by longs so far, net (all markets; shorts received the same: zero-sum). */
+  /** With funding only: funding longs paid less longs received so far (all markets; the outside book takes the imbalance, so shorts need not mirror it). */
   fundingPaidByLongsUsd?: Float64Array;
 }
 

@@ -137,6 +137,9 @@ export class EventCounts {
   rebalances = 0;
   rebalancedCents = 0;
   fundingPaidCents = 0;
+  /** Funding received by the simulated accounts (cents), and funding due that cash and collateral could not pay. */
+  fundingReceivedCents = 0;
+  fundingUnpaidCents = 0;
   fundingByLongsCents = 0;
   profitWithdrawnCents = 0;
   shortfallCents = 0;
@@ -369,7 +372,7 @@ export class PathState {
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);
-    this.funding = FundingState.of(ctx.rules, sc.stepSeconds, this.pop.positionCapacity);
+    this.funding = FundingState.of(ctx.rules, sc.stepSeconds);
     this.fundPeaks = ctx.rules.map((r) => {
       const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;
       return dd ? new FundPeak(r.fund, Math.max(1, Math.ceil(dd.windowSeconds / sc.stepSeconds - 1e-9))) : undefined;

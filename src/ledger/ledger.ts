@@ -16,6 +16,10 @@
  * - liquidator — liquidators' PnL (bonus less slippage), settled with the market
  * - venue      — the venue's revenue: trading fees it keeps
  * - lending    — a lending pool's cash: debt repaid to it (its loans left with the borrowers)
+ * - outside    — the market's outside book: the positions beyond the simulated traders, counterparty to
+ *                the funding imbalance (each account pays or receives F × its own notional; when the
+ *                simulated longs and shorts differ, the outside book receives or pays the difference,
+ *                so its balance may be negative: net funding it paid into the simulated book)
  * Loans are not an account either: the pool's claim on its borrowers (principal lent + interest −
  * repayments − deficit written off) is recorded beside the books, like the market's claim, and checked
  * against the engine's per-borrower debts.
@@ -30,7 +34,7 @@
 import { Decimal } from 'decimal.js';
 import { ConservationError } from '../errors.js';
 
-const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue', 'lending'] as const;
+const ACCOUNTS = ['external', 'margin', 'reserve', 'wallet', 'insurance', 'market', 'backstop', 'liquidator', 'venue', 'lending', 'outside'] as const;
 export type Account = (typeof ACCOUNTS)[number];
 
 const ZERO = new Decimal(0);
@@ -40,7 +44,7 @@ function cents(x: number, what: string): Decimal {
   return new Decimal(x);
 }
 
-const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7, venue: 8, lending: 9 };
+const INDEX: Record<Account, number> = { external: 0, margin: 1, reserve: 2, wallet: 3, insurance: 4, market: 5, backstop: 6, liquidator: 7, venue: 8, lending: 9, outside: 10 };
 
 export class Ledger {
   private readonly bal = new Map<Account, Decimal>(ACCOUNTS.map((a) => [a, ZERO]));
@@ -179,22 +183,23 @@ export class Ledger {
    * Exact end-of-path checks; throws `ConservationError` on any violation:
    * 1. every booking balanced: Σ balances = 0;
    * 2. the engine's float state equals the books for margin, reserve and wallet (`held` in cents);
-   * 3. deposits = margin + reserve + wallet + insurance + backstop + liquidator + market, and
+   * 3. deposits = margin + reserve + wallet + insurance + backstop + liquidator + market + venue +
+   *    lending + outside (the outside book's funding balance, which may be negative), and
    *    market + bad debt = net realised losses of traders, liquidators and the vault (what was owed
    *    to the market).
    */
-  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number; venue?: number; loans?: number }, context: string): void {
+  checkConservation(held: { margin: number; reserve: number; wallet: number; insurance: number; backstop?: number; venue?: number; outside?: number; loans?: number }, context: string): void {
     this.settle();
     const sum = ACCOUNTS.reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     const fail = (msg: string) => {
       throw new ConservationError(`${context}: money not conserved — ${msg}`);
     };
     if (!sum.isZero()) fail(`bookings do not balance (sum ${sum.toString()} cents)`);
-    for (const a of ['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'venue'] as const) {
+    for (const a of ['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'venue', 'outside'] as const) {
       const h = new Decimal(held[a] ?? 0);
       if (!h.equals(this.bal.get(a)!)) fail(`${a}: engine holds ${h.toString()} cents, ledger ${this.bal.get(a)!.toString()}`);
     }
-    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market', 'venue', 'lending'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
+    const inside = (['margin', 'reserve', 'wallet', 'insurance', 'backstop', 'liquidator', 'market', 'venue', 'lending', 'outside'] as const).reduce((s, a) => s.plus(this.bal.get(a)!), ZERO);
     if (!inside.equals(this.deposits)) fail(`deposits ${this.deposits.toString()} ≠ held + paid to market ${inside.toString()}`);
     const paid = this.bal.get('market')!.plus(this.badDebt);
     if (!paid.equals(this.claims)) fail(`market received ${this.bal.get('market')!.toString()} + bad debt ${this.badDebt.toString()} ≠ net realised losses ${this.claims.toString()}`);

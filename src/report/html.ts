@@ -485,7 +485,7 @@ function flowsSection(series: Results['series'], rows: (b: Band) => BandRow[], x
   if (series.fundingPaidByLongsUsd) {
     charts.push({
       id: 'funding-by-side',
-      spec: fundingBySideSpec({ rows: rows(series.fundingPaidByLongsUsd), xTitle, subtitle: `Above zero longs paid shorts, below it shorts paid longs (all markets, cumulative). ${note}.` }),
+      spec: fundingBySideSpec({ rows: rows(series.fundingPaidByLongsUsd), xTitle, subtitle: `Above zero longs paid more funding than they received, below it less (all markets, cumulative). ${note}.` }),
     });
   }
   if (charts.length === 0) return [];

@@ -478,16 +478,34 @@ export const TradersSchema = z.strictObject({
 // ---------------------------------------------------------------- policy
 
 export const FundingSchema = z.strictObject({
+  /** false: no funding (switches off a venue preset's). */
+  enabled: z.boolean().default(true),
   /** Seconds between funding payments (Binance, Bybit: 8 h = 28,800; Hyperliquid, dYdX: 1 h = 3,600). */
   intervalSeconds: positive().max(86_400 * 30).default(28_800),
   /**
-   * Interest component I per interval (Binance: 0.01% per 8 h). The rate paid is
+   * The period the rate F, its interest, clamp and cap are quoted for (absent: `intervalSeconds`).
+   * Each payment pays F × intervalSeconds / rateIntervalSeconds: Hyperliquid and dYdX quote an 8-hour
+   * rate (28,800) and pay it hourly (3,600) at 1/8.
+   */
+  rateIntervalSeconds: positive().max(86_400 * 30).optional(),
+  /**
+   * Interest component I per rate interval (Binance, Bybit, Hyperliquid: 0.01% per 8 h). The rate is
    * F = P̄ + clamp(I − P̄, −clamp, +clamp), capped at ±capPerInterval, with P̄ the average premium of
    * the book price over the index since the last payment. F > 0: longs pay shorts.
    */
   interestRatePerInterval: z.number().finite().min(-0.01).max(0.01).default(0.0001),
+  /** The dampener around the interest component, per rate interval (0.05% on Binance, Bybit and Hyperliquid; 0: F = P̄ + I). */
   clamp: nonNegative().max(0.1).default(0.0005),
+  /** The cap on |F| per rate interval (Hyperliquid's 4% an hour is 0.32 per 8 h; Binance BTCUSDT 0.3%). */
   capPerInterval: z.number().finite().gt(0).max(0.5).default(0.0075),
+  /**
+   * How the per-step premiums since the last payment are averaged: `mean` (each step the same weight:
+   * Hyperliquid, dYdX) or `time-weighted` (the k-th step of the interval weighs k, so P̄ =
+   * Σ k·p_k / Σ k: Binance, Bybit).
+   */
+  premiumAveraging: z.enum(['mean', 'time-weighted']).default('mean'),
+  /** The price a position's notional is taken at for its payment: the mark (Binance, Bybit) or the index/oracle (Hyperliquid, dYdX). */
+  notionalPrice: z.enum(['mark', 'index']).default('mark'),
 });
 
 export const TradingFeesSchema = z.strictObject({

@@ -93,10 +93,14 @@ describe('funding', () => {
     expect(st.events.fundingPaidCents).toBe(11 * 500);
   });
 
-  it('a one-sided market pays nothing (there is no one to receive it)', () => {
+  it('a one-sided simulated book still pays: its counterparty is the market\'s outside book', () => {
     const { st } = handState(rules({ funding }), [long(500, 10), long(500, 5)]);
     for (const t of [1, 2, 3]) at(st, t, 100, 0.001);
-    expect(st.events.fundingPaidCents).toBe(0);
+    // P̄ = 0.1%: F = 0.001 − 0.0005 = 0.0005; notionals at the mark 100.1: 1,001 → 50.05 → 50 cents, 500.5 → 25.025 → 25 cents
+    expect(st.events.fundingPaidCents).toBe(75);
+    expect(st.events.fundingReceivedCents).toBe(0);
+    expect(st.books.outsideCents).toBe(75);
+    st.books.checkConservation(st.nAccounts, 'one-sided');
   });
 });
 

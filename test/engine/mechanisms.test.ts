@@ -268,7 +268,17 @@ describe('conservation across every mechanism (property)', () => {
           arrivals: fc.double({ min: 0, max: 1, noNaN: true }),
           fundShare: fc.double({ min: 0.1, max: 1, noNaN: true }),
           // the money that moves with time (issue 13): funding, trading fees, variation margin and withdrawals, ADL triggers
-          funding: fc.option(fc.record({ intervalSeconds: fc.constantFrom(60, 300, 1800), interestRatePerInterval: fc.double({ min: -0.002, max: 0.002, noNaN: true }) }), { nil: undefined }),
+          funding: fc.option(
+            fc.record({
+              intervalSeconds: fc.constantFrom(60, 300, 1800),
+              interestRatePerInterval: fc.double({ min: -0.002, max: 0.002, noNaN: true }),
+              // issue 21: a rate quoted per longer interval, time-weighted premiums, oracle notionals
+              rateIntervalSeconds: fc.constantFrom(60, 1800, 28_800),
+              premiumAveraging: fc.constantFrom('mean', 'time-weighted'),
+              notionalPrice: fc.constantFrom('mark', 'index'),
+            }),
+            { nil: undefined },
+          ),
           takerRate: fc.constantFrom(0, 0.0005, 0.002),
           recipient: fc.constantFrom('venue', 'insurance-fund'),
           vm: fc.option(fc.constantFrom(120, 600), { nil: undefined }),

@@ -20,6 +20,7 @@ import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
 import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
 import { liquidationRound } from '../../src/engine/step.js';
 import { notional } from '../../src/engine/account.js';
+import { fundingAndSettlement } from '../../src/engine/funding.js';
 import type { PathState } from '../../src/engine/state.js';
 
 /** Every leaf path under `o` (arrays are leaves). */
@@ -125,6 +126,31 @@ describe('preset expansion', () => {
     expect(() => venue('bybit', { market: { name: 'DOGE-PERP' } })).toThrow(/market\.name: "DOGE-PERP" is not an asset of preset bybit — allowed: BTC \(set market\.asset/);
     expect(() => venue('binance', { market: { name: 'X', asset: 'DOGE' } })).toThrow(/market\.asset: "DOGE" is not an asset of preset binance — allowed: BTC, ETH, SOL/);
     expect(() => venue('nope' as VenuePreset)).toThrow(/preset: "nope" is not allowed/);
+  });
+});
+
+describe('funding: every perpetual preset pays its venue\'s', () => {
+  it('each venue\'s interval, rate interval, interest, clamp, cap, premium averaging and notional price reach the market', () => {
+    const f = (p: VenuePreset, over: Record<string, unknown> = {}) => venue(p, over).market.policy!.funding!;
+    expect(f('hyperliquid')).toMatchObject({ enabled: true, intervalSeconds: 3_600, rateIntervalSeconds: 28_800, interestRatePerInterval: 0.0001, clamp: 0.0005, capPerInterval: 0.32, premiumAveraging: 'mean', notionalPrice: 'index' });
+    expect(f('binance')).toMatchObject({ intervalSeconds: 28_800, interestRatePerInterval: 0.0001, clamp: 0.0005, capPerInterval: 0.003, premiumAveraging: 'time-weighted', notionalPrice: 'mark' });
+    expect(f('binance', { market: { name: 'SOL-PERP', initialPriceUsd: 150 } }).capPerInterval).toBe(0.00375);
+    expect(f('bybit')).toMatchObject({ intervalSeconds: 28_800, interestRatePerInterval: 0.0001, clamp: 0.0005, premiumAveraging: 'time-weighted', notionalPrice: 'mark' });
+    expect(f('dydx')).toMatchObject({ intervalSeconds: 3_600, rateIntervalSeconds: 28_800, interestRatePerInterval: 0, clamp: 0, capPerInterval: 0.048, premiumAveraging: 'mean', notionalPrice: 'index' });
+    expect(f('dydx', { market: { name: 'SOL-PERP', initialPriceUsd: 150 } }).capPerInterval).toBe(0.12);
+    expect(readPreset('aave-v3').policy.funding).toBeUndefined(); // a lending market pays no funding
+  });
+
+  it('a scenario switches a preset\'s funding off with enabled: false, and the engine then pays none', () => {
+    const acct: HandAccount = { marginUsd: 20_000, positions: [{ side: 1, size: 2, entry: 90_000 }] };
+    const on = handState(venue('hyperliquid'), [acct]).st;
+    expect(on.funding).toBeDefined();
+    for (let t = 1; t <= 60; t++) startStepAt(on, t, 90_000), fundingAndSettlement(on);
+    // a lone long pays the outside book 0.01% / 8 of 2 × 90,000 = $2.25 on the hour
+    expect(on.events.fundingPaidCents).toBe(225);
+    expect(on.books.outsideCents).toBe(225);
+    const off = handState(venue('hyperliquid', { policy: { funding: { enabled: false } } }), [acct]).st;
+    expect(off.funding).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Issue 13's panels: collateral value vs position value over time (volatile collateral and lending:
  * what backs the open positions at the marks, against what they are worth), and funding paid by side
- * over time (net funding paid by longs; shorts received the same, funding being zero-sum).
+ * over time (net funding paid by longs; the market's outside book takes any imbalance with the shorts).
  */
 import { COLORS } from '../theme.js';
 import { bandChartSpec } from './bandChart.js';
