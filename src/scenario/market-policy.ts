@@ -60,6 +60,9 @@ export function stepPolicy(p: Policy, stepSeconds: number): Policy {
     const blocks = stepSeconds / caps.blockSeconds;
     if (caps.perAccountNotionalUsdPerStep !== undefined) caps.perAccountNotionalUsdPerStep *= blocks;
     if (caps.marketNotionalUsdPerStep !== undefined) caps.marketNotionalUsdPerStep *= blocks;
+    if (caps.fundPayoutUsdPerAccountPerStep !== undefined) caps.fundPayoutUsdPerAccountPerStep *= blocks;
+    // the position block limit compounds block by block: it keeps its per-block terms and the step's block count
+    if (caps.positionBlockLimit !== undefined) caps.positionBlockLimit = { ...caps.positionBlockLimit, blocksPerStep: blocks };
     delete caps.blockSeconds;
   }
   const cooldownSteps = liq.cooldownSeconds === undefined ? liq.cooldownSteps : Math.ceil(liq.cooldownSeconds / stepSeconds - 1e-9);
