@@ -125,6 +125,19 @@ describe("Hyperliquid's liquidation sequence: a 20% slice, then within the 30 s 
     expect(full).toEqual(run('wait'));
     expect(full[0]).toBeCloseTo(8_000, 9);
     expect(full[1]).toBeCloseTo(6_400, 9);
+    expect(full).toHaveLength(11); // 11 orders, the last (size 0) by step 15 (docs/venues.md)
+    expect(full[10]).toBe(0);
+  });
+
+  it('the same fall at 1 s steps: a slice about every 95 s (maintenance falls 0.25% of the notional, equity 0.16% a minute)', () => {
+    const { st } = handState(hyperliquid({ duringCooldown: 'full' }, 1), whale);
+    const at: number[] = [];
+    for (let k = 1; k <= 900; k++) if (stepAt(st, k, P_LIQ * Math.pow(1 - 0.002 / 60, k)).length > 0) at.push(k);
+    expect(at).toHaveLength(10);
+    for (let i = 1; i < at.length; i++) {
+      expect(at[i] - at[i - 1]).toBeGreaterThanOrEqual(94);
+      expect(at[i] - at[i - 1]).toBeLessThanOrEqual(96);
+    }
   });
 });
 
