@@ -123,9 +123,10 @@ export function planLiquidations(st: PathState, gen: number, n: number): number 
       if (!isOpen(st, a)) continue;
       bankruptRest = true;
     }
-    // in a cooldown: wait for its end, or (duringCooldown: full, Hyperliquid) the order is for the whole account
+    // in a cooldown: wait for its end, or (duringCooldown: full, Hyperliquid) an account in breach is closed
+    // whole (a capped close carrying on while out of breach still waits)
     const inCooldown = b.cooldownUntil[a] > st.t && !bankruptRest;
-    if (inCooldown && cfg.duringCooldown === 'wait') {
+    if (inCooldown && (cfg.duringCooldown === 'wait' || continuing)) {
       postpone(st, a, continuing);
       continue;
     }

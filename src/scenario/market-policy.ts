@@ -45,7 +45,8 @@ export function insuranceFunds(s: Scenario): { funds: FundConfig[]; fundOfMarket
 /**
  * A policy as the engine runs it on steps of `stepSeconds`: a cooldown given in seconds becomes whole
  * steps (rounded up), a mark's half-life in seconds becomes steps, and caps given per block
- * (liquidation.caps.blockSeconds) become per-step caps.
+ * (liquidation.caps.blockSeconds) become per-step caps — the position block limit keeps its per-block
+ * terms and learns the step's block count (positionBlockLimit.blocksPerStep).
  */
 export function stepPolicy(p: Policy, stepSeconds: number): Policy {
   const liq = p.liquidation;

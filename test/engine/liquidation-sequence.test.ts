@@ -113,6 +113,19 @@ describe("Hyperliquid's liquidation sequence: a 20% slice, then within the 30 s 
     expect(wait.st.events.liquidationsDeferred).toBe(1);
   });
 
+  it('a slice a per-step cap cut short carries on after the cooldown even under full — never a whole-position close of an account out of breach', () => {
+    // 10 s steps (a 3-step cooldown), at most 50,000 of notional a step: at 90.5 the slice (20%) is cut to 50,000
+    const { st } = handState(hyperliquid({ duringCooldown: 'full', caps: { perAccountNotionalUsdPerStep: 50_000 } }, 10), whale);
+    stepAt(st, 1, 90.5);
+    const after1 = st.b.size[0];
+    expect(10_000 - after1).toBeCloseTo(50_000 / 90.5, 9);
+    expect(stepAt(st, 2, 100)).toEqual([]); // back above maintenance, in the cooldown: the capped slice waits
+    expect(stepAt(st, 3, 100)).toEqual([]);
+    expect(stepAt(st, 4, 100)).toHaveLength(1); // the cooldown over: the slice carries on, capped again
+    expect(after1 - st.b.size[0]).toBeCloseTo(500, 9);
+    st.books.checkConservation(st.nAccounts, 'capped slice');
+  });
+
   it('when the slice restores the margin for longer than the cooldown, full and wait slice alike (the issue’s 0.2%-a-minute fall)', () => {
     // after a slice at P_LIQ·0.998 the rest breaches only ~1.4 minutes later: past the 30 s, so another 20%
     const run = (mode: 'full' | 'wait') => {
