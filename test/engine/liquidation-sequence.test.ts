@@ -128,13 +128,19 @@ describe("Hyperliquid's liquidation sequence: a 20% slice, then within the 30 s 
 
   it('when the slice restores the margin for longer than the cooldown, full and wait slice alike (the issue’s 0.2%-a-minute fall)', () => {
     // after a slice at P_LIQ·0.998 the rest breaches only ~1.4 minutes later: past the 30 s, so another 20%
+    let lastStep = 0;
     const run = (mode: 'full' | 'wait') => {
       const { st } = handState(hyperliquid({ duringCooldown: mode }), whale);
       const n: number[] = [];
-      for (let k = 1; k <= 20; k++) n.push(...stepAt(st, k, P_LIQ * Math.pow(0.998, k)));
+      for (let k = 1; k <= 20; k++) {
+        const sizes = stepAt(st, k, P_LIQ * Math.pow(0.998, k));
+        if (sizes.length > 0) lastStep = k;
+        n.push(...sizes);
+      }
       return n;
     };
     const full = run('full');
+    expect(lastStep).toBe(15);
     expect(full).toEqual(run('wait'));
     expect(full[0]).toBeCloseTo(8_000, 9);
     expect(full[1]).toBeCloseTo(6_400, 9);
