@@ -13,13 +13,15 @@ import { SERIES_GENERATION_CLASSES } from './results.js';
 
 /**
  * Whether account a (equity `eq` at the mark) is matched before the trade: bankrupt, one position,
- * no volatile collateral, its market's waterfall `adl`, and its fund's available amount below −eq.
+ * no volatile collateral, its market's waterfall `adl`, and its fund's available amount for it (caps,
+ * the fund's takeover limit) below −eq.
  */
 export function matchesBeforeTrade(st: PathState, a: number, eq: number): boolean {
   const { b } = st;
   if (!(eq < 0) || b.nPos[a] !== 1 || (st.collateralAssets > 0 && holdsCollateral(st, a))) return false;
   const m = b.posMarket[b.firstPos[a]];
-  return st.ctx.rules[m].waterfall.afterInsuranceFund === 'adl' && fundAvailableCents(st, m) < Math.round(-eq * 100);
+  const q = b.firstPos[a];
+  return st.ctx.rules[m].waterfall.afterInsuranceFund === 'adl' && fundAvailableCents(st, m, a, b.size[q] * st.mkt.markPx[m]) < Math.round(-eq * 100);
 }
 
 /**

@@ -96,6 +96,9 @@ export class PathBuffers {
   readonly graceUntil: Int32Array;
   readonly cooldownUntil: Int32Array;
   readonly liqThisStep: Float64Array;
+  /** What the insurance fund paid towards the account's shortfalls (cents) in step fundPaidStep (−1: none yet). */
+  readonly fundPaidThisStep: Float64Array;
+  readonly fundPaidStep: Int32Array;
   /** Per-step flag: 1 = in this round's list, 2 = postponed to a later step. */
   readonly mark: Uint8Array;
   /** 1 = a liquidation cut short by a per-step cap continues next step, breach or not. */
@@ -181,6 +184,8 @@ export class PathBuffers {
     this.graceUntil = new Int32Array(A);
     this.cooldownUntil = new Int32Array(A);
     this.liqThisStep = new Float64Array(A);
+    this.fundPaidThisStep = new Float64Array(A);
+    this.fundPaidStep = new Int32Array(A);
     this.mark = new Uint8Array(A);
     this.queued = new Uint8Array(A);
     this.adlHit = new Uint8Array(A);

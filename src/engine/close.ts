@@ -197,5 +197,6 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   loss.market = b.posMarket[q];
   loss.side = b.posSide[q] as 1 | -1;
   loss.units = worstDq;
+  loss.account = a;
   loss.takeover = route === Route.Backstop;
 }

@@ -2,7 +2,8 @@
  * Liquidation routes: who takes a liquidated account's positions. One small named implementation per
  * route, tried in the order of `LIQUIDATION_ROUTES` — the first that applies is the route:
  *   - `backstop`: the vault takes the whole account over at the mark when eq < equityFractionOfMm·MM
- *     (the trader forfeits the rest of the margin);
+ *     (the trader forfeits the rest of the margin) — with `afterBook` (Hyperliquid) only once the
+ *     book has been tried on the account (a slice in its cooldown, or a close a cap cut short);
  *   - `liquidators`: liquidators with finite capital take the close at the mark less their bonus, but
  *     only when the bonus covers their slippage and their capital this step suffices — otherwise they
  *     decline and the liquidation waits;
@@ -22,8 +23,12 @@ export interface LiquidationRoute {
   readonly usesLiquidatorCapital: boolean;
   /** Whether configuration `cfg` enables this route at all (asked once per configuration, not per account: `routesOf`). */
   enabled(cfg: LiquidationConfig): boolean;
-  /** Whether this route is the one for an account with equity `eq` and maintenance margin `mmv` (USD). */
-  applies(cfg: LiquidationConfig, eq: number, mmv: number): boolean;
+  /**
+   * Whether this route is the one for an account with equity `eq` and maintenance margin `mmv` (USD);
+   * `bookTried`: a book order has already been sent for this liquidation (a slice whose cooldown runs,
+   * or a close a per-step cap cut short).
+   */
+  applies(cfg: LiquidationConfig, eq: number, mmv: number, bookTried: boolean): boolean;
   /** Whether it takes a close of `frac` of account a now (false: it declines, the liquidation waits). */
   takes(st: PathState, a: number, frac: number, cfg: LiquidationConfig): boolean;
 }
@@ -36,7 +41,7 @@ const backstop: LiquidationRoute = {
   wholeAccount: true,
   usesLiquidatorCapital: false,
   enabled: (cfg) => cfg.backstop.enabled,
-  applies: (cfg, eq, mmv) => cfg.backstop.enabled && eq < cfg.backstop.equityFractionOfMm * mmv,
+  applies: (cfg, eq, mmv, bookTried) => cfg.backstop.enabled && eq < cfg.backstop.equityFractionOfMm * mmv && (bookTried || !cfg.backstop.afterBook),
   takes: always,
 };
 
@@ -69,13 +74,13 @@ export function routesOf(cfg: LiquidationConfig): readonly LiquidationRoute[] {
 }
 
 /**
- * The route for an account with equity `eq` and maintenance margin `mmv`: the first of `routes`
+ * The route for an account with equity `eq` and maintenance margin `mmv` (`bookTried`: see `applies`): the first of `routes`
  * (`routesOf(cfg)`, resolved once per configuration) that applies — the disabled routes are not asked
  * per account, and under the market order alone nothing is called.
  */
-export function routeAmong(routes: readonly LiquidationRoute[], cfg: LiquidationConfig, eq: number, mmv: number): LiquidationRoute {
+export function routeAmong(routes: readonly LiquidationRoute[], cfg: LiquidationConfig, eq: number, mmv: number, bookTried: boolean): LiquidationRoute {
   const last = routes.length - 1; // the market order, which always applies
-  for (let i = 0; i < last; i++) if (routes[i].applies(cfg, eq, mmv)) return routes[i];
+  for (let i = 0; i < last; i++) if (routes[i].applies(cfg, eq, mmv, bookTried)) return routes[i];
   return routes[last];
 }
 

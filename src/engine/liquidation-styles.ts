@@ -6,9 +6,12 @@
  *   - `partial`: just enough to restore eq − fee ≥ (1 + buffer)·MM (src/liquidation/close.ts);
  *   - `fraction`: `closeFraction` of an account above `aboveNotionalUsd` (a smaller one in full), then
  *     a cooldown;
- *   - `lower-tier`: down to the floor of the maintenance tier below (Bybit's risk-limit reduction).
+ *   - `lower-tier`: down to the floor of the maintenance tier below (Bybit's risk-limit reduction), then
+ *     a cooldown.
  * A liquidation that a per-step cap cut short carries on in the next step (`continuing`): a full close
  * finishes, a fraction close takes its fraction again, the others restart from the margin ratio.
+ * During a cooldown a breach waits, or (`duringCooldown: full`, Hyperliquid) closes the whole account
+ * (src/engine/liquidation.ts `planLiquidations`).
  */
 import type { LiquidationConfig } from '../scenario/schema.js';
 import type { PathState } from './state.js';
@@ -23,7 +26,7 @@ export interface LiquidationStyle {
   closeFraction(st: PathState, a: number, N: number, eq: number, mmv: number, cfg: LiquidationConfig): number;
   /** Share to close when carrying on a liquidation a cap cut short (0: it stops; the ratio decides afresh). */
   continuingFraction(N: number, cfg: LiquidationConfig): number;
-  /** After the close: what the style leaves on the account (a cooldown). */
+  /** After the close is queued, before it is booked (b.closeSize holds its sizes): what the style leaves on the account (a cooldown). */
   afterClose(st: PathState, a: number, cfg: LiquidationConfig): void;
 }
 
@@ -43,22 +46,32 @@ const partial: LiquidationStyle = {
   afterClose: nothing,
 };
 
+/**
+ * A close that leaves the account open starts its cooldown: no further close before step
+ * t + max(1, cooldownSteps) — or, with `duringCooldown: full`, only a close of the whole account. A
+ * cooldown of 0 still means one slice per step (the rounds of a step are instantaneous: closing 20%
+ * again and again within them would never end). A close during a running cooldown does not restart it.
+ */
+function startCooldown(st: PathState, a: number, cfg: LiquidationConfig): void {
+  const { b } = st;
+  if (b.cooldownUntil[a] > st.t) return;
+  let partial = false;
+  for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) if (b.size[q] > 0 && b.closeSize[q] < b.size[q] * (1 - 1e-12)) partial = true;
+  if (partial) b.cooldownUntil[a] = st.t + Math.max(1, cfg.cooldownSteps);
+}
+
 const fraction: LiquidationStyle = {
   kind: 'fraction',
   closeFraction: (_st, _a, N, _eq, _mmv, cfg) => (N > cfg.aboveNotionalUsd ? cfg.closeFraction : 1),
   continuingFraction: (N, cfg) => (N > cfg.aboveNotionalUsd ? cfg.closeFraction : 0),
-  // a cooldown of 0 still means one close per step (the rounds of a step are instantaneous: closing
-  // 20% again and again within them would never end)
-  afterClose: (st, a, cfg) => {
-    st.b.cooldownUntil[a] = st.t + Math.max(1, cfg.cooldownSteps);
-  },
+  afterClose: startCooldown,
 };
 
 const lowerTier: LiquidationStyle = {
   kind: 'lower-tier',
   closeFraction: (st, a, N) => lowerTierFraction(st, a, N),
   continuingFraction: () => 0,
-  afterClose: nothing,
+  afterClose: startCooldown,
 };
 
 /** Every style, by `kind`. */
@@ -75,6 +88,8 @@ export function lowerTierFraction(st: PathState, a: number, N: number): number {
   const mm = st.ctx.rules[b.posMarket[b.firstPos[a]]].policy.maintenance;
   if (mm.kind !== 'tiered') return 1;
   let k = 0;
-  while (k + 1 < mm.tiers.length && mm.tiers[k + 1].notionalFloorUsd <= N) k++;
+  // a position already at a tier's floor (where the previous reduction left it) goes on to the tier below
+  const atFloor = N * (1 - 1e-9);
+  while (k + 1 < mm.tiers.length && mm.tiers[k + 1].notionalFloorUsd <= atFloor) k++;
   return k === 0 ? 1 : 1 - mm.tiers[k].notionalFloorUsd / N;
 }

@@ -123,16 +123,20 @@ export function planLiquidations(st: PathState, gen: number, n: number): number 
       if (!isOpen(st, a)) continue;
       bankruptRest = true;
     }
-    if (b.cooldownUntil[a] > st.t && !bankruptRest) {
+    // in a cooldown: wait for its end, or (duringCooldown: full, Hyperliquid) an account in breach is closed
+    // whole (a capped close carrying on while out of breach still waits)
+    const inCooldown = b.cooldownUntil[a] > st.t && !bankruptRest;
+    if (inCooldown && (cfg.duringCooldown === 'wait' || continuing)) {
       postpone(st, a, continuing);
       continue;
     }
     // close size: the style's share of the notional
     const N = notional(st, a);
-    let frac = bankruptRest ? 1 : continuing ? style.continuingFraction(N, cfg) : style.closeFraction(st, a, N, eq, mmv, cfg);
+    let frac = bankruptRest || inCooldown ? 1 : continuing ? style.continuingFraction(N, cfg) : style.closeFraction(st, a, N, eq, mmv, cfg);
     if (continuing && frac === 0) continue;
     // per-step caps: what exceeds them waits
-    const allowed = marketCaps || cfg.caps.perAccountNotionalUsdPerStep !== undefined ? capsAllow(st, a, frac * N, N, cfg) : frac * N;
+    const caps = cfg.caps;
+    const allowed = marketCaps || caps.perAccountNotionalUsdPerStep !== undefined || caps.positionBlockLimit !== undefined ? capsAllow(st, a, frac * N, N, cfg) : frac * N;
     if (!(allowed > 1e-9 * N)) {
       postpone(st, a, continuing);
       continue;
@@ -143,7 +147,7 @@ export function planLiquidations(st: PathState, gen: number, n: number): number 
       b.queued[a] = 1;
     }
     // route: the first that applies (backstop takeover, liquidators, the venue's market order)
-    const route = routeAmong(routes, cfg, eq, mmv);
+    const route = routeAmong(routes, cfg, eq, mmv, inCooldown || continuing);
     if (!route.takes(st, a, frac, cfg)) {
       st.events.liquidatorDeclined++; // (only liquidators decline)
       postpone(st, a, continuing);
@@ -173,22 +177,47 @@ function spared(st: PathState, a: number, eq: number, mmv: number, cfg: Liquidat
 
 /**
  * How much of `wantUsd` of account a's notional N the per-step caps let close now: the account's own
- * cap (less what it closed this step) and each of its markets' caps (less what that market closed).
+ * cap (less what it closed this step), each position's block limit over the step's blocks (less what it
+ * closed this step) and each of its markets' caps (less what that market closed).
  */
 function capsAllow(st: PathState, a: number, wantUsd: number, N: number, cfg: LiquidationConfig): number {
   const { b, mkt } = st;
   let allowed = wantUsd;
   const perAccount = cfg.caps.perAccountNotionalUsdPerStep;
   if (perAccount !== undefined) allowed = Math.min(allowed, perAccount - b.liqThisStep[a]);
+  const pbl = cfg.caps.positionBlockLimit;
+  // every close takes the same share of each position, so position q held (N + closed)/N of its notional at the step's start
+  const grow = N > 0 ? (N + b.liqThisStep[a]) / N : 1;
   for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
     if (b.size[q] <= 0) continue;
     const m = b.posMarket[q];
+    const qN = b.size[q] * mkt.market[m];
+    const share = qN / N;
+    if (pbl !== undefined) {
+      const start = qN * grow;
+      allowed = Math.min(allowed, (positionBlockAllowance(start, pbl.shareOfNotional, pbl.minNotionalUsd, pbl.blocksPerStep ?? 1) - (start - qN)) / share);
+    }
     const cap = st.ctx.rules[m].liquidation.caps.marketNotionalUsdPerStep;
     if (cap === undefined) continue;
-    const share = (b.size[q] * mkt.market[m]) / N;
     allowed = Math.min(allowed, (cap - mkt.marketLiqUsed[m]) / share);
   }
   return allowed;
+}
+
+/**
+ * Most of a position of notional `startUsd` that B blocks may liquidate when each block takes at most
+ * max(share × what is left, min(minUsd, what is left)) (dYdX v4 position_block_limits): while share × left
+ * exceeds minUsd the position shrinks by (1 − share) a block, then by minUsd a block. O(1).
+ * @example positionBlockAllowance(100_000, 0.1, 1_000, 2) // 19,000: 10,000 then 9,000
+ */
+export function positionBlockAllowance(startUsd: number, share: number, minUsd: number, B: number): number {
+  if (!(startUsd > 0)) return 0;
+  if (share >= 1) return startUsd;
+  // blocks in which the share binds (share × left > minUsd): k1 = ⌈ln(minUsd / (share·start)) / ln(1 − share)⌉
+  const k1 = share * startUsd > minUsd ? Math.ceil(Math.log(minUsd / (share * startUsd)) / Math.log(1 - share) - 1e-12) : 0;
+  if (k1 >= B) return startUsd * (1 - Math.pow(1 - share, B));
+  const left = startUsd * Math.pow(1 - share, k1);
+  return startUsd - Math.max(0, left - (B - k1) * minUsd);
 }
 
 /** Queues the close of `frac` of each of account a's positions: close sizes, the round's flow, the caps' use; volatile collateral is sold first, in this round's block. */

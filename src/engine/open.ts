@@ -68,6 +68,7 @@ export function openBook(st: PathState): void {
   b.pendingDue.fill(-1);
   b.graceUntil.fill(-1);
   b.cooldownUntil.fill(-1);
+  b.fundPaidStep.fill(-1);
   b.liquidated.fill(0);
   b.liqThisStep.fill(0);
   b.mark.fill(0);

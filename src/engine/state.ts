@@ -272,6 +272,8 @@ export class PendingLoss {
   market = 0;
   side: 1 | -1 = 1;
   units = 0;
+  /** The account that closed. */
+  account = -1;
   /** The backstop vault took the account over; its capital before the takeover (cents). */
   takeover = false;
   vaultBefore = 0;

@@ -25,7 +25,7 @@ function runWaterfall(st: PathState): void {
   loss.pending = false;
   const { books, events } = st;
   let rest = loss.shortfall;
-  const { market, side, units } = loss;
+  const { market, side, units, account } = loss;
   if (loss.takeover) {
     if (rest > 0) {
       const covered = books.backstopCover(rest);
@@ -34,19 +34,29 @@ function runWaterfall(st: PathState): void {
     }
     events.backstopPnlUsd += (books.backstopCents - loss.vaultBefore) / 100;
   }
-  if (rest > 0) coverShortfall(st, rest, market, side, units > 0 ? rest / 100 / units : 0);
+  if (rest > 0) coverShortfall(st, rest, market, side, units > 0 ? rest / 100 / units : 0, account, units * st.mkt.markPx[market]);
 }
 
-/** Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`: shortfall per unit of it). */
-export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
-  const { books, events } = st;
+/**
+ * Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`:
+ * shortfall per unit of it) of account a (−1: none named), `notionalUsd` of it closed at the mark.
+ */
+export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number, a = -1, notionalUsd = 0): void {
+  const { books, events, b } = st;
   // the fund of the market the shortfall arose in, within its caps
   const rules = st.ctx.rules[m];
   const f = rules.fund;
-  const fromFund = Math.min(fundAvailableCents(st, m), shortfallCents);
+  const fromFund = Math.min(fundAvailableCents(st, m, a, notionalUsd), shortfallCents);
   if (fromFund > 0) {
     books.fundCover(f, fromFund);
     events.fundPaidUsd += fromFund / 100;
+    if (a >= 0) {
+      if (b.fundPaidStep[a] !== st.t) {
+        b.fundPaidStep[a] = st.t;
+        b.fundPaidThisStep[a] = 0;
+      }
+      b.fundPaidThisStep[a] += fromFund;
+    }
   }
   let rest = shortfallCents - fromFund;
   if (rest <= 0) return;
@@ -59,17 +69,24 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
 
 /**
  * What market m's insurance fund may pay towards one shortfall now (cents): its balance times the
- * per-event share, within its per-step payout cap, and — when ADL follows it — no lower than its ADL
+ * per-event share, within its per-step payout cap and — for account a (−1: none named) — within what
+ * the per-account cap (liquidation.caps.fundPayoutUsdPerAccountPerStep) leaves it this step; nothing
+ * when the position (`notionalUsd` at the mark) is larger than the fund may take over
+ * (adlTrigger.takeoverMaxShareOfFund × its balance); and — when ADL follows it — no lower than its ADL
  * trigger's floor: fundFloorUsd, or (1 − fraction) × its highest balance over the drawdown window.
  */
-export function fundAvailableCents(st: PathState, m: number): number {
+export function fundAvailableCents(st: PathState, m: number, a = -1, notionalUsd = 0): number {
   const rules = st.ctx.rules[m];
   const f = rules.fund;
   const cfg = st.ctx.funds[f];
   const bal = st.books.fundCentsOf(f);
   let avail = Math.floor(bal * cfg.maxShareOfFundPerEvent);
   if (cfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.round(cfg.maxPayoutUsdPerStep * 100) - st.books.fundPaidThisStepCents(f));
+  const perAccount = rules.policy.liquidation.caps.fundPayoutUsdPerAccountPerStep;
+  if (perAccount !== undefined && a >= 0) avail = Math.min(avail, Math.round(perAccount * 100) - (st.b.fundPaidStep[a] === st.t ? st.b.fundPaidThisStep[a] : 0));
   const wf = rules.waterfall;
+  const takeover = wf.adlTrigger.takeoverMaxShareOfFund;
+  if (takeover !== undefined && notionalUsd * 100 > takeover * bal) return 0;
   if (wf.afterInsuranceFund === 'adl') {
     let floor = Math.round(wf.adlTrigger.fundFloorUsd * 100);
     const peak = st.fundPeaks[m];

@@ -45,7 +45,8 @@ export function insuranceFunds(s: Scenario): { funds: FundConfig[]; fundOfMarket
 /**
  * A policy as the engine runs it on steps of `stepSeconds`: a cooldown given in seconds becomes whole
  * steps (rounded up), a mark's half-life in seconds becomes steps, and caps given per block
- * (liquidation.caps.blockSeconds) become per-step caps.
+ * (liquidation.caps.blockSeconds) become per-step caps — the position block limit keeps its per-block
+ * terms and learns the step's block count (positionBlockLimit.blocksPerStep).
  */
 export function stepPolicy(p: Policy, stepSeconds: number): Policy {
   const liq = p.liquidation;
@@ -60,6 +61,9 @@ export function stepPolicy(p: Policy, stepSeconds: number): Policy {
     const blocks = stepSeconds / caps.blockSeconds;
     if (caps.perAccountNotionalUsdPerStep !== undefined) caps.perAccountNotionalUsdPerStep *= blocks;
     if (caps.marketNotionalUsdPerStep !== undefined) caps.marketNotionalUsdPerStep *= blocks;
+    if (caps.fundPayoutUsdPerAccountPerStep !== undefined) caps.fundPayoutUsdPerAccountPerStep *= blocks;
+    // the position block limit compounds block by block: it keeps its per-block terms and the step's block count
+    if (caps.positionBlockLimit !== undefined) caps.positionBlockLimit = { ...caps.positionBlockLimit, blocksPerStep: blocks };
     delete caps.blockSeconds;
   }
   const cooldownSteps = liq.cooldownSeconds === undefined ? liq.cooldownSteps : Math.ceil(liq.cooldownSeconds / stepSeconds - 1e-9);

@@ -602,6 +602,14 @@ export const LiquidationSchema = z.strictObject({
   closeFraction: z.number().finite().gt(0).max(1).default(0.2),
   /** Steps to wait after a fraction or lower-tier close before the next (0 is taken as 1: at most one close a step). */
   cooldownSteps: integer(0, 1_000_000).default(1),
+  /**
+   * What a breach during the cooldown does. wait: nothing, the next close waits for the cooldown's end;
+   * full (Hyperliquid): the liquidation order is for the whole position. The cooldown starts at the
+   * close and covers the rest of its step (the step's later rounds are at the same instant) and every
+   * later step less than cooldownSeconds (or cooldownSteps) after it: with 60 s steps and a 30 s
+   * cooldown, a slice and then, if the account is still in breach in that step, the whole position.
+   */
+  duringCooldown: z.enum(['wait', 'full']).default('wait'),
   /** The cooldown in seconds, as venues publish it (Hyperliquid: 30 s); when given it replaces cooldownSteps, rounded up to whole steps. */
   cooldownSeconds: nonNegative().max(1e9).optional(),
   aboveNotionalUsd: usd().default(100_000),
@@ -617,6 +625,26 @@ export const LiquidationSchema = z.strictObject({
     .strictObject({
       perAccountNotionalUsdPerStep: positiveUsd().optional(),
       marketNotionalUsdPerStep: positiveUsd().optional(),
+      /**
+       * Per-position block limit (dYdX v4 position_block_limits): in each block a position may be
+       * liquidated by at most max(shareOfNotional × its notional, minNotionalUsd) — once per block, so
+       * over a step of B blocks (stepSeconds / blockSeconds, one block per step without blockSeconds)
+       * at most what B such blocks take from the shrinking position. What exceeds it waits.
+       */
+      positionBlockLimit: z
+        .strictObject({
+          shareOfNotional: z.number().finite().gt(0).max(1),
+          minNotionalUsd: usd().default(0),
+          /** Blocks in one step; derived from blockSeconds (stepSeconds / blockSeconds) when that is given, else 1. */
+          blocksPerStep: positive().max(1e9).optional(),
+        })
+        .optional(),
+      /**
+       * Most the insurance fund pays towards one account's shortfalls in one step (dYdX v4
+       * max_quantums_insurance_lost, per subaccount per block; scaled by blockSeconds like the caps
+       * above). What it does not pay goes on down the waterfall (ADL, socialised loss, bad debt).
+       */
+      fundPayoutUsdPerAccountPerStep: positiveUsd().optional(),
       /**
        * When given, the two caps above are per block of this many seconds (dYdX's per-block limits)
        * and are scaled to the scenario's step: cap × stepSeconds / blockSeconds.
@@ -646,6 +674,13 @@ export const LiquidationSchema = z.strictObject({
       enabled: z.boolean().default(false),
       equityFractionOfMm: z.number().finite().gt(0).max(1).default(2 / 3),
       capitalUsd: usd().default(1_000_000),
+      /**
+       * The book first (Hyperliquid): the vault takes over only an account the venue's book order has
+       * already been tried on — a slice in its cooldown, or a close a per-step cap cut short — and that
+       * is still below equityFractionOfMm · MM; otherwise the account's first order goes to the book.
+       * false: the vault takes over at once whenever equity is below the threshold.
+       */
+      afterBook: z.boolean().default(false),
     })
     .prefault({}),
   /**
@@ -735,6 +770,12 @@ export const WaterfallSchema = z.strictObject({
   adlTrigger: z
     .strictObject({
       fundFloorUsd: usd().default(0),
+      /**
+       * The fund takes over a bankrupt position only while the position's notional (at the mark) is at
+       * most this multiple of the fund's balance (Binance: 1, "100% the size of the insurance fund"); a
+       * larger one goes to ADL, the fund paying nothing towards it. None by default.
+       */
+      takeoverMaxShareOfFund: positive().max(1e6).optional(),
       drawdown: z
         .strictObject({
           fraction: z.number().finite().gt(0).lt(1),

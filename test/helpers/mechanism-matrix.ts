@@ -1,6 +1,8 @@
 /**
  * The mechanism matrix: small books exercising every mechanism together (multi-market cross margin,
- * every maintenance schedule, mark rule, liquidation style, caps, grace, liquidators, backstop, ADL
+ * every maintenance schedule, mark rule, liquidation style (and what a breach does in a cooldown), caps (per
+ * position per block, fund payout per account), grace, liquidators, backstop (at once or after the book), ADL
+ * (with the fund's takeover limit)
  * rankings, socialised loss, arrivals, take-profit, deleveraging). Case k draws its options from a
  * seeded stream, so the list is fixed. Used by the golden outputs and the drift-clock equivalence test.
  */
@@ -31,7 +33,18 @@ export function mechanismCase(k: number) {
   const correlation = markets > 1 ? Array.from({ length: markets }, (_, i) => Array.from({ length: markets }, (_, j) => (i === j ? 1 : rho))) : undefined;
   const cap = pick([undefined, undefined, 2e4, 2e5]);
   const arrivals = pick([0, 0.3, 1]);
-  return small({
+  // the rules added later draw from a stream of their own, so the draws above (and what they cover) stay as they were
+  const extra = seedrandom(`golden-mechanisms-extra-${k}`);
+  const pickExtra = <T>(xs: readonly T[]): T => xs[Math.floor(extra() * xs.length)];
+  const later = {
+    lowerTier: extra() < 0.15,
+    duringCooldown: pickExtra(['wait', 'full']),
+    afterBook: extra() < 0.5,
+    positionBlockLimit: pickExtra([undefined, { shareOfNotional: 0.1, minNotionalUsd: 1_000, blocksPerStep: pickExtra([1, 5]) }]),
+    fundPayoutUsdPerAccountPerStep: pickExtra([undefined, 200]),
+    takeoverMaxShareOfFund: pickExtra([undefined, 1]),
+  };
+  const sc = {
     seed: 1000 + k,
     paths: 2,
     horizonSteps: 120,
@@ -61,6 +74,14 @@ export function mechanismCase(k: number) {
       insuranceFund: { initialUsd: pick([0, 500, 50_000]), maxShareOfFundPerEvent: pick([1, 0.5]), maxPayoutUsdPerStep: pick([undefined, 5_000]) },
       waterfall: { afterInsuranceFund: pick(['none', 'adl', 'socialised']), adlRanking: pick(['profit-leverage', 'random', 'pro-rata']), socialisedBasis: pick(['open-interest', 'winners']) },
     },
-  });
+  };
+  const liq = sc.policy.liquidation as Record<string, unknown> & { caps: Record<string, unknown>; backstop: Record<string, unknown> };
+  if (later.lowerTier) liq.kind = 'lower-tier';
+  liq.duringCooldown = later.duringCooldown;
+  liq.backstop.afterBook = later.afterBook;
+  if (later.positionBlockLimit) liq.caps.positionBlockLimit = later.positionBlockLimit;
+  if (later.fundPayoutUsdPerAccountPerStep) liq.caps.fundPayoutUsdPerAccountPerStep = later.fundPayoutUsdPerAccountPerStep;
+  if (later.takeoverMaxShareOfFund) (sc.policy.waterfall as Record<string, unknown>).adlTrigger = { takeoverMaxShareOfFund: later.takeoverMaxShareOfFund };
+  return small(sc);
 }
 

@@ -2,7 +2,7 @@
  * Venue presets (presets/*.yaml, docs/venues.md): every file is well formed and cites a source for
  * every field it sets; a scenario's own fields win over the preset's, field by field; and each
  * preset's published numbers are pinned by a test of the mechanism they drive — Hyperliquid's 20%
- * slice then cooldown, Binance's maintenance amounts and bracket initial margin, dYdX's per-block cap,
+ * slice then the whole position within the cooldown, Binance's maintenance amounts and bracket initial margin, dYdX's per-block caps,
  * Bybit's reduction to the tier below and its drawdown trigger.
  */
 import { describe, expect, it } from 'vitest';
@@ -155,28 +155,43 @@ describe('funding: every perpetual preset pays its venue\'s', () => {
 });
 
 describe('Hyperliquid', () => {
-  it('a liquidatable position above 100k USDC closes 20%, waits its 30 s cooldown still in breach, then closes 20% more', () => {
+  it('a liquidatable position above 100k USDC closes 20%; still in breach within its 30 s cooldown, the whole position', () => {
     // 5 BTC at 90,000 (450k) on 14,125 of margin; at 88,000 MM = 1.25% × 440,000 = 5,500 and equity
     // 4,125 = 0.75 MM: in breach, above the vault's 2/3 MM. A 20% close at the mark keeps equity and
-    // cuts MM by 20%: 4,125 / 4,400 = 0.94, still in breach. Steps of 10 s: the cooldown is 3 steps.
+    // cuts MM by 20%: 4,125 / 4,400 = 0.94, still in breach — and within the cooldown the next order is
+    // for the whole position (the same step: its rounds are the same instant).
     const sc = venue('hyperliquid', { stepSeconds: 10, policy: { markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 } } });
     const acct: HandAccount = { marginUsd: 14_125, positions: [{ side: 1, size: 5, entry: 90_000 }] };
     const { st } = handState(sc, [acct]);
     expect(st.ctx.rules[0].liquidation.cooldownSteps).toBe(3);
-    const closed = [1, 2, 3, 4, 5].map((t) => stepAt(st, t, 88_000));
-    expect(closed[0]).toBeCloseTo(0.2 * 440_000, 6);
-    expect(closed[1]).toBe(0); // cooling down, still in breach
-    expect(closed[2]).toBe(0);
-    expect(closed[3]).toBeCloseTo(0.2 * 0.8 * 440_000, 6); // after 30 s: the next slice
-    expect(closed[4]).toBe(0); // 4,125 / (0.64 × 5,500) > 1: healthy
-    expect(notional(st, 0)).toBeCloseTo(0.64 * 440_000, 6);
+    expect(st.ctx.rules[0].liquidation.duringCooldown).toBe('full');
+    expect(stepAt(st, 1, 88_000)).toBeCloseTo(440_000, 6);
+    expect(notional(st, 0)).toBe(0);
+    expect(st.stepLiq.accounts).toBe(2); // two orders: 88,000 then 352,000
     expect(st.events.backstopTakeovers).toBe(0);
   });
 
-  it('below 2/3 of MM the liquidator vault takes the whole account over', () => {
+  it('a slice that restores the margin: a breach 20 s later (within the cooldown) closes the whole position, one 30 s later slices again', () => {
+    // as above with 14,525 of margin: equity 4,525 at 88,000; after the slice 4,525 / 4,400 > 1, healthy.
+    // At 87,950 (t = 3, 20 s later): equity 4,525 − 4 × 50 = 4,325 < 0.0125 × 4 × 87,950 = 4,397.5 → the whole position
+    const sc = venue('hyperliquid', { stepSeconds: 10, policy: { markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 } } });
+    const whole = handState(sc, [{ marginUsd: 14_525, positions: [{ side: 1, size: 5, entry: 90_000 }] }]).st;
+    expect(stepAt(whole, 1, 88_000)).toBeCloseTo(88_000, 6);
+    expect(stepAt(whole, 2, 88_000)).toBe(0);
+    expect(stepAt(whole, 3, 87_950)).toBeCloseTo(4 * 87_950, 6);
+    expect(notional(whole, 0)).toBe(0);
+    // the same breach at t = 4 (30 s after the slice) is past the cooldown: another 20%
+    const slice = handState(sc, [{ marginUsd: 14_525, positions: [{ side: 1, size: 5, entry: 90_000 }] }]).st;
+    stepAt(slice, 1, 88_000);
+    expect(stepAt(slice, 4, 87_950)).toBeCloseTo(0.2 * 4 * 87_950, 6);
+  });
+
+  it('below 2/3 of MM: a 20% slice to the book first, then the liquidator vault takes the rest over', () => {
     const sc = venue('hyperliquid', { policy: { markPrice: { kind: 'last' } } });
     const { st } = handState(sc, [{ marginUsd: 12_000, positions: [{ side: 1, size: 5, entry: 90_000 }] }]);
-    stepAt(st, 1, 88_000); // equity 2,000 < 2/3 × 5,500
+    // equity 2,000 < 2/3 × 5,500: the book first (1 BTC); then 2,000 < 2/3 × 4,400 = 2,933: the vault takes 4 BTC
+    stepAt(st, 1, 88_000);
+    expect(st.stepLiq.accounts).toBe(2);
     expect(st.events.backstopTakeovers).toBe(1);
     expect(notional(st, 0)).toBe(0);
   });
@@ -217,6 +232,17 @@ describe('dYdX v4', () => {
     const closed = [1, 2, 3].map((t) => stepAt(st, t, 88_000));
     for (const c of closed) expect(c).toBeCloseTo(500_000, 3);
     expect(st.ctx.rules[0].waterfall.adlRanking).toBe('random');
+  });
+
+  it('a position loses at most 10% of its notional a block (1 s steps: one block each)', () => {
+    const sc = venue('dydx', { stepSeconds: 1, policy: { markPrice: { kind: 'index' }, insuranceFund: { initialUsd: 10_000_000 } } });
+    // 8 BTC at 90,000 on 16,100: at 88,000 equity 100 < MM 1.2% × 704,000 = 8,448 — the just-enough close is
+    // nearly all of it, but one block takes 10% (70,400 < the subaccount's 100,000), the next 10% of what is left
+    const { st } = handState(sc, [{ marginUsd: 16_100, positions: [{ side: 1, size: 8, entry: 90_000 }] }]);
+    expect(st.ctx.rules[0].liquidation.caps.positionBlockLimit).toEqual({ shareOfNotional: 0.1, minNotionalUsd: 1_000, blocksPerStep: 1 });
+    expect(st.ctx.rules[0].liquidation.caps.fundPayoutUsdPerAccountPerStep).toBe(1_000_000);
+    expect(stepAt(st, 1, 88_000)).toBeCloseTo(70_400, 6);
+    expect(stepAt(st, 2, 88_000)).toBeCloseTo(63_360, 6);
   });
 });
 
