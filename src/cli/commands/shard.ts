@@ -45,6 +45,8 @@ export interface RunFlags {
   jobPaths?: number;
   /** `--set path=value`, in the order given. */
   set?: string[];
+  /** `--precision h`: run to a relative half-width h (sampling.precision.relativeHalfWidth). */
+  precision?: number;
 }
 
 /** What a shard folder holds. */
