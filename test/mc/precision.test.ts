@@ -122,6 +122,10 @@ describe('run --precision at the command line', () => {
     expect(r.stderr).toMatch(/^precision: 30 paths \(30 run, [\d.]+ s\): .* — target ±30%; the figures project about [\d,]+ paths$/m);
     expect(r.stderr).toMatch(/^precision: [\d,]+ paths .*: every headline figure within ±30% — done$/m);
     expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/Run to ±30%/);
+    // the report rebuilt from results.json says the same
+    const rebuilt = await cli('report', out, '--json', '--no-figures');
+    expect(rebuilt.status, rebuilt.stderr).toBe(0);
+    expect((JSON.parse(rebuilt.stdout) as { verdict: string }).verdict).toMatch(/Run to ±30%: every headline figure's 95% interval is within ±30% of it/);
   });
 
   it('bad input is one line, exit 2, nothing written: --precision 0, negative, above 1, not a number; a zero target in the scenario; with --shard', async () => {
