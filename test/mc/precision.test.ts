@@ -138,4 +138,15 @@ describe('run --precision at the command line', () => {
     expect(isOneLineUserError(await cli('run', file, '--precision', '0.1', '--shard', '0/2', '--out', out), /--shard: not with a precision target/)).toBe(true);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('studies refuse a precision target (every point runs the same paths): sweep, calibrate and compare, one line, exit 2', async () => {
+    const withTarget = path.join(dir, 'target.yaml');
+    writeFileSync(withTarget, stringify(merge(SMALL, { sampling: { precision: { relativeHalfWidth: 0.1 } } })));
+    const out = path.join(dir, 'never-study');
+    const said = /sampling\.precision is read by run only — (sweep|calibrate|compare) runs every point on the same paths/;
+    expect(isOneLineUserError(await cli('sweep', withTarget, '--param', 'policy.maxLeverage=10,20', '--out', out), said)).toBe(true);
+    expect(isOneLineUserError(await cli('calibrate', withTarget, '--param', 'policy.maxLeverage', '--range', '5..20', '--target', 'probBadDebt <= 1%', '--out', out), said)).toBe(true);
+    expect(isOneLineUserError(await cli('compare', withTarget, file, '--out', out), said)).toBe(true);
+    expect(existsSync(out)).toBe(false);
+  });
 });
