@@ -12,7 +12,7 @@ export function withPrecisionTarget(sc: Scenario, h: number): Scenario {
   return { ...sc, sampling: { ...sc.sampling, precision: { ...(sc.sampling.precision ?? {}), relativeHalfWidth: h } as NonNullable<Scenario['sampling']['precision']> } };
 }
 
-const pct = (x: number) => `±${Number((100 * x).toPrecision(2))}%`;
+const pct = (x: number) => `±${Number((100 * x).toPrecision(3))}%`;
 
 /** "precision: 1,000 paths (1,000 run, 27.1 s): ES 99% thin, mean bad debt ±34% — target ±10%, next about 6,100 paths" */
 export function precisionStageLine(stage: PrecisionStage, check: PrecisionCheck, target: number): string {

@@ -180,7 +180,7 @@ export function bookSentence(r: Pick<Results, 'aggregates' | 'scenario'>): Verdi
 
 /** The sentence of a run to a stated precision (results.json `precision`): met, or which budget ended it and what was left. */
 export function precisionSentence(p: NonNullable<Results['precision']>, pb: Estimate): VerdictSentence {
-  const pct = (x: number) => `±${Number((100 * x).toPrecision(2))}%`;
+  const pct = (x: number) => `±${Number((100 * x).toPrecision(3))}%`;
   const zero = p.figures.filter((f) => f.status === 'zero');
   const none = plainList([...(zero.some((f) => f.key === 'probBadDebt') ? ['bad debt'] : []), ...(zero.some((f) => f.key === 'probFundExhausted') ? ['an exhausted fund'] : [])]);
   const zeroText = zero.length
