@@ -54,6 +54,16 @@ describe('a run to a stated precision', () => {
     expect(comparable(r)).toBe(comparable(plain));
   });
 
+  it('with importance sampling in the scenario the batches run the tilted, weighted paths and still equal the plain run of the final count', async () => {
+    const imp = { pathsPerBook: 10, importance: { shiftPerStep: -0.05 } };
+    const r = await runScenario(calm({ relativeHalfWidth: 0.3, maxPaths: 200 }, { sampling: imp }), { workers: 0, drilldown: false });
+    expect(r.aggregates.sampling.design).toMatch(/importance/);
+    expect(r.precision!.stages.length).toBeGreaterThan(1);
+    const plain = await runScenario(small(merge({ paths: r.precision!.finalPaths, policy: { insuranceFund: { initialUsd: 1e9 } }, sampling: imp }, {})), { workers: 0, drilldown: false });
+    expect(JSON.stringify(r.paths)).toBe(JSON.stringify(plain.paths));
+    expect(comparable(r)).toBe(comparable(plain));
+  });
+
   it('meets its target: stops at the first batch where every headline figure is within it, and the one before was not', async () => {
     const target = 0.25;
     const r = await runScenario(calm({ relativeHalfWidth: target, maxPaths: 2000 }), { workers: 0 });

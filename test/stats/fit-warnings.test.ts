@@ -32,6 +32,17 @@ describe('fit warnings on what the estimates mean', () => {
     expect(fit.parameters.every((p) => p.standardError !== null)).toBe(true);
   });
 
+  it('richer models fitted to a GBM series say what they could not find: Merton jumps of size sd ~0 (the issue\'s symptom), GARCH β on its bound 0 without a standard error', () => {
+    const z = normalSampler(stream(4, 0, 'price'));
+    const m = gbm({ driftAnnual: 0, volatilityAnnual: 0.6 }, MINUTE);
+    const r = Float64Array.from({ length: 3000 }, () => m.nextLogReturn(z()));
+    const mj = fitPriceModel(r, 'merton', 60);
+    expect(mj.warnings.join('\n')).toMatch(/jumpStdLog = [\d.e-]+ is ~0 \(degenerate\)/);
+    const g = fitPriceModel(r, 'garch', 60);
+    expect(g.warnings.join('\n')).toMatch(/beta = [\d.e-]+ is on its bound \(beta ≥ 0\)/);
+    expect(g.parameters.find((p) => p.name === 'beta')!.standardError).toBeNull();
+  });
+
   it('a drift beyond the schema bound: the estimate is the bound, warned, without a standard error (a start outside the range is moved in)', () => {
     // −200 a year of drift at 50% volatility: the sample drift lies far outside |drift| ≤ 50
     const z = normalSampler(stream(5, 0, 'price'));
