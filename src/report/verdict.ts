@@ -280,6 +280,7 @@ export function runSummary(r: Results, out: string | null): Summary {
     insuranceFundUsd: fund,
     sampling: a.sampling,
     ...(a.bookVariance ? { bookVariance: a.bookVariance } : {}),
+    ...(r.precision ? { precision: r.precision } : {}),
   };
   return {
     format: SUMMARY_FORMAT,

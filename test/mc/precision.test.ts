@@ -132,6 +132,8 @@ describe('run --precision at the command line', () => {
     expect(r.stderr).toMatch(/^precision: 30 paths \(30 run, [\d.]+ s\): .* — target ±30%; the figures project about [\d,]+ paths$/m);
     expect(r.stderr).toMatch(/^precision: [\d,]+ paths .*: every headline figure within ±30% — done$/m);
     expect(readFileSync(path.join(out, 'summary.md'), 'utf8')).toMatch(/Run to ±30%/);
+    const j = await cli('run', file, '--precision', '0.3', '--set', 'sampling.precision.maxPaths=500', '--workers', '0', '--out', path.join(dir, 'out-json'), '--no-figures', '--json');
+    expect((JSON.parse(j.stdout) as { details: { precision: { finalPaths: number } } }).details.precision.finalPaths).toBe(res.precision!.finalPaths);
     // the report rebuilt from results.json says the same
     const rebuilt = await cli('report', out, '--json', '--no-figures');
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
