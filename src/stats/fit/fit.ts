@@ -20,7 +20,7 @@ export type FitModel = (typeof FIT_MODELS)[number];
 export interface FittedParameter {
   name: string;
   estimate: number;
-  /** From the observed information; null when the Hessian is not positive definite there (an estimate on a boundary, a flat likelihood). */
+  /** From the observed information; null when the Hessian is not positive definite there (a flat likelihood), or the estimate is on a bound of the scenario's range (`boundOf`), where the observed information does not measure it. */
   standardError: number | null;
 }
 
@@ -48,6 +48,7 @@ export interface FitResult {
     /** QQ data: standard normal quantiles and the z_t's empirical quantiles at probabilities (k − ½)/m. */
     qq: { theoretical: number[]; empirical: number[] };
   };
+  /** What the estimates do not support, in words (`boundOf`, `modelWarnings`, the Hessian); empty when nothing is wrong. */
   warnings: string[];
 }
 
