@@ -8,6 +8,8 @@
  * Binance spot dumps since 2025) is read and fitted.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fitPriceModel, modelWarnings, RECOMMENDED_FIT_RETURNS, type FitResult } from '../../src/stats/fit/fit.js';
 import { gbm, garch } from '../../src/price/models.js';
@@ -52,6 +54,28 @@ describe('fit warnings on what the estimates mean', () => {
     expect(drift.estimate).toBeCloseTo(-50, 1);
     expect(drift.standardError).toBeNull();
     expect(fit.warnings.join('\n')).toMatch(/driftAnnual = -50 is on its bound \(\|drift\| ≤ 50 a year\)/);
+  });
+
+  it('at the command line the warning is on stderr (also with --json), in --json\'s warnings and a # warning: line of the block', async () => {
+    const z = normalSampler(stream(5, 0, 'price'));
+    let p = 100;
+    const rows = ['timestamp,price', '1700000000,100'];
+    for (let i = 1; i <= 600; i++) {
+      p *= Math.exp(-200 * MINUTE + 0.5 * Math.sqrt(MINUTE) * z());
+      rows.push(`${1_700_000_000 + 60 * i},${p.toFixed(8)}`);
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fitw-'));
+    const file = path.join(dir, 'falling.csv');
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const said = /driftAnnual = -50 is on its bound/;
+    const j = await cli('fit', file, '--model', 'gbm', '--json');
+    expect(j.status, j.stderr).toBe(0);
+    const w = (JSON.parse(j.stdout) as FitResult).warnings;
+    expect(w.join('\n')).toMatch(said);
+    expect(j.stderr).toMatch(new RegExp(`marginlab fit: warning: ${said.source}`));
+    const y = await cli('fit', file, '--model', 'gbm');
+    expect(y.stdout).toMatch(new RegExp(`^# warning: ${said.source}`, 'm'));
+    expect(y.stdout).toMatch(/^# {3}driftAnnual: -50 ± n\/a$/m);
   });
 
   it('a GARCH on few returns warns that they are few', () => {
