@@ -4,7 +4,7 @@
  *   import { loadScenarioFile, runScenario } from 'marginlab';
  *   const results = await runScenario(loadScenarioFile('scenarios/default.yaml'), { workers: 2 });
  */
-export { runScenario, runScenarioRecords, resultsOf, summaryOf, type Results, type RunOptions, RESULTS_FORMAT } from './api/run.js';
+export { runScenario, runScenarioRecords, resultsOf, summaryOf, type Results, type RunOptions, type PrecisionRecord, type PrecisionStage, RESULTS_FORMAT } from './api/run.js';
 export { runShard, mergeShards, shardRange, encodeShard, decodeShard, scenarioHash, type Shard, type ShardHeader } from './api/shard.js';
 export { runOnFleet, startFleetWorker, fleetRunner, checkRedis } from './api/fleet.js';
 export { PathTable } from './mc/table.js';

@@ -2,11 +2,14 @@
  * The library's main entry: `runScenario(scenario, options)` runs the Monte Carlo and returns the
  * results object that `results.json` holds (docs/results.md). The CLI is a thin layer over this.
  */
+import { UserError } from '../errors.js';
 import type { Scenario, ScenarioInput } from '../scenario/schema.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 import { parseScenario } from '../scenario/load.js';
 import { portableScenario } from '../scenario/data-files.js';
-import { checkPathsInProcess, runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
+import { checkPathsInProcess, createWorkerPool, defaultWorkers, runPaths, runPathsSerial, type RunPathsOptions } from '../mc/runner.js';
+import { checkPrecision, type FigurePrecision } from '../stats/precision.js';
+import { addHistograms, emptyHistograms } from '../mc/chunk.js';
 import { aggregateTable, seriesBands, type Aggregates, type SeriesBands } from '../stats/aggregate.js';
 import { columnNames, PathTable } from '../mc/table.js';
 import { pathField } from '../engine/fields.js';
@@ -23,6 +26,8 @@ import type { WarmupSummary } from '../agents/seasoning.js';
 export const RESULTS_FORMAT = 'marginlab.results/1';
 
 export interface RunOptions extends Pick<RunPathsOptions, 'workers' | 'onProgress' | 'chunkSize'> {
+  /** With `sampling.precision`: called after each batch with what it found (the CLI prints one line per batch). */
+  onPrecisionStage?: (stage: PrecisionStage, check: ReturnType<typeof checkPrecision>) => void;
   /** Re-run and store the full series of a few notable paths (worst, median, best, random). Default true. */
   drilldown?: boolean;
   /** How many worst paths the drill-down keeps. Default 5. */
@@ -68,8 +73,41 @@ export interface Results {
   byMarket?: { name: string; meanLiquidatedNotionalUsd: number; meanLiquidatedPositions: number }[];
   /** Conditions the reader must know about (e.g. paths that stopped early); empty when there are none. */
   warnings?: string[];
+  /** A run to a stated precision (`sampling.precision`): the target, whether it was met, and each batch. */
+  precision?: PrecisionRecord;
   /** Per-path records, column by column (index k of every array is path k). */
   paths: { [K in keyof PathSummary]: PathSummary[K][] };
+}
+
+/** One batch of a run to a stated precision. */
+export interface PrecisionStage {
+  /** The run's path count after the batch. */
+  paths: number;
+  /** Paths simulated in the batch: the new ones, or all of them when the book blocks moved (`sampling.pathsPerBook: auto`). */
+  simulatedPaths: number;
+  /** Wall time of the batch's simulation, ms. */
+  elapsedMs: number;
+}
+
+/** results.json `precision`: what a run to a stated precision was asked and what it reached. */
+export interface PrecisionRecord {
+  /** The target relative half-width of every headline figure's 95% interval. */
+  relativeHalfWidth: number;
+  maxPaths: number;
+  maxSeconds: number;
+  /** True when every headline figure is within the target and none is thin. */
+  met: boolean;
+  /** Why the run stopped: the target met, the path budget or the time budget. */
+  stoppedBy: 'target' | 'paths' | 'time';
+  /** The run's path count: the result is the plain run of this many paths, byte for byte. */
+  finalPaths: number;
+  /** Paths simulated in all (more than finalPaths when book blocks moved between batches). */
+  simulatedPaths: number;
+  /** Simulation time of every batch together, ms. */
+  elapsedMs: number;
+  stages: PrecisionStage[];
+  /** Each headline figure at the final count: its relative half-width and status (src/stats/precision.ts). */
+  figures: FigurePrecision[];
 }
 
 /** Rounds a per-path value for results.json: USD fields to cents, other reals to 10 significant digits (compact JSON). */
@@ -201,7 +239,15 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
 
 /** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
 export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
-  const { scenario, runs } = await runRecords(input, options, true);
+  // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
+  const scenario = resolveSampling(parseScenario(input));
+  if (scenario.sampling.precision) {
+    checkPathsInProcess(scenario.sampling.precision.maxPaths, 'sampling.precision.maxPaths');
+    return runToPrecision(scenario, options);
+  }
+  // inline per-path columns (JSON arrays, then text) cost several times the table: refused before simulating
+  checkPathsInProcess(scenario.paths);
+  const runs = await runRecords(scenario, options);
   return { results: resultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
 }
 
@@ -210,18 +256,117 @@ export async function runScenarioRecords(input: Scenario | ScenarioInput, option
  * up to MAX_PATHS_AS_COLUMNS paths, whose records are held only as the table (about 600 bytes a path).
  */
 export async function runScenarioLean(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: LeanResults; table: PathTable }> {
-  const { scenario, runs } = await runRecords(input, options, false);
+  const scenario = resolveSampling(parseScenario(input));
+  if (scenario.sampling.precision) throw new UserError('sampling.precision: a run to a stated precision keeps its per-path columns in results.json — drop --no-inline-paths (or the precision target)');
+  const runs = await runRecords(scenario, options);
   return { results: leanResultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
 }
 
-async function runRecords(input: Scenario | ScenarioInput, options: RunOptions, inline: boolean): Promise<{ scenario: Scenario; runs: PathRuns }> {
-  // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
-  const scenario = resolveSampling(parseScenario(input));
-  // inline per-path columns (JSON arrays, then text) cost several times the table: refused before simulating
-  if (inline) checkPathsInProcess(scenario.paths);
+/** Every path of a resolved scenario (no precision target), as the records results are built from. */
+async function runRecords(scenario: Scenario, options: RunOptions): Promise<PathRuns> {
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
-  return { scenario, runs: { table: mc.table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt } };
+  return { table: mc.table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt };
+}
+
+/** The scenario with `paths` paths and no precision target: what one batch runs, and the plain run it equals. */
+function plainAt(scenario: Scenario, paths: number): Scenario {
+  const { precision: _, ...sampling } = scenario.sampling;
+  return { ...scenario, paths, sampling };
+}
+
+/**
+ * A run to a stated precision (`sampling.precision`, docs/results.md#runs-to-a-stated-precision): `paths`
+ * first, then batches, each to the count the figures not yet at the target project
+ * (src/stats/precision.ts: n·(h/target)², or a thin tail's count), at least 1.25× and at most 4× the
+ * current count, until no headline figure is thin or wider than the target, or the path budget, or the
+ * time budget (no batch is started that the rate so far says would end after it) ends.
+ *
+ * The result is the plain run of the final count, byte for byte: paths are seeded by index, so a batch
+ * adds paths [n, n′) to the run of [0, n) — except when the book blocks move with the count
+ * (`pathsPerBook: auto`), where the batch reruns every path. results.json records `precision`.
+ */
+async function runToPrecision(scenario: Scenario, options: RunOptions): Promise<{ results: Results; table: PathTable }> {
+  const target = scenario.sampling.precision!;
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const workers = options.workers ?? defaultWorkers();
+  const pool = workers > 0 ? createWorkerPool(workers) : undefined;
+  let n = Math.min(scenario.paths, target.maxPaths);
+  let parts: PathTable[] = [];
+  let histograms = emptyHistograms();
+  let series: PathRuns['series'] = [];
+  const stages: PrecisionStage[] = [];
+  let simulated = 0;
+  let check!: ReturnType<typeof checkPrecision>;
+  let stoppedBy: PrecisionRecord['stoppedBy'];
+  let done = 0;
+  try {
+    for (;;) {
+      const plain = plainAt(scenario, n);
+      // paths already run stay valid when every path keeps its book
+      const kept = parts.length > 0 && pathsPerBookOf(plainAt(scenario, done)) === pathsPerBookOf(plain) ? done : 0;
+      if (kept === 0) {
+        parts = [];
+        histograms = emptyHistograms();
+        series = [];
+      }
+      const ts = performance.now();
+      const mc = await runPaths(plain, { workers, pool, chunkSize: options.chunkSize, pathRange: { start: kept, end: n }, onProgress: options.onProgress && ((d) => options.onProgress!(kept + d, n)) });
+      parts.push(mc.table);
+      addHistograms(histograms, mc.histograms);
+      series = [...series, ...mc.series];
+      simulated += n - kept;
+      done = n;
+      const stage: PrecisionStage = { paths: n, simulatedPaths: n - kept, elapsedMs: Math.round(performance.now() - ts) };
+      stages.push(stage);
+      const table = PathTable.concat(parts);
+      parts = [table];
+      check = checkPrecision(aggregateTable(table, runContextFor(plain).population.accounts, { pathsPerBook: pathsPerBookOf(plain) }), target.relativeHalfWidth);
+      options.onPrecisionStage?.(stage, check);
+      if (check.met) {
+        stoppedBy = 'target';
+        break;
+      }
+      if (n >= target.maxPaths) {
+        stoppedBy = 'paths';
+        break;
+      }
+      let next = Math.min(target.maxPaths, Math.max(Math.ceil(1.25 * n), Math.min(4 * n, Math.ceil(1.1 * check.pathsNeeded!))));
+      // the time budget: no batch that the rate measured so far says would end after it
+      const elapsedS = (performance.now() - t0) / 1000;
+      const rate = simulated / Math.max(elapsedS, 1e-3);
+      // 0.9: a loaded machine slows down between batches
+      const affordable = Math.floor(0.9 * rate * (target.maxSeconds - elapsedS));
+      const reruns = pathsPerBookOf(plainAt(scenario, next)) !== pathsPerBookOf(plain);
+      next = Math.min(next, reruns ? affordable : n + affordable);
+      if (next <= n) {
+        stoppedBy = 'time';
+        break;
+      }
+      n = next;
+    }
+  } finally {
+    await pool?.destroy();
+  }
+  const elapsedMs = performance.now() - t0;
+  const plain = plainAt(scenario, n);
+  const table = parts[0];
+  const shown = portableScenario({ ...scenario, paths: n });
+  const results = resultsOf(plain, shown, { table, histograms, series, workers: pool ? workers : 0, elapsedMs, startedAt }, options);
+  results.precision = {
+    relativeHalfWidth: target.relativeHalfWidth,
+    maxPaths: target.maxPaths,
+    maxSeconds: target.maxSeconds,
+    met: check.met,
+    stoppedBy,
+    finalPaths: n,
+    simulatedPaths: simulated,
+    elapsedMs: Math.round(elapsedMs),
+    stages,
+    figures: check.figures,
+  };
+  return { results, table };
 }
 
 /** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */

@@ -17,7 +17,8 @@ import { runSummary, summaryMarkdown } from '../report/verdict.js';
 import { emitSummary } from './emit.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
-import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from './args.js';
+import { precisionStageLine, withPrecisionTarget } from './precision.js';
+import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, numberArg, seedOption, workersOption } from './args.js';
 import { loadForCommand } from './load.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
@@ -81,13 +82,23 @@ function buildProgram(): Command {
     .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
     .option('--no-inline-paths', 'leave the per-path columns out of results.json (paths.parquet and paths.csv hold them) and write no index.html: for runs of up to 2,000,000 paths in one process')
     .option('--set <path=value>', 'set any scenario field for this run, e.g. --set policy.maintenance.mmr=0.02 (repeatable; the value is read as YAML)', (v: string, acc: string[] = []) => [...acc, v])
+    .option(
+      '--precision <h>',
+      'add paths until every headline figure is known to ±h of itself (95% CI, relative half-width, e.g. 0.1) and none is thin, or a budget ends (sampling.precision: maxPaths, maxSeconds); --paths is the first batch',
+      numberArg('--precision', (x) => x > 0 && x <= 1, 'expected a relative half-width above 0 and at most 1, e.g. 0.1 for ±10%'),
+    )
     .action(async (file: string, opts: RunFlags) => {
-      const loaded = scenarioWithSettings(loadForCommand(file, opts), opts.set ?? [], file);
+      // --precision first, so --set can give its budgets (sampling.precision.maxPaths, maxSeconds)
+      const base = loadForCommand(file, opts);
+      const withPrecision = scenarioWithSettings(opts.precision === undefined ? base : withPrecisionTarget(base, opts.precision), opts.set ?? [], file);
       const scenario = parseScenario(
-        { ...loaded, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
+        { ...withPrecision, ...(opts.paths !== undefined ? { paths: opts.paths } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) },
         file,
       );
       if (opts.shard !== undefined && opts.redis !== undefined) throw new UserError('--shard and --redis: pass one — a shard runs here, --redis runs every path on the fleet');
+      if (scenario.sampling.precision && (opts.shard !== undefined || opts.redis !== undefined)) {
+        throw new UserError(`${opts.shard !== undefined ? '--shard' : '--redis'}: not with a precision target (--precision or sampling.precision) — a run to a precision decides its path count as it goes; run it here, or give --paths to ${opts.shard !== undefined ? 'shard' : 'the fleet'}`);
+      }
       if (opts.shard !== undefined) return runShardCommand(scenario, opts);
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
@@ -110,11 +121,29 @@ function buildProgram(): Command {
         emitSummary(summary, opts.json, `${note ? `${note}\n` : ''}per-path columns only in paths.parquet and paths.csv, no index.html (--no-inline-paths)\nwrote ${written.join(', ')}`);
         return;
       }
-      checkPathsInProcess(scenario.paths);
-      const progress = createProgress(scenario.paths);
+      const target = scenario.sampling.precision;
+      let total = scenario.paths;
+      let progress = createProgress(total);
       let run;
       try {
-        run = await runScenarioRecords(scenario, { workers: opts.workers, onProgress: progress.update });
+        run = await runScenarioRecords(scenario, {
+          workers: opts.workers,
+          onProgress: (d, t) => {
+            // a run to a precision grows its count batch by batch: one bar per batch
+            if (t !== total) {
+              progress.stop();
+              total = t;
+              progress = createProgress(t);
+            }
+            progress.update(d, t);
+          },
+          onPrecisionStage: target
+            ? (stage, check) => {
+                progress.stop();
+                process.stderr.write(`${terminalSafe(precisionStageLine(stage, check, target.relativeHalfWidth))}\n`);
+              }
+            : undefined,
+        });
       } finally {
         progress.stop();
       }

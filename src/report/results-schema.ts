@@ -220,6 +220,21 @@ export const ResultsFileSchema = z
     series: SeriesSchema.nullable(),
     drilldown: z.array(DrilldownSchema).max(1000),
     warnings: z.array(z.string().max(1000)).max(100).optional(),
+    // a run to a stated precision (issue 23 item 4): what the verdict's precision sentence reads
+    precision: z
+      .looseObject({
+        relativeHalfWidth: num,
+        maxPaths: count,
+        maxSeconds: num,
+        met: z.boolean(),
+        stoppedBy: z.enum(['target', 'paths', 'time']),
+        finalPaths: count,
+        simulatedPaths: count,
+        elapsedMs: z.number().nonnegative(),
+        stages: z.array(z.looseObject({ paths: count, simulatedPaths: count, elapsedMs: z.number().nonnegative() })).max(10_000),
+        figures: z.array(z.looseObject({ key: z.string().max(100), label: z.string().max(200), status: z.enum(['met', 'zero', 'thin', 'wide']), relativeHalfWidth: num.nullable() })).max(100),
+      })
+      .optional(),
     byMarket: z.array(z.looseObject({ name: z.string().max(100), meanLiquidatedNotionalUsd: num, meanLiquidatedPositions: num })).max(16).optional(),
     // one column per registered per-path field; those the report reads only when present (the loss
     // waterfall's, the what-if panel's) are optional, as older files lack some

@@ -178,6 +178,22 @@ export function bookSentence(r: Pick<Results, 'aggregates' | 'scenario'>): Verdi
   return { text: `Conditioned on ${whose}: one market state and one set of positions${r.aggregates.paths > 1 ? ', shared by every path' : ''}.`, tone: 'neutral' };
 }
 
+/** The sentence of a run to a stated precision (results.json `precision`): met, or which budget ended it and what was left. */
+export function precisionSentence(p: NonNullable<Results['precision']>, pb: Estimate): VerdictSentence {
+  const pct = (x: number) => `±${Number((100 * x).toPrecision(3))}%`;
+  const zero = p.figures.filter((f) => f.status === 'zero');
+  const none = plainList([...(zero.some((f) => f.key === 'probBadDebt') ? ['bad debt'] : []), ...(zero.some((f) => f.key === 'probFundExhausted') ? ['an exhausted fund'] : [])]);
+  const zeroText = zero.length
+    ? ` No path had ${none.replace(' and ', ' or ')}: a relative precision does not apply to a zero${zero.some((f) => f.key === 'probBadDebt') ? `, and P(bad debt) is below ${fmtLimit(pb.upper, fmtPct)} at 95%` : ''}.`
+    : '';
+  const batches = `${fmtInt(p.stages.length)} batch${p.stages.length === 1 ? '' : 'es'}, ${fmtInt(p.simulatedPaths)} paths simulated, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+  if (p.met) return { text: `Run to ${pct(p.relativeHalfWidth)}: every headline figure's 95% interval is within ${pct(p.relativeHalfWidth)} of it at ${fmtInt(p.finalPaths)} paths (${batches}).${zeroText}`, tone: 'neutral' };
+  const open = p.figures.filter((f) => f.status === 'thin' || f.status === 'wide');
+  const left = plainList(open.map((f) => `${f.label} ${f.status === 'thin' || f.relativeHalfWidth === null ? 'thin' : `at ${pct(f.relativeHalfWidth)}`}`));
+  const budget = p.stoppedBy === 'paths' ? `the path budget (${fmtInt(p.maxPaths)} paths)` : `the time budget (${p.maxSeconds >= 100 ? fmtInt(p.maxSeconds) : Number(p.maxSeconds.toPrecision(3))} s)`;
+  return { text: `The ${pct(p.relativeHalfWidth)} target was not met: ${budget} ended the run at ${fmtInt(p.finalPaths)} paths (${batches}) with ${left}.${zeroText}`, tone: 'neutral' };
+}
+
 export function runSummary(r: Results, out: string | null): Summary {
   const a = r.aggregates;
   const s = r.scenario;
@@ -227,6 +243,7 @@ export function runSummary(r: Results, out: string | null): Summary {
     });
   }
   sentences.push(books);
+  if (r.precision) sentences.push(precisionSentence(r.precision, pb));
   const figures: SummaryFigure[] = [
     figure('probBadDebt', 'P(bad debt > 0)', 'probability', pb, fmtPct),
     figure('badDebtUsd.mean', 'mean bad debt per path', 'usd', a.badDebtUsd.mean, usdText),
@@ -263,6 +280,7 @@ export function runSummary(r: Results, out: string | null): Summary {
     insuranceFundUsd: fund,
     sampling: a.sampling,
     ...(a.bookVariance ? { bookVariance: a.bookVariance } : {}),
+    ...(r.precision ? { precision: r.precision } : {}),
   };
   return {
     format: SUMMARY_FORMAT,

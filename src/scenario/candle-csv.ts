@@ -65,7 +65,7 @@ export function parseCandleCsv(text: string, file: string, sha256 = createHash('
     const line = k + 1;
     const cells = raw.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
     if (cells.length !== width) fail(line, `expected ${width} comma-separated values, found ${cells.length}`);
-    const ts = parseTimestamp(cells[ti], { subSecondUnits: true });
+    const ts = parseTimestamp(cells[ti]);
     if (typeof ts === 'string') fail(line, `column ${ti + 1}: ${ts}`);
     const v = cols.map((c, j) => {
       const x = NUMBER.test(cells[c]) ? Number(cells[c]) : NaN;

@@ -5,7 +5,8 @@
  * Format: a header row naming the columns (at least `timestamp` and `price`, in any order; other
  * columns are ignored; names are case-insensitive), then one row per observation. Timestamps are
  * ISO-8601 (`2020-03-12T00:00:00Z`; a date-time without an offset is read as UTC) or unix seconds
- * (`1584000000`, decimals allowed); they must strictly increase. Prices must be positive finite
+ * (`1584000000`, decimals allowed), milliseconds or microseconds (told apart by magnitude, as exchanges
+ * publish them: `parseTimestamp`); they must strictly increase. Prices must be positive finite
  * numbers. Blank lines are skipped; a UTF-8 byte-order mark and CRLF line ends are accepted.
  *
  * Messages never echo the file: they name the line and column, and quote at most a short excerpt of
@@ -59,18 +60,19 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(Z|[+-]\
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
- * Parses one timestamp cell to unix seconds, or returns a description of what is wrong.
+ * Parses one timestamp cell to unix seconds, or returns a description of what is wrong. A number is read by
+ * its magnitude, as exchanges publish times: below 1e11 unix seconds, below 1e14 milliseconds (Binance klines),
+ * below 1e17 microseconds (Binance spot dumps since 2025); nanoseconds are refused.
  */
-export function parseTimestamp(cell: string, opts: { subSecondUnits?: boolean } = {}): number | string {
+export function parseTimestamp(cell: string): number | string {
   if (NUMBER.test(cell)) {
     const t = Number(cell);
     if (!Number.isFinite(t)) return `timestamp ${excerpt(cell)} is not a finite number`;
-    if (Math.abs(t) >= MAX_UNIX_SECONDS) {
-      // Candle files as exchanges publish them (Binance klines) count milliseconds, lately microseconds.
-      if (opts.subSecondUnits) return Math.abs(t) >= MAX_UNIX_SECONDS * 1000 ? t / 1e6 : t / 1000;
-      return `timestamp ${excerpt(cell)} looks like milliseconds — use unix seconds or ISO-8601`;
-    }
-    return t;
+    const a = Math.abs(t);
+    if (a < MAX_UNIX_SECONDS) return t;
+    if (a < MAX_UNIX_SECONDS * 1e3) return t / 1e3;
+    if (a < MAX_UNIX_SECONDS * 1e6) return t / 1e6;
+    return `timestamp ${excerpt(cell)} looks like nanoseconds — use unix seconds, milliseconds, microseconds or ISO-8601`;
   }
   const m = ISO.exec(cell);
   if (m) {

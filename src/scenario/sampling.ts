@@ -3,6 +3,19 @@
  * scenario's path count. Free of the schema's validators so the browser's what-if bundle can use it.
  */
 import type { Scenario } from './schema.js';
+import { UserError } from '../errors.js';
+
+/**
+ * Studies (sweep, calibrate, compare) run every point on the same paths (common random numbers), so a
+ * precision target, which lets each run choose its own path count, is `run`'s alone.
+ * @throws UserError naming the field and what to do instead
+ */
+export function refusePrecisionInStudy(sc: Pick<Scenario, 'sampling'>, command: string, source: string): void {
+  if (sc.sampling?.precision === undefined) return;
+  throw new UserError(
+    `${source}: sampling.precision is read by run only — ${command} runs every point on the same paths (common random numbers), so the path count cannot vary by point; remove it and set paths (a run --precision of the baseline tells how many)`,
+  );
+}
 
 /**
  * The number of paths per book a scenario runs with (`sampling.pathsPerBook` resolved for its

@@ -913,6 +913,22 @@ export const SamplingSchema = z.strictObject({
   pathsPerBook: z.union([integer(1, 10_000_000), z.enum(['auto', 'all'])]).default('auto'),
   /** Importance sampling of the price shocks (absent: plain Monte Carlo). */
   importance: ImportanceSamplingSchema.optional(),
+  /**
+   * Run to a stated precision (`run --precision`; docs/results.md#runs-to-a-stated-precision): `paths` is the
+   * first batch, and the run adds paths until every headline figure's 95% interval is within
+   * `relativeHalfWidth` of it and no figure is thin, or a budget ends. The result is the run at the final
+   * path count, byte for byte (absent: a run of exactly `paths`).
+   */
+  precision: z
+    .strictObject({
+      /** The target: the larger side of each headline figure's 95% interval, over the figure, at most this (0.1 = ±10%). */
+      relativeHalfWidth: z.number().finite().gt(0).max(1),
+      /** Path budget: the run stops at this many paths, met or not. */
+      maxPaths: integer(1, 300_000).default(100_000),
+      /** Time budget for the simulation, in seconds: no batch is started that would end after it (at the rate measured so far). */
+      maxSeconds: z.number().finite().gt(0).max(7 * 86_400).default(1_800),
+    })
+    .optional(),
 });
 
 // ---------------------------------------------------------------- lending

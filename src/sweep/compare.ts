@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
-import { pathsPerBookOf } from '../scenario/sampling.js';
+import { pathsPerBookOf, refusePrecisionInStudy } from '../scenario/sampling.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
 import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
@@ -296,6 +296,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const { variants, bi, seed, paths, metrics, warnings } = prepareComparison(variantsIn, opts);
+  for (const v of variants) refusePrecisionInStudy(v.scenario, 'compare', `variant ${v.name}`);
   const base = variants[bi];
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } }, { fresh: opts.fresh })

@@ -32,7 +32,11 @@ describe('parsing a CSV of prices', () => {
     expect(parseTimestamp('2020-03-12 01:00')).toBe(1583971200 + 3600);
     expect(parseTimestamp('2020-03-12T02:00:00+02:00')).toBe(1583971200);
     expect(parseTimestamp('2020-03-12')).toBe(1583971200);
-    expect(parseTimestamp('1584000000000')).toMatch(/milliseconds/);
+    // by magnitude: milliseconds (Binance klines) and microseconds (Binance spot dumps since 2025); nanoseconds refused
+    expect(parseTimestamp('1584000000000')).toBe(1584000000);
+    expect(parseTimestamp('1584000000000000')).toBe(1584000000);
+    expect(parseTimestamp('1584000000123')).toBeCloseTo(1584000000.123, 6);
+    expect(parseTimestamp('1584000000000000000')).toMatch(/looks like nanoseconds/);
   });
 
   const cases: { name: string; text: string; expect: RegExp }[] = [
@@ -41,7 +45,7 @@ describe('parsing a CSV of prices', () => {
     { name: 'bad price', text: 'timestamp,price\n1700000000,100\n1700000060,abc\n', expect: /f\.csv line 3: column 2: price "abc" is not allowed — prices must be positive/ },
     { name: 'zero price', text: 'timestamp,price\n1700000000,100\n1700000060,0\n', expect: /line 3: column 2: price "0"/ },
     { name: 'bad timestamp', text: 'timestamp,price\n1700000000,100\nyesterday,101\n', expect: /line 3: column 1: timestamp "yesterday" is neither ISO-8601 .* nor unix seconds/ },
-    { name: 'milliseconds', text: 'timestamp,price\n1700000000000,100\n1700000060000,101\n', expect: /line 2: column 1: timestamp "1700000000000" looks like milliseconds/ },
+    { name: 'nanoseconds', text: 'timestamp,price\n1700000000000000000,100\n1700000060000000000,101\n', expect: /line 2: column 1: timestamp "1700000000000000000" looks like nanoseconds/ },
     { name: 'not increasing', text: 'timestamp,price\n1700000000,100\n\n1700000060,101\n1700000060,102\n', expect: /line 5: column 1: timestamp "1700000060" is not after the previous row's \(line 4\)/ },
     { name: 'missing column', text: 'timestamp,price\n1700000000,100\n1700000060\n', expect: /line 3: expected 2 comma-separated values \(timestamp,price\), found 1/ },
     { name: 'one row only', text: 'timestamp,price\n1700000000,100\n', expect: /line 2: found 1 row of prices — at least two/ },

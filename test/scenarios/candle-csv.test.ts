@@ -36,8 +36,11 @@ describe('candle CSVs', () => {
     expect(parseTimestamp('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29) / 1000);
     expect(fails('date,open,high,low,close\n2023-02-30,1,1,1,1\n2023-03-01,1,1,1,1\n')).toMatch(/line 2: column 1: timestamp "2023-02-30" is not a calendar date/);
   });
-  it('milliseconds stay refused where a price CSV expects seconds', () => {
-    expect(parseTimestamp('1583971200000')).toMatch(/looks like milliseconds/);
+  it('times are read by magnitude in every CSV reader: seconds, milliseconds, microseconds; nanoseconds refused', () => {
+    expect(parseTimestamp('1583971200')).toBe(1583971200);
+    expect(parseTimestamp('1583971200000')).toBe(1583971200);
+    expect(parseTimestamp('1583971200000000')).toBe(1583971200);
+    expect(parseTimestamp('1583971200000000000')).toMatch(/looks like nanoseconds/);
   });
 });
 

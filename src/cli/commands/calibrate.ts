@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
+import { refusePrecisionInStudy } from '../../scenario/sampling.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { calibrationStopText, calibrationSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
@@ -71,6 +72,7 @@ export function registerCalibrate(program: Command): void {
       if ((opts as { shard?: string }).shard !== undefined) throw new UserError('calibrate --shard: not supported — a calibration is adaptive (its next value and how many paths it adds depend on the last evaluation), so its paths cannot be split in advance; run it on one machine, where every evaluation uses all cores, or with --redis, where a worker fleet runs the paths of each evaluation');
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
+      refusePrecisionInStudy(scenario, 'calibrate', file);
       const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
       checkOutputFolder(out, studyOutputs('calibration.json'));
       const remote = await studyRemote(opts);

@@ -1,9 +1,10 @@
 /**
  * `marginlab fit <prices.csv> --model gbm|merton|garch|regime-switching`: fits a price model to a
  * CSV of prices, or to the closes of a CSV of candles (Binance klines as downloaded, with or without a
- * header, millisecond times; src/scenario/market-csv.ts), by maximum likelihood (src/stats/fit) and prints a scenario `priceModel` block ready
+ * header, millisecond or microsecond times; src/scenario/market-csv.ts), by maximum likelihood (src/stats/fit) and prints a scenario `priceModel` block ready
  * to paste (YAML, with the estimates, standard errors and fit summary as comments), or the whole fit
- * as JSON (`--json`); `--out FILE` writes the same text to a file instead. Bad input — a missing or
+ * as JSON (`--json`); `--out FILE` writes the same text to a file instead. Warnings (src/stats/fit/fit.ts
+ * `modelWarnings`) go to stderr, into the JSON's `warnings` and as `# warning:` lines in the block. Bad input — a missing or
  * malformed CSV, an unknown model, a series too short — is one line on stderr, exit 2, nothing written.
  */
 import path from 'node:path';
@@ -82,6 +83,6 @@ export function registerFit(program: Command): void {
         writeFileAtomic(opts.out, text, '--out');
         process.stderr.write(`wrote ${opts.out}\n`);
       } else process.stdout.write(text);
-      if (!opts.json) for (const w of fit.warnings) process.stderr.write(`marginlab fit: warning: ${w}\n`);
+      for (const w of fit.warnings) process.stderr.write(`marginlab fit: warning: ${w}\n`);
     });
 }

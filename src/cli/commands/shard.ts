@@ -47,6 +47,8 @@ export interface RunFlags {
   set?: string[];
   /** false with --no-inline-paths: per-path columns only in paths.parquet and paths.csv. */
   inlinePaths?: boolean;
+  /** `--precision h`: run to a relative half-width h (sampling.precision.relativeHalfWidth). */
+  precision?: number;
 }
 
 /** What a shard folder holds. */

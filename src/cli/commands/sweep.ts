@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parseScenario } from '../../scenario/load.js';
 import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
+import { refusePrecisionInStudy } from '../../scenario/sampling.js';
 import { UserError } from '../../errors.js';
 import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
 import { runSweep, type SweepOptions } from '../../sweep/sweep.js';
@@ -63,6 +64,7 @@ export function registerSweep(program: Command): void {
     .action(async (file: string, opts: SweepFlags) => {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
+      refusePrecisionInStudy(scenario, 'sweep', file);
       const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario, file);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
       if (opts.shard !== undefined) {

@@ -20,7 +20,7 @@ export type FitModel = (typeof FIT_MODELS)[number];
 export interface FittedParameter {
   name: string;
   estimate: number;
-  /** From the observed information; null when the Hessian is not positive definite there (an estimate on a boundary, a flat likelihood). */
+  /** From the observed information; null when the Hessian is not positive definite there (a flat likelihood), or the estimate is on a bound of the scenario's range (`boundOf`), where the observed information does not measure it. */
   standardError: number | null;
 }
 
@@ -48,6 +48,7 @@ export interface FitResult {
     /** QQ data: standard normal quantiles and the z_t's empirical quantiles at probabilities (k − ½)/m. */
     qq: { theoretical: number[]; empirical: number[] };
   };
+  /** What the estimates do not support, in words (`boundOf`, `modelWarnings`, the Hessian); empty when nothing is wrong. */
   warnings: string[];
 }
 
@@ -203,6 +204,9 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
   const { variance } = moments(r);
   if (!(variance > 0)) throw new UserError(`the price series does not move on a ${stepSeconds}-second grid (every return is 0) — nothing to fit`);
   const spec = specFor(model, r, dt);
+  // a start outside the schema's ranges (a sample drift beyond ±50 a year on a crash day) would leave the
+  // simplex on +∞ everywhere: start such a drift just inside its bound
+  spec.start = spec.start.map((v, i) => (spec.names[i].endsWith('driftAnnual') ? Math.max(-0.9 * MAX_DRIFT, Math.min(0.9 * MAX_DRIFT, v)) : v));
   const nll = (t: number[]) => (spec.valid(t) ? -spec.logLik(t) : Infinity);
   const x0 = spec.internal(spec.start);
   // first-simplex scale: the drift by its rough standard error, the other coordinates by 0.3
@@ -219,6 +223,14 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
   const h2 = theta.map((t, i) => Math.min(se1.se[i] !== null ? 0.05 * se1.se[i]! : 1e-4 * Math.max(Math.abs(t), 1e-4), room[i]));
   const { se } = standardErrors(nll, theta, h2);
   if (se.some((s) => s === null)) warnings.push('the Hessian is not positive definite at the estimate (a parameter on a boundary, or a flat likelihood): some standard errors are missing');
+  // an estimate on a bound of the scenario's range: the likelihood wants a value outside it, and the
+  // observed information (a curvature inside the range) does not measure its uncertainty
+  const onBound = spec.names.map((name, i) => boundOf(name, theta[i]));
+  onBound.forEach((b, i) => {
+    if (b === undefined) return;
+    warnings.push(`${spec.names[i]} = ${sig(theta[i], 4)} is on its bound (${b}): the likelihood wants a value outside the range the scenario allows, so the estimate is the bound, not a fit, and its standard error is not reported`);
+    se[i] = null;
+  });
 
   const parameters: FittedParameter[] = spec.names.map((name, i) => ({ name, estimate: theta[i], standardError: se[i] }));
   if (model === 'regime-switching') {
@@ -228,7 +240,7 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
       parameters.push({ name: `${label}.expectedDurationSteps`, estimate: 1 / (1 - p), standardError: se[k] === null ? null : se[k]! / (1 - p) ** 2 });
     }
   }
-  if (model === 'garch' && theta[2] + theta[3] > 0.999) warnings.push(`alpha + beta = ${sig(theta[2] + theta[3], 4)} is close to 1 (integrated GARCH): the long-run volatility is poorly determined`);
+  warnings.push(...modelWarnings(model, theta, n, dt));
 
   const cdf = new Float64Array(n);
   const ll = spec.logLik(theta, cdf);
@@ -247,6 +259,65 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
     residuals: pseudoResiduals(cdf),
     warnings,
   };
+}
+
+/** The bound an estimate sits on (`|θ − b| ≤ 10⁻³·|b|`, or a probability within 10⁻⁶ of 0 or 1), described, or undefined. */
+function boundOf(name: string, x: number): string | undefined {
+  const near = (b: number) => Math.abs(x - b) <= 1e-3 * Math.abs(b);
+  if (name.endsWith('driftAnnual') && near(Math.sign(x) * MAX_DRIFT)) return `|drift| ≤ ${MAX_DRIFT} a year`;
+  if (name.endsWith('olatilityAnnual') && near(MAX_VOL)) return `volatility ≤ ${MAX_VOL} a year`;
+  if (name === 'jumpsPerYear' && near(1e6)) return 'jumpsPerYear ≤ 1e6';
+  if (name === 'jumpMeanLog' && near(Math.sign(x) * 5)) return '|jumpMeanLog| ≤ 5';
+  if (name === 'jumpStdLog' && near(5)) return 'jumpStdLog ≤ 5';
+  if (name === 'degreesOfFreedom' && near(1000)) return 'degreesOfFreedom ≤ 1000: the innovations are normal';
+  if (name === 'degreesOfFreedom' && x - 2 < 1e-3) return 'degreesOfFreedom > 2: the variance is barely finite';
+  if ((name === 'alpha' || name === 'beta') && x < 1e-6) return `${name} ≥ 0`;
+  if (name.endsWith('stayProbabilityPerStep') && (x > 1 - 1e-6 || x < 1e-6)) return 'a probability strictly between 0 and 1';
+  return undefined;
+}
+
+/**
+ * Returns per step a model needs before `fit` trusts its richer structure: GARCH persistence and the
+ * mixtures' extra components are poorly determined on a few hundred returns (their standard errors
+ * come from a curvature that a short sample does not pin down). Below it `fit` warns; below
+ * `MIN_FIT_RETURNS` it refuses.
+ */
+export const RECOMMENDED_FIT_RETURNS: Record<FitModel, number> = { gbm: MIN_FIT_RETURNS, merton: 1000, garch: 1000, 'regime-switching': 1000 };
+
+/**
+ * Warnings on what the estimates mean, beyond the optimiser: degenerate components (Merton jumps with
+ * a size sd of ~0, or so frequent they are the everyday noise; regimes that collapse into one), a
+ * near-integrated GARCH, and samples too short for the model (overall, in jumps, in regime switches).
+ * Each names the figure and the threshold. O(1).
+ */
+export function modelWarnings(model: FitModel, t: number[], n: number, dt: number): string[] {
+  const w: string[] = [];
+  const few = RECOMMENDED_FIT_RETURNS[model];
+  if (n < few) w.push(`${n} returns are few for a ${model} fit (${few} or more recommended): its extra parameters are poorly determined and the standard errors understate it`);
+  if (model === 'merton') {
+    const [, s, l, m, d] = t;
+    const sdStep = s * Math.sqrt(dt);
+    const perStep = l * dt;
+    if (d < 1e-3 * Math.max(Math.abs(m), sdStep)) w.push(`jumpStdLog = ${sig(d, 3)} is ~0 (degenerate): every jump has the same size ${sig(m, 3)} — the jump component is not identified`);
+    if (perStep > 0.1) w.push(`jumpsPerYear = ${sig(l, 4)} is ${sig(perStep, 3)} jumps a step (degenerate): jumps that frequent are the everyday noise, not rare jumps — the fit uses them for fat tails (consider garch)`);
+    if (Math.hypot(m, d) < sdStep) w.push(`the jumps (size ${sig(Math.hypot(m, d), 3)} in log) are smaller than one step's diffusion (${sig(sdStep, 3)}) (degenerate): they do not stand out from it`);
+    if (l * n * dt < 10) w.push(`the fit expects ${sig(l * n * dt, 3)} jumps in the sample — fewer than 10 do not determine the jump size and rate`);
+  }
+  if (model === 'regime-switching') {
+    const [, s0, , s1, p00, p11] = t;
+    const pi1 = (1 - p00) / (2 - p00 - p11);
+    if (s1 / s0 < 1.1) w.push(`the stress volatility is ${sig(s1 / s0, 3)} × the calm one (degenerate): the regimes collapse into one`);
+    for (const [label, p] of [['calm', p00], ['stress', p11]] as const) {
+      if (p < 0.5) w.push(`${label}.expectedDurationSteps = ${sig(1 / (1 - p), 3)} (degenerate): a state that lasts under 2 steps is a mixture, not a regime`);
+    }
+    for (const [label, share] of [['calm', 1 - pi1], ['stress', pi1]] as const) {
+      if (share * n < 10) w.push(`the ${label} state holds ${sig(share * n, 3)} of the ${n} steps (degenerate): the regime collapses`);
+    }
+    const switches = n * pi1 * (1 - p11);
+    if (switches < 5) w.push(`the fit expects ${sig(switches, 3)} spells of stress in the sample — fewer than 5 do not determine the regimes' durations`);
+  }
+  if (model === 'garch' && t[2] + t[3] > 0.999) w.push(`alpha + beta = ${sig(t[2] + t[3], 4)} is close to 1 (integrated GARCH): the long-run volatility is poorly determined`);
+  return w;
 }
 
 function standardErrors(nll: (t: number[]) => number, theta: number[], h: number[]): { se: (number | null)[] } {
