@@ -14,18 +14,20 @@
 import type { Results } from '../api/run.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
-import type { ComparisonResult } from '../sweep/compare.js';
+import type { ComparedDifference, ComparisonResult } from '../sweep/compare.js';
 import type { Unit } from '../sweep/metrics.js';
 import type { PairedDifference } from '../stats/paired.js';
 import type { Estimate } from '../stats/ci.js';
 import { lossWaterfallOfColumns, WATERFALL_STAGES, type LossWaterfall } from '../stats/waterfall.js';
 import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtSigned, fmtUsdFull, MINUS, usdFormat } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
+import { directionOf } from '../stats/metrics.js';
+import { metricDef } from '../sweep/metrics.js';
 
 const SUMMARY_FORMAT = 'marginlab.summary/1';
 
-/** better / worse: a policy's difference that is significant after correction; unclear: significant before correction only. */
-export type Tone = 'better' | 'worse' | 'unclear' | 'neutral';
+/** better / worse: a policy's difference that is significant after correction; mixed: a trade-off (better on some, worse on others); unclear: significant before correction only. */
+export type Tone = 'better' | 'worse' | 'mixed' | 'unclear' | 'neutral';
 
 export interface VerdictSentence {
   text: string;
@@ -284,21 +286,18 @@ export function runSummary(r: Results, out: string | null): Summary {
 
 // ---------------------------------------------------------------- sweep
 
-/** Which direction of a metric is safer: lower for risk measures, higher for the fund left. */
-function betterDirection(key: string): 'lower' | 'higher' | null {
-  if (/^fundEndUsd/.test(key)) return 'higher';
-  if (/^(probBadDebt|probFundExhausted|badDebtUsd|fractionTradersLiquidated|liquidatedNotionalUsd|liquidatedLongNotionalUsd|liquidatedShortNotionalUsd|liquidationCount|largestCascade|extraDrawdown|maxDrawdownRealised|cascadesPerPath|paths\.(adl|socialised|shortfall))/.test(key)) return 'lower';
-  return null;
-}
-
-/** better / worse for a difference that is significant (after Holm correction when `holm` is given), unclear when only uncorrected. */
-export function toneOfDifference(key: string, d: { estimate: number; significant?: boolean }, holm: boolean | undefined): Tone {
-  const dir = betterDirection(key);
-  if (!dir || d.estimate === 0) return 'neutral';
+/**
+ * better / worse for a difference that is significant (after Holm correction when `holm` is given),
+ * unclear when significant before correction only; neutral for a descriptive metric (the catalogue's
+ * `worse: 'neither'`, src/stats/metrics.ts) and for one not applicable to a side ("no fund").
+ */
+export function toneOfDifference(key: string, d: { estimate: number; significant?: boolean; notApplicable?: string }, holm: boolean | undefined): Tone {
+  if (d.notApplicable) return 'neutral';
+  const dir = directionOf(metricDef(key)?.worse ?? 'neither', d.estimate);
+  if (dir === 'neither') return 'neutral';
   const significant = holm ?? d.significant;
   if (!significant) return d.significant ? 'unclear' : 'neutral';
-  const better = dir === 'lower' ? d.estimate < 0 : d.estimate > 0;
-  return better ? 'better' : 'worse';
+  return dir;
 }
 
 /** A sweep point in words: its value alone for a one-parameter sweep ("0.4%"), else "label value, label value". */
@@ -595,15 +594,32 @@ export function calibrationStopText(r: CalibrationResult): string {
 /** Metrics a comparison verdict speaks about, most important first. */
 const VERDICT_ORDER = ['probBadDebt', 'badDebtUsd.mean', 'badDebtUsd.es99', 'badDebtUsd.var99', 'probFundExhausted', 'fractionTradersLiquidated.mean', 'liquidatedNotionalUsd.mean', 'largestCascade.notionalUsd.mean', 'extraDrawdown.mean'];
 
-/** A difference for text: rates in percentage points, dollars in full with their sign ("+$1,204,312"). */
+/** A difference for text: rates in percentage points, dollars to three significant digits with their sign ("+$1.2M"). */
 function diffText(x: number, unit: Unit): string {
-  return unit === 'usd' ? fmtSigned(x, fmtUsdFull) : fmtDiff(x, unit);
+  return fmtDiff(x, unit);
 }
 
-function diffClause(label: string, d: PairedDifference, unit: Unit): string {
-  return `${label} ${diffText(d.estimate, unit)} (95% CI ${diffText(d.lower, unit)} to ${diffText(d.upper, unit)})`;
+/** The interval a comparison shows beside its verdict: Holm-adjusted where the file has it, else the 95% one, labelled unadjusted. */
+function shownInterval(d: ComparedDifference): { lower: number; upper: number; label: string } {
+  return d.holm ? { lower: d.holm.lower, upper: d.holm.upper, label: 'Holm-adjusted CI' } : { lower: d.lower, upper: d.upper, label: '95% CI, unadjusted' };
 }
 
+function diffClause(label: string, d: ComparedDifference, unit: Unit): string {
+  const i = shownInterval(d);
+  return `${label} ${diffText(d.estimate, unit)} (${i.label} ${diffText(i.lower, unit)} to ${diffText(i.upper, unit)})`;
+}
+
+/** "and 2 more", or "". */
+const more = (n: number) => (n > 0 ? ` and ${n} more` : '');
+
+/**
+ * The comparison's verdict: one sentence per policy against the baseline, then one on bad debt when
+ * no policy differs on it. A policy is called better only when something is significantly better and
+ * nothing with a direction (the catalogue's `worse`) is significantly worse; worse the other way round;
+ * when both, the sentence states the trade-off with the largest-ranked figure of each side.
+ * Significance is after Holm correction, and the intervals quoted are the Holm-adjusted ones, so they
+ * exclude 0 exactly when the verdict counts the difference.
+ */
 export function comparisonSummary(r: ComparisonResult, out: string | null): Summary {
   const sentences: VerdictSentence[] = [];
   const ordered = [...r.metrics].sort((a, b) => {
@@ -613,47 +629,50 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
   });
   const figures: SummaryFigure[] = [];
   for (const d of r.differences) {
-    const judged = ordered.map((m) => ({ m, d: d.metrics[m.key], tone: toneOfDifference(m.key, d.metrics[m.key], d.metrics[m.key].significantHolm) }));
+    const judged = ordered.map((m) => ({ m, d: d.metrics[m.key] as ComparedDifference, tone: toneOfDifference(m.key, d.metrics[m.key], d.metrics[m.key].significantHolm) }));
     const better = judged.filter((x) => x.tone === 'better');
     const worse = judged.filter((x) => x.tone === 'worse');
-    const vs = `than ${r.baseline}`;
-    if (better.length) {
+    const b = r.baseline;
+    const list = (xs: typeof judged, k: number) => `${plainList(xs.slice(0, k).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${more(xs.length - k)}`;
+    if (better.length && !worse.length) {
+      sentences.push({ text: `${d.variant} is better than ${b} on ${list(better, 1)}, and nothing is significantly worse.`, tone: 'better' });
+    } else if (worse.length && !better.length) {
+      sentences.push({ text: `${d.variant} is worse than ${b} on ${list(worse, 1)}, and nothing is significantly better.`, tone: 'worse' });
+    } else if (better.length && worse.length) {
+      sentences.push({ text: `${d.variant} is a trade-off against ${b}: better on ${list(better, 1)}, but worse on ${list(worse, 1)}.`, tone: 'mixed' });
+    } else {
+      const unclear = judged.filter((x) => x.tone === 'unclear').length;
       sentences.push({
-        text: `${d.variant} is better ${vs} on ${plainList(better.slice(0, 3).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${better.length > 3 ? ` and ${better.length - 3} more` : ''} — significant after Holm correction.`,
-        tone: 'better',
-      });
-    }
-    if (worse.length) {
-      sentences.push({
-        text: `${d.variant} is worse ${vs} on ${plainList(worse.slice(0, 3).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${worse.length > 3 ? ` and ${worse.length - 3} more` : ''} — significant after Holm correction.`,
-        tone: 'worse',
-      });
-    }
-    if (!better.length && !worse.length) {
-      const unclear = judged.filter((x) => x.tone === 'unclear');
-      sentences.push({
-        text: `${d.variant} and ${r.baseline} do not differ significantly on any risk metric after Holm correction${
-          unclear.length ? ` (${plainList(unclear.slice(0, 2).map((x) => diffClause(x.m.label, x.d, x.m.unit)))} would be significant on ${unclear.length === 1 ? 'its' : 'their'} own)` : ''
-        }.`,
-        tone: unclear.length ? 'unclear' : 'neutral',
+        text: `${d.variant} and ${b} do not differ significantly on any metric after Holm correction${unclear ? ` (${unclear} difference${unclear === 1 ? ' would be' : 's would be'} significant on ${unclear === 1 ? 'its' : 'their'} own, unadjusted)` : ''}.`,
+        tone: unclear ? 'unclear' : 'neutral',
       });
     }
     const v = r.variants.find((x) => x.name === d.variant)!;
-    const b = r.variants.find((x) => x.name === r.baseline)!;
+    const bv = r.variants.find((x) => x.name === r.baseline)!;
     const lf = v.capital.maintenanceLeverage;
-    const lb = b.capital.maintenanceLeverage;
+    const lb = bv.capital.maintenanceLeverage;
     if (Number.isFinite(lf) && Number.isFinite(lb) && Math.abs(lf / lb - 1) > 0.005) {
       const last = sentences[sentences.length - 1];
       last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${times(lb)} → ${times(lf)}).`;
     }
-    for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => diffText(y, x.m.unit), x.tone));
+    for (const x of judged) {
+      const label = `${d.variant} − ${r.baseline}: ${x.m.label}`;
+      if (x.d.notApplicable) {
+        figures.push({ key: `${d.variant}.${x.m.key}`, label, unit: x.m.unit, estimate: x.d.estimate, lower: null, upper: null, text: `n/a: ${x.d.notApplicable}`, tone: 'neutral' });
+        continue;
+      }
+      const i = shownInterval(x.d);
+      figures.push({ ...figure(`${d.variant}.${x.m.key}`, label, x.m.unit, { estimate: x.d.estimate, lower: i.lower, upper: i.upper }, (y) => diffText(y, x.m.unit), x.tone, x.d.holm ? `Holm-adjusted ${levelText(x.d.holm.confidence)}` : '95%, unadjusted') });
+    }
   }
   // bad debt is what a committee asks about first: say so when no policy differs on it
   const badDebtKeys = r.metrics.map((m) => m.key).filter((k) => /^(probBadDebt|badDebtUsd)/.test(k));
   if (badDebtKeys.length && !r.differences.some((d) => badDebtKeys.some((k) => d.metrics[k].significantHolm))) {
     const none = r.variants.every((v) => (v.aggregates as { probBadDebt?: { estimate: number } }).probBadDebt?.estimate === 0);
-    sentences.push({ text: `No policy differs significantly from ${r.baseline} on bad debt${none ? ' (no path ended with bad debt under any of them)' : ''}.`, tone: 'neutral' });
+    sentences.push({ text: `No policy differs significantly from ${r.baseline} on bad debt after Holm correction${none ? ' (no path ended with bad debt under any of them)' : ''}.`, tone: 'neutral' });
   }
+  const book = comparisonBookSentence(r);
+  if (book) sentences.push(book);
   const warnings = [...r.warnings];
   return {
     format: SUMMARY_FORMAT,
@@ -679,13 +698,24 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
   };
 }
 
+/** A confidence level in words: 0.95 → "95%", 0.99722 → "99.72%". */
+function levelText(c: number): string {
+  return `${Number((100 * c).toPrecision(4))}%`;
+}
+
+/** The opening book of a comparison in one sentence (null when the file says nothing about it). */
+function comparisonBookSentence(r: ComparisonResult): VerdictSentence | null {
+  void r;
+  return null;
+}
+
 // ---------------------------------------------------------------- renderings
 
 const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison' } as const;
 
 /** summary.md: a Markdown scorecard for governance posts. */
 export function summaryMarkdown(s: Summary): string {
-  const mark = (t: Tone) => (t === 'better' ? '✅ ' : t === 'worse' ? '⚠️ ' : '');
+  const mark = (t: Tone) => (t === 'better' ? '✅ ' : t === 'worse' ? '⚠️ ' : t === 'mixed' ? '⚖️ ' : '');
   const cell = (x: string) => x.replace(/\|/g, '\\|');
   const lines = [
     `# ${COMMAND_TITLE[s.command]}: ${s.name}`,
@@ -708,7 +738,7 @@ export function summaryMarkdown(s: Summary): string {
 export function summaryText(s: Summary): string {
   const width = Math.min(48, Math.max(...s.figures.map((f) => f.label.length), 10));
   const pad = (x: string) => (x.length >= width ? x : x + ' '.repeat(width - x.length));
-  const toneMark = (t: Tone) => (t === 'better' ? ' (better)' : t === 'worse' ? ' (worse)' : '');
+  const toneMark = (t: Tone) => (t === 'better' ? ' (better)' : t === 'worse' ? ' (worse)' : t === 'mixed' ? ' (trade-off)' : '');
   return [
     `${COMMAND_TITLE[s.command]} ${s.name}: ${s.verdict}`,
     '',

@@ -26,7 +26,8 @@ import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { designOfTable } from '../stats/aggregate.js';
 import { PathTable } from '../mc/table.js';
 import { HEADLINE_METRICS, metricDef } from './metrics.js';
-import { holm, pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { holmLevels, pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { insuranceFunds } from '../scenario/market-policy.js';
 import { evaluateFunctional } from '../stats/metrics.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
@@ -170,7 +171,30 @@ export interface ComparedVariant {
   estimates: Record<string, Estimate>;
 }
 
-export type ComparedDifference = PairedDifference & { significantHolm: boolean };
+/**
+ * A paired difference in a comparison: its own 95% interval (`lower`, `upper`, unadjusted), the
+ * interval at the level Holm's step-down procedure tests it at (`holm`, simultaneous over the family of
+ * every variant × metric), and `significantHolm` = that interval excludes 0, so a verdict and the
+ * intervals shown beside it agree. A metric undefined or degenerate for one side (`notApplicable`, e.g.
+ * "no fund" for P(insurance fund exhausted) when a side's fund is $0) is left out of the family and
+ * never counts as a difference.
+ */
+export type ComparedDifference = PairedDifference & {
+  significantHolm: boolean;
+  /** The Holm-adjusted interval: confidence 1 − αᵢ, αᵢ the level Holm tests this difference at (src/stats/paired.ts `holmLevels`). Absent when not applicable, and in files written before it existed. */
+  holm?: { lower: number; upper: number; confidence: number };
+  /** Why the difference is not a like-for-like comparison ("no fund"); absent when it is. */
+  notApplicable?: string;
+};
+
+/** Metrics of the insurance fund: degenerate for a side whose fund is $0 (it can neither pay nor run out). */
+const FUND_METRIC = /^(probFundExhausted|fundPaidUsd\.|fundEndUsd\.|paths\.fund(Paid|End|Exhausted|Start))/;
+
+/** Why metric `key` is undefined or degenerate for a variant ("no fund"), else null. */
+export function notApplicableFor(key: string, s: Scenario): string | null {
+  if (FUND_METRIC.test(key) && insuranceFunds(s).funds.every((f) => !(f.initialUsd > 0) && !(f.recapitalisation && (f.recapitalisation.feeShare > 0 || f.recapitalisation.injectUsd > 0)))) return 'no fund';
+  return null;
+}
 
 export interface ComparisonResult {
   format: typeof COMPARISON_FORMAT;
@@ -360,13 +384,28 @@ function assemble(x: AssembleInput): ComparisonResult {
       variant: v.name,
       metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key, design })])),
     }));
-  const flat = raw.flatMap((d) => metrics.map((m) => d.metrics[m.key].pValue));
-  const adj = holm(flat);
+  // a metric degenerate for either side is left out of the Holm family
+  const na = raw.map((d) => Object.fromEntries(metrics.map((m) => [m.key, notApplicableFor(m.key, base.scenario) ?? notApplicableFor(m.key, variants.find((v) => v.name === d.variant)!.scenario)])));
+  const flat = raw.flatMap((d, i) => metrics.map((m) => (na[i][m.key] ? NaN : d.metrics[m.key].pValue)));
+  const levels = holmLevels(flat);
   let j = 0;
-  const diffs = raw.map((d) => ({
-    variant: d.variant,
-    metrics: Object.fromEntries(metrics.map((m) => [m.key, { ...d.metrics[m.key], significantHolm: adj[j++] }])) as Record<string, ComparedDifference>,
-  }));
+  const diffs = raw.map((d, i) => {
+    const vi = variants.findIndex((v) => v.name === d.variant);
+    return {
+      variant: d.variant,
+      metrics: Object.fromEntries(
+        metrics.map((m) => {
+          const x = d.metrics[m.key];
+          const level = levels[j++];
+          const reason = na[i][m.key];
+          if (reason) return [m.key, { ...x, significantHolm: false, notApplicable: reason }];
+          // the same seed and key: the bootstrap redraws the same resamples, read at Holm's level
+          const adj = pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[vi][m.key], { seed, key: m.key, design, confidence: 1 - level });
+          return [m.key, { ...x, significantHolm: adj.lower > 0 || adj.upper < 0, holm: { lower: adj.lower, upper: adj.upper, confidence: 1 - level } }];
+        }),
+      ) as Record<string, ComparedDifference>,
+    };
+  });
   const gain = (key: string) => {
     const xs = raw.map((d) => d.metrics[key]).filter((x) => x.standardError > 0).map((x) => x.unpairedStandardError / x.standardError);
     return median(xs);
