@@ -19,7 +19,7 @@ import type { Unit } from '../sweep/metrics.js';
 import type { PairedDifference } from '../stats/paired.js';
 import type { Estimate } from '../stats/ci.js';
 import { lossWaterfallOfColumns, WATERFALL_STAGES, type LossWaterfall } from '../stats/waterfall.js';
-import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtSigned, fmtUsdFull, MINUS, usdFormat } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtUsdFull, MINUS, usdFormat } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
 import { directionOf } from '../stats/metrics.js';
 import { metricDef } from '../sweep/metrics.js';
@@ -74,7 +74,13 @@ export interface Summary {
 
 // ---------------------------------------------------------------- helpers
 
-const usdText = (x: number) => fmtUsdFull(x);
+/** Dollars for text: in full below $10,000 ("$8,034", "$54.47"), to three significant digits above ("$73.9M"), two below a cent ("$0.0040"). */
+export const usdText = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 0.01) ? usdFormat(x) : fmtUsdFull(x));
+
+/** "1 path", "2 paths", "1,000 paths". */
+export function plural(n: number, word: string): string {
+  return `${fmtInt(n)} ${word}${Math.round(n) === 1 ? '' : 's'}`;
+}
 
 /** An interval in words; an open limit (too few tail paths to bound it) reads "open". */
 function ciText(e: { estimate: number; lower: number | null; upper: number | null }, f: (x: number) => string, level = '95%'): string {
@@ -88,8 +94,8 @@ function thinText(e: Partial<Estimate>): string {
   // a mean rests on its non-zero paths; a VaR or ES on the paths in its tail
   const rests =
     e.n !== undefined && e.tail.paths >= e.n
-      ? `${fmtInt(e.tail.nonZero)} non-zero of ${fmtInt(e.n)} paths`
-      : `${fmtInt(e.tail.paths)} tail path${e.tail.paths === 1 ? '' : 's'}, ${fmtInt(e.tail.nonZero)} non-zero`;
+      ? `${fmtInt(e.tail.nonZero)} non-zero of ${plural(e.n, 'path')}`
+      : `${plural(e.tail.paths, 'tail path')}, ${fmtInt(e.tail.nonZero)} non-zero`;
   return `; thin: rests on ${rests}${need}`;
 }
 
@@ -109,11 +115,12 @@ function exactFigure(key: string, label: string, unit: SummaryFigure['unit'], x:
   return { key, label, unit, estimate: x, lower: null, upper: null, text, tone: 'neutral' };
 }
 
-/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "0.0091%", "12%", "3.4×". */
-function shareText(x: number): string {
+/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "under 0.01%", "0.091%", "12%", "3.4×". */
+export function shareText(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
   if (x >= 2) return `${Number(x.toPrecision(2))}×`;
   if (x === 0) return '0%';
+  if (x < 1e-4) return 'under 0.01%';
   const p = 100 * x;
   return `${Number(p.toPrecision(2))}%`;
 }
@@ -147,8 +154,8 @@ export function runWaterfall(r: Results): LossWaterfall | null {
   return (r.aggregates as { lossWaterfall?: LossWaterfall }).lossWaterfall ?? lossWaterfallOfColumns(r.paths as never);
 }
 
-/** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30%, and 8% was left as bad debt". */
-function waterfallSentence(w: LossWaterfall): string | null {
+/** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30% and 8% was left as bad debt" (null without a shortfall). */
+function whoPaid(w: LossWaterfall): string | null {
   if (w.pathsWithShortfall === 0) return null;
   const phrase: Record<string, string> = {
     backstopCoveredUsd: 'the backstop vault paid',
@@ -159,9 +166,17 @@ function waterfallSentence(w: LossWaterfall): string | null {
   const paid = WATERFALL_STAGES.filter((s) => s.key !== 'badDebtUsd' && w.stages[s.key].shareOfShortfall > 0.0005).map(
     (s) => `${phrase[s.key]} ${shareText(w.stages[s.key].shareOfShortfall)}`,
   );
-  const bad = w.stages.badDebtUsd.shareOfShortfall;
-  const left = bad > 0.0005 ? `${shareText(bad)} was left as bad debt` : 'nothing was left as bad debt';
-  return `Of the shortfall liquidated accounts left (${usdText(w.shortfallUsd.mean.estimate)} a path on average; ${fmtInt(w.pathsWithShortfall)} paths had one), ${plainList([...paid, left])}.`;
+  // any bad debt at all is said, however small its share: "nothing" only when there was none
+  const bd = w.stages.badDebtUsd;
+  const left = bd.pathsPaying > 0 || bd.shareOfShortfall > 0 ? `${shareText(bd.shareOfShortfall)} was left as bad debt` : 'nothing was left as bad debt';
+  return plainList([...paid, left]);
+}
+
+/** The waterfall as a sentence: "Of the shortfall liquidated accounts left ($54.47 a path on average; 4 paths had one), …". */
+function waterfallSentence(w: LossWaterfall): string | null {
+  const who = whoPaid(w);
+  if (!who) return null;
+  return `Of the shortfall liquidated accounts left (${usdText(w.shortfallUsd.mean.estimate)} a path on average; ${plural(w.pathsWithShortfall, 'path')} had one), ${who}.`;
 }
 
 /**
@@ -174,7 +189,7 @@ export function bookSentence(r: Pick<Results, 'aggregates' | 'scenario'>): Verdi
   const n = smp?.pathsPerBook ?? r.aggregates.paths;
   if (B > 1) {
     const last = r.aggregates.paths - (B - 1) * n;
-    return { text: `Averaged over ${fmtInt(B)} market states (books), ${fmtInt(n)} paths each${last !== n ? ` (the last ${fmtInt(last)})` : ''}.`, tone: 'neutral' };
+    return { text: `Averaged over ${fmtInt(B)} market states (books), ${plural(n, 'path')} each${last !== n ? ` (the last ${fmtInt(last)})` : ''}.`, tone: 'neutral' };
   }
   const whose = r.scenario.traders.snapshot !== undefined ? "the snapshot's book" : 'one book';
   return { text: `Conditioned on ${whose}: one market state and one set of positions${r.aggregates.paths > 1 ? ', shared by every path' : ''}.`, tone: 'neutral' };
@@ -193,40 +208,37 @@ export function runSummary(r: Results, out: string | null): Summary {
   const rel = (x: number) => `${of(x / oi, `${usdFormat(oi)} open interest`)}${fund > 0 ? ` and ${of(x / fund, `${usdFormat(fund)} insurance fund`)}` : ''}`;
   const weighted = a.sampling?.design?.startsWith('importance');
   const nBooks = a.sampling?.books ?? 1;
-  const pathsText = `${fmtInt(a.paths)}${weighted ? ' importance-sampled' : ''} paths`;
+  const pathsText = weighted ? plural(a.paths, 'importance-sampled path') : plural(a.paths, 'path');
   const ci = (e: Estimate, f: (x: number) => string) => `95% CI ${fmtLimit(e.lower, f)} to ${fmtLimit(e.upper, f)}`;
+  const w = runWaterfall(r);
+  const books = bookSentence(r);
+  const pfe = a.probFundExhausted;
+  const fundText = fund > 0 ? (pfe.estimate === 0 ? `the fund never ran out (below ${fmtLimit(pfe.upper, fmtPct)} at 95% confidence)` : `the fund ran out on ${fmtPct(pfe.estimate)} of paths (${ci(pfe, fmtPct)})`) : 'there was no insurance fund';
   if (pb.estimate === 0) {
     sentences.push({
-      text: `No path of ${fmtInt(a.paths)} (${weighted ? 'importance-sampled, ' : ''}each ${horizon}) ended with bad debt: at 95% confidence the chance of bad debt over ${horizon} is below ${fmtLimit(pb.upper, fmtPct)}.`,
+      text: `${a.paths === 1 ? 'The one path' : `No path of ${fmtInt(a.paths)}`} (${weighted ? 'importance-sampled, ' : ''}${a.paths === 1 ? '' : 'each '}${horizon}) ${a.paths === 1 ? 'ended without' : 'ended with'} bad debt: at 95% confidence the chance of bad debt over ${horizon} is below ${fmtLimit(pb.upper, fmtPct)}.`,
+      tone: 'neutral',
+    });
+    const ws = w ? waterfallSentence(w) : null;
+    sentences.push({
+      text:
+        ws ??
+        `Liquidations closed ${usdText(a.liquidatedNotionalUsd.mean.estimate)} of notional a path on average (${shareText(a.liquidatedNotionalUsd.mean.estimate / oi)} of open interest), and no liquidation left a shortfall the account's margin could not pay.`,
       tone: 'neutral',
     });
   } else {
     sentences.push({
-      text: `Over ${horizon}, ${fmtPct(pb.estimate)} of ${pathsText} ended with bad debt (${ci(pb, fmtPct)}${weighted ? '' : `; ${fmtInt(pb.tail?.nonZero ?? 0)} paths`}); mean bad debt was ${usdText(mean)} a path (${ci(a.badDebtUsd.mean, usdText)}), ${rel(mean)}.`,
+      text: `Over ${horizon}, ${fmtPct(pb.estimate)} of ${pathsText} ended with bad debt (${weighted ? '' : `${plural(pb.tail?.nonZero ?? 0, 'path')}; `}${ci(pb, fmtPct)}); mean bad debt was ${usdText(mean)} a path (${ci(a.badDebtUsd.mean, usdText)}), ${rel(mean)}.`,
       tone: 'neutral',
     });
+    // the tail, who paid the shortfalls and the fund, in one sentence
     const esE = a.badDebtUsd.es99;
-    const es = esE.estimate;
-    const fundText = `the fund ran out on ${fmtPct(a.probFundExhausted.estimate)} of paths (${ci(a.probFundExhausted, fmtPct)})`;
-    sentences.push({
-      text:
-        esE.tail?.thin || esE.upper === null
-          ? `The mean of the worst 1% of paths (ES 99%) rests on ${fmtInt(esE.tail?.paths ?? 0)} tail path${esE.tail?.paths === 1 ? '' : 's'} (${fmtInt(esE.tail?.nonZero ?? 0)} with bad debt) — too few to bound it${
-              esE.tail?.pathsNeeded ? `; it needs ≥ ${fmtInt(esE.tail.pathsNeeded)} paths` : ''
-            }; ${fundText}.`
-          : `In the worst 1% of paths bad debt averaged ${usdText(es)} (ES 99%), ${rel(es)}; ${fundText}.`,
-      tone: 'neutral',
-    });
-  }
-  const w = runWaterfall(r);
-  const ws = w ? waterfallSentence(w) : null;
-  const books = bookSentence(r);
-  if (ws) sentences.push({ text: ws, tone: 'neutral' });
-  else if (pb.estimate === 0) {
-    sentences.push({
-      text: `Liquidations closed ${usdText(a.liquidatedNotionalUsd.mean.estimate)} of notional a path on average (${shareText(a.liquidatedNotionalUsd.mean.estimate / oi)} of open interest), and no liquidation left a shortfall the account's margin could not pay.`,
-      tone: 'neutral',
-    });
+    const tail =
+      esE.tail?.thin || esE.upper === null
+        ? `The worst 1% of paths (ES 99%) rests on ${plural(esE.tail?.paths ?? 0, 'tail path')} — too few to bound it${esE.tail?.pathsNeeded ? ` (it needs ≥ ${fmtInt(esE.tail.pathsNeeded)} paths)` : ''}`
+        : `In the worst 1% of paths bad debt averaged ${usdText(esE.estimate)} (ES 99%), ${shareText(esE.estimate / oi)} of open interest`;
+    const who = w ? whoPaid(w) : null;
+    sentences.push({ text: `${tail}; ${who ? `of all shortfalls, ${who}; ` : ''}${fundText}.`, tone: 'neutral' });
   }
   sentences.push(books);
   const figures: SummaryFigure[] = [
@@ -326,7 +338,7 @@ function estimateOf(aggregates: object, key: string): Estimate {
 /** Compute time of a study and what it took from disk. */
 function sweepTimes(r: SweepResult): { computeMs: number; resumed: string | null } {
   const computeMs = r.points.filter((p) => !p.run.resumed).reduce((a, p) => a + p.run.elapsedMs, 0);
-  return { computeMs, resumed: r.run.pointsResumed > 0 ? `${r.run.pointsResumed} of ${r.points.length} points resumed from disk` : null };
+  return { computeMs, resumed: r.run.pointsResumed > 0 ? `${r.run.pointsResumed} of ${plural(r.points.length, 'point')} resumed from disk` : null };
 }
 
 export function sweepSummary(r: SweepResult, out: string | null): Summary {
@@ -342,7 +354,7 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
   const sentences: VerdictSentence[] = [];
   const range = r.params.map((p) => `${paramInfo(p.path).label} from ${fmtParamValue(p.path, Math.min(...p.values))} to ${fmtParamValue(p.path, Math.max(...p.values))}`).join(' and ');
   sentences.push({
-    text: `Sweeping ${range} (${pts.length} points × ${fmtInt(r.paths)} paths on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
+    text: `Sweeping ${range} (${plural(pts.length, 'point')} × ${plural(r.paths, 'path')} on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
       e(last, m0.key).estimate,
       m0.unit,
     )} at ${pointText(last.values)}; at ${reference} it is ${ciText(e(base, m0.key), (x) => unitText(x, m0.unit))}.`,
@@ -359,7 +371,7 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
     const biggest = [...s0.significant].sort((a, b) => Math.abs(b.d.estimate) - Math.abs(a.d.estimate))[0];
     sentences.push({
       text: biggest
-        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${s0.diffs.length} other points (paired on the same paths); the largest change is ${diffText(biggest.d.estimate, m0.unit)} (95% CI ${diffText(
+        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${plural(s0.diffs.length, 'other point')} (paired on the same paths); the largest change is ${diffText(biggest.d.estimate, m0.unit)} (95% CI ${diffText(
             biggest.d.lower,
             m0.unit,
           )} to ${diffText(biggest.d.upper, m0.unit)}) at ${pointText(biggest.p.values)}.`
@@ -464,7 +476,7 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
     const recText = roundedParam(r.param, rec.rounded ?? rec.value, tol, safeDir);
     const bound = r.target.op.startsWith('<') ? rec.metric.upper : rec.metric.lower;
     sentences.push({
-      text: `Set ${name} ${geq} ${recText}: at that value ${targetText} with ${conf} confidence (estimate ${unitText(rec.metric.estimate, unit)}, one-sided bound ${fmtLimit(bound, (x) => unitText(x, unit))}, ${fmtInt(rec.paths)} paths).`,
+      text: `Set ${name} ${geq} ${recText}: at that value ${targetText} with ${conf} confidence (estimate ${unitText(rec.metric.estimate, unit)}, one-sided bound ${fmtLimit(bound, (x) => unitText(x, unit))}, ${plural(rec.paths, 'path')}).`,
       tone: 'neutral',
     });
     const b = r.boundary;
@@ -525,7 +537,7 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
           exactFigure('maintenanceLeverage', 'allowed leverage at the recommendation', 'ratio', rec.capital.maintenanceLeverage, times(rec.capital.maintenanceLeverage)),
         ]
       : []),
-    exactFigure('pathsSpent', 'paths spent', 'count', r.pathsSpent, `${fmtInt(r.pathsSpent)} over ${r.evaluated.length} values`),
+    exactFigure('pathsSpent', 'paths spent', 'count', r.pathsSpent, `${fmtInt(r.pathsSpent)} over ${plural(r.evaluated.length, 'value')}`),
   ];
   return {
     format: SUMMARY_FORMAT,
@@ -726,7 +738,7 @@ export function summaryMarkdown(s: Summary): string {
     '| --- | --- |',
     ...s.figures.map((f) => `| ${cell(f.label)} | ${mark(f.tone)}${cell(f.text)} |`),
     '',
-    `Seed ${s.seed} · ${fmtInt(s.paths)} paths${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
+    `Seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
       s.out ? ` · ${s.out}` : ''
     }`,
     '',
@@ -744,7 +756,7 @@ export function summaryText(s: Summary): string {
     '',
     ...s.figures.map((f) => `  ${pad(f.label)}  ${f.text}${toneMark(f.tone)}`),
     '',
-    `seed ${s.seed} · ${fmtInt(s.paths)} paths${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
+    `seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
     '',
   ].join('\n');
 }
