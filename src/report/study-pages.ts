@@ -530,7 +530,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
         r.variants.map((v) => [
           escapeHtml(v.name) + (v.description ? `<br><span class="ci">${escapeHtml(v.description)}</span>` : ''),
           escapeHtml(v.source),
-          v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '' }, { ...v.scenario, name: '', description: '' }, 12).join(', ') || '(nothing)'),
+          v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '', bookRules: undefined }, { ...v.scenario, name: '', description: '', bookRules: undefined }, 12).join(', ') || '(nothing)'),
         ]),
       ) + `<pre class="yaml">${escapeHtml(stringify(base.scenario))}</pre>`,
   });

@@ -715,10 +715,23 @@ function levelText(c: number): string {
   return `${Number((100 * c).toPrecision(4))}%`;
 }
 
-/** The opening book of a comparison in one sentence (null when the file says nothing about it). */
+/**
+ * The opening book of a comparison in one sentence: held fixed (every policy faced the baseline's book)
+ * with the positions a policy's rules would not admit, counted and with their notional; or redrawn per
+ * policy (the warnings say by how much). Null for files that say nothing about it.
+ */
 function comparisonBookSentence(r: ComparisonResult): VerdictSentence | null {
-  void r;
-  return null;
+  if (r.bookHeld === undefined) return null;
+  if (!r.bookHeld) return { text: `Each policy drew its own opening book under its own rules (--redraw-book), so part of each difference is the book's.`, tone: 'neutral' };
+  const out = (r.bookDifferences ?? []).filter((b) => b.inadmissible && b.inadmissible.positions > 0);
+  const oi = r.bookDifferences?.find((b) => b.inadmissible)?.inadmissible?.openInterestUsd;
+  const kept = out.map((b) => `${plural(b.inadmissible!.positions, 'position')} (${usdText(b.inadmissible!.notionalUsd)}) under ${b.variant}'s`);
+  return {
+    text: `Every policy faced ${r.baseline}'s opening book${oi !== undefined ? ` (${usdText(oi)} open interest)` : ''}; ${
+      kept.length ? `${plainList(kept)} initial margin would not have been admitted and were kept` : "every position in it passes each policy's initial margin"
+    }.`,
+    tone: 'neutral',
+  };
 }
 
 // ---------------------------------------------------------------- renderings

@@ -27,14 +27,14 @@ import { designOfTable } from '../stats/aggregate.js';
 import { PathTable } from '../mc/table.js';
 import { HEADLINE_METRICS, metricDef } from './metrics.js';
 import { holmLevels, pairedDifference, type PairedDifference } from '../stats/paired.js';
-import { insuranceFunds } from '../scenario/market-policy.js';
+import { bookRulesOf, insuranceFunds } from '../scenario/market-policy.js';
 import { evaluateFunctional } from '../stats/metrics.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import { createRunContext } from '../engine/context.js';
-import { bookDifference, type BookDifference } from '../api/book-diff.js';
+import { bookDifference, inadmissiblePositions, type BookDifference, type Inadmissible } from '../api/book-diff.js';
 import { marketConfigs } from '../agents/population.js';
 import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
@@ -152,6 +152,8 @@ export interface CompareOptions {
   workers?: number;
   out?: string;
   fresh?: boolean;
+  /** Draw each policy's opening book under its own rules instead of holding the baseline's book fixed (`--redraw-book`). */
+  redrawBook?: boolean;
   onProgress?: (p: StudyProgress) => void;
 }
 
@@ -214,10 +216,20 @@ export interface ComparisonResult {
    * own rules, initial-margin caps): null where the books could not be redrawn (a saved run whose price
    * model reads a CSV file). Absent from comparison.json files written before it existed.
    */
-  bookDifferences?: { variant: string; difference: BookDifference | null }[];
+  bookDifferences?: BookComparison[];
+  /** Whether every policy faced the baseline's opening book (`bookRules`; the default), or drew its own (`--redraw-book`). Absent from files written before. */
+  bookHeld?: boolean;
   /** live: every variant simulated (or resumed from --out); saved: compared from saved run folders without simulating. */
   source?: 'live' | 'saved';
   run: { workers: number; elapsedMs: number; startedAt: string; variantsResumed: number };
+}
+
+/** How a policy's opening book relates to the baseline's: the account-by-account difference, and with the book held fixed the positions its own rules would not admit. */
+export interface BookComparison {
+  variant: string;
+  difference: BookDifference | null;
+  /** With the book held fixed: the baseline's positions this policy's initial margin would not admit (kept, and reported). */
+  inadmissible?: Inadmissible;
 }
 
 /** The warning a comparison gives when a variant's opening book differs from the baseline's. */
@@ -231,15 +243,24 @@ function bookWarning(variant: string, baseline: string, d: BookDifference): stri
   )} open interest; open interest ${usd(d.openInterestUsd[0])} → ${usd(d.openInterestUsd[1])}. Part of each paired difference is the book's, not the policy's alone.`;
 }
 
-/** Book differences of every variant against the baseline (each book drawn once; null where it cannot be redrawn). */
-function bookDifferences(variants: { name: string; scenario: Scenario }[], bi: number, canDraw: (s: Scenario) => boolean): { variant: string; difference: BookDifference | null }[] {
+/** Book differences of every variant against the baseline (each book drawn once; null where it cannot be redrawn), and with the book held the positions each policy would not admit. */
+function bookDifferences(variants: { name: string; scenario: Scenario }[], bi: number, canDraw: (s: Scenario) => boolean): BookComparison[] {
   const base = variants[bi];
   if (!canDraw(base.scenario)) return variants.filter((_, i) => i !== bi).map((v) => ({ variant: v.name, difference: null }));
   const prices = marketConfigs(base.scenario).map((m) => m.initialPriceUsd);
   const pb = createRunContext(base.scenario).population;
   return variants
     .filter((_, i) => i !== bi)
-    .map((v) => ({ variant: v.name, difference: canDraw(v.scenario) ? bookDifference(pb, createRunContext(v.scenario).population, prices) : null }));
+    .map((v) => {
+      if (!canDraw(v.scenario)) return { variant: v.name, difference: null };
+      const ctx = createRunContext(v.scenario);
+      const held = v.scenario.bookRules !== undefined;
+      return {
+        variant: v.name,
+        difference: bookDifference(pb, ctx.population, prices),
+        ...(held ? { inadmissible: inadmissiblePositions(ctx.population, ctx.rules.map((r) => r.initialMargin), ctx.rules.map((_, m) => ctx.maintenanceFor(m)), prices) } : {}),
+      };
+    });
 }
 
 const readsCsv = (s: Scenario) => [s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv');
@@ -287,6 +308,11 @@ export function prepareComparison(variantsIn: VariantInput[], opts: CompareOptio
     if (imp?.shiftPerStep === 'auto' && baseSampling?.importance) {
       v.scenario = { ...v.scenario, sampling: { ...v.scenario.sampling, importance: { ...imp, shiftPerStep: baseSampling.importance.shiftPerStep } } };
     }
+  }
+  // the opening book held fixed: every policy draws it under the baseline's rules (unless asked to redraw)
+  if (!opts.redrawBook && !variants[bi].scenario.traders.snapshot) {
+    const rules = variants[bi].scenario.bookRules ?? bookRulesOf(variants[bi].scenario);
+    for (const [i, v] of variants.entries()) if (i !== bi) v.scenario = parseScenario({ ...v.scenario, bookRules: rules }, v.source);
   }
   const base = variants[bi];
   for (const v of variants) {
@@ -351,7 +377,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
 
   const books = bookDifferences(variants, bi, () => true);
   for (const b of books) if (b.difference && b.difference.accountsDiffering > 0) warnings.push(bookWarning(b.variant, base.name, b.difference));
-  return assemble({ variants, results, metrics, bi, seed, paths, warnings, books, source: 'live', startedAt, t0, workers: opts.workers ?? defaultWorkers(), resumed });
+  return { ...assemble({ variants, results, metrics, bi, seed, paths, warnings, books, source: 'live', startedAt, t0, workers: opts.workers ?? defaultWorkers(), resumed }), bookHeld: variants.some((v, i) => i !== bi && v.scenario.bookRules !== undefined) };
 }
 
 interface AssembleInput {
@@ -362,7 +388,7 @@ interface AssembleInput {
   seed: number;
   paths: number;
   warnings: string[];
-  books: { variant: string; difference: BookDifference | null }[];
+  books: BookComparison[];
   source: 'live' | 'saved';
   startedAt: string;
   t0: number;
