@@ -115,10 +115,12 @@ function exactFigure(key: string, label: string, unit: SummaryFigure['unit'], x:
   return { key, label, unit, estimate: x, lower: null, upper: null, text, tone: 'neutral' };
 }
 
-/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "under 0.01%", "0.091%", "12%", "3.4×". */
+/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "under 0.01%", "0.091%", "12%", "3.4×", "3,200×", "3.2 million×". */
 export function shareText(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
-  if (x >= 2) return `${Number(x.toPrecision(2))}×`;
+  if (x >= 1e9) return `${Number((x / 1e9).toPrecision(2))} billion×`;
+  if (x >= 1e6) return `${Number((x / 1e6).toPrecision(2))} million×`;
+  if (x >= 2) return `${Number(x.toPrecision(2)).toLocaleString('en-US')}×`;
   if (x === 0) return '0%';
   if (x < 1e-4) return 'under 0.01%';
   const p = 100 * x;
