@@ -10,6 +10,7 @@ import { parseScenario } from '../../src/scenario/load.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { runComparison, variantsFromBlock, type ComparisonResult } from '../../src/sweep/compare.js';
 import { comparisonSummary, type Summary } from '../../src/report/verdict.js';
+import { comparisonPage } from '../../src/report/study-pages.js';
 
 const SMALL = {
   name: 'cmp-small',
@@ -121,5 +122,23 @@ describe('comparison verdicts on small fixed-seed comparisons', () => {
     expect(r.redrawn.bookDifferences![0].inadmissible).toBeUndefined();
     expect(r.redrawn.warnings.some((w) => /lev5 faces a different opening book from lev20/.test(w))).toBe(true);
     expect(comparisonSummary(r.redrawn, null).sentences.at(-1)!.text).toMatch(/drew its own opening book/);
+  });
+  it('the forest plot colours by the direction of the effect, as the verdict, and draws the Holm-adjusted intervals', () => {
+    const page = comparisonPage(r.tradeOff);
+    const forest = page.sections!.find((x) => x.id === 'forest')!.charts![0].spec as { vconcat: { layer: { data: { values: Record<string, unknown>[] } }[] }[] };
+    const rows = (i: number) => forest.vconcat[i].layer[1].data.values;
+    const idx = (k: string) => r.tradeOff.metrics.findIndex((m) => m.key === k);
+    const fund = rows(idx('fundPaidUsd.mean'))[0];
+    const frac = rows(idx('fractionTradersLiquidated.mean'))[0];
+    const d = r.tradeOff.differences[0].metrics;
+    expect(fund).toMatchObject({ effect: 'worse', significance: 'significant after Holm correction' });
+    expect(frac).toMatchObject({ effect: 'better', significance: 'significant after Holm correction' });
+    expect(fund.lower).toBeCloseTo(d['fundPaidUsd.mean'].holm!.lower, 2);
+    expect(fund.upper).toBeCloseTo(d['fundPaidUsd.mean'].holm!.upper, 2);
+    // the verdict box marks the sentence a trade-off, and the metrics table colours the fund's difference red, the fraction's green
+    expect(page.headlineHtml).toContain('<p class="mixed">tiered is a trade-off');
+    const table = page.sections!.find((x) => x.id === 'metrics')!.html!;
+    expect(table).toMatch(/<span class="tone-worse">\+\$[\d.,k]+<\/span>/);
+    expect(table).toMatch(/<span class="tone-better">−[\d.]+ pp<\/span>/);
   });
 });
