@@ -11,6 +11,10 @@ import { loadScenarioFile } from '../../src/scenario/load.js';
 import { runComparison, variantsFromBlock, type ComparisonResult } from '../../src/sweep/compare.js';
 import { comparisonSummary, type Summary } from '../../src/report/verdict.js';
 import { comparisonPage } from '../../src/report/study-pages.js';
+import { comparisonPointExports } from '../../src/report/exports.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 const SMALL = {
   name: 'cmp-small',
@@ -140,5 +144,22 @@ describe('comparison verdicts on small fixed-seed comparisons', () => {
     const table = page.sections!.find((x) => x.id === 'metrics')!.html!;
     expect(table).toMatch(/<span class="tone-worse">\+\$[\d.,k]+<\/span>/);
     expect(table).toMatch(/<span class="tone-better">−[\d.]+ pp<\/span>/);
+  });
+  it('points.csv carries the Holm-adjusted interval beside the Holm significance, and no difference for a metric not applicable to a side', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'marginlab-cmp-')), 'points.csv');
+    comparisonPointExports(r.noFund)['points.csv'](file);
+    const [head, ...lines] = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (name: string) => head.indexOf(name);
+    const row = (metric: string) => lines.find((l) => l[col('label')] === 'no-fund' && l[col('metric')] === metric)!;
+    const d = r.noFund.differences[0].metrics;
+    for (const k of Object.keys(d)) {
+      const l = row(k);
+      if (d[k].notApplicable) {
+        expect([l[col('differenceLower')], l[col('differenceSignificant')]], k).toEqual(['', expect.stringMatching(/^(0|false)$/)]);
+        continue;
+      }
+      expect(Number(l[col('differenceLower')]), k).toBeCloseTo(d[k].holm!.lower, 4);
+      expect(Number(l[col('differenceUpper')]), k).toBeCloseTo(d[k].holm!.upper, 4);
+    }
   });
 });
