@@ -9,6 +9,8 @@
  * differs in market, side, size or entry price (relative tolerance 1e−12). O(accounts + positions).
  */
 import type { Population } from '../agents/population.js';
+import { maxNotionalFor, type InitialMarginRule } from '../margin/initial.js';
+import type { MaintenanceModel } from '../margin/maintenance.js';
 
 export interface BookDifference {
   /** Accounts in each opening book. */
@@ -58,4 +60,52 @@ export function bookDifference(a: Population, b: Population, prices: readonly nu
     }
   }
   return { accounts: a.accounts, accountsDiffering: differing, shareOfAccounts: a.accounts ? differing / a.accounts : 0, openInterestUsd: [oiA, oiB], openInterestDifferingUsd: oiDiffering };
+}
+
+/** Positions of an opening book that a rulebook would not have admitted when they opened. */
+export interface Inadmissible {
+  /** Positions whose notional at entry exceeds what the rules' initial margin allows on their collateral. */
+  positions: number;
+  /** Accounts holding at least one. */
+  accounts: number;
+  /** Their notional at the initial prices (USD), and the book's open interest. */
+  notionalUsd: number;
+  openInterestUsd: number;
+}
+
+/**
+ * The positions of `pop` (a book drawn under other rules) that `rules` would not admit: a position
+ * opened on its share of its account's own collateral (notional ÷ entry leverage, split evenly over
+ * the account's positions, as the book is drawn) above the largest notional the market's initial-margin
+ * rule allows on that share at its entry price (src/margin/initial.ts `maxNotionalFor`; relative
+ * tolerance 1e−9). Such positions are kept in a comparison that holds the book fixed, and reported.
+ * O(positions · 80) (the bisection of maxNotionalFor).
+ */
+export function inadmissiblePositions(pop: Population, rules: readonly InitialMarginRule[], maintenance: readonly MaintenanceModel[], prices: readonly number[]): Inadmissible {
+  let positions = 0;
+  let accounts = 0;
+  let notional = 0;
+  for (let a = 0; a < pop.accounts; a++) {
+    const n = pop.acctNPos[a];
+    if (n === 0) continue;
+    let entryNotional = 0;
+    for (let i = 0; i < n; i++) {
+      const p = pop.acctFirstPos[a] + i;
+      entryNotional += pop.posSize[p] * pop.posEntry[p];
+    }
+    const share = entryNotional / pop.acctLeverage[a] / n;
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const p = pop.acctFirstPos[a] + i;
+      const m = pop.posMarket[p];
+      const at = pop.posSize[p] * pop.posEntry[p];
+      if (at > maxNotionalFor(share, pop.posEntry[p], rules[m], maintenance[m]) * (1 + 1e-9)) {
+        positions++;
+        notional += pop.posSize[p] * prices[m];
+        any = true;
+      }
+    }
+    if (any) accounts++;
+  }
+  return { positions, accounts, notionalUsd: notional, openInterestUsd: openInterest(pop, prices) };
 }

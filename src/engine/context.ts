@@ -3,7 +3,7 @@
  * trader book, per-market impact models and nominal volatilities. Built once per worker (and cached).
  */
 import type { LiquidationConfig, Policy, Scenario } from '../scenario/schema.js';
-import { insuranceFunds, marketPolicy, stepPolicy, type FundConfig } from '../scenario/market-policy.js';
+import { bookScenario, insuranceFunds, marketPolicy, stepPolicy, type FundConfig } from '../scenario/market-policy.js';
 import { initialMarginRule, type InitialMarginRule } from '../margin/initial.js';
 import { marketConfigs, type Population } from '../agents/population.js';
 import { generatePopulation } from '../agents/seasoning.js';
@@ -96,7 +96,16 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
   const priceData = loadPriceData(scenario);
   const W = warmupSteps(scenario);
   const warm = W > 0 ? warmupHistory(scenario, priceData, W, book) : undefined;
-  const pop = population ?? (scenario.traders.snapshot ? snapshotPopulation(scenario, opening) : generatePopulation(scenario, opening, warm?.prices, book));
+  // the opening book is drawn under `bookRules` when given (a comparison holding the baseline's book), else under the scenario's own rules
+  const drawFrom = bookScenario(scenario);
+  const drawMaintenance =
+    drawFrom === scenario
+      ? opening
+      : markets.map((_, m) => {
+          const p = marketPolicy(drawFrom, m);
+          return createMaintenanceModel(p.maintenance, { maxLeverage: p.maxLeverage, nominalVolPerStep: nominalVolPerStep[m], stepsPerYear });
+        });
+  const pop = population ?? (scenario.traders.snapshot ? snapshotPopulation(scenario, opening) : generatePopulation(drawFrom, drawMaintenance, warm?.prices, book));
   // the volatility estimate each path starts from: run over the warm-up's returns
   const openingEwmaVar = markets.map((mk, m) => {
     let v = nominalVolPerStep[m] ** 2;

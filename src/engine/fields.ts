@@ -41,6 +41,8 @@ interface FieldCommon {
   report?: 'required' | 'optional';
   /** Present only in runs of scenarios where this holds (absent from every summary otherwise). */
   when?: (sc: Scenario) => boolean;
+  /** Which direction is worse for the venue, for a comparison's verdict on `paths.<field>.mean` (absent: neither, descriptive). */
+  worse?: 'higher' | 'lower';
 }
 
 /** One per-path field: its kind (and per-market width) decides its value type. */
@@ -68,16 +70,16 @@ const cents =
 /** Every per-path field, in the order a summary lists them (the order of results.json `paths` and of the exports' columns). */
 export const PATH_FIELDS = {
   pathIndex: { kind: 'count', report: 'required', unit: '—', fill: (s) => s.st.pathIndex, doc: 'the path index k (0-based)' },
-  badDebtUsd: { kind: 'real', report: 'required', unit: 'USD', fill: (s) => s.st.books.badDebtUsd(), doc: 'bad debt left on the path: shortfalls not covered by the backstop, the fund, ADL or socialised loss. Exact cents.' },
+  badDebtUsd: { kind: 'real', worse: 'higher', report: 'required', unit: 'USD', fill: (s) => s.st.books.badDebtUsd(), doc: 'bad debt left on the path: shortfalls not covered by the backstop, the fund, ADL or socialised loss. Exact cents.' },
   liquidationCount: { kind: 'count', report: 'required', unit: 'count', fill: counter('liquidations'), doc: 'liquidations (closes) on the path. It equals the sum of the cascade sizes.' },
   liquidatedNotionalUsd: { kind: 'real', report: 'required', unit: 'USD', fill: (s) => s.rec.liquidatedLongUsd + s.rec.liquidatedShortUsd, doc: 'liquidated notional, all markets = long + short' },
   liquidatedLongNotionalUsd: { kind: 'real', unit: 'USD', fill: (s) => s.rec.liquidatedLongUsd, doc: 'liquidated notional of long positions' },
   liquidatedShortNotionalUsd: { kind: 'real', unit: 'USD', fill: (s) => s.rec.liquidatedShortUsd, doc: 'liquidated notional of short positions' },
   tradersLiquidated: { kind: 'count', report: 'optional', unit: 'accounts', fill: counter('tradersLiquidated'), doc: 'distinct accounts liquidated at least once, arrivals included' },
   fundStartUsd: { kind: 'real', unit: 'USD', fill: (s) => s.fundStartCents / 100, doc: 'the insurance fund at the start (`policy.insuranceFund.initialUsd`)' },
-  fundEndUsd: { kind: 'real', report: 'required', unit: 'USD', fill: (s) => s.st.books.fundCents / 100, doc: 'the insurance fund at the end: start + fees − payouts' },
-  fundPaidUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: counter('fundPaidUsd'), doc: 'the total the fund paid towards shortfalls' },
-  fundExhausted: { kind: 'flag', report: 'optional', unit: 'boolean', fill: counter('fundExhausted'), doc: 'see [terms](#terms): the fund paid what it could and hit exactly $0 with part of a shortfall still open. Bad debt alone does not set it: with caps on the fund, bad debt can be recorded while the fund still holds money' },
+  fundEndUsd: { kind: 'real', worse: 'lower', report: 'required', unit: 'USD', fill: (s) => s.st.books.fundCents / 100, doc: 'the insurance fund at the end: start + fees − payouts' },
+  fundPaidUsd: { kind: 'real', worse: 'higher', report: 'optional', unit: 'USD', fill: counter('fundPaidUsd'), doc: 'the total the fund paid towards shortfalls' },
+  fundExhausted: { kind: 'flag', worse: 'higher', report: 'optional', unit: 'boolean', fill: counter('fundExhausted'), doc: 'see [terms](#terms): the fund paid what it could and hit exactly $0 with part of a shortfall still open. Bad debt alone does not set it: with caps on the fund, bad debt can be recorded while the fund still holds money' },
   largestCascadeAccounts: { kind: 'count', unit: 'count', fill: (s) => s.rec.largestAccounts, doc: "liquidations in the path's largest cascade. The largest is the step with the largest liquidated notional, and the earliest such step on a tie." },
   largestCascadeNotionalUsd: { kind: 'real', report: 'required', unit: 'USD', fill: (s) => s.rec.largestNotionalUsd, doc: 'the liquidated notional of that step' },
   largestCascadeGenerations: { kind: 'count', report: 'required', unit: 'rounds', fill: (s) => s.rec.largestGenerations, doc: 'the generations of that step' },
@@ -102,13 +104,13 @@ export const PATH_FIELDS = {
   liquidatorPnlUsd: { kind: 'real', unit: 'USD', fill: counter('liquidatorPnlUsd'), doc: "liquidators' total PnL: Σ size × (the market fill − the price paid the trader, mark × (1 ∓ bonus)). That is the bonus minus the slippage of unwinding into the market." },
   backstopTakeovers: { kind: 'count', unit: 'count', fill: counter('backstopTakeovers'), doc: 'accounts taken over by the backstop vault' },
   backstopPnlUsd: { kind: 'real', unit: 'USD', fill: counter('backstopPnlUsd'), doc: "the vault's PnL: forfeited margin + unwind PnL (fill − mark) − the part of its takeovers' shortfalls it paid (at most its capital; the rest goes down the waterfall)." },
-  adlNotionalUsd: { kind: 'real', unit: 'USD', fill: counter('adlNotionalUsd'), doc: 'the notional of positions closed by ADL, at the mark' },
-  adlAccounts: { kind: 'count', unit: 'accounts', fill: counter('adlAccounts'), doc: 'distinct accounts deleveraged by ADL' },
-  adlProfitTakenUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: counter('adlProfitTakenUsd'), doc: 'the total ADL haircut: what the deleveraged accounts paid towards shortfalls — the deficit ADL covered, and the least a pro-rata haircut of profits would have taken' },
+  adlNotionalUsd: { kind: 'real', worse: 'higher', unit: 'USD', fill: counter('adlNotionalUsd'), doc: 'the notional of positions closed by ADL, at the mark' },
+  adlAccounts: { kind: 'count', worse: 'higher', unit: 'accounts', fill: counter('adlAccounts'), doc: 'distinct accounts deleveraged by ADL' },
+  adlProfitTakenUsd: { kind: 'real', worse: 'higher', report: 'optional', unit: 'USD', fill: counter('adlProfitTakenUsd'), doc: 'the total ADL haircut: what the deleveraged accounts paid towards shortfalls — the deficit ADL covered, and the least a pro-rata haircut of profits would have taken' },
   adlMatchedNotionalUsd: { kind: 'real', unit: 'USD', fill: counter('adlMatchedNotionalUsd'), doc: 'bankrupt positions ADL matched against winners at their bankruptcy price before any trade (never sent to the market), notional at the mark' },
-  adlPnlClosedUsd: { kind: 'real', unit: 'USD', fill: counter('adlPnlClosedUsd'), doc: "the unrealised profit, at the mark, of the winners' positions ADL closed — the profit haircut in Chitra (2025)'s accounting; `adlPnlClosedUsd / adlProfitTakenUsd` is how far ADL over-reached" },
-  socialisedLossUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: counter('socialisedLossUsd'), doc: 'the total deficit taken from accounts as socialised loss' },
-  socialisedAccounts: { kind: 'count', unit: 'accounts', fill: counter('socialisedAccounts'), doc: 'distinct accounts charged a socialised loss' },
+  adlPnlClosedUsd: { kind: 'real', worse: 'higher', unit: 'USD', fill: counter('adlPnlClosedUsd'), doc: "the unrealised profit, at the mark, of the winners' positions ADL closed — the profit haircut in Chitra (2025)'s accounting; `adlPnlClosedUsd / adlProfitTakenUsd` is how far ADL over-reached" },
+  socialisedLossUsd: { kind: 'real', worse: 'higher', report: 'optional', unit: 'USD', fill: counter('socialisedLossUsd'), doc: 'the total deficit taken from accounts as socialised loss' },
+  socialisedAccounts: { kind: 'count', worse: 'higher', unit: 'accounts', fill: counter('socialisedAccounts'), doc: 'distinct accounts charged a socialised loss' },
   liquidationFeesUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: cents('feesCents'), doc: 'liquidation fees collected (into the insurance fund), exact cents' },
   tradingFeesUsd: { kind: 'real', unit: 'USD', fill: cents('tradingFeesCents'), doc: 'taker fees on entries and voluntary closes (`policy.tradingFees`), exact cents' },
   fundingPaidUsd: { kind: 'real', unit: 'USD', fill: cents('fundingPaidCents'), doc: "funding paid by the simulated accounts over the path (all markets, exact cents): each payer's rate × its own notional, from cash and, when cash is short, collateral sold" },
@@ -136,7 +138,7 @@ export const PATH_FIELDS = {
   lendingDeficitUsd: { kind: 'real', unit: 'USD', fill: cents('lendingDeficitCents'), doc: "the debt so written off, exact cents; not part of `badDebtUsd` (the perpetual venue's)" },
   lendingDebtEndUsd: { kind: 'real', unit: 'USD', fill: (s) => s.lend.debtUsd, doc: "at the end: the borrowers' debt outstanding" },
   lendingCollateralEndUsd: { kind: 'real', unit: 'USD', fill: (s) => s.lend.collateralUsd, doc: "at the end: the borrowers' collateral at the mark" },
-  shortfallUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: cents('shortfallCents'), doc: "the loss waterfall's input: what closed accounts' margin could not pay (including a backstop takeover's unwind loss the vault could not pay), exact cents. It is covered, in order, by `backstopCoveredUsd`, `fundPaidUsd`, `adlProfitTakenUsd` or `socialisedLossUsd`, and the rest is `badDebtUsd`: shortfall = backstop + fund + ADL + socialised + bad debt on every path (`test/engine/mechanisms.test.ts`)" },
+  shortfallUsd: { kind: 'real', worse: 'higher', report: 'optional', unit: 'USD', fill: cents('shortfallCents'), doc: "the loss waterfall's input: what closed accounts' margin could not pay (including a backstop takeover's unwind loss the vault could not pay), exact cents. It is covered, in order, by `backstopCoveredUsd`, `fundPaidUsd`, `adlProfitTakenUsd` or `socialisedLossUsd`, and the rest is `badDebtUsd`: shortfall = backstop + fund + ADL + socialised + bad debt on every path (`test/engine/mechanisms.test.ts`)" },
   backstopCoveredUsd: { kind: 'real', report: 'optional', unit: 'USD', fill: cents('backstopCoveredCents'), doc: 'the part of shortfalls the backstop vault paid from its capital, exact cents' },
   maxMmr: { kind: 'real', unit: 'rate', fill: counter('maxMmr'), doc: 'the highest maintenance rate reached on the path, over all markets, for `volatility-adaptive` maintenance (including its starting rate). It is 0 for static schedules (fixed, tiered, size-scaled, fraction-of-imr).' },
   finalFundamentalUsd: { kind: 'real', unit: 'USD', fill: (s) => Math.exp(s.st.mkt.logF[0]), doc: "market 0's fundamental price after the last step" },

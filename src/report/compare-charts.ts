@@ -17,15 +17,22 @@ function variantScale(names: string[]) {
 export interface ForestRow {
   variant: string;
   estimate: number;
+  /** The interval drawn: Holm-adjusted (simultaneous) where the comparison has it. */
   lower: number;
   upper: number;
-  /** 'significant (Holm)', 'significant', 'not significant' */
+  /** Which way the effect goes for the venue: one of EFFECT_DOMAIN (the verdict's colours). */
+  effect: string;
+  /** One of SIGNIFICANCE_DOMAIN. */
   significance: string;
   pValue: number;
+  /** The interval's confidence in words ("Holm-adjusted 99.7%"). */
+  level: string;
 }
 
-export const SIGNIFICANCE_DOMAIN = ['significant after Holm correction', 'significant (uncorrected)', 'not significant'];
-const SIGNIFICANCE_RANGE = ['#b2182b', '#e6ab02', '#8a94a6'];
+/** The colour of a difference is the direction of its effect, as in the verdict (green better, red worse); significance is the mark's opacity. */
+export const EFFECT_DOMAIN = ['better', 'worse', 'no better or worse direction'];
+const EFFECT_RANGE = ['#1b7a43', '#b2182b', '#5b6573'];
+export const SIGNIFICANCE_DOMAIN = ['significant after Holm correction', 'not significant after Holm correction'];
 
 /**
  * Forest plot: for each metric, each policy's paired difference from the baseline with its interval,
@@ -57,7 +64,8 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
             data: { values: rows },
             encoding: {
               y: { field: 'variant', type: 'nominal', title: null, sort: variants },
-              color: { field: 'significance', type: 'nominal', title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: SIGNIFICANCE_RANGE }, legend: { labelLimit: 320 } },
+              color: { field: 'effect', type: 'nominal', title: null, scale: { domain: EFFECT_DOMAIN, range: EFFECT_RANGE }, legend: { labelLimit: 320 } },
+              opacity: { field: 'significance', type: 'ordinal', sort: SIGNIFICANCE_DOMAIN, title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: [1, 0.4] }, legend: { labelLimit: 320 } },
             },
             layer: [
               { mark: { type: 'rule', strokeWidth: 2.5 }, encoding: { x: { field: 'lower', type: 'quantitative', title: null, axis: fmt }, x2: { field: 'upper' } } },
@@ -68,8 +76,10 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
                   tooltip: [
                     { field: 'variant', type: 'nominal', title: 'policy' },
                     { field: 'tEstimate', type: 'nominal', title: 'difference' },
-                    { field: 'tInterval', type: 'nominal', title: '95% CI' },
+                    { field: 'tInterval', type: 'nominal', title: 'interval' },
+                    { field: 'level', type: 'nominal', title: 'confidence' },
                     { field: 'pValue', type: 'quantitative', title: 'p-value' },
+                    { field: 'effect', type: 'nominal', title: 'effect' },
                     { field: 'significance', type: 'nominal', title: 'significance' },
                   ],
                 },

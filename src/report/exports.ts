@@ -165,7 +165,7 @@ export interface SweepLike {
 export interface ComparisonLike {
   metrics: { key: string }[];
   variants: { name: string; estimates: Record<string, ExportEstimate> }[];
-  differences: { variant: string; metrics: Record<string, ExportDifference & { significantHolm: boolean }> }[];
+  differences: { variant: string; metrics: Record<string, ExportDifference & { significantHolm: boolean; holm?: { lower: number; upper: number }; notApplicable?: string }> }[];
 }
 type ExportEstimate = { estimate: number; lower: number | null; upper: number | null; n: number };
 type ExportDifference = { estimate: number; lower: number; upper: number; pValue: number; significant: boolean };
@@ -187,13 +187,15 @@ export function sweepPointExports(r: SweepLike): { 'points.parquet': (file: stri
   return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
 }
 
-/** points.parquet and points.csv of a comparison: one row per variant × metric (differences from the baseline; significance after Holm). */
+/** points.parquet and points.csv of a comparison: one row per variant × metric (differences from the baseline with their Holm-adjusted intervals; significance after Holm). */
 export function comparisonPointExports(r: ComparisonLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
   const diffs = new Map(r.differences.map((d) => [d.variant, d.metrics]));
   const rows: PointRow[] = r.variants.flatMap((v, i) =>
     r.metrics.map((m) => {
       const d = diffs.get(v.name)?.[m.key];
-      return { point: i, label: v.name, params: {}, metric: m.key, est: v.estimates[m.key], diff: d ? { ...d, significant: d.significantHolm } : null };
+      // the Holm-adjusted interval, which excludes 0 exactly when significantHolm; none for a metric not applicable to a side
+      const diff = d && !d.notApplicable ? { ...d, lower: d.holm?.lower ?? d.lower, upper: d.holm?.upper ?? d.upper, significant: d.significantHolm } : null;
+      return { point: i, label: v.name, params: {}, metric: m.key, est: v.estimates[m.key], diff };
     }),
   );
   const cols = pointColumns(rows, [], 'variant');

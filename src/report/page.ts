@@ -195,9 +195,10 @@ table.data th{color:var(--muted);font-weight:600}
 .verdict p:last-child{margin:0}
 .verdict p.better{color:#14532d}
 .verdict p.worse{color:#7f1d1d}
-.verdict p.better::before,.verdict p.worse::before,.verdict p.unclear::before{display:inline-block;font-size:11.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;border-radius:4px;padding:1px 7px;margin-right:8px;vertical-align:2px;color:#fff}
+.verdict p.better::before,.verdict p.worse::before,.verdict p.mixed::before,.verdict p.unclear::before{display:inline-block;font-size:11.5px;font-weight:700;letter-spacing:.04em;text-transform:uppercase;border-radius:4px;padding:1px 7px;margin-right:8px;vertical-align:2px;color:#fff}
 .verdict p.better::before{content:'better';background:#1b7a43}
 .verdict p.worse::before{content:'worse';background:#b2182b}
+.verdict p.mixed::before{content:'trade-off';background:#8a5a00}
 .verdict p.unclear::before{content:'unclear';background:#8a94a6}
 .tone-better{color:#1b7a43;font-weight:650}
 .tone-worse{color:#b2182b;font-weight:650}

@@ -13,6 +13,8 @@ import { calibrationStopText, calibrationSummary, comparisonSummary, sweepSummar
 export { fmtParam, fmtUnit };
 import type { Estimate } from '../stats/ci.js';
 import { median } from '../stats/median.js';
+import { directionOf } from '../stats/metrics.js';
+import { metricDef } from '../sweep/metrics.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
@@ -21,7 +23,7 @@ import type { PairedDifference } from '../stats/paired.js';
 import { CAPITAL_AXIS_TITLES, CAPITAL_MEASURES, varyingMeasure, type CapitalEfficiency } from '../sweep/capital.js';
 import { differences } from '../sweep/store.js';
 import { DECISION_COLORS, heatmapSpec, intervalScatterSpec, metricLineSpec, pairedDifferenceSpec, type IntervalRow } from './sweep-charts.js';
-import { forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
+import { EFFECT_DOMAIN, forestSpec, SIGNIFICANCE_DOMAIN, tailQuantileSpec, variantBandsSpec, variantEstimateSpec, type VariantBandRow } from './compare-charts.js';
 
 function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
   return `${escapeHtml(fmtUnit(e.estimate, unit))} <span class="ci">${escapeHtml(fmtInterval(e, (x) => fmtUnit(x, unit)))}</span>${thinMarkHtml(e)}`;
@@ -398,21 +400,23 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
     verdictHtml(summary) +
     `<p class="lead">${r.variants.length} policies on the same ${fmtInt(r.paths)} paths (seed ${r.seed}): identical price shocks, so each difference from <b>${escapeHtml(r.baseline)}</b> is paired path by path. Rates differ in percentage points (pp); a difference counts as better or worse only when it is significant after a Holm–Bonferroni correction over all ${
       r.metrics.length * (r.variants.length - 1)
-    } comparisons.</p>` +
+    } comparisons (less any not applicable to a side, e.g. a fund's figures where a policy has no fund), and the verdict quotes Holm-adjusted intervals, which exclude 0 exactly then.</p>` +
     `<ul class="facts"><li>Compute time <b>${escapeHtml(fmtDuration(summary.computeMs))}</b></li>${summary.resumed ? `<li><b>${escapeHtml(summary.resumed)}</b></li>` : ''}<li>Seed <b>${r.seed}</b></li></ul>`;
 
   const sections: PageSection[] = [];
   sections.push({
     id: 'metrics',
     title: 'Metrics by policy',
-    introHtml: `<p>Estimates with 95% confidence intervals; for each policy, the paired difference from ${escapeHtml(r.baseline)} below it, rates in percentage points (* interval excludes 0, ** also after Holm correction; green: safer, red: riskier, after Holm correction).</p>`,
+    introHtml: `<p>Estimates with 95% confidence intervals; for each policy, the paired difference from ${escapeHtml(r.baseline)} below it with its <b>unadjusted</b> 95% interval, rates in percentage points (* unadjusted interval excludes 0, ** significant after Holm correction; green: better, red: worse, after Holm correction — the verdict's colours). The forest plot below draws the Holm-adjusted intervals.</p>`,
     html: table(
       ['metric', ...names.map((n) => escapeHtml(n) + (n === r.baseline ? ' (baseline)' : ''))],
       r.metrics.map((m) => [
         escapeHtml(m.label),
         ...r.variants.map((v) => {
           const d = r.differences.find((x) => x.variant === v.name)?.metrics[m.key];
-          return `${ciHtml(v.estimates?.[m.key] ?? metricEstimate(v.aggregates, m.key), m.unit)}${d ? `<br><span class="ci">Δ ${diffHtml(d, m.unit, d.significantHolm, m.key)}</span>` : ''}`;
+          return `${ciHtml(v.estimates?.[m.key] ?? metricEstimate(v.aggregates, m.key), m.unit)}${
+            d ? `<br><span class="ci">Δ ${d.notApplicable ? `n/a: ${escapeHtml(d.notApplicable)}` : diffHtml(d, m.unit, d.significantHolm, m.key)}</span>` : ''
+          }`;
         }),
       ]),
     ),
@@ -420,7 +424,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
   sections.push({
     id: 'forest',
     title: 'Paired differences (forest plot)',
-    introHtml: `<p>Each policy minus ${escapeHtml(r.baseline)}, metric by metric, with 95% intervals from paired per-path differences (bootstrap for VaR and ES). Common random numbers made these intervals ${escapeHtml(
+    introHtml: `<p>Each policy minus ${escapeHtml(r.baseline)}, metric by metric, with Holm-adjusted intervals from paired per-path differences (bootstrap for VaR and ES): each drawn at the level Holm's procedure tests it at, so it excludes 0 exactly when the verdict counts the difference. Green: better, red: worse, grey: a metric with no better direction; faded: not significant after Holm correction. A metric not applicable to a side (a fund's figures where a policy has no fund) is left out. Common random numbers made these intervals ${escapeHtml(
       gainText(median(Object.values(r.crnPrecisionGain).filter((x): x is number => x !== null))),
     )} narrower than independent runs would (median over metrics).</p>`,
     charts: [
@@ -433,10 +437,22 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
             key: m.key,
             label: m.label,
             unit: m.unit,
-            rows: r.differences.map((d) => {
-              const x = d.metrics[m.key];
-              return { variant: d.variant, estimate: x.estimate, lower: x.lower, upper: x.upper, pValue: x.pValue, significance: x.significantHolm ? SIGNIFICANCE_DOMAIN[0] : x.significant ? SIGNIFICANCE_DOMAIN[1] : SIGNIFICANCE_DOMAIN[2] };
-            }),
+            rows: r.differences
+              .filter((d) => !d.metrics[m.key].notApplicable)
+              .map((d) => {
+                const x = d.metrics[m.key];
+                const dir = directionOf(metricDef(m.key)?.worse ?? 'neither', x.estimate);
+                return {
+                  variant: d.variant,
+                  estimate: x.estimate,
+                  lower: x.holm?.lower ?? x.lower,
+                  upper: x.holm?.upper ?? x.upper,
+                  pValue: x.pValue,
+                  effect: dir === 'neither' ? EFFECT_DOMAIN[2] : dir,
+                  significance: x.significantHolm ? SIGNIFICANCE_DOMAIN[0] : SIGNIFICANCE_DOMAIN[1],
+                  level: x.holm ? `Holm-adjusted ${Number((100 * x.holm.confidence).toPrecision(4))}%` : '95%, unadjusted',
+                };
+              }),
           })),
         }),
       },
@@ -514,7 +530,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
         r.variants.map((v) => [
           escapeHtml(v.name) + (v.description ? `<br><span class="ci">${escapeHtml(v.description)}</span>` : ''),
           escapeHtml(v.source),
-          v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '' }, { ...v.scenario, name: '', description: '' }, 12).join(', ') || '(nothing)'),
+          v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '', bookRules: undefined }, { ...v.scenario, name: '', description: '', bookRules: undefined }, 12).join(', ') || '(nothing)'),
         ]),
       ) + `<pre class="yaml">${escapeHtml(stringify(base.scenario))}</pre>`,
   });

@@ -14,18 +14,20 @@
 import type { Results } from '../api/run.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
-import type { ComparisonResult } from '../sweep/compare.js';
+import type { ComparedDifference, ComparisonResult } from '../sweep/compare.js';
 import type { Unit } from '../sweep/metrics.js';
 import type { PairedDifference } from '../stats/paired.js';
 import type { Estimate } from '../stats/ci.js';
 import { lossWaterfallOfColumns, WATERFALL_STAGES, type LossWaterfall } from '../stats/waterfall.js';
-import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtSigned, fmtUsdFull, MINUS, usdFormat } from './format.js';
+import { escapeHtml, fmtDuration, fmtInt, fmtLimit, fmtPct, fmtPp, fmtUsdFull, MINUS, usdFormat } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
+import { directionOf } from '../stats/metrics.js';
+import { metricDef } from '../sweep/metrics.js';
 
 const SUMMARY_FORMAT = 'marginlab.summary/1';
 
-/** better / worse: a policy's difference that is significant after correction; unclear: significant before correction only. */
-export type Tone = 'better' | 'worse' | 'unclear' | 'neutral';
+/** better / worse: a policy's difference that is significant after correction; mixed: a trade-off (better on some, worse on others); unclear: significant before correction only. */
+export type Tone = 'better' | 'worse' | 'mixed' | 'unclear' | 'neutral';
 
 export interface VerdictSentence {
   text: string;
@@ -72,7 +74,13 @@ export interface Summary {
 
 // ---------------------------------------------------------------- helpers
 
-const usdText = (x: number) => fmtUsdFull(x);
+/** Dollars for text: in full below $10,000 ("$8,034", "$54.47"), to three significant digits above ("$73.9M"), two below a cent ("$0.0040"). */
+export const usdText = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 0.01) ? usdFormat(x) : fmtUsdFull(x));
+
+/** "1 path", "2 paths", "1,000 paths". */
+export function plural(n: number, word: string): string {
+  return `${fmtInt(n)} ${word}${Math.round(n) === 1 ? '' : 's'}`;
+}
 
 /** An interval in words; an open limit (too few tail paths to bound it) reads "open". */
 function ciText(e: { estimate: number; lower: number | null; upper: number | null }, f: (x: number) => string, level = '95%'): string {
@@ -86,8 +94,8 @@ function thinText(e: Partial<Estimate>): string {
   // a mean rests on its non-zero paths; a VaR or ES on the paths in its tail
   const rests =
     e.n !== undefined && e.tail.paths >= e.n
-      ? `${fmtInt(e.tail.nonZero)} non-zero of ${fmtInt(e.n)} paths`
-      : `${fmtInt(e.tail.paths)} tail path${e.tail.paths === 1 ? '' : 's'}, ${fmtInt(e.tail.nonZero)} non-zero`;
+      ? `${fmtInt(e.tail.nonZero)} non-zero of ${plural(e.n, 'path')}`
+      : `${plural(e.tail.paths, 'tail path')}, ${fmtInt(e.tail.nonZero)} non-zero`;
   return `; thin: rests on ${rests}${need}`;
 }
 
@@ -107,11 +115,14 @@ function exactFigure(key: string, label: string, unit: SummaryFigure['unit'], x:
   return { key, label, unit, estimate: x, lower: null, upper: null, text, tone: 'neutral' };
 }
 
-/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "0.0091%", "12%", "3.4×". */
-function shareText(x: number): string {
+/** A share with sensible precision for ratios that may be far below 1% or far above 100%: "under 0.01%", "0.091%", "12%", "3.4×", "3,200×", "3.2 million×". */
+export function shareText(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
-  if (x >= 2) return `${Number(x.toPrecision(2))}×`;
+  if (x >= 1e9) return `${Number((x / 1e9).toPrecision(2))} billion×`;
+  if (x >= 1e6) return `${Number((x / 1e6).toPrecision(2))} million×`;
+  if (x >= 2) return `${Number(x.toPrecision(2)).toLocaleString('en-US')}×`;
   if (x === 0) return '0%';
+  if (x < 1e-4) return 'under 0.01%';
   const p = 100 * x;
   return `${Number(p.toPrecision(2))}%`;
 }
@@ -145,8 +156,8 @@ export function runWaterfall(r: Results): LossWaterfall | null {
   return (r.aggregates as { lossWaterfall?: LossWaterfall }).lossWaterfall ?? lossWaterfallOfColumns(r.paths as never);
 }
 
-/** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30%, and 8% was left as bad debt". */
-function waterfallSentence(w: LossWaterfall): string | null {
+/** Who paid the shortfall, in words: "the insurance fund paid 62%, ADL 30% and 8% was left as bad debt" (null without a shortfall). */
+function whoPaid(w: LossWaterfall): string | null {
   if (w.pathsWithShortfall === 0) return null;
   const phrase: Record<string, string> = {
     backstopCoveredUsd: 'the backstop vault paid',
@@ -157,9 +168,17 @@ function waterfallSentence(w: LossWaterfall): string | null {
   const paid = WATERFALL_STAGES.filter((s) => s.key !== 'badDebtUsd' && w.stages[s.key].shareOfShortfall > 0.0005).map(
     (s) => `${phrase[s.key]} ${shareText(w.stages[s.key].shareOfShortfall)}`,
   );
-  const bad = w.stages.badDebtUsd.shareOfShortfall;
-  const left = bad > 0.0005 ? `${shareText(bad)} was left as bad debt` : 'nothing was left as bad debt';
-  return `Of the shortfall liquidated accounts left (${usdText(w.shortfallUsd.mean.estimate)} a path on average; ${fmtInt(w.pathsWithShortfall)} paths had one), ${plainList([...paid, left])}.`;
+  // any bad debt at all is said, however small its share: "nothing" only when there was none
+  const bd = w.stages.badDebtUsd;
+  const left = bd.pathsPaying > 0 || bd.shareOfShortfall > 0 ? `${shareText(bd.shareOfShortfall)} was left as bad debt` : 'nothing was left as bad debt';
+  return plainList([...paid, left]);
+}
+
+/** The waterfall as a sentence: "Of the shortfall liquidated accounts left ($54.47 a path on average; 4 paths had one), …". */
+function waterfallSentence(w: LossWaterfall): string | null {
+  const who = whoPaid(w);
+  if (!who) return null;
+  return `Of the shortfall liquidated accounts left (${usdText(w.shortfallUsd.mean.estimate)} a path on average; ${plural(w.pathsWithShortfall, 'path')} had one), ${who}.`;
 }
 
 /**
@@ -172,7 +191,7 @@ export function bookSentence(r: Pick<Results, 'aggregates' | 'scenario'>): Verdi
   const n = smp?.pathsPerBook ?? r.aggregates.paths;
   if (B > 1) {
     const last = r.aggregates.paths - (B - 1) * n;
-    return { text: `Averaged over ${fmtInt(B)} market states (books), ${fmtInt(n)} paths each${last !== n ? ` (the last ${fmtInt(last)})` : ''}.`, tone: 'neutral' };
+    return { text: `Averaged over ${fmtInt(B)} market states (books), ${plural(n, 'path')} each${last !== n ? ` (the last ${fmtInt(last)})` : ''}.`, tone: 'neutral' };
   }
   const whose = r.scenario.traders.snapshot !== undefined ? "the snapshot's book" : 'one book';
   return { text: `Conditioned on ${whose}: one market state and one set of positions${r.aggregates.paths > 1 ? ', shared by every path' : ''}.`, tone: 'neutral' };
@@ -207,40 +226,37 @@ export function runSummary(r: Results, out: string | null): Summary {
   const rel = (x: number) => `${of(x / oi, `${usdFormat(oi)} open interest`)}${fund > 0 ? ` and ${of(x / fund, `${usdFormat(fund)} insurance fund`)}` : ''}`;
   const weighted = a.sampling?.design?.startsWith('importance');
   const nBooks = a.sampling?.books ?? 1;
-  const pathsText = `${fmtInt(a.paths)}${weighted ? ' importance-sampled' : ''} paths`;
+  const pathsText = weighted ? plural(a.paths, 'importance-sampled path') : plural(a.paths, 'path');
   const ci = (e: Estimate, f: (x: number) => string) => `95% CI ${fmtLimit(e.lower, f)} to ${fmtLimit(e.upper, f)}`;
+  const w = runWaterfall(r);
+  const books = bookSentence(r);
+  const pfe = a.probFundExhausted;
+  const fundText = fund > 0 ? (pfe.estimate === 0 ? `the fund never ran out (below ${fmtLimit(pfe.upper, fmtPct)} at 95% confidence)` : `the fund ran out on ${fmtPct(pfe.estimate)} of paths (${ci(pfe, fmtPct)})`) : 'there was no insurance fund';
   if (pb.estimate === 0) {
     sentences.push({
-      text: `No path of ${fmtInt(a.paths)} (${weighted ? 'importance-sampled, ' : ''}each ${horizon}) ended with bad debt: at 95% confidence the chance of bad debt over ${horizon} is below ${fmtLimit(pb.upper, fmtPct)}.`,
+      text: `${a.paths === 1 ? 'The one path' : `No path of ${fmtInt(a.paths)}`} (${weighted ? 'importance-sampled, ' : ''}${a.paths === 1 ? '' : 'each '}${horizon}) ${a.paths === 1 ? 'ended without' : 'ended with'} bad debt: at 95% confidence the chance of bad debt over ${horizon} is below ${fmtLimit(pb.upper, fmtPct)}.`,
+      tone: 'neutral',
+    });
+    const ws = w ? waterfallSentence(w) : null;
+    sentences.push({
+      text:
+        ws ??
+        `Liquidations closed ${usdText(a.liquidatedNotionalUsd.mean.estimate)} of notional a path on average (${shareText(a.liquidatedNotionalUsd.mean.estimate / oi)} of open interest), and no liquidation left a shortfall the account's margin could not pay.`,
       tone: 'neutral',
     });
   } else {
     sentences.push({
-      text: `Over ${horizon}, ${fmtPct(pb.estimate)} of ${pathsText} ended with bad debt (${ci(pb, fmtPct)}${weighted ? '' : `; ${fmtInt(pb.tail?.nonZero ?? 0)} paths`}); mean bad debt was ${usdText(mean)} a path (${ci(a.badDebtUsd.mean, usdText)}), ${rel(mean)}.`,
+      text: `Over ${horizon}, ${fmtPct(pb.estimate)} of ${pathsText} ended with bad debt (${weighted ? '' : `${plural(pb.tail?.nonZero ?? 0, 'path')}; `}${ci(pb, fmtPct)}); mean bad debt was ${usdText(mean)} a path (${ci(a.badDebtUsd.mean, usdText)}), ${rel(mean)}.`,
       tone: 'neutral',
     });
+    // the tail, who paid the shortfalls and the fund, in one sentence
     const esE = a.badDebtUsd.es99;
-    const es = esE.estimate;
-    const fundText = `the fund ran out on ${fmtPct(a.probFundExhausted.estimate)} of paths (${ci(a.probFundExhausted, fmtPct)})`;
-    sentences.push({
-      text:
-        esE.tail?.thin || esE.upper === null
-          ? `The mean of the worst 1% of paths (ES 99%) rests on ${fmtInt(esE.tail?.paths ?? 0)} tail path${esE.tail?.paths === 1 ? '' : 's'} (${fmtInt(esE.tail?.nonZero ?? 0)} with bad debt) — too few to bound it${
-              esE.tail?.pathsNeeded ? `; it needs ≥ ${fmtInt(esE.tail.pathsNeeded)} paths` : ''
-            }; ${fundText}.`
-          : `In the worst 1% of paths bad debt averaged ${usdText(es)} (ES 99%), ${rel(es)}; ${fundText}.`,
-      tone: 'neutral',
-    });
-  }
-  const w = runWaterfall(r);
-  const ws = w ? waterfallSentence(w) : null;
-  const books = bookSentence(r);
-  if (ws) sentences.push({ text: ws, tone: 'neutral' });
-  else if (pb.estimate === 0) {
-    sentences.push({
-      text: `Liquidations closed ${usdText(a.liquidatedNotionalUsd.mean.estimate)} of notional a path on average (${shareText(a.liquidatedNotionalUsd.mean.estimate / oi)} of open interest), and no liquidation left a shortfall the account's margin could not pay.`,
-      tone: 'neutral',
-    });
+    const tail =
+      esE.tail?.thin || esE.upper === null
+        ? `The worst 1% of paths (ES 99%) rests on ${plural(esE.tail?.paths ?? 0, 'tail path')} — too few to bound it${esE.tail?.pathsNeeded ? ` (it needs ≥ ${fmtInt(esE.tail.pathsNeeded)} paths)` : ''}`
+        : `In the worst 1% of paths bad debt averaged ${usdText(esE.estimate)} (ES 99%), ${shareText(esE.estimate / oi)} of open interest`;
+    const who = w ? whoPaid(w) : null;
+    sentences.push({ text: `${tail}; ${who ? `of all shortfalls, ${who}; ` : ''}${fundText}.`, tone: 'neutral' });
   }
   sentences.push(books);
   if (r.precision) sentences.push(precisionSentence(r.precision, pb));
@@ -302,21 +318,18 @@ export function runSummary(r: Results, out: string | null): Summary {
 
 // ---------------------------------------------------------------- sweep
 
-/** Which direction of a metric is safer: lower for risk measures, higher for the fund left. */
-function betterDirection(key: string): 'lower' | 'higher' | null {
-  if (/^fundEndUsd/.test(key)) return 'higher';
-  if (/^(probBadDebt|probFundExhausted|badDebtUsd|fractionTradersLiquidated|liquidatedNotionalUsd|liquidatedLongNotionalUsd|liquidatedShortNotionalUsd|liquidationCount|largestCascade|extraDrawdown|maxDrawdownRealised|cascadesPerPath|paths\.(adl|socialised|shortfall))/.test(key)) return 'lower';
-  return null;
-}
-
-/** better / worse for a difference that is significant (after Holm correction when `holm` is given), unclear when only uncorrected. */
-export function toneOfDifference(key: string, d: { estimate: number; significant?: boolean }, holm: boolean | undefined): Tone {
-  const dir = betterDirection(key);
-  if (!dir || d.estimate === 0) return 'neutral';
+/**
+ * better / worse for a difference that is significant (after Holm correction when `holm` is given),
+ * unclear when significant before correction only; neutral for a descriptive metric (the catalogue's
+ * `worse: 'neither'`, src/stats/metrics.ts) and for one not applicable to a side ("no fund").
+ */
+export function toneOfDifference(key: string, d: { estimate: number; significant?: boolean; notApplicable?: string }, holm: boolean | undefined): Tone {
+  if (d.notApplicable) return 'neutral';
+  const dir = directionOf(metricDef(key)?.worse ?? 'neither', d.estimate);
+  if (dir === 'neither') return 'neutral';
   const significant = holm ?? d.significant;
   if (!significant) return d.significant ? 'unclear' : 'neutral';
-  const better = dir === 'lower' ? d.estimate < 0 : d.estimate > 0;
-  return better ? 'better' : 'worse';
+  return dir;
 }
 
 /** A sweep point in words: its value alone for a one-parameter sweep ("0.4%"), else "label value, label value". */
@@ -345,7 +358,7 @@ function estimateOf(aggregates: object, key: string): Estimate {
 /** Compute time of a study and what it took from disk. */
 function sweepTimes(r: SweepResult): { computeMs: number; resumed: string | null } {
   const computeMs = r.points.filter((p) => !p.run.resumed).reduce((a, p) => a + p.run.elapsedMs, 0);
-  return { computeMs, resumed: r.run.pointsResumed > 0 ? `${r.run.pointsResumed} of ${r.points.length} points resumed from disk` : null };
+  return { computeMs, resumed: r.run.pointsResumed > 0 ? `${r.run.pointsResumed} of ${plural(r.points.length, 'point')} resumed from disk` : null };
 }
 
 export function sweepSummary(r: SweepResult, out: string | null): Summary {
@@ -361,7 +374,7 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
   const sentences: VerdictSentence[] = [];
   const range = r.params.map((p) => `${paramInfo(p.path).label} from ${fmtParamValue(p.path, Math.min(...p.values))} to ${fmtParamValue(p.path, Math.max(...p.values))}`).join(' and ');
   sentences.push({
-    text: `Sweeping ${range} (${pts.length} points × ${fmtInt(r.paths)} paths on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
+    text: `Sweeping ${range} (${plural(pts.length, 'point')} × ${plural(r.paths, 'path')} on the same shocks), ${m0.label} goes from ${unitText(e(first, m0.key).estimate, m0.unit)} at ${pointText(first.values)} to ${unitText(
       e(last, m0.key).estimate,
       m0.unit,
     )} at ${pointText(last.values)}; at ${reference} it is ${ciText(e(base, m0.key), (x) => unitText(x, m0.unit))}.`,
@@ -378,7 +391,7 @@ export function sweepSummary(r: SweepResult, out: string | null): Summary {
     const biggest = [...s0.significant].sort((a, b) => Math.abs(b.d.estimate) - Math.abs(a.d.estimate))[0];
     sentences.push({
       text: biggest
-        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${s0.diffs.length} other points (paired on the same paths); the largest change is ${diffText(biggest.d.estimate, m0.unit)} (95% CI ${diffText(
+        ? `Against the reference, ${m0.label} differs significantly at ${s0.significant.length} of ${plural(s0.diffs.length, 'other point')} (paired on the same paths); the largest change is ${diffText(biggest.d.estimate, m0.unit)} (95% CI ${diffText(
             biggest.d.lower,
             m0.unit,
           )} to ${diffText(biggest.d.upper, m0.unit)}) at ${pointText(biggest.p.values)}.`
@@ -483,7 +496,7 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
     const recText = roundedParam(r.param, rec.rounded ?? rec.value, tol, safeDir);
     const bound = r.target.op.startsWith('<') ? rec.metric.upper : rec.metric.lower;
     sentences.push({
-      text: `Set ${name} ${geq} ${recText}: at that value ${targetText} with ${conf} confidence (estimate ${unitText(rec.metric.estimate, unit)}, one-sided bound ${fmtLimit(bound, (x) => unitText(x, unit))}, ${fmtInt(rec.paths)} paths).`,
+      text: `Set ${name} ${geq} ${recText}: at that value ${targetText} with ${conf} confidence (estimate ${unitText(rec.metric.estimate, unit)}, one-sided bound ${fmtLimit(bound, (x) => unitText(x, unit))}, ${plural(rec.paths, 'path')}).`,
       tone: 'neutral',
     });
     const b = r.boundary;
@@ -544,7 +557,7 @@ export function calibrationSummary(r: CalibrationResult, out: string | null): Su
           exactFigure('maintenanceLeverage', 'allowed leverage at the recommendation', 'ratio', rec.capital.maintenanceLeverage, times(rec.capital.maintenanceLeverage)),
         ]
       : []),
-    exactFigure('pathsSpent', 'paths spent', 'count', r.pathsSpent, `${fmtInt(r.pathsSpent)} over ${r.evaluated.length} values`),
+    exactFigure('pathsSpent', 'paths spent', 'count', r.pathsSpent, `${fmtInt(r.pathsSpent)} over ${plural(r.evaluated.length, 'value')}`),
   ];
   return {
     format: SUMMARY_FORMAT,
@@ -613,15 +626,32 @@ export function calibrationStopText(r: CalibrationResult): string {
 /** Metrics a comparison verdict speaks about, most important first. */
 const VERDICT_ORDER = ['probBadDebt', 'badDebtUsd.mean', 'badDebtUsd.es99', 'badDebtUsd.var99', 'probFundExhausted', 'fractionTradersLiquidated.mean', 'liquidatedNotionalUsd.mean', 'largestCascade.notionalUsd.mean', 'extraDrawdown.mean'];
 
-/** A difference for text: rates in percentage points, dollars in full with their sign ("+$1,204,312"). */
+/** A difference for text: rates in percentage points, dollars to three significant digits with their sign ("+$1.2M"). */
 function diffText(x: number, unit: Unit): string {
-  return unit === 'usd' ? fmtSigned(x, fmtUsdFull) : fmtDiff(x, unit);
+  return fmtDiff(x, unit);
 }
 
-function diffClause(label: string, d: PairedDifference, unit: Unit): string {
-  return `${label} ${diffText(d.estimate, unit)} (95% CI ${diffText(d.lower, unit)} to ${diffText(d.upper, unit)})`;
+/** The interval a comparison shows beside its verdict: Holm-adjusted where the file has it, else the 95% one, labelled unadjusted. */
+function shownInterval(d: ComparedDifference): { lower: number; upper: number; label: string } {
+  return d.holm ? { lower: d.holm.lower, upper: d.holm.upper, label: 'Holm-adjusted CI' } : { lower: d.lower, upper: d.upper, label: '95% CI, unadjusted' };
 }
 
+function diffClause(label: string, d: ComparedDifference, unit: Unit): string {
+  const i = shownInterval(d);
+  return `${label} ${diffText(d.estimate, unit)} (${i.label} ${diffText(i.lower, unit)} to ${diffText(i.upper, unit)})`;
+}
+
+/** "and 2 more", or "". */
+const more = (n: number) => (n > 0 ? ` and ${n} more` : '');
+
+/**
+ * The comparison's verdict: one sentence per policy against the baseline, then one on bad debt when
+ * no policy differs on it. A policy is called better only when something is significantly better and
+ * nothing with a direction (the catalogue's `worse`) is significantly worse; worse the other way round;
+ * when both, the sentence states the trade-off with the largest-ranked figure of each side.
+ * Significance is after Holm correction, and the intervals quoted are the Holm-adjusted ones, so they
+ * exclude 0 exactly when the verdict counts the difference.
+ */
 export function comparisonSummary(r: ComparisonResult, out: string | null): Summary {
   const sentences: VerdictSentence[] = [];
   const ordered = [...r.metrics].sort((a, b) => {
@@ -631,47 +661,50 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
   });
   const figures: SummaryFigure[] = [];
   for (const d of r.differences) {
-    const judged = ordered.map((m) => ({ m, d: d.metrics[m.key], tone: toneOfDifference(m.key, d.metrics[m.key], d.metrics[m.key].significantHolm) }));
+    const judged = ordered.map((m) => ({ m, d: d.metrics[m.key] as ComparedDifference, tone: toneOfDifference(m.key, d.metrics[m.key], d.metrics[m.key].significantHolm) }));
     const better = judged.filter((x) => x.tone === 'better');
     const worse = judged.filter((x) => x.tone === 'worse');
-    const vs = `than ${r.baseline}`;
-    if (better.length) {
+    const b = r.baseline;
+    const list = (xs: typeof judged, k: number) => `${plainList(xs.slice(0, k).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${more(xs.length - k)}`;
+    if (better.length && !worse.length) {
+      sentences.push({ text: `${d.variant} is better than ${b} on ${list(better, 1)}, and nothing is significantly worse.`, tone: 'better' });
+    } else if (worse.length && !better.length) {
+      sentences.push({ text: `${d.variant} is worse than ${b} on ${list(worse, 1)}, and nothing is significantly better.`, tone: 'worse' });
+    } else if (better.length && worse.length) {
+      sentences.push({ text: `${d.variant} is a trade-off against ${b}: better on ${list(better, 1)}, but worse on ${list(worse, 1)}.`, tone: 'mixed' });
+    } else {
+      const unclear = judged.filter((x) => x.tone === 'unclear').length;
       sentences.push({
-        text: `${d.variant} is better ${vs} on ${plainList(better.slice(0, 3).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${better.length > 3 ? ` and ${better.length - 3} more` : ''} — significant after Holm correction.`,
-        tone: 'better',
-      });
-    }
-    if (worse.length) {
-      sentences.push({
-        text: `${d.variant} is worse ${vs} on ${plainList(worse.slice(0, 3).map((x) => diffClause(x.m.label, x.d, x.m.unit)))}${worse.length > 3 ? ` and ${worse.length - 3} more` : ''} — significant after Holm correction.`,
-        tone: 'worse',
-      });
-    }
-    if (!better.length && !worse.length) {
-      const unclear = judged.filter((x) => x.tone === 'unclear');
-      sentences.push({
-        text: `${d.variant} and ${r.baseline} do not differ significantly on any risk metric after Holm correction${
-          unclear.length ? ` (${plainList(unclear.slice(0, 2).map((x) => diffClause(x.m.label, x.d, x.m.unit)))} would be significant on ${unclear.length === 1 ? 'its' : 'their'} own)` : ''
-        }.`,
-        tone: unclear.length ? 'unclear' : 'neutral',
+        text: `${d.variant} and ${b} do not differ significantly on any metric after Holm correction${unclear ? ` (${unclear} difference${unclear === 1 ? ' would be' : 's would be'} significant on ${unclear === 1 ? 'its' : 'their'} own, unadjusted)` : ''}.`,
+        tone: unclear ? 'unclear' : 'neutral',
       });
     }
     const v = r.variants.find((x) => x.name === d.variant)!;
-    const b = r.variants.find((x) => x.name === r.baseline)!;
+    const bv = r.variants.find((x) => x.name === r.baseline)!;
     const lf = v.capital.maintenanceLeverage;
-    const lb = b.capital.maintenanceLeverage;
+    const lb = bv.capital.maintenanceLeverage;
     if (Number.isFinite(lf) && Number.isFinite(lb) && Math.abs(lf / lb - 1) > 0.005) {
       const last = sentences[sentences.length - 1];
       last.text = last.text.replace(/\.$/, '') + `; it allows ${shareText(Math.abs(lf / lb - 1))} ${lf < lb ? 'less' : 'more'} leverage before liquidation (${times(lb)} → ${times(lf)}).`;
     }
-    for (const x of judged) figures.push(figure(`${d.variant}.${x.m.key}`, `${d.variant} − ${r.baseline}: ${x.m.label}`, x.m.unit, x.d, (y) => diffText(y, x.m.unit), x.tone));
+    for (const x of judged) {
+      const label = `${d.variant} − ${r.baseline}: ${x.m.label}`;
+      if (x.d.notApplicable) {
+        figures.push({ key: `${d.variant}.${x.m.key}`, label, unit: x.m.unit, estimate: x.d.estimate, lower: null, upper: null, text: `n/a: ${x.d.notApplicable}`, tone: 'neutral' });
+        continue;
+      }
+      const i = shownInterval(x.d);
+      figures.push({ ...figure(`${d.variant}.${x.m.key}`, label, x.m.unit, { estimate: x.d.estimate, lower: i.lower, upper: i.upper }, (y) => diffText(y, x.m.unit), x.tone, x.d.holm ? `Holm-adjusted ${levelText(x.d.holm.confidence)}` : '95%, unadjusted') });
+    }
   }
   // bad debt is what a committee asks about first: say so when no policy differs on it
   const badDebtKeys = r.metrics.map((m) => m.key).filter((k) => /^(probBadDebt|badDebtUsd)/.test(k));
   if (badDebtKeys.length && !r.differences.some((d) => badDebtKeys.some((k) => d.metrics[k].significantHolm))) {
     const none = r.variants.every((v) => (v.aggregates as { probBadDebt?: { estimate: number } }).probBadDebt?.estimate === 0);
-    sentences.push({ text: `No policy differs significantly from ${r.baseline} on bad debt${none ? ' (no path ended with bad debt under any of them)' : ''}.`, tone: 'neutral' });
+    sentences.push({ text: `No policy differs significantly from ${r.baseline} on bad debt after Holm correction${none ? ' (no path ended with bad debt under any of them)' : ''}.`, tone: 'neutral' });
   }
+  const book = comparisonBookSentence(r);
+  if (book) sentences.push(book);
   const warnings = [...r.warnings];
   return {
     format: SUMMARY_FORMAT,
@@ -697,13 +730,37 @@ export function comparisonSummary(r: ComparisonResult, out: string | null): Summ
   };
 }
 
+/** A confidence level in words: 0.95 → "95%", 0.99722 → "99.72%". */
+function levelText(c: number): string {
+  return `${Number((100 * c).toPrecision(4))}%`;
+}
+
+/**
+ * The opening book of a comparison in one sentence: held fixed (every policy faced the baseline's book)
+ * with the positions a policy's rules would not admit, counted and with their notional; or redrawn per
+ * policy (the warnings say by how much). Null for files that say nothing about it.
+ */
+function comparisonBookSentence(r: ComparisonResult): VerdictSentence | null {
+  if (r.bookHeld === undefined) return null;
+  if (!r.bookHeld) return { text: `Each policy drew its own opening book under its own rules (--redraw-book), so part of each difference is the book's.`, tone: 'neutral' };
+  const out = (r.bookDifferences ?? []).filter((b) => b.inadmissible && b.inadmissible.positions > 0);
+  const oi = r.bookDifferences?.find((b) => b.inadmissible)?.inadmissible?.openInterestUsd;
+  const kept = out.map((b) => `${plural(b.inadmissible!.positions, 'position')} (${usdText(b.inadmissible!.notionalUsd)}) under ${b.variant}'s`);
+  return {
+    text: `Every policy faced ${r.baseline}'s opening book${oi !== undefined ? ` (${usdText(oi)} open interest)` : ''}; ${
+      kept.length ? `${plainList(kept)} initial margin would not have been admitted and were kept` : "every position in it passes each policy's initial margin"
+    }.`,
+    tone: 'neutral',
+  };
+}
+
 // ---------------------------------------------------------------- renderings
 
 const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison' } as const;
 
 /** summary.md: a Markdown scorecard for governance posts. */
 export function summaryMarkdown(s: Summary): string {
-  const mark = (t: Tone) => (t === 'better' ? '✅ ' : t === 'worse' ? '⚠️ ' : '');
+  const mark = (t: Tone) => (t === 'better' ? '✅ ' : t === 'worse' ? '⚠️ ' : t === 'mixed' ? '⚖️ ' : '');
   const cell = (x: string) => x.replace(/\|/g, '\\|');
   const lines = [
     `# ${COMMAND_TITLE[s.command]}: ${s.name}`,
@@ -714,7 +771,7 @@ export function summaryMarkdown(s: Summary): string {
     '| --- | --- |',
     ...s.figures.map((f) => `| ${cell(f.label)} | ${mark(f.tone)}${cell(f.text)} |`),
     '',
-    `Seed ${s.seed} · ${fmtInt(s.paths)} paths${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
+    `Seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
       s.out ? ` · ${s.out}` : ''
     }`,
     '',
@@ -726,13 +783,13 @@ export function summaryMarkdown(s: Summary): string {
 export function summaryText(s: Summary): string {
   const width = Math.min(48, Math.max(...s.figures.map((f) => f.label.length), 10));
   const pad = (x: string) => (x.length >= width ? x : x + ' '.repeat(width - x.length));
-  const toneMark = (t: Tone) => (t === 'better' ? ' (better)' : t === 'worse' ? ' (worse)' : '');
+  const toneMark = (t: Tone) => (t === 'better' ? ' (better)' : t === 'worse' ? ' (worse)' : t === 'mixed' ? ' (trade-off)' : '');
   return [
     `${COMMAND_TITLE[s.command]} ${s.name}: ${s.verdict}`,
     '',
     ...s.figures.map((f) => `  ${pad(f.label)}  ${f.text}${toneMark(f.tone)}`),
     '',
-    `seed ${s.seed} · ${fmtInt(s.paths)} paths${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
+    `seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
     '',
   ].join('\n');
 }

@@ -125,3 +125,38 @@ export function carryPolicyChanges(before: Scenario, after: Obj): Obj {
   });
   return after;
 }
+
+/** The rules a scenario's opening book is drawn under (`bookRules`): its own, market by market. */
+export function bookRulesOf(s: Scenario): NonNullable<Scenario['bookRules']> {
+  return {
+    maxLeverage: s.policy.maxLeverage,
+    markets: marketsOfScenario(s).map((_, m) => {
+      const p = marketPolicy(s, m);
+      return { maxLeverage: p.maxLeverage, maintenance: p.maintenance, ...(p.initialMargin ? { initialMargin: p.initialMargin } : {}) };
+    }),
+  };
+}
+
+/**
+ * The scenario the opening book is drawn from: `s` itself, or with `bookRules` its leverage cap and
+ * each market's maximum leverage, maintenance and initial margin replaced by those rules (every other
+ * field, and so every random draw, unchanged).
+ */
+export function bookScenario(s: Scenario): Scenario {
+  const br = s.bookRules;
+  if (!br) return s;
+  const withRules = (m: number) => {
+    const r = br.markets[Math.min(m, br.markets.length - 1)];
+    const p: Policy = { ...marketPolicy(s, m), maxLeverage: r.maxLeverage, maintenance: r.maintenance };
+    if (r.initialMargin) p.initialMargin = r.initialMargin;
+    else delete (p as { initialMargin?: unknown }).initialMargin;
+    return p;
+  };
+  return {
+    ...s,
+    policy: { ...s.policy, maxLeverage: br.maxLeverage },
+    market: { ...s.market, policy: withRules(0) as never },
+    otherMarkets: s.otherMarkets.map((mk, i) => ({ ...mk, policy: withRules(i + 1) as never })),
+    bookRules: undefined,
+  };
+}

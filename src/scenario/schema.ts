@@ -1001,6 +1001,29 @@ export const ScenarioSchema = z.strictObject({
   output: OutputSchema.prefault({}),
   /** How paths are sampled: books redrawn per block of paths (by default), importance sampling of the shocks (docs/scenarios.md#sampling). */
   sampling: SamplingSchema.prefault({}),
+  /**
+   * The rules the opening book is drawn and seasoned under when they are not the scenario's own: the
+   * cap on drawn leverage (`maxLeverage`, the scenario-wide `policy.maxLeverage`) and, per market in
+   * the order [market, ...otherMarkets], its maximum leverage, maintenance rule and initial-margin
+   * brackets. `compare` sets it on every policy to the baseline's rules, so all face the same opening
+   * book (the book held fixed; `compare --redraw-book` draws each under its own rules instead). Paths
+   * still run under the scenario's own rules, from the first step. Absent: the scenario's own rules.
+   */
+  bookRules: z
+    .strictObject({
+      maxLeverage: z.number().finite().min(1).max(1000),
+      markets: z
+        .array(
+          z.strictObject({
+            maxLeverage: z.number().finite().min(1).max(1000),
+            maintenance: MaintenanceSchema,
+            initialMargin: InitialMarginSchema.optional(),
+          }),
+        )
+        .min(1)
+        .max(16),
+    })
+    .optional(),
   /** Optional study blocks read by `sweep`, `calibrate` and `compare` (src/scenario/study.ts); the engine ignores them. */
   sweep: SweepSchema.optional(),
   calibrate: CalibrateSchema.optional(),

@@ -146,8 +146,9 @@ export function designProportion(events: ArrayLike<number | boolean>, design: Sa
 }
 
 /**
- * A mean under the design. `nonNegative` quantities (bad debt, notionals, counts) get the two-part
- * interval (ci.ts `twoPartMeanCi`); weighted or clustered, its frequency part uses the effective
+ * A mean under the design. `nonNegative` quantities (bad debt, notionals, counts) that are mostly zero
+ * (`mostlyZero`) get the two-part interval (ci.ts `twoPartMeanCi`); those non-zero on most paths the
+ * normal interval clipped to [0, bound], as any other quantity; weighted or clustered, its frequency part uses the effective
  * count of (1/n)Σ w_k 1{x_k > 0} and its size part the ratio estimator Σ w x⁺ / Σ w 1{x > 0} with a
  * linearised (clustered) variance and Kish's effective count of the non-zero paths for the t degrees
  * of freedom. Other quantities get the normal interval with the design's variance.
@@ -155,7 +156,9 @@ export function designProportion(events: ArrayLike<number | boolean>, design: Sa
 export function designMean(xs: ArrayLike<number>, design: SampleDesign | undefined, confidence = 0.95, opts: { nonNegative?: boolean; bound?: number } = {}): Estimate {
   const n = xs.length;
   if (n === 0) throw new RangeError('designMean requires at least one path');
-  const nonNegative = opts.nonNegative ?? false;
+  // the two-part interval is for mostly-zero data; a quantity non-zero on most paths gets the ordinary mean interval
+  const nonNegative = (opts.nonNegative ?? false) && mostlyZero(xs, opts.bound);
+  if (!nonNegative && opts.nonNegative) return clipToBound(designMean(xs, design, confidence), opts.bound);
   if (trivial(design)) return nonNegative ? twoPartMeanCi(xs, confidence, { bound: opts.bound }) : clipAtZero(meanCi(xs, confidence), xs);
   const w = design!.weights;
   const blocks = design!.blocks;
@@ -211,6 +214,33 @@ export function designMean(xs: ArrayLike<number>, design: SampleDesign | undefin
       return { mu, relSe: Math.sqrt(vmu) / mu, df: Math.max(1, df) };
     },
   });
+}
+
+/**
+ * Whether a non-negative quantity is mostly zero — at most half its paths non-zero, or fewer than
+ * MIN_TAIL_PATHS non-zero paths, or a 0/`bound` indicator (too few for an ordinary mean interval to be trusted) — so that its
+ * mean gets the two-part interval (frequency × size). A quantity non-zero on most paths (liquidated
+ * notional, the fraction of traders liquidated) gets the ordinary mean interval instead: there the
+ * frequency part is all but certain, and its one-sided Clopper–Pearson limit (the upper limit of a rate
+ * of 1 is 1) would make the interval lopsided for no reason. O(n).
+ */
+export function mostlyZero(xs: ArrayLike<number>, bound?: number): boolean {
+  let k = 0;
+  let binary = bound !== undefined;
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] === 0) continue;
+    k++;
+    if (xs[i] !== bound) binary = false;
+  }
+  // every value 0 or the bound: a proportion, whose exact interval the two-part path gives at any rate
+  return binary || 2 * k <= xs.length || k < MIN_TAIL_PATHS;
+}
+
+/** A non-negative quantity's normal interval, clipped to [0, bound]. */
+function clipToBound(e: Estimate, bound: number | undefined): Estimate {
+  if (e.lower !== null && e.lower < 0) e.lower = 0;
+  if (bound !== undefined && e.upper !== null && e.upper > bound) e.upper = bound;
+  return e;
 }
 
 function clipAtZero(e: Estimate, xs: ArrayLike<number>): Estimate {

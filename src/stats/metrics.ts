@@ -21,6 +21,12 @@ export type Functional = { kind: 'mean' } | { kind: 'proportion' } | { kind: 'va
 /** Which direction of a metric is worse for the venue: higher (risk, losses), lower (the fund left), or neither (descriptive). */
 export type Worse = 'higher' | 'lower' | 'neither';
 
+/** Which way a difference B − A of a metric goes for the venue: better, worse, or neither (a descriptive metric, or no change). */
+export function directionOf(worse: Worse, difference: number): 'better' | 'worse' | 'neither' {
+  if (worse === 'neither' || difference === 0 || !Number.isFinite(difference)) return 'neither';
+  return (worse === 'higher') === difference > 0 ? 'worse' : 'better';
+}
+
 /** What kind of interval a Distribution's mean gets: non-negative quantities the two-part one, bounded ones a bound. */
 export interface QuantityKind {
   nonNegative: boolean;
@@ -74,7 +80,8 @@ export const QUANTITIES: readonly QuantityDef[] = [
       return Float64Array.from(col('tradersLiquidated') as ArrayLike<number>, (x, k) => fractionLiquidated(x, traders, arrivals[k]));
     },
   },
-  { key: 'fundPaidUsd', label: 'insurance fund paid out', unit: 'usd', worse: 'neither', interval: nonNegative, values: field('fundPaidUsd') },
+  // what the fund pays is the venue's money: a policy that leaves more to the fund costs more
+  { key: 'fundPaidUsd', label: 'insurance fund paid out', unit: 'usd', worse: 'higher', interval: nonNegative, values: field('fundPaidUsd') },
   { key: 'fundEndUsd', label: 'insurance fund at end', unit: 'usd', worse: 'lower', interval: nonNegative, values: field('fundEndUsd') },
   { key: 'largestCascade.accounts', label: 'largest cascade (accounts)', unit: 'count', worse: 'higher', interval: nonNegative, values: field('largestCascadeAccounts') },
   { key: 'largestCascade.notionalUsd', label: 'largest cascade notional', unit: 'usd', worse: 'higher', interval: nonNegative, values: field('largestCascadeNotionalUsd') },

@@ -254,6 +254,7 @@ function clamp01(x: number): number {
 /**
  * Holm–Bonferroni: flags which of the p-values stay significant at family-wise error `alpha`.
  * O(m log m).
+ * @example holm([0.001, 0.04, 0.03]) // [true, false, false]: 0.001 ≤ 0.05/3, then 0.03 > 0.05/2
  */
 export function holm(pValues: number[], alpha = 0.05): boolean[] {
   const order = pValues.map((p, i) => [p, i] as const).sort((x, y) => x[0] - y[0]);
@@ -263,6 +264,33 @@ export function holm(pValues: number[], alpha = 0.05): boolean[] {
     const [p, i] = order[r];
     if (p <= alpha / (m - r)) out[i] = true;
     else break;
+  }
+  return out;
+}
+
+/**
+ * The per-hypothesis level of Holm's step-down procedure, for intervals that agree with it: the
+ * hypothesis ranked r (0-based, by ascending p) is tested at alpha / (m − r) while every one before it
+ * was rejected; those after the first one kept are all drawn at the level of that first one. An
+ * interval at confidence 1 − alphaᵢ then excludes 0 exactly when Holm rejects (for a normal-theory
+ * interval; for a bootstrap percentile interval, to the bootstrap's resolution), and the intervals of
+ * the kept hypotheses are at least as wide as Bonferroni's own step would give them. `NaN` p-values
+ * (metrics left out of the family) get `NaN`. O(m log m).
+ * @example holmLevels([0.001, 0.04, 0.03]) // [0.05/3, 0.025, 0.025]
+ */
+export function holmLevels(pValues: number[], alpha = 0.05): number[] {
+  const order = pValues
+    .map((p, i) => [p, i] as const)
+    .filter(([p]) => !Number.isNaN(p))
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out = new Array<number>(pValues.length).fill(NaN);
+  const m = order.length;
+  let kept: number | null = null;
+  for (let r = 0; r < m; r++) {
+    const [p, i] = order[r];
+    const level = alpha / (m - r);
+    if (kept === null && p > level) kept = level;
+    out[i] = kept ?? level;
   }
   return out;
 }

@@ -26,14 +26,15 @@ import { capitalEfficiency, type CapitalEfficiency } from './capital.js';
 import { designOfTable } from '../stats/aggregate.js';
 import { PathTable } from '../mc/table.js';
 import { HEADLINE_METRICS, metricDef } from './metrics.js';
-import { holm, pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { holmLevels, pairedDifference, type PairedDifference } from '../stats/paired.js';
+import { bookRulesOf, insuranceFunds } from '../scenario/market-policy.js';
 import { evaluateFunctional } from '../stats/metrics.js';
 import { resolveSampling } from '../mc/chunk.js';
 import { stripStudy } from './params.js';
 import { differences, hashOf, StudyFolder } from './store.js';
 import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 import { createRunContext } from '../engine/context.js';
-import { bookDifference, type BookDifference } from '../api/book-diff.js';
+import { bookDifference, inadmissiblePositions, type BookDifference, type Inadmissible } from '../api/book-diff.js';
 import { marketConfigs } from '../agents/population.js';
 import { checkMetrics, type MetricInfo, type StudyProgress } from './sweep.js';
 
@@ -151,6 +152,8 @@ export interface CompareOptions {
   workers?: number;
   out?: string;
   fresh?: boolean;
+  /** Draw each policy's opening book under its own rules instead of holding the baseline's book fixed (`--redraw-book`). */
+  redrawBook?: boolean;
   onProgress?: (p: StudyProgress) => void;
 }
 
@@ -170,7 +173,30 @@ export interface ComparedVariant {
   estimates: Record<string, Estimate>;
 }
 
-export type ComparedDifference = PairedDifference & { significantHolm: boolean };
+/**
+ * A paired difference in a comparison: its own 95% interval (`lower`, `upper`, unadjusted), the
+ * interval at the level Holm's step-down procedure tests it at (`holm`, simultaneous over the family of
+ * every variant × metric), and `significantHolm` = that interval excludes 0, so a verdict and the
+ * intervals shown beside it agree. A metric undefined or degenerate for one side (`notApplicable`, e.g.
+ * "no fund" for P(insurance fund exhausted) when a side's fund is $0) is left out of the family and
+ * never counts as a difference.
+ */
+export type ComparedDifference = PairedDifference & {
+  significantHolm: boolean;
+  /** The Holm-adjusted interval: confidence 1 − αᵢ, αᵢ the level Holm tests this difference at (src/stats/paired.ts `holmLevels`). Absent when not applicable, and in files written before it existed. */
+  holm?: { lower: number; upper: number; confidence: number };
+  /** Why the difference is not a like-for-like comparison ("no fund"); absent when it is. */
+  notApplicable?: string;
+};
+
+/** Metrics of the insurance fund: degenerate for a side whose fund is $0 (it can neither pay nor run out). */
+const FUND_METRIC = /^(probFundExhausted|fundPaidUsd\.|fundEndUsd\.|paths\.fund(Paid|End|Exhausted|Start))/;
+
+/** Why metric `key` is undefined or degenerate for a variant ("no fund"), else null. */
+export function notApplicableFor(key: string, s: Scenario): string | null {
+  if (FUND_METRIC.test(key) && insuranceFunds(s).funds.every((f) => !(f.initialUsd > 0) && !(f.recapitalisation && (f.recapitalisation.feeShare > 0 || f.recapitalisation.injectUsd > 0)))) return 'no fund';
+  return null;
+}
 
 export interface ComparisonResult {
   format: typeof COMPARISON_FORMAT;
@@ -190,10 +216,20 @@ export interface ComparisonResult {
    * own rules, initial-margin caps): null where the books could not be redrawn (a saved run whose price
    * model reads a CSV file). Absent from comparison.json files written before it existed.
    */
-  bookDifferences?: { variant: string; difference: BookDifference | null }[];
+  bookDifferences?: BookComparison[];
+  /** Whether every policy faced the baseline's opening book (`bookRules`; the default), or drew its own (`--redraw-book`). Absent from files written before. */
+  bookHeld?: boolean;
   /** live: every variant simulated (or resumed from --out); saved: compared from saved run folders without simulating. */
   source?: 'live' | 'saved';
   run: { workers: number; elapsedMs: number; startedAt: string; variantsResumed: number };
+}
+
+/** How a policy's opening book relates to the baseline's: the account-by-account difference, and with the book held fixed the positions its own rules would not admit. */
+export interface BookComparison {
+  variant: string;
+  difference: BookDifference | null;
+  /** With the book held fixed: the baseline's positions this policy's initial margin would not admit (kept, and reported). */
+  inadmissible?: Inadmissible;
 }
 
 /** The warning a comparison gives when a variant's opening book differs from the baseline's. */
@@ -207,15 +243,24 @@ function bookWarning(variant: string, baseline: string, d: BookDifference): stri
   )} open interest; open interest ${usd(d.openInterestUsd[0])} → ${usd(d.openInterestUsd[1])}. Part of each paired difference is the book's, not the policy's alone.`;
 }
 
-/** Book differences of every variant against the baseline (each book drawn once; null where it cannot be redrawn). */
-function bookDifferences(variants: { name: string; scenario: Scenario }[], bi: number, canDraw: (s: Scenario) => boolean): { variant: string; difference: BookDifference | null }[] {
+/** Book differences of every variant against the baseline (each book drawn once; null where it cannot be redrawn), and with the book held the positions each policy would not admit. */
+function bookDifferences(variants: { name: string; scenario: Scenario }[], bi: number, canDraw: (s: Scenario) => boolean): BookComparison[] {
   const base = variants[bi];
   if (!canDraw(base.scenario)) return variants.filter((_, i) => i !== bi).map((v) => ({ variant: v.name, difference: null }));
   const prices = marketConfigs(base.scenario).map((m) => m.initialPriceUsd);
   const pb = createRunContext(base.scenario).population;
   return variants
     .filter((_, i) => i !== bi)
-    .map((v) => ({ variant: v.name, difference: canDraw(v.scenario) ? bookDifference(pb, createRunContext(v.scenario).population, prices) : null }));
+    .map((v) => {
+      if (!canDraw(v.scenario)) return { variant: v.name, difference: null };
+      const ctx = createRunContext(v.scenario);
+      const held = v.scenario.bookRules !== undefined;
+      return {
+        variant: v.name,
+        difference: bookDifference(pb, ctx.population, prices),
+        ...(held ? { inadmissible: inadmissiblePositions(ctx.population, ctx.rules.map((r) => r.initialMargin), ctx.rules.map((_, m) => ctx.maintenanceFor(m)), prices) } : {}),
+      };
+    });
 }
 
 const readsCsv = (s: Scenario) => [s.market, ...(s.otherMarkets ?? [])].some((m) => m.priceModel.kind === 'csv');
@@ -263,6 +308,11 @@ export function prepareComparison(variantsIn: VariantInput[], opts: CompareOptio
     if (imp?.shiftPerStep === 'auto' && baseSampling?.importance) {
       v.scenario = { ...v.scenario, sampling: { ...v.scenario.sampling, importance: { ...imp, shiftPerStep: baseSampling.importance.shiftPerStep } } };
     }
+  }
+  // the opening book held fixed: every policy draws it under the baseline's rules (unless asked to redraw)
+  if (!opts.redrawBook && !variants[bi].scenario.traders.snapshot) {
+    const rules = variants[bi].scenario.bookRules ?? bookRulesOf(variants[bi].scenario);
+    for (const [i, v] of variants.entries()) if (i !== bi) v.scenario = parseScenario({ ...v.scenario, bookRules: rules }, v.source);
   }
   const base = variants[bi];
   for (const v of variants) {
@@ -328,7 +378,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
 
   const books = bookDifferences(variants, bi, () => true);
   for (const b of books) if (b.difference && b.difference.accountsDiffering > 0) warnings.push(bookWarning(b.variant, base.name, b.difference));
-  return assemble({ variants, results, metrics, bi, seed, paths, warnings, books, source: 'live', startedAt, t0, workers: opts.workers ?? defaultWorkers(), resumed });
+  return { ...assemble({ variants, results, metrics, bi, seed, paths, warnings, books, source: 'live', startedAt, t0, workers: opts.workers ?? defaultWorkers(), resumed }), bookHeld: variants.some((v, i) => i !== bi && v.scenario.bookRules !== undefined) };
 }
 
 interface AssembleInput {
@@ -339,7 +389,7 @@ interface AssembleInput {
   seed: number;
   paths: number;
   warnings: string[];
-  books: { variant: string; difference: BookDifference | null }[];
+  books: BookComparison[];
   source: 'live' | 'saved';
   startedAt: string;
   t0: number;
@@ -361,13 +411,28 @@ function assemble(x: AssembleInput): ComparisonResult {
       variant: v.name,
       metrics: Object.fromEntries(metrics.map((m) => [m.key, pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[i][m.key], { seed, key: m.key, design })])),
     }));
-  const flat = raw.flatMap((d) => metrics.map((m) => d.metrics[m.key].pValue));
-  const adj = holm(flat);
+  // a metric degenerate for either side is left out of the Holm family
+  const na = raw.map((d) => Object.fromEntries(metrics.map((m) => [m.key, notApplicableFor(m.key, base.scenario) ?? notApplicableFor(m.key, variants.find((v) => v.name === d.variant)!.scenario)])));
+  const flat = raw.flatMap((d, i) => metrics.map((m) => (na[i][m.key] ? NaN : d.metrics[m.key].pValue)));
+  const levels = holmLevels(flat);
   let j = 0;
-  const diffs = raw.map((d) => ({
-    variant: d.variant,
-    metrics: Object.fromEntries(metrics.map((m) => [m.key, { ...d.metrics[m.key], significantHolm: adj[j++] }])) as Record<string, ComparedDifference>,
-  }));
+  const diffs = raw.map((d, i) => {
+    const vi = variants.findIndex((v) => v.name === d.variant);
+    return {
+      variant: d.variant,
+      metrics: Object.fromEntries(
+        metrics.map((m) => {
+          const x = d.metrics[m.key];
+          const level = levels[j++];
+          const reason = na[i][m.key];
+          if (reason) return [m.key, { ...x, significantHolm: false, notApplicable: reason }];
+          // the same seed and key: the bootstrap redraws the same resamples, read at Holm's level
+          const adj = pairedDifference(metricDef(m.key)!.functional, perPath[bi][m.key], perPath[vi][m.key], { seed, key: m.key, design, confidence: 1 - level });
+          return [m.key, { ...x, significantHolm: adj.lower > 0 || adj.upper < 0, holm: { lower: adj.lower, upper: adj.upper, confidence: 1 - level } }];
+        }),
+      ) as Record<string, ComparedDifference>,
+    };
+  });
   const gain = (key: string) => {
     const xs = raw.map((d) => d.metrics[key]).filter((x) => x.standardError > 0).map((x) => x.unpairedStandardError / x.standardError);
     return median(xs);

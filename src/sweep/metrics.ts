@@ -90,7 +90,7 @@ export function metricDef(key: string): MetricDef | undefined {
     key,
     label: `mean ${words(m[1])}`,
     unit: METRIC_UNIT[pathField(m[1])?.unit ?? 'count'],
-    worse: 'neither',
+    worse: pathField(m[1])?.worse ?? 'neither',
     functional: { kind: 'mean' },
     values: (t) => {
       if (!t.has(field)) throw new UserError(`metric ${key}: the runs have no per-path field ${m[1]}`);

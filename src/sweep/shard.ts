@@ -138,7 +138,7 @@ export interface CompareShardHeader {
   /** Per variant, the run shard's folder under this one (`variants/<name>-<hash>`), as the comparison names its saved results. */
   variantDirs: string[];
   /** What `merge` re-runs the comparison with. */
-  args: { variants: VariantInput[]; options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics'> };
+  args: { variants: VariantInput[]; options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics' | 'redrawBook'> };
 }
 
 /** The identity a comparison's study folder records (as runComparison opens it). */
@@ -153,7 +153,7 @@ function compareIdentity(variants: VariantInput[]): StudyIdentity {
  */
 export async function runCompareShard(
   variantsIn: VariantInput[],
-  options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics' | 'workers' | 'onProgress'>,
+  options: Pick<CompareOptions, 'paths' | 'seed' | 'baseline' | 'metrics' | 'redrawBook' | 'workers' | 'onProgress'>,
   index: number,
   count: number,
 ): Promise<{ header: CompareShardHeader; files: Record<string, string | Uint8Array> }> {
@@ -181,7 +181,7 @@ export async function runCompareShard(
     shard: range,
     paths: prep.paths,
     variantDirs,
-    args: { variants: variantsIn, options: { paths: options.paths, seed: options.seed, baseline: options.baseline, metrics: options.metrics } },
+    args: { variants: variantsIn, options: { paths: options.paths, seed: options.seed, baseline: options.baseline, metrics: options.metrics, ...(options.redrawBook ? { redrawBook: true } : {}) } },
   };
   files['shard.json'] = JSON.stringify(header) + '\n';
   return { header, files };

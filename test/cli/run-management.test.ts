@@ -161,10 +161,20 @@ describe('compare of saved runs', () => {
   });
 });
 
-describe('compare warns when the variants face different books', () => {
-  it('says how many accounts differ, on stderr and in the report', async () => {
-    const out = at('books');
+describe('compare holds one book, and with --redraw-book warns when the variants face different books', () => {
+  it('by default every policy faces the baseline\'s book: no warning, and the verdict says so', async () => {
+    const out = at('books-held');
     const r = await cli('compare', scenario('mmr-low', { policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } }), scenario('mmr-high', { policy: { maintenance: { kind: 'fixed', mmr: 0.04 } } }), '--out', out, '--workers', '0', '--no-figures');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/different opening book/);
+    expect(r.stdout).toMatch(/Every policy faced mmr-low's opening book/);
+    const cmp = JSON.parse(readFileSync(path.join(out, 'comparison.json'), 'utf8'));
+    expect(cmp.bookHeld).toBe(true);
+    expect(cmp.bookDifferences[0].difference.accountsDiffering).toBe(0);
+  });
+  it('--redraw-book: says how many accounts differ, on stderr and in the report', async () => {
+    const out = at('books');
+    const r = await cli('compare', scenario('mmr-low', { policy: { maintenance: { kind: 'fixed', mmr: 0.01 } } }), scenario('mmr-high', { policy: { maintenance: { kind: 'fixed', mmr: 0.04 } } }), '--out', out, '--workers', '0', '--no-figures', '--redraw-book');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/warning: mmr-high faces a different opening book from mmr-low: [\d,]+ of 200 accounts \([\d.]+%\) hold different positions or collateral/);
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toMatch(/class="warning-box"><p><b>Warning:<\/b> mmr-high faces a different opening book/);

@@ -84,7 +84,22 @@ describe('calibration verdict, exact text', () => {
 });
 
 function comparison(): ComparisonResult {
-  const d = (estimate: number, lower: number, upper: number, significantHolm: boolean) => ({ estimate, lower, upper, standardError: 0.001, unpairedStandardError: 0.01, pValue: significantHolm ? 0.001 : 0.4, significant: significantHolm, significantHolm, n: 1000, method: 'paired-mean' as const, confidence: 0.95 });
+  // a difference with its unadjusted 95% interval and its Holm-adjusted one (wider); significant after Holm when the adjusted one excludes 0
+  const d = (estimate: number, lower: number, upper: number, holmLower: number, holmUpper: number) => ({
+    estimate,
+    lower,
+    upper,
+    standardError: 0.001,
+    unpairedStandardError: 0.01,
+    pValue: lower > 0 || upper < 0 ? 0.001 : 0.4,
+    significant: lower > 0 || upper < 0,
+    significantHolm: holmLower > 0 || holmUpper < 0,
+    holm: { lower: holmLower, upper: holmUpper, confidence: 0.99 },
+    n: 1000,
+    method: 'paired-mean' as const,
+    confidence: 0.95,
+  });
+  const na = { ...d(-0.01, -0.02, 0, -0.03, 0.01), significantHolm: false, notApplicable: 'no fund' };
   const variant = (name: string, lev: number) => ({ name, description: '', source: 'x.yaml', scenario: { name: 'cmp' }, aggregates: {}, capital: capital(lev), population: {}, series: null, cascadeHistograms: {}, distributions: { p: [], badDebtUsd: [], liquidatedNotionalUsd: [] } });
   return {
     format: 'marginlab.comparison/1',
@@ -95,12 +110,26 @@ function comparison(): ComparisonResult {
     metrics: [
       { key: 'probBadDebt', label: 'P(bad debt > 0)', unit: 'probability' },
       { key: 'badDebtUsd.mean', label: 'mean bad debt', unit: 'usd' },
+      { key: 'probFundExhausted', label: 'P(insurance fund exhausted)', unit: 'probability' },
+      { key: 'fundPaidUsd.mean', label: 'mean insurance fund paid out', unit: 'usd' },
       { key: 'fractionTradersLiquidated.mean', label: 'mean fraction of traders liquidated', unit: 'fraction' },
     ],
-    variants: [variant('fixed', 40), variant('tiered', 40), variant('adaptive', 40)] as unknown as ComparisonResult['variants'],
+    variants: [variant('fixed', 40), variant('tiered', 40), variant('adaptive', 40), variant('safer', 40), variant('riskier', 40)] as unknown as ComparisonResult['variants'],
     differences: [
-      { variant: 'tiered', metrics: { probBadDebt: d(-0.021, -0.03, -0.012, true), 'badDebtUsd.mean': d(-12_300, -15_000, -9_000, true), 'fractionTradersLiquidated.mean': d(0.017, 0.009, 0.025, true) } },
-      { variant: 'adaptive', metrics: { probBadDebt: d(0.004, -0.002, 0.01, false), 'badDebtUsd.mean': d(100, -500, 700, false), 'fractionTradersLiquidated.mean': d(0.001, -0.001, 0.003, false) } },
+      // the trade-off: fewer traders liquidated, but the fund pays more; P(bad debt) up, significant only unadjusted
+      {
+        variant: 'tiered',
+        metrics: {
+          probBadDebt: d(0.005, 0.0008, 0.0092, -0.0004, 0.0104),
+          'badDebtUsd.mean': d(80, 3, 158, -40, 200),
+          probFundExhausted: d(0.005, 0.0008, 0.0092, -0.0004, 0.0104),
+          'fundPaidUsd.mean': d(889, 631, 1_147, 500, 1_300),
+          'fractionTradersLiquidated.mean': d(-0.0063, -0.0078, -0.0048, -0.0085, -0.0041),
+        },
+      },
+      { variant: 'adaptive', metrics: { probBadDebt: d(0.004, -0.002, 0.01, -0.004, 0.012), 'badDebtUsd.mean': d(100, -500, 700, -700, 900), probFundExhausted: na, 'fundPaidUsd.mean': { ...na, estimate: 300 }, 'fractionTradersLiquidated.mean': d(0.001, -0.001, 0.003, -0.002, 0.004) } },
+      { variant: 'safer', metrics: { probBadDebt: d(-0.021, -0.03, -0.012, -0.033, -0.009), 'badDebtUsd.mean': d(-12_300, -15_000, -9_000, -16_000, -8_000), probFundExhausted: d(0, 0, 0, 0, 0), 'fundPaidUsd.mean': d(-50, -300, 200, -400, 300), 'fractionTradersLiquidated.mean': d(0.0001, -0.001, 0.0012, -0.002, 0.002) } },
+      { variant: 'riskier', metrics: { probBadDebt: d(0.03, 0.02, 0.04, 0.015, 0.045), 'badDebtUsd.mean': d(2_500_000, 2_000_000, 3_000_000, 1_800_000, 3_200_000), probFundExhausted: d(0.01, 0.002, 0.018, -0.001, 0.021), 'fundPaidUsd.mean': d(0, 0, 0, 0, 0), 'fractionTradersLiquidated.mean': d(0.001, -0.001, 0.003, -0.002, 0.004) } },
     ],
     crnPrecisionGain: {},
     warnings: ['tiered faces a different opening book from fixed: 12 of 1,000 accounts (1.2%) …'],
@@ -110,19 +139,48 @@ function comparison(): ComparisonResult {
 
 describe('comparison verdict, exact text', () => {
   const s = comparisonSummary(comparison(), null);
-  it('names the better and the worse metrics with the size of the difference (rates in pp) and its significance', () => {
+  it('a trade-off, a no-difference, a clean win and a clean loss, each in one sentence with Holm-adjusted intervals (rates in pp)', () => {
     expect(s.sentences).toEqual([
-      { text: `tiered is better than fixed on P(bad debt > 0) ${MINUS}2.1 pp (95% CI ${MINUS}3.0 pp to ${MINUS}1.2 pp) and mean bad debt ${MINUS}$12,300 (95% CI ${MINUS}$15,000 to ${MINUS}$9,000) — significant after Holm correction.`, tone: 'better' },
-      { text: 'tiered is worse than fixed on mean fraction of traders liquidated +1.7 pp (95% CI +0.90 pp to +2.5 pp) — significant after Holm correction.', tone: 'worse' },
-      { text: 'adaptive and fixed do not differ significantly on any risk metric after Holm correction.', tone: 'neutral' },
+      {
+        text: `tiered is a trade-off against fixed: better on mean fraction of traders liquidated ${MINUS}0.63 pp (Holm-adjusted CI ${MINUS}0.85 pp to ${MINUS}0.41 pp), but worse on mean insurance fund paid out +$889 (Holm-adjusted CI +$500 to +$1.3k).`,
+        tone: 'mixed',
+      },
+      { text: 'adaptive and fixed do not differ significantly on any metric after Holm correction.', tone: 'neutral' },
+      { text: `safer is better than fixed on P(bad debt > 0) ${MINUS}2.1 pp (Holm-adjusted CI ${MINUS}3.3 pp to ${MINUS}0.90 pp) and 1 more, and nothing is significantly worse.`, tone: 'better' },
+      { text: 'riskier is worse than fixed on P(bad debt > 0) +3.0 pp (Holm-adjusted CI +1.5 pp to +4.5 pp) and 1 more, and nothing is significantly better.', tone: 'worse' },
     ]);
   });
-  it('colours the page’s sentences better / worse and carries the book warning', () => {
+  it('never calls a policy better while something that matters is significantly worse', () => {
+    const tiered = s.sentences.find((x) => x.text.startsWith('tiered'))!;
+    expect(tiered.text).not.toMatch(/is better than/);
+    expect(tiered.text).toContain('insurance fund paid out');
+  });
+  it('quotes only intervals that agree with the verdict: every figure marked better / worse has a Holm-adjusted interval excluding 0, every other one includes 0', () => {
+    for (const f of s.figures) {
+      if (f.lower === null || f.upper === null) continue;
+      const excludes = f.lower > 0 || f.upper < 0;
+      expect(excludes, `${f.label}: ${f.text}`).toBe(f.tone === 'better' || f.tone === 'worse');
+      expect(f.text).toMatch(/Holm-adjusted 99% CI/);
+    }
+  });
+  it('a fund metric degenerate for one side reads "n/a: no fund" and is not counted as a difference', () => {
+    const fig = s.figures.find((f) => f.key === 'adaptive.probFundExhausted')!;
+    expect(fig).toMatchObject({ text: 'n/a: no fund', tone: 'neutral', lower: null, upper: null });
+    expect(s.figures.find((f) => f.key === 'adaptive.fundPaidUsd.mean')!.text).toBe('n/a: no fund');
+  });
+  it('colours the page’s sentences better / worse / trade-off and carries the book warning', () => {
     const html = verdictHtml(s);
-    expect(html).toContain('<p class="better">tiered is better');
-    expect(html).toContain('<p class="worse">tiered is worse');
+    expect(html).toContain('<p class="mixed">tiered is a trade-off');
+    expect(html).toContain('<p class="better">safer is better');
+    expect(html).toContain('<p class="worse">riskier is worse');
     expect(html).toContain('class="warning-box"');
     expect(s.warnings).toEqual(comparison().warnings);
+  });
+  it('a file written before Holm-adjusted intervals existed says its intervals are unadjusted', () => {
+    const old = comparison();
+    for (const d of old.differences) for (const x of Object.values(d.metrics)) delete (x as { holm?: unknown }).holm;
+    const t = comparisonSummary(old, null);
+    expect(t.sentences[0].text).toContain('(95% CI, unadjusted');
   });
 });
 
@@ -131,16 +189,15 @@ describe('run verdict on the fixed-seed synthetic results', () => {
   const s = runSummary(r, 'reports/x');
   it('states bad debt against open interest and against the insurance fund', () => {
     const a = r.aggregates;
-    expect(s.sentences[0].text).toMatch(new RegExp(`^Over 1 day, ${fmtPct(a.probBadDebt.estimate).replace('.', '\\.')} of 500 paths ended with bad debt \\(95% CI `));
+    expect(s.sentences[0].text).toMatch(new RegExp(`^Over 1 day, ${fmtPct(a.probBadDebt.estimate).replace('.', '\\.')} of 500 paths ended with bad debt \\(\\d+ paths; 95% CI `));
     expect(s.sentences[0].text).toMatch(/of the \$140M open interest and .* the \$100k insurance fund\.$/);
-    // 500 paths put 5 in the worst 1%: too few to bound ES 99%, so the verdict gives the paths, not a number
+    // 500 paths put 5 in the worst 1%: too few to bound ES 99%, so the verdict gives the paths, not a number;
+    // then who paid (the fixture's shortfall is fund + bad debt) and the fund, in the same sentence
     expect(a.badDebtUsd.es99.tail).toMatchObject({ paths: 5, thin: true });
-    expect(s.sentences[1].text).toMatch(/^The mean of the worst 1% of paths \(ES 99%\) rests on 5 tail paths \(5 with bad debt\) — too few to bound it; it needs ≥ [\d,]+ paths; the fund ran out on /);
-    // who paid: the fund and what was left (the fixture's shortfall is fund + bad debt)
-    expect(s.sentences[2].text).toMatch(/the insurance fund paid [\d.]+% and [\d.]+% was left as bad debt\.$/);
+    expect(s.sentences[1].text).toMatch(/^The worst 1% of paths \(ES 99%\) rests on 5 tail paths — too few to bound it \(it needs ≥ [\d,]+ paths\); of all shortfalls, the insurance fund paid [\d.]+% and [\d.]+% was left as bad debt; the fund ran out on /);
     // which the figures are: the fixture's paths are on one book
-    expect(s.sentences[3].text).toBe('Conditioned on one book: one market state and one set of positions, shared by every path.');
-    expect(s.sentences).toHaveLength(4);
+    expect(s.sentences[2].text).toBe('Conditioned on one book: one market state and one set of positions, shared by every path.');
+    expect(s.sentences).toHaveLength(3);
   });
   it('with no bad debt says so with the bound', () => {
     const none = runSummary(syntheticResults({ paths: 200, badDebtShare: 0, seed: 1 }), null);

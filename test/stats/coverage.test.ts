@@ -20,7 +20,9 @@ import { describe, expect, it } from 'vitest';
 import { createRunContext } from '../../src/engine/context.js';
 import { PathBuffers, simulatePath, type PathSummary } from '../../src/engine/path.js';
 import { aggregate } from '../../src/stats/aggregate.js';
-import { meanCi, type Estimate } from '../../src/stats/ci.js';
+import { meanCi, twoPartMeanCi, type Estimate } from '../../src/stats/ci.js';
+import { designMean } from '../../src/stats/design.js';
+import { sharedStream } from '../../src/rng/streams.js';
 import type { Scenario } from '../../src/scenario/schema.js';
 import { firstPassageLong, gapLaw, gapScenario, type GapLawParams } from '../helpers/exact-laws.js';
 import { identicalTraders } from '../helpers/scenarios.js';
@@ -149,6 +151,45 @@ describe(`interval coverage against exact truths (${REPS} replications per case)
       console.log(report('VaR99 at 1,000', v), '|', report('ES99 at 1,000', e));
       expect(rate(v)).toBeGreaterThanOrEqual(floorFor(0.95, reps));
       expect(rate(e)).toBeGreaterThanOrEqual(floorFor(0.95, reps));
+    });
+  }
+});
+
+/**
+ * The mean of a non-negative quantity that is non-zero on most paths (liquidated notional, the fraction
+ * of traders liquidated) gets the ordinary mean interval (src/stats/design.ts `mostlyZero`), not the
+ * two-part one. Exact truth: a quantity that is 0 with probability z and lognormal(0, σ) otherwise has
+ * mean (1 − z)·exp(σ²/2). Where every path is non-zero the two-part interval it replaces is lopsided
+ * (the rate's Clopper–Pearson limits are one-sided at k = n: issue 23 item 3). Pure sampling, no engine, so it runs in well under a second.
+ */
+describe(`the ordinary mean interval where nearly every path is non-zero (${REPS} replications per case)`, () => {
+  const draw = (rng: () => number, sigma: number, zeros: number) => {
+    if (rng() < zeros) return 0;
+    const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+    return Math.exp(sigma * z);
+  };
+  for (const [n, sigma, zeros] of [
+    [50, 0.5, 0.1],
+    [200, 1, 0.3],
+    [1000, 0.02, 0],
+  ] as const) {
+    it(`lognormal(0, ${sigma}) with ${100 * zeros}% zeros at ${n} paths: the normal interval keeps 95% and is symmetric${zeros === 0 ? '; the two-part one it replaces is lopsided' : ''}`, () => {
+      const truth = (1 - zeros) * Math.exp((sigma * sigma) / 2);
+      const rng = sharedStream(2300 + n, 'coverage/mostly-non-zero');
+      const t = tally();
+      let lopsided = 0;
+      for (let r = 0; r < REPS; r++) {
+        const xs = Float64Array.from({ length: n }, () => draw(rng, sigma, zeros));
+        const e = designMean(xs, undefined, 0.95, { nonNegative: true });
+        expect(e.method).toBe('normal-mean');
+        expect(Math.abs(e.upper! - e.estimate - (e.estimate - e.lower!))).toBeLessThan(1e-9 * e.estimate);
+        count(t, e, truth);
+        // the two-part interval on the same sample: its frequency part (a rate near 1) is one-sided
+        const old = twoPartMeanCi(xs);
+        if ((old.upper! - old.estimate) / (old.estimate - old.lower!) < 0.8 || (old.upper! - old.estimate) / (old.estimate - old.lower!) > 1.25) lopsided++;
+      }
+      expect(rate(t), report(`normal mean at ${n}`, t)).toBeGreaterThanOrEqual(floorFor(0.95, REPS));
+      if (zeros === 0) expect(lopsided / REPS).toBeGreaterThan(0.5);
     });
   }
 });

@@ -1,6 +1,6 @@
 /** Paired statistics (src/stats/paired.ts): p-values from the accurate normal CDF, deep in the tail too. */
 import { describe, expect, it } from 'vitest';
-import { pairedDifference } from '../../src/stats/paired.js';
+import { holm, holmLevels, pairedDifference } from '../../src/stats/paired.js';
 import { normalCdfAccurate } from '../../src/math/special.js';
 import { normalCdf } from '../../src/stats/ci.js';
 
@@ -41,5 +41,24 @@ describe('paired differences: p-values', () => {
     const p = pairedDifference({ kind: 'mean' }, a, b).pValue;
     expect(p).toBeGreaterThan(0.5);
     expect(p).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('holmLevels: the level Holm tests each hypothesis at, for intervals that agree with it', () => {
+  it('gives alpha/(m − r) while every smaller p was rejected, and the first kept level after that (the @example)', () => {
+    expect(holmLevels([0.001, 0.04, 0.03])).toEqual([0.05 / 3, 0.025, 0.025]);
+    expect(holmLevels([0.001, 0.002, 0.2])).toEqual([0.05 / 3, 0.025, 0.05]);
+  });
+  it('rejects exactly where holm() does: p ≤ its level ⇔ holm rejects, on random families', () => {
+    let seed = 7;
+    const u = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let t = 0; t < 200; t++) {
+      const ps = Array.from({ length: 1 + (t % 12) }, () => u() ** 4);
+      const lv = holmLevels(ps);
+      expect(ps.map((p, i) => p <= lv[i])).toEqual(holm(ps));
+    }
+  });
+  it('leaves NaN p-values (metrics not applicable to a side) out of the family', () => {
+    expect(holmLevels([0.001, NaN, 0.04])).toEqual([0.025, NaN, 0.05]);
   });
 });

@@ -86,7 +86,7 @@ describe('study report pages', () => {
     expectValid('heat', heatmapSpec({ title: 't', xTitle: 'x', yTitle: 'y', unit: 'probability', rows: [{ ...row, y: 2 }] }));
     expectValid('diff', pairedDifferenceSpec({ title: 't', xTitle: 'x', yTitle: 'y', unit: 'count', rows: [{ ...row, unpairedLower: -1, unpairedUpper: 1, label: 'a → b' }] }));
     expectValid('scatter', intervalScatterSpec({ title: 't', xTitle: 'x', xUnit: 'usd', yTitle: 'y', unit: 'fraction', rows: [{ ...row, group: 'meets', label: 'p', text: '#1' }], categories: { domain: ['meets'], range: ['#000'] }, connect: true }));
-    expectValid('forest', forestSpec({ title: 't', baseline: 'a', metrics: [{ key: 'k', label: 'k', unit: 'usd', rows: [{ variant: 'b', estimate: 1, lower: 0, upper: 2, pValue: 0.01, significance: 'not significant' }] }] }));
+    expectValid('forest', forestSpec({ title: 't', baseline: 'a', metrics: [{ key: 'k', label: 'k', unit: 'usd', rows: [{ variant: 'b', estimate: 1, lower: 0, upper: 2, pValue: 0.01, effect: 'better', significance: 'not significant after Holm correction', level: '95%' }] }] }));
     expectValid('bands', variantBandsSpec({ title: 't', xTitle: 'x', yTitle: 'y', unit: 'price', rows: [{ t: 0, variant: 'a', p05: 1, p50: 2, p95: 3 }], variants: ['a'] }));
     expectValid('estimate', variantEstimateSpec({ title: 't', unit: 'usd', rows: [{ variant: 'a', estimate: 1, lower: 0, upper: 2 }], variants: ['a'] }));
     expectValid('tail', tailQuantileSpec({ title: 't', yTitle: 'y', rows: [{ p: 0.95, variant: 'a', value: 1 }], variants: ['a'] }));

@@ -31,6 +31,7 @@ interface CompareFlags {
   metric?: string[];
   workers?: number;
   fresh?: boolean;
+  redrawBook?: boolean;
   json?: boolean;
   figures?: boolean;
   allowAnyPath?: boolean;
@@ -69,6 +70,7 @@ export function registerCompare(program: Command): void {
     .addOption(seedOption("seed for every policy (default: the baseline's)"))
     .addOption(workersOption())
     .option('--fresh', 'discard policies saved in --out by an earlier run instead of reusing them')
+    .option('--redraw-book', "draw each policy's opening book under its own rules (default: every policy faces the baseline's book; positions a policy's rules would not admit are kept and reported)")
     .addOption(noFiguresOption())
     .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
@@ -86,7 +88,7 @@ export function registerCompare(program: Command): void {
           const i = saved.indexOf(false);
           throw new UserError(`compare: ${inputs[i]} is a scenario file while ${inputs[saved.indexOf(true)]} is a saved run — compare either scenario files or saved runs (folders written by marginlab run)`);
         }
-        for (const [flag, v] of [['--paths', opts.paths], ['--seed', opts.seed], ['--fresh', opts.fresh]] as const) {
+        for (const [flag, v] of [['--paths', opts.paths], ['--seed', opts.seed], ['--fresh', opts.fresh], ['--redraw-book', opts.redrawBook]] as const) {
           if (v !== undefined) throw new UserError(`${flag}: not allowed with saved runs — they are compared as they were run, without simulating`);
         }
         const runs = inputs.map((f) => {
@@ -109,7 +111,7 @@ export function registerCompare(program: Command): void {
         const runVariant = await compareRemote(opts);
         const bar = studyProgress();
         try {
-          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, redrawBook: opts.redrawBook, onProgress: bar.update });
         } finally {
           bar.stop();
         }
@@ -130,7 +132,7 @@ async function compareShardCommand(variants: VariantInput[], name: string, opts:
   const bar = studyProgress();
   let shard;
   try {
-    shard = await runCompareShard(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, onProgress: bar.update }, Number(m[1]), Number(m[2]));
+    shard = await runCompareShard(variants, { paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, redrawBook: opts.redrawBook, workers: opts.workers, onProgress: bar.update }, Number(m[1]), Number(m[2]));
   } finally {
     bar.stop();
   }
