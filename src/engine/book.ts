@@ -246,6 +246,13 @@ export class PathBuffers {
     });
   }
 
+  private social?: { accts: Int32Array; weights: Float64Array; caps: Float64Array };
+  /** Scratch arrays for a socialised loss: the accounts charged, their weights and caps (allocated on first use). */
+  socialBuffers(): { accts: Int32Array; weights: Float64Array; caps: Float64Array } {
+    const A = this.margin.length;
+    return (this.social ??= { accts: new Int32Array(A), weights: new Float64Array(A), caps: new Float64Array(A) });
+  }
+
   /** Doubles the pending top-up node pool (amortised: a path allocates only while it grows). */
   growDueNodes(): void {
     const n = this.dueNodeAccount.length * 2;

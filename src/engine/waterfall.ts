@@ -177,27 +177,30 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   return covered;
 }
 
-/** Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit), capped by each one's equity. */
+/**
+ * Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit),
+ * capped by each one's equity. O(accounts) per shortfall: every account with a weight is looked at, and
+ * (deficits being larger than a cent per account) charged — the charge itself is that large.
+ */
 export function socialise(st: PathState, deficitCents: number, m: number): number {
   const { b } = st;
-  const basis = st.ctx.rules[m].waterfall.socialisedBasis;
-  const accts: number[] = [];
-  const w: number[] = [];
-  const caps: number[] = [];
+  const byOpenInterest = st.ctx.rules[m].waterfall.socialisedBasis === 'open-interest';
+  const { accts, weights, caps } = b.socialBuffers();
+  let n = 0;
   for (let a = 0; a < st.nAccounts; a++) {
     if (!isOpen(st, a)) continue;
     const eq = equity(st, a);
     if (eq <= 0) continue;
-    const weight = basis === 'open-interest' ? notional(st, a) : unrealisedPnl(st, a);
+    const weight = byOpenInterest ? notional(st, a) : unrealisedPnl(st, a);
     if (weight <= 0) continue;
-    accts.push(a);
-    w.push(weight);
-    caps.push(Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a])));
+    accts[n] = a;
+    weights[n] = weight;
+    caps[n++] = Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a]));
   }
-  if (accts.length === 0) return 0;
-  const share = allocateProRata(deficitCents, w, caps);
-  const total = st.books.socialise(accts, share, accts.length);
-  for (let k = 0; k < accts.length; k++) {
+  if (n === 0) return 0;
+  const share = allocateProRata(deficitCents, weights.subarray(0, n), caps.subarray(0, n));
+  const total = st.books.socialise(accts, share, n);
+  for (let k = 0; k < n; k++) {
     if (share[k] <= 0) continue;
     const a = accts[k];
     if (!b.socialisedHit[a]) {
