@@ -112,6 +112,8 @@ export class PathBuffers {
   readonly stop: Float64Array;
   readonly takeProfit: Float64Array;
   readonly closeSize: Float64Array;
+  /** 1 = position listed this step for a voluntary close (trader decisions), so it is listed once. */
+  readonly listedToClose: Uint8Array;
   readonly scratchPos: Int32Array;
   readonly parkKey: Float64Array;
   /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `triggers.ts`). */
@@ -139,6 +141,10 @@ export class PathBuffers {
   readonly sortIds: Int32Array;
   readonly sortEq: Float64Array;
   readonly sortMm: Float64Array;
+  /**
+   * The round's closing accounts (liquidation), or the positions trader decisions close (stops,
+   * take-profits, deleveraging: each position at most once) — so as long as the larger of the two.
+   */
   readonly list2: Int32Array;
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
@@ -193,6 +199,7 @@ export class PathBuffers {
     this.stop = new Float64Array(P);
     this.takeProfit = new Float64Array(P);
     this.closeSize = new Float64Array(P);
+    this.listedToClose = new Uint8Array(P);
     this.scratchPos = new Int32Array(P);
     this.parkKey = new Float64Array(P);
     this.multiDue = new IndexedMaxHeap(A);
@@ -210,7 +217,7 @@ export class PathBuffers {
     this.sortIds = new Int32Array(A);
     this.sortEq = new Float64Array(A);
     this.sortMm = new Float64Array(A);
-    this.list2 = new Int32Array(A);
+    this.list2 = new Int32Array(Math.max(A, P));
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);
     this.deferred = new Int32Array(A);

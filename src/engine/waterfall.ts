@@ -3,7 +3,9 @@
  * the close's shortfall (`st.loss`, left by src/engine/close.ts after the fee) is paid by the backstop
  * vault when it took the account over, then by the insurance fund (within its caps), then by
  * auto-deleveraging profitable opposite positions or by a socialised loss across open accounts; what
- * is left is bad debt. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
+ * is left is bad debt. A socialised loss is spread once per round (or per block of voluntary closes):
+ * each close's deficit beyond the fund waits in the books (`deferToSocialised`), and `socialisedLoss` spreads
+ * the round's total after its last close. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
  * leave no shortfall, so the waterfall never re-enters itself.
  */
 import type { PathState } from './state.js';
@@ -53,8 +55,28 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
   if (books.fundCentsOf(f) === 0) events.fundExhausted = true; // ran dry (as opposed to held back by its caps)
   const wf = rules.waterfall.afterInsuranceFund;
   if (wf === 'adl') rest -= autoDeleverage(st, rest, m, side, perUnitUsd);
-  else if (wf === 'socialised') rest -= socialise(st, rest, m);
+  else if (wf === 'socialised') {
+    // spread with the rest of the round's deficits, after its last close (`socialisedLoss`)
+    books.deferToSocialised(m, rest, st.K);
+    return;
+  }
   if (rest > 0) books.badDebt(rest);
+}
+
+/**
+ * Phase 6, the socialised loss of a round: each market's deficits left beyond its fund by the round's
+ * closes (waiting in the books) are spread in one allocation over the accounts open after the round
+ * (`socialise`); what they cannot bear is bad debt. Markets in index order. Once per round instead of
+ * once per close, so its cost is O(rounds × accounts), not O(closes × accounts) (issue 21 item 6).
+ */
+export function socialisedLoss(st: PathState): void {
+  const deficits = st.books.takeSocialisedDeficits();
+  if (!deficits) return;
+  for (let m = 0; m < st.K; m++) {
+    if (deficits[m] <= 0) continue;
+    const rest = deficits[m] - socialise(st, deficits[m], m);
+    if (rest > 0) st.books.badDebt(rest);
+  }
 }
 
 /**
