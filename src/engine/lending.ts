@@ -11,9 +11,9 @@
  *   or all of D when HF ≤ fullCloseBelowHealthFactor or the collateral or debt is worth less than
  *   fullCloseBelowUsd; it seizes repay · (1 + bonus) / P units (all the collateral if that is less,
  *   repaying c · P / (1 + bonus)); the protocol's cut is protocolFeeOfBonus of the bonus part, kept as
- *   units by the treasury; a partial liquidation that would leave less than minLeftoverUsd of debt or
- *   collateral repays the whole debt instead; when no collateral is left the remaining debt is written
- *   off as a deficit (v3.3);
+ *   units by the treasury; a partial liquidation may not leave less than minLeftoverUsd of debt or
+ *   collateral (MUST_NOT_LEAVE_DUST), so the liquidator repays less, the most that leaves the minimum;
+ *   when no collateral is left the remaining debt is written off as a deficit (v3.3);
  * - the liquidator sells what it seized through the collateral's market in the round's block of flow,
  *   with impact — so lending liquidations and perpetual liquidations feed one cascade.
  *
@@ -186,37 +186,44 @@ export function endLending(st: PathState): void {
 /**
  * The close of one liquidation of a borrower with `atoms` of collateral and `debt` cents at price P
  * (Aave v3.3, in our units): the repayment (cents), the collateral seized by the liquidator and the
- * protocol's fee (atoms). Pure; exported for tests.
+ * protocol's fee (atoms). The liquidator repays as much as the rules let it (its bonus grows with the
+ * repayment): the close factor's share of the debt (all of it at HF ≤ fullCloseBelowHealthFactor or
+ * for a position under fullCloseBelowUsd), limited by the collateral. MUST_NOT_LEAVE_DUST: unless it
+ * repays all the debt or takes all the collateral, a liquidation must leave at least minLeftoverUsd of
+ * debt and of collateral (the collateral counted less the liquidator's part only, the protocol's fee
+ * still in it, as LiquidationLogic.executeLiquidationCall counts it) — else the call reverts. So when
+ * the close factor's amount would leave dust, the liquidator repays the most that leaves the minimum
+ * (to the cent below), and nothing when no amount does (repay 0: the borrower waits). Pure; exported
+ * for tests.
  */
 export function liquidationAmounts(r: LendingReserve, atoms: number, apu: number, debt: number, P: number): { repay: number; seized: number; fee: number; full: boolean } {
   const c = atoms / apu;
   const D = debt / 100;
   const hf = (c * P * r.liquidationThreshold) / D;
   const small = c * P < r.fullCloseBelowUsd || D < r.fullCloseBelowUsd;
-  const amounts = (cf: number) => {
-    const want = cf * D;
-    const maxColl = (want / P) * (1 + r.liquidationBonus);
-    let coll: number;
-    let repay: number;
-    if (maxColl >= c) {
-      coll = c;
-      repay = (c * P) / (1 + r.liquidationBonus);
-    } else {
-      coll = maxColl;
-      repay = want;
+  const cf = hf <= r.fullCloseBelowHealthFactor || small ? 1 : r.closeFactor;
+  // the close factor's amount, limited by the collateral (all of it for what it covers)
+  let repay = cf * D;
+  let coll = (repay / P) * (1 + r.liquidationBonus);
+  if (coll >= c) {
+    coll = c;
+    repay = (c * P) / (1 + r.liquidationBonus);
+  }
+  let limited = false;
+  if (repay < D && coll < c) {
+    // collateral leaving the borrower's count per dollar repaid: the liquidator's part, (1 + bonus) less the fee's share of the bonus
+    const out = 1 + r.liquidationBonus * (1 - r.protocolFeeOfBonus);
+    if (D - repay < r.minLeftoverUsd || c * P - repay * out < r.minLeftoverUsd) {
+      const x = Math.floor(Math.min(repay, D - r.minLeftoverUsd, (c * P - r.minLeftoverUsd) / out) * 100) / 100;
+      if (!(x > 0)) return { repay: 0, seized: 0, fee: 0, full: false };
+      repay = x;
+      coll = (repay / P) * (1 + r.liquidationBonus);
+      limited = true;
     }
-    return { coll, repay };
-  };
-  let cf = hf <= r.fullCloseBelowHealthFactor || small ? 1 : r.closeFactor;
-  let { coll, repay } = amounts(cf);
-  // v3.3: a partial liquidation must leave at least minLeftoverUsd of debt and of collateral, else the
-  // liquidator takes it all
-  if (cf < 1 && (D - repay < r.minLeftoverUsd || (c - coll) * P < r.minLeftoverUsd)) {
-    cf = 1;
-    ({ coll, repay } = amounts(1));
   }
   const all = coll >= c;
-  const seizedAtoms = all ? atoms : Math.min(atoms, Math.round(coll * apu));
+  // (the dust-limited amount seizes whole atoms rounded down, so the minimum stays left)
+  const seizedAtoms = all ? atoms : Math.min(atoms, limited ? Math.floor(coll * apu) : Math.round(coll * apu));
   const bonusAtoms = seizedAtoms - seizedAtoms / (1 + r.liquidationBonus);
   const fee = Math.min(seizedAtoms, Math.floor(bonusAtoms * r.protocolFeeOfBonus));
   const repayCents = Math.min(debt, Math.round(repay * 100));
@@ -245,8 +252,15 @@ export function executeLending(st: PathState, gen: number, n: number): void {
   const fill = st.mkt.fill[m];
   const { stepLiq, events, books } = st;
   let closed = 0;
+  const blocked0 = events.lendingDustBlocked;
   for (let i = 0; i < n; i++) {
     const k = L.list[i];
+    if (L.repay[i] === 0 && L.seize[i] === 0) {
+      // no liquidation leaves the minimum (MUST_NOT_LEAVE_DUST): it waits, looked at again next step
+      L.deferred[L.nDeferred++] = k;
+      events.lendingDustBlocked++;
+      continue;
+    }
     const units = L.seize[i] / L.book.atomsPerUnit;
     const proceeds = Math.max(0, Math.round(units * fill * 100));
     if (!(proceeds <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
@@ -267,11 +281,12 @@ export function executeLending(st: PathState, gen: number, n: number): void {
     stepLiq.longUsd += v;
     rekeyLoan(st, k);
   }
+  const blocked = events.lendingDustBlocked - blocked0;
   stepLiq.notionalUsd += closed;
   stepLiq.byGeneration[Math.min(gen, stepLiq.byGeneration.length - 1)] += closed;
   stepLiq.byClass[Math.min(gen, SERIES_GENERATION_CLASSES - 1)] += closed;
-  stepLiq.accounts += n;
-  if (n > 0) stepLiq.generations = Math.max(stepLiq.generations, gen + 1);
+  stepLiq.accounts += n - blocked;
+  if (n > blocked) stepLiq.generations = Math.max(stepLiq.generations, gen + 1);
 }
 
 /** Debt outstanding (USD) and collateral value at the mark (USD) of the lending book. O(borrowers). */

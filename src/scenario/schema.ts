@@ -750,7 +750,10 @@ export const LendingReserveSchema = z.strictObject({
   fullCloseBelowHealthFactor: z.number().finite().min(0).max(1).default(0.95),
   /** A position whose collateral or debt is worth less than this may be repaid in full (Aave v3.3: $2,000). */
   fullCloseBelowUsd: usd().default(2_000),
-  /** A partial liquidation must leave at least this much debt and collateral, or it repays all (Aave v3.3: $1,000). */
+  /**
+   * Unless it repays all the debt or takes all the collateral, a liquidation must leave at least this much debt and
+   * collateral (Aave v3.3 MUST_NOT_LEAVE_DUST: $1,000); the liquidator then repays the most that does, or nothing.
+   */
   minLeftoverUsd: usd().default(1_000),
   /** Annual interest rate on the debt, accrued every step (compounded per step). */
   borrowRateAnnual: z.number().finite().min(0).max(10).default(0.05),

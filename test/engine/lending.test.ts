@@ -94,17 +94,41 @@ describe('lending positions', () => {
     st.books.checkConservation(st.nAccounts, 'small');
   });
 
-  it('a partial liquidation that would leave less than $1,000 of collateral repays the whole debt instead (Aave v3.3 MIN_LEFTOVER_BASE)', () => {
+  it('MUST_NOT_LEAVE_DUST: where the 50% close would leave under $1,000 of collateral, the liquidator repays the most that leaves $1,000 (it may not take it all)', () => {
     // LT 0.95, debt $2,000, collateral 20.21 units at 100 ($2,021: HF 0.96 > 0.95, both ≥ $2,000 → 50%):
-    // repaying $1,000 would seize 10.5 units and leave $971 of collateral < $1,000 → the close factor is 100%,
-    // which the collateral limits: all 20.21 units for 2,021 / 1.05 = $1,924.76 of debt (the rest a deficit)
+    // repaying $1,000 would seize 10.5 units (10.4525 the liquidator's, 0.0475 the fee) and leave $1,021 −
+    // $1,045.25 < $1,000 counted as Aave counts it (less the liquidator's part). 100% is not allowed, so the
+    // liquidator repays x with 2,021 − 1.045·x ≥ 1,000 and 2,000 − x ≥ 1,000: x = ⌊977.033…⌋ = $977.03
     const r = { ...reserveDefaults(), liquidationThreshold: 0.95, maxLtv: 0.9 };
-    const full = liquidationAmounts(r, 20.21 * ATOMS, ATOMS, 200_000, 100);
-    expect(full.repay).toBe(Math.round((2_021 / 1.05) * 100));
-    expect(full.seized + full.fee).toBe(20.21 * ATOMS);
+    const a = liquidationAmounts(r, 20.21 * ATOMS, ATOMS, 200_000, 100);
+    expect(a.repay).toBe(97_703);
+    // seized 977.03 × 1.05 / 100 = 10.258815 units → 102,588 atoms (rounded down); bonus 102,588 − 102,588 / 1.05
+    // = 4,885.14 atoms, fee ⌊488.51⌋ = 488; the liquidator's 102,100 atoms leave 20.21 − 10.21 = 10 units = $1,000.00
+    expect(a.seized + a.fee).toBe(102_588);
+    expect(a.fee).toBe(488);
+    expect(a.seized).toBe(102_100);
+    expect((20.21 * ATOMS - a.seized) / ATOMS * 100).toBeGreaterThanOrEqual(1_000);
+    expect(a.full).toBe(false);
     // $2,200 of collateral against $2,177 of debt (HF 0.96): repaying $1,088.50 seizes $1,142.93 and leaves
     // $1,057 of collateral and $1,088.50 of debt, both ≥ $1,000: the 50% close stands
     expect(liquidationAmounts(r, 22 * ATOMS, ATOMS, 217_700, 100).repay).toBe(108_850);
+  });
+
+  it('MUST_NOT_LEAVE_DUST: where no amount leaves $1,000 of debt, nothing is liquidated and the borrower waits', () => {
+    // full close only below $500 (so the $950 debt is not "small"), HF = 11.2 · 100 · 0.83 / 950 = 0.9785: 50% would
+    // leave $475 of debt; any repayment leaves under $1,000 → repay 0
+    const r = { ...reserveDefaults(), fullCloseBelowUsd: 500 };
+    expect(liquidationAmounts(r, 11.2 * ATOMS, ATOMS, 95_000, 100)).toEqual({ repay: 0, seized: 0, fee: 0, full: false });
+    const st = book(1_187.5, { fullCloseBelowUsd: 500 }); // 11.875 units, debt $950
+    stepAt(st, 1, 96); // HF = 11.875 · 96 · 0.83 / 950 = 0.996
+    expect(st.events.lendingLiquidations).toBe(0);
+    expect(st.events.lendingDustBlocked).toBe(1);
+    expect(st.books.loans.loanDebtCents(0)).toBe(95_000);
+    // at HF ≤ 0.95 the full close is allowed: 91 → HF 0.944
+    stepAt(st, 2, 91);
+    expect(st.events.lendingLiquidations).toBe(1);
+    expect(st.books.loans.loanDebtCents(0)).toBe(0);
+    st.books.checkConservation(st.nAccounts, 'dust');
   });
 
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
