@@ -3,8 +3,9 @@
  * perpetual book. A borrower holds c units of a collateral asset (priced by a market of the scenario)
  * and a debt D in a USD stable:
  *
- * - health factor HF = c · P · LT / D (P the collateral market's mark, as Aave's oracle); liquidatable
- *   when HF < 1, i.e. when P < D / (c · LT);
+ * - health factor HF = c · P · LT / D (P the collateral market's mark, or a push oracle's last report
+ *   of it: updated on a deviation or a heartbeat, `oraclePrice`); liquidatable when HF < 1, i.e. when
+ *   P < D / (c · LT), or HF < 0.95 during a PriceOracleSentinel's grace period;
  * - interest: D grows every step with the reserve's index (compounded per step at borrowRateAnnual),
  *   booked per borrower in whole cents (D = ⌈scaled · index⌉, Aave's scaled debt);
  * - liquidation (Aave v3.3's executeLiquidationCall): the liquidator may repay up to closeFactor · D,
@@ -110,6 +111,11 @@ export class LendingPath {
   readonly fee: Float64Array;
   readonly deferred: Int32Array;
   nDeferred = 0;
+  /** The oracle's last report (with reserve.oracle) and the step it was made at. */
+  oraclePx = 0;
+  oracleAt = 0;
+  /** The price the protocol saw in this round's check (the oracle's, or the mark); planLending uses it. */
+  roundPx = 0;
 
   constructor(readonly book: LendingBook) {
     const n = book.borrowers;
@@ -131,6 +137,8 @@ export function openLending(st: PathState): void {
   const L = st.lending;
   if (!L) return;
   st.books.loans.openLoans(L.book.atoms, L.book.debtCents);
+  L.oraclePx = st.mkt.markPx[L.book.market];
+  L.oracleAt = 0;
   L.heap.clear();
   for (let k = 0; k < L.book.borrowers; k++) rekeyLoan(st, k);
 }
@@ -159,18 +167,45 @@ export function accrueLending(st: PathState): void {
   st.events.lendingInterestCents += st.books.loans.accrueLoans(L.scaled, L.index);
 }
 
-/** Lists in st.lending.list the borrowers with HF < 1 at the marks; returns how many. */
+/** Aave's MINIMUM_HEALTH_FACTOR_LIQUIDATION_THRESHOLD: during the sentinel's grace period only HF below it is liquidatable. */
+export const SENTINEL_MIN_HEALTH_FACTOR = 0.95;
+
+/**
+ * The collateral price the protocol sees now: the collateral market's mark, or with `reserve.oracle` the
+ * push oracle's report, which moves to the mark when the mark is at least deviationFraction away from it
+ * or heartbeatSeconds have passed since the last report (checked every round).
+ */
+export function oraclePrice(st: PathState): number {
+  const L = st.lending!;
+  const P = st.mkt.markPx[L.book.market];
+  const o = L.book.reserve.oracle;
+  if (!o) return P;
+  if (Math.abs(P / L.oraclePx - 1) >= o.deviationFraction || (st.t - L.oracleAt) * st.sc.stepSeconds >= o.heartbeatSeconds) {
+    L.oraclePx = P;
+    L.oracleAt = st.t;
+  }
+  return L.oraclePx;
+}
+
+/**
+ * Lists in st.lending.list the borrowers liquidatable at the protocol's price (`oraclePrice`): HF < 1, or
+ * HF < 0.95 during the PriceOracleSentinel's grace period (the first sentinelGraceSeconds of the path;
+ * it has passed once more than that has elapsed, as PriceOracleSentinel counts). Returns how many.
+ */
 export function lendingCheck(st: PathState): number {
   const L = st.lending;
   if (!L) return 0;
-  const P = st.mkt.markPx[L.book.market];
-  const LT = L.book.reserve.liquidationThreshold;
+  const P = oraclePrice(st);
+  L.roundPx = P;
+  const r = L.book.reserve;
+  const LT = r.liquidationThreshold;
+  const hfBelow = r.sentinelGraceSeconds !== undefined && st.t * st.sc.stepSeconds <= r.sentinelGraceSeconds ? SENTINEL_MIN_HEALTH_FACTOR : 1;
   let n = 0;
   while (L.heap.size > 0 && L.heap.topKey() > P / L.index) {
     const k = L.heap.pop();
     const units = st.books.loans.loanAtoms(k) / L.book.atomsPerUnit;
-    if (units * P * LT * 100 < st.books.loans.loanDebtCents(k)) L.list[n++] = k;
-    else L.deferred[L.nDeferred++] = k; // a float tie at the threshold: re-keyed after the step
+    if (units * P * LT * 100 < hfBelow * st.books.loans.loanDebtCents(k)) L.list[n++] = k;
+    else L.deferred[L.nDeferred++] = k; // a float tie at the threshold, or held back by the sentinel: re-keyed after the step
   }
   return n;
 }
@@ -230,11 +265,11 @@ export function liquidationAmounts(r: LendingReserve, atoms: number, apu: number
   return { repay: repayCents, seized: seizedAtoms - fee, fee, full: all || repayCents >= debt };
 }
 
-/** Plans this round's lending liquidations (their amounts at the mark) and adds the liquidators' sales to the round's flow. */
+/** Plans this round's lending liquidations (their amounts at the protocol's price) and adds the liquidators' sales to the round's flow. */
 export function planLending(st: PathState, n: number): void {
   const L = st.lending!;
   const m = L.book.market;
-  const P = st.mkt.markPx[m];
+  const P = L.roundPx; // the protocol's price (the oracle's report, or the mark)
   for (let i = 0; i < n; i++) {
     const k = L.list[i];
     const a = liquidationAmounts(L.book.reserve, st.books.loans.loanAtoms(k), L.book.atomsPerUnit, st.books.loans.loanDebtCents(k), P);

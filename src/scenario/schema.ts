@@ -757,6 +757,23 @@ export const LendingReserveSchema = z.strictObject({
   minLeftoverUsd: usd().default(1_000),
   /** Annual interest rate on the debt, accrued every step (compounded per step). */
   borrowRateAnnual: z.number().finite().min(0).max(10).default(0.05),
+  /**
+   * The price oracle the protocol reads, a push feed (Chainlink-style): its report follows the collateral
+   * market's mark but is updated only when the mark has moved by at least deviationFraction from the last
+   * report, or heartbeatSeconds after it. Absent: the protocol sees the mark itself, every round.
+   */
+  oracle: z
+    .strictObject({
+      deviationFraction: z.number().finite().gt(0).lt(1),
+      heartbeatSeconds: positive().max(1e9),
+    })
+    .optional(),
+  /**
+   * PriceOracleSentinel (Aave on L2s): the sequencer came back up as the path starts, and for this many
+   * seconds only positions with HF < 0.95 may be liquidated (Aave's MINIMUM_HEALTH_FACTOR_LIQUIDATION_THRESHOLD).
+   * Absent: no sentinel.
+   */
+  sentinelGraceSeconds: positive().max(1e9).optional(),
 });
 
 export const PolicySchema = z.strictObject({

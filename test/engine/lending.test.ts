@@ -131,6 +131,45 @@ describe('lending positions', () => {
     st.books.checkConservation(st.nAccounts, 'dust');
   });
 
+  it('a push oracle (5% deviation, 1 h heartbeat): the protocol sees the last report, so HF 0.996 at the mark waits for the heartbeat; a 5.1% move reports at once', () => {
+    // $10,000 of collateral (100 units at 100), debt $8,000. One-minute steps.
+    const oracle = { deviationFraction: 0.05, heartbeatSeconds: 3_600 };
+    const a = book(10_000, { oracle });
+    // the mark at 96 (−4%): no report, the protocol still sees 100 (HF 1.0375) — until 60 steps (3,600 s) after the opening report
+    for (let t = 1; t < 60; t++) stepAt(a, t, 96);
+    expect(a.events.lendingLiquidations).toBe(0);
+    stepAt(a, 60, 96); // heartbeat: reports 96, HF 0.996 → the 50% close of the test above
+    expect(a.events.lendingLiquidations).toBe(1);
+    expect(a.events.lendingRepaidCents).toBe(400_000);
+    expect(a.books.loans.treasuryAtoms).toBe(2_083);
+    a.books.checkConservation(a.nAccounts, 'heartbeat');
+    // a move of 5.1% (to 94.9) reports at once: HF = 100 · 94.9 · 0.83 / 8,000 = 0.9846 → 50%: $4,000
+    const b = book(10_000, { oracle });
+    stepAt(b, 1, 96);
+    expect(b.events.lendingLiquidations).toBe(0);
+    stepAt(b, 2, 94.9);
+    expect(b.events.lendingRepaidCents).toBe(400_000);
+    // seized at the reported price: 4,000 / 94.9 × 1.05 units
+    expect(b.books.loans.loanAtoms(0)).toBe(1_000_000 - Math.round((4_000 / 94.9) * 1.05 * ATOMS));
+    b.books.checkConservation(b.nAccounts, 'deviation');
+  });
+
+  it('PriceOracleSentinel grace period (1 h): only HF < 0.95 is liquidatable until more than 3,600 s have passed', () => {
+    const a = book(10_000, { sentinelGraceSeconds: 3_600 });
+    stepAt(a, 1, 96); // HF 0.996: held back
+    expect(a.events.lendingLiquidations).toBe(0);
+    stepAt(a, 60, 96); // 3,600 s: not more than the grace period, still held back
+    expect(a.events.lendingLiquidations).toBe(0);
+    stepAt(a, 61, 96); // 3,660 s: passed → the 50% close
+    expect(a.events.lendingRepaidCents).toBe(400_000);
+    // HF 0.9493 < 0.95 (price 91.5) is liquidatable in the grace period, by the full close factor
+    const b = book(10_000, { sentinelGraceSeconds: 3_600 });
+    stepAt(b, 1, 91.5);
+    expect(b.events.lendingRepaidCents).toBe(800_000);
+    a.books.checkConservation(a.nAccounts, 'sentinel a');
+    b.books.checkConservation(b.nAccounts, 'sentinel b');
+  });
+
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
     const st = book(10_000);
     stepAt(st, 1, 80);
