@@ -65,6 +65,15 @@ export interface LendingBook {
   readonly debtCents: Float64Array;
   /** Interest factor per step: 1 + borrowRateAnnual · stepSeconds / year. */
   readonly growthPerStep: number;
+  /** 1 = the borrower enabled the reserve's E-Mode category (its LT, max LTV and bonus apply: `eModeReserve`). */
+  readonly inEMode: Uint8Array;
+  /** The reserve's rules with the E-Mode category's LT, max LTV and bonus (absent without reserve.eMode). */
+  readonly eModeReserve?: LendingReserve;
+}
+
+/** The rules that apply to borrower k: the reserve's, or its E-Mode category's. */
+export function reserveOf(book: LendingBook, k: number): LendingReserve {
+  return book.inEMode[k] === 1 && book.eModeReserve ? book.eModeReserve : book.reserve;
 }
 
 const SECONDS_PER_YEAR = 365 * 24 * 3600;
@@ -85,17 +94,25 @@ export function lendingBook(sc: Scenario): LendingBook | undefined {
   const rng = stream(sc.seed, -1, 'lending');
   const normal = normalSampler(rng);
   const n = cfg.borrowers;
+  // E-Mode: who enables the category, from a stream of its own (the book's other draws are unchanged)
+  const em = reserve.eMode;
+  const eModeReserve = em ? { ...reserve, liquidationThreshold: em.liquidationThreshold, maxLtv: em.maxLtv, liquidationBonus: em.liquidationBonus } : undefined;
+  const inEMode = new Uint8Array(n);
+  if (eModeReserve && cfg.eModeShare) {
+    const er = stream(sc.seed, -1, 'lending-emode');
+    for (let k = 0; k < n; k++) inEMode[k] = er() < cfg.eModeShare ? 1 : 0;
+  }
   const atoms = new Float64Array(n);
   const debt = new Float64Array(n);
   const draw = { collateralUsd: cfg.collateralUsd } as unknown as TradersConfig;
   for (let k = 0; k < n; k++) {
     const v = drawCollateralUsd(draw, rng, normal);
-    const ltv = (cfg.ltvShareOfMax.min + (cfg.ltvShareOfMax.max - cfg.ltvShareOfMax.min) * rng()) * reserve.maxLtv;
+    const ltv = (cfg.ltvShareOfMax.min + (cfg.ltvShareOfMax.max - cfg.ltvShareOfMax.min) * rng()) * (inEMode[k] ? eModeReserve!.maxLtv : reserve.maxLtv);
     atoms[k] = Math.max(1, Math.round((v / P0) * apu));
     // the debt respects max LTV at the initial price: floored to the cent below (atoms / apu) · P0 · LTV
     debt[k] = Math.floor((atoms[k] / apu) * P0 * ltv * 100);
   }
-  return { market: m, reserve, atomsPerUnit: apu, borrowers: n, atoms, debtCents: debt, growthPerStep: 1 + (reserve.borrowRateAnnual * sc.stepSeconds) / SECONDS_PER_YEAR };
+  return { market: m, reserve, atomsPerUnit: apu, borrowers: n, atoms, debtCents: debt, growthPerStep: 1 + (reserve.borrowRateAnnual * sc.stepSeconds) / SECONDS_PER_YEAR, inEMode, eModeReserve };
 }
 
 /** A path's lending state: the index, scaled debts, the trigger heap and the round's work list. */
@@ -154,7 +171,7 @@ function rekeyLoan(st: PathState, k: number): void {
     L.heap.remove(k);
     return;
   }
-  L.heap.set(k, L.scaled[k] / 100 / ((atoms / L.book.atomsPerUnit) * L.book.reserve.liquidationThreshold));
+  L.heap.set(k, L.scaled[k] / 100 / ((atoms / L.book.atomsPerUnit) * reserveOf(L.book, k).liquidationThreshold));
 }
 
 /** Phase (after funding): interest on every open debt, booked per borrower in whole cents. O(borrowers). */
@@ -198,13 +215,12 @@ export function lendingCheck(st: PathState): number {
   const P = oraclePrice(st);
   L.roundPx = P;
   const r = L.book.reserve;
-  const LT = r.liquidationThreshold;
   const hfBelow = r.sentinelGraceSeconds !== undefined && st.t * st.sc.stepSeconds <= r.sentinelGraceSeconds ? SENTINEL_MIN_HEALTH_FACTOR : 1;
   let n = 0;
   while (L.heap.size > 0 && L.heap.topKey() > P / L.index) {
     const k = L.heap.pop();
     const units = st.books.loans.loanAtoms(k) / L.book.atomsPerUnit;
-    if (units * P * LT * 100 < hfBelow * st.books.loans.loanDebtCents(k)) L.list[n++] = k;
+    if (units * P * reserveOf(L.book, k).liquidationThreshold * 100 < hfBelow * st.books.loans.loanDebtCents(k)) L.list[n++] = k;
     else L.deferred[L.nDeferred++] = k; // a float tie at the threshold, or held back by the sentinel: re-keyed after the step
   }
   return n;
@@ -272,7 +288,7 @@ export function planLending(st: PathState, n: number): void {
   const P = L.roundPx; // the protocol's price (the oracle's report, or the mark)
   for (let i = 0; i < n; i++) {
     const k = L.list[i];
-    const a = liquidationAmounts(L.book.reserve, st.books.loans.loanAtoms(k), L.book.atomsPerUnit, st.books.loans.loanDebtCents(k), P);
+    const a = liquidationAmounts(reserveOf(L.book, k), st.books.loans.loanAtoms(k), L.book.atomsPerUnit, st.books.loans.loanDebtCents(k), P);
     L.repay[i] = a.repay;
     L.seize[i] = a.seized;
     L.fee[i] = a.fee;

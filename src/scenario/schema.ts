@@ -774,6 +774,19 @@ export const LendingReserveSchema = z.strictObject({
    * Absent: no sentinel.
    */
   sentinelGraceSeconds: positive().max(1e9).optional(),
+  /**
+   * An E-Mode category that applies to this collateral and debt: its own liquidation threshold, maximum LTV
+   * and liquidation bonus replace the reserve's for the borrowers who enable it (lending.eModeShare); the
+   * close factor, thresholds and the protocol's fee stay the reserve's (Aave v3: the bonus is the
+   * category's when the collateral is in it, the protocol fee the collateral reserve's).
+   */
+  eMode: z
+    .strictObject({
+      liquidationThreshold: z.number().finite().gt(0).lt(1),
+      maxLtv: z.number().finite().gt(0).lt(1),
+      liquidationBonus: nonNegative().max(1),
+    })
+    .optional(),
 });
 
 export const PolicySchema = z.strictObject({
@@ -892,6 +905,8 @@ export const LendingSchema = z.strictObject({
   collateralUsd: CollateralSchema.prefault({ kind: 'lognormal', medianUsd: 20_000, sigmaLog: 1.2 }),
   /** LTV at entry = a uniform draw in [min, max] × the reserve's maxLtv (so no position opens above max LTV). */
   ltvShareOfMax: z.strictObject({ min: probability().default(0.5), max: probability().default(1) }).prefault({}),
+  /** Share of borrowers who enable the reserve's E-Mode category (policy.lending.eMode), drawn per borrower. Absent: none. */
+  eModeShare: probability().optional(),
 });
 
 // ---------------------------------------------------------------- run

@@ -18,10 +18,10 @@ import { small } from '../helpers/scenarios.js';
 const reserve = { liquidationThreshold: 0.83, maxLtv: 0.8, liquidationBonus: 0.05, protocolFeeOfBonus: 0.1, borrowRateAnnual: 0 };
 
 /** One borrower with `collateralUsd` of PERP (price 100) at LTV 80%, beside one harmless perp account. */
-function book(collateralUsd: number, lending: Record<string, unknown> = {}, impact: Record<string, unknown> = { kind: 'none' }) {
+function book(collateralUsd: number, lending: Record<string, unknown> = {}, impact: Record<string, unknown> = { kind: 'none' }, borrowers: Record<string, unknown> = {}) {
   const sc = identicalTraders({
     market: { impact },
-    lending: { market: 'PERP', borrowers: 1, collateralUsd: { kind: 'lognormal', medianUsd: collateralUsd, sigmaLog: 0 }, ltvShareOfMax: { min: 1, max: 1 } },
+    lending: { market: 'PERP', borrowers: 1, collateralUsd: { kind: 'lognormal', medianUsd: collateralUsd, sigmaLog: 0 }, ltvShareOfMax: { min: 1, max: 1 }, ...borrowers },
     policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.05 }, liquidation: { kind: 'full', feeRate: 0 }, markPrice: { kind: 'last' }, insuranceFund: { initialUsd: 0 }, lending: { ...reserve, ...lending } },
   });
   return handState(sc, [{ marginUsd: 1_000, positions: [{ side: 1, size: 1, entry: 100 }] }]).st;
@@ -168,6 +168,31 @@ describe('lending positions', () => {
     expect(b.events.lendingRepaidCents).toBe(800_000);
     a.books.checkConservation(a.nAccounts, 'sentinel a');
     b.books.checkConservation(b.nAccounts, 'sentinel b');
+  });
+
+  it('E-Mode: a borrower in the category opens at its 90% max LTV ($9,000 on $10,000) and is liquidated by its LT 0.93 and 1% bonus', () => {
+    const eMode = { liquidationThreshold: 0.93, maxLtv: 0.9, liquidationBonus: 0.01 };
+    const st = book(10_000, { eMode }, { kind: 'none' }, { eModeShare: 1 });
+    expect(st.books.loans.loanDebtCents(0)).toBe(900_000);
+    // at 96.7: HF = 100 · 96.7 · 0.93 / 9,000 = 0.99923 < 1 → 50%: $4,500, seizing 4,500 / 96.7 × 1.01 units
+    stepAt(st, 1, 96.7);
+    expect(st.events.lendingRepaidCents).toBe(450_000);
+    const seized = Math.round((4_500 / 96.7) * 1.01 * ATOMS);
+    expect(st.books.loans.loanAtoms(0)).toBe(1_000_000 - seized);
+    // the protocol's fee is the reserve's (10% of the 1% bonus part)
+    expect(st.books.loans.treasuryAtoms).toBe(Math.floor((seized - seized / 1.01) * 0.1));
+    st.books.checkConservation(st.nAccounts, 'emode');
+    // outside the category (eModeShare absent) the same collateral borrows $8,000 and at 96.7 has HF 1.0033: no liquidation
+    const out = book(10_000, { eMode });
+    expect(out.books.loans.loanDebtCents(0)).toBe(800_000);
+    stepAt(out, 1, 96.7);
+    expect(out.events.lendingLiquidations).toBe(0);
+  });
+
+  it('E-Mode is checked: LTV above its LT, LT × (1 + bonus) > 1, or a share without a category — one clear line each', () => {
+    expect(() => book(10_000, { eMode: { liquidationThreshold: 0.93, maxLtv: 0.95, liquidationBonus: 0.01 } })).toThrow(/policy\.lending\.eMode\.maxLtv: 0\.95 is not allowed — must be ≤ eMode\.liquidationThreshold \(0\.93\)/);
+    expect(() => book(10_000, { eMode: { liquidationThreshold: 0.95, maxLtv: 0.9, liquidationBonus: 0.1 } })).toThrow(/policy\.lending\.eMode\.liquidationBonus: 0\.1 is not allowed/);
+    expect(() => book(10_000, {}, { kind: 'none' }, { eModeShare: 0.5 })).toThrow(/lending\.eModeShare: 0\.5 is not allowed — needs an E-Mode category/);
   });
 
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
