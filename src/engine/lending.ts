@@ -105,12 +105,23 @@ export function lendingBook(sc: Scenario): LendingBook | undefined {
   const atoms = new Float64Array(n);
   const debt = new Float64Array(n);
   const draw = { collateralUsd: cfg.collateralUsd } as unknown as TradersConfig;
+  let suppliedAtoms = 0;
+  let borrowedCents = 0;
   for (let k = 0; k < n; k++) {
     const v = drawCollateralUsd(draw, rng, normal);
     const ltv = (cfg.ltvShareOfMax.min + (cfg.ltvShareOfMax.max - cfg.ltvShareOfMax.min) * rng()) * (inEMode[k] ? eModeReserve!.maxLtv : reserve.maxLtv);
     atoms[k] = Math.max(1, Math.round((v / P0) * apu));
     // the debt respects max LTV at the initial price: floored to the cent below (atoms / apu) · P0 · LTV
     debt[k] = Math.floor((atoms[k] / apu) * P0 * ltv * 100);
+    // supply and borrow caps (the draws above are made either way, so the rest of the book is unchanged)
+    if (reserve.supplyCapUnits !== undefined && suppliedAtoms + atoms[k] > reserve.supplyCapUnits * apu) {
+      atoms[k] = 0; // its supply would exceed the cap: it does not open
+      debt[k] = 0;
+      continue;
+    }
+    suppliedAtoms += atoms[k];
+    if (reserve.borrowCapUsd !== undefined) debt[k] = Math.max(0, Math.min(debt[k], Math.round(reserve.borrowCapUsd * 100) - borrowedCents));
+    borrowedCents += debt[k];
   }
   return { market: m, reserve, atomsPerUnit: apu, borrowers: n, atoms, debtCents: debt, growthPerStep: 1 + (reserve.borrowRateAnnual * sc.stepSeconds) / SECONDS_PER_YEAR, inEMode, eModeReserve };
 }

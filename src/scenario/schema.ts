@@ -775,6 +775,14 @@ export const LendingReserveSchema = z.strictObject({
    */
   sentinelGraceSeconds: positive().max(1e9).optional(),
   /**
+   * Supply cap of the collateral asset (whole units) and borrow cap of the debt (USD): borrowers open in
+   * the order drawn; one whose collateral would take the book's supply above the cap does not open, and
+   * one whose debt would take the total debt above the borrow cap borrows what is left under it (Aave:
+   * supply and borrow revert above the caps; interest may take the debt above it later). Absent: no cap.
+   */
+  supplyCapUnits: positive().max(1e15).optional(),
+  borrowCapUsd: positive().max(1e15).optional(),
+  /**
    * An E-Mode category that applies to this collateral and debt: its own liquidation threshold, maximum LTV
    * and liquidation bonus replace the reserve's for the borrowers who enable it (lending.eModeShare); the
    * close factor, thresholds and the protocol's fee stay the reserve's (Aave v3: the bonus is the

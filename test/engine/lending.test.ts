@@ -195,6 +195,24 @@ describe('lending positions', () => {
     expect(() => book(10_000, {}, { kind: 'none' }, { eModeShare: 0.5 })).toThrow(/lending\.eModeShare: 0\.5 is not allowed — needs an E-Mode category/);
   });
 
+  it('supply and borrow caps: of two $10,000 borrowers (100 units, $8,000 each), a 150-unit supply cap opens one; a $12,000 borrow cap lends the second $4,000', () => {
+    const two = { borrowers: 2 };
+    const s = book(10_000, { supplyCapUnits: 150 }, { kind: 'none' }, two);
+    expect([s.books.loans.loanAtoms(0), s.books.loans.loanAtoms(1)]).toEqual([100 * ATOMS, 0]);
+    expect([s.books.loans.loanDebtCents(0), s.books.loans.loanDebtCents(1)]).toEqual([800_000, 0]);
+    const b = book(10_000, { borrowCapUsd: 12_000 }, { kind: 'none' }, two);
+    expect([b.books.loans.loanAtoms(0), b.books.loans.loanAtoms(1)]).toEqual([100 * ATOMS, 100 * ATOMS]);
+    expect([b.books.loans.loanDebtCents(0), b.books.loans.loanDebtCents(1)]).toEqual([800_000, 400_000]);
+    // at 96 (HF 0.996 for the first; the second, HF 1.99, is safe) only the first is liquidated
+    stepAt(b, 1, 96);
+    expect(b.events.lendingLiquidations).toBe(1);
+    expect(b.books.loans.loanDebtCents(1)).toBe(400_000);
+    b.books.checkConservation(b.nAccounts, 'caps');
+    stepAt(s, 1, 96);
+    expect(s.events.lendingLiquidations).toBe(1);
+    s.books.checkConservation(s.nAccounts, 'supply cap');
+  });
+
   it('collateral that runs out leaves a deficit: at 80 (HF 0.83) all 100 units go for 100 · 80 / 1.05 = $7,619.05 of debt; $380.95 is written off', () => {
     const st = book(10_000);
     stepAt(st, 1, 80);
