@@ -185,12 +185,33 @@ function rekeyLoan(st: PathState, k: number): void {
   L.heap.set(k, L.scaled[k] / 100 / ((atoms / L.book.atomsPerUnit) * reserveOf(L.book, k).liquidationThreshold));
 }
 
-/** Phase (after funding): interest on every open debt, booked per borrower in whole cents. O(borrowers). */
+/**
+ * Aave's variable borrow rate (DefaultReserveInterestRateStrategyV2) at usage U ∈ [0, 1]: base + slope1 ·
+ * U / optimal up to the optimal usage, base + slope1 + slope2 · (U − optimal) / (1 − optimal) above it.
+ * @example borrowRateAt({ optimalUsage: 0.8, baseRateAnnual: 0, slope1Annual: 0.04, slope2Annual: 0.6, availableLiquidityUsd: 0 }, 0.9) // 0.04 + 0.6 · 0.5 = 0.34
+ */
+export function borrowRateAt(c: NonNullable<LendingReserve['interestRateCurve']>, U: number): number {
+  if (U <= c.optimalUsage) return c.baseRateAnnual + (c.slope1Annual * U) / c.optimalUsage;
+  return c.baseRateAnnual + c.slope1Annual + (c.slope2Annual * (U - c.optimalUsage)) / (1 - c.optimalUsage);
+}
+
+/**
+ * Phase (after funding): interest on every open debt, booked per borrower in whole cents. O(borrowers).
+ * The step's rate is the reserve's fixed rate, or its usage curve at the usage the step starts with.
+ */
 export function accrueLending(st: PathState): void {
   const L = st.lending;
   if (!L) return;
-  if (L.book.growthPerStep === 1) return;
-  L.index *= L.book.growthPerStep;
+  let g = L.book.growthPerStep;
+  const curve = L.book.reserve.interestRateCurve;
+  if (curve) {
+    const debt = st.books.loans.debtSumCents();
+    const available = Math.round(curve.availableLiquidityUsd * 100) + st.events.lendingRepaidCents;
+    const U = debt > 0 ? debt / (available + debt) : 0;
+    g = 1 + (borrowRateAt(curve, U) * st.sc.stepSeconds) / SECONDS_PER_YEAR;
+  }
+  if (g === 1) return;
+  L.index *= g;
   if (!(L.index * L.maxScaled <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
   st.events.lendingInterestCents += st.books.loans.accrueLoans(L.scaled, L.index);
 }

@@ -228,6 +228,8 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
     if (!r) continue;
     if (r.maxLtv > r.liquidationThreshold) fail(`${at}.maxLtv`, r.maxLtv, `must be ≤ liquidationThreshold (${r.liquidationThreshold})`);
     if (r.liquidationThreshold * (1 + r.liquidationBonus) > 1 + 1e-12) fail(`${at}.liquidationBonus`, r.liquidationBonus, `LT × (1 + bonus) must be ≤ 1 (LT ${r.liquidationThreshold}), as Aave requires`);
+    const ir = r.interestRateCurve;
+    if (ir && ir.slope2Annual < ir.slope1Annual) fail(`${at}.interestRateCurve.slope2Annual`, ir.slope2Annual, `must be ≥ slope1Annual (${ir.slope1Annual}), as Aave requires`);
     const e = r.eMode;
     if (e) {
       if (e.maxLtv > e.liquidationThreshold) fail(`${at}.eMode.maxLtv`, e.maxLtv, `must be ≤ eMode.liquidationThreshold (${e.liquidationThreshold})`);

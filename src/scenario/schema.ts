@@ -775,6 +775,22 @@ export const LendingReserveSchema = z.strictObject({
    */
   sentinelGraceSeconds: positive().max(1e9).optional(),
   /**
+   * The borrow rate as Aave's DefaultReserveInterestRateStrategyV2 sets it from the debt reserve's usage
+   * U = debt / (available liquidity + debt): base + slope1 · U / optimal up to the optimal usage, then
+   * base + slope1 + slope2 · (U − optimal) / (1 − optimal); annual rates, fixed for each step at the step's
+   * start. Available liquidity starts at availableLiquidityUsd (supplied, not lent) and grows with what
+   * liquidators repay; accrued interest and written-off debt do not change it. Replaces borrowRateAnnual.
+   */
+  interestRateCurve: z
+    .strictObject({
+      optimalUsage: z.number().finite().min(0.01).max(0.99),
+      baseRateAnnual: nonNegative().max(10).default(0),
+      slope1Annual: nonNegative().max(10),
+      slope2Annual: nonNegative().max(10),
+      availableLiquidityUsd: usd(),
+    })
+    .optional(),
+  /**
    * Supply cap of the collateral asset (whole units) and borrow cap of the debt (USD): borrowers open in
    * the order drawn; one whose collateral would take the book's supply above the cap does not open, and
    * one whose debt would take the total debt above the borrow cap borrows what is left under it (Aave:

@@ -10,7 +10,7 @@ import { handState, startStepAt } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
 import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
 import { liquidationRound } from '../../src/engine/step.js';
-import { accrueLending, endLending, lendingCheck, liquidationAmounts } from '../../src/engine/lending.js';
+import { accrueLending, borrowRateAt, endLending, lendingCheck, liquidationAmounts } from '../../src/engine/lending.js';
 import type { PathState } from '../../src/engine/state.js';
 import { runPaths } from '../../src/mc/runner.js';
 import { small } from '../helpers/scenarios.js';
@@ -235,6 +235,33 @@ describe('lending positions', () => {
     expect(st.books.loans.loanDebtCents(0)).toBe(Math.ceil(800_000 * idx));
     expect(st.events.lendingInterestCents).toBe(Math.ceil(800_000 * idx) - 800_000);
     st.books.checkConservation(st.nAccounts, 'interest');
+  });
+
+  it('the usage curve (Aave DefaultReserveInterestRateStrategyV2): base + slope1 · U / optimal, then + slope2 · (U − optimal) / (1 − optimal)', () => {
+    const c = { optimalUsage: 0.8, baseRateAnnual: 0.01, slope1Annual: 0.04, slope2Annual: 0.6, availableLiquidityUsd: 0 };
+    expect(borrowRateAt(c, 0)).toBe(0.01);
+    expect(borrowRateAt(c, 0.4)).toBeCloseTo(0.01 + 0.02, 15); // half the optimal usage: half of slope1
+    expect(borrowRateAt(c, 0.8)).toBeCloseTo(0.05, 15); // at the kink
+    expect(borrowRateAt(c, 0.9)).toBeCloseTo(0.05 + 0.3, 15); // half way to full usage: half of slope2
+    expect(borrowRateAt(c, 1)).toBeCloseTo(0.65, 15);
+    expect(() => book(10_000, { interestRateCurve: { ...c, slope2Annual: 0.03 } })).toThrow(/interestRateCurve\.slope2Annual: 0\.03 is not allowed — must be ≥ slope1Annual \(0\.04\)/);
+  });
+
+  it('interest by the usage curve: with no liquidity left (U = 1 throughout) the debt grows at base + slope1 + slope2 = 65% a year; with $2,000 available U = 0.8 → 5%', () => {
+    const c = { optimalUsage: 0.8, baseRateAnnual: 0.01, slope1Annual: 0.04, slope2Annual: 0.6 };
+    const full = book(10_000, { interestRateCurve: { ...c, availableLiquidityUsd: 0 } });
+    const g = 1 + (0.65 * 60) / (365 * 24 * 3600);
+    let idx = 1;
+    for (let t = 1; t <= 1_440; t++) {
+      stepAt(full, t, 100, true);
+      idx *= g;
+    }
+    expect(full.books.loans.loanDebtCents(0)).toBe(Math.ceil(800_000 * idx));
+    full.books.checkConservation(full.nAccounts, 'curve');
+    // one step at U = 8,000 / (2,000 + 8,000) = 0.8: 5% a year → ⌈800,000 · (1 + 0.05 · 60 / year)⌉ = 800,001 (0.076 cents of interest)
+    const kink = book(10_000, { interestRateCurve: { ...c, availableLiquidityUsd: 2_000 } });
+    stepAt(kink, 1, 100, true);
+    expect(kink.books.loans.loanDebtCents(0)).toBe(Math.ceil(800_000 * (1 + (0.05 * 60) / (365 * 24 * 3600))));
   });
 
   it('the seized collateral is sold through its market: with impact, the fill is below the mark and the price falls', () => {
