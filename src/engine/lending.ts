@@ -106,7 +106,7 @@ export function lendingBook(sc: Scenario): LendingBook | undefined {
   const debt = new Float64Array(n);
   const draw = { collateralUsd: cfg.collateralUsd } as unknown as TradersConfig;
   let suppliedAtoms = 0;
-  let borrowedCents = 0;
+  let lentSoFar = 0; // cents of debt drawn so far (the opening book, before any ledger booking)
   for (let k = 0; k < n; k++) {
     const v = drawCollateralUsd(draw, rng, normal);
     const ltv = (cfg.ltvShareOfMax.min + (cfg.ltvShareOfMax.max - cfg.ltvShareOfMax.min) * rng()) * (inEMode[k] ? eModeReserve!.maxLtv : reserve.maxLtv);
@@ -120,8 +120,8 @@ export function lendingBook(sc: Scenario): LendingBook | undefined {
       continue;
     }
     suppliedAtoms += atoms[k];
-    if (reserve.borrowCapUsd !== undefined) debt[k] = Math.max(0, Math.min(debt[k], Math.round(reserve.borrowCapUsd * 100) - borrowedCents));
-    borrowedCents += debt[k];
+    if (reserve.borrowCapUsd !== undefined) debt[k] = Math.max(0, Math.min(debt[k], Math.round(reserve.borrowCapUsd * 100) - lentSoFar));
+    lentSoFar += debt[k];
   }
   return { market: m, reserve, atomsPerUnit: apu, borrowers: n, atoms, debtCents: debt, growthPerStep: 1 + (reserve.borrowRateAnnual * sc.stepSeconds) / SECONDS_PER_YEAR, inEMode, eModeReserve };
 }
