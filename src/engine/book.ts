@@ -115,6 +115,8 @@ export class PathBuffers {
   readonly stop: Float64Array;
   readonly takeProfit: Float64Array;
   readonly closeSize: Float64Array;
+  /** 1 = position listed this step for a voluntary close (trader decisions), so it is listed once. */
+  readonly listedToClose: Uint8Array;
   readonly scratchPos: Int32Array;
   readonly parkKey: Float64Array;
   /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `triggers.ts`). */
@@ -142,6 +144,10 @@ export class PathBuffers {
   readonly sortIds: Int32Array;
   readonly sortEq: Float64Array;
   readonly sortMm: Float64Array;
+  /**
+   * The round's closing accounts (liquidation), or the positions trader decisions close (stops,
+   * take-profits, deleveraging: each position at most once) — so as long as the larger of the two.
+   */
   readonly list2: Int32Array;
   readonly requeue: Int32Array;
   readonly grace: Int32Array;
@@ -198,6 +204,7 @@ export class PathBuffers {
     this.stop = new Float64Array(P);
     this.takeProfit = new Float64Array(P);
     this.closeSize = new Float64Array(P);
+    this.listedToClose = new Uint8Array(P);
     this.scratchPos = new Int32Array(P);
     this.parkKey = new Float64Array(P);
     this.multiDue = new IndexedMaxHeap(A);
@@ -215,7 +222,7 @@ export class PathBuffers {
     this.sortIds = new Int32Array(A);
     this.sortEq = new Float64Array(A);
     this.sortMm = new Float64Array(A);
-    this.list2 = new Int32Array(A);
+    this.list2 = new Int32Array(Math.max(A, P));
     this.requeue = new Int32Array(A);
     this.grace = new Int32Array(A);
     this.deferred = new Int32Array(A);
@@ -249,6 +256,13 @@ export class PathBuffers {
       targetIds: new Int32Array(P),
       targetCents: new Float64Array(P),
     });
+  }
+
+  private social?: { accts: Int32Array; weights: Float64Array; caps: Float64Array };
+  /** Scratch arrays for a socialised loss: the accounts charged, their weights and caps (allocated on first use). */
+  socialBuffers(): { accts: Int32Array; weights: Float64Array; caps: Float64Array } {
+    const A = this.margin.length;
+    return (this.social ??= { accts: new Int32Array(A), weights: new Float64Array(A), caps: new Float64Array(A) });
   }
 
   /** Doubles the pending top-up node pool (amortised: a path allocates only while it grows). */

@@ -363,6 +363,21 @@ export class Books {
     return total;
   }
 
+  /** Deficits (cents) per market waiting for the round's socialised loss (waterfall.ts `socialisedLoss`); no path may end with one. */
+  private social?: Float64Array;
+
+  /** Market m's deficit of `cents` beyond its fund waits for the round's socialised loss (a claim of the market, charged to no one yet). */
+  deferToSocialised(m: number, cents: number, markets: number): void {
+    (this.social ??= new Float64Array(markets))[m] += cents;
+  }
+
+  /** The waiting deficits per market (cents), handed over once (undefined when none waits). */
+  takeSocialisedDeficits(): Float64Array | undefined {
+    const d = this.social;
+    this.social = undefined;
+    return d;
+  }
+
   /** A shortfall nobody covered: bad debt. */
   badDebt(cents: number): void {
     this.ledger.recordBadDebt(cents);
@@ -374,6 +389,7 @@ export class Books {
 
   /** End of path: the mirror equals the ledger and money is conserved (throws ConservationError otherwise). */
   checkConservation(accounts: number, context: string): void {
+    if (this.social) throw new ConservationError(`${context}: a socialised deficit was never spread`);
     let margin = 0;
     let reserve = 0;
     for (let a = 0; a < accounts; a++) {

@@ -8,7 +8,7 @@ import type { PathState } from './state.js';
 import { equity, maintenance } from './account.js';
 import { applyFlows } from './market.js';
 import { closePositions, Route } from './close.js';
-import { lossWaterfall } from './waterfall.js';
+import { lossWaterfall, socialisedLoss } from './waterfall.js';
 import { rekeyPosition } from './triggers.js';
 import { dueTopUps, scheduleTopUp } from './topups.js';
 
@@ -42,10 +42,12 @@ export function triggeredOrders(st: PathState, ids: Int32Array): number {
         const tp = b.takeProfit[p];
         const acct = b.posAccount[p];
         if (stop === stop && (side === 1 ? P <= stop : P >= stop)) {
+          b.listedToClose[p] = 1;
           ids[n++] = p;
           b.closeSize[p] = b.size[p];
           events.stopLosses++;
         } else if (tp === tp && (side === 1 ? P >= tp : P <= tp)) {
+          b.listedToClose[p] = 1;
           ids[n++] = p;
           b.closeSize[p] = b.size[p];
           events.takeProfits++;
@@ -95,7 +97,10 @@ export function dynamicTopUpTriggers(st: PathState): void {
   }
 }
 
-/** Volatility-spike deleveraging: accounts that deleverage cut each position by a fraction. Appends to `ids`. */
+/**
+ * Volatility-spike deleveraging: accounts that deleverage cut each position by a fraction. Appends to
+ * `ids`; a position its stop or take-profit already closes in full this step is not listed again.
+ */
 export function volatilityDeleveraging(st: PathState, ids: Int32Array, n: number): number {
   const { b, mkt } = st;
   const f = st.sc.traders.volatilityDeleverage.reduceFraction;
@@ -105,7 +110,8 @@ export function volatilityDeleveraging(st: PathState, ids: Int32Array, n: number
     const list = st.ctx.deleveragers[m];
     for (let k = 0; k < list.length; k++) {
       const p = list[k];
-      if (b.size[p] <= 0 || b.mark[b.posAccount[p]]) continue;
+      if (b.size[p] <= 0 || b.mark[b.posAccount[p]] || b.listedToClose[p]) continue;
+      b.listedToClose[p] = 1;
       b.closeSize[p] = b.size[p] * f;
       ids[n++] = p;
       st.events.deleverages++;
@@ -128,10 +134,10 @@ export function voluntaryCloses(st: PathState, ids: Int32Array, n: number): void
   applyFlows(st);
   for (let k = 0; k < n; k++) {
     const p = ids[k];
-    // (written so that an id past the end of ids — n can exceed its length when more positions than
-    // accounts are listed — reads undefined and is skipped, as it always was)
+    b.listedToClose[p] = 0;
     if (!(b.size[p] > 0)) continue;
     closePositions(st, b.posAccount[p], p, Route.Market, { tradingFeeRate: st.ctx.rules[b.posMarket[p]].policy.tradingFees.takerRate });
     lossWaterfall(st);
   }
+  socialisedLoss(st); // the block's deficits beyond the funds, socialised once
 }

@@ -76,6 +76,7 @@ export function openBook(st: PathState): void {
   b.queued.fill(0);
   b.adlHit.fill(0);
   b.socialisedHit.fill(0);
+  b.listedToClose.fill(0);
   b.dueHead.fill(-1);
   b.dueTail.fill(-1);
   mkt.oiLong.set(b.opening.oiLong);

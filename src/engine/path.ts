@@ -13,6 +13,7 @@ import { openBook } from './open.js';
 import { step } from './step.js';
 import type { PathResult } from './results.js';
 import { PathHalt } from './limits.js';
+import { socialisedLoss } from './waterfall.js';
 
 export { PathBuffers } from './book.js';
 export { setExhaustiveMultiChecks } from './triggers.js';
@@ -37,6 +38,7 @@ export function simulatePath(ctx: RunContext, pathIndex: number, buffers: PathBu
   } catch (e) {
     // a state the engine cannot represent exactly: the path stops at this step, its books balanced
     if (!(e instanceof PathHalt)) throw e;
+    socialisedLoss(st); // deficits the round's earlier closes left are still spread (they were booked within range)
     st.halt = e.reason;
     st.haltedAtStep = st.t;
     rec.recordStep(st);

@@ -164,6 +164,8 @@ export class EventCounts {
   lendingDeficitCents = 0;
   lendingDeficits = 0;
   lendingProtocolFeeUsd = 0;
+  /** Lending: liquidations no amount could make without leaving dust (MUST_NOT_LEAVE_DUST; the borrower waited). Not a per-path field. */
+  lendingDustBlocked = 0;
   socialisedLossUsd = 0;
   socialisedAccounts = 0;
   maxMmr = 0;

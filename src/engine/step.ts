@@ -13,7 +13,7 @@ import { traderDecisions } from './decisions.js';
 import { arrivals } from './arrivals.js';
 import { maintenanceCheck } from './maintenance-check.js';
 import { afterLiquidation, beginLiquidations, closeLiquidation, endLiquidations, MAX_GENERATIONS_PER_STEP, planLiquidations, tradeRound } from './liquidation.js';
-import { lossWaterfall } from './waterfall.js';
+import { lossWaterfall, socialisedLoss } from './waterfall.js';
 import { accrueLending, endLending, executeLending, lendingCheck, planLending } from './lending.js';
 
 export function step(st: PathState, rec: PathRecorder): void {
@@ -50,5 +50,6 @@ export function liquidationRound(st: PathState, gen: number, n: number, nLending
     lossWaterfall(st); //                        6. its shortfall: vault (takeovers) → fund → ADL or socialised → bad debt
     afterLiquidation(st, k); //                     a liquidation ends a margin call
   }
+  socialisedLoss(st); //                         6. the round's deficits beyond the funds, socialised once (socialised waterfall)
   if (nLending > 0) executeLending(st, gen, nLending); // 5. lending: repay, seize, sell
 }

@@ -3,7 +3,9 @@
  * the close's shortfall (`st.loss`, left by src/engine/close.ts after the fee) is paid by the backstop
  * vault when it took the account over, then by the insurance fund (within its caps), then by
  * auto-deleveraging profitable opposite positions or by a socialised loss across open accounts; what
- * is left is bad debt. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
+ * is left is bad debt. A socialised loss is spread once per round (or per block of voluntary closes):
+ * each close's deficit beyond the fund waits in the books (`deferToSocialised`), and `socialisedLoss` spreads
+ * the round's total after its last close. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
  * leave no shortfall, so the waterfall never re-enters itself.
  */
 import type { PathState } from './state.js';
@@ -63,8 +65,28 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
   if (books.fundCentsOf(f) === 0) events.fundExhausted = true; // ran dry (as opposed to held back by its caps)
   const wf = rules.waterfall.afterInsuranceFund;
   if (wf === 'adl') rest -= autoDeleverage(st, rest, m, side, perUnitUsd);
-  else if (wf === 'socialised') rest -= socialise(st, rest, m);
+  else if (wf === 'socialised') {
+    // spread with the rest of the round's deficits, after its last close (`socialisedLoss`)
+    books.deferToSocialised(m, rest, st.K);
+    return;
+  }
   if (rest > 0) books.badDebt(rest);
+}
+
+/**
+ * Phase 6, the socialised loss of a round: each market's deficits left beyond its fund by the round's
+ * closes (waiting in the books) are spread in one allocation over the accounts open after the round
+ * (`socialise`); what they cannot bear is bad debt. Markets in index order. Once per round instead of
+ * once per close, so its cost is O(rounds × accounts), not O(closes × accounts) (issue 21 item 6).
+ */
+export function socialisedLoss(st: PathState): void {
+  const deficits = st.books.takeSocialisedDeficits();
+  if (!deficits) return;
+  for (let m = 0; m < st.K; m++) {
+    if (deficits[m] <= 0) continue;
+    const rest = deficits[m] - socialise(st, deficits[m], m);
+    if (rest > 0) st.books.badDebt(rest);
+  }
 }
 
 /**
@@ -194,27 +216,30 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   return covered;
 }
 
-/** Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit), capped by each one's equity. */
+/**
+ * Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit),
+ * capped by each one's equity. O(accounts) per shortfall: every account with a weight is looked at, and
+ * (deficits being larger than a cent per account) charged — the charge itself is that large.
+ */
 export function socialise(st: PathState, deficitCents: number, m: number): number {
   const { b } = st;
-  const basis = st.ctx.rules[m].waterfall.socialisedBasis;
-  const accts: number[] = [];
-  const w: number[] = [];
-  const caps: number[] = [];
+  const byOpenInterest = st.ctx.rules[m].waterfall.socialisedBasis === 'open-interest';
+  const { accts, weights, caps } = b.socialBuffers();
+  let n = 0;
   for (let a = 0; a < st.nAccounts; a++) {
     if (!isOpen(st, a)) continue;
     const eq = equity(st, a);
     if (eq <= 0) continue;
-    const weight = basis === 'open-interest' ? notional(st, a) : unrealisedPnl(st, a);
+    const weight = byOpenInterest ? notional(st, a) : unrealisedPnl(st, a);
     if (weight <= 0) continue;
-    accts.push(a);
-    w.push(weight);
-    caps.push(Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a])));
+    accts[n] = a;
+    weights[n] = weight;
+    caps[n++] = Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a]));
   }
-  if (accts.length === 0) return 0;
-  const share = allocateProRata(deficitCents, w, caps);
-  const total = st.books.socialise(accts, share, accts.length);
-  for (let k = 0; k < accts.length; k++) {
+  if (n === 0) return 0;
+  const share = allocateProRata(deficitCents, weights.subarray(0, n), caps.subarray(0, n));
+  const total = st.books.socialise(accts, share, n);
+  for (let k = 0; k < n; k++) {
     if (share[k] <= 0) continue;
     const a = accts[k];
     if (!b.socialisedHit[a]) {

@@ -46,7 +46,16 @@ export function rankAdl(ids: Int32Array, scores: Float64Array, n: number, rankin
  * Splits `totalCents` across holders in proportion to `weights`, never giving holder k more than
  * `caps[k]` (cents). Whole cents by the largest-remainder method; what a capped holder cannot take is
  * redistributed among the others. The result sums exactly to min(totalCents, Σ caps).
- * O(n · rounds); rounds ≤ number of holders that hit their cap.
+ *
+ * Rounds: each round offers every holder still open (weight > 0, room left) its ideal share
+ * remaining · w / Σw; holders whose ideal reaches their room take the room and close, the others take
+ * the ideal rounded down; while some holder closed, the rest is offered again. In the round where
+ * none closes, the cents left over by rounding down go one each to the largest remainders
+ * (ideal − share), ties to the lower index.
+ *
+ * O(n · rounds); rounds ≤ 1 + the number of holders that hit their cap. The leftover cents
+ * are placed by one selection of the remainders (O(n) expected) (the threshold) instead of sorting the holders with
+ * a comparator — the same holders, in the same order of preference.
  * @throws RangeError on negative or non-integer totals/caps, or weights/caps of different lengths
  */
 export function allocateProRata(totalCents: number, weights: ArrayLike<number>, caps: ArrayLike<number>): Float64Array {
@@ -62,11 +71,12 @@ export function allocateProRata(totalCents: number, weights: ArrayLike<number>, 
   let remaining = Math.min(totalCents, capacity);
   const open = new Uint8Array(n);
   for (let k = 0; k < n; k++) open[k] = weights[k] > 0 && caps[k] > 0 ? 1 : 0;
+  const share = new Float64Array(n);
   while (remaining > 0) {
     let wsum = 0;
     for (let k = 0; k < n; k++) if (open[k]) wsum += weights[k];
     if (wsum <= 0) break;
-    const share = new Float64Array(n);
+    share.fill(0);
     let given = 0;
     let capped = false;
     for (let k = 0; k < n; k++) {
@@ -81,27 +91,86 @@ export function allocateProRata(totalCents: number, weights: ArrayLike<number>, 
       given += share[k];
     }
     if (!capped) {
-      // largest remainders get the leftover cents
-      let left = remaining - given;
-      const order: number[] = [];
-      for (let k = 0; k < n; k++) if (open[k]) order.push(k);
-      order.sort((a, b) => {
-        const ra = (remaining * weights[a]) / wsum - share[a];
-        const rb = (remaining * weights[b]) / wsum - share[b];
-        return rb - ra || a - b;
-      });
-      for (let i = 0; left > 0 && i < order.length; i++) {
-        const k = order[i];
-        if (share[k] < caps[k] - out[k]) {
-          share[k]++;
-          left--;
-        }
-      }
-      given = remaining - left;
+      // largest remainders get the leftover cents (an open holder's share is below its room — its
+      // ideal is — so each can take one more cent)
+      const left = remaining - given;
+      if (left > 0) giveLeftoverCents(left, remaining, wsum, weights, open, share);
+      for (let k = 0; k < n; k++) out[k] += share[k];
+      break;
     }
     for (let k = 0; k < n; k++) out[k] += share[k];
     remaining -= given;
-    if (!capped) break;
   }
   return out;
+}
+
+function countOpen(open: Uint8Array): number {
+  let c = 0;
+  for (let k = 0; k < open.length; k++) c += open[k];
+  return c;
+}
+
+/**
+ * One more cent each to the `left` open holders with the largest remainders (remaining · w / wsum −
+ * share), ties to the lower index; all of them when `left` ≥ their number. The remainders are sorted
+ * once (selected, not sorted) to find the threshold: holders above it take a cent, then holders at it in index
+ * order until the cents run out.
+ */
+function giveLeftoverCents(left: number, remaining: number, wsum: number, weights: ArrayLike<number>, open: Uint8Array, share: Float64Array): void {
+  const n = open.length;
+  const nOpen = countOpen(open);
+  if (left >= nOpen) {
+    for (let k = 0; k < n; k++) if (open[k]) share[k]++;
+    return;
+  }
+  const rem = new Float64Array(nOpen);
+  for (let k = 0, i = 0; k < n; k++) if (open[k]) rem[i++] = (remaining * weights[k]) / wsum - share[k];
+  const threshold = kthSmallest(rem.slice(), nOpen - left); // the left-th largest remainder
+  let above = 0;
+  for (let i = 0; i < nOpen; i++) if (rem[i] > threshold) above++;
+  let atThreshold = left - above; // cents for holders whose remainder equals the threshold, lowest index first
+  for (let k = 0, i = 0; k < n; k++) {
+    if (!open[k]) continue;
+    const r = rem[i++];
+    if (r > threshold) share[k]++;
+    else if (r === threshold && atThreshold > 0) {
+      share[k]++;
+      atThreshold--;
+    }
+  }
+}
+
+/**
+ * The k-th smallest value of `x` (0-based), by Hoare's selection with a median-of-three pivot; `x` is
+ * reordered. O(n) expected. Deterministic (no random pivot).
+ */
+function kthSmallest(x: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = x.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot value
+    let a = x[lo];
+    let b = x[mid];
+    const c = x[hi];
+    if (a > b) [a, b] = [b, a];
+    const pivot = c < a ? a : c > b ? b : c;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (x[i] < pivot) i++;
+      while (x[j] > pivot) j--;
+      if (i <= j) {
+        const t = x[i];
+        x[i] = x[j];
+        x[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return x[k];
+  }
+  return x[k];
 }

@@ -12,6 +12,7 @@ import { checkBounds } from './bounds.js';
 import type { PathPolicy } from './data-files.js';
 import { excerpt } from './price-csv.js';
 import { expandPreset } from './presets.js';
+import { marketPolicy } from './market-policy.js';
 import { describeIssue, show, valueAt, type IssueStyle } from './issue.js';
 
 /**
@@ -227,6 +228,16 @@ export function checkScenario(s: Scenario, opts: ParseOptions | string = {}): vo
     if (!r) continue;
     if (r.maxLtv > r.liquidationThreshold) fail(`${at}.maxLtv`, r.maxLtv, `must be ≤ liquidationThreshold (${r.liquidationThreshold})`);
     if (r.liquidationThreshold * (1 + r.liquidationBonus) > 1 + 1e-12) fail(`${at}.liquidationBonus`, r.liquidationBonus, `LT × (1 + bonus) must be ≤ 1 (LT ${r.liquidationThreshold}), as Aave requires`);
+    const ir = r.interestRateCurve;
+    if (ir && ir.slope2Annual < ir.slope1Annual) fail(`${at}.interestRateCurve.slope2Annual`, ir.slope2Annual, `must be ≥ slope1Annual (${ir.slope1Annual}), as Aave requires`);
+    const e = r.eMode;
+    if (e) {
+      if (e.maxLtv > e.liquidationThreshold) fail(`${at}.eMode.maxLtv`, e.maxLtv, `must be ≤ eMode.liquidationThreshold (${e.liquidationThreshold})`);
+      if (e.liquidationThreshold * (1 + e.liquidationBonus) > 1 + 1e-12) fail(`${at}.eMode.liquidationBonus`, e.liquidationBonus, `LT × (1 + bonus) must be ≤ 1 (LT ${e.liquidationThreshold}), as Aave requires`);
+    }
+  }
+  if (lend?.eModeShare && !marketPolicy(s, [s.market, ...s.otherMarkets].findIndex((mk) => mk.name === lend.market)).lending?.eMode) {
+    fail('lending.eModeShare', lend.eModeShare, 'needs an E-Mode category: set policy.lending.eMode of the collateral market');
   }
   if (s.output.seriesPoints > s.horizonSteps + 1) {
     // not an error: bucketed down later; keep the resolved scenario honest

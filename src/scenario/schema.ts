@@ -809,10 +809,67 @@ export const LendingReserveSchema = z.strictObject({
   fullCloseBelowHealthFactor: z.number().finite().min(0).max(1).default(0.95),
   /** A position whose collateral or debt is worth less than this may be repaid in full (Aave v3.3: $2,000). */
   fullCloseBelowUsd: usd().default(2_000),
-  /** A partial liquidation must leave at least this much debt and collateral, or it repays all (Aave v3.3: $1,000). */
+  /**
+   * Unless it repays all the debt or takes all the collateral, a liquidation must leave at least this much debt and
+   * collateral (Aave v3.3 MUST_NOT_LEAVE_DUST: $1,000); the liquidator then repays the most that does, or nothing.
+   */
   minLeftoverUsd: usd().default(1_000),
   /** Annual interest rate on the debt, accrued every step (compounded per step). */
   borrowRateAnnual: z.number().finite().min(0).max(10).default(0.05),
+  /**
+   * The price oracle the protocol reads, a push feed (Chainlink-style): its report follows the collateral
+   * market's mark but is updated only when the mark has moved by at least deviationFraction from the last
+   * report, or heartbeatSeconds after it. Absent: the protocol sees the mark itself, every round.
+   */
+  oracle: z
+    .strictObject({
+      deviationFraction: z.number().finite().gt(0).lt(1),
+      heartbeatSeconds: positive().max(1e9),
+    })
+    .optional(),
+  /**
+   * PriceOracleSentinel (Aave on L2s): the sequencer came back up as the path starts, and for this many
+   * seconds only positions with HF < 0.95 may be liquidated (Aave's MINIMUM_HEALTH_FACTOR_LIQUIDATION_THRESHOLD).
+   * Absent: no sentinel.
+   */
+  sentinelGraceSeconds: positive().max(1e9).optional(),
+  /**
+   * The borrow rate as Aave's DefaultReserveInterestRateStrategyV2 sets it from the debt reserve's usage
+   * U = debt / (available liquidity + debt): base + slope1 · U / optimal up to the optimal usage, then
+   * base + slope1 + slope2 · (U − optimal) / (1 − optimal); annual rates, fixed for each step at the step's
+   * start. Available liquidity starts at availableLiquidityUsd (supplied, not lent) and grows with what
+   * liquidators repay; accrued interest and written-off debt do not change it. Replaces borrowRateAnnual.
+   */
+  interestRateCurve: z
+    .strictObject({
+      optimalUsage: z.number().finite().min(0.01).max(0.99),
+      baseRateAnnual: nonNegative().max(10).default(0),
+      slope1Annual: nonNegative().max(10),
+      slope2Annual: nonNegative().max(10),
+      availableLiquidityUsd: usd(),
+    })
+    .optional(),
+  /**
+   * Supply cap of the collateral asset (whole units) and borrow cap of the debt (USD): borrowers open in
+   * the order drawn; one whose collateral would take the book's supply above the cap does not open, and
+   * one whose debt would take the total debt above the borrow cap borrows what is left under it (Aave:
+   * supply and borrow revert above the caps; interest may take the debt above it later). Absent: no cap.
+   */
+  supplyCapUnits: positive().max(1e15).optional(),
+  borrowCapUsd: positive().max(1e15).optional(),
+  /**
+   * An E-Mode category that applies to this collateral and debt: its own liquidation threshold, maximum LTV
+   * and liquidation bonus replace the reserve's for the borrowers who enable it (lending.eModeShare); the
+   * close factor, thresholds and the protocol's fee stay the reserve's (Aave v3: the bonus is the
+   * category's when the collateral is in it, the protocol fee the collateral reserve's).
+   */
+  eMode: z
+    .strictObject({
+      liquidationThreshold: z.number().finite().gt(0).lt(1),
+      maxLtv: z.number().finite().gt(0).lt(1),
+      liquidationBonus: nonNegative().max(1),
+    })
+    .optional(),
 });
 
 export const PolicySchema = z.strictObject({
@@ -947,6 +1004,8 @@ export const LendingSchema = z.strictObject({
   collateralUsd: CollateralSchema.prefault({ kind: 'lognormal', medianUsd: 20_000, sigmaLog: 1.2 }),
   /** LTV at entry = a uniform draw in [min, max] × the reserve's maxLtv (so no position opens above max LTV). */
   ltvShareOfMax: z.strictObject({ min: probability().default(0.5), max: probability().default(1) }).prefault({}),
+  /** Share of borrowers who enable the reserve's E-Mode category (policy.lending.eMode), drawn per borrower. Absent: none. */
+  eModeShare: probability().optional(),
 });
 
 // ---------------------------------------------------------------- run

@@ -5,11 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { identicalTraders } from '../helpers/scenarios.js';
-import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { handBook, handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { createRunContext } from '../../src/engine/context.js';
+import { PathBuffers } from '../../src/engine/book.js';
+import { PathState } from '../../src/engine/state.js';
+import { openBook } from '../../src/engine/open.js';
+import { traderDecisions } from '../../src/engine/decisions.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
 import { beginLiquidations, closeLiquidation, endLiquidations, planLiquidations, tradeRound } from '../../src/engine/liquidation.js';
 import { liquidationRound } from '../../src/engine/step.js';
-import { coverShortfall, lossWaterfall } from '../../src/engine/waterfall.js';
+import { coverShortfall, lossWaterfall, socialisedLoss } from '../../src/engine/waterfall.js';
 import { equity, maintenance } from '../../src/engine/account.js';
 import { ConservationError } from '../../src/errors.js';
 
@@ -228,11 +233,92 @@ describe('phase: loss waterfall', () => {
   it('socialised loss splits the deficit pro rata over open interest, to the cent', () => {
     const st = bankrupt({ waterfall: { afterInsuranceFund: 'socialised', socialisedBasis: 'open-interest' } }, [long(500, 10), long(500, 30)]);
     coverShortfall(st, 1_001, 0, -1, 1);
+    // waits for the end of the round
+    expect(st.books.margin[0]).toBe(50_000);
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).toThrow(/socialised deficit was never spread/);
+    socialisedLoss(st);
     // weights 1000 : 3000 → 250.25 : 750.75 cents → 250 and 751 (largest remainder)
     expect(st.books.margin[0]).toBe(50_000 - 250);
     expect(st.books.margin[1]).toBe(50_000 - 751);
     expect(st.books.badDebtUsd()).toBe(0);
     expect(st.events.socialisedAccounts).toBe(2);
+  });
+});
+
+describe('phase: the socialised loss of a round, spread once (issue 21 item 6)', () => {
+  const soc = { liquidation: { kind: 'full', feeRate: 0 }, waterfall: { afterInsuranceFund: 'socialised', socialisedBasis: 'open-interest' } };
+
+  it('two deficits of one cent over two equal holders: one cent each (per close, both cents would go to the lower index)', () => {
+    const { st } = handState(rules(soc), [long(500), long(500)]);
+    startStepAt(st, 1, 100);
+    coverShortfall(st, 1, 0, -1, 1);
+    coverShortfall(st, 1, 0, -1, 1);
+    socialisedLoss(st);
+    // one allocation of 2 cents over weights 1000 : 1000 → 1 and 1 (two of 1 cent: ideal 0.5 each, the tie to account 0, twice)
+    expect(st.books.margin[0]).toBe(50_000 - 1);
+    expect(st.books.margin[1]).toBe(50_000 - 1);
+    expect(st.events.socialisedLossUsd).toBeCloseTo(0.02, 12);
+    expect(st.events.socialisedAccounts).toBe(2);
+  });
+
+  it('a round of two bankrupt longs: their $30 of deficits is charged to the open shorts 1 : 3 after the round, to the cent, and money is conserved', () => {
+    // at 95: long 0 (margin $40) owes $50 → deficit $10; long 1 (margin $30) → $20. No impact, no fee,
+    // empty fund. Shorts of 10 and 30 units at 95: notional 950 : 2850 → $7.50 and $22.50.
+    const { st } = handState(rules(soc), [long(40), long(30), short(500), short(1500, 30)]);
+    startStepAt(st, 1, 95);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    expect(n).toBe(2);
+    liquidationRound(st, 0, n);
+    endLiquidations(st);
+    expect(st.books.margin[2]).toBe(50_000 - 750);
+    expect(st.books.margin[3]).toBe(150_000 - 2_250);
+    expect(st.events.socialisedLossUsd).toBeCloseTo(30, 12);
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
+  });
+
+  it('what the open accounts cannot bear (equity caps) is bad debt, booked when the round ends', () => {
+    // at 95 the only open account, a short with $3 margin, has equity 3 + 50 = $53 but pays at most its margin, $3
+    const { st } = handState(rules(soc), [long(40), short(3)]);
+    startStepAt(st, 1, 95);
+    beginLiquidations(st);
+    const n = maintenanceCheck(st, 0);
+    liquidationRound(st, 0, n);
+    endLiquidations(st);
+    expect(st.books.margin[1]).toBe(0);
+    expect(st.events.socialisedLossUsd).toBeCloseTo(3, 12);
+    expect(st.books.badDebtUsd()).toBe(7);
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
+  });
+});
+
+describe('phase: trader decisions — every position listed once', () => {
+  it('a stop and a volatility deleveraging of the same position in one step: the stop closes it in full (the work list held one entry too few)', () => {
+    // two accounts, each one long with a stop at 95; account 1 also deleverages on a volatility spike.
+    // At 94 both stops trigger (2 entries, as many as the book has accounts) and the spike lists
+    // account 1's position again: before, the third entry fell off the end of the list and the
+    // deleveraging overwrote the stop's close size with half the position, so the stop closed 5 of 10.
+    const sc = rules({ liquidation: { kind: 'full', feeRate: 0 } });
+    sc.traders.volatilityDeleverage = { ...sc.traders.volatilityDeleverage, reduceFraction: 0.5 };
+    const pop = handBook(sc, [
+      { marginUsd: 500, positions: [{ side: 1, size: 10, entry: 100, stop: 95 }] },
+      { marginUsd: 500, positions: [{ side: 1, size: 10, entry: 100, stop: 95 }] },
+    ]);
+    pop.acctDeleverage[1] = 1;
+    const ctx = createRunContext(sc, pop);
+    const st = new PathState(ctx, 0, new PathBuffers(ctx));
+    openBook(st);
+    expect(st.b.list2.length).toBeGreaterThanOrEqual(2);
+    startStepAt(st, 1, 94);
+    st.mkt.deleverageDue[0] = 1;
+    traderDecisions(st);
+    expect(st.events.stopLosses).toBe(2);
+    expect(st.events.deleverages).toBe(0);
+    expect(st.b.size[0]).toBe(0);
+    expect(st.b.size[1]).toBe(0);
+    expect(Array.from(st.b.listedToClose)).toEqual([0, 0]);
+    expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
   });
 });
 
