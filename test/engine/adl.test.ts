@@ -14,6 +14,8 @@ import { lowerTierFraction } from '../../src/engine/liquidation-styles.js';
 import { notional } from '../../src/engine/account.js';
 import { FundPeak } from '../../src/engine/state.js';
 import { stepPolicy } from '../../src/scenario/market-policy.js';
+import { parseScenario } from '../../src/scenario/load.js';
+import { collateralUnits } from '../../src/engine/collateral.js';
 
 const long = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: 1, size, entry }] });
 const short = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: -1, size, entry }] });
@@ -187,4 +189,80 @@ describe('venue units', () => {
     expect(stepPolicy(sc.policy, 1).liquidation.cooldownSteps).toBe(30);
     expect(sc.policy.liquidation.caps.perAccountNotionalUsdPerStep).toBe(1_000); // the scenario keeps what was written
   });
+});
+
+describe('ADL covers the loss exactly and takes only from winners (issue 21 item 1)', () => {
+  it('a winner whose equity is below its share gives all it has and the next winner the rest; W2 keeps 30 units', () => {
+    // L long 100 @ 100 with 1,000; W1 short 50 @ 86 with 100; W2 short 100 @ 100 with 2,000; 100 → 85.
+    // L: equity 1,000 − 1,500 = −500, i.e. 5 a unit (bankruptcy price 90). W1: PnL 50, equity 150, its
+    // share 50 × 5 = 250 > 150: it gives all 150 and closes in full. Profit % × leverage ranks W1 first:
+    // (50/100)·(4,250/150) = 14.2 > W2's (1,500/2,000)·(8,500/3,500) = 1.8. W2 gives the other 350, i.e.
+    // 350 / 5 = 70 units: it keeps 30, with margin 2,000 + 70·15 − 350 = 2,700.
+    const { st } = handState(rules(), [long(1_000, 100, 100), short(100, 50, 86), short(2_000, 100, 100)]);
+    stepAt(st, 1, 85);
+    const { b, events: e } = st;
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(e.adlProfitTakenUsd).toBeCloseTo(500, 9);
+    expect(e.shortfallCents).toBe(50_000);
+    expect(b.size[0]).toBe(0);
+    expect(b.size[1]).toBe(0);
+    expect(b.size[2]).toBeCloseTo(30, 9);
+    expect(b.margin[2]).toBe(270_000);
+    // W1's 150 came from its own account: it closed with 100 + 50 = 150 and kept nothing; L kept nothing
+    expect(st.books.walletCents).toBe(0);
+    // matched 100 units of L (8,500 at the mark); the winners closed 50 + 70 = 120 units (10,200)
+    expect(e.adlMatchedNotionalUsd).toBeCloseTo(8_500, 9);
+    expect(e.adlNotionalUsd).toBeCloseTo(10_200, 9);
+    st.books.checkConservation(st.nAccounts, 'adl equity below share');
+  });
+});
+
+describe('ADL takes a winner margined in a volatile asset from that winner alone (issue 21 item 1)', () => {
+  // Every account posts its margin in USD1, a market priced at 1 (no haircut): L long 100 @ 100
+  // (1,000); W short 100 @ 88 (2,000: at 85 its PnL is 300, equity 2,300); Z long 1,000 @ 100 (15,500:
+  // at 85 equity 500 < MM 4,250, liquidated solvent with 500 left). L's deficit is 1,500 − 1,000 = 500.
+  const sc = parseScenario(
+    {
+      name: 'usd1-margined',
+      seed: 1,
+      paths: 1,
+      stepSeconds: 60,
+      horizonSteps: 10,
+      market: { name: 'PERP', initialPriceUsd: 100, priceModel: { kind: 'gbm', volatilityAnnual: 0.5 }, impact: { kind: 'none' } },
+      otherMarkets: [{ name: 'USD1', initialPriceUsd: 1, priceModel: { kind: 'gbm', volatilityAnnual: 0.01 }, impact: { kind: 'none' } }],
+      traders: { count: 1, warmup: 'none', leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] }, collateral: { accountShare: 1, assets: [{ market: 'USD1', marginShare: 1, haircutTiers: [{ unitsFloor: 0, haircut: 1 }] }] } },
+      policy: {
+        maxLeverage: 10,
+        maintenance: { kind: 'fixed', mmr: 0.05 },
+        liquidation: { kind: 'full', feeRate: 0 },
+        markPrice: { kind: 'last' },
+        insuranceFund: { initialUsd: 0 },
+        waterfall: { afterInsuranceFund: 'adl', adlRanking: 'profit-leverage' },
+      },
+    },
+    'test',
+  );
+  const L = long(1_000, 100, 100);
+  const W = short(2_000, 100, 88);
+  const Z = long(15_500, 1_000, 100);
+  const orders: [string, HandAccount[], number][] = [
+    ['L, W, Z', [L, W, Z], 1],
+    ['Z, L, W', [Z, L, W], 2],
+    ['W, Z, L', [W, Z, L], 0],
+    ['Z, W, L', [Z, W, L], 1],
+  ];
+  for (const [name, book, w] of orders) {
+    it(`W pays 500, no bad debt, Z keeps its 500 (accounts in the order ${name})`, () => {
+      const { st } = handState(sc, book);
+      expect(collateralUnits(st, w, 0)).toBe(2_000);
+      stepAt(st, 1, 85);
+      expect(st.books.badDebtUsd()).toBe(0);
+      expect(st.events.adlProfitTakenUsd).toBeCloseTo(500, 9);
+      expect(st.b.adlHit[w]).toBe(1);
+      // back to the traders: W's 2,300 less 500, and Z's 500 — untouched
+      expect(st.books.walletCents).toBe(180_000 + 50_000);
+      for (let a = 0; a < 3; a++) expect(st.b.size[a]).toBe(0);
+      st.books.checkConservation(st.nAccounts, `usd1 ${name}`);
+    });
+  }
 });
