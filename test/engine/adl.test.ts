@@ -266,3 +266,55 @@ describe('ADL takes a winner margined in a volatile asset from that winner alone
     });
   }
 });
+
+describe("each venue's ADL ranking picks its first winner in the engine (issue 21 item 3)", () => {
+  // L long 1 @ 100 with 14: bankrupt by 1 at 85, so only the first winner is touched. The winners are
+  // test/liquidation/waterfall.test.ts's A (short 10 @ 100, 100), B (short 40 @ 90, 1,000), C (short 2 @ 170, 20).
+  const book = [long(14, 1, 100), short(100, 10, 100), short(1_000, 40, 90), short(20, 2, 170)];
+  const first: [string, number][] = [
+    ['profit-leverage', 3],
+    ['hyperliquid', 1],
+    ['binance-leverage-pnl', 3],
+    ['bybit', 1],
+    ['bitmex', 1],
+  ];
+  for (const [ranking, winner] of first) {
+    it(`${ranking}: account ${'LABC'[winner]} pays the 1`, () => {
+      const { st } = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: ranking } }), book);
+      stepAt(st, 1, 85);
+      expect(st.books.badDebtUsd()).toBe(0);
+      expect(st.events.adlProfitTakenUsd).toBeCloseTo(1, 9);
+      expect([1, 2, 3].filter((a) => st.b.adlHit[a])).toEqual([winner]);
+      // it closed 1 / (1 a unit) = 1 unit at the mark and gave up 1 from its margin
+      expect(st.b.size[winner]).toBeCloseTo(book[winner].positions[0].size - 1, 9);
+      st.books.checkConservation(st.nAccounts, ranking);
+    });
+  }
+
+  it('dydx takes a losing opposite position too (at the bankruptcy price); the winners-only rankings leave bad debt', () => {
+    // D short 10 @ 80 with 500: at 85 PnL −50, equity 450. It closes 1 unit at 86 (the bankruptcy price): −5 at the mark, −1 haircut
+    const lonely = [long(14, 1, 100), short(500, 10, 80)];
+    const dydx = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'dydx' } }), lonely).st;
+    stepAt(dydx, 1, 85);
+    expect(dydx.books.badDebtUsd()).toBe(0);
+    expect(dydx.b.size[1]).toBeCloseTo(9, 9);
+    expect(dydx.b.margin[1]).toBe(50_000 - 500 - 100);
+    dydx.books.checkConservation(dydx.nAccounts, 'dydx');
+    const pl = handState(rules(), lonely).st;
+    stepAt(pl, 1, 85);
+    // (1, and the slippage of L's market close: the book's impact)
+    expect(pl.books.badDebtUsd()).toBeGreaterThanOrEqual(1);
+    expect(pl.b.size[1]).toBe(10);
+    expect(pl.b.adlHit[1]).toBe(0);
+  });
+
+  it('dydx skips a position that cannot pay its part at the bankruptcy price', () => {
+    // L long 10 @ 100 with 10: bankrupt by 140, 14 a unit. E short 10 @ 80 with 150: equity 100 (above
+    // its MM 42.5) < its part, 10 units × 14 = 140: skipped, whole — L goes to the market
+    const { st } = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'dydx' } }), [long(10, 10, 100), short(150, 10, 80)]);
+    stepAt(st, 1, 85);
+    expect(st.b.size[1]).toBe(10);
+    expect(st.b.margin[1]).toBe(15_000);
+    expect(st.books.badDebtUsd()).toBeGreaterThanOrEqual(140);
+  });
+});
