@@ -70,6 +70,8 @@ export interface CloseOptions {
   feeRate?: number;
   /** ADL: the winners' haircuts passed on to this account (cents). */
   adlCreditCents?: number;
+  /** ADL: the part of adlCreditCents that covers a shortfall (recorded as such); all of it by default. */
+  adlShortfallCents?: number;
   /**
    * ADL, a winner's side: cents this account gives up to the bankrupt position it is matched against
    * (its units close at the bankruptcy price instead of the mark), taken from its own margin after the
@@ -150,7 +152,7 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   // part trades at its bankruptcy price); they count as shortfall covered by ADL
   if (adlCreditCents > 0) {
     pnl += adlCreditCents;
-    events.shortfallCents += adlCreditCents;
+    events.shortfallCents += opts.adlShortfallCents ?? adlCreditCents;
   }
   // a loss the cash cannot pay: the trader sells its volatile collateral first (at the book price)
   if (st.collateralAssets > 0 && pnl < 0 && -pnl > b.margin[a] && holdsCollateral(st, a)) sellCollateral(st, a, mkt.market);

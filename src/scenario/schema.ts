@@ -713,6 +713,15 @@ export const WaterfallSchema = z.strictObject({
    */
   adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata', 'pro-rata-pnl', 'hyperliquid', 'binance-leverage-pnl', 'bybit', 'bitmex', 'dydx']).default('profit-leverage'),
   /**
+   * The price a bankrupt position matched before the trade and its ADL counterparties close at:
+   * bankruptcy (the winners give up exactly the deficit) or previous-mark (Hyperliquid: both sides
+   * trade at the mark of the end of the previous step, when that covers the deficit — the winners give
+   * up the whole move since and the bankrupt account keeps what is left above its bankruptcy price;
+   * otherwise at the bankruptcy price). A shortfall left after a market close is always deleveraged at
+   * the bankruptcy price.
+   */
+  adlPrice: z.enum(['bankruptcy', 'previous-mark']).default('bankruptcy'),
+  /**
    * When auto-deleveraging takes over from the insurance fund (with afterInsuranceFund: adl): the fund
    * pays no further once its balance would fall below fundFloorUsd, or (drawdown) below
    * (1 − fraction) × its highest balance within the last windowSeconds (Bybit's trigger). A bankrupt

@@ -16,6 +16,7 @@ import { FundPeak } from '../../src/engine/state.js';
 import { stepPolicy } from '../../src/scenario/market-policy.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import { collateralUnits } from '../../src/engine/collateral.js';
+import { observeMarkets } from '../../src/engine/market.js';
 
 const long = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: 1, size, entry }] });
 const short = (marginUsd: number, size: number, entry: number): HandAccount => ({ marginUsd, positions: [{ side: -1, size, entry }] });
@@ -316,5 +317,45 @@ describe("each venue's ADL ranking picks its first winner in the engine (issue 2
     expect(st.b.size[1]).toBe(10);
     expect(st.b.margin[1]).toBe(15_000);
     expect(st.books.badDebtUsd()).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe("Hyperliquid's ADL price: the previous mark (waterfall.adlPrice previous-mark)", () => {
+  // L long 100 @ 100 with 1,000 and W short 100 @ 100 with 2,000. Step 1 at 95 (L: equity 500 ≥ MM 475,
+  // not liquidated); step 2 at 85: L's equity −500, bankrupt (bankruptcy price 90).
+  const book = [long(1_000, 100, 100), short(2_000, 100, 100)];
+  const twoSteps = (adlPrice: string) => {
+    const { st } = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'hyperliquid', adlPrice } }), book);
+    stepAt(st, 1, 95);
+    observeMarkets(st); // the end of step 1: its mark becomes the previous mark
+    expect(st.mkt.prevMark[0]).toBeCloseTo(95, 9);
+    stepAt(st, 2, 85);
+    return st;
+  };
+
+  it('both sides trade at 95: W gives up the whole move since, 100 × 10 = 1,000, and L keeps 100 × (95 − 90) = 500', () => {
+    const st = twoSteps('previous-mark');
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(1_000, 9);
+    expect(st.events.shortfallCents).toBe(50_000); // the deficit was 500; the other 500 went back to L
+    // W closed at 95: 2,000 + 100 × 5; L's 500 went back to its trader
+    expect(st.b.size[1]).toBe(0);
+    expect(st.books.walletCents).toBe(250_000 + 50_000);
+    st.books.checkConservation(st.nAccounts, 'previous mark');
+  });
+
+  it('at the bankruptcy price (the default) W gives up the deficit, 500, and L keeps nothing', () => {
+    const st = twoSteps('bankruptcy');
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(500, 9);
+    expect(st.books.walletCents).toBe(300_000);
+  });
+
+  it('when the account was already below its bankruptcy price at the previous mark, the match falls back to the bankruptcy price', () => {
+    const { st } = handState(rules({ waterfall: { afterInsuranceFund: 'adl', adlRanking: 'hyperliquid', adlPrice: 'previous-mark' } }), [long(1_000, 100, 100), short(2_000, 100, 100)]);
+    st.mkt.prevMark[0] = 88; // the previous mark 88 < the bankruptcy price 90: previous-mark would not cover
+    stepAt(st, 1, 85);
+    expect(st.books.badDebtUsd()).toBe(0);
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(500, 9);
+    expect(st.books.walletCents).toBe(300_000);
   });
 });

@@ -190,7 +190,7 @@ describe('dYdX v4', () => {
     expect(st.ctx.rules[0].liquidation.caps.perAccountNotionalUsdPerStep).toBe(500_000);
     const closed = [1, 2, 3].map((t) => stepAt(st, t, 88_000));
     for (const c of closed) expect(c).toBeCloseTo(500_000, 3);
-    expect(st.ctx.rules[0].waterfall.adlRanking).toBe('random');
+    expect(st.ctx.rules[0].waterfall.adlRanking).toBe('dydx');
   });
 });
 
