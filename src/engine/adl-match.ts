@@ -67,11 +67,11 @@ export function adlMatch(st: PathState, a: number, deficitUsd: number, gen: numb
     events.tradersLiquidated++;
   }
   b.closeSize[q] = M;
-  closePositions(st, a, q, Route.Adl, {
-    adlCreditCents: covered,
-    // (at the previous mark the credit is more than the deficit: only the deficit's share of it covered a shortfall)
-    adlShortfallCents: atPrevious ? Math.min(deficitCents, Math.round((covered * deficitUsd) / S / perUnit)) : covered,
-  });
+  // at the previous mark the credit is more than the deficit: only the deficit's share of it covered a
+  // shortfall (and counts as ADL's stage of the waterfall); the rest is the trade price, kept by the account
+  const coveredShortfall = atPrevious ? Math.min(deficitCents, Math.round((covered * deficitUsd) / S / perUnit)) : covered;
+  if (atPrevious) events.adlProfitTakenUsd -= (covered - coveredShortfall) / 100;
+  closePositions(st, a, q, Route.Adl, { adlCreditCents: covered, adlShortfallCents: coveredShortfall });
   lossWaterfall(st);
   if (b.graceUntil[a] >= 0) b.graceUntil[a] = -1;
 }

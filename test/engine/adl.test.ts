@@ -336,8 +336,10 @@ describe("Hyperliquid's ADL price: the previous mark (waterfall.adlPrice previou
   it('both sides trade at 95: W gives up the whole move since, 100 × 10 = 1,000, and L keeps 100 × (95 − 90) = 500', () => {
     const st = twoSteps('previous-mark');
     expect(st.books.badDebtUsd()).toBe(0);
-    expect(st.events.adlProfitTakenUsd).toBeCloseTo(1_000, 9);
-    expect(st.events.shortfallCents).toBe(50_000); // the deficit was 500; the other 500 went back to L
+    // the waterfall's ADL stage is the deficit covered (shortfall = fund + ADL + bad debt); the other 500 is the trade price
+    expect(st.events.shortfallCents).toBe(50_000);
+    expect(st.events.adlProfitTakenUsd).toBeCloseTo(500, 9);
+    expect(st.events.fundPaidUsd).toBe(0);
     // W closed at 95: 2,000 + 100 × 5; L's 500 went back to its trader
     expect(st.b.size[1]).toBe(0);
     expect(st.books.walletCents).toBe(250_000 + 50_000);
