@@ -180,7 +180,8 @@ function candidateOf(st: PathState, p: number): AdlCandidate {
 /**
  * The most position p can give now (whole cents): its full share, size × perUnit; no more than its
  * account's equity (so the account is left with equity ≥ 0); and no more than the account can pay —
- * its cash margin, its collateral's value and the PnL of this position realised in full.
+ * its cash margin, its collateral's value and the PnL of this position realised in full (a losing
+ * position, under 'dydx': its cash margin less the loss it realises).
  */
 function haircutCapCents(st: PathState, p: number, perUnit: number): number {
   const { b } = st;
@@ -188,8 +189,9 @@ function haircutCapCents(st: PathState, p: number, perUnit: number): number {
   const a = b.posAccount[p];
   const g = b.posSide[p] * (st.mkt.markPx[b.posMarket[p]] - b.entry[p]);
   const cash = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
-  // a loser (dYdX) pays from its cash and also realises its loss on the units it closes
-  const payable = g >= 0 ? cash + b.size[p] * g : cash / (1 - g / perUnit);
+  // a loser (dYdX) pays from its cash margin alone (no collateral sale that could fall short of its
+  // value) and also realises its loss on the units it closes: x units cost x·(perUnit − g) ≤ margin
+  const payable = g >= 0 ? cash + b.size[p] * g : b.margin[a] / 100 / (1 - g / perUnit);
   return Math.max(0, Math.min(Math.round(b.size[p] * perUnit * 100), centsDown(equity(st, a)), centsDown(payable)));
 }
 

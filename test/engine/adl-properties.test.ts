@@ -19,7 +19,7 @@ const SEED = 2121;
 const PRICE = 85;
 const MMR = 0.05;
 
-function rules(ranking: AdlRankingKind) {
+function rules(ranking: AdlRankingKind, adlPrice = 'bankruptcy') {
   return identicalTraders({
     market: { impact: { kind: 'none' } },
     policy: {
@@ -28,7 +28,7 @@ function rules(ranking: AdlRankingKind) {
       liquidation: { kind: 'full', feeRate: 0 },
       insuranceFund: { initialUsd: 0 },
       markPrice: { kind: 'last' },
-      waterfall: { afterInsuranceFund: 'adl', adlRanking: ranking },
+      waterfall: { afterInsuranceFund: 'adl', adlRanking: ranking, adlPrice },
     },
   });
 }
@@ -75,10 +75,10 @@ interface Outcome {
 }
 
 /** Runs the book with L at position `lAt` and the others in `order`; returns the outcome per generated account. */
-function run(ranking: AdlRankingKind, L: HandAccount, others: Other[], order: number[], lAt: number): { st: PathState; out: Outcome } {
+function run(ranking: AdlRankingKind, L: HandAccount, others: Other[], order: number[], lAt: number, adlPrice = 'bankruptcy'): { st: PathState; out: Outcome } {
   const accts: HandAccount[] = order.map((k) => ({ marginUsd: marginOf(others[k]), positions: [{ side: others[k].side, size: others[k].size, entry: others[k].entry }] }));
   accts.splice(lAt, 0, L);
-  const { st } = handState(rules(ranking), accts);
+  const { st } = handState(rules(ranking, adlPrice), accts);
   const walletBefore = st.books.walletCents;
   stepAt(st, PRICE);
   expect(walletBefore).toBe(0);
@@ -140,6 +140,29 @@ describe('ADL properties (fast-check, seed ' + SEED + ')', () => {
         }
       }),
       { seed: SEED, numRuns: 150 },
+    );
+  });
+
+  it('at the previous mark (100, the opening mark): the waterfall still adds up to the shortfall, the books balance, non-candidates are untouched, and the bankrupt account keeps what is above its bankruptcy price', () => {
+    fc.assert(
+      fc.property(book, ({ lSize, lMarginShare, others, ranking }) => {
+        const lMargin = Math.floor(15 * lSize * lMarginShare * 100) / 100;
+        const L: HandAccount = { marginUsd: lMargin, positions: [{ side: 1, size: lSize, entry: 100 }] };
+        const { st, out } = run(ranking, L, others, others.map((_, k) => k), 0, 'previous-mark');
+        const e = st.events;
+        expect(e.shortfallCents).toBe(Math.round((e.fundPaidUsd + e.adlProfitTakenUsd) * 100) + out.badDebtCents);
+        others.forEach((o, k) => {
+          if (o.side === -1 && (ranking === 'dydx' || o.entry > PRICE)) return;
+          expect(out.accounts[k].hit).toBe(0);
+          expect(out.accounts[k].size).toBe(o.size);
+        });
+        // fully matched at 100 (the previous mark, above L's bankruptcy price): L closes at 100, keeping all its margin
+        if (st.events.adlMatchedNotionalUsd >= lSize * PRICE * (1 - 1e-12)) {
+          expect(out.badDebtCents).toBe(0);
+          expect(st.books.walletCents).toBeGreaterThanOrEqual(Math.round(lMargin * 100));
+        }
+      }),
+      { seed: SEED, numRuns: 100 },
     );
   });
 });
