@@ -113,7 +113,7 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
       if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
       if (!anyPnl && !(b.posSide[p] * (P - b.entry[p]) > 0)) continue;
       adl.ids[n] = p;
-      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p)) : 0;
+      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, ranking === 'binance-leverage-pnl')) : 0;
     }
     rankAdl(adl.ids, adl.scores, n, ranking, st.behaviour, adl.perm, adl.order);
     st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, n, cursor: 0 };
@@ -158,22 +158,22 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   return covered;
 }
 
-/** Candidate position p and its account, as the rankings read them (USD at the mark). */
-function candidateOf(st: PathState, p: number): AdlCandidate {
+/** Candidate position p and its account, as the rankings read them (USD at the mark; the maintenance margin only for the ranking that reads it). */
+function candidateOf(st: PathState, p: number, withMaintenance: boolean): AdlCandidate {
   const { b } = st;
   const a = b.posAccount[p];
-  const eq = equity(st, a);
+  const wallet = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
   const u = unrealisedPnl(st, a);
   return {
     side: b.posSide[p],
     size: b.size[p],
     entry: b.entry[p],
     mark: st.mkt.markPx[b.posMarket[p]],
-    walletUsd: eq - u,
-    equityUsd: eq,
+    walletUsd: wallet,
+    equityUsd: wallet + u,
     unrealisedUsd: u,
     notionalUsd: notional(st, a),
-    maintenanceUsd: maintenance(st, a),
+    maintenanceUsd: withMaintenance ? maintenance(st, a) : 0,
   };
 }
 
