@@ -2,8 +2,9 @@
  * ADL before the trade (docs/methodology.md §8): an account with one position that the maintenance
  * check finds bankrupt at the mark, in a market whose waterfall is `adl`, is not sent to the market
  * when its fund will not cover the deficit. The ranked winners take the position at its bankruptcy
- * price (`autoDeleverage`, src/engine/waterfall.ts); the matched part closes with no market trade and is
- * recorded as liquidated; only what the winners cannot take goes to the market, as a full close.
+ * price — or, with waterfall.adlPrice previous-mark (Hyperliquid), at the previous step's mark when that
+ * covers the deficit (`autoDeleverage`, src/engine/waterfall.ts); the matched part closes with no market
+ * trade and is recorded as liquidated; only what the winners cannot take goes to the market, as a full close.
  */
 import type { PathState } from './state.js';
 import { closePositions, Route } from './close.js';
@@ -36,7 +37,19 @@ export function adlMatch(st: PathState, a: number, deficitUsd: number, gen: numb
   const m = b.posMarket[q];
   const S = b.size[q];
   const side = b.posSide[q] as 1 | -1;
-  const covered = autoDeleverage(st, Math.round(deficitUsd * 100), m, side, deficitUsd / S);
+  // the match's price: the bankruptcy price, or (previous-mark, Hyperliquid) the previous step's mark
+  // when it lies at or beyond it — each unit then gives up the whole move since, not only the deficit
+  const deficitCents = Math.round(deficitUsd * 100);
+  let perUnit = deficitUsd / S;
+  let atPrevious = false;
+  if (st.ctx.rules[m].waterfall.adlPrice === 'previous-mark') {
+    const gap = side * (mkt.prevMark[m] - mkt.markPx[m]);
+    if (gap > perUnit) {
+      perUnit = gap;
+      atPrevious = true;
+    }
+  }
+  const covered = autoDeleverage(st, atPrevious ? Math.round(perUnit * S * 100) : deficitCents, m, side, perUnit);
   let M = Math.min(S, st.adlMatchedQty);
   if (!(M > 0)) return;
   if (M >= S * (1 - 1e-12)) M = S;
@@ -56,7 +69,11 @@ export function adlMatch(st: PathState, a: number, deficitUsd: number, gen: numb
     events.tradersLiquidated++;
   }
   b.closeSize[q] = M;
-  closePositions(st, a, q, Route.Adl, { adlCreditCents: covered });
+  // at the previous mark the credit is more than the deficit: only the deficit's share of it covered a
+  // shortfall (and counts as ADL's stage of the waterfall); the rest is the trade price, kept by the account
+  const coveredShortfall = atPrevious ? Math.min(deficitCents, Math.round((covered * deficitUsd) / S / perUnit)) : covered;
+  if (atPrevious) events.adlProfitTakenUsd -= (covered - coveredShortfall) / 100;
+  closePositions(st, a, q, Route.Adl, { adlCreditCents: covered, adlShortfallCents: coveredShortfall });
   lossWaterfall(st);
   if (b.graceUntil[a] >= 0) b.graceUntil[a] = -1;
 }

@@ -334,19 +334,11 @@ export class Books {
     this.fundPaidStep[f] += cents;
   }
 
-  /** An ADL or socialised-loss haircut on an open account's margin. Returns cents taken (≤ its margin). */
+  /** An ADL haircut on account a's margin (the winner's own account, before anything goes back to its trader). Returns cents taken (≤ its margin). */
   haircutMargin(a: number, cents: number): number {
     const pay = Math.min(cents, this.margin[a]);
     this.margin[a] -= pay;
     this.ledger.transfer('margin', 'market', pay);
-    return pay;
-  }
-
-  /** An ADL haircut on equity that a just-closed account returned to the wallet. Returns cents taken. */
-  haircutWallet(cents: number): number {
-    const pay = Math.min(cents, this.wallet);
-    this.wallet -= pay;
-    this.ledger.transfer('wallet', 'market', pay);
     return pay;
   }
 

@@ -70,6 +70,15 @@ export interface CloseOptions {
   feeRate?: number;
   /** ADL: the winners' haircuts passed on to this account (cents). */
   adlCreditCents?: number;
+  /** ADL: the part of adlCreditCents that covers a shortfall (recorded as such); all of it by default. */
+  adlShortfallCents?: number;
+  /**
+   * ADL, a winner's side: cents this account gives up to the bankrupt position it is matched against
+   * (its units close at the bankruptcy price instead of the mark), taken from its own margin after the
+   * close's PnL is settled — selling its volatile collateral if the cash falls short — and before what
+   * a fully closed account has left goes back to its trader. At most what the account holds.
+   */
+  adlHaircutCents?: number;
   /** A full liquidation leaves what is left of the margin to the insurance fund. */
   forfeit?: boolean;
   /** A voluntary close's taker fee on the closed notional (policy.tradingFees), capped like the liquidation fee. */
@@ -81,9 +90,10 @@ const NONE: CloseOptions = {};
 /**
  * Closes, for account a, either the single position `only` (b.closeSize[only]) or — with only = −1 —
  * b.closeSize[q] of each of its positions, at the route's price (`tradePrice`). Any shortfall is left
- * in `st.loss` for `lossWaterfall`, which the caller runs next.
+ * in `st.loss` for `lossWaterfall`, which the caller runs next. Returns the ADL haircut paid (cents;
+ * 0 unless opts.adlHaircutCents).
  */
-export function closePositions(st: PathState, a: number, only: number, route: Route, opts: CloseOptions = NONE): void {
+export function closePositions(st: PathState, a: number, only: number, route: Route, opts: CloseOptions = NONE): number {
   const feeRate = opts.feeRate ?? 0;
   const adlCreditCents = opts.adlCreditCents ?? 0;
   const forfeit = opts.forfeit ?? false;
@@ -142,12 +152,19 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   // part trades at its bankruptcy price); they count as shortfall covered by ADL
   if (adlCreditCents > 0) {
     pnl += adlCreditCents;
-    events.shortfallCents += adlCreditCents;
+    events.shortfallCents += opts.adlShortfallCents ?? adlCreditCents;
   }
   // a loss the cash cannot pay: the trader sells its volatile collateral first (at the book price)
   if (st.collateralAssets > 0 && pnl < 0 && -pnl > b.margin[a] && holdsCollateral(st, a)) sellCollateral(st, a, mkt.market);
   // realised PnL against the market; what the margin cannot pay is the shortfall
   let shortfall = books.settlePnl(a, pnl);
+  // ADL, a winner: its haircut from its own margin (its collateral sold first if the cash is short)
+  let haircutPaid = 0;
+  const haircut = opts.adlHaircutCents ?? 0;
+  if (haircut > 0) {
+    if (st.collateralAssets > 0 && haircut > b.margin[a] && holdsCollateral(st, a)) sellCollateral(st, a, mkt.market);
+    haircutPaid = books.haircutMargin(a, haircut);
+  }
   const full = !isOpen(st, a);
   // fee, capped by the equity that exists (none after a shortfall: the margin is then 0)
   const after = b.margin[a];
@@ -199,4 +216,5 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   loss.units = worstDq;
   loss.account = a;
   loss.takeover = route === Route.Backstop;
+  return haircutPaid;
 }

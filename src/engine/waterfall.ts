@@ -5,12 +5,13 @@
  * auto-deleveraging profitable opposite positions or by a socialised loss across open accounts; what
  * is left is bad debt. A socialised loss is spread once per round (or per block of voluntary closes):
  * each close's deficit beyond the fund waits in the books (`deferToSocialised`), and `socialisedLoss` spreads
- * the round's total after its last close. ADL closes its winners through `closePositions` at the mark (Route.Adl): they
- * leave no shortfall, so the waterfall never re-enters itself.
+ * the round's total after its last close. ADL closes its winners through `closePositions` at the mark (Route.Adl), each
+ * paying its haircut from its own account: they leave no shortfall, so the waterfall never re-enters itself.
  */
 import type { PathState } from './state.js';
-import { adlScoreOf, allocateProRata, rankAdl } from '../liquidation/waterfall.js';
-import { equity, isOpen, notional, unrealisedPnl } from './account.js';
+import { adlScore, allocateProRata, rankAdl, ranksByScore, type AdlCandidate } from '../liquidation/waterfall.js';
+import { equity, isOpen, maintenance, notional, unrealisedPnl } from './account.js';
+import { collateralValue } from './collateral.js';
 import { closePositions, Route } from './close.js';
 import { retrigger } from './triggers.js';
 
@@ -124,11 +125,14 @@ export function recordFundPeaks(st: PathState): void {
 }
 
 /**
- * Auto-deleveraging: profitable positions opposite to the bankrupt one (market m) are matched against
- * it: each unit closes at the mark and gives up `perUnit` = the bankrupt position's shortfall per
- * unit (its bankruptcy price minus its fill), i.e. it trades at the bankruptcy price instead of the
- * fill. Each haircut is capped by the account's equity. Returns cents covered; the units matched are
- * left in st.adlMatchedQty.
+ * Auto-deleveraging: positions opposite to the bankrupt one (market m) are matched against it in the
+ * order of the market's ADL ranking: each unit matched gives up `perUnit` = the bankrupt position's
+ * shortfall per unit (its bankruptcy price minus its fill), i.e. it trades at the bankruptcy price
+ * instead of the mark. The candidates are the winners (positive PnL at the mark), or with 'dydx' every
+ * opposite position. A winner's haircut may use its whole equity (cash margin + collateral value +
+ * unrealised PnL) and is taken from that account alone (`payHaircut`); it closes only the units its
+ * haircut needs, or all of them when its equity is below its share. Returns cents covered; the units of
+ * the bankrupt position they cover (covered / perUnit) are left in st.adlMatchedQty.
  */
 export function autoDeleverage(st: PathState, deficitCents: number, m: number, bankruptSide: 1 | -1, perUnit: number): number {
   const { b, mkt } = st;
@@ -136,84 +140,133 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   st.adlMatchedQty = 0;
   if (!(perUnit > 0)) return 0;
   const ranking = st.ctx.rules[m].waterfall.adlRanking;
+  const anyPnl = ranking === 'dydx';
   // The ranking is built once per (step, prices, market, side) and reused by every bankrupt account
   // of the round — ADL closes at the mark move no price. Candidates are re-valued when used.
   const adl = b.adlBuffers();
   const c = st.adlRanking;
   if (!c || c.t !== st.t || c.clock !== mkt.driftClock || c.m !== m || c.side !== bankruptSide || c.positions !== st.nPositions) {
     let n = 0;
+    const scored = ranksByScore(ranking);
     for (let p = 0; p < st.nPositions; p++) {
       if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
-      const pnl = b.posSide[p] * b.size[p] * (P - b.entry[p]);
-      if (pnl <= 0) continue;
-      const a = b.posAccount[p];
+      if (!anyPnl && !(b.posSide[p] * (P - b.entry[p]) > 0)) continue;
       adl.ids[n] = p;
-      adl.scores[n++] = adlScoreOf(pnl, b.margin[a] / 100, notional(st, a), equity(st, a));
+      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, ranking === 'binance-leverage-pnl')) : 0;
     }
     rankAdl(adl.ids, adl.scores, n, ranking, st.behaviour, adl.perm, adl.order);
     st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, n, cursor: 0 };
   }
   const cache = st.adlRanking!;
   const order = adl.order;
-  // what each candidate can give now: size·perUnit, capped by its account's equity
-  const capOf = (p: number) => {
-    if (b.size[p] <= 0 || b.posSide[p] * (P - b.entry[p]) <= 0) return 0;
-    // (its whole size to the cent, its equity rounded down)
-    return Math.max(0, Math.min(Math.round(b.size[p] * perUnit * 100), Math.floor(equity(st, b.posAccount[p]) * 100)));
-  };
-  // the targets: positions (adl.targetIds) and the cents each gives (adl.targetCents)
-  let nTargets = 0;
+  let covered = 0;
   if (ranking === 'pro-rata' || ranking === 'pro-rata-pnl') {
-    // every winner by its size, or by its unrealised profit
-    const caps = Float64Array.from(order.subarray(0, cache.n), capOf);
+    // every winner by its size, or by its unrealised profit, each within what it can give
+    const caps = Float64Array.from(order.subarray(0, cache.n), (p) => haircutCapCents(st, p, perUnit));
     const w = Float64Array.from(order.subarray(0, cache.n), (p, k) => (caps[k] <= 0 ? 0 : ranking === 'pro-rata' ? b.size[p] : b.size[p] * b.posSide[p] * (P - b.entry[p])));
     const share = allocateProRata(deficitCents, w, caps);
+    let nTargets = 0;
     for (let k = 0; k < cache.n; k++) {
       if (share[k] <= 0) continue;
       adl.targetIds[nTargets] = order[k];
       adl.targetCents[nTargets++] = share[k];
     }
+    for (let k = 0; k < nTargets; k++) covered += payHaircut(st, adl.targetIds[k], adl.targetCents[k], perUnit);
   } else {
-    let remaining = deficitCents;
-    for (let k = cache.cursor; k < cache.n && remaining > 0; k++) {
-      const cap = capOf(order[k]);
-      if (cap <= 0) {
-        if (k === cache.cursor) cache.cursor++; // exhausted at the head: never looked at again
+    // down the ranking, each candidate giving what it can until the deficit is covered
+    for (let k = cache.cursor; k < cache.n && covered < deficitCents; k++) {
+      const p = order[k];
+      const remaining = deficitCents - covered;
+      let take: number;
+      if (anyPnl) {
+        // dYdX: the candidate takes min(remaining, its size) at the bankruptcy price, or is skipped
+        // when it cannot pay that (the two bankruptcy prices do not overlap)
+        take = b.size[p] > 0 ? Math.min(remaining, Math.round(b.size[p] * perUnit * 100)) : 0;
+        if (take > 0 && !(haircutCapCents(st, p, perUnit) >= take)) take = 0;
+      } else take = Math.min(remaining, haircutCapCents(st, p, perUnit));
+      if (take <= 0) {
+        // closed, or (a winner) with nothing to give at the head: never looked at again this round
+        if (k === cache.cursor && (b.size[p] <= 0 || !anyPnl)) cache.cursor++;
         continue;
       }
-      const take = Math.min(cap, remaining);
-      adl.targetIds[nTargets] = order[k];
-      adl.targetCents[nTargets++] = take;
-      remaining -= take;
+      covered += payHaircut(st, p, take, perUnit);
+      if (k === cache.cursor && b.size[p] <= 0) cache.cursor++;
     }
   }
-  let covered = 0;
-  for (let k = 0; k < nTargets; k++) {
-    const p = adl.targetIds[k];
-    const cents = adl.targetCents[k];
-    const a = b.posAccount[p];
-    const dq = Math.min(b.size[p], cents / 100 / perUnit);
-    st.adlMatchedQty += dq;
-    st.events.adlPnlClosedUsd += dq * b.posSide[p] * (P - b.entry[p]);
-    // close dq at the mark — matched against the bankrupt position, so no market flow (a winner's
-    // close realises a profit: it leaves no shortfall, so st.loss stays empty) …
-    b.closeSize[p] = dq;
-    closePositions(st, a, p, Route.Adl);
-    // … and hand over the haircut, size·|mark − bankruptcy| (capped by the equity it had)
-    let pay: number;
-    if (isOpen(st, a)) {
-      pay = st.books.haircutMargin(a, cents);
-      retrigger(st, a);
-    } else pay = st.books.haircutWallet(cents); // its equity just went to the wallet
-    covered += pay;
-    st.events.adlNotionalUsd += dq * P;
-    st.events.adlProfitTakenUsd += pay / 100;
-    if (!b.adlHit[a]) {
-      b.adlHit[a] = 1;
-      st.events.adlAccounts++;
-    }
-  }
+  st.adlMatchedQty = covered / 100 / perUnit;
   return covered;
+}
+
+/** Candidate position p and its account, as the rankings read them (USD at the mark; the maintenance margin only for the ranking that reads it). */
+function candidateOf(st: PathState, p: number, withMaintenance: boolean): AdlCandidate {
+  const { b } = st;
+  const a = b.posAccount[p];
+  const wallet = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
+  const u = unrealisedPnl(st, a);
+  return {
+    side: b.posSide[p],
+    size: b.size[p],
+    entry: b.entry[p],
+    mark: st.mkt.markPx[b.posMarket[p]],
+    walletUsd: wallet,
+    equityUsd: wallet + u,
+    unrealisedUsd: u,
+    notionalUsd: notional(st, a),
+    maintenanceUsd: withMaintenance ? maintenance(st, a) : 0,
+  };
+}
+
+/**
+ * The most position p can give now (whole cents): its full share, size × perUnit; no more than its
+ * account's equity (so the account is left with equity ≥ 0); and no more than the account can pay —
+ * its cash margin, its collateral's value and the PnL of this position realised in full (a losing
+ * position, under 'dydx': its cash margin less the loss it realises).
+ */
+function haircutCapCents(st: PathState, p: number, perUnit: number): number {
+  const { b } = st;
+  if (b.size[p] <= 0) return 0;
+  const a = b.posAccount[p];
+  const g = b.posSide[p] * (st.mkt.markPx[b.posMarket[p]] - b.entry[p]);
+  const cash = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
+  // a loser (dYdX) pays from its cash margin alone (no collateral sale that could fall short of its
+  // value) and also realises its loss on the units it closes: x units cost x·(perUnit − g) ≤ margin
+  const payable = g >= 0 ? cash + b.size[p] * g : b.margin[a] / 100 / (1 - g / perUnit);
+  return Math.max(0, Math.min(Math.round(b.size[p] * perUnit * 100), centsDown(equity(st, a)), centsDown(payable)));
+}
+
+/** USD to whole cents, rounded down, with float noise below a millionth of a cent ignored (85 reads as 85.00000000000001). */
+function centsDown(usd: number): number {
+  return Math.floor(usd * 100 + 1e-6);
+}
+
+/**
+ * Position p gives up `cents` (≤ haircutCapCents) to the bankrupt position: it closes at the mark the
+ * units the haircut needs — cents / perUnit of them, or more when its cash cannot pay the haircut
+ * before their profit is realised (all of them when its equity is below its full share) — matched
+ * against the bankrupt position, so no market flow, and the haircut is taken from its own account
+ * (src/engine/close.ts, opts.adlHaircutCents). Returns cents paid.
+ */
+function payHaircut(st: PathState, p: number, cents: number, perUnit: number): number {
+  const { b, events } = st;
+  const a = b.posAccount[p];
+  const P = st.mkt.markPx[b.posMarket[p]];
+  const S = b.size[p];
+  const g = b.posSide[p] * (P - b.entry[p]);
+  const cash = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
+  let dq = Math.min(S, cents / 100 / perUnit);
+  // units whose profit the cash needs to pay the haircut (a winner whose equity is short of its share closes in full)
+  if (g > 0 && cash + dq * g < cents / 100) dq = Math.min(S, (cents / 100 - cash) / g);
+  if (cents >= centsDown(equity(st, a)) || dq >= S * (1 - 1e-9)) dq = S;
+  events.adlPnlClosedUsd += dq * g;
+  b.closeSize[p] = dq;
+  const pay = closePositions(st, a, p, Route.Adl, { adlHaircutCents: cents });
+  events.adlNotionalUsd += dq * P;
+  events.adlProfitTakenUsd += pay / 100;
+  if (!b.adlHit[a]) {
+    b.adlHit[a] = 1;
+    events.adlAccounts++;
+  }
+  return pay;
 }
 
 /**

@@ -16,19 +16,89 @@ export function adlScoreOf(pnlUsd: number, marginUsd: number, notionalUsd: numbe
   return profitPct * lev;
 }
 
-export type AdlRankingKind = 'profit-leverage' | 'random' | 'pro-rata' | 'pro-rata-pnl';
+/** The ADL rankings the engine knows (scenario field policy.waterfall.adlRanking). */
+export const ADL_RANKINGS = ['profit-leverage', 'random', 'pro-rata', 'pro-rata-pnl', 'hyperliquid', 'binance-leverage-pnl', 'bybit', 'bitmex', 'dydx'] as const;
+export type AdlRankingKind = (typeof ADL_RANKINGS)[number];
+
+/** What a ranking reads of one candidate position and its account (USD, at the mark). */
+export interface AdlCandidate {
+  /** +1 long, −1 short. */
+  side: number;
+  size: number;
+  entry: number;
+  mark: number;
+  /** The account's cash margin (its wallet balance before unrealised PnL; volatile collateral at its haircut value included). */
+  walletUsd: number;
+  /** The account's equity: wallet + unrealised PnL of all its positions (its account value). */
+  equityUsd: number;
+  /** The account's unrealised PnL (all its positions). */
+  unrealisedUsd: number;
+  /** The account's notional (all its positions). */
+  notionalUsd: number;
+  /** The account's maintenance margin (its tier or bracket at this notional). */
+  maintenanceUsd: number;
+}
+
+/**
+ * A candidate's ADL score under `ranking` (higher is deleveraged first). pnl = side·size·(mark − entry).
+ * - profit-leverage: (pnl / wallet) × (account notional / equity) — adlScoreOf.
+ * - hyperliquid: (mark / entry) × (account notional / account value), the profit ratio taken on the
+ *   position's side (entry / mark for a short, so that more profit ranks higher).
+ * - binance-leverage-pnl: max(0, uPnL) / max(1, wallet) × MM / (wallet + uPnL), 0 when wallet + uPnL ≤ 0
+ *   (uPnL, wallet, MM the account's); ranked by its quantile rank / N, the same order as the score.
+ * - bybit, bitmex: price return × effective leverage = side·(mark/entry − 1) × |MV| / (MV − BV) with MV
+ *   the position's value at the mark and BV at its bankruptcy price (where the account's equity is 0),
+ *   so |MV| / (MV − BV) = position notional / account equity. The two venues publish the same formula.
+ * - random, pro-rata, pro-rata-pnl, dydx: no score (0): the order is set by `rankAdl`.
+ * No equity (≤ 0) ranks first (Infinity) where the score divides by it.
+ */
+export function adlScore(ranking: AdlRankingKind, c: AdlCandidate): number {
+  const pnl = c.side * c.size * (c.mark - c.entry);
+  switch (ranking) {
+    case 'profit-leverage':
+      return adlScoreOf(pnl, c.walletUsd, c.notionalUsd, c.equityUsd);
+    case 'hyperliquid': {
+      const ratio = c.side > 0 ? c.mark / c.entry : c.entry / c.mark;
+      return c.equityUsd > 0 ? ratio * (c.notionalUsd / c.equityUsd) : Infinity;
+    }
+    case 'binance-leverage-pnl': {
+      const pnlPct = Math.max(0, c.unrealisedUsd) / Math.max(1, c.walletUsd);
+      const total = c.walletUsd + c.unrealisedUsd;
+      return total > 0 ? pnlPct * (c.maintenanceUsd / total) : 0;
+    }
+    case 'bybit':
+    case 'bitmex': {
+      const ret = c.side * (c.mark / c.entry - 1);
+      return c.equityUsd > 0 ? ret * ((c.size * c.mark) / c.equityUsd) : Infinity;
+    }
+    default:
+      return 0;
+  }
+}
+
+/** Whether `ranking` sorts its candidates by `adlScore` (highest first). */
+export function ranksByScore(ranking: AdlRankingKind): boolean {
+  return ranking === 'profit-leverage' || ranking === 'hyperliquid' || ranking === 'binance-leverage-pnl' || ranking === 'bybit' || ranking === 'bitmex';
+}
 
 /**
  * Orders n ADL candidates given in increasing id order (`ids[0 … n)`, their `scores`), writing the
- * ranked ids to `out[0 … n)`: 'profit-leverage' by score, highest first (ties by id), 'random' by a
- * Fisher–Yates shuffle from `rng` (n − 1 draws), 'pro-rata' in id order (every candidate takes a
- * share). `perm` is scratch space of length ≥ n. O(n log n); allocates nothing.
+ * ranked ids to `out[0 … n)`: the scored rankings (`ranksByScore`) by score, highest first (ties by
+ * id; binance-leverage-pnl's quantile rank / n orders the same way); 'random' by a Fisher–Yates
+ * shuffle from `rng` (n − 1 draws); 'dydx' in id order from a random start (one draw, wrapping round:
+ * dYdX's ForEachSubaccountRandomStart); 'pro-rata' and 'pro-rata-pnl' in id order (every candidate
+ * takes a share). `perm` is scratch space of length ≥ n. O(n log n); allocates nothing.
  */
 export function rankAdl(ids: Int32Array, scores: Float64Array, n: number, ranking: AdlRankingKind, rng: Rng, perm: Int32Array, out: Int32Array): void {
-  if (ranking === 'profit-leverage') {
+  if (ranksByScore(ranking)) {
     for (let i = 0; i < n; i++) perm[i] = i;
-    perm.subarray(0, n).sort((a, b) => scores[b] - scores[a] || a - b);
+    perm.subarray(0, n).sort((a, b) => (scores[b] === scores[a] ? a - b : scores[b] > scores[a] || Number.isNaN(scores[a]) ? 1 : -1));
     for (let i = 0; i < n; i++) out[i] = ids[perm[i]];
+    return;
+  }
+  if (ranking === 'dydx') {
+    const start = n > 0 ? Math.floor(rng() * n) : 0;
+    for (let i = 0; i < n; i++) out[i] = ids[(start + i) % n];
     return;
   }
   for (let i = 0; i < n; i++) out[i] = ids[i];

@@ -756,11 +756,24 @@ export const WaterfallSchema = z.strictObject({
    */
   afterInsuranceFund: z.enum(['none', 'adl', 'socialised']).default('none'),
   /**
-   * ADL order: profit-leverage (profit % × effective leverage, highest first: Binance, Bybit,
-   * Hyperliquid), random (dYdX's random starting point), pro-rata (every winner by its size) or
-   * pro-rata-pnl (every winner by its unrealised profit).
+   * ADL order (docs/venues.md, "ADL rankings"): profit-leverage ((PnL / margin) × (notional / equity),
+   * highest first); each venue's published ranking — hyperliquid ((mark / entry) × (notional / account
+   * value)), binance-leverage-pnl (max(0, uPnL) / max(1, wallet) × MM / (wallet + uPnL), by quantile),
+   * bybit and bitmex (price return × |MV| / (MV − BV)), dydx (every opposite position, winner or not,
+   * in account order from a random start, each taken only if it can pay its part at the bankruptcy
+   * price); random (a seeded shuffle of the winners), pro-rata (every winner by its size) or pro-rata-pnl
+   * (every winner by its unrealised profit).
    */
-  adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata', 'pro-rata-pnl']).default('profit-leverage'),
+  adlRanking: z.enum(['profit-leverage', 'random', 'pro-rata', 'pro-rata-pnl', 'hyperliquid', 'binance-leverage-pnl', 'bybit', 'bitmex', 'dydx']).default('profit-leverage'),
+  /**
+   * The price a bankrupt position matched before the trade and its ADL counterparties close at:
+   * bankruptcy (the winners give up exactly the deficit) or previous-mark (Hyperliquid: both sides
+   * trade at the mark of the end of the previous step, when that covers the deficit — the winners give
+   * up the whole move since and the bankrupt account keeps what is left above its bankruptcy price;
+   * otherwise at the bankruptcy price). A shortfall left after a market close is always deleveraged at
+   * the bankruptcy price.
+   */
+  adlPrice: z.enum(['bankruptcy', 'previous-mark']).default('bankruptcy'),
   /**
    * When auto-deleveraging takes over from the insurance fund (with afterInsuranceFund: adl): the fund
    * pays no further once its balance would fall below fundFloorUsd, or (drawdown) below

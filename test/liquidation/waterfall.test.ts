@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { adlScoreOf, allocateProRata, rankAdl, type AdlRankingKind } from '../../src/liquidation/waterfall.js';
+import { adlScore, adlScoreOf, allocateProRata, rankAdl, type AdlCandidate, type AdlRankingKind } from '../../src/liquidation/waterfall.js';
 import { stream } from '../../src/rng/streams.js';
 
 /** Ranks candidates (id, pnl, margin, notional, equity) with the engine's own functions, as src/engine/waterfall.ts does. */
@@ -149,3 +149,77 @@ function allocateProRataBefore(totalCents: number, weights: ArrayLike<number>, c
   }
   return out;
 }
+
+describe("each venue's ADL ranking, by hand (issue 21 item 3)", () => {
+  // Three profitable shorts at mark 85, one position per account, fixed MMR 5%:
+  //   A short 10 @ 100, wallet 100: PnL 150, equity 250, notional 850, MM 42.5
+  //   B short 40 @ 90, wallet 1,000: PnL 200, equity 1,200, notional 3,400, MM 170
+  //   C short 2 @ 170, wallet 20: PnL 170, equity 190, notional 170, MM 8.5
+  const cand = (size: number, entry: number, wallet: number, mmUsd = 0.05 * size * 85): AdlCandidate => {
+    const u = size * (entry - 85);
+    return { side: -1, size, entry, mark: 85, walletUsd: wallet, equityUsd: wallet + u, unrealisedUsd: u, notionalUsd: size * 85, maintenanceUsd: mmUsd };
+  };
+  const A = cand(10, 100, 100);
+  const B = cand(40, 90, 1_000);
+  const C = cand(2, 170, 20);
+  const order = (ranking: AdlRankingKind, cs: AdlCandidate[] = [A, B, C], seed = 1) => {
+    const n = cs.length;
+    const out = new Int32Array(n);
+    rankAdl(Int32Array.from(cs, (_, k) => k), Float64Array.from(cs, (c) => adlScore(ranking, c)), n, ranking, stream(seed, 0, 't'), new Int32Array(n), out);
+    return [...out].map((k) => 'ABCDEFG'[k]).join('');
+  };
+
+  it('profit-leverage: (PnL / wallet) × (notional / equity) — C 8.5 × 0.895 = 7.61, A 1.5 × 3.4 = 5.1, B 0.2 × 2.83 = 0.57', () => {
+    expect(adlScore('profit-leverage', A)).toBeCloseTo(5.1, 12);
+    expect(adlScore('profit-leverage', B)).toBeCloseTo(0.2 * (3_400 / 1_200), 12);
+    expect(adlScore('profit-leverage', C)).toBeCloseTo(8.5 * (170 / 190), 12);
+    expect(order('profit-leverage')).toBe('CAB');
+  });
+
+  it('hyperliquid: (entry / mark for a short) × (notional / account value) — A 1.176 × 3.4 = 4, B 1.059 × 2.83 = 3, C 2 × 0.895 = 1.79', () => {
+    expect(adlScore('hyperliquid', A)).toBeCloseTo(4, 12);
+    expect(adlScore('hyperliquid', B)).toBeCloseTo(3, 12);
+    expect(adlScore('hyperliquid', C)).toBeCloseTo(2 * (170 / 190), 12);
+    expect(order('hyperliquid')).toBe('ABC');
+    // a long: mark / entry
+    expect(adlScore('hyperliquid', { ...A, side: 1, entry: 80, unrealisedUsd: 50, equityUsd: 150 })).toBeCloseTo((85 / 80) * (850 / 150), 12);
+  });
+
+  it('binance-leverage-pnl: max(0, uPnL) / max(1, wallet) × MM / (wallet + uPnL) — C 8.5 × 0.0447 = 0.380, A 1.5 × 0.17 = 0.255, B 0.2 × 0.142 = 0.028', () => {
+    expect(adlScore('binance-leverage-pnl', A)).toBeCloseTo(1.5 * (42.5 / 250), 12);
+    expect(adlScore('binance-leverage-pnl', B)).toBeCloseTo(0.2 * (170 / 1_200), 12);
+    expect(adlScore('binance-leverage-pnl', C)).toBeCloseTo(8.5 * (8.5 / 190), 12);
+    expect(order('binance-leverage-pnl')).toBe('CAB');
+    // where it parts from profit-leverage: a wallet below 1 (D: wallet 0.5, uPnL 10 on 100 notional: 10 / 1 × 5 / 10.5 = 4.76, not (10 / 0.5) × (100 / 10.5) = 190)
+    const D: AdlCandidate = { side: -1, size: 1, entry: 95, mark: 85, walletUsd: 0.5, equityUsd: 10.5, unrealisedUsd: 10, notionalUsd: 85, maintenanceUsd: 4.25 };
+    expect(adlScore('binance-leverage-pnl', D)).toBeCloseTo(10 * (4.25 / 10.5), 12);
+    expect(adlScore('profit-leverage', D)).toBeCloseTo(20 * (85 / 10.5), 12);
+    // B with the MM of a 45% bracket (1,530 + 0.1): ahead of A (0.2 × 1,530.1 / 1,200 = 0.255 01 > 0.255)
+    expect(order('binance-leverage-pnl', [A, cand(40, 90, 1_000, 1_530.1), C])).toBe('CBA');
+    // an account whose wallet + uPnL ≤ 0 scores 0
+    expect(adlScore('binance-leverage-pnl', { ...D, walletUsd: -20, equityUsd: -10 })).toBe(0);
+  });
+
+  it('bybit and bitmex: price return × |MV| / (MV − BV) — A 0.15 × 3.4 = 0.51, C 0.5 × 0.895 = 0.447, B 0.0556 × 2.83 = 0.157', () => {
+    for (const r of ['bybit', 'bitmex'] as const) {
+      expect(adlScore(r, A)).toBeCloseTo(0.15 * (850 / 250), 12);
+      expect(adlScore(r, B)).toBeCloseTo((1 - 85 / 90) * (3_400 / 1_200), 12);
+      expect(adlScore(r, C)).toBeCloseTo(0.5 * (170 / 190), 12);
+      expect(order(r)).toBe('ACB');
+    }
+    // |MV| / (MV − BV) with BV at the bankruptcy price (equity 0): A's B = 85 + 250 / 10 = 110, 850 / (1,100 − 850) = 3.4
+    expect(850 / (10 * 110 - 850)).toBeCloseTo(850 / 250, 12);
+  });
+
+  it('dydx: every candidate in id order from a random start (one draw, wrapping round)', () => {
+    const D = { ...A, entry: 80, unrealisedUsd: -50, equityUsd: 50 }; // a losing short is a candidate too
+    const cs = [A, B, C, D];
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const o = order('dydx', cs, seed);
+      expect(['ABCD', 'BCDA', 'CDAB', 'DABC']).toContain(o);
+      seen.add(o);
+    }
+    expect(seen.size).toBe(4);
+  });
+});

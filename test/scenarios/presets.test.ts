@@ -231,7 +231,7 @@ describe('dYdX v4', () => {
     expect(st.ctx.rules[0].liquidation.caps.perAccountNotionalUsdPerStep).toBe(500_000);
     const closed = [1, 2, 3].map((t) => stepAt(st, t, 88_000));
     for (const c of closed) expect(c).toBeCloseTo(500_000, 3);
-    expect(st.ctx.rules[0].waterfall.adlRanking).toBe('random');
+    expect(st.ctx.rules[0].waterfall.adlRanking).toBe('dydx');
   });
 
   it('a position loses at most 10% of its notional a block (1 s steps: one block each)', () => {
