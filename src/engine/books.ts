@@ -357,7 +357,6 @@ export class Books {
 
   /** Deficits (cents) per market waiting for the round's socialised loss (waterfall.ts `socialisedLoss`); no path may end with one. */
   private social?: Float64Array;
-
   /** Market m's deficit of `cents` beyond its fund waits for the round's socialised loss (a claim of the market, charged to no one yet). */
   deferToSocialised(m: number, cents: number, markets: number): void {
     (this.social ??= new Float64Array(markets))[m] += cents;
@@ -374,7 +373,6 @@ export class Books {
   badDebt(cents: number): void {
     this.ledger.recordBadDebt(cents);
   }
-
   badDebtUsd(): number {
     return this.ledger.badDebtCents().div(100).toNumber();
   }
@@ -384,11 +382,8 @@ export class Books {
     if (this.social) throw new ConservationError(`${context}: a socialised deficit was never spread`);
     let margin = 0;
     let reserve = 0;
-    for (let a = 0; a < accounts; a++) {
-      margin += this.margin[a];
-      reserve += this.reserve[a];
-    }
     let funds = 0;
+    for (let a = 0; a < accounts; a++) (margin += this.margin[a]), (reserve += this.reserve[a]);
     for (let f = 0; f < this.fund.length; f++) funds += this.fund[f];
     if (funds !== this.fundTotal) throw new ConservationError(`${context}: the insurance funds hold ${funds} cents, their total says ${this.fundTotal}`);
     this.ledger.checkConservation({ margin, reserve, wallet: this.wallet, insurance: this.fundTotal, backstop: this.vault, venue: this.venue, outside: this.outsideBook, loans: this.loans.debtSumCents() }, context);
