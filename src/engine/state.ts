@@ -329,6 +329,8 @@ export class PathState {
   adlMatchedQty = 0;
   /** The last close's shortfall, waiting for the loss waterfall. */
   readonly loss = new PendingLoss();
+  /** Per market: the bad debt left by shortfalls that arose in it (cents), for `paths.badDebtByMarketUsd`. */
+  readonly badDebtByMarketCents: Float64Array;
   /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
   readonly fundPeaks: (FundPeak | undefined)[];
   /** Funding and variation margin (absent when no market has either). */
@@ -369,6 +371,7 @@ export class PathState {
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);
+    this.badDebtByMarketCents = new Float64Array(this.K);
     this.funding = FundingState.of(ctx.rules, sc.stepSeconds, this.pop.positionCapacity);
     this.fundPeaks = ctx.rules.map((r) => {
       const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;

@@ -54,7 +54,10 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
   const wf = rules.waterfall.afterInsuranceFund;
   if (wf === 'adl') rest -= autoDeleverage(st, rest, m, side, perUnitUsd);
   else if (wf === 'socialised') rest -= socialise(st, rest, m);
-  if (rest > 0) books.badDebt(rest);
+  if (rest > 0) {
+    books.badDebt(rest);
+    st.badDebtByMarketCents[m] += rest;
+  }
 }
 
 /**
