@@ -335,8 +335,8 @@ export interface MarketOutcome {
 /** A joint point evaluated on every scenario. */
 export interface EvaluatedPoint {
   order: number;
-  /** Why it was evaluated. */
-  phase: 'current' | 'safe end' | 'efficient end' | 'bisection' | 'confirmation';
+  /** Why it was evaluated (a point reused by a later step lists that step too). */
+  phases: ('current' | 'safe end' | 'efficient end' | 'bisection' | 'confirmation')[];
   fund: number | null;
   /** Dial per market ([market, …otherMarkets]); null for a market not searched. */
   dials: (number | null)[];
@@ -481,18 +481,19 @@ class JointPoints {
    * per-point limit and the budget. `level`: a fixed interval level instead of the error-spending plan
    * (the scenario's current rules, which decide nothing).
    */
-  async evaluate(phase: EvaluatedPoint['phase'], dials: number[], fund: number | null, needs: number[], venue: boolean, fixed?: { values: Record<string, number>; level: number }): Promise<EvaluatedPoint> {
+  async evaluate(phase: EvaluatedPoint['phases'][number], dials: number[], fund: number | null, needs: number[], venue: boolean, fixed?: { values: Record<string, number>; level: number }): Promise<EvaluatedPoint> {
     const values = fixed?.values ?? valuesAt(this.r, dials, fund);
     const key = JSON.stringify(values);
     const known = this.points.get(key);
     const point: EvaluatedPoint = known ?? {
       order: this.order++,
-      phase,
+      phases: [],
       fund,
       dials: this.r.marketNames.map((_, i) => (this.r.searched.includes(i) && !fixed ? dials[i] : null)),
       values,
       scenarios: [],
     };
+    if (!point.phases.includes(phase)) point.phases.push(phase);
     for (const [si, s] of this.r.scenarios.entries()) {
       const runKey = `${si}:${key}`;
       let run = this.runs.get(runKey);
