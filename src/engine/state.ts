@@ -331,6 +331,8 @@ export class PathState {
   readonly loss = new PendingLoss();
   /** Per market: the bad debt left by shortfalls that arose in it (cents), for `paths.badDebtByMarketUsd`. */
   readonly badDebtByMarketCents: Float64Array;
+  /** Per market: the shortfalls that arose in it and reached its fund, after any backstop takeover (cents), for `paths.shortfallByMarketUsd`. */
+  readonly shortfallByMarketCents: Float64Array;
   /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
   readonly fundPeaks: (FundPeak | undefined)[];
   /** Funding and variation margin (absent when no market has either). */
@@ -372,6 +374,7 @@ export class PathState {
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);
     this.badDebtByMarketCents = new Float64Array(this.K);
+    this.shortfallByMarketCents = new Float64Array(this.K);
     this.funding = FundingState.of(ctx.rules, sc.stepSeconds, this.pop.positionCapacity);
     this.fundPeaks = ctx.rules.map((r) => {
       const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;

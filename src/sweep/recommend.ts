@@ -84,6 +84,8 @@ const MARKET_COLUMNS: Readonly<Record<string, string>> = {
 
 /** `probLiquidation`: P(the market liquidates at least one position on the path). */
 const PROB_LIQUIDATION = 'probLiquidation';
+/** `probShortfall`: P(the market's liquidations leave a shortfall for its fund on the path) — independent of the fund's size. */
+const PROB_SHORTFALL = 'probShortfall';
 
 interface MarketMetric {
   key: string;
@@ -103,6 +105,21 @@ function marketMetrics(): Map<string, MarketMetric> {
     unit: 'probability',
     functional: { kind: 'proportion' },
     values: (t, m) => Float64Array.from(t.col(`liquidatedPositionsByMarket_${m}`), (x) => (x > 0 ? 1 : 0)),
+  });
+  out.set(PROB_SHORTFALL, {
+    key: PROB_SHORTFALL,
+    label: 'P(a shortfall sent to the fund)',
+    unit: 'probability',
+    functional: { kind: 'proportion' },
+    values: (t, m) => Float64Array.from(t.col(`shortfallByMarketUsd_${m}`), (x) => (x > 0 ? 1 : 0)),
+  });
+  out.set('shortfallUsd.mean', {
+    key: 'shortfallUsd.mean',
+    label: 'mean shortfall sent to the fund',
+    unit: 'usd',
+    functional: { kind: 'mean' },
+    kind: { nonNegative: true },
+    values: (t, m) => Float64Array.from(t.col(`shortfallByMarketUsd_${m}`)),
   });
   for (const [key, d] of CATALOGUE) {
     let ok = true;
