@@ -696,6 +696,7 @@ function recommendationOf(r: Resolved, o: FundOutcome, fund: number | null, curr
   const p = o.point!;
   const after = pointScenario(r.scenarios[0].base, p.values, r.initialPaths, 'recommendation');
   const capitalAfter = marketCapital(after);
+  const rulesNow = createRunContext(r.scenarios[0].base).rules.map((x) => x.policy);
   const markets: MarketRecommendation[] = r.marketNames.map((name, m) => {
     const searched = r.searched.includes(m);
     const afterRows = p.scenarios.map((s) => ({ scenario: s.name, metric: s.markets[m].metric, decision: s.markets[m].decision }));
@@ -714,7 +715,8 @@ function recommendationOf(r: Resolved, o: FundOutcome, fund: number | null, curr
       status: o.status[m],
       dial: searched ? o.dials[m] : null,
       levers: r.levers[m].map((l) => {
-        const cur = getAt(r.scenarios[0].base, l.param);
+        // the market's own rules as the engine resolves them (its policy merged over the scenario's)
+        const cur = getAt({ policy: rulesNow[m] }, l.relative);
         return { param: l.param, current: typeof cur === 'number' ? cur : null, recommended: leverValue(l, o.dials[m]) };
       }),
       before: current.scenarios.map((s) => ({ scenario: s.name, metric: s.markets[m].metric })),
