@@ -147,7 +147,7 @@ export const PATH_FIELDS = {
     perMarket: true,
     unit: 'USD',
     when: (sc) => sc.output.badDebtByMarket === true,
-    fill: (s) => Array.from(s.st.badDebtByMarketCents, (c) => c / 100),
+    fill: (s) => Array.from({ length: s.st.K }, (_, m) => (s.st.events.badDebtByMarketCents[m] ?? 0) / 100),
     doc: "only with `output.badDebtByMarket: true` (set by `recommend`; absent otherwise): per market, in the order [market, …otherMarkets], the bad debt left by shortfalls that arose in that market, exact cents; the markets' values sum to `badDebtUsd`",
   },
   shortfallByMarketUsd: {
@@ -155,7 +155,7 @@ export const PATH_FIELDS = {
     perMarket: true,
     unit: 'USD',
     when: (sc) => sc.output.badDebtByMarket === true,
-    fill: (s) => Array.from(s.st.shortfallByMarketCents, (c) => c / 100),
+    fill: (s) => Array.from({ length: s.st.K }, (_, m) => (s.st.events.shortfallByMarketCents[m] ?? 0) / 100),
     doc: "only with `output.badDebtByMarket: true` (set by `recommend`; absent otherwise): per market, in the order [market, …otherMarkets], the shortfalls that arose in that market and were sent to its fund (after any backstop takeover), exact cents — what the market asks of the fund, whatever the fund's size",
   },
   likelihoodRatio: { kind: 'real', unit: 'ratio', when: (sc) => !!sc.sampling?.importance, fill: (s) => Math.exp(s.st.prices.logLikelihoodRatio()), doc: "importance sampling only (absent otherwise): the path's likelihood ratio dP/dQ = Π φ(n)/φ(n − θ) over its shifted shocks, the weight every estimator gives it" },

@@ -106,6 +106,10 @@ export class MarketState {
 
 /** Counts of events, by kind, over the path (the summary is built from them at the end). */
 export class EventCounts {
+  /** Per market (index m; absent = 0): the bad debt left by shortfalls that arose in it (cents), for `paths.badDebtByMarketUsd`. */
+  readonly badDebtByMarketCents: number[] = [];
+  /** Per market (absent = 0): the shortfalls that arose in it and reached its fund, after any backstop takeover (cents), for `paths.shortfallByMarketUsd`. */
+  readonly shortfallByMarketCents: number[] = [];
   liquidations = 0;
   tradersLiquidated = 0;
   cascades = 0;
@@ -329,10 +333,6 @@ export class PathState {
   adlMatchedQty = 0;
   /** The last close's shortfall, waiting for the loss waterfall. */
   readonly loss = new PendingLoss();
-  /** Per market: the bad debt left by shortfalls that arose in it (cents), for `paths.badDebtByMarketUsd`. */
-  readonly badDebtByMarketCents: Float64Array;
-  /** Per market: the shortfalls that arose in it and reached its fund, after any backstop takeover (cents), for `paths.shortfallByMarketUsd`. */
-  readonly shortfallByMarketCents: Float64Array;
   /** Per market: the peak tracker of its fund when its ADL trigger watches the fund's drawdown. */
   readonly fundPeaks: (FundPeak | undefined)[];
   /** Funding and variation margin (absent when no market has either). */
@@ -373,8 +373,6 @@ export class PathState {
     this.nAccounts = this.pop.accounts;
     this.nPositions = this.pop.positions;
     this.fundInjected = new Float64Array(ctx.funds.length);
-    this.badDebtByMarketCents = new Float64Array(this.K);
-    this.shortfallByMarketCents = new Float64Array(this.K);
     this.funding = FundingState.of(ctx.rules, sc.stepSeconds, this.pop.positionCapacity);
     this.fundPeaks = ctx.rules.map((r) => {
       const dd = r.waterfall.afterInsuranceFund === 'adl' ? r.waterfall.adlTrigger.drawdown : undefined;

@@ -40,7 +40,7 @@ function runWaterfall(st: PathState): void {
 /** Covers a shortfall of `shortfallCents` left by a position of `side` in market m (`perUnitUsd`: shortfall per unit of it). */
 export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number): void {
   const { books, events } = st;
-  st.shortfallByMarketCents[m] += shortfallCents;
+  events.shortfallByMarketCents[m] = (events.shortfallByMarketCents[m] ?? 0) + shortfallCents;
   // the fund of the market the shortfall arose in, within its caps
   const rules = st.ctx.rules[m];
   const f = rules.fund;
@@ -57,7 +57,7 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
   else if (wf === 'socialised') rest -= socialise(st, rest, m);
   if (rest > 0) {
     books.badDebt(rest);
-    st.badDebtByMarketCents[m] += rest;
+    events.badDebtByMarketCents[m] = (events.badDebtByMarketCents[m] ?? 0) + rest;
   }
 }
 

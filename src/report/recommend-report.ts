@@ -47,7 +47,7 @@ export function recommendationTable(r: RecommendationResult): { title: string; h
       b.after ? metricText(b.after, unit) : '—',
       `${lev(m.leverageBefore.maintenanceLeverage)} → ${lev(m.leverageAfter.maintenanceLeverage)}`,
       `${lev(m.leverageBefore.maxLeverage)} → ${lev(m.leverageAfter.maxLeverage)}`,
-      m.binding ?? '—',
+      m.binding ?? 'none stands out',
     ];
   });
   return {
@@ -75,13 +75,14 @@ export function recommendationSummary(r: RecommendationResult, out: string | nul
     });
     const byScenario = new Map<string, string[]>();
     for (const m of searched) if (m.binding) byScenario.set(m.binding, [...(byScenario.get(m.binding) ?? []), m.name]);
-    const bindText = [...byScenario].map(([s, ms]) => `${s} binds for ${ms.join(', ')}`).join('; ');
+    const unbound = searched.filter((m) => !m.binding).map((m) => m.name);
+    const bindText = [...[...byScenario].map(([s, ms]) => `${s} binds for ${ms.join(', ')}`), ...(unbound.length ? [`no scenario stands out for ${unbound.join(', ')} (equal bounds)`] : [])].join('; ');
     const moved = searched
       .map((m) => ({ m, d: m.leverageAfter.maintenanceLeverage / m.leverageBefore.maintenanceLeverage }))
       .filter((x) => Number.isFinite(x.d))
       .sort((a, b) => Math.abs(Math.log(b.d)) - Math.abs(Math.log(a.d)))[0];
     sentences.push({
-      text: `${bindText ? `${bindText[0].toUpperCase()}${bindText.slice(1)}` : 'No scenario binds'}${rec.venueBinding ? `; the venue target binds on ${rec.venueBinding}` : ''}.${
+      text: `${bindText ? `${bindText[0].toUpperCase()}${bindText.slice(1)}` : 'No scenario binds'}${rec.venueBinding ? `; the venue target binds on ${rec.venueBinding}` : r.venueTarget ? '; no scenario stands out for the venue target (equal bounds)' : ''}.${
         moved ? ` The largest change is ${moved.m.name}: leverage allowed before liquidation ${lev(moved.m.leverageBefore.maintenanceLeverage)} → ${lev(moved.m.leverageAfter.maintenanceLeverage)}.` : ''
       }`,
       tone: 'neutral',

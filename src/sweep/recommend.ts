@@ -379,7 +379,7 @@ export interface MarketRecommendation {
   /** Per scenario: the target metric at the scenario's current rules (95% interval) and at the recommendation (at its test level). */
   before: { scenario: string; metric: Estimate }[];
   after: { scenario: string; metric: Estimate; decision: Decision }[];
-  /** The scenario whose one-sided bound is nearest the target at the recommendation (the binding constraint). */
+  /** The scenario whose one-sided bound is nearest the target at the recommendation (the binding constraint); null when none stands out. */
   binding: string | null;
   leverageBefore: MarketCapital;
   leverageAfter: MarketCapital;
@@ -444,10 +444,21 @@ export function marketCapital(sc: Scenario): MarketCapital[] {
   }));
 }
 
-/** Where a decision stands on the "meets" side: upper bound / target (≤ 1 meets). */
-function slack(t: Target, e: Estimate): number {
+/** Where an estimate stands against a target: its one-sided bound / the target (≤ 1 meets), then its estimate. */
+function slack(t: Target, e: Estimate): [number, number] {
   const u = e.upper ?? Infinity;
-  return t.value > 0 ? u / t.value : u > 0 ? Infinity : 0;
+  return [t.value > 0 ? u / t.value : u > 0 ? Infinity : 0, e.estimate];
+}
+
+/**
+ * The binding scenario: the one whose bound is nearest (or beyond) the target, ties broken by the larger
+ * estimate; null when the top two cannot be told apart (e.g. no events anywhere, equal bounds).
+ */
+export function bindingOf(t: Target, rows: { name: string; metric: Estimate }[]): string | null {
+  const ranked = rows.map((r) => ({ name: r.name, key: slack(t, r.metric) })).sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1]);
+  if (ranked.length === 0) return null;
+  if (ranked.length > 1 && Math.abs(ranked[0].key[0] - ranked[1].key[0]) <= 1e-12 && Math.abs(ranked[0].key[1] - ranked[1].key[1]) <= 1e-15) return null;
+  return ranked[0].name;
 }
 
 class JointPoints {
@@ -700,15 +711,7 @@ function recommendationOf(r: Resolved, o: FundOutcome, fund: number | null, curr
   const markets: MarketRecommendation[] = r.marketNames.map((name, m) => {
     const searched = r.searched.includes(m);
     const afterRows = p.scenarios.map((s) => ({ scenario: s.name, metric: s.markets[m].metric, decision: s.markets[m].decision }));
-    let binding: string | null = null;
-    let worst = -Infinity;
-    for (const s of p.scenarios) {
-      const x = slack(r.marketTarget, s.markets[m].metric);
-      if (x > worst) {
-        worst = x;
-        binding = s.name;
-      }
-    }
+    const binding = bindingOf(r.marketTarget, p.scenarios.map((s) => ({ name: s.name, metric: s.markets[m].metric })));
     return {
       name,
       searched,
@@ -726,17 +729,7 @@ function recommendationOf(r: Resolved, o: FundOutcome, fund: number | null, curr
       leverageAfter: capitalAfter[m],
     };
   });
-  let venueBinding: string | null = null;
-  if (r.venueTarget) {
-    let worst = -Infinity;
-    for (const s of p.scenarios) {
-      const x = slack(r.venueTarget, s.venue!.metric);
-      if (x > worst) {
-        worst = x;
-        venueBinding = s.name;
-      }
-    }
-  }
+  const venueBinding = r.venueTarget ? bindingOf(r.venueTarget, p.scenarios.map((s) => ({ name: s.name, metric: s.venue!.metric }))) : null;
   const curFund = r.fund ? getAt(r.scenarios[0].base, r.fund.param) : null;
   return {
     fund: r.fund && fund !== null ? { current: typeof curFund === 'number' ? curFund : null, recommended: fund } : null,

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
-import { leverValue, runRecommendation } from '../../src/sweep/recommend.js';
+import { bindingOf, leverValue, runRecommendation } from '../../src/sweep/recommend.js';
 import { normalCdf } from '../../src/stats/ci.js';
 import { SECONDS_PER_YEAR } from '../../src/price/models.js';
 import { checkStudyBlocks } from '../../src/cli/load.js';
@@ -221,5 +221,13 @@ describe('recommend: the block is checked by every command', () => {
     expect(leverValue({ range: [2, 50], prefer: 'high', integer: false }, 0.5)).toBe(26);
     expect(leverValue({ range: [1, 10], prefer: 'high', integer: true }, 0.5)).toBe(5);
     expect(leverValue({ range: [1, 10], prefer: 'low', integer: true }, 0.5)).toBe(6);
+  });
+
+  it('the binding scenario is the one whose bound is nearest the target, ties broken by the estimate, none when they cannot be told apart', () => {
+    const t = { metric: 'probShortfall', op: '<=' as const, value: 0.1 };
+    const e = (estimate: number, upper: number) => ({ estimate, lower: 0, upper, level: 0.99, method: 'wilson', n: 100 }) as never;
+    expect(bindingOf(t, [{ name: 'calm', metric: e(0.01, 0.05) }, { name: 'week', metric: e(0.04, 0.09) }])).toBe('week');
+    expect(bindingOf(t, [{ name: 'calm', metric: e(0.0, 0.03) }, { name: 'crash', metric: e(0.01, 0.03) }])).toBe('crash');
+    expect(bindingOf(t, [{ name: 'calm', metric: e(0, 0.03) }, { name: 'week', metric: e(0, 0.03) }])).toBeNull();
   });
 });
