@@ -51,7 +51,7 @@ describe('the recommend example', () => {
     const vols = markets.map((m) => (m.priceModel as { volatilityAnnual: number }).volatilityAnnual);
     expect(new Set(vols).size).toBe(markets.length);
     expect(s.recommend?.also).toEqual(['volatile-week.yaml', 'stress-day.yaml']);
-    const tiny = (x: Scenario): Scenario => parseScenario({ ...x, paths: 20, horizonSteps: 24, traders: { ...x.traders, count: 150 } }, 'shrunk');
+    const tiny = (x: Scenario): Scenario => parseScenario({ ...x, paths: 20, horizonSteps: 100, traders: { ...x.traders, count: 150 } }, 'shrunk');
     const also = s.recommend!.also.map((f) => ({ source: f, scenario: tiny(loadScenarioFile(path.join(ROOT, 'scenarios/recommend', f))) }));
     const small = tiny(parseScenario({ ...s, recommend: { ...s.recommend!, also: [], markets: { ...s.recommend!.markets, tolerance: 0.5 }, venue: { ...s.recommend!.venue!, fund: { ...s.recommend!.venue!.fund!, tolerance: 1_000_000 } } } }, 'shrunk'));
     const r = await runRecommendation(small, { also, initialPaths: 20, maxPathsPerPoint: 20, workers: 0 });
