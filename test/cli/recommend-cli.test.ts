@@ -2,7 +2,8 @@
  * `marginlab recommend` end to end (small): a two-market venue with an also: scenario writes the
  * governance post (summary.md with a table per market), recommendation.json, the page and points.parquet;
  * --json prints the summary with command "recommend"; a bad recommend: block stops every command with
- * one line naming the field (exit 2), and --shard is refused with the reason.
+ * one line naming the field (exit 2), and --shard is refused with the reason; `report` rebuilds the
+ * folder from recommendation.json and `list` shows it.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -86,6 +87,13 @@ describe('marginlab recommend', () => {
     expect(csv[0]).toMatch(/^point,label,/);
     expect(csv.length - 1).toBe(rec.evaluated.length * 2 * 3);
     expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toMatch(/Every evaluated point/);
+    // marginlab report rebuilds the page and the post from recommendation.json alone; list shows the folder
+    const rebuilt = path.join(dir, 'rebuilt');
+    const rep = run(['report', out, '--out', rebuilt]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(readFileSync(path.join(rebuilt, 'summary.md'), 'utf8').split('\n').slice(0, -2)).toEqual(md.split('\n').slice(0, -2));
+    const list = run(['list', dir]);
+    expect(list.stdout).toMatch(/recommend/);
   }, 120_000);
 
   it('a bad recommend: block stops run and recommend with one line naming the field (exit 2); --shard is refused', () => {
