@@ -96,9 +96,9 @@ describe('marginlab recommend', () => {
     expect(list.stdout).toMatch(/recommend/);
   }, 120_000);
 
-  it('a bad recommend: block stops run and recommend with one line naming the field (exit 2); --shard is refused', () => {
+  it('a bad recommend: block stops every command that reads a scenario (run, recommend, sweep, calibrate, compare) with one line naming the field (exit 2); --shard is refused', () => {
     const { dir, file } = folder(BLOCK.replace('target: probLiquidation <= 30%', 'target: topUpCount.mean <= 3'));
-    for (const cmd of ['run', 'recommend']) {
+    for (const cmd of ['run', 'recommend', 'sweep', 'calibrate', 'compare']) {
       const r = run([cmd, file, '--out', path.join(dir, cmd), '--allow-any-path']);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
