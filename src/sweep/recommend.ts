@@ -309,14 +309,22 @@ function withPerMarket(sc: Scenario): Scenario {
   return resolveSampling(parseScenario({ ...s, output: { ...s.output, badDebtByMarket: true } }, `${sc.name} (recommend)`));
 }
 
-/** A lever's value at dial t (0 = safe end, 1 = efficient end); a whole-number field rounded toward its safe end. */
+/**
+ * A lever's value at dial t (0 = safe end, 1 = efficient end), rounded toward its safe end to a value a
+ * venue would publish: two significant digits (14.75× → 14×, 1.375% → 1.4%), a whole-number field to a
+ * whole number. Every point is run at the rounded values, so the recommendation is exactly what was tested.
+ */
 export function leverValue(l: { range: [number, number]; prefer: 'low' | 'high'; integer: boolean }, t: number): number {
   const [lo, hi] = l.range;
   const safe = l.prefer === 'low' ? hi : lo;
   const eff = l.prefer === 'low' ? lo : hi;
+  if (t <= 0) return safe;
+  if (t >= 1) return eff;
   const x = safe + (eff - safe) * t;
-  if (!l.integer) return Number(x.toPrecision(12));
-  return l.prefer === 'low' ? Math.ceil(x - 1e-9) : Math.floor(x + 1e-9);
+  const step = l.integer ? Math.max(1, 10 ** (Math.floor(Math.log10(Math.abs(x))) - 1)) : 10 ** (Math.floor(Math.log10(Math.abs(x))) - 1);
+  const k = x / step;
+  const r = Number(((l.prefer === 'low' ? Math.ceil(k - 1e-9) : Math.floor(k + 1e-9)) * step).toPrecision(12));
+  return Math.min(hi, Math.max(lo, r));
 }
 
 /**

@@ -216,12 +216,16 @@ describe('recommend: the block is checked by every command', () => {
     expect(userErrorOf(() => checkStudyBlocks(withBlock({ also: ['does-not-exist.yaml'] }), 'v.yaml'))).toMatch(/recommend\.also\[0\] "does-not-exist\.yaml"/);
   });
 
-  it('a lever moves from its safe end (dial 0) to its efficient end (dial 1), a whole-number field rounded toward safety', () => {
+  it('a lever moves from its safe end (dial 0) to its efficient end (dial 1), a whole-number field rounded toward safety, every value rounded toward safety to two significant digits', () => {
     expect(leverValue({ range: [0.01, 0.05], prefer: 'low', integer: false }, 0)).toBe(0.05);
     expect(leverValue({ range: [0.01, 0.05], prefer: 'low', integer: false }, 1)).toBe(0.01);
     expect(leverValue({ range: [2, 50], prefer: 'high', integer: false }, 0.5)).toBe(26);
     expect(leverValue({ range: [1, 10], prefer: 'high', integer: true }, 0.5)).toBe(5);
     expect(leverValue({ range: [1, 10], prefer: 'low', integer: true }, 0.5)).toBe(6);
+    // rounded toward safety to two significant digits, as a venue publishes: 14.75x → 14x, 1.375% → 1.4%
+    expect(leverValue({ range: [3, 50], prefer: 'high', integer: false }, 0.25)).toBe(14);
+    expect(leverValue({ range: [0.005, 0.04], prefer: 'low', integer: false }, 0.75)).toBe(0.014);
+    expect(leverValue({ range: [100, 5000], prefer: 'high', integer: true }, 0.5)).toBe(2500);
   });
 
   it('the binding scenario is the one whose bound is nearest the target, ties broken by the estimate, none when they cannot be told apart', () => {
