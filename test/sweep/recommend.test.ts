@@ -8,6 +8,9 @@
  * market's highest maxLeverage with P(a liquidation) ≤ p* is that closed form inverted at p*, per market,
  * whatever the other market does — and the search, which moves both dials at once, must find each.
  *
+ * The fund from the sum: three markets gapped through bankruptcy by a scripted one-step fall leave exactly
+ * N × $1,000 of shortfall, so the smallest shared fund that is never exhausted is that sum.
+ *
  * A shared fund couples markets: each market's bad debt is covered by the one fund, so the smallest fund
  * that keeps the venue's P(fund exhausted) low depends on every market's shortfalls together.
  */
@@ -195,6 +198,61 @@ describe('recommend: a shared fund couples the markets', () => {
     expect(a.status, a.message).toBe('found');
     expect(a.recommended!.fund!.recommended).toBeLessThan(F);
   }, 120_000);
+});
+
+describe('recommend: the fund from the sum of the markets\' shortfalls', () => {
+  /**
+   * Every trader (isolated long, 10x, $1,000, entered at S0) in each of three markets is gapped through
+   * bankruptcy by a one-step 20% fall (a scripted drawdown with negligible noise, no impact, no fee): each
+   * leaves a shortfall of $1,000 × (10 × 0.2 − 1) = $1,000, so the shared fund is exhausted on a path iff it
+   * holds less than the sum, N × $1,000, whatever the markets' split — the smallest fund meeting the venue
+   * target is that sum, and the search must bracket it within its tolerance.
+   */
+  it('recommends the smallest fund at or above the exact sum, within the fund tolerance', async () => {
+    const N = 30;
+    const mk = (name: string) => ({ name, initialPriceUsd: 100, priceModel: { kind: 'scripted-drawdown', volatilityAnnual: 1e-6, startStep: 1, drawdownFraction: 0.2, durationSteps: 1 }, impact: { kind: 'none' } });
+    const sc = parseScenario(
+      {
+        name: 'recommend-fund-sum',
+        seed: 9,
+        paths: 20,
+        stepSeconds: 60,
+        horizonSteps: 4,
+        market: mk('A'),
+        otherMarkets: [mk('B'), mk('C')],
+        traders: {
+          count: N,
+          longShare: 1,
+          crossMarginShare: 0,
+          warmup: 'none',
+          entryPriceSpreadLog: 0,
+          leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
+          collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
+          topUp: { share: 0 },
+          stopLoss: { share: 0 },
+        },
+        policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.01 }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 } },
+        output: { seriesSamplePaths: 1, seriesPoints: 2 },
+        recommend: {
+          markets: { target: 'probShortfall <= 100%', levers: [{ param: 'policy.maintenance.mmr', range: [0.01, 0.02] }], tolerance: 0.5 },
+          venue: { target: 'probFundExhausted <= 50%', fund: { range: [0, 64_000], tolerance: 1000 } },
+          confidence: 0.9,
+          initialPaths: 20,
+          maxPathsPerPoint: 20,
+        },
+      },
+      'test',
+    );
+    const r = await runRecommendation(sc, { workers: 0 });
+    expect(r.status, r.message).toBe('found');
+    const sum = N * 1000;
+    const F = r.recommended!.fund!.recommended;
+    const funds = r.evaluated.map((p) => `${p.fund}:${p.scenarios[0].venue!.metric.estimate}`).join(' ');
+    expect(F, funds).toBeGreaterThanOrEqual(sum);
+    expect(F - sum, funds).toBeLessThanOrEqual(1000);
+    // below the sum every path exhausts the fund; at or above it none does
+    for (const p of r.evaluated) if (p.fund !== null) expect(p.scenarios[0].venue!.metric.estimate, funds).toBe(p.fund < sum ? 1 : 0);
+  }, 60_000);
 });
 
 describe('recommend: the block is checked by every command', () => {
