@@ -23,6 +23,7 @@ import { loadForCommand } from './load.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerCalibrate } from './commands/calibrate.js';
+import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFit } from './commands/fit.js';
 import { registerValidate } from './commands/validate.js';
@@ -155,6 +156,7 @@ function buildProgram(): Command {
   registerWorker(program);
   registerSweep(program);
   registerCalibrate(program);
+  registerRecommend(program);
   registerCompare(program);
   registerReport(program);
   registerList(program);

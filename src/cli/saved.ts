@@ -12,14 +12,16 @@ import { RESULTS_FORMAT, type Results } from '../api/run.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
+import type { RecommendationResult } from '../sweep/recommend.js';
 import { UserError } from '../errors.js';
 import { parseScenario } from '../scenario/load.js';
 import { describeIssue, jsonType, show, type IssueStyle } from '../scenario/issue.js';
 import { ResultsFileSchema } from '../report/results-schema.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { calibrationSummary, comparisonSummary, runSummary, sweepSummary, type Summary } from '../report/verdict.js';
+import { recommendationSummary } from '../report/recommend-report.js';
 
-export type SavedKind = 'run' | 'sweep' | 'calibrate' | 'compare';
+export type SavedKind = 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend';
 
 /** The main file of each kind of output folder, and its format tag. */
 export const KINDS: Record<SavedKind, { file: string; format: string }> = {
@@ -27,13 +29,15 @@ export const KINDS: Record<SavedKind, { file: string; format: string }> = {
   sweep: { file: 'sweep.json', format: 'marginlab.sweep/1' },
   calibrate: { file: 'calibration.json', format: 'marginlab.calibration/1' },
   compare: { file: 'comparison.json', format: 'marginlab.comparison/1' },
+  recommend: { file: 'recommendation.json', format: 'marginlab.recommendation/1' },
 };
 
 export type Saved =
   | { kind: 'run'; dir: string; file: string; data: Results }
   | { kind: 'sweep'; dir: string; file: string; data: SweepResult }
   | { kind: 'calibrate'; dir: string; file: string; data: CalibrationResult }
-  | { kind: 'compare'; dir: string; file: string; data: ComparisonResult };
+  | { kind: 'compare'; dir: string; file: string; data: ComparisonResult }
+  | { kind: 'recommend'; dir: string; file: string; data: RecommendationResult };
 
 const SAVED_FILE: IssueStyle = { kind: 'saved file' };
 
@@ -83,6 +87,11 @@ function kindOfFolder(dir: string): SavedKind | null {
 const est = z.looseObject({ estimate: z.number(), lower: z.number(), upper: z.number() });
 const capital = z.looseObject({ maintenanceLeverage: z.number().nullable() });
 const scenario = z.looseObject({ name: z.string(), seed: z.number() });
+/** An estimate as recommendation.json holds it (an open bound is null). */
+const estN = z.looseObject({ estimate: z.number(), lower: z.number().nullable(), upper: z.number().nullable(), n: z.number() });
+const outcome = z.looseObject({ metric: estN, decision: z.enum(['meets', 'fails', 'undecided']) });
+const target = z.looseObject({ metric: z.string(), op: z.string(), value: z.number(), label: z.string(), unit: z.string() });
+const marketCapital = z.looseObject({ maintenanceLeverage: z.number().nullable(), maxLeverage: z.number() });
 
 /** The fields the study pages and verdicts read, per kind (loose: fields a later version adds are kept). */
 const STUDY_SCHEMAS = {
@@ -127,6 +136,53 @@ const STUDY_SCHEMAS = {
     warnings: z.array(z.string()),
     run: z.looseObject({ elapsedMs: z.number(), variantsResumed: z.number() }),
   }),
+  recommend: z.looseObject({
+    marginlabVersion: z.string(),
+    name: z.string(),
+    seed: z.number(),
+    scenario: z.looseObject({ market: z.looseObject({ name: z.string() }), otherMarkets: z.array(z.looseObject({ name: z.string() })) }),
+    scenarios: z.array(z.looseObject({ name: z.string(), source: z.string(), seed: z.number() })).min(1),
+    confidence: z.number(),
+    marketTarget: target,
+    venueTarget: target.nullable(),
+    levers: z.array(z.looseObject({ param: z.string() })).min(1),
+    errorSpending: z.looseObject({ overallAlpha: z.number(), perPointAlpha: z.number(), levelPerLook: z.array(z.number()), rule: z.string() }),
+    settings: z.looseObject({ initialPaths: z.number() }),
+    status: z.enum(['found', 'infeasible']),
+    message: z.string(),
+    recommended: z
+      .looseObject({
+        fund: z.looseObject({ current: z.number().nullable(), recommended: z.number() }).nullable(),
+        venue: z.array(z.looseObject({ scenario: z.string(), before: estN, after: estN, decision: z.string() })).nullable(),
+        venueBinding: z.string().nullable(),
+        markets: z.array(
+          z.looseObject({
+            name: z.string(),
+            searched: z.boolean(),
+            status: z.string(),
+            levers: z.array(z.looseObject({ param: z.string(), current: z.number().nullable(), recommended: z.number() })),
+            before: z.array(z.looseObject({ scenario: z.string(), metric: estN })),
+            after: z.array(z.looseObject({ scenario: z.string(), metric: estN, decision: z.string() })),
+            binding: z.string().nullable(),
+            leverageBefore: marketCapital,
+            leverageAfter: marketCapital,
+          }),
+        ),
+      })
+      .nullable(),
+    evaluated: z.array(
+      z.looseObject({
+        order: z.number(),
+        phases: z.array(z.string()),
+        fund: z.number().nullable(),
+        dials: z.array(z.number().nullable()),
+        values: z.record(z.string(), z.number()),
+        scenarios: z.array(z.looseObject({ name: z.string(), paths: z.number(), markets: z.array(outcome), venue: outcome.nullable() })),
+      }),
+    ),
+    pathsSpent: z.number(),
+    run: z.looseObject({ elapsedMs: z.number() }),
+  }),
 } as const;
 
 function readJson(file: string, what: string): unknown {
@@ -158,7 +214,7 @@ export function loadSaved(target: string): Saved {
     // a results.json, or a file of another name: a run's results unless its format says otherwise
     if (kind === null) {
       const data = readJson(file, 'results file') as { format?: unknown };
-      const other = (['sweep', 'calibrate', 'compare'] as const).find((k) => KINDS[k].format === data?.format);
+      const other = (['sweep', 'calibrate', 'compare', 'recommend'] as const).find((k) => KINDS[k].format === data?.format);
       if (other) return checkStudy(other, dir, file, data);
     }
     return { kind: 'run', dir, file, data: loadResults(file) };
@@ -189,6 +245,8 @@ export function summaryOfSaved(s: Saved, out: string | null = s.dir): Summary {
       return calibrationSummary(s.data, out);
     case 'compare':
       return comparisonSummary(s.data, out);
+    case 'recommend':
+      return recommendationSummary(s.data, out);
   }
 }
 

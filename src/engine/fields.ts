@@ -147,6 +147,22 @@ export const PATH_FIELDS = {
   haltReason: { kind: 'count', unit: 'code', fill: (s) => s.st.halt, doc: "0 = none; 1 = an index price left [S0 / 10¹², S0 · 10⁶] (a collapse to near zero is representable); 2 = a booking would have left the exact range of the books (whole cents below 2^53); 3 = a market's state was not a finite number" },
   liquidatedNotionalByMarketUsd: { kind: 'real', perMarket: true, unit: 'USD', fill: (s) => Array.from(s.rec.marketLiquidatedUsd), doc: "per market, in the order [market, …otherMarkets]: the path's liquidated notional (at the fills)" },
   liquidatedPositionsByMarket: { kind: 'count', perMarket: true, unit: 'count', fill: (s) => Array.from(s.rec.marketLiquidatedPositions), doc: 'per market, in the order [market, …otherMarkets]: the positions closed by liquidation (full or partial closes)' },
+  badDebtByMarketUsd: {
+    kind: 'real',
+    perMarket: true,
+    unit: 'USD',
+    when: (sc) => sc.output.badDebtByMarket === true,
+    fill: (s) => Array.from({ length: s.st.K }, (_, m) => (s.st.events.badDebtByMarketCents[m] ?? 0) / 100),
+    doc: "only with `output.badDebtByMarket: true` (set by `recommend`; absent otherwise): per market, in the order [market, …otherMarkets], the bad debt left by shortfalls that arose in that market, exact cents; the markets' values sum to `badDebtUsd`",
+  },
+  shortfallByMarketUsd: {
+    kind: 'real',
+    perMarket: true,
+    unit: 'USD',
+    when: (sc) => sc.output.badDebtByMarket === true,
+    fill: (s) => Array.from({ length: s.st.K }, (_, m) => (s.st.events.shortfallByMarketCents[m] ?? 0) / 100),
+    doc: "only with `output.badDebtByMarket: true` (set by `recommend`; absent otherwise): per market, in the order [market, …otherMarkets], the shortfalls that arose in that market and were sent to its fund (after any backstop takeover), exact cents — what the market asks of the fund, whatever the fund's size",
+  },
   likelihoodRatio: { kind: 'real', unit: 'ratio', when: (sc) => !!sc.sampling?.importance, fill: (s) => Math.exp(s.st.prices.logLikelihoodRatio()), doc: "importance sampling only (absent otherwise): the path's likelihood ratio dP/dQ = Π φ(n)/φ(n − θ) over its shifted shocks, the weight every estimator gives it" },
 } as const satisfies Record<string, FieldDef>;
 

@@ -106,6 +106,10 @@ export class MarketState {
 
 /** Counts of events, by kind, over the path (the summary is built from them at the end). */
 export class EventCounts {
+  /** Per market (index m; absent = 0): the bad debt left by shortfalls that arose in it (cents), for `paths.badDebtByMarketUsd`. */
+  readonly badDebtByMarketCents: number[] = [];
+  /** Per market (absent = 0): the shortfalls that arose in it and reached its fund, after any backstop takeover (cents), for `paths.shortfallByMarketUsd`. */
+  readonly shortfallByMarketCents: number[] = [];
   liquidations = 0;
   tradersLiquidated = 0;
   cascades = 0;

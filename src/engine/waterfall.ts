@@ -46,6 +46,7 @@ function runWaterfall(st: PathState): void {
  */
 export function coverShortfall(st: PathState, shortfallCents: number, m: number, side: 1 | -1, perUnitUsd: number, a = -1, notionalUsd = 0): void {
   const { books, events, b } = st;
+  events.shortfallByMarketCents[m] = (events.shortfallByMarketCents[m] ?? 0) + shortfallCents;
   // the fund of the market the shortfall arose in, within its caps
   const rules = st.ctx.rules[m];
   const f = rules.fund;
@@ -71,7 +72,10 @@ export function coverShortfall(st: PathState, shortfallCents: number, m: number,
     books.deferToSocialised(m, rest, st.K);
     return;
   }
-  if (rest > 0) books.badDebt(rest);
+  if (rest > 0) {
+    books.badDebt(rest);
+    events.badDebtByMarketCents[m] = (events.badDebtByMarketCents[m] ?? 0) + rest;
+  }
 }
 
 /**
@@ -86,7 +90,10 @@ export function socialisedLoss(st: PathState): void {
   for (let m = 0; m < st.K; m++) {
     if (deficits[m] <= 0) continue;
     const rest = deficits[m] - socialise(st, deficits[m], m);
-    if (rest > 0) st.books.badDebt(rest);
+    if (rest > 0) {
+      st.books.badDebt(rest);
+      st.events.badDebtByMarketCents[m] = (st.events.badDebtByMarketCents[m] ?? 0) + rest;
+    }
   }
 }
 

@@ -201,3 +201,41 @@ export function comparisonPointExports(r: ComparisonLike): { 'points.parquet': (
   const cols = pointColumns(rows, [], 'variant');
   return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
 }
+
+/** The shape of a recommendation the export reads (src/sweep/recommend.ts RecommendationResult). */
+export interface RecommendationLike {
+  marketTarget: { metric: string };
+  venueTarget: { metric: string } | null;
+  evaluated: {
+    order: number;
+    fund: number | null;
+    values: Record<string, number>;
+    scenarios: { name: string; markets: { metric: ExportEstimate }[]; venue: { metric: ExportEstimate } | null }[];
+  }[];
+  recommended: { markets: { name: string }[] } | null;
+  scenario: { market: { name: string }; otherMarkets: { name: string }[] };
+}
+
+/**
+ * points.parquet and points.csv of a recommendation: one row per evaluated joint point × scenario × target
+ * (each market's, then the venue's) — the point's order, the scenario's name as its label, every lever and
+ * fund value set, the target's name ("<market>: <metric>" or "venue: <metric>"), the estimate with the
+ * interval at the level it was tested at (NaN for an open bound) and its paths.
+ */
+export function recommendPointExports(r: RecommendationLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const names = [r.scenario.market.name, ...r.scenario.otherMarkets.map((m) => m.name)];
+  const params = [...new Set(r.evaluated.flatMap((p) => Object.keys(p.values)))];
+  const rows: PointRow[] = r.evaluated.flatMap((p) =>
+    p.scenarios.flatMap((s) => [
+      ...s.markets.map((m, i) => ({ point: p.order, label: s.name, params: p.values, metric: `${names[i]}: ${r.marketTarget.metric}`, est: m.metric, diff: null })),
+      ...(s.venue && r.venueTarget ? [{ point: p.order, label: s.name, params: p.values, metric: `venue: ${r.venueTarget.metric}`, est: s.venue.metric, diff: null }] : []),
+    ]),
+  );
+  // a point that does not set a lever (the scenario's own rules) has NaN there
+  const cols = pointColumns(
+    rows.map((row) => ({ ...row, params: Object.fromEntries(params.map((k) => [k, row.params[k] ?? NaN])) })),
+    params,
+    'point',
+  ).filter((c) => !c.name.startsWith('difference'));
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}

@@ -24,7 +24,7 @@ import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
 import { directionOf } from '../stats/metrics.js';
 import { metricDef } from '../sweep/metrics.js';
 
-const SUMMARY_FORMAT = 'marginlab.summary/1';
+export const SUMMARY_FORMAT = 'marginlab.summary/1';
 
 /** better / worse: a policy's difference that is significant after correction; mixed: a trade-off (better on some, worse on others); unclear: significant before correction only. */
 export type Tone = 'better' | 'worse' | 'mixed' | 'unclear' | 'neutral';
@@ -50,7 +50,7 @@ export interface SummaryFigure {
 /** What every command prints with `--json` and writes as summary.md: identical field names for run, sweep, calibrate and compare. */
 export interface Summary {
   format: typeof SUMMARY_FORMAT;
-  command: 'run' | 'sweep' | 'calibrate' | 'compare';
+  command: 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend';
   /** The scenario's name (the baseline's, for a comparison). */
   name: string;
   /** The output folder, as given on the command line (null when none was written). */
@@ -70,6 +70,8 @@ export interface Summary {
   marginlabVersion: string;
   /** Command-specific figures (run: the headline estimates of `results.json`). */
   details: Record<string, unknown>;
+  /** Tables printed after the verdict in summary.md (recommend: one row per market), plain text cells. */
+  tables?: { title: string; head: string[]; rows: string[][] }[];
 }
 
 // ---------------------------------------------------------------- helpers
@@ -756,7 +758,7 @@ function comparisonBookSentence(r: ComparisonResult): VerdictSentence | null {
 
 // ---------------------------------------------------------------- renderings
 
-const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison' } as const;
+const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison', recommend: 'Recommendation' } as const;
 
 /** summary.md: a Markdown scorecard for governance posts. */
 export function summaryMarkdown(s: Summary): string {
@@ -766,12 +768,13 @@ export function summaryMarkdown(s: Summary): string {
     `# ${COMMAND_TITLE[s.command]}: ${s.name}`,
     '',
     ...s.sentences.map((x) => `${mark(x.tone)}${x.text}`).flatMap((x) => [x, '']),
+    ...(s.tables ?? []).flatMap((t) => [`**${cell(t.title)}**`, '', `| ${t.head.map(cell).join(' | ')} |`, `| ${t.head.map(() => '---').join(' | ')} |`, ...t.rows.map((r) => `| ${r.map(cell).join(' | ')} |`), '']),
     ...(s.warnings.length ? ['**Warnings**', '', ...s.warnings.map((w) => `- ${w}`), ''] : []),
     '| figure | value |',
     '| --- | --- |',
     ...s.figures.map((f) => `| ${cell(f.label)} | ${mark(f.tone)}${cell(f.text)} |`),
     '',
-    `Seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
+    `Seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' || s.command === 'recommend' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''} · marginlab ${s.marginlabVersion}${
       s.out ? ` · ${s.out}` : ''
     }`,
     '',
@@ -787,9 +790,10 @@ export function summaryText(s: Summary): string {
   return [
     `${COMMAND_TITLE[s.command]} ${s.name}: ${s.verdict}`,
     '',
+    ...(s.tables ?? []).flatMap((t) => [t.title, ...t.rows.map((r) => `  ${r.map((c, i) => `${i > 0 ? `${t.head[i]}: ` : ''}${c}`).join(' · ')}`), '']),
     ...s.figures.map((f) => `  ${pad(f.label)}  ${f.text}${toneMark(f.tone)}`),
     '',
-    `seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
+    `seed ${s.seed} · ${plural(s.paths, 'path')}${s.command === 'calibrate' || s.command === 'recommend' ? ' in all' : s.command === 'run' ? '' : ' each'} · compute time ${fmtDuration(s.computeMs)}${s.resumed ? ` (${s.resumed})` : ''}`,
     '',
   ].join('\n');
 }

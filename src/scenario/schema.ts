@@ -8,7 +8,7 @@
  * Nested objects use `prefault({})` so that their own defaults are filled in when they are omitted.
  */
 import { z } from 'zod';
-import { CalibrateSchema, SweepSchema, VariantsSchema } from './study.js';
+import { CalibrateSchema, RecommendSchema, SweepSchema, VariantsSchema } from './study.js';
 import { MAX_USD } from './bounds.js';
 
 const positive = () => z.number().finite().positive();
@@ -1032,6 +1032,11 @@ export const OutputSchema = z.strictObject({
   seriesSamplePaths: integer(1, 100_000).default(1_000),
   /** Time points kept per series (the horizon is bucketed to at most this many). */
   seriesPoints: integer(2, 10_000).default(240),
+  /**
+   * Record each path's bad debt per market (`paths.badDebtByMarketUsd`: the bad debt of the shortfalls
+   * that arose in each market). Off by default; `recommend` sets it on the scenarios it runs.
+   */
+  badDebtByMarket: z.boolean().optional(),
 });
 
 export const ScenarioSchema = z.strictObject({
@@ -1099,6 +1104,8 @@ export const ScenarioSchema = z.strictObject({
   /** Optional study blocks read by `sweep`, `calibrate` and `compare` (src/scenario/study.ts); the engine ignores them. */
   sweep: SweepSchema.optional(),
   calibrate: CalibrateSchema.optional(),
+  /** `recommend:` — read by `recommend` (src/sweep/recommend.ts). */
+  recommend: RecommendSchema.optional(),
   variants: VariantsSchema.optional(),
 });
 

@@ -63,6 +63,58 @@ export const CalibrateSchema = z.strictObject({
   gridPoints: z.number().int().min(2).max(101).default(5),
 });
 
+/** One lever of `recommend:`: a numeric field of every market's rules, and the range it may move in. */
+const RecommendLeverSchema = z.strictObject({
+  /** Dotted path inside a market, e.g. `policy.maintenance.mmr`, `policy.maxLeverage`, `policy.liquidation.feeRate`. */
+  param: paramPath(),
+  /** [lo, hi], lo < hi. */
+  range: z.tuple([z.number().finite(), z.number().finite()]),
+  /** Which end is more capital-efficient. Default: high for `maxLeverage`, else low. */
+  prefer: z.enum(['low', 'high']).optional(),
+});
+
+/**
+ * `recommend:` — every market's rules and the fund, searched together for the most capital-efficient
+ * set that meets a target per market and one for the venue on every scenario named (docs/recommend.md).
+ */
+export const RecommendSchema = z.strictObject({
+  markets: z.strictObject({
+    /** Each market's target, on that market's own bad debt or liquidations, e.g. "probBadDebt <= 0.5%". */
+    target: z.string().min(3).max(200),
+    /** Levers moved together on each market's one dial (from their safe ends to their efficient ends). */
+    levers: z.array(RecommendLeverSchema).min(1).max(4),
+    /** Markets searched (names); default every market. The others keep their rules. */
+    only: z.array(z.string().min(1).max(40)).min(1).max(16).optional(),
+    /** Stop bisecting a market's dial when its bracket is this narrow (a fraction of the dial, default 1/32). */
+    tolerance: z.number().gt(0).lt(1).default(1 / 32),
+  }),
+  venue: z
+    .strictObject({
+      /** The venue's target on the whole book, e.g. "probFundExhausted <= 1%". */
+      target: z.string().min(3).max(200),
+      /** The fund lever: a numeric field (default the scenario's fund, `policy.insuranceFund.initialUsd`) and its range. */
+      fund: z
+        .strictObject({
+          param: paramPath().default('policy.insuranceFund.initialUsd'),
+          range: z.tuple([z.number().finite(), z.number().finite()]),
+          /** Stop bisecting the fund when its bracket is this narrow (default (hi − lo)/16). */
+          tolerance: z.number().finite().positive().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  /** Further scenario files (relative to this file) the recommendation must also hold on. */
+  also: z.array(z.string().min(1).max(500)).max(8).default([]),
+  /** Overall one-sided confidence that the recommended set meets every target on every scenario. */
+  confidence: z.number().gt(0.5).lt(1).default(0.95),
+  /** Paths at a newly evaluated point of each scenario (default: the scenario's `paths`). */
+  initialPaths: z.number().int().min(10).max(10_000_000).optional(),
+  /** Paths are doubled at a point while a decision it serves is undecided, up to this many (default 8 × initialPaths). */
+  maxPathsPerPoint: z.number().int().min(10).max(100_000_000).optional(),
+  /** Total paths the search may spend, over every scenario (default 400 × initialPaths). */
+  pathBudget: z.number().int().min(10).max(1_000_000_000).optional(),
+});
+
 const VariantSchema = z.strictObject({
   /** Short name shown in tables and charts. */
   name: z
@@ -82,4 +134,5 @@ export const VariantsSchema = z.array(VariantSchema).min(2).max(12);
 
 export type SweepConfig = z.output<typeof SweepSchema>;
 export type CalibrateConfig = z.output<typeof CalibrateSchema>;
+export type RecommendConfig = z.output<typeof RecommendSchema>;
 export type VariantConfig = z.output<typeof VariantSchema>;

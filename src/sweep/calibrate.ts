@@ -279,7 +279,8 @@ export function checkCalibrateBlock(scenario: Scenario, source: string): void {
   for (const x of gridOf(r)) pointScenario(base, { [r.param]: x }, r.initialPaths, `${source}: calibrate.range value`);
 }
 
-function decide(t: Target, e: Estimate): Decision {
+/** Whether an estimate's one-sided limits put it clearly on the meeting or failing side of a target. */
+export function decide(t: Target, e: Estimate): Decision {
   const v = t.value;
   const { lower: lo, upper: hi } = e;
   switch (t.op) {
@@ -301,25 +302,35 @@ export function errorSpendingPlan(r: { confidence: number; range: [number, numbe
   const bisections = gap > r.tolerance ? Math.ceil(Math.log2(gap / r.tolerance) - 1e-9) : 0;
   const tests = 1 + Math.max(0, bisections);
   const perValueAlpha = alpha / tests;
-  let looks = 1;
-  while (r.initialPaths * 2 ** looks <= r.maxPathsPerPoint) looks++;
-  const nMax = r.initialPaths * 2 ** (looks - 1);
-  const alphaPerLook: number[] = [];
-  let prev = 0;
-  for (let j = 0; j < looks; j++) {
-    const t = (r.initialPaths * 2 ** j) / nMax;
-    alphaPerLook.push(perValueAlpha * (t * t - prev));
-    prev = t * t;
-  }
+  const { looks, alphaPerLook, levelPerLook } = lookSpending(perValueAlpha, r.initialPaths, r.maxPathsPerPoint);
   return {
     overallAlpha: alpha,
     tests,
     perValueAlpha,
     looks,
     alphaPerLook,
-    levelPerLook: alphaPerLook.map((a) => 1 - 2 * a),
+    levelPerLook,
     rule: `Bonferroni over K = ${tests} tests (1 grid step-down + ${tests - 1} bisection midpoints), power spending α(t) = (α/K)·t² over ${looks} look${looks === 1 ? '' : 's'} per value`,
   };
+}
+
+/**
+ * How one tested value spends its error `perValueAlpha` over its looks at n₀, 2n₀, … ≤ nMax paths: the
+ * power rule α(t) = perValueAlpha·t², t = n/nMax — look j tests at one-sided perValueAlpha·(t_j² − t_{j−1}²)
+ * and its interval is two-sided at 1 − 2·that.
+ */
+export function lookSpending(perValueAlpha: number, initialPaths: number, maxPathsPerPoint: number): { looks: number; alphaPerLook: number[]; levelPerLook: number[] } {
+  let looks = 1;
+  while (initialPaths * 2 ** looks <= maxPathsPerPoint) looks++;
+  const nMax = initialPaths * 2 ** (looks - 1);
+  const alphaPerLook: number[] = [];
+  let prev = 0;
+  for (let j = 0; j < looks; j++) {
+    const t = (initialPaths * 2 ** j) / nMax;
+    alphaPerLook.push(perValueAlpha * (t * t - prev));
+    prev = t * t;
+  }
+  return { looks, alphaPerLook, levelPerLook: alphaPerLook.map((a) => 1 - 2 * a) };
 }
 
 /** The largest 1-2-5 step (…, 0.001, 0.002, 0.005, 0.01, …) no coarser than `tolerance`; at least 1 for a whole-number parameter. */

@@ -92,7 +92,7 @@ export function variantsFromBlock(s: Scenario, source: string, opts: ParseOption
     names.add(v.name);
     const bad = forbiddenKey(v.override, `variants[${i}].override`);
     if (bad) throw new UserError(`${source}: ${bad}: not allowed — an override may not hold a key named __proto__, constructor or prototype`);
-    for (const k of ['seed', 'paths', 'sweep', 'calibrate', 'variants']) {
+    for (const k of ['seed', 'paths', 'sweep', 'calibrate', 'recommend', 'variants']) {
       if (k in v.override) throw new UserError(`${source}: variants[${i}].override.${k}: not allowed — every variant runs on the scenario's ${k === 'seed' || k === 'paths' ? k : 'settings'}`);
     }
     let merged: unknown;

@@ -13,7 +13,7 @@ import { excerpt } from '../scenario/price-csv.js';
 import { parseDocument } from 'yaml';
 
 /** Fields a study never varies: the seed (common random numbers need it fixed), the path count, output options. */
-const EXCLUDED = [/^seed$/, /^paths$/, /^output\./, /^(sweep|calibrate|variants)(\.|\[|$)/];
+const EXCLUDED = [/^seed$/, /^paths$/, /^output\./, /^(sweep|calibrate|recommend|variants)(\.|\[|$)/];
 
 type Segment = string | number;
 
@@ -40,6 +40,7 @@ export function stripStudy(s: Scenario): Scenario {
   const copy = JSON.parse(JSON.stringify(s)) as Scenario;
   delete copy.sweep;
   delete copy.calibrate;
+  delete copy.recommend;
   delete copy.variants;
   return copy;
 }

@@ -23,7 +23,7 @@ function fieldNames(node: unknown, out = new Set<string>()): Set<string> {
 
 describe('docs/scenarios.md', () => {
   it('mentions every scenario field (price-model fields may be in price-models.md, study blocks in calibration.md)', () => {
-    const docs = read('docs/scenarios.md') + read('docs/price-models.md') + read('docs/calibration.md');
+    const docs = read('docs/scenarios.md') + read('docs/price-models.md') + read('docs/calibration.md') + read('docs/recommend.md');
     const missing = [...fieldNames(scenarioJsonSchema())].filter((k) => !docs.includes(`\`${k}\``) && !new RegExp(`\\b${k}\\b`).test(docs));
     expect(missing).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { runComparison, variantsFromBlock } from '../../src/sweep/compare.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { paramsFromSweepBlock } from '../../src/sweep/params.js';
 import type { Scenario } from '../../src/scenario/schema.js';
+import { runRecommendation } from '../../src/sweep/recommend.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const shrink = (s: Scenario): Scenario => parseScenario({ ...s, paths: 40, horizonSteps: 180, traders: { ...s.traders, count: 300 } }, 'shrunk');
@@ -40,4 +41,23 @@ describe('example scenarios', () => {
     expect(r.bookHeld).toBe(true);
     expect(r.differences).toHaveLength(variants.length - 1);
   });
+});
+
+describe('the recommend example', () => {
+  it('scenarios/recommend/venue.yaml: five markets of different volatility, its recommend: block and its also: scenarios load, and the search runs end to end (shrunk)', async () => {
+    const file = path.join(ROOT, 'scenarios/recommend/venue.yaml');
+    const s = loadScenarioFile(file);
+    const markets = [s.market, ...s.otherMarkets];
+    expect(markets.length).toBeGreaterThanOrEqual(5);
+    const vols = markets.map((m) => (m.priceModel as { volatilityAnnual: number }).volatilityAnnual);
+    expect(new Set(vols).size).toBe(markets.length);
+    expect(s.recommend?.also).toEqual(['volatile-week.yaml', 'stress-day.yaml']);
+    const tiny = (x: Scenario): Scenario => parseScenario({ ...x, paths: 20, horizonSteps: 100, traders: { ...x.traders, count: 150 } }, 'shrunk');
+    const also = s.recommend!.also.map((f) => ({ source: f, scenario: tiny(loadScenarioFile(path.join(ROOT, 'scenarios/recommend', f))) }));
+    const small = tiny(parseScenario({ ...s, recommend: { ...s.recommend!, also: [], markets: { ...s.recommend!.markets, tolerance: 0.5 }, venue: { ...s.recommend!.venue!, fund: { ...s.recommend!.venue!.fund!, tolerance: 1_000_000 } } } }, 'shrunk'));
+    const r = await runRecommendation(small, { also, initialPaths: 20, maxPathsPerPoint: 20, workers: 0 });
+    expect(r.scenarios.map((x) => x.name)).toEqual(['recommend-venue', 'recommend-volatile-week', 'recommend-stress-day']);
+    expect(['found', 'infeasible']).toContain(r.status);
+    for (const p of r.evaluated) expect(p.scenarios).toHaveLength(3);
+  }, 120_000);
 });

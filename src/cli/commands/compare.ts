@@ -9,7 +9,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadScenarioFile } from '../../scenario/load.js';
+import { loadForCommand } from '../load.js';
 import { checkOutputFolder, commitOutputFolder } from '../../io/files.js';
 import { UserError } from '../../errors.js';
 import { runCompareShard } from '../../sweep/shard.js';
@@ -100,7 +100,8 @@ export function registerCompare(program: Command): void {
         checkOutputFolder(out, studyOutputs('comparison.json'));
         r = compareSavedRuns(runs, { baseline: opts.baseline, metrics: opts.metric });
       } else {
-        const loaded = inputs.map((f) => ({ scenario: loadScenarioFile(f, { allowAnyPath: opts.allowAnyPath }), source: f }));
+        // loaded as every command loads a scenario: its study blocks (sweep:, calibrate:, recommend:) checked too
+        const loaded = inputs.map((f) => ({ scenario: loadForCommand(f, opts), source: f }));
         const variants =
           loaded.length === 1
             ? variantsFromBlock(loaded[0].scenario, inputs[0], { baseDir: path.dirname(path.resolve(inputs[0])), allowAnyPath: opts.allowAnyPath })

@@ -16,7 +16,7 @@ import { studyOutputs, writeStudy, wroteLine } from './study-common.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('rebuild the report (index.html, summary.md, figures/) of any output folder — run, sweep, calibrate or compare — from its saved JSON, without re-simulating')
+    .description('rebuild the report (index.html, summary.md, figures/) of any output folder — run, sweep, calibrate, compare or recommend — from its saved JSON, without re-simulating')
     .argument('<folder|file>', 'an output folder, or the results.json / sweep.json / calibration.json / comparison.json in it')
     .option('--out <dir>', 'output folder (default: the folder holding the saved file)')
     .option('--json', 'print the verdict and scorecard as JSON on stdout')
@@ -32,7 +32,14 @@ export function registerReport(program: Command): void {
         written = `wrote ${(await writeReport(out, saved.data, { figures: opts.figures !== false })).join(', ')}`;
       } else {
         const pages = await import('../../report/study-pages.js');
-        const page = async () => (saved.kind === 'sweep' ? pages.sweepPage(saved.data) : saved.kind === 'calibrate' ? pages.calibrationPage(saved.data) : pages.comparisonPage(saved.data));
+        const page = async () =>
+          saved.kind === 'sweep'
+            ? pages.sweepPage(saved.data)
+            : saved.kind === 'calibrate'
+              ? pages.calibrationPage(saved.data)
+              : saved.kind === 'recommend'
+                ? (await import('../../report/recommend-report.js')).recommendationPage(saved.data)
+                : pages.comparisonPage(saved.data);
         written = wroteLine(await writeStudy(out, KINDS[saved.kind].file, undefined, page, summary, opts.figures !== false));
       }
       emitSummary(summary, opts.json, `${summary.name}: ${saved.kind} report rebuilt from ${saved.file}\n${written}`);

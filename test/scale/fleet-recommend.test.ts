@@ -1,0 +1,106 @@
+/**
+ * `recommend --redis`: every joint point's paths on a worker fleet (BullMQ on Redis) give the local
+ * recommendation (recommendation.json equal apart from its `run` timing). A redis-server on 127.0.0.1 on
+ * a free port and one `marginlab worker` are started and stopped here. Skipped, saying why, when
+ * redis-server is not installed — except under CI, where it must run.
+ */
+import { describe, expect, it, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { checkRedis } from '../../src/api/fleet.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/cli/main.js');
+const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined);
+const CI = !!process.env.CI && process.env.CI !== 'false';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+const VENUE = `name: fleet-venue
+seed: 3
+paths: 30
+stepSeconds: 3600
+horizonSteps: 24
+market: { name: A, priceModel: { kind: gbm, volatilityAnnual: 0.8 }, impact: { kind: none } }
+otherMarkets:
+  - { name: B, priceModel: { kind: gbm, volatilityAnnual: 1.6 }, impact: { kind: none } }
+traders:
+  count: 30
+  warmup: none
+  crossMarginShare: 0
+  leverage: { kind: tiers, tiers: [{ leverage: 50, weight: 1 }] }
+  collateralUsd: { kind: lognormal, medianUsd: 1000, sigmaLog: 0 }
+policy:
+  maxLeverage: 50
+  maintenance: { kind: fixed, mmr: 0.005 }
+  liquidation: { kind: full, feeRate: 0 }
+  insuranceFund: { initialUsd: 0 }
+recommend:
+  markets:
+    target: probLiquidation <= 40%
+    levers: [{ param: policy.maxLeverage, range: [2, 50] }]
+    tolerance: 0.25
+  venue:
+    target: probFundExhausted <= 50%
+    fund: { range: [0, 20000], tolerance: 10000 }
+  confidence: 0.8
+  initialPaths: 30
+  maxPathsPerPoint: 60
+`;
+
+describe('recommend on a worker fleet', () => {
+  if (!REDIS && !CI) {
+    it.skip('needs redis-server (apt-get install redis-server) — not installed here', () => {});
+    return;
+  }
+
+  it('gives the local recommendation.json (apart from run timing)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-recommend-'));
+    const file = path.join(dir, 'venue.yaml');
+    writeFileSync(file, VENUE);
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const redis = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
+    started.push(redis);
+    for (let k = 0; ; k++) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        await checkRedis(url);
+        break;
+      } catch (e) {
+        if (k > 50) throw e;
+      }
+    }
+    const local = spawnSync(process.execPath, [CLI, 'recommend', file, '--workers', '0', '--no-figures', '--allow-any-path', '--out', path.join(dir, 'local')], { encoding: 'utf8' });
+    expect(local.status, local.stderr).toBe(0);
+    const worker = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1'], { stdio: 'ignore' });
+    started.push(worker);
+    const fleet = spawnSync(process.execPath, [CLI, 'recommend', file, '--redis', url, '--job-paths', '15', '--no-figures', '--allow-any-path', '--out', path.join(dir, 'fleet')], { encoding: 'utf8', timeout: 120_000 });
+    expect(fleet.status, fleet.stderr).toBe(0);
+    const strip = (f: string) => {
+      const x = JSON.parse(readFileSync(f, 'utf8'));
+      delete x.run;
+      return JSON.stringify(x);
+    };
+    expect(strip(path.join(dir, 'fleet', 'recommendation.json'))).toBe(strip(path.join(dir, 'local', 'recommendation.json')));
+    worker.kill('SIGTERM');
+    redis.kill('SIGTERM');
+  }, 180_000);
+});
