@@ -361,7 +361,6 @@ export class Books {
   deferToSocialised(m: number, cents: number, markets: number): void {
     (this.social ??= new Float64Array(markets))[m] += cents;
   }
-
   /** The waiting deficits per market (cents), handed over once (undefined when none waits). */
   takeSocialisedDeficits(): Float64Array | undefined {
     const d = this.social;
