@@ -37,6 +37,8 @@ const PATHS = String(Number(process.env.MARGINLAB_FUZZ_PATHS ?? 1));
 const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fuzz-'));
 // the CSV scenario names data/…: the cases live in a folder with its own copy of scenarios/data
 cpSync(path.join(SCENARIOS_DIR, 'data'), path.join(dir, 'data'), { recursive: true });
+// a recommendation's other scenarios (recommend.also) are named relative to it: the cases find them beside them
+for (const f of ['volatile-week.yaml', 'stress-day.yaml']) cpSync(path.join(SCENARIOS_DIR, 'recommend', f), path.join(dir, f));
 // and the price files with impossible dates the `csv-<date>` contradictions name
 for (const [name, text] of Object.entries(fuzzDataFiles(readFileSync(path.join(SCENARIOS_DIR, 'data/synthetic-btc-1m.csv'), 'utf8')))) writeFileSync(path.join(dir, 'data', name), text);
 const worker = new CliWorker();
