@@ -37,7 +37,7 @@ function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean, key?: string)
 
 function table(head: string[], rows: string[][]): string {
   return `<div class="table-wrap"><table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' style="white-space:nowrap"' : ''}>${c}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></div>`;
 }
 
@@ -512,7 +512,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
       table(
         ['policy', 'source', 'differs from baseline in'],
         r.variants.map((v) => [
-          escapeHtml(v.name) + (v.description ? `<br><span class="ci">${escapeHtml(v.description)}</span>` : ''),
+          escapeHtml(v.name) + (v.description ? `<br><span class="note">${escapeHtml(v.description)}</span>` : ''),
           escapeHtml(v.source),
           v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '' }, { ...v.scenario, name: '', description: '' }, 12).join(', ') || '(nothing)'),
         ]),
