@@ -199,3 +199,29 @@ export function comparisonPointExports(r: ComparisonLike): { 'points.parquet': (
   const cols = pointColumns(rows, [], 'variant');
   return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
 }
+
+/** The shape of a calibration result the export reads (src/sweep/calibrate.ts CalibrationResult). */
+export interface CalibrationLike {
+  param: string;
+  target: { metric: string };
+  evaluated: { value: number; order: number; phase: string; looks: number; decision: string; metric: ExportEstimate & { level?: number } }[];
+}
+
+/**
+ * points.parquet and points.csv of a calibration: one row per evaluated value, in the order the search
+ * evaluated them — the value (a column named by the parameter's path), the target metric's estimate with
+ * the interval its decision used (and that interval's level), the paths, the looks, the phase (grid or
+ * bisection) and the decision (meets, fails, undecided).
+ */
+export function calibrationPointExports(r: CalibrationLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const ev = [...r.evaluated].sort((a, b) => a.order - b.order);
+  const rows: PointRow[] = ev.map((e) => ({ point: e.order, label: `${r.param} = ${e.value}`, params: { [r.param]: e.value }, metric: r.target.metric, est: e.metric }));
+  const cols: ExportColumn[] = [
+    ...pointColumns(rows, [r.param], 'order').filter((c) => !c.name.startsWith('difference')),
+    { name: 'level', type: 'DOUBLE', values: ev.map((e) => num(e.metric.level)) },
+    { name: 'looks', type: 'INT32', values: ev.map((e) => e.looks) },
+    { name: 'phase', type: 'STRING', values: ev.map((e) => e.phase) },
+    { name: 'decision', type: 'STRING', values: ev.map((e) => e.decision) },
+  ];
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}

@@ -1,5 +1,5 @@
 /**
- * Sweeps: run a scenario at every value (or every combination of values) of one or two parameters on
+ * Sweeps: run a scenario at every value (or every combination of values) of one or more parameters on
  * the same paths, and report each point's aggregates with confidence intervals plus paired
  * differences against the baseline point and the neighbouring point along each parameter.
  *
@@ -28,6 +28,8 @@ import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 const SWEEP_FORMAT = 'marginlab.sweep/1';
 /** Largest grid a sweep accepts. */
 const MAX_SWEEP_POINTS = 2_500;
+/** Most parameters a sweep's grid may have. */
+export const MAX_SWEEP_PARAMS = 6;
 
 export interface StudyProgress {
   /** Points finished so far / planned (calibration: evaluations so far, total unknown = 0). */
@@ -114,13 +116,15 @@ interface PlannedPoint {
 
 /** Every combination of the parameters' values (first parameter outermost), each validated. */
 export function planSweep(base: Scenario, params: ParamSpec[], paths: number): PlannedPoint[] {
-  if (params.length < 1 || params.length > 2) throw new UserError(`sweep: ${params.length} parameters given — a sweep takes 1 or 2 (--param twice for a grid)`);
-  if (params.length === 2 && params[0].path === params[1].path) throw new UserError(`sweep: parameter ${params[0].path} is given twice`);
+  if (params.length < 1 || params.length > MAX_SWEEP_PARAMS) throw new UserError(`sweep: ${params.length} parameters given — a sweep takes 1 to ${MAX_SWEEP_PARAMS} (--param once per parameter; two or more make a grid of every combination)`);
+  const twice = params.find((p, i) => params.findIndex((q) => q.path === p.path) !== i);
+  if (twice) throw new UserError(`sweep: parameter ${twice.path} is given twice`);
   for (const p of params) if (p.values.length === 0) throw new UserError(`sweep: ${p.path} has no values (empty range)`);
   const total = params.reduce((n, p) => n * p.values.length, 1);
   if (total > MAX_SWEEP_POINTS) throw new UserError(`sweep: ${total} points is too many — at most ${MAX_SWEEP_POINTS}`);
   const out: PlannedPoint[] = [];
-  const grids: number[][] = params.length === 1 ? params[0].values.map((_, i) => [i]) : params[0].values.flatMap((_, i) => params[1].values.map((_, j) => [i, j]));
+  // every combination, the first parameter outermost (the last one varies fastest)
+  const grids: number[][] = params.reduce<number[][]>((acc, p) => acc.flatMap((g) => p.values.map((_, i) => [...g, i])), [[]]);
   grids.forEach((grid, index) => {
     const values: Record<string, number> = {};
     params.forEach((p, a) => (values[p.path] = p.values[grid[a]]));

@@ -13,6 +13,7 @@ import { loadForCommand } from '../load.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { calibrationStopText, calibrationSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
+import { calibrationPointExports } from '../../report/exports.js';
 import { emitSummary } from '../emit.js';
 import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
@@ -99,7 +100,7 @@ export function registerCalibrate(program: Command): void {
         bar.stop();
       }
       const summary = calibrationSummary(r, out);
-      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false);
+      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false, calibrationPointExports(r));
       emitSummary(
         summary,
         opts.json,

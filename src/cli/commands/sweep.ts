@@ -1,5 +1,5 @@
 /**
- * `marginlab sweep <scenario> --param <path>=<values> [--param …]`: one or two parameters (a grid), every
+ * `marginlab sweep <scenario> --param <path>=<values> [--param …]`: one or more parameters (two or more: a grid of every combination), every
  * point on the same paths; writes sweep.json, index.html and figures/ into --out, saving each finished
  * point under points/ so that rerunning the same command resumes.
  */
@@ -45,7 +45,7 @@ const STUDY_SHARD_OUTPUTS = ['shard.json', 'manifest.json', 'points', 'variants'
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('run a scenario over a grid of one or two parameters on common random numbers; write sweep.json and index.html')
+    .description('run a scenario over one parameter or a grid of several (every combination) on common random numbers; write sweep.json and index.html')
     .argument('<scenario>', 'scenario file (.yaml or .json); its sweep: block is used when no --param is given')
     .option('--param <path=values>', 'parameter and values: a list (policy.maxLeverage=10,20,50) or start:stop:step (policy.maintenance.mmr=0.01:0.05:0.005); repeat for a grid', collect)
     .option('--metric <key>', 'metric to report and difference (repeatable; default: the headline risk metrics)', collect)
