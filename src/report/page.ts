@@ -193,6 +193,7 @@ table.data th,table.data td{padding:4px 12px 4px 0;border-bottom:1px solid var(-
 table.data th:first-child,table.data td:first-child{text-align:left;min-width:9em;position:sticky;left:0;z-index:1;background:var(--card);box-shadow:inset -1px 0 0 var(--line)}
 table.data td:first-child+td,table.data th:first-child+th{padding-left:10px}
 table.data .ci,table.data .num,.wi-saved,.wi-whatif,.wi-change{white-space:nowrap}
+table.data .ci:has(.ci){white-space:normal}
 table.data th{color:var(--muted);font-weight:600}
 .verdict{border-left:4px solid var(--ink);background:#f3f5f8;padding:12px 16px;margin:0 0 14px;border-radius:0 6px 6px 0;font-size:16.5px;max-width:980px}
 .verdict p{margin:0 0 6px}

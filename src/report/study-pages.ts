@@ -29,7 +29,7 @@ function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
 
 /** A paired difference with its interval (rates in percentage points), flagged * (uncorrected) or ** (Holm); coloured when `key` says which way is safer. */
 function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean, key?: string): string {
-  const flag = holm ? ' <b title="significant after Holm correction">**</b>' : d.significant ? ' <b title="significant (uncorrected)">*</b>' : '';
+  const flag = holm ? '&nbsp;<b title="significant after Holm correction">**</b>' : d.significant ? '&nbsp;<b title="significant (uncorrected)">*</b>' : '';
   const tone = key ? toneOfDifference(key, d, holm) : 'neutral';
   const cls = tone === 'better' || tone === 'worse' ? ` class="tone-${tone}"` : '';
   return `<span${cls}>${escapeHtml(fmtDiff(d.estimate, unit))}</span> <span class="ci">[${escapeHtml(fmtDiff(d.lower, unit))}, ${escapeHtml(fmtDiff(d.upper, unit))}]</span>${flag}`;
