@@ -25,6 +25,7 @@ import { registerCalibrate } from './commands/calibrate.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFit } from './commands/fit.js';
 import { registerValidate } from './commands/validate.js';
+import { registerSensitivity } from './commands/sensitivity.js';
 import { registerList } from './commands/list.js';
 import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
 import { registerWorker, runFleetCommand } from './commands/fleet.js';
@@ -112,6 +113,7 @@ function buildProgram(): Command {
   registerSweep(program);
   registerCalibrate(program);
   registerCompare(program);
+  registerSensitivity(program);
   registerReport(program);
   registerList(program);
   registerFit(program);

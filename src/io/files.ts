@@ -177,6 +177,7 @@ const OUTPUT_NAMES = [
   'sweep.json',
   'calibration.json',
   'comparison.json',
+  'sensitivity.json',
   'manifest.json',
   'points',
   'variants',
