@@ -200,14 +200,17 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
 }
 
 /** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
-export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
+export async function runScenarioRecords(
+  input: Scenario | ScenarioInput,
+  options: RunOptions = {},
+): Promise<{ results: Results; table: PathTable; /** Every sampled path's series (paths below output.seriesSamplePaths), in path order. */ series: { pathIndex: number; series: PathSeries }[] }> {
   // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
   const scenario = resolveSampling(parseScenario(input));
   const startedAt = new Date().toISOString();
   const mc = await runPaths(scenario, options);
   const table = PathTable.fromSummaries(mc.summaries);
   const results = resultsOf(scenario, portableScenario(scenario), { table, histograms: mc.histograms, series: mc.series, workers: mc.workers, elapsedMs: mc.elapsedMs, startedAt }, options);
-  return { results, table };
+  return { results, table, series: mc.series };
 }
 
 /** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */

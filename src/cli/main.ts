@@ -80,6 +80,7 @@ function buildProgram(): Command {
     .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')
     .option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)')
     .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
+    .option('--series-parquet', 'also write series.parquet: one row per sampled path × series point (paths below output.seriesSamplePaths) with the key series')
     .option('--set <path=value>', 'set any scenario field for this run, e.g. --set policy.maintenance.mmr=0.02 (repeatable; the value is read as YAML)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (file: string, opts: RunFlags) => {
       const loaded = scenarioWithSettings(loadForCommand(file, opts), opts.set ?? [], file);
@@ -88,6 +89,9 @@ function buildProgram(): Command {
         file,
       );
       if (opts.shard !== undefined && opts.redis !== undefined) throw new UserError('--shard and --redis: pass one — a shard runs here, --redis runs every path on the fleet');
+      if (opts.seriesParquet && (opts.shard !== undefined || opts.redis !== undefined)) {
+        throw new UserError(`--series-parquet: not with ${opts.shard !== undefined ? '--shard' : '--redis'} — only a run on this machine keeps every sampled path's series; run without it`);
+      }
       if (opts.shard !== undefined) return runShardCommand(scenario, opts);
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
@@ -104,8 +108,8 @@ function buildProgram(): Command {
       } finally {
         progress.stop();
       }
-      const { results, table } = run;
-      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table });
+      const { results, table, series } = run;
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table, ...(opts.seriesParquet ? { series } : {}) });
       emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
   registerMerge(program);

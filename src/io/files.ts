@@ -187,6 +187,7 @@ const OUTPUT_NAMES = [
   'paths.csv',
   'points.parquet',
   'points.csv',
+  'series.parquet',
 ] as const;
 
 /** Files and folders among `replace` that must be folders (everything else must be a file). */

@@ -35,7 +35,8 @@ export function sensitivityVerdict(r: SensitivityResult): string {
     return `${lead} No lever step moves it detectably after Holm correction; the largest swing is ${paramInfoLabel(top.path)} (${fmtDiff(top.changeDown.estimate, unit)} down, ${fmtDiff(top.changeUp.estimate, unit)} up).`;
   }
   const s = sig[0];
-  return `${lead} ${paramInfoLabel(s.path)} moves it most: ${fmtDiff(s.changeDown.estimate, unit)} at ${fmtParamValue(s.path, s.down)} and ${fmtDiff(s.changeUp.estimate, unit)} at ${fmtParamValue(
+  const name = paramInfoLabel(s.path);
+  return `${lead} ${name.charAt(0).toUpperCase() + name.slice(1)} moves it most: ${fmtDiff(s.changeDown.estimate, unit)} at ${fmtParamValue(s.path, s.down)} and ${fmtDiff(s.changeUp.estimate, unit)} at ${fmtParamValue(
     s.path,
     s.up,
   )} (significant after Holm correction${sig.length > 1 ? `; ${sig.length - 1} more lever${sig.length > 2 ? 's' : ''} too` : ''}).`;

@@ -45,6 +45,8 @@ export interface RunFlags {
   jobPaths?: number;
   /** `--set path=value`, in the order given. */
   set?: string[];
+  /** `--series-parquet`: also write series.parquet. */
+  seriesParquet?: boolean;
 }
 
 /** What a shard folder holds. */
