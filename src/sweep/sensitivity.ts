@@ -107,6 +107,7 @@ export interface SensitivityOptions {
   out?: string;
   fresh?: boolean;
   onProgress?: (p: StudyProgress) => void;
+  onStart?: CompareOptions['onStart'];
   runVariant?: CompareOptions['runVariant'];
 }
 
@@ -125,7 +126,7 @@ export async function runSensitivity(input: Scenario, opts: SensitivityOptions):
       variants.push({ name: `${l.path}-${side}`, description: `${l.path} = ${value} (the scenario has ${l.base})`, source: `--lever ${l.path}`, scenario: s });
     }
   }
-  const comparison = await runComparison(variants, { metrics: [key], paths, workers: opts.workers, out: opts.out, fresh: opts.fresh, onProgress: opts.onProgress, runVariant: opts.runVariant });
+  const comparison = await runComparison(variants, { metrics: [key], paths, workers: opts.workers, out: opts.out, fresh: opts.fresh, onProgress: opts.onProgress, onStart: opts.onStart, runVariant: opts.runVariant });
   const diff = (name: string) => comparison.differences.find((d) => d.variant === name)!.metrics[key];
   const levers: SensitivityRow[] = opts.levers
     .map((l) => {

@@ -56,6 +56,8 @@ export interface SweepOptions {
   /** Metrics to report and difference (default `HEADLINE_METRICS`). */
   metrics?: string[];
   onProgress?: (p: StudyProgress) => void;
+  /** Called once the inputs are checked and the output folder opened, before any path is simulated (with the chunks found finished on disk). */
+  onStart?: (resumedChunks: number) => void;
 }
 
 export interface MetricInfo {
@@ -152,6 +154,7 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: scenarioIdentity(base), params: opts.params, paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
+  opts.onStart?.(folder?.resumedChunks ?? 0);
   const pathsTotal = planned.length * paths;
   let pathsDone = 0;
   let pointsDone = 0;

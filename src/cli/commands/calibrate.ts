@@ -15,7 +15,7 @@ import { calibrationStopText, calibrationSummary } from '../../report/verdict.js
 import { fmtDuration } from '../../report/format.js';
 import { calibrationPointExports } from '../../report/exports.js';
 import { emitSummary } from '../emit.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
@@ -77,8 +77,9 @@ export function registerCalibrate(program: Command): void {
       const remote = await studyRemote(opts);
       const bar = studyProgress();
       let r;
+      const life = studyLifecycle('calibrate', scenario.name, out);
       try {
-        r = await runCalibration(scenario, {
+        r = await life.run(() => runCalibration(scenario, {
           source: file,
           remote,
           param: opts.param,
@@ -95,7 +96,8 @@ export function registerCalibrate(program: Command): void {
           out,
           fresh: opts.fresh,
           onProgress: bar.update,
-        });
+          onStart: life.onStart,
+        }));
       } finally {
         bar.stop();
       }

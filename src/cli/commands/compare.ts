@@ -20,7 +20,7 @@ import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, 
 import { comparisonSummary } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
 import { loadSaved } from '../saved.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CompareFlags {
@@ -108,8 +108,11 @@ export function registerCompare(program: Command): void {
         checkOutputFolder(out, studyOutputs('comparison.json'));
         const runVariant = await compareRemote(opts);
         const bar = studyProgress();
+        const life = studyLifecycle('compare', loaded[0].scenario.name, out);
         try {
-          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+          r = await life.run(() =>
+            runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update, onStart: life.onStart }),
+          );
         } finally {
           bar.stop();
         }

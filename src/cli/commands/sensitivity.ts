@@ -16,7 +16,7 @@ import { comparisonPointExports } from '../../report/exports.js';
 import { renderFigures, renderPage } from '../../report/page.js';
 import { sensitivityPage, sensitivitySummaryMd, sensitivityVerdict } from '../../report/sensitivity-page.js';
 import { writeFilesAtomically } from '../../report/write.js';
-import { studyProgress } from './study-common.js';
+import { studyLifecycle, studyProgress } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 const OUTPUTS = ['sensitivity.json', 'index.html', 'summary.md', 'figures', 'points.parquet', 'points.csv'];
@@ -57,11 +57,11 @@ export function registerSensitivity(program: Command): void {
       const levers = leversFromFlags(scenario, opts.lever);
       const out = opts.out ?? defaultOutDir(scenario.name, '-sensitivity');
       checkOutputFolder(out, [...OUTPUTS, 'variants', 'manifest.json']);
-      process.stderr.write(`${terminalSafe(`sensitivity of ${scenario.name}: ${levers.length} lever${levers.length === 1 ? '' : 's'} × 2 steps, writing to ${out}`)}\n`);
       const bar = studyProgress();
+      const life = studyLifecycle('sensitivity', scenario.name, out);
       let r;
       try {
-        r = await runSensitivity(scenario, { levers, metric: opts.metric, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update });
+        r = await life.run(() => runSensitivity(scenario, { levers, metric: opts.metric, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update, onStart: life.onStart }));
       } finally {
         bar.stop();
       }

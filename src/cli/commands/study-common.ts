@@ -3,7 +3,9 @@
  * paths, and writing a study's JSON, HTML page and SVG figures all-or-nothing. Option parsers are in
  * ../args.ts.
  */
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { terminalSafe } from '../../errors.js';
 import cliProgress from 'cli-progress';
 import type { PageOptions } from '../../report/page.js';
 import type { StudyProgress } from '../../sweep/sweep.js';
@@ -82,4 +84,46 @@ export async function writeStudy(
 /** "wrote a, b and 12 figures". */
 export function wroteLine(w: { files: string[]; figures: number }): string {
   return `wrote ${w.files.join(', ')}${w.figures ? ` and ${w.figures} figures` : ''}`;
+}
+
+/** An argument as a shell would need it typed again: quoted when it holds anything but plain characters. */
+function shellWord(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What a study command says around its simulation, on stderr: `onStart` (called by the study once its inputs
+ * are checked and the folder opened, before any path runs) names the output folder — "sweep of NAME: writing
+ * to OUT" and how many finished chunks it found there; while `run(fn)` runs, Ctrl-C (SIGINT) prints one line
+ * saying what was kept and the command that resumes, and exits 130.
+ */
+export function studyLifecycle(command: string, name: string, out: string, argv: readonly string[] = process.argv.slice(2)) {
+  return {
+    onStart: (resumedChunks: number): void => {
+      process.stderr.write(
+        `${terminalSafe(`${command} of ${name}: writing to ${out}${resumedChunks ? `, resuming from ${resumedChunks} finished chunk${resumedChunks === 1 ? '' : 's'} saved there` : ''}`)}\n`,
+      );
+    },
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      const onInt = (): void => {
+        const kept = ['points', 'variants'].reduce((n, d) => {
+          try {
+            return n + readdirSync(path.join(out, d)).filter((f) => f.endsWith('.json')).length;
+          } catch {
+            return n;
+          }
+        }, 0);
+        process.stderr.write(
+          `\n${terminalSafe(`interrupted: ${kept} finished chunk${kept === 1 ? '' : 's'} kept in ${out}; resume with: marginlab ${argv.map(shellWord).join(' ')}`)}\n`,
+        );
+        process.exit(130);
+      };
+      process.once('SIGINT', onInt);
+      try {
+        return await fn();
+      } finally {
+        process.removeListener('SIGINT', onInt);
+      }
+    },
+  };
 }

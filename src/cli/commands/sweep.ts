@@ -20,7 +20,7 @@ import path from 'node:path';
 import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
@@ -91,9 +91,10 @@ export function registerSweep(program: Command): void {
 /** Runs (or resumes) a sweep into `out` and writes sweep.json, the page and summary.md; prints the verdict. */
 export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean }): Promise<void> {
   const bar = studyProgress();
+  const life = studyLifecycle('sweep', scenario.name, out);
   let result;
   try {
-    result = await runSweep(scenario, { ...sweepOpts, onProgress: bar.update });
+    result = await life.run(() => runSweep(scenario, { ...sweepOpts, onProgress: bar.update, onStart: life.onStart }));
   } finally {
     bar.stop();
   }
