@@ -99,7 +99,7 @@ function buildProgram(): Command {
       if (opts.redis !== undefined) {
         // the coordinator holds every path's record and writes them inline in results.json
         checkPathsInProcess(scenario.paths);
-        return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
+        return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures, force: opts.force });
       }
       const progress = createProgress(scenario.paths);
       let run;
