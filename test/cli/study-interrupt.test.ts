@@ -2,10 +2,11 @@
  * Studies say where they write before simulating, and Ctrl-C says what was kept (issue 23 item 8): the built
  * CLI (dist/) runs a sweep as a child process; its first stderr line names the output folder before any path
  * runs; SIGINT ends it with exit 130 and one line giving the finished chunks kept and the command that
- * resumes; that command, run again, finishes from them and says how many it reused.
+ * resumes; that command, run again, finishes from them and says how many it reused. Without --out, a study
+ * never rewrites a finished study's folder: the next one goes to reports/<name>-sweep-2, and says so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,4 +70,23 @@ describe('a study names its folder first, and Ctrl-C says what was kept and how 
     expect(again.status, again.stderr).toBe(0);
     expect(again.stderr.split('\n')[0]).toMatch(new RegExp(`^sweep of slow: writing to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, resuming from \\d+ finished chunks? saved there$`));
   }, 180_000);
+
+  it('without --out: a finished study’s folder is not rewritten — the same sweep again goes to reports/<name>-sweep-2, and says so first', () => {
+    const cwd = mkdtempSync(path.join(dir, 'cwd-'));
+    const args = [CLI, 'sweep', scenarioFile, '--param', 'policy.maintenance.mmr=0.02,0.03', '--paths', '4', '--workers', '1', '--no-figures'];
+    const first = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr.split('\n')[0]).toBe('sweep of slow: writing to reports/slow-sweep');
+    const before = readFileSync(path.join(cwd, 'reports/slow-sweep/sweep.json'));
+    const second = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr.split('\n').slice(0, 2)).toEqual([
+      'reports/slow-sweep holds a finished study; writing reports/slow-sweep-2 (pass --out reports/slow-sweep to reuse its points, or --out reports/slow-sweep --fresh to replace it)',
+      'sweep of slow: writing to reports/slow-sweep-2',
+    ]);
+    expect(readFileSync(path.join(cwd, 'reports/slow-sweep/sweep.json')).equals(before)).toBe(true);
+    const a = JSON.parse(before.toString());
+    const b = JSON.parse(readFileSync(path.join(cwd, 'reports/slow-sweep-2/sweep.json'), 'utf8'));
+    expect(b.points.map((p: { estimates: unknown }) => p.estimates)).toEqual(a.points.map((p: { estimates: unknown }) => p.estimates));
+  }, 120_000);
 });

@@ -15,8 +15,8 @@ import { calibrationStopText, calibrationSummary } from '../../report/verdict.js
 import { fmtDuration } from '../../report/format.js';
 import { calibrationPointExports } from '../../report/exports.js';
 import { emitSummary } from '../emit.js';
-import { studyLifecycle, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { allowAnyPathOption, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
   param?: string;
@@ -72,12 +72,12 @@ export function registerCalibrate(program: Command): void {
       if ((opts as { shard?: string }).shard !== undefined) throw new UserError('calibrate --shard: not supported — a calibration is adaptive (its next value and how many paths it adds depend on the last evaluation), so its paths cannot be split in advance; run it on one machine, where every evaluation uses all cores, or with --redis, where a worker fleet runs the paths of each evaluation');
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
-      const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
+      const { out, note } = studyOutDir(scenario.name, '-calibrate', 'calibration.json', opts.out);
       checkOutputFolder(out, studyOutputs('calibration.json'));
       const remote = await studyRemote(opts);
       const bar = studyProgress();
       let r;
-      const life = studyLifecycle('calibrate', scenario.name, out);
+      const life = studyLifecycle('calibrate', scenario.name, out, note);
       try {
         r = await life.run(() => runCalibration(scenario, {
           source: file,

@@ -16,8 +16,8 @@ import { comparisonPointExports } from '../../report/exports.js';
 import { renderFigures, renderPage } from '../../report/page.js';
 import { sensitivityPage, sensitivitySummaryMd, sensitivityVerdict } from '../../report/sensitivity-page.js';
 import { writeFilesAtomically } from '../../report/write.js';
-import { studyLifecycle, studyProgress } from './study-common.js';
-import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { studyLifecycle, studyOutDir, studyProgress } from './study-common.js';
+import { allowAnyPathOption, collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 const OUTPUTS = ['sensitivity.json', 'index.html', 'summary.md', 'figures', 'points.parquet', 'points.csv'];
 
@@ -55,10 +55,10 @@ export function registerSensitivity(program: Command): void {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       const levers = leversFromFlags(scenario, opts.lever);
-      const out = opts.out ?? defaultOutDir(scenario.name, '-sensitivity');
+      const { out, note } = studyOutDir(scenario.name, '-sensitivity', 'sensitivity.json', opts.out);
       checkOutputFolder(out, [...OUTPUTS, 'variants', 'manifest.json']);
       const bar = studyProgress();
-      const life = studyLifecycle('sensitivity', scenario.name, out);
+      const life = studyLifecycle('sensitivity', scenario.name, out, note);
       let r;
       try {
         r = await life.run(() => runSensitivity(scenario, { levers, metric: opts.metric, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update, onStart: life.onStart }));

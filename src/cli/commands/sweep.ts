@@ -20,7 +20,7 @@ import path from 'node:path';
 import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
-import { studyLifecycle, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
@@ -81,17 +81,17 @@ export function registerSweep(program: Command): void {
         process.stdout.write(`sweep shard ${index}/${count} of ${scenario.name}: paths [${header.shard.start}, ${header.shard.end}) of every point, study hash ${header.scenarioHash}; wrote ${out}\n`);
         return;
       }
-      const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
+      const { out, note } = studyOutDir(scenario.name, '-sweep', 'sweep.json', opts.out);
       checkOutputFolder(out, studyOutputs('sweep.json'));
       const remote = await studyRemote(opts);
-      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, opts);
+      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, { ...opts, note });
     });
 }
 
 /** Runs (or resumes) a sweep into `out` and writes sweep.json, the page and summary.md; prints the verdict. */
-export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean }): Promise<void> {
+export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean; note?: string | null }): Promise<void> {
   const bar = studyProgress();
-  const life = studyLifecycle('sweep', scenario.name, out);
+  const life = studyLifecycle('sweep', scenario.name, out, opts.note ?? null);
   let result;
   try {
     result = await life.run(() => runSweep(scenario, { ...sweepOpts, onProgress: bar.update, onStart: life.onStart }));
