@@ -57,7 +57,9 @@ const paramTitle = (p: string) => paramWords(p);
 export function sweepPage(r: SweepResult): PageOptions {
   const [p0, p1] = r.params;
   const pts = r.points;
-  const grid2 = r.params.length === 2;
+  // a list of points (sweep --point) need not fill the grid: no heatmap, and differences only where a neighbour was run
+  const fullGrid = pts.length === r.params.reduce((n, q) => n * q.values.length, 1);
+  const grid2 = r.params.length === 2 && fullGrid;
   const base = pts[r.baselineIndex];
   // every parameter after the first: a line per combination of their values, and the differences along the first at the reference's values
   const others = r.params.slice(1);
@@ -129,7 +131,8 @@ export function sweepPage(r: SweepResult): PageOptions {
       })),
     });
   }
-  sections.push({
+  const anyNeighbour = pts.some((p) => atReference(p) && p.differences.previous.some((d) => d.param === p0.path));
+  if (anyNeighbour) sections.push({
     id: 'differences',
     title: 'Paired differences between neighbouring points',
     introHtml: `<p>The change in each metric from the previous value of ${escapeHtml(paramInfoLabel(p0.path))} to this one${

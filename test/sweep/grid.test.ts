@@ -94,3 +94,45 @@ describe('marginlab calibrate writes points.parquet', () => {
     }
   });
 });
+
+describe('marginlab sweep over a list of points (--point)', () => {
+  it('runs only the listed points, in the order given, each equal to the same point of the grid; points.parquet has a row per point × metric', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-points-'));
+    try {
+      const common = ['--paths', '6', '--workers', '1', '--no-figures'];
+      const r = await cli('sweep', SCENARIO, '--point', 'policy.maintenance.mmr=0.03,policy.insuranceFund.initialUsd=50000', '--point', 'policy.maintenance.mmr=0.02,policy.insuranceFund.initialUsd=0', ...common, '--out', path.join(dir, 'list'));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/2 points × 6 paths/);
+      const list = JSON.parse(readFileSync(path.join(dir, 'list', 'sweep.json'), 'utf8'));
+      expect(list.points.map((p: { values: Record<string, number> }) => p.values)).toEqual([
+        { 'policy.maintenance.mmr': 0.03, 'policy.insuranceFund.initialUsd': 50000 },
+        { 'policy.maintenance.mmr': 0.02, 'policy.insuranceFund.initialUsd': 0 },
+      ]);
+      const g = await cli('sweep', SCENARIO, '--param', A, '--param', B, ...common, '--out', path.join(dir, 'grid'));
+      expect(g.status, g.stderr).toBe(0);
+      const grid = JSON.parse(readFileSync(path.join(dir, 'grid', 'sweep.json'), 'utf8'));
+      expect(list.points[0].estimates).toEqual(grid.points[3].estimates); // (0.03, 50000)
+      expect(list.points[1].estimates).toEqual(grid.points[0].estimates); // (0.02, 0)
+      const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, 'list', 'points.parquet')) })) as Record<string, unknown>[];
+      expect(rows.length).toBe(2 * list.metrics.length);
+      expect(rows[0]['policy.insuranceFund.initialUsd']).toBe(50000);
+      // the page draws no heatmap of a grid the list does not fill, and no neighbour differences where no neighbour ran
+      const page = readFileSync(path.join(dir, 'list', 'index.html'), 'utf8');
+      expect(page).not.toContain('id="chart-heat-');
+      expect(page).not.toContain('<section id="differences">');
+      expect(readFileSync(path.join(dir, 'grid', 'index.html'), 'utf8')).toContain('id="chart-heat-');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('points naming different parameters, a point twice, a bad value, or --point with --param: one line, exit 2', async () => {
+    const out = path.join(tmpdir(), 'marginlab-points-none');
+    const run = (...a: string[]) => cli('sweep', SCENARIO, ...a, '--paths', '4', '--out', out);
+    expect(isOneLineUserError(await run('--point', 'policy.maintenance.mmr=0.02', '--point', 'policy.insuranceFund.initialUsd=0'), /--point 2 .*every point must name the same parameters/)).toBe(true);
+    expect(isOneLineUserError(await run('--point', 'policy.maintenance.mmr=0.02', '--point', 'policy.maintenance.mmr=0.02'), /--point 2 .*given twice/)).toBe(true);
+    expect(isOneLineUserError(await run('--point', 'policy.maintenance.mmr=abc'), /--point 1 "policy\.maintenance\.mmr=abc": expected <path>=<number>/)).toBe(true);
+    expect(isOneLineUserError(await run('--point', 'policy.maintenance.mmr=0.02', '--param', A), /--point and --param: pass one/)).toBe(true);
+    expect(existsSync(path.join(out, 'sweep.json'))).toBe(false);
+  });
+});
