@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Opens report pages in Debian's chromium at window widths (default 800 and 1400 px), prints console
- * errors, requests that leave the file, elements wider than their card and overlapping or clipped chart
+ * errors, requests that leave the file, elements wider than their card, scrolling tables that lose their key
+ * column, numbers split from their sign, axes that repeat a tick label, and overlapping or clipped chart
  * labels (scripts/layout-checks.mjs), and saves a full-page screenshot of each next to the page
  * (`<page>-<width>.png`) — or into `--shots DIR`. Exit 1 when any page has a problem.
  *
@@ -10,7 +11,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { clippedLabels, overflowingElements, overlappingLabels } from './layout-checks.mjs';
+import { clippedLabels, duplicateTicks, hiddenKeyColumns, overflowingElements, overlappingLabels, splitSigns } from './layout-checks.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -47,7 +48,14 @@ try {
       await page.goto(pathToFileURL(path.resolve(file)).href);
       await page.waitForSelector('html[data-charts]', { timeout: 60_000 }).catch(() => problems.push('the charts never finished (no data-charts attribute after 60 s)'));
       await page.waitForTimeout(300);
-      problems.push(...(await overflowingElements(page)), ...(await overlappingLabels(page)), ...(await clippedLabels(page)));
+      problems.push(
+        ...(await overflowingElements(page)),
+        ...(await hiddenKeyColumns(page)),
+        ...(await splitSigns(page)),
+        ...(await duplicateTicks(page)),
+        ...(await overlappingLabels(page)),
+        ...(await clippedLabels(page)),
+      );
       const png = shots ? path.join(shots, `${path.basename(path.dirname(path.resolve(file)))}-${width}.png`) : `${file.replace(/\.html$/, '')}-${width}.png`;
       await page.screenshot({ path: png, fullPage: true });
       console.log(`${file} at ${width} px: ${problems.length ? `${problems.length} problem(s)` : 'ok'} — ${png}`);

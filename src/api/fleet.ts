@@ -193,6 +193,8 @@ export interface FleetRunOptions extends FleetTuning {
   onProgress?: (done: number, total: number, workers: number) => void;
   /** Give up when no job completes for this long (ms). Default: none. */
   idleTimeoutMs?: number;
+  /** Called once the jobs are queued: how many of them were already finished in Redis (the same work, reused, not recomputed). */
+  onReused?: (finishedJobs: number, jobs: number) => void;
 }
 
 /** Runs a resolved scenario on the fleet and returns the merged records, as `merge` builds them. */
@@ -236,13 +238,17 @@ async function fleetShards(url: string, scenario: Scenario, range: { start: numb
   const got = new Map<string, Shard>();
   let done = 0;
   try {
+    let reused = 0;
     for (const r of ranges) {
       const id = jobId(hash, r);
       const old = await Job.fromId<RangeJob, RangeResult>(queue, id);
       // a finished job of the same work is reused; a failed one is tried again
-      if (old && (await old.getState()) === 'failed') await old.remove();
+      const state = old ? await old.getState() : null;
+      if (old && state === 'failed') await old.remove();
+      if (state === 'completed') reused++;
     }
     await storeDataFiles(conn, files);
+    opts.onReused?.(reused, ranges.length);
     await queue.addBulk(
       ranges.map((r) => ({
         name: 'range',

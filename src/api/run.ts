@@ -238,7 +238,10 @@ export async function runScenario(input: Scenario | ScenarioInput, options: RunO
 }
 
 /** `runScenario`, also returning the per-path records at full precision (for the Parquet and CSV exports). */
-export async function runScenarioRecords(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: Results; table: PathTable }> {
+export async function runScenarioRecords(
+  input: Scenario | ScenarioInput,
+  options: RunOptions = {},
+): Promise<{ results: Results; table: PathTable; /** Every sampled path's series (paths below output.seriesSamplePaths), in path order. */ series: { pathIndex: number; series: PathSeries }[] }> {
   // importance sampling with an automatic shift: resolved once, and recorded in results.scenario
   const scenario = resolveSampling(parseScenario(input));
   if (scenario.sampling.precision) {
@@ -248,18 +251,18 @@ export async function runScenarioRecords(input: Scenario | ScenarioInput, option
   // inline per-path columns (JSON arrays, then text) cost several times the table: refused before simulating
   checkPathsInProcess(scenario.paths);
   const runs = await runRecords(scenario, options);
-  return { results: resultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
+  return { results: resultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table, series: runs.series };
 }
 
 /**
  * `runScenarioRecords` without the per-path columns inline in the results (`run --no-inline-paths`): for runs of
  * up to MAX_PATHS_AS_COLUMNS paths, whose records are held only as the table (about 600 bytes a path).
  */
-export async function runScenarioLean(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: LeanResults; table: PathTable }> {
+export async function runScenarioLean(input: Scenario | ScenarioInput, options: RunOptions = {}): Promise<{ results: LeanResults; table: PathTable; series: PathRuns['series'] }> {
   const scenario = resolveSampling(parseScenario(input));
   if (scenario.sampling.precision) throw new UserError('sampling.precision: a run to a stated precision keeps its per-path columns in results.json — drop --no-inline-paths (or the precision target)');
   const runs = await runRecords(scenario, options);
-  return { results: leanResultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table };
+  return { results: leanResultsOf(scenario, portableScenario(scenario), runs, options), table: runs.table, series: runs.series };
 }
 
 /** Every path of a resolved scenario (no precision target), as the records results are built from. */
@@ -286,7 +289,7 @@ function plainAt(scenario: Scenario, paths: number): Scenario {
  * adds paths [n, n′) to the run of [0, n) — except when the book blocks move with the count
  * (`pathsPerBook: auto`), where the batch reruns every path. results.json records `precision`.
  */
-async function runToPrecision(scenario: Scenario, options: RunOptions): Promise<{ results: Results; table: PathTable }> {
+async function runToPrecision(scenario: Scenario, options: RunOptions): Promise<{ results: Results; table: PathTable; series: PathRuns['series'] }> {
   const target = scenario.sampling.precision!;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
@@ -366,7 +369,7 @@ async function runToPrecision(scenario: Scenario, options: RunOptions): Promise<
     stages,
     figures: check.figures,
   };
-  return { results, table };
+  return { results, table, series };
 }
 
 /** Everything a run's results are built from: every path's record (paths 0 … P − 1, in order), the summed histograms, the sampled series. */

@@ -27,6 +27,7 @@ import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerFit } from './commands/fit.js';
 import { registerValidate } from './commands/validate.js';
+import { registerSensitivity } from './commands/sensitivity.js';
 import { registerList } from './commands/list.js';
 import { registerMerge, runShardCommand, type RunFlags } from './commands/shard.js';
 import { registerWorker, runFleetCommand } from './commands/fleet.js';
@@ -82,6 +83,7 @@ function buildProgram(): Command {
     .option('--redis <url>', 'run the paths on a fleet of `marginlab worker --redis <url>` processes (BullMQ on Redis)')
     .option('--job-paths <n>', 'with --redis: paths per job (default ⌈paths/64⌉)', intArg('--job-paths', 1, 10_000_000))
     .option('--no-inline-paths', 'leave the per-path columns out of results.json (paths.parquet and paths.csv hold them) and write no index.html: for runs of up to 2,000,000 paths in one process')
+    .option('--series-parquet', 'also write series.parquet: one row per sampled path × series point (paths below output.seriesSamplePaths) with the key series')
     .option('--set <path=value>', 'set any scenario field for this run, e.g. --set policy.maintenance.mmr=0.02 (repeatable; the value is read as YAML)', (v: string, acc: string[] = []) => [...acc, v])
     .option(
       '--precision <h>',
@@ -100,6 +102,9 @@ function buildProgram(): Command {
       if (scenario.sampling.precision && (opts.shard !== undefined || opts.redis !== undefined)) {
         throw new UserError(`${opts.shard !== undefined ? '--shard' : '--redis'}: not with a precision target (--precision or sampling.precision) — a run to a precision decides its path count as it goes; run it here, or give --paths to ${opts.shard !== undefined ? 'shard' : 'the fleet'}`);
       }
+      if (opts.seriesParquet && (opts.shard !== undefined || opts.redis !== undefined)) {
+        throw new UserError(`--series-parquet: not with ${opts.shard !== undefined ? '--shard' : '--redis'} — only a run on this machine keeps every sampled path's series; run without it`);
+      }
       if (opts.shard !== undefined) return runShardCommand(scenario, opts);
       const { out, note } = runOutDir(scenario.name, opts.out, opts.force);
       // before simulating: a file where the folder should be, a read-only disk, another program's folder
@@ -107,7 +112,7 @@ function buildProgram(): Command {
       if (opts.redis !== undefined) {
         // the coordinator holds every path's record and writes them inline in results.json
         checkPathsInProcess(scenario.paths);
-        return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures });
+        return runFleetCommand(scenario, out, note, { redis: opts.redis, jobPaths: opts.jobPaths, json: opts.json, figures: opts.figures, force: opts.force });
       }
       if (opts.inlinePaths === false) {
         const progress = createProgress(scenario.paths);
@@ -118,7 +123,7 @@ function buildProgram(): Command {
           progress.stop();
         }
         const summary = runSummary({ ...lean.results, paths: {} } as Results, out);
-        const written = writeLeanRunOutputs(out, lean.results, lean.table, summaryMarkdown(summary));
+        const written = writeLeanRunOutputs(out, lean.results, lean.table, summaryMarkdown(summary), opts.seriesParquet ? lean.series : undefined);
         emitSummary(summary, opts.json, `${note ? `${note}\n` : ''}per-path columns only in paths.parquet and paths.csv, no index.html (--no-inline-paths)\nwrote ${written.join(', ')}`);
         return;
       }
@@ -148,8 +153,8 @@ function buildProgram(): Command {
       } finally {
         progress.stop();
       }
-      const { results, table } = run;
-      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table });
+      const { results, table, series } = run;
+      const written = await writeRunOutputs(out, results, { figures: opts.figures !== false, table, ...(opts.seriesParquet ? { series } : {}) });
       emitSummary(runSummary(results, out), opts.json, `${note ? `${note}\n` : ''}wrote ${written.join(', ')}`);
     });
   registerMerge(program);
@@ -158,6 +163,7 @@ function buildProgram(): Command {
   registerCalibrate(program);
   registerRecommend(program);
   registerCompare(program);
+  registerSensitivity(program);
   registerReport(program);
   registerList(program);
   registerFit(program);

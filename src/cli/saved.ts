@@ -101,7 +101,7 @@ const STUDY_SCHEMAS = {
     seed: z.number(),
     paths: z.number().int().min(1),
     traders: z.number(),
-    params: z.array(z.looseObject({ path: z.string(), values: z.array(z.number()).min(1) })).min(1).max(2),
+    params: z.array(z.looseObject({ path: z.string(), values: z.array(z.number()).min(1) })).min(1).max(6),
     metrics: z.array(z.looseObject({ key: z.string(), label: z.string(), unit: z.string() })).min(1),
     baselineIndex: z.number().int().min(0),
     points: z.array(z.looseObject({ values: z.record(z.string(), z.number()), aggregates: z.looseObject({}), capital, differences: z.looseObject({}), run: z.looseObject({ elapsedMs: z.number(), resumed: z.boolean() }) })).min(1),

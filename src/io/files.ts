@@ -177,6 +177,7 @@ const OUTPUT_NAMES = [
   'sweep.json',
   'calibration.json',
   'comparison.json',
+  'sensitivity.json',
   'manifest.json',
   'points',
   'variants',
@@ -186,6 +187,7 @@ const OUTPUT_NAMES = [
   'paths.csv',
   'points.parquet',
   'points.csv',
+  'series.parquet',
 ] as const;
 
 /** Files and folders among `replace` that must be folders (everything else must be a file). */

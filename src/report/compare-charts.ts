@@ -100,37 +100,56 @@ export interface VariantBandRow {
   p95: number;
 }
 
-/** Quantile bands of a series over time, one colour per policy: 5–95% shaded, median as a line. */
+/**
+ * Quantile bands of a series over time, one small panel per policy (stacked, sharing both axes): the
+ * policy's 5–95% band shaded and its median as a line in its own colour, and in every other panel the
+ * baseline's (first policy's) median as a dark dashed reference. Overlaid in one panel, bands that common
+ * random numbers make nearly identical would merge into one blot of mixed colour.
+ */
 export function variantBandsSpec(input: { title: string; subtitle?: string; xTitle: string; yTitle: string; unit: 'usd' | 'price'; rows: VariantBandRow[]; variants: string[]; width?: number; height?: number; zero?: boolean }): object {
   const fmt = input.unit === 'usd' ? { formatType: 'usd' } : { format: '$,.4~r' };
   const rows = input.rows.map((r) => ({ ...r, t: sig(r.t), p05: sig(r.p05), p50: sig(r.p50), p95: sig(r.p95) }));
-  const color = { field: 'variant', type: 'nominal', title: null, scale: variantScale(input.variants) };
+  const baseline = input.variants[0];
+  const baseRows = rows.filter((r) => r.variant === baseline).map((r) => ({ t: r.t, p50: r.p50 }));
+  const n = input.variants.length;
+  const panelHeight = input.height ?? (n <= 1 ? 240 : Math.max(90, Math.round(360 / n)));
+  const x = (last: boolean) => ({ field: 't', type: 'quantitative', title: last ? input.xTitle : null, scale: { nice: false }, axis: last ? {} : { labels: false, ticks: true } });
+  const panel = (v: string, k: number, colour: string) => {
+    const last = k === n - 1;
+    const y = { type: 'quantitative', title: input.yTitle, scale: { zero: input.zero ?? false }, axis: { ...fmt, tickCount: 4 } };
+    return {
+      title: { text: v === baseline && n > 1 ? `${v} (baseline)` : v, fontSize: 12, color: colour },
+      width: input.width ?? WIDE,
+      height: panelHeight,
+      data: { values: rows.filter((r) => r.variant === v) },
+      encoding: { x: x(last) },
+      layer: [
+        { mark: { type: 'area', opacity: 0.28, color: colour }, encoding: { y: { field: 'p05', ...y }, y2: { field: 'p95' } } },
+        ...(v === baseline ? [] : [{ data: { values: baseRows }, mark: { type: 'line', strokeWidth: 1.2, strokeDash: [4, 3], color: '#222b38' }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'p50', type: 'quantitative' } } }]),
+        { mark: { type: 'line', strokeWidth: 2, color: colour }, encoding: { y: { field: 'p50', type: 'quantitative' } } },
+        {
+          mark: { type: 'point', opacity: 0, size: 30 },
+          encoding: {
+            y: { field: 'p50', type: 'quantitative' },
+            tooltip: [
+              { field: 'variant', type: 'nominal', title: 'policy' },
+              { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
+              { field: 'p05', type: 'quantitative', title: '5th percentile', ...fmt },
+              { field: 'p50', type: 'quantitative', title: 'median', ...fmt },
+              { field: 'p95', type: 'quantitative', title: '95th percentile', ...fmt },
+            ],
+          },
+        },
+      ],
+    };
+  };
+  const colours = variantScale(input.variants).range;
   return {
     $schema: VL_SCHEMA,
-    title: { text: input.title, ...(input.subtitle ? { subtitle: input.subtitle } : {}) },
-    width: input.width ?? WIDE,
-    height: input.height ?? 240,
-    data: { values: rows },
-    encoding: { x: { field: 't', type: 'quantitative', title: input.xTitle, scale: { nice: false } }, color },
-    layer: [
-      { mark: { type: 'area', opacity: 0.12 }, encoding: { y: { field: 'p05', type: 'quantitative', title: input.yTitle, scale: { zero: input.zero ?? false }, axis: fmt }, y2: { field: 'p95' } } },
-      { mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 2] }, encoding: { y: { field: 'p05', type: 'quantitative' } } },
-      { mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 2] }, encoding: { y: { field: 'p95', type: 'quantitative' } } },
-      { mark: { type: 'line', strokeWidth: 2 }, encoding: { y: { field: 'p50', type: 'quantitative' } } },
-      {
-        mark: { type: 'point', opacity: 0, size: 30 },
-        encoding: {
-          y: { field: 'p50', type: 'quantitative' },
-          tooltip: [
-            { field: 'variant', type: 'nominal', title: 'policy' },
-            { field: 't', type: 'quantitative', title: input.xTitle, format: ',.2~f' },
-            { field: 'p05', type: 'quantitative', title: '5th percentile', ...fmt },
-            { field: 'p50', type: 'quantitative', title: 'median', ...fmt },
-            { field: 'p95', type: 'quantitative', title: '95th percentile', ...fmt },
-          ],
-        },
-      },
-    ],
+    title: { text: input.title, ...(input.subtitle || n > 1 ? { subtitle: input.subtitle ?? `One panel per policy: median (line) and 5–95% of paths (shaded); dashed: ${baseline}’s median.` } : {}) },
+    spacing: 8,
+    resolve: { scale: { x: 'shared', y: 'shared' } },
+    vconcat: input.variants.map((v, k) => panel(v, k, colours[k])),
   };
 }
 

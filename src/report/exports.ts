@@ -239,3 +239,68 @@ export function recommendPointExports(r: RecommendationLike): { 'points.parquet'
   ).filter((c) => !c.name.startsWith('difference'));
   return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
 }
+
+/** The shape of a calibration result the export reads (src/sweep/calibrate.ts CalibrationResult). */
+export interface CalibrationLike {
+  param: string;
+  target: { metric: string };
+  evaluated: { value: number; order: number; phase: string; looks: number; decision: string; metric: ExportEstimate & { level?: number } }[];
+}
+
+/**
+ * points.parquet and points.csv of a calibration: one row per evaluated value, in the order the search
+ * evaluated them — the value (a column named by the parameter's path), the target metric's estimate with
+ * the interval its decision used (and that interval's level), the paths, the looks, the phase (grid or
+ * bisection) and the decision (meets, fails, undecided).
+ */
+export function calibrationPointExports(r: CalibrationLike): { 'points.parquet': (file: string) => void; 'points.csv': (file: string) => void } {
+  const ev = [...r.evaluated].sort((a, b) => a.order - b.order);
+  const rows: PointRow[] = ev.map((e) => ({ point: e.order, label: `${r.param} = ${e.value}`, params: { [r.param]: e.value }, metric: r.target.metric, est: e.metric }));
+  const cols: ExportColumn[] = [
+    ...pointColumns(rows, [r.param], 'order').filter((c) => !c.name.startsWith('difference')),
+    { name: 'level', type: 'DOUBLE', values: ev.map((e) => num(e.metric.level)) },
+    { name: 'looks', type: 'INT32', values: ev.map((e) => e.looks) },
+    { name: 'phase', type: 'STRING', values: ev.map((e) => e.phase) },
+    { name: 'decision', type: 'STRING', values: ev.map((e) => e.decision) },
+  ];
+  return { 'points.parquet': (f) => writeParquet(f, cols), 'points.csv': (f) => writeCsv(f, cols) };
+}
+
+/** The per-path series of a run's sampled paths, as the engine records them (src/engine/results.ts PathSeries). */
+export interface SeriesLike {
+  pathIndex: number;
+  series: { steps: ArrayLike<number>; fundamentalUsd: ArrayLike<number>; markUsd: ArrayLike<number>; liquidatedLongUsd: ArrayLike<number>; liquidatedShortUsd: ArrayLike<number>; openInterestUsd: ArrayLike<number>; insuranceFundUsd: ArrayLike<number> };
+}
+
+/** The key series written to series.parquet, in column order after pathIndex, step and timeSeconds. */
+export const SERIES_COLUMNS = ['fundamentalUsd', 'markUsd', 'liquidatedLongUsd', 'liquidatedShortUsd', 'openInterestUsd', 'insuranceFundUsd'] as const;
+
+/**
+ * series.parquet of a run (`marginlab run --series-parquet`): one row per sampled path × series point, in
+ * path order — pathIndex, step, timeSeconds (step × stepSeconds), the index (fundamental) and mark prices,
+ * the liquidated long and short notional since the previous point, open interest and the insurance fund.
+ * The sampled paths are paths 0 … min(output.seriesSamplePaths, paths) − 1, at output.seriesPoints points each.
+ */
+export function seriesExports(series: readonly SeriesLike[], meta: { scenario: string; seed: number; stepSeconds: number }): { 'series.parquet': (file: string) => void } {
+  const n = series.reduce((a, s) => a + s.series.steps.length, 0);
+  const pathIndex = new Int32Array(n);
+  const step = new Int32Array(n);
+  const time = new Float64Array(n);
+  const values = Object.fromEntries(SERIES_COLUMNS.map((c) => [c, new Float64Array(n)])) as Record<(typeof SERIES_COLUMNS)[number], Float64Array>;
+  let i = 0;
+  for (const s of [...series].sort((a, b) => a.pathIndex - b.pathIndex)) {
+    for (let k = 0; k < s.series.steps.length; k++, i++) {
+      pathIndex[i] = s.pathIndex;
+      step[i] = s.series.steps[k];
+      time[i] = s.series.steps[k] * meta.stepSeconds;
+      for (const c of SERIES_COLUMNS) values[c][i] = s.series[c][k];
+    }
+  }
+  const cols: ExportColumn[] = [
+    { name: 'pathIndex', type: 'INT32', values: pathIndex },
+    { name: 'step', type: 'INT32', values: step },
+    { name: 'timeSeconds', type: 'DOUBLE', values: time },
+    ...SERIES_COLUMNS.map((c): ExportColumn => ({ name: c, type: 'DOUBLE', values: values[c] })),
+  ];
+  return { 'series.parquet': (f) => writeParquet(f, cols, { 'marginlab.scenario': meta.scenario, 'marginlab.seed': String(meta.seed) }) };
+}

@@ -57,6 +57,16 @@ export function fmtUsd(x: number): string {
 /** The minus sign every output uses (U+2212), never a hyphen. */
 export const MINUS = '\u2212';
 
+/**
+ * HTML text where no line break can fall between a sign and its number: a word joiner (U+2060) after every
+ * minus sign (U+2212) or plus that a currency sign follows ("−$3.55k" would otherwise break after "−"; a sign
+ * before a digit never breaks). For page text only: summary.md and the terminal keep plain text.
+ * @example joinSigns('[−$35.2k, +$3k]') === '[−\u2060$35.2k, +\u2060$3k]'
+ */
+export function joinSigns(html: string): string {
+  return html.replace(/([\u2212+])([$€£])/g, '$1\u2060$2');
+}
+
 /** Replaces a leading hyphen-minus (as `toFixed` writes it) by the minus sign U+2212. */
 export function minus(s: string): string {
   return s.replace(/^-/, MINUS);

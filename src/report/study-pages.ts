@@ -31,7 +31,7 @@ function ciHtml(e: Estimate, unit: Unit | null | undefined): string {
 
 /** A paired difference with its interval (rates in percentage points), flagged * (uncorrected) or ** (Holm); coloured when `key` says which way is safer. */
 function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean, key?: string): string {
-  const flag = holm ? ' <b title="significant after Holm correction">**</b>' : d.significant ? ' <b title="significant (uncorrected)">*</b>' : '';
+  const flag = holm ? '&nbsp;<b title="significant after Holm correction">**</b>' : d.significant ? '&nbsp;<b title="significant (uncorrected)">*</b>' : '';
   const tone = key ? toneOfDifference(key, d, holm) : 'neutral';
   const cls = tone === 'better' || tone === 'worse' ? ` class="tone-${tone}"` : '';
   return `<span${cls}>${escapeHtml(fmtDiff(d.estimate, unit))}</span> <span class="ci">[${escapeHtml(fmtDiff(d.lower, unit))}, ${escapeHtml(fmtDiff(d.upper, unit))}]</span>${flag}`;
@@ -39,7 +39,7 @@ function diffHtml(d: PairedDifference, unit: Unit, holm?: boolean, key?: string)
 
 function table(head: string[], rows: string[][]): string {
   return `<div class="table-wrap"><table class="data"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 ? ' style="white-space:nowrap"' : ''}>${c}</td>`).join('')}</tr>`)
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
     .join('')}</tbody></table></div>`;
 }
 
@@ -59,8 +59,16 @@ const paramTitle = (p: string) => paramWords(p);
 export function sweepPage(r: SweepResult): PageOptions {
   const [p0, p1] = r.params;
   const pts = r.points;
-  const grid2 = r.params.length === 2;
+  // a list of points (sweep --point) need not fill the grid: no heatmap, and differences only where a neighbour was run
+  const fullGrid = pts.length === r.params.reduce((n, q) => n * q.values.length, 1);
+  const grid2 = r.params.length === 2 && fullGrid;
   const base = pts[r.baselineIndex];
+  // every parameter after the first: a line per combination of their values, and the differences along the first at the reference's values
+  const others = r.params.slice(1);
+  const grouped = others.length > 0;
+  const groupOf = (p: (typeof pts)[number]) => others.map((q) => fmtParamValue(q.path, p.values[q.path])).join(', ');
+  const atReference = (p: (typeof pts)[number]) => others.every((q) => p.values[q.path] === base.values[q.path]);
+  const othersText = others.map((q) => escapeHtml(paramInfoLabel(q.path))).join(', ');
   const gains = Object.values(r.crnPrecisionGain).filter((g): g is number => g !== null);
   const medianGain = gains.length ? [...gains].sort((a, b) => a - b)[gains.length >> 1] : null;
   const summary = sweepSummary(r, null);
@@ -93,17 +101,17 @@ export function sweepPage(r: SweepResult): PageOptions {
       xFormat: paramAxisFormat(p0.path),
       yTitle: m.label,
       unit: m.unit,
-      groupTitle: p1 ? paramTitle(p1.path) : undefined,
+      groupTitle: grouped ? others.map((q) => paramTitle(q.path)).join(', ') : undefined,
       rows: pts.map((p) => {
         const e = p.estimates?.[m.key] ?? metricEstimate(p.aggregates, m.key);
-        return { x: p.values[p0.path], ...e, ...(grid2 ? { group: fmtParamValue(p1.path, p.values[p1.path]) } : {}) } as IntervalRow;
+        return { x: p.values[p0.path], ...e, ...(grouped ? { group: groupOf(p) } : {}) } as IntervalRow;
       }),
     }),
   }));
   sections.push({
     id: 'risk',
     title: 'Risk metrics against the parameter',
-    introHtml: `<p>Each point's estimate with its 95% confidence interval (shaded)${grid2 ? `; one line per value of ${escapeHtml(paramInfoLabel(p1.path))}` : ''}. Intervals are for each point on its own; for the change between points see the paired differences below, which are much tighter.</p>`,
+    introHtml: `<p>Each point's estimate with its 95% confidence interval (shaded)${grouped ? `; one line per ${others.length > 1 ? 'combination of values' : 'value'} of ${othersText}` : ''}. Intervals are for each point on its own; for the change between points see the paired differences below, which are much tighter.</p>`,
     charts: lineCharts,
   });
   if (grid2) {
@@ -125,11 +133,12 @@ export function sweepPage(r: SweepResult): PageOptions {
       })),
     });
   }
-  sections.push({
+  const anyNeighbour = pts.some((p) => atReference(p) && p.differences.previous.some((d) => d.param === p0.path));
+  if (anyNeighbour) sections.push({
     id: 'differences',
     title: 'Paired differences between neighbouring points',
     introHtml: `<p>The change in each metric from the previous value of ${escapeHtml(paramInfoLabel(p0.path))} to this one${
-      grid2 ? ` (at the reference point's ${escapeHtml(paramInfoLabel(p1.path))} = ${escapeHtml(fmtParamValue(p1.path, base.values[p1.path]))}; every step is in sweep.json)` : ''
+      grouped ? ` (at the reference point's ${others.map((q) => `${escapeHtml(paramInfoLabel(q.path))} = ${escapeHtml(fmtParamValue(q.path, base.values[q.path]))}`).join(', ')}; every step is in sweep.json)` : ''
     }, computed path by path on the same shocks (dark bar: 95% interval; rates in percentage points). The light bar is the interval the same change would have if the two points had been run on independent paths — the gain from common random numbers.</p>`,
     charts: r.metrics.map((m) => ({
       id: `diff-${m.key.replace(/\W+/g, '-')}`,
@@ -142,7 +151,7 @@ export function sweepPage(r: SweepResult): PageOptions {
         unit: m.unit,
         diffText: (x: number) => fmtDiff(x, m.unit),
         rows: pts.flatMap((p) => {
-          if (grid2 && p.values[p1.path] !== base.values[p1.path]) return [];
+          if (!atReference(p)) return [];
           const prev = p.differences.previous.find((d) => d.param === p0.path);
           if (!prev) return [];
           const d = prev.metrics[m.key];
@@ -179,8 +188,8 @@ export function sweepPage(r: SweepResult): PageOptions {
             xUnit: measure.unit,
             yTitle: m.label,
             unit: m.unit,
-            connect: !grid2,
-            rows: pts.map((p) => ({ x: p.capital[measure.key], ...(p.estimates?.[k] ?? metricEstimate(p.aggregates, k)), label: p.label, text: grid2 ? '' : fmtParamValue(p0.path, p.values[p0.path]) })),
+            connect: !grouped,
+            rows: pts.map((p) => ({ x: p.capital[measure.key], ...(p.estimates?.[k] ?? metricEstimate(p.aggregates, k)), label: p.label, text: grouped ? '' : fmtParamValue(p0.path, p.values[p0.path]) })),
           }),
         };
       }),
@@ -528,7 +537,7 @@ export function comparisonPage(r: ComparisonResult): PageOptions {
       table(
         ['policy', 'source', 'differs from baseline in'],
         r.variants.map((v) => [
-          escapeHtml(v.name) + (v.description ? `<br><span class="ci">${escapeHtml(v.description)}</span>` : ''),
+          escapeHtml(v.name) + (v.description ? `<br><span class="note">${escapeHtml(v.description)}</span>` : ''),
           escapeHtml(v.source),
           v.name === r.baseline ? '(baseline)' : escapeHtml(differences({ ...base.scenario, name: '', description: '', bookRules: undefined }, { ...v.scenario, name: '', description: '', bookRules: undefined }, 12).join(', ') || '(nothing)'),
         ]),

@@ -62,7 +62,7 @@ function rowsTable(rows: readonly ValidationRow[]): string {
         escapeHtml(fmtValidationValue(r.simulated, r.unit)),
         escapeHtml(bandText(r)),
         verdict,
-        `<span class="ci">${escapeHtml(r.note ?? '')}</span>`,
+        `<span class="note">${escapeHtml(r.note ?? '')}</span>`,
       ];
       return `<tr>${cells.map((c, i) => `<td${i > 0 && i < 5 ? ' style="white-space:nowrap"' : i === 5 ? ' style="text-align:left"' : ''}>${c}</td>`).join('')}</tr>`;
     })

@@ -10,7 +10,7 @@ import type { LeanResults, Results } from '../api/run.js';
 import { renderReportFiles } from './html.js';
 import { commitOutputFolder, type FileContent } from '../io/files.js';
 import { PathTable } from '../mc/table.js';
-import { pathExports } from './exports.js';
+import { pathExports, seriesExports, type SeriesLike } from './exports.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 
 /**
@@ -133,7 +133,7 @@ export function writeFilesAtomically(dir: string, files: Record<string, FileCont
 }
 
 /** What `marginlab run` writes into its folder (an earlier run's files of these names are replaced). */
-export const RUN_OUTPUTS = ['results.json', 'index.html', 'summary.md', 'figures', 'paths.parquet', 'paths.csv'] as const;
+export const RUN_OUTPUTS = ['results.json', 'index.html', 'summary.md', 'figures', 'paths.parquet', 'paths.csv', 'series.parquet'] as const;
 /** What `marginlab report` writes (the results.json it was built from is kept). */
 export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
 
@@ -141,8 +141,9 @@ export const REPORT_OUTPUTS = ['index.html', 'summary.md', 'figures'] as const;
  * Renders and writes a run's report folder (`results.json`, `index.html`, `figures/*.svg`); returns
  * the written paths. Everything is rendered before anything is written.
  */
-export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable } = {}): Promise<string[]> {
+export async function writeRunOutputs(dir: string, r: Results, opts: { figures?: boolean; table?: PathTable; /** Writes series.parquet: every sampled path's series (run --series-parquet). */ series?: readonly SeriesLike[] } = {}): Promise<string[]> {
   const files: Record<string, FileContent> = {
+    ...(opts.series ? seriesExports(opts.series, { scenario: r.scenario.name, seed: r.seed, stepSeconds: r.scenario.stepSeconds }) : {}),
     'results.json': compactJsonFile(r),
     // without the run's exact table (a library caller), the per-path columns of results.json (cents, 10 digits)
     ...pathExports(opts.table ?? PathTable.fromColumns(r.paths), { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }),
@@ -156,10 +157,11 @@ export async function writeRunOutputs(dir: string, r: Results, opts: { figures?:
  * without `paths`, summary.md, paths.parquet and paths.csv (streamed to disk). No index.html: the page
  * draws from the inline columns.
  */
-export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string): string[] {
+export function writeLeanRunOutputs(dir: string, r: LeanResults, table: PathTable, summaryMd: string, series?: readonly SeriesLike[]): string[] {
   const files: Record<string, FileContent> = {
     'results.json': compactJsonFile(r),
     ...pathExports(table, { scenario: r.scenario.name, seed: r.seed, pathsPerBook: pathsPerBookOf(r.scenario) }),
+    ...(series ? seriesExports(series, { scenario: r.scenario.name, seed: r.seed, stepSeconds: r.scenario.stepSeconds }) : {}),
     'summary.md': summaryMd,
   };
   return writeFilesAtomically(dir, files, RUN_OUTPUTS);

@@ -1,5 +1,5 @@
 /**
- * Optional study blocks of a scenario file: `sweep:` (a grid over one or two numeric fields),
+ * Optional study blocks of a scenario file: `sweep:` (a grid over one to six numeric fields),
  * `calibrate:` (search one field for the most capital-efficient value that meets a risk target) and
  * `variants:` (named policies compared on the same shocks). The engine ignores them; the `sweep`,
  * `calibrate` and `compare` commands read them (docs/calibration.md). Command-line flags override them.
@@ -31,8 +31,8 @@ const SweepParamSchema = z.strictObject({
 });
 
 export const SweepSchema = z.strictObject({
-  /** One or two parameters; two make a grid (every combination). */
-  params: z.array(SweepParamSchema).min(1).max(2),
+  /** One to six parameters; two or more make a grid (every combination, at most 2,500 points). */
+  params: z.array(SweepParamSchema).min(1).max(6),
   /** Paths per point (default: the scenario's `paths`). Every point uses path indices 0 … paths − 1. */
   paths: z.number().int().min(1).max(10_000_000).optional(),
 });

@@ -77,6 +77,8 @@ export interface CalibrateOptions {
   out?: string;
   fresh?: boolean;
   onProgress?: (p: StudyProgress) => void;
+  /** Called once the inputs are checked and the output folder opened, before any path is simulated (with the chunks found finished on disk). */
+  onStart?: (resumedChunks: number) => void;
 }
 
 export type Decision = 'meets' | 'fails' | 'undecided';
@@ -639,6 +641,7 @@ async function calibrate(input: Scenario, opts: CalibrateOptions, pool: LazyPool
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'calibrate', inputs: { scenario: scenarioIdentity(base), param: r.param, initialPaths: r.initialPaths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
+  opts.onStart?.(folder?.resumedChunks ?? 0);
   const tests = new ValueTests(r, base, errorSpendingPlan(r), opts, pool, folder);
   const outcome = await search(r, grid, tests);
   const result = calibrationResult(r, base, tests, outcome);

@@ -155,6 +155,8 @@ export interface CompareOptions {
   /** Draw each policy's opening book under its own rules instead of holding the baseline's book fixed (`--redraw-book`). */
   redrawBook?: boolean;
   onProgress?: (p: StudyProgress) => void;
+  /** Called once the inputs are checked and the output folder opened, before any path is simulated (with the chunks found finished on disk). */
+  onStart?: (resumedChunks: number) => void;
 }
 
 export interface ComparedVariant {
@@ -351,6 +353,7 @@ export async function runComparison(variantsIn: VariantInput[], opts: CompareOpt
   const folder = opts.out
     ? StudyFolder.open(opts.out, { command: 'compare', inputs: { variants: variants.map((v) => ({ name: v.name, scenario: scenarioIdentity(v.scenario) })), marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
+  opts.onStart?.(folder?.resumedChunks ?? 0);
   const results: Results[] = [];
   let resumed = 0;
   let pathsDone = 0;

@@ -1,5 +1,5 @@
 /**
- * Sweeps: run a scenario at every value (or every combination of values) of one or two parameters on
+ * Sweeps: run a scenario at every value (or every combination of values) of one or more parameters on
  * the same paths, and report each point's aggregates with confidence intervals plus paired
  * differences against the baseline point and the neighbouring point along each parameter.
  *
@@ -28,6 +28,8 @@ import { portableScenario, scenarioIdentity } from '../scenario/data-files.js';
 const SWEEP_FORMAT = 'marginlab.sweep/1';
 /** Largest grid a sweep accepts. */
 const MAX_SWEEP_POINTS = 2_500;
+/** Most parameters a sweep's grid may have. */
+export const MAX_SWEEP_PARAMS = 6;
 
 export interface StudyProgress {
   /** Points finished so far / planned (calibration: evaluations so far, total unknown = 0). */
@@ -51,9 +53,13 @@ export interface SweepOptions {
   out?: string;
   /** Discard points saved in `out` by an earlier run. */
   fresh?: boolean;
+  /** Only these points (each sets every parameter of `params`), in this order, instead of every combination. */
+  points?: Record<string, number>[];
   /** Metrics to report and difference (default `HEADLINE_METRICS`). */
   metrics?: string[];
   onProgress?: (p: StudyProgress) => void;
+  /** Called once the inputs are checked and the output folder opened, before any path is simulated (with the chunks found finished on disk). */
+  onStart?: (resumedChunks: number) => void;
 }
 
 export interface MetricInfo {
@@ -112,15 +118,40 @@ interface PlannedPoint {
   label: string;
 }
 
-/** Every combination of the parameters' values (first parameter outermost), each validated. */
-export function planSweep(base: Scenario, params: ParamSpec[], paths: number): PlannedPoint[] {
-  if (params.length < 1 || params.length > 2) throw new UserError(`sweep: ${params.length} parameters given — a sweep takes 1 or 2 (--param twice for a grid)`);
-  if (params.length === 2 && params[0].path === params[1].path) throw new UserError(`sweep: parameter ${params[0].path} is given twice`);
+/**
+ * The parameters of a list of points (`--point path=v,path=v` repeated): every path the points name, with the
+ * distinct values it takes, ascending. Every point must name the same paths, and no point may appear twice.
+ * @throws UserError naming the point
+ */
+export function paramsOfPoints(points: readonly Record<string, number>[]): ParamSpec[] {
+  if (points.length === 0) throw new UserError('--point: no points given');
+  const paths = Object.keys(points[0]);
+  const seen = new Set<string>();
+  points.forEach((p, i) => {
+    const keys = Object.keys(p);
+    if (keys.length !== paths.length || keys.some((k) => !paths.includes(k))) {
+      throw new UserError(`--point ${i + 1} (${describePoint(p)}): names ${keys.join(', ')} — every point must name the same parameters as the first (${paths.join(', ')})`);
+    }
+    const key = paths.map((k) => p[k]).join(',');
+    if (seen.has(key)) throw new UserError(`--point ${i + 1} (${describePoint(p)}): given twice`);
+    seen.add(key);
+  });
+  return paths.map((path) => ({ path, values: [...new Set(points.map((p) => p[path]))].sort((a, b) => a - b) }));
+}
+
+/** Every combination of the parameters' values (first parameter outermost), or only the listed points, each validated. */
+export function planSweep(base: Scenario, params: ParamSpec[], paths: number, list?: readonly Record<string, number>[]): PlannedPoint[] {
+  if (params.length < 1 || params.length > MAX_SWEEP_PARAMS) throw new UserError(`sweep: ${params.length} parameters given — a sweep takes 1 to ${MAX_SWEEP_PARAMS} (--param once per parameter; two or more make a grid of every combination)`);
+  const twice = params.find((p, i) => params.findIndex((q) => q.path === p.path) !== i);
+  if (twice) throw new UserError(`sweep: parameter ${twice.path} is given twice`);
   for (const p of params) if (p.values.length === 0) throw new UserError(`sweep: ${p.path} has no values (empty range)`);
-  const total = params.reduce((n, p) => n * p.values.length, 1);
+  const total = list ? list.length : params.reduce((n, p) => n * p.values.length, 1);
   if (total > MAX_SWEEP_POINTS) throw new UserError(`sweep: ${total} points is too many — at most ${MAX_SWEEP_POINTS}`);
   const out: PlannedPoint[] = [];
-  const grids: number[][] = params.length === 1 ? params[0].values.map((_, i) => [i]) : params[0].values.flatMap((_, i) => params[1].values.map((_, j) => [i, j]));
+  // every combination, the first parameter outermost (the last one varies fastest)
+  const grids: number[][] = list
+    ? list.map((pt) => params.map((p) => p.values.indexOf(pt[p.path])))
+    : params.reduce<number[][]>((acc, p) => acc.flatMap((g) => p.values.map((_, i) => [...g, i])), [[]]);
   grids.forEach((grid, index) => {
     const values: Record<string, number> = {};
     params.forEach((p, a) => (values[p.path] = p.values[grid[a]]));
@@ -143,11 +174,12 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
   const base = resolveSampling(stripStudy(input));
   const paths = opts.paths ?? input.sweep?.paths ?? input.paths;
   const metrics = checkMetrics(opts.metrics ?? [...HEADLINE_METRICS], base);
-  const planned = planSweep(base, opts.params, paths);
+  const planned = planSweep(base, opts.params, paths, opts.points);
 
   const folder = opts.out
-    ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: scenarioIdentity(base), params: opts.params, paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
+    ? StudyFolder.open(opts.out, { command: 'sweep', inputs: { scenario: scenarioIdentity(base), params: opts.params, ...(opts.points ? { points: opts.points } : {}), paths, marginlabVersion: VERSION } }, { fresh: opts.fresh })
     : undefined;
+  opts.onStart?.(folder?.resumedChunks ?? 0);
   const pathsTotal = planned.length * paths;
   let pathsDone = 0;
   let pointsDone = 0;
@@ -196,7 +228,8 @@ export async function runSweep(input: Scenario, opts: SweepOptions): Promise<Swe
       if (p.grid[a] === 0) return;
       const g = [...p.grid];
       g[a]--;
-      const from = indexOf.get(g.join(','))!;
+      const from = indexOf.get(g.join(','));
+      if (from === undefined) return; // a list of points need not hold the neighbour
       const d = diff(from, i);
       for (const m of metrics) {
         const x = d[m.key];

@@ -3,9 +3,11 @@
  * index.html from file:// and checks that every chart container holds an SVG with marks, the console
  * stays free of errors (and of vega warnings), no request leaves the file (anything but file:, data:,
  * blob:), and the interactions work (hover tooltip, path selector, brush, the what-if sliders).
- * Every report type — run (default and whale-heavy thin-depth), sweep, calibration, comparison — is
- * opened at 800 px and at 1,400 px: no element is wider than its card (a table may scroll inside it),
- * and no chart's text labels overlap or run out of the chart (scripts/layout-checks.mjs).
+ * Every report type — run (default and whale-heavy thin-depth), sweep, calibration, comparison, sensitivity and
+ * validation where ../shared/data is present — is opened at 800 px and at 1,280 px: no element is wider
+ * than its card (a table may scroll inside it, its first column staying in view), no number is on another
+ * line than its sign, no axis repeats a tick label, and no chart's text labels overlap or run out of the
+ * chart (scripts/layout-checks.mjs).
  * Screenshots go to test-output/.
  *
  * Without /usr/bin/chromium the suite is skipped locally but fails under CI=true (`.ci/run` installs it).
@@ -23,8 +25,13 @@ import { calibrationPage, comparisonPage, sweepPage } from '../../src/report/stu
 import { runSweep } from '../../src/sweep/sweep.js';
 import { runCalibration } from '../../src/sweep/calibrate.js';
 import { runComparison, variantsFromBlock } from '../../src/sweep/compare.js';
+import { runValidation } from '../../src/validate/registry.js';
+import { leversFromFlags, runSensitivity } from '../../src/sweep/sensitivity.js';
+import { sensitivityPage } from '../../src/report/sensitivity-page.js';
+import { validationPage } from '../../src/report/validation-page.js';
+import { HAS_REAL_DATA, REAL_DATA_DIR } from '../helpers/real-data.js';
 // @ts-expect-error a plain ES module shared with scripts/check-report.mjs
-import { clippedLabels, overflowingElements, overlappingLabels } from '../../scripts/layout-checks.mjs';
+import { clippedLabels, duplicateTicks, hiddenKeyColumns, overflowingElements, overlappingLabels, splitSigns } from '../../scripts/layout-checks.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const IN_CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
@@ -59,6 +66,9 @@ async function buildStudies(): Promise<Record<string, string>> {
     sweep: writePage('browser-sweep', sweepPage(sweep)),
     calibrate: writePage('browser-calibrate', calibrationPage(calibration)),
     compare: writePage('browser-compare', comparisonPage(comparison)),
+    sensitivity: writePage('browser-sensitivity', sensitivityPage(await runSensitivity(cal, { levers: leversFromFlags(cal, undefined), paths: 24, workers: 2 }))),
+    // the validation page needs the market data in ../shared/data (skipped where absent)
+    ...(HAS_REAL_DATA ? { validation: writePage('browser-validation', validationPage(await runValidation(REAL_DATA_DIR, { calmPaths: 20, crisisPaths: 10, timingPaths: 2 }))) } : {}),
   };
 }
 
@@ -95,8 +105,10 @@ async function marksPerChart(page: Page): Promise<Record<string, number>> {
 }
 
 /**
- * At `width` px (the page resized to it first when needed): no element wider than its card, no
- * overlapping or clipped chart labels (scripts/layout-checks.mjs); saves a full-page screenshot.
+ * At `width` px (the page resized to it first when needed): no element wider than its card, no table
+ * that scrolls sideways without its key column staying in view, no number on another line than its
+ * sign, no axis that repeats a tick label, no overlapping or clipped chart labels
+ * (scripts/layout-checks.mjs); saves a full-page screenshot.
  */
 async function checkLayout(page: Page, name: string, width: number): Promise<void> {
   if (page.viewportSize()?.width !== width) {
@@ -104,9 +116,13 @@ async function checkLayout(page: Page, name: string, width: number): Promise<voi
     await page.waitForSelector(`html[data-layout-width="${width}"]`, { timeout: 30_000 });
     await page.waitForTimeout(400); // vega's own resize of container-width charts
   }
-  // the checks must see the charts: they drew text
-  expect(await page.$$eval('.chart svg text', (ts) => ts.length)).toBeGreaterThan(20);
+  // the checks must see the charts (where the page has any): they drew text
+  const charts = await page.$$eval('.chart', (cs) => cs.length);
+  if (charts > 0) expect(await page.$$eval('.chart svg text', (ts) => ts.length)).toBeGreaterThan(Math.min(20, 5 * charts));
   expect({ name, width, overflowing: await overflowingElements(page) }).toEqual({ name, width, overflowing: [] });
+  expect({ name, width, hiddenKey: await hiddenKeyColumns(page) }).toEqual({ name, width, hiddenKey: [] });
+  expect({ name, width, splitSigns: await splitSigns(page) }).toEqual({ name, width, splitSigns: [] });
+  expect({ name, width, duplicateTicks: await duplicateTicks(page) }).toEqual({ name, width, duplicateTicks: [] });
   expect({ name, width, overlapping: await overlappingLabels(page) }).toEqual({ name, width, overlapping: [] });
   expect({ name, width, clipped: await clippedLabels(page) }).toEqual({ name, width, clipped: [] });
   await page.screenshot({ path: path.join(OUT, `report-${name}-${width}.png`), fullPage: true });
@@ -208,10 +224,10 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
   });
 
   for (const s of SCENARIOS) {
-    it(`${s.name}: every chart renders marks; at 1,400 px and at 800 px nothing is wider than its card, no label overlaps or is clipped; ${
+    it(`${s.name}: every chart renders marks; at 1,280 px and at 800 px nothing is wider than its card (a scrolling table keeps its key column), no number leaves its sign, no axis repeats a label, no label overlaps or is clipped; ${
       s.name === 'default' ? 'hover tooltip, path selector and brush work' : 'what-if: a larger fund lowers bad debt, a higher MMR liquidates more traders, recomputed in a worker'
     }; no console errors, no network requests`, async () => {
-      const { page, watch } = await openReport(browser, reports[s.name], 1400);
+      const { page, watch } = await openReport(browser, reports[s.name], 1280);
       expect(await page.getAttribute('html', 'data-charts')).toBe('ready');
       const marks = await marksPerChart(page);
       // 13 charts and the what-if panel's chart
@@ -229,8 +245,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
       }
       // the verdict comes first
       expect(await page.locator('#headline > :first-child').getAttribute('class')).toBe('verdict');
-      await page.screenshot({ path: path.join(OUT, `report-${s.name}-top.png`), clip: { x: 0, y: 0, width: 1400, height: 1500 }, fullPage: true });
-      await checkLayout(page, s.name, 1400);
+      await page.screenshot({ path: path.join(OUT, `report-${s.name}-top.png`), clip: { x: 0, y: 0, width: 1280, height: 1500 }, fullPage: true });
+      await checkLayout(page, s.name, 1280);
       await checkLayout(page, s.name, 800);
       // then, at 800 px: the interactions (default) and the what-if sliders (whale-thin-depth)
       if (s.name === 'default') await interactions(page);
@@ -240,12 +256,12 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
     });
   }
 
-  for (const name of ['sweep', 'calibrate', 'compare']) {
-    it(`${name}: at 1,400 px and at 800 px nothing is wider than its card, no label overlaps or is clipped, no errors, no requests`, async () => {
-      const { page, watch } = await openReport(browser, reports[name], 1400);
+  for (const name of ['sweep', 'calibrate', 'compare', 'sensitivity', 'validation']) {
+    it.skipIf(name === 'validation' && !HAS_REAL_DATA)(`${name}: at 1,280 px and at 800 px nothing is wider than its card (a table that scrolls keeps its key column in view), no number leaves its sign, no axis repeats a label, no label overlaps or is clipped, no errors, no requests`, async () => {
+      const { page, watch } = await openReport(browser, reports[name], 1280);
       expect(await page.getAttribute('html', 'data-charts')).toBe('ready');
-      expect(await page.locator('#headline > :first-child').getAttribute('class')).toBe('verdict');
-      await checkLayout(page, name, 1400);
+      if (name !== 'validation') expect(await page.locator('#headline > :first-child').getAttribute('class')).toBe('verdict');
+      await checkLayout(page, name, 1280);
       await checkLayout(page, name, 800);
       expect(watch).toEqual({ errors: [], warnings: [], external: [] });
       if (name === 'calibrate') {
@@ -255,10 +271,30 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('report in a real browser (chromium, f
           for (const k of ['transform', 'x', 'y']) b.setAttribute(k, a.getAttribute(k) ?? '0');
           const wrap = document.querySelector('.table-wrap') as HTMLElement;
           wrap.style.overflowX = 'visible';
-          (wrap.querySelector('table') as HTMLElement).style.width = '1400px';
+          (wrap.querySelector('table') as HTMLElement).style.width = '1280px';
         });
         expect((await overlappingLabels(page)).length).toBeGreaterThan(0);
         expect((await overflowingElements(page)).length).toBeGreaterThan(0);
+        // ... an axis label that repeats its neighbour, a scrolling table whose key column scrolls away,
+        // and a sign on another line than its number are found too
+        await page.evaluate(() => {
+          const [a, b] = Array.from(document.querySelectorAll('#chart-search svg .role-axis-label text'));
+          b.textContent = a.textContent;
+          const probe = document.createElement('section');
+          probe.id = 'probe';
+          probe.innerHTML =
+            '<div style="overflow-x:auto"><table class="data" style="width:3000px"><tr><td style="position:static">key</td><td>value</td></tr></table></div>' +
+            '<p style="width:1px">interval [\u2212 $35.2k, \u22123.55k]</p>';
+          document.querySelector('main')!.appendChild(probe);
+        });
+        expect((await duplicateTicks(page)).join('\n')).toMatch(/chart-search: axis .* repeats/);
+        expect((await hiddenKeyColumns(page)).join('\n')).toMatch(/probe table: .* the key cell "key" is out of view/);
+        expect(await splitSigns(page)).toEqual([expect.stringMatching(/^probe: .*the sign and its number are on different lines/)]);
+        // the page's own way of joining a sign to its number holds at the narrowest width
+        await page.evaluate(() => {
+          document.querySelector('#probe p')!.textContent = '[\u2212\u2060$35.2k, \u2212\u2060$3.55k]';
+        });
+        expect(await splitSigns(page)).toEqual([]);
       }
       await page.close();
     });

@@ -109,6 +109,11 @@ describe('worker fleet (BullMQ on Redis)', () => {
       await queue.close();
       conn.disconnect();
     }
+    // the same run again with --force: the folder is replaced and the run says the 8 finished jobs were reused
+    const rerun = spawnSync(process.execPath, [CLI, 'run', SCENARIO, '--redis', url, '--job-paths', '3', '--out', path.join(dir, 'fleet'), '--no-figures', '--force'], { encoding: 'utf8' });
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toMatch(/--force replaced the output folder; 8 of 8 jobs were already finished in Redis for this same work and were reused, not recomputed/);
+    expect(withoutTiming(path.join(dir, 'fleet', 'results.json'))).toBe(withoutTiming(path.join(dir, 'local', 'results.json')));
     // a sweep on the fleet (each point's paths as jobs) equals the local sweep
     const P = ['--param', 'policy.maintenance.mmr=0.02,0.03', '--no-figures'];
     expect((await cli('sweep', SCENARIO, ...P, '--workers', '1', '--out', path.join(dir, 'sweep-local'))).status).toBe(0);

@@ -14,9 +14,10 @@ import { refusePrecisionInStudy } from '../../scenario/sampling.js';
 import { runCalibration } from '../../sweep/calibrate.js';
 import { calibrationStopText, calibrationSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
+import { calibrationPointExports } from '../../report/exports.js';
 import { emitSummary } from '../emit.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, defaultOutDir, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { allowAnyPathOption, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CalibrateFlags {
   param?: string;
@@ -73,13 +74,14 @@ export function registerCalibrate(program: Command): void {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       refusePrecisionInStudy(scenario, 'calibrate', file);
-      const out = opts.out ?? defaultOutDir(scenario.name, '-calibrate');
+      const { out, note } = studyOutDir(scenario.name, '-calibrate', 'calibration.json', opts.out);
       checkOutputFolder(out, studyOutputs('calibration.json'));
       const remote = await studyRemote(opts);
       const bar = studyProgress();
       let r;
+      const life = studyLifecycle('calibrate', scenario.name, out, note);
       try {
-        r = await runCalibration(scenario, {
+        r = await life.run(() => runCalibration(scenario, {
           source: file,
           remote,
           param: opts.param,
@@ -96,12 +98,13 @@ export function registerCalibrate(program: Command): void {
           out,
           fresh: opts.fresh,
           onProgress: bar.update,
-        });
+          onStart: life.onStart,
+        }));
       } finally {
         bar.stop();
       }
       const summary = calibrationSummary(r, out);
-      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false);
+      const written = await writeStudy(out, 'calibration.json', r, async () => (await import('../../report/study-pages.js')).calibrationPage(r), summary, opts.figures !== false, calibrationPointExports(r));
       emitSummary(
         summary,
         opts.json,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadForCommand } from '../load.js';
 import { checkOutputFolder, commitOutputFolder } from '../../io/files.js';
-import { UserError } from '../../errors.js';
+import { terminalSafe, UserError } from '../../errors.js';
 import { runCompareShard } from '../../sweep/shard.js';
 import { compareRemote, fleetOptions } from './fleet.js';
 import type { VariantInput } from '../../sweep/compare.js';
@@ -20,7 +20,7 @@ import { compareSavedRuns, runComparison, variantsFromBlock, variantsFromFiles, 
 import { comparisonSummary } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
 import { loadSaved } from '../saved.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface CompareFlags {
@@ -96,7 +96,9 @@ export function registerCompare(program: Command): void {
           if (s.kind !== 'run') throw new UserError(`compare: ${f} holds a ${s.kind}, not a run — give folders written by marginlab run`);
           return { results: s.data, source: f };
         });
-        out = opts.out ?? defaultOutDir(runs[0].results.scenario.name, '-compare');
+        const dest = studyOutDir(runs[0].results.scenario.name, '-compare', 'comparison.json', opts.out);
+        out = dest.out;
+        if (dest.note) process.stderr.write(`${terminalSafe(dest.note)}\n`);
         checkOutputFolder(out, studyOutputs('comparison.json'));
         r = compareSavedRuns(runs, { baseline: opts.baseline, metrics: opts.metric });
       } else {
@@ -107,12 +109,16 @@ export function registerCompare(program: Command): void {
             ? variantsFromBlock(loaded[0].scenario, inputs[0], { baseDir: path.dirname(path.resolve(inputs[0])), allowAnyPath: opts.allowAnyPath })
             : variantsFromFiles(loaded);
         if (opts.shard !== undefined) return compareShardCommand(variants, loaded[0].scenario.name, opts);
-        out = opts.out ?? defaultOutDir(loaded[0].scenario.name, '-compare');
+        const dest = studyOutDir(loaded[0].scenario.name, '-compare', 'comparison.json', opts.out);
+        out = dest.out;
         checkOutputFolder(out, studyOutputs('comparison.json'));
         const runVariant = await compareRemote(opts);
         const bar = studyProgress();
+        const life = studyLifecycle('compare', loaded[0].scenario.name, out, dest.note);
         try {
-          r = await runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, redrawBook: opts.redrawBook, onProgress: bar.update });
+          r = await life.run(() =>
+            runComparison(variants, { runVariant, paths: opts.paths, seed: opts.seed, baseline: opts.baseline, metrics: opts.metric, workers: opts.workers, out, fresh: opts.fresh, redrawBook: opts.redrawBook, onProgress: bar.update, onStart: life.onStart }),
+          );
         } finally {
           bar.stop();
         }

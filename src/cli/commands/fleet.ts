@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Scenario } from '../../scenario/schema.js';
-import { checkRedis, fleetRunner, runOnFleet, shownRedisUrl, startFleetWorker } from '../../api/fleet.js';
+import { checkRedis, FLEET_JOB_TTL_SECONDS, fleetRunner, runOnFleet, shownRedisUrl, startFleetWorker } from '../../api/fleet.js';
 import type { RemoteRunner } from '../../sweep/evaluate.js';
 import type { Results } from '../../api/run.js';
 import { Option } from 'commander';
@@ -20,14 +20,23 @@ import { fmtInt } from '../../report/format.js';
 import { defaultWorkers } from '../../mc/runner.js';
 
 /** `run --redis URL`: the scenario's paths on the fleet; writes `out` as a local run does. */
-export async function runFleetCommand(scenario: Scenario, out: string, note: string | null, opts: { redis: string; jobPaths?: number; json?: boolean; figures?: boolean }): Promise<void> {
+export async function runFleetCommand(scenario: Scenario, out: string, note: string | null, opts: { redis: string; jobPaths?: number; json?: boolean; figures?: boolean; force?: boolean }): Promise<void> {
   const resolved = resolveForRun(scenario);
   const progress = createProgress(resolved.paths);
   let workersSeen = 0;
+  let reuse = '';
   let run;
   try {
     run = await runOnFleet(opts.redis, resolved, portableScenario(resolved), {
       jobPaths: opts.jobPaths,
+      // what --force means on a fleet: the folder is replaced, the finished jobs of the same work in Redis are reused
+      onReused: (n, jobs) => {
+        if (n > 0 || opts.force) {
+          reuse = `${opts.force ? '--force replaced the output folder; ' : ''}${n} of ${jobs} job${jobs === 1 ? '' : 's'} ${n === 1 ? 'was' : 'were'} already finished in Redis for this same work and ${
+            n === 1 ? 'was' : 'were'
+          } reused, not recomputed (finished jobs are kept ${FLEET_JOB_TTL_SECONDS / 86400} days; they give the same records)`;
+        }
+      },
       onProgress: (done, _total, workers) => {
         workersSeen = Math.max(workersSeen, workers);
         progress.update(done, resolved.paths);
@@ -40,7 +49,7 @@ export async function runFleetCommand(scenario: Scenario, out: string, note: str
   emitSummary(
     runSummary(run.results, out),
     opts.json,
-    `${note ? `${note}\n` : ''}fleet on ${shownRedisUrl(opts.redis)}: ${fmtInt(resolved.paths)} paths from up to ${workersSeen} worker${workersSeen === 1 ? '' : 's'}\nwrote ${written.join(', ')}`,
+    `${note ? `${note}\n` : ''}${reuse ? `${reuse}\n` : ''}fleet on ${shownRedisUrl(opts.redis)}: ${fmtInt(resolved.paths)} paths from up to ${workersSeen} worker${workersSeen === 1 ? '' : 's'}\nwrote ${written.join(', ')}`,
   );
 }
 

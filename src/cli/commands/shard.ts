@@ -49,6 +49,8 @@ export interface RunFlags {
   inlinePaths?: boolean;
   /** `--precision h`: run to a relative half-width h (sampling.precision.relativeHalfWidth). */
   precision?: number;
+  /** `--series-parquet`: also write series.parquet. */
+  seriesParquet?: boolean;
 }
 
 /** What a shard folder holds. */

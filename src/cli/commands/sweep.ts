@@ -1,5 +1,5 @@
 /**
- * `marginlab sweep <scenario> --param <path>=<values> [--param …]`: one or two parameters (a grid), every
+ * `marginlab sweep <scenario> --param <path>=<values> [--param …]`: one or more parameters (two or more: a grid of every combination), every
  * point on the same paths; writes sweep.json, index.html and figures/ into --out, saving each finished
  * point under points/ so that rerunning the same command resumes.
  */
@@ -9,8 +9,8 @@ import { checkOutputFolder } from '../../io/files.js';
 import { loadForCommand } from '../load.js';
 import { refusePrecisionInStudy } from '../../scenario/sampling.js';
 import { UserError } from '../../errors.js';
-import { parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
-import { runSweep, type SweepOptions } from '../../sweep/sweep.js';
+import { checkParamPath, parseParamFlag, paramsFromSweepBlock } from '../../sweep/params.js';
+import { paramsOfPoints, runSweep, type SweepOptions } from '../../sweep/sweep.js';
 import { runSweepShard } from '../../sweep/shard.js';
 import { fleetOptions, studyRemote } from './fleet.js';
 import { sweepPointExports } from '../../report/exports.js';
@@ -21,11 +21,12 @@ import path from 'node:path';
 import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
-import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
 interface SweepFlags {
   param?: string[];
+  point?: string[];
   metric?: string[];
   out?: string;
   paths?: number;
@@ -46,9 +47,10 @@ const STUDY_SHARD_OUTPUTS = ['shard.json', 'manifest.json', 'points', 'variants'
 export function registerSweep(program: Command): void {
   program
     .command('sweep')
-    .description('run a scenario over a grid of one or two parameters on common random numbers; write sweep.json and index.html')
+    .description('run a scenario over one parameter or a grid of several (every combination) on common random numbers; write sweep.json and index.html')
     .argument('<scenario>', 'scenario file (.yaml or .json); its sweep: block is used when no --param is given')
     .option('--param <path=values>', 'parameter and values: a list (policy.maxLeverage=10,20,50) or start:stop:step (policy.maintenance.mmr=0.01:0.05:0.005); repeat for a grid', collect)
+    .option('--point <path=value,…>', 'one point of a list (instead of a grid): every parameter and its value, e.g. policy.maintenance.mmr=0.02,policy.insuranceFund.initialUsd=1e6; repeat for each point', collect)
     .option('--metric <key>', 'metric to report and difference (repeatable; default: the headline risk metrics)', collect)
     .option('--out <dir>', 'output folder, also used to resume (default: reports/<scenario name>-sweep)')
     .option('--paths <n>', 'paths per point (overrides the scenario)', intArg('--paths', 1, 10_000_000))
@@ -65,7 +67,10 @@ export function registerSweep(program: Command): void {
       const loaded = loadForCommand(file, opts);
       const scenario = opts.seed !== undefined ? parseScenario({ ...loaded, seed: opts.seed }, file) : loaded;
       refusePrecisionInStudy(scenario, 'sweep', file);
-      const params = opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario, file);
+      if (opts.point?.length && opts.param?.length) throw new UserError('--point and --param: pass one — --param makes a grid of every combination, --point lists the points to run');
+      if (opts.point?.length && opts.shard !== undefined) throw new UserError('--point: not with --shard — shard a grid (--param), or run the list on one machine or with --redis');
+      const points = opts.point?.length ? opts.point.map((p, i) => parsePointFlag(scenario, p, i)) : undefined;
+      const params = points ? paramsOfPoints(points) : opts.param?.length ? opts.param.map((p) => parseParamFlag(scenario, p)) : paramsFromSweepBlock(scenario, file);
       if (params.length === 0) throw new UserError(`${file}: nothing to sweep — pass --param <path>=<values> (e.g. policy.maintenance.mmr=0.01:0.05:0.005) or add a sweep: block`);
       if (opts.shard !== undefined) {
         const paths = opts.paths ?? scenario.sweep?.paths ?? scenario.paths;
@@ -83,19 +88,20 @@ export function registerSweep(program: Command): void {
         process.stdout.write(`sweep shard ${index}/${count} of ${scenario.name}: paths [${header.shard.start}, ${header.shard.end}) of every point, study hash ${header.scenarioHash}; wrote ${out}\n`);
         return;
       }
-      const out = opts.out ?? defaultOutDir(scenario.name, '-sweep');
+      const { out, note } = studyOutDir(scenario.name, '-sweep', 'sweep.json', opts.out);
       checkOutputFolder(out, studyOutputs('sweep.json'));
       const remote = await studyRemote(opts);
-      await finishSweep(scenario, { params, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, opts);
+      await finishSweep(scenario, { params, points, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, metrics: opts.metric, remote }, out, { ...opts, note });
     });
 }
 
 /** Runs (or resumes) a sweep into `out` and writes sweep.json, the page and summary.md; prints the verdict. */
-export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean }): Promise<void> {
+export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, out: string, opts: { json?: boolean; figures?: boolean; note?: string | null }): Promise<void> {
   const bar = studyProgress();
+  const life = studyLifecycle('sweep', scenario.name, out, opts.note ?? null);
   let result;
   try {
-    result = await runSweep(scenario, { ...sweepOpts, onProgress: bar.update });
+    result = await life.run(() => runSweep(scenario, { ...sweepOpts, onProgress: bar.update, onStart: life.onStart }));
   } finally {
     bar.stop();
   }
@@ -107,4 +113,20 @@ export async function finishSweep(scenario: Scenario, sweepOpts: SweepOptions, o
     `sweep ${scenario.name}: ${result.points.length} points × ${result.paths} paths; compute time ${fmtDuration(summary.computeMs)} ` +
       `(${result.run.pointsResumed} resumed from ${out}/points, ${result.run.pointsComputed} computed)\n${wroteLine(written)}`,
   );
+}
+
+/** One `--point path=value,path=value`: canonical paths and finite numbers. @throws UserError naming the point */
+function parsePointFlag(scenario: Scenario, text: string, i: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=');
+    const v = Number(part.slice(eq + 1).trim());
+    if (eq <= 0 || part.slice(eq + 1).trim() === '' || !Number.isFinite(v)) {
+      throw new UserError(`--point ${i + 1} ${JSON.stringify(text)}: expected <path>=<number>[,<path>=<number>…], e.g. policy.maintenance.mmr=0.02,policy.insuranceFund.initialUsd=1e6`);
+    }
+    const key = checkParamPath(scenario, part.slice(0, eq), '--point');
+    if (key in out) throw new UserError(`--point ${i + 1} ${JSON.stringify(text)}: names ${key} twice`);
+    out[key] = v;
+  }
+  return out;
 }

@@ -19,6 +19,7 @@ import type { EmbedOptions, VisualizationSpec } from 'vega-embed';
 import type { EmbedFn } from './globals.js';
 import { copy, isConcat, rowWidth, scaleWidths, wrapTitles, type SpecNode } from './fit.js';
 import { usdFormat } from '../format.js';
+import { distinctTicks } from './ticks.js';
 
 interface ChartsData {
   config: object;
@@ -44,6 +45,8 @@ function main(): void {
     renderer: 'svg',
     config: data.config,
     tooltip: { theme: 'light' },
+    // axes whose tick labels are all different (the same patch renderSvg applies in Node)
+    patch: distinctTicks,
     actions: { export: true, source: false, compiled: false, editor: false },
   };
   const views = new Map<HTMLElement, { finalize(): void }>();

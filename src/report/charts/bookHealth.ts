@@ -54,6 +54,10 @@ export function distanceSpec(h: BookHealth, width = FULL_WIDTH): object {
     p75: sig(100 * r.p75),
     p90: sig(100 * r.p90),
   }));
+  // a log axis starts above 0: moves below its first tick (already in breach, or nearly) are drawn at it
+  const floor = rows.some((r) => r.p10 < 1) ? 0.1 : 1;
+  const ticks = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100].filter((t) => t >= floor);
+  const plotted = rows.map((r) => ({ ...r, x10: Math.max(floor, r.p10), x25: Math.max(floor, r.p25), x50: Math.max(floor, r.p50), x75: Math.max(floor, r.p75), x90: Math.max(floor, r.p90) }));
   const order = rows.map((r) => r.group);
   const y = { field: 'group', type: 'nominal', title: 'Side and leverage at the start (notional / equity)', sort: order };
   const tooltip = [
@@ -73,12 +77,26 @@ export function distanceSpec(h: BookHealth, width = FULL_WIDTH): object {
     },
     width,
     height: { step: 22 },
-    data: { values: rows },
+    data: { values: plotted },
     encoding: { y },
     layer: [
-      { mark: { type: 'rule' }, encoding: { x: { field: 'p10', type: 'quantitative', title: 'Price move that liquidates (%, log scale)', scale: { type: 'symlog', constant: 1 }, axis: { values: [0, 1, 2, 5, 10, 20, 50, 100] } }, x2: { field: 'p90' }, color, tooltip } },
-      { mark: { type: 'bar', height: 10, opacity: 0.55 }, encoding: { x: { field: 'p25', type: 'quantitative' }, x2: { field: 'p75' }, color, tooltip } },
-      { mark: { type: 'tick', thickness: 2, size: 14, color: COLORS.accent }, encoding: { x: { field: 'p50', type: 'quantitative' }, tooltip } },
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x: {
+            field: 'x10',
+            type: 'quantitative',
+            title: `Price move that liquidates (%, log scale${floor < 1 ? '; below 0.1% drawn at 0.1%' : '; below 1% drawn at 1%'})`,
+            scale: { type: 'log', domain: [floor, 100], clamp: true },
+            axis: { values: ticks, format: '~g' },
+          },
+          x2: { field: 'x90' },
+          color,
+          tooltip,
+        },
+      },
+      { mark: { type: 'bar', height: 10, opacity: 0.55 }, encoding: { x: { field: 'x25', type: 'quantitative' }, x2: { field: 'x75' }, color, tooltip } },
+      { mark: { type: 'tick', thickness: 2, size: 14, color: COLORS.accent }, encoding: { x: { field: 'x50', type: 'quantitative' }, tooltip } },
     ],
   };
 }
