@@ -116,3 +116,30 @@ describe('nearestCorrelation and symmetricEigen', () => {
     expect(same[0][1]).toBeCloseTo(0.5, 12);
   });
 });
+
+describe('the shipped synthetic venue histories (scenarios/data/synthetic-venue-*-5m.csv)', () => {
+  it('are what scripts/make-synthetic-markets.mjs generates, byte for byte, and fit --markets on them gives the figures docs/price-models.md quotes', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = (await import('node:path')).default;
+    const { cli } = await import('../helpers/cli.js');
+    const ROOT = path.resolve(__dirname, '../..');
+    const out = mkdtempSync(path.join(tmpdir(), 'marginlab-venuecsv-'));
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/make-synthetic-markets.mjs'), out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const names = ['btc', 'eth', 'sol'];
+    for (const n of names) {
+      const f = `synthetic-venue-${n}-5m.csv`;
+      expect(readFileSync(path.join(out, f), 'utf8'), f).toBe(readFileSync(path.join(ROOT, 'scenarios/data', f), 'utf8'));
+    }
+    const list = names.map((n) => `${n.toUpperCase()}-PERP=${path.join(ROOT, 'scenarios/data', `synthetic-venue-${n}-5m.csv`)}`).join(',');
+    const fit = await cli('fit', '--markets', list, '--model', 'gbm');
+    expect(fit.status, fit.stderr).toBe(0);
+    const doc = readFileSync(path.join(ROOT, 'docs/price-models.md'), 'utf8');
+    for (const line of ['#   BTC-PERP / ETH-PERP: 0.8008 ± 0.0070636 (n = 2579)', '#   BTC-PERP / SOL-PERP: 0.6492 ± 0.011392 (n = 2579)', '#   ETH-PERP / SOL-PERP: 0.7046 ± 0.0099153 (n = 2579)', '# positive semi-definite: yes (smallest eigenvalue 0.19274)', '  - [1, 0.8008, 0.6492]']) {
+      expect(fit.stdout).toContain(line);
+      expect(doc).toContain(line);
+    }
+  }, 30_000);
+});

@@ -80,6 +80,11 @@ describe('recommend on a venue built from price histories, a position snapshot a
     const [a, b] = thin.recommended.markets;
     const mmr = (m: { levers: { recommended: number }[] }) => m.levers[0].recommended;
     expect(mmr(b)).toBeGreaterThan(mmr(a));
+    // the figures docs/recommend.md quotes ("A venue from your own data")
+    expect([a.levers[0].current, mmr(a), b.levers[0].current, mmr(b)]).toEqual([0.01, 0.005, 0.01, 0.02]);
+    const before = b.before[0].metric;
+    expect([before.estimate, Number((100 * before.lower).toFixed(1)), Number((100 * before.upper).toFixed(1)), before.n]).toEqual([0.325, 18.6, 49.1, 40]);
+    expect(readFileSync(path.resolve(__dirname, '../../docs/recommend.md'), 'utf8')).toContain('P(a shortfall) 32.5% [18.6%, 49.1%] on 40 paths at 1%');
     // scale the table's depth 20x: B's shortfalls (liquidations walking the thin book past bankruptcy) change
     const depth = readFileSync(path.join(dir, 'depth-b.csv'), 'utf8').trim().split('\n');
     writeFileSync(path.join(dir, 'depth-b.csv'), `${[depth[0], ...depth.slice(1).map((l) => l.split(',').map((c, i) => (i === 0 ? c : String(Number(c) * 20))).join(','))].join('\n')}\n`);
