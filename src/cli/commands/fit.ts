@@ -88,7 +88,7 @@ function fitSeveral(file: string | undefined, opts: FitOptions): void {
 export function registerFit(program: Command): void {
   program
     .command('fit')
-    .description('fit a price model to a CSV of prices (timestamp,price) or candles (on their closes) by maximum likelihood and print a scenario priceModel block')
+    .description('fit a price model to a CSV of prices (timestamp,price) or candles (on their closes) by maximum likelihood and print a scenario priceModel block; with --markets, every market of a venue and the correlation matrix of their log returns')
     .argument('[prices]', 'CSV file of prices (a header row with columns timestamp,price) or OHLC candles (Binance klines as downloaded, with or without a header; open_time,open,high,low,close)')
     .option('--markets <list>', 'fit several markets instead, NAME=FILE,NAME=FILE,… (e.g. BTC-PERP=btc.csv,ETH-PERP=eth.csv), and estimate the correlation of their log returns on the timestamps the files share; prints market:, otherMarkets: and correlation:')
     .option('--pairwise', 'with --markets: estimate each correlation on the timestamps its pair shares (more data when histories cover different periods; the matrix may then need repair)')
