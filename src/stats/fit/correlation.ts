@@ -232,8 +232,10 @@ export function estimateCorrelation(markets: readonly MarketHistory[], opts: { s
   let matrix = estimated;
   let repaired = false;
   if (!choleskyPsd(estimated).ok) {
+    // one common sample is PSD by construction: there only the rounding of a nearly singular matrix can break it
+    const why = opts.pairwise ? 'the pairs were estimated on different overlaps' : 'a nearly singular matrix rounded to four decimals';
     if (opts.repair === false) {
-      throw new UserError(`--markets: the estimated correlation matrix is not positive semi-definite (smallest eigenvalue ${minEigenvalue.toPrecision(3)}) — the pairs were estimated on different overlaps; drop --no-repair to print the nearest valid matrix, or align the histories (without --pairwise)`);
+      throw new UserError(`--markets: the estimated correlation matrix is not positive semi-definite (smallest eigenvalue ${minEigenvalue.toPrecision(3)}) — ${why}; drop --no-repair to print the nearest valid matrix${opts.pairwise ? ', or estimate on the timestamps every file shares (without --pairwise)' : ''}`);
     }
     // repair, then round; shrink toward the identity in the rare case rounding breaks it again
     let fixed = nearestCorrelation(estimated).map((r) => r.map(round4));
@@ -242,7 +244,7 @@ export function estimateCorrelation(markets: readonly MarketHistory[], opts: { s
     repaired = true;
     let worst = 0;
     for (let i = 0; i < K; i++) for (let j = 0; j < i; j++) worst = Math.max(worst, Math.abs(fixed[i][j] - estimated[i][j]));
-    warnings.push(`the estimated correlation matrix is not positive semi-definite (smallest eigenvalue ${minEigenvalue.toPrecision(3)}: the pairs were estimated on different overlaps); printed is a near valid matrix (eigenvalues clipped, unit diagonal), which moves a correlation by up to ${round4(worst)}`);
+    warnings.push(`the estimated correlation matrix is not positive semi-definite (smallest eigenvalue ${minEigenvalue.toPrecision(3)}: ${why}); printed is a near valid matrix (eigenvalues clipped, unit diagonal), which moves a correlation by up to ${round4(worst)}`);
   }
   const standardErrors = estimated.map((r, i) => r.map((rho, j) => (i === j ? 0 : (1 - rho * rho) / Math.sqrt(obs[i][j]))));
   return { names: markets.map((m) => m.name), stepSeconds: step / 1000, alignment: opts.pairwise ? 'pairwise' : 'common', observations: obs, matrix, estimated, standardErrors, minEigenvalue, repaired, warnings };
