@@ -88,6 +88,7 @@ describe('correlation of log returns from price histories', () => {
     expect(userErrorOf(() => estimateCorrelation([X, Y, Z]))).toMatch(/share 0 timestamps/);
     const est = estimateCorrelation([X, Y, Z], { pairwise: true });
     expect(est.observations[1][0]).toBe(n);
+    expect(est.observations.map((r, i) => r[i])).toEqual([n, n, n]);
     expect(est.minEigenvalue).toBeLessThan(0);
     expect(est.repaired).toBe(true);
     expect(est.warnings.join(' ')).toMatch(/not positive semi-definite \(smallest eigenvalue -0\.\d+/);

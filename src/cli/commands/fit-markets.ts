@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { UserError } from '../../errors.js';
+import { terminalSafe, UserError } from '../../errors.js';
 import { pricesOf, readMarketCsv } from '../../scenario/market-csv.js';
 import { gridLogReturns, medianSpacingSeconds, type PriceCsv } from '../../scenario/price-csv.js';
 import { estimateCorrelation, type CorrelationEstimate } from '../../stats/fit/correlation.js';
@@ -60,10 +60,10 @@ export function fitMarkets(
       if (e instanceof UserError) throw new UserError(`--markets ${h.name}=${path.basename(h.file)}: ${e.message}`);
       throw e;
     }
-    return { name: h.name, file: path.basename(h.file), initialPriceUsd: Number(h.csv.prices[h.csv.prices.length - 1].toPrecision(8)), fit };
+    return { name: h.name, file: terminalSafe(path.basename(h.file)), initialPriceUsd: Number(h.csv.prices[h.csv.prices.length - 1].toPrecision(8)), fit };
   });
   const correlation = estimateCorrelation(
-    histories.map((h) => ({ name: h.name, file: path.basename(h.file), timesSeconds: h.csv.timesSeconds, prices: h.csv.prices })),
+    histories.map((h) => ({ name: h.name, file: terminalSafe(path.basename(h.file)), timesSeconds: h.csv.timesSeconds, prices: h.csv.prices })),
     { stepSeconds: opts.stepSeconds, pairwise: opts.pairwise, repair: opts.repair },
   );
   const warnings = [...markets.flatMap((m) => m.fit.warnings.map((w) => `${m.name}: ${w}`)), ...correlation.warnings];

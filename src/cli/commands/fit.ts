@@ -12,7 +12,7 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { gridLogReturns, medianSpacingSeconds, parseTimestamp, type PriceCsv } from '../../scenario/price-csv.js';
-import { UserError } from '../../errors.js';
+import { terminalSafe, UserError } from '../../errors.js';
 import { pricesOf, readMarketCsv } from '../../scenario/market-csv.js';
 import { FIT_MODELS, fitPriceModel, type FitModel, type FitResult } from '../../stats/fit/fit.js';
 import { writeFileAtomic } from '../../io/files.js';
@@ -76,7 +76,7 @@ function fitSeveral(file: string | undefined, opts: FitOptions): void {
   if (file !== undefined) throw new UserError(`fit: ${JSON.stringify(path.basename(file).slice(0, 80))} and --markets — pass one file or --markets, not both`);
   const specs = parseMarketsArg(opts.markets);
   const r = fitMarkets(specs, opts, (f) => readPrices(f, (csv, shift) => (opts.from !== undefined || opts.to !== undefined ? window(csv, shift, opts.from, opts.to) : csv)));
-  const command = `marginlab fit --markets ${specs.map((s) => `${s.name}=${path.basename(s.file)}`).join(',')} --model ${opts.model}${opts.stepSeconds !== undefined ? ` --step-seconds ${opts.stepSeconds}` : ''}${opts.pairwise ? ' --pairwise' : ''}`;
+  const command = `marginlab fit --markets ${specs.map((s) => `${s.name}=${terminalSafe(path.basename(s.file))}`).join(',')} --model ${opts.model}${opts.stepSeconds !== undefined ? ` --step-seconds ${opts.stepSeconds}` : ''}${opts.pairwise ? ' --pairwise' : ''}`;
   const text = opts.json ? `${JSON.stringify({ command, ...r }, null, 2)}\n` : marketsYaml(r, command);
   if (opts.out !== undefined) {
     writeFileAtomic(opts.out, text, '--out');

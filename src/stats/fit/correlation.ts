@@ -223,8 +223,9 @@ export function estimateCorrelation(markets: readonly MarketHistory[], opts: { s
         est[i][j] = est[j][i] = pearson(a.returns[0], a.returns[1]);
         obs[i][j] = obs[j][i] = n;
       }
-      obs[i][i] = Math.max(...obs[i]);
     }
+    // the diagonal: the most returns any of the market's pairs had
+    for (let i = 0; i < K; i++) obs[i][i] = Math.max(...obs[i].filter((_, j) => j !== i));
   }
   const estimated = est.map((r) => r.map(round4));
   const warnings: string[] = [];
