@@ -43,6 +43,27 @@ describe('correlation of log returns from price histories', () => {
     expect(correlationProblem(est.matrix, 3, est.names)).toBeUndefined();
   });
 
+  it('the stated standard error is the estimate\'s spread: over 400 replications (n = 500, ρ = 0.6) the sd of ρ̂ is (1 − ρ²)/√n within 10%, and ρ ± 1.96·se covers the truth 93–97% of the time', () => {
+    const n = 500;
+    const rho = 0.6;
+    const est: number[] = [];
+    let covered = 0;
+    for (let rep = 0; rep < 400; rep++) {
+      const logs = correlatedGbm([[1, rho], [rho, 1]], [0.6, 0.9], n, 1000 + rep);
+      const e = estimateCorrelation([history('A', logs[0]), history('B', logs[1])]);
+      est.push(e.estimated[0][1]);
+      if (Math.abs(e.estimated[0][1] - rho) <= 1.96 * e.standardErrors[0][1]) covered++;
+    }
+    const mean = est.reduce((a, b) => a + b, 0) / est.length;
+    const sd = Math.sqrt(est.reduce((a, b) => a + (b - mean) ** 2, 0) / (est.length - 1));
+    const se = (1 - rho * rho) / Math.sqrt(n);
+    expect(Math.abs(sd / se - 1), `sd ${sd} vs (1 − ρ²)/√n ${se}`).toBeLessThan(0.1);
+    expect(Math.abs(mean - rho)).toBeLessThan(3 * (se / Math.sqrt(400)) + 0.002);
+    console.log(`correlation se check: sd ${sd.toFixed(5)} vs ${se.toFixed(5)}, mean ${mean.toFixed(4)}, coverage ${covered / 400}`);
+    expect(covered / 400).toBeGreaterThanOrEqual(0.93);
+    expect(covered / 400).toBeLessThanOrEqual(0.97);
+  });
+
   it('independent markets give estimates within 4/√n of 0 (and not all exactly 0: the estimate is computed, not assumed)', () => {
     const logs = correlatedGbm([[1, 0], [0, 1]], [0.6, 0.6], N, 5);
     const est = estimateCorrelation([history('A', logs[0]), history('B', logs[1])]);
