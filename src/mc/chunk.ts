@@ -31,12 +31,19 @@ export interface ChunkTask {
   seriesFor?: number[];
   /** Book 0, drawn once by the main thread in shared memory (else each thread draws it); other books are drawn by the thread that runs them. */
   population?: Population;
+  /**
+   * The run's table, in shared memory (its columns' names, the columns, the run's first path): the chunk writes its
+   * records there, at path − first, and returns none — no per-chunk copy crosses threads or waits for collection.
+   */
+  into?: { names: readonly string[]; columns: Float64Array[]; first: number };
 }
 
 export interface ChunkResult {
   start: number;
+  /** Paths run. */
+  n: number;
   /** The chunk's per-path records as columns (a PathTable's fields and columns: plain data, so it crosses threads as typed arrays, not ~76 boxed numbers an object per path). */
-  records: { fields: FieldSpec[]; columns: Float64Array[]; n: number };
+  records?: { fields: FieldSpec[]; columns: Float64Array[]; n: number };
   histograms: PathHistograms;
   series: { pathIndex: number; series: PathSeries }[];
 }
@@ -114,7 +121,13 @@ export function runChunk(task: ChunkTask): ChunkResult {
     if (r.series) series.push({ pathIndex: p, series: r.series });
   }
   const t = PathTable.fromSummaries(summaries);
-  return { start: task.start, records: { fields: [...t.fields], columns: t.columns, n: t.n }, histograms, series };
+  const into = task.into;
+  if (!into) return { start: task.start, n: t.n, records: { fields: [...t.fields], columns: t.columns, n: t.n }, histograms, series };
+  if (t.names.length !== into.names.length || t.names.some((name, j) => name !== into.names[j])) {
+    throw new Error(`internal error: a chunk's fields (${t.names.join(', ')}) are not the run table's (${into.names.join(', ')})`);
+  }
+  t.columns.forEach((c, j) => into.columns[j].set(c, task.start - into.first));
+  return { start: task.start, n: t.n, histograms, series };
 }
 
 const shared = new WeakMap<RunContext, Population>();

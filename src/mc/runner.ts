@@ -13,7 +13,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { addHistograms, emptyHistograms, runChunk, sharedBookFor, type ChunkResult, type ChunkTask } from './chunk.js';
-import { PathTable } from './table.js';
+import { columnNames, PathTable, tableFieldsOf } from './table.js';
 import { UserError } from '../errors.js';
 
 /**
@@ -135,19 +135,25 @@ function planChunks(scenario: Scenario, workers: number, opts: RunPathsOptions):
  * dropped, so no thread holds per-path objects and the coordinator holds one column per field.
  */
 class Assembler {
-  private table: PathTable | undefined;
   private readonly histograms = emptyHistograms();
   private readonly series: MonteCarloOutput['series'] = [];
 
-  constructor(private readonly first: number, private readonly n: number) {}
+  /** `table`: the run's records, which the chunks write themselves (ChunkTask.into) or `add` copies in. */
+  constructor(
+    private readonly first: number,
+    private readonly n: number,
+    private table: PathTable | undefined,
+  ) {}
 
   add(r: ChunkResult): void {
-    const { fields, columns, n } = r.records;
-    this.table ??= new PathTable(fields, columns.map(() => new Float64Array(this.n)), this.n);
-    if (this.table.columns.length !== columns.length) throw new Error(`internal error: a chunk has ${columns.length} columns, the run ${this.table.columns.length}`);
     const at = r.start - this.first;
-    if (at < 0 || at + n > this.n) throw new Error(`internal error: chunk [${r.start}, ${r.start + n}) outside the run's paths`);
-    columns.forEach((c, j) => this.table!.columns[j].set(c, at));
+    if (at < 0 || at + r.n > this.n) throw new Error(`internal error: chunk [${r.start}, ${r.start + r.n}) outside the run's paths`);
+    if (r.records) {
+      const { fields, columns } = r.records;
+      this.table ??= new PathTable(fields, columns.map(() => new Float64Array(this.n)), this.n);
+      if (this.table.columns.length !== columns.length) throw new Error(`internal error: a chunk has ${columns.length} columns, the run ${this.table.columns.length}`);
+      columns.forEach((c, j) => this.table!.columns[j].set(c, at));
+    } else if (!this.table) throw new Error('internal error: a chunk wrote into no table');
     addHistograms(this.histograms, r.histograms);
     for (const s of r.series) this.series.push(s);
   }
@@ -186,7 +192,15 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
   const total = range.end - range.start;
   checkPathsAsColumns(total);
   let done = 0;
-  const out = new Assembler(range.start, total);
+  // the run's table, in shared memory: each chunk writes its records into it where the threads run it
+  const fields = tableFieldsOf(scenario);
+  const table = new PathTable(
+    fields,
+    fields.flatMap(columnNames).map(() => new Float64Array(workers > 0 ? new SharedArrayBuffer(8 * total) : new ArrayBuffer(8 * total))),
+    total,
+  );
+  for (const task of tasks) task.into = { names: table.names, columns: table.columns, first: range.start };
+  const out = new Assembler(range.start, total, table);
   if (workers === 0) {
     for (const task of tasks) {
       out.add(runChunk(task));
@@ -217,6 +231,6 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
 export function runPathsSerial(scenario: Scenario, pathIndices: number[]): { pathIndex: number; summary: PathSummary; series: PathSeries }[] {
   return pathIndices.map((p) => {
     const r = runChunk({ scenario, start: p, end: p + 1, seriesBelow: 0, seriesFor: [p] });
-    return { pathIndex: p, summary: new PathTable(r.records.fields, r.records.columns, r.records.n).row(0), series: r.series[0].series };
+    return { pathIndex: p, summary: new PathTable(r.records!.fields, r.records!.columns, r.records!.n).row(0), series: r.series[0].series };
   });
 }
