@@ -54,9 +54,22 @@ export function maintenanceCheck(st: PathState, gen: number): number {
         const p = heap.pop();
         const a = b.posAccount[p];
         if (b.mark[a]) continue;
-        const open = isOpen(st, a);
-        const eq = open ? equity(st, a) : 0;
-        const mmv = open ? maintenance(st, a) : 0;
+        let open: boolean;
+        let eq = 0;
+        let mmv = 0;
+        if (b.nPos[a] === 1 && st.collateralAssets === 0) {
+          // the account's only position is p (in market m): isOpen, equity and maintenance in one pass, the same arithmetic
+          const sz = b.size[p];
+          open = sz > 0;
+          if (open) {
+            eq = b.margin[a] / 100 + b.posSide[p] * sz * (P - b.entry[p]);
+            mmv = 0 + st.mm[m].mm(sz * P, sz);
+          }
+        } else {
+          open = isOpen(st, a);
+          eq = open ? equity(st, a) : 0;
+          mmv = open ? maintenance(st, a) : 0;
+        }
         if (open && eq < mmv) n = list(st, n, a, eq, mmv);
         else b.deferred[st.nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
       }

@@ -288,7 +288,9 @@ export class PendingLoss {
 /** The policy that governs account a: its market's for a single position, the scenario's for an account over several markets. */
 export function accountPolicy(st: PathState, a: number): Policy {
   const b = st.b;
-  return b.nPos[a] === 1 ? st.ctx.rules[b.posMarket[b.firstPos[a]]].policy : st.ctx.policy;
+  if (b.nPos[a] !== 1) return st.ctx.policy;
+  // one market: its position's market is market 0 (two fewer reads of the account's arrays)
+  return st.ctx.rules[st.K === 1 ? 0 : b.posMarket[b.firstPos[a]]].policy;
 }
 
 export class PathState {
