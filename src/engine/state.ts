@@ -222,6 +222,9 @@ export interface AdlRanking {
   /** Candidates ranked, in the book's ADL buffers (b.adlBuffers().order[0 … n)). */
   n: number;
   cursor: number;
+  /** order[0 … ranked) is final; the rest waits in b.adlBuffers().perm as a heap of `heaped` (a scored ranking read from its head). */
+  ranked: number;
+  heaped: number;
 }
 
 /**
