@@ -10,6 +10,7 @@ import { equity, isOpen, maintenance } from './account.js';
 import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
 import { HaltReason, PathHalt } from './limits.js';
+import { collateralValue } from './collateral.js';
 
 /** Sets account a's per-step flag (1 = in this round's list, 2 = postponed to a later step). */
 export function setMark(st: PathState, a: number, v: number): void {
@@ -82,12 +83,25 @@ export function maintenanceCheck(st: PathState, gen: number): number {
   const fromB = n;
   while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
     const a = due.pop();
-    if (!isOpen(st, a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
-    if (b.mark[a]) continue; // handled this step already; re-scheduled after the cascade
-    const eq = equity(st, a);
-    const mmv = maintenance(st, a);
+    if (b.graceUntil[a] >= 0 || b.mark[a]) continue; // watched by the grace list, or handled this step already (re-scheduled after the cascade)
+    // isOpen, equity and maintenance in one pass over the positions (each sum in the same order as theirs)
+    let open = false;
+    let eq = b.margin[a] / 100;
+    if (st.collateralAssets > 0) eq += collateralValue(st, a);
+    let mmv = 0;
+    const last = b.firstPos[a] + b.nPos[a];
+    for (let q = b.firstPos[a]; q < last; q++) {
+      const sz = b.size[q];
+      if (!(sz > 0)) continue;
+      open = true;
+      const m = b.posMarket[q];
+      const P = mkt.markPx[m];
+      eq += b.posSide[q] * sz * (P - b.entry[q]);
+      mmv += st.mm[m].mm(sz * P, sz);
+    }
+    if (!open) continue; // closed
     if (eq < mmv) n = list(st, n, a, eq, mmv);
-    else scheduleMulti(st, a);
+    else scheduleMulti(st, a, eq, mmv);
   }
   if (n - fromB > 1) sortListByAccount(b, fromB, n);
   // (c) liquidations a per-step cap cut short: they continue, breach or not
