@@ -76,7 +76,40 @@ export function maintenanceCheck(st: PathState, gen: number): number {
       }
     }
   }
-  // (b) cross-margin accounts over several markets whose check is due on the drift clock, listed in
+  // (b) cross-margin accounts over several markets whose check is due on the drift clock (its own
+  //     function, so the single-market path through (a) stays small)
+  if (b.multiDue.size > 0 && b.multiDue.topKey() >= -mkt.driftClock) n = dueMultiChecks(st, n);
+  // (c) liquidations a per-step cap cut short: they continue, breach or not
+  if (gen === 0) {
+    for (let k = 0; k < st.stepRequeued; k++) {
+      const a = b.requeue[k];
+      if (!b.queued[a]) continue;
+      b.queued[a] = 0;
+      if (b.mark[a] || !isOpen(st, a)) continue;
+      n = list(st, n, a, equity(st, a), maintenance(st, a));
+    }
+  }
+  // (d) accounts in a margin-call grace period
+  for (let k = 0; k < st.nGrace; k++) {
+    const a = b.grace[k];
+    if (b.mark[a] || b.graceUntil[a] < 0 || !isOpen(st, a)) continue;
+    const call = accountPolicy(st, a).liquidation.marginCall;
+    const eq = equity(st, a);
+    const mmv = maintenance(st, a);
+    const expired = st.t >= b.graceUntil[a];
+    if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) n = list(st, n, a, eq, mmv);
+  }
+  compactGrace(st);
+  return n;
+}
+
+/**
+ * Lists (after the first n) the multi-market cross accounts in breach whose check is due on the drift
+ * clock and re-schedules the others; returns the new count.
+ */
+function dueMultiChecks(st: PathState, n: number): number {
+  const { b, mkt } = st;
+  // cross-margin accounts over several markets whose check is due on the drift clock, listed in
   //     account order: which of them the clock happened to make due first is not a fact about the
   //     market, so the results do not depend on how the checks are scheduled
   const due = b.multiDue;
@@ -104,27 +137,6 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     else scheduleMulti(st, a, eq, mmv);
   }
   if (n - fromB > 1) sortListByAccount(b, fromB, n);
-  // (c) liquidations a per-step cap cut short: they continue, breach or not
-  if (gen === 0) {
-    for (let k = 0; k < st.stepRequeued; k++) {
-      const a = b.requeue[k];
-      if (!b.queued[a]) continue;
-      b.queued[a] = 0;
-      if (b.mark[a] || !isOpen(st, a)) continue;
-      n = list(st, n, a, equity(st, a), maintenance(st, a));
-    }
-  }
-  // (d) accounts in a margin-call grace period
-  for (let k = 0; k < st.nGrace; k++) {
-    const a = b.grace[k];
-    if (b.mark[a] || b.graceUntil[a] < 0 || !isOpen(st, a)) continue;
-    const call = accountPolicy(st, a).liquidation.marginCall;
-    const eq = equity(st, a);
-    const mmv = maintenance(st, a);
-    const expired = st.t >= b.graceUntil[a];
-    if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) n = list(st, n, a, eq, mmv);
-  }
-  compactGrace(st);
   return n;
 }
 
