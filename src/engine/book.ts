@@ -11,6 +11,7 @@
  */
 import type { RunContext } from './context.js';
 import { IndexedMaxHeap } from './heap.js';
+import type { AdlCandidate } from '../liquidation/waterfall.js';
 
 /** Per market: positions ordered by the price at which a move would trigger them. */
 export interface MarketHeaps {
@@ -244,9 +245,9 @@ export class PathBuffers {
     this.orderMomentum = new Uint8Array(spare);
   }
 
-  private adl?: { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array };
+  private adl?: { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array; candidate: AdlCandidate };
   /** Scratch arrays for ranking ADL candidates (allocated on first use: only runs with ADL need them). */
-  adlBuffers(): { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array } {
+  adlBuffers(): { ids: Int32Array; scores: Float64Array; perm: Int32Array; order: Int32Array; targetIds: Int32Array; targetCents: Float64Array; candidate: AdlCandidate } {
     const P = this.size.length;
     return (this.adl ??= {
       ids: new Int32Array(P),
@@ -255,6 +256,8 @@ export class PathBuffers {
       order: new Int32Array(P),
       targetIds: new Int32Array(P),
       targetCents: new Float64Array(P),
+      // one candidate re-filled for each score (a ranking scores every winner: no object each)
+      candidate: { side: 0, size: 0, entry: 0, mark: 0, walletUsd: 0, equityUsd: 0, unrealisedUsd: 0, notionalUsd: 0, maintenanceUsd: 0 },
     });
   }
 

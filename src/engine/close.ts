@@ -111,7 +111,9 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
   let worst = -1;
   let worstDq = 0;
   let worstNotional = 0;
-  checkBookable(st, first, last, only, route, bonus);
+  // (one position: the loop below checks it before anything changes)
+  const single = last - first === 1;
+  if (!single) checkBookable(st, first, last, only, route, bonus);
   for (let q = first; q < last; q++) {
     if (b.size[q] <= 0) continue;
     const m = b.posMarket[q];
@@ -125,11 +127,13 @@ export function closePositions(st: PathState, a: number, only: number, route: Ro
       // the trader's price: market fill; liquidators pay the mark less their bonus; the vault and ADL the mark
       const px = tradePrice(st, route, m, side, bonus);
       const c = realisedPnlCents(side, dq, px, b.entry[q]);
+      const unwind = route === Route.Liquidator || route === Route.Backstop;
+      // the liquidator's or the vault's unwind: bought at px, sold to the market at the fill
+      const third = unwind ? realisedPnlCents(side, dq, fill, px) : 0;
+      if (single && !(Math.abs(c) <= MAX_BOOKABLE_CENTS && Math.abs(third) <= MAX_BOOKABLE_CENTS)) throw new PathHalt(HaltReason.MoneyOutOfRange);
       pnl += c;
       books.realise(c);
-      if (route === Route.Liquidator || route === Route.Backstop) {
-        // the liquidator's or the vault's unwind: bought at px, sold to the market at the fill
-        const third = realisedPnlCents(side, dq, fill, px);
+      if (unwind) {
         books.realise(third);
         if (route === Route.Liquidator) liquidatorPnl += third;
         else vaultPnl += third;

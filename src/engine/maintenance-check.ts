@@ -10,6 +10,7 @@ import { equity, isOpen, maintenance } from './account.js';
 import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
 import { HaltReason, PathHalt } from './limits.js';
+import { collateralValue } from './collateral.js';
 
 /** Sets account a's per-step flag (1 = in this round's list, 2 = postponed to a later step). */
 export function setMark(st: PathState, a: number, v: number): void {
@@ -54,29 +55,30 @@ export function maintenanceCheck(st: PathState, gen: number): number {
         const p = heap.pop();
         const a = b.posAccount[p];
         if (b.mark[a]) continue;
-        const open = isOpen(st, a);
-        const eq = open ? equity(st, a) : 0;
-        const mmv = open ? maintenance(st, a) : 0;
+        let open: boolean;
+        let eq = 0;
+        let mmv = 0;
+        if (b.nPos[a] === 1 && st.collateralAssets === 0) {
+          // the account's only position is p (in market m): isOpen, equity and maintenance in one pass, the same arithmetic
+          const sz = b.size[p];
+          open = sz > 0;
+          if (open) {
+            eq = b.margin[a] / 100 + b.posSide[p] * sz * (P - b.entry[p]);
+            mmv = 0 + st.mm[m].mm(sz * P, sz);
+          }
+        } else {
+          open = isOpen(st, a);
+          eq = open ? equity(st, a) : 0;
+          mmv = open ? maintenance(st, a) : 0;
+        }
         if (open && eq < mmv) n = list(st, n, a, eq, mmv);
         else b.deferred[st.nDeferred++] = a; // float tie at the threshold: re-keyed after the cascade
       }
     }
   }
-  // (b) cross-margin accounts over several markets whose check is due on the drift clock, listed in
-  //     account order: which of them the clock happened to make due first is not a fact about the
-  //     market, so the results do not depend on how the checks are scheduled
-  const due = b.multiDue;
-  const fromB = n;
-  while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
-    const a = due.pop();
-    if (!isOpen(st, a) || b.graceUntil[a] >= 0) continue; // closed, or watched by the grace list
-    if (b.mark[a]) continue; // handled this step already; re-scheduled after the cascade
-    const eq = equity(st, a);
-    const mmv = maintenance(st, a);
-    if (eq < mmv) n = list(st, n, a, eq, mmv);
-    else scheduleMulti(st, a);
-  }
-  if (n - fromB > 1) sortListByAccount(b, fromB, n);
+  // (b) cross-margin accounts over several markets whose check is due on the drift clock (its own
+  //     function, so the single-market path through (a) stays small)
+  if (b.multiDue.size > 0 && b.multiDue.topKey() >= -mkt.driftClock) n = dueMultiChecks(st, n);
   // (c) liquidations a per-step cap cut short: they continue, breach or not
   if (gen === 0) {
     for (let k = 0; k < st.stepRequeued; k++) {
@@ -98,6 +100,43 @@ export function maintenanceCheck(st: PathState, gen: number): number {
     if (eq < call.liquidateBelowEquityFractionOfMm * mmv || (expired && eq < mmv)) n = list(st, n, a, eq, mmv);
   }
   compactGrace(st);
+  return n;
+}
+
+/**
+ * Lists (after the first n) the multi-market cross accounts in breach whose check is due on the drift
+ * clock and re-schedules the others; returns the new count.
+ */
+function dueMultiChecks(st: PathState, n: number): number {
+  const { b, mkt } = st;
+  // cross-margin accounts over several markets whose check is due on the drift clock, listed in
+  //     account order: which of them the clock happened to make due first is not a fact about the
+  //     market, so the results do not depend on how the checks are scheduled
+  const due = b.multiDue;
+  const fromB = n;
+  while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
+    const a = due.pop();
+    if (b.graceUntil[a] >= 0 || b.mark[a]) continue; // watched by the grace list, or handled this step already (re-scheduled after the cascade)
+    // isOpen, equity and maintenance in one pass over the positions (each sum in the same order as theirs)
+    let open = false;
+    let eq = b.margin[a] / 100;
+    if (st.collateralAssets > 0) eq += collateralValue(st, a);
+    let mmv = 0;
+    const last = b.firstPos[a] + b.nPos[a];
+    for (let q = b.firstPos[a]; q < last; q++) {
+      const sz = b.size[q];
+      if (!(sz > 0)) continue;
+      open = true;
+      const m = b.posMarket[q];
+      const P = mkt.markPx[m];
+      eq += b.posSide[q] * sz * (P - b.entry[q]);
+      mmv += st.mm[m].mm(sz * P, sz);
+    }
+    if (!open) continue; // closed
+    if (eq < mmv) n = list(st, n, a, eq, mmv);
+    else scheduleMulti(st, a, eq, mmv);
+  }
+  if (n - fromB > 1) sortListByAccount(b, fromB, n);
   return n;
 }
 

@@ -222,6 +222,9 @@ export interface AdlRanking {
   /** Candidates ranked, in the book's ADL buffers (b.adlBuffers().order[0 … n)). */
   n: number;
   cursor: number;
+  /** order[0 … ranked) is final; the rest waits in b.adlBuffers().perm as a heap of `heaped` (a scored ranking read from its head). */
+  ranked: number;
+  heaped: number;
 }
 
 /**
@@ -288,7 +291,9 @@ export class PendingLoss {
 /** The policy that governs account a: its market's for a single position, the scenario's for an account over several markets. */
 export function accountPolicy(st: PathState, a: number): Policy {
   const b = st.b;
-  return b.nPos[a] === 1 ? st.ctx.rules[b.posMarket[b.firstPos[a]]].policy : st.ctx.policy;
+  if (b.nPos[a] !== 1) return st.ctx.policy;
+  // one market: its position's market is market 0 (two fewer reads of the account's arrays)
+  return st.ctx.rules[st.K === 1 ? 0 : b.posMarket[b.firstPos[a]]].policy;
 }
 
 export class PathState {

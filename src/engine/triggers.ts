@@ -109,7 +109,7 @@ export function rekeyPosition(st: PathState, p: number): void {
  * Volatile collateral worth V (haircut value, linear in its price) adds at most V·(e^{ΔD} − 1) in its
  * market, so the weight becomes N_max·(1 + r_max) + V (an upper bound of every market's weight).
  */
-export function scheduleMulti(st: PathState, a: number): void {
+export function scheduleMulti(st: PathState, a: number, eqKnown = NaN, mmKnown = NaN): void {
   const b = st.b;
   const mark = st.mkt.markPx;
   let N = 0;
@@ -122,7 +122,9 @@ export function scheduleMulti(st: PathState, a: number): void {
     if (v > nMax) nMax = v;
   }
   const dyn = st.mm[0].dynamic;
-  const slack = equity(st, a) - (dyn ? st.rMax * N : maintenance(st, a));
+  // (the caller may pass the account's equity and maintenance margin at these marks, just computed)
+  const eq = eqKnown === eqKnown ? eqKnown : equity(st, a);
+  const slack = eq - (dyn ? st.rMax * N : mmKnown === mmKnown ? mmKnown : maintenance(st, a));
   const clock = st.mkt.driftClock;
   const w = nMax * (1 + st.rMax) + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
   const due = slack > 0 && w > 0 && !exhaustiveMultiChecks ? clock + Math.log1p(slack / w) : clock + 1e-12;

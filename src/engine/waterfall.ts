@@ -9,7 +9,7 @@
  * paying its haircut from its own account: they leave no shortfall, so the waterfall never re-enters itself.
  */
 import type { PathState } from './state.js';
-import { adlScore, allocateProRata, rankAdl, ranksByScore, type AdlCandidate } from '../liquidation/waterfall.js';
+import { adlScore, allocateProRata, heapifyByScore, popRanked, rankAdl, ranksByScore, type AdlCandidate } from '../liquidation/waterfall.js';
 import { equity, isOpen, maintenance, notional, unrealisedPnl } from './account.js';
 import { collateralValue } from './collateral.js';
 import { closePositions, Route } from './close.js';
@@ -110,6 +110,7 @@ export function fundAvailableCents(st: PathState, m: number, a = -1, notionalUsd
   const f = rules.fund;
   const cfg = st.ctx.funds[f];
   const bal = st.books.fundCentsOf(f);
+  if (bal <= 0) return 0; // an empty fund pays nothing, whatever its caps (every bound below is then ≤ 0)
   let avail = Math.floor(bal * cfg.maxShareOfFundPerEvent);
   if (cfg.maxPayoutUsdPerStep !== undefined) avail = Math.min(avail, Math.round(cfg.maxPayoutUsdPerStep * 100) - st.books.fundPaidThisStepCents(f));
   const perAccount = rules.policy.liquidation.caps.fundPayoutUsdPerAccountPerStep;
@@ -159,10 +160,12 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
       if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
       if (!anyPnl && !(b.posSide[p] * (P - b.entry[p]) > 0)) continue;
       adl.ids[n] = p;
-      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, ranking === 'binance-leverage-pnl')) : 0;
+      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, ranking === 'binance-leverage-pnl', adl.candidate)) : 0;
     }
-    rankAdl(adl.ids, adl.scores, n, ranking, st.behaviour, adl.perm, adl.order);
-    st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, n, cursor: 0 };
+    // a scored ranking read down from its head is sorted only as far as it is read (the same order)
+    const lazy = scored && heapifyByScore(adl.scores, n, adl.perm); // (scored rankings are never pro-rata: read from the head)
+    if (!lazy) rankAdl(adl.ids, adl.scores, n, ranking, st.behaviour, adl.perm, adl.order);
+    st.adlRanking = { t: st.t, clock: mkt.driftClock, m, side: bankruptSide, positions: st.nPositions, n, cursor: 0, ranked: lazy ? 0 : n, heaped: lazy ? n : 0 };
   }
   const cache = st.adlRanking!;
   const order = adl.order;
@@ -182,6 +185,7 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   } else {
     // down the ranking, each candidate giving what it can until the deficit is covered
     for (let k = cache.cursor; k < cache.n && covered < deficitCents; k++) {
+      while (cache.ranked <= k) order[cache.ranked++] = adl.ids[popRanked(adl.scores, adl.perm, cache.heaped--)];
       const p = order[k];
       const remaining = deficitCents - covered;
       let take: number;
@@ -204,23 +208,22 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   return covered;
 }
 
-/** Candidate position p and its account, as the rankings read them (USD at the mark; the maintenance margin only for the ranking that reads it). */
-function candidateOf(st: PathState, p: number, withMaintenance: boolean): AdlCandidate {
+/** Candidate position p and its account, as the rankings read them (USD at the mark; the maintenance margin only for the ranking that reads it), written into `out`. */
+function candidateOf(st: PathState, p: number, withMaintenance: boolean, out: AdlCandidate): AdlCandidate {
   const { b } = st;
   const a = b.posAccount[p];
   const wallet = b.margin[a] / 100 + (st.collateralAssets > 0 ? collateralValue(st, a) : 0);
   const u = unrealisedPnl(st, a);
-  return {
-    side: b.posSide[p],
-    size: b.size[p],
-    entry: b.entry[p],
-    mark: st.mkt.markPx[b.posMarket[p]],
-    walletUsd: wallet,
-    equityUsd: wallet + u,
-    unrealisedUsd: u,
-    notionalUsd: notional(st, a),
-    maintenanceUsd: withMaintenance ? maintenance(st, a) : 0,
-  };
+  out.side = b.posSide[p];
+  out.size = b.size[p];
+  out.entry = b.entry[p];
+  out.mark = st.mkt.markPx[b.posMarket[p]];
+  out.walletUsd = wallet;
+  out.equityUsd = wallet + u;
+  out.unrealisedUsd = u;
+  out.notionalUsd = notional(st, a);
+  out.maintenanceUsd = withMaintenance ? maintenance(st, a) : 0;
+  return out;
 }
 
 /**

@@ -112,6 +112,48 @@ export function rankAdl(ids: Int32Array, scores: Float64Array, n: number, rankin
   }
 }
 
+/** i ranks before j by score (highest first, ties by the lower index): the order of `rankAdl`'s scored rankings without NaN. */
+function scoreBefore(scores: Float64Array, i: number, j: number): boolean {
+  return scores[i] > scores[j] || (scores[i] === scores[j] && i < j);
+}
+
+function siftByScore(scores: Float64Array, heap: Int32Array, size: number, at: number): void {
+  const x = heap[at];
+  let i = at;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= size) break;
+    const c = l + 1 < size && scoreBefore(scores, heap[l + 1], heap[l]) ? l + 1 : l;
+    if (!scoreBefore(scores, heap[c], x)) break;
+    heap[i] = heap[c];
+    i = c;
+  }
+  heap[i] = x;
+}
+
+/**
+ * The scored rankings' order (`rankAdl`) built lazily, for a caller that reads only the head: arranges
+ * indices 0 … n−1 of `scores` as a heap in `heap` (O(n)); `popRanked` then gives them one at a time in
+ * rankAdl's order (O(log n) each). The order is a strict total order, so the prefix is the same as a
+ * full sort's. Returns false (nothing arranged) when a score is NaN: rankAdl places those itself.
+ */
+export function heapifyByScore(scores: Float64Array, n: number, heap: Int32Array): boolean {
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(scores[i])) return false;
+    heap[i] = i;
+  }
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftByScore(scores, heap, n, i);
+  return true;
+}
+
+/** The next index in rankAdl's order from a heap of `size` > 0 entries arranged by `heapifyByScore` (the heap then holds size − 1). */
+export function popRanked(scores: Float64Array, heap: Int32Array, size: number): number {
+  const top = heap[0];
+  heap[0] = heap[size - 1];
+  if (size > 1) siftByScore(scores, heap, size - 1, 0);
+  return top;
+}
+
 /**
  * Splits `totalCents` across holders in proportion to `weights`, never giving holder k more than
  * `caps[k]` (cents). Whole cents by the largest-remainder method; what a capped holder cannot take is

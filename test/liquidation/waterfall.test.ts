@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { adlScore, adlScoreOf, allocateProRata, rankAdl, type AdlCandidate, type AdlRankingKind } from '../../src/liquidation/waterfall.js';
+import { adlScore, adlScoreOf, allocateProRata, heapifyByScore, popRanked, rankAdl, type AdlCandidate, type AdlRankingKind } from '../../src/liquidation/waterfall.js';
 import { stream } from '../../src/rng/streams.js';
 
 /** Ranks candidates (id, pnl, margin, notional, equity) with the engine's own functions, as src/engine/waterfall.ts does. */
@@ -221,5 +221,27 @@ describe("each venue's ADL ranking, by hand (issue 21 item 3)", () => {
       seen.add(o);
     }
     expect(seen.size).toBe(4);
+  });
+});
+
+describe('the lazy scored ranking (heapifyByScore, popRanked)', () => {
+  it('gives the same order as rankAdl, ties (many equal scores, ±0, ±Infinity) by index, and refuses NaN scores', () => {
+    const score = fc.oneof(fc.constantFrom(0, -0, 1, 2, Infinity, -Infinity), fc.double({ noNaN: true, min: -5, max: 5 }));
+    fc.assert(
+      fc.property(fc.array(score, { maxLength: 200 }), (xs) => {
+        const n = xs.length;
+        const scores = Float64Array.from(xs);
+        const ids = Int32Array.from(xs, (_, k) => 3 * k + 1);
+        const full = new Int32Array(n);
+        rankAdl(ids, scores, n, 'profit-leverage', stream(1, 0, 't'), new Int32Array(n), full);
+        const heap = new Int32Array(n);
+        expect(heapifyByScore(scores, n, heap)).toBe(true);
+        const lazy: number[] = [];
+        for (let size = n; size > 0; size--) lazy.push(ids[popRanked(scores, heap, size)]);
+        expect(lazy).toEqual([...full]);
+      }),
+      { seed: 26, numRuns: 300 },
+    );
+    expect(heapifyByScore(Float64Array.of(1, NaN), 2, new Int32Array(2))).toBe(false);
   });
 });
