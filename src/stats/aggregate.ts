@@ -177,12 +177,16 @@ export function aggregateTable(t: PathTable, traders: number, opts: AggregateOpt
   if (n === 0) throw new RangeError('aggregate requires at least one path');
   const design = designOfTable(t, opts.pathsPerBook);
   const col: ColumnReader = (key) => t.col(key);
-  // every Distribution's per-path values, from the metric catalogue, in the order aggregates lists them
-  const values = new Map(QUANTITIES.map((q) => [q.key, q.values(col, traders)]));
-  const dist = (key: string) => distribution(values.get(key)!, QUANTITY_KINDS[key], design);
-  const badDebt = values.get('badDebtUsd')!;
-  const fraction = values.get('fractionTradersLiquidated')!;
-  const notional = values.get('liquidatedNotionalUsd')!;
+  // each Distribution's per-path values from the metric catalogue, made when its distribution is (a derived column
+  // of a million paths is 8 MB: made one at a time, not all at once); the three read again below are kept
+  const quantity = new Map(QUANTITIES.map((q) => [q.key, q]));
+  const kept = new Map<string, ReturnType<(typeof QUANTITIES)[number]['values']>>();
+  const valuesOf = (key: string) => kept.get(key) ?? quantity.get(key)!.values(col, traders);
+  for (const key of ['badDebtUsd', 'fractionTradersLiquidated', 'liquidatedNotionalUsd']) kept.set(key, valuesOf(key));
+  const dist = (key: string) => distribution(valuesOf(key), QUANTITY_KINDS[key], design);
+  const badDebt = kept.get('badDebtUsd')!;
+  const fraction = kept.get('fractionTradersLiquidated')!;
+  const notional = kept.get('liquidatedNotionalUsd')!;
   const metric = (key: string) => {
     const m = CATALOGUE.get(key)!;
     return evaluateFunctional(m.functional, m.values(col, traders), 0.95, design, m.kind);
