@@ -64,8 +64,8 @@ export function forestSpec(input: { title: string; subtitle?: string; baseline: 
             data: { values: rows },
             encoding: {
               y: { field: 'variant', type: 'nominal', title: null, sort: variants },
-              color: { field: 'effect', type: 'nominal', title: null, scale: { domain: EFFECT_DOMAIN, range: EFFECT_RANGE }, legend: { labelLimit: 320 } },
-              opacity: { field: 'significance', type: 'ordinal', sort: SIGNIFICANCE_DOMAIN, title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: [1, 0.4] }, legend: { labelLimit: 320 } },
+              color: { field: 'effect', type: 'nominal', title: null, scale: { domain: EFFECT_DOMAIN, range: EFFECT_RANGE }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 320 } },
+              opacity: { field: 'significance', type: 'ordinal', sort: SIGNIFICANCE_DOMAIN, title: null, scale: { domain: SIGNIFICANCE_DOMAIN, range: [1, 0.4] }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 320 } },
             },
             layer: [
               { mark: { type: 'rule', strokeWidth: 2.5 }, encoding: { x: { field: 'lower', type: 'quantitative', title: null, axis: fmt }, x2: { field: 'upper' } } },

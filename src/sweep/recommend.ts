@@ -279,14 +279,15 @@ function resolveRecommend(scenario: Scenario, opts: RecommendOptions): Resolved 
         if (e instanceof UserError) throw new UserError(`${fieldOf(src, `also[${i}]`)} ${JSON.stringify(f)}: ${e.message}`);
         throw e;
       }
-      return { source: f, scenario: sc };
+      return { source: f, scenario: sc, field: `${fieldOf(src, `also[${i}]`)} ${JSON.stringify(f)}` };
     }),
-    ...(opts.also ?? []),
+    ...(opts.also ?? []).map((a) => ({ ...a, field: `--also ${JSON.stringify(a.source)}` })),
   ];
   for (const a of also) {
     const an = namesOf(a.scenario);
     const missing = names.filter((n) => !an.includes(n));
-    if (missing.length || an.length !== names.length) throw new UserError(`${a.source}: markets ${an.join(', ')}: a scenario the recommendation must hold on needs the same markets as ${src ?? scenario.name} (${names.join(', ')})`);
+    // named from the file being run (the field or flag that names the other scenario), as every other error
+    if (missing.length || an.length !== names.length) throw new UserError(`${a.field}: its markets (${an.join(', ')}) are not this scenario's (${names.join(', ')}) — a scenario the recommendation must hold on needs the same markets`);
     for (const i of searched) for (const l of levers[i]) checkParamPath(a.scenario, `markets.${names[i]}.${l.relative}`, `${a.source}: recommend lever`);
     if (fund) checkParamPath(a.scenario, fund.param, `${a.source}: recommend fund lever`);
     scenarios.push({ name: a.scenario.name, source: a.source, base: withPerMarket(a.scenario), pathsPerBook: undefined });

@@ -272,6 +272,8 @@ describe('recommend: the block is checked by every command', () => {
     expect(userErrorOf(() => checkStudyBlocks(withBlock({ venue: { target: 'probFundExhausted <= 1%', fund: { range: [-5, 10] } } }), 'v.yaml'))).toMatch(/venue\.fund\.range \[-5, 10\]/);
     expect(userErrorOf(() => checkStudyBlocks(withBlock({ venue: { target: 'probFundExhausted <= 150%' } }), 'v.yaml'))).toMatch(/venue\.target/);
     expect(userErrorOf(() => checkStudyBlocks(withBlock({ also: ['does-not-exist.yaml'] }), 'v.yaml'))).toMatch(/recommend\.also\[0\] "does-not-exist\.yaml"/);
+    // another scenario with other markets: named from this file's field (found by the fuzz: it named the other file first)
+    expect(userErrorOf(() => checkStudyBlocks(withBlock({ also: ['scenarios/default.yaml'] }), 'v.yaml'))).toMatch(/^v\.yaml: recommend\.also\[0\] "scenarios\/default\.yaml": its markets \(.+\) are not this scenario's \(CALM, WILD\)/);
   });
 
   it('a lever moves from its safe end (dial 0) to its efficient end (dial 1), a whole-number field rounded toward safety, every value rounded toward safety to two significant digits', () => {

@@ -31,16 +31,18 @@ describe('marginlab sensitivity', () => {
       // a higher maintenance rate liquidates at least as many traders on the same paths
       expect(byPath['policy.maintenance.mmr'].changeUp.estimate).toBeGreaterThan(0);
 
-      // the same points swept: identical estimates (the same paths), and the change is up minus base
-      const sw = await cli('sweep', SCENARIO, '--param', 'policy.maintenance.mmr=0.015,0.025,0.035', '--metric', METRIC, '--paths', '12', '--workers', '1', '--out', path.join(dir, 'sw'), '--no-figures');
+      // the same points swept: identical estimates (the same paths) for a lever outside the book's draw (the fund;
+      // a margin lever is stepped on the base's opening book, as compare holds it, where a sweep redraws), and the
+      // change is up minus base
+      const sw = await cli('sweep', SCENARIO, '--param', 'policy.insuranceFund.initialUsd=2500,5000,7500', '--metric', METRIC, '--paths', '12', '--workers', '1', '--out', path.join(dir, 'sw'), '--no-figures');
       expect(sw.status, sw.stderr).toBe(0);
       const sweep = JSON.parse(readFileSync(path.join(dir, 'sw', 'sweep.json'), 'utf8'));
       const est = (name: string) => s.comparison.variants.find((v) => v.name === name)!.estimates[METRIC].estimate;
       // (equal to rounding: the comparison and the sweep sum the weighted paths in their own order)
       const same = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.abs(b));
       same(est('base'), sweep.points[1].estimates[METRIC].estimate);
-      same(est('policy.maintenance.mmr-down'), sweep.points[0].estimates[METRIC].estimate);
-      same(est('policy.maintenance.mmr-up'), sweep.points[2].estimates[METRIC].estimate);
+      same(est('policy.insuranceFund.initialUsd-down'), sweep.points[0].estimates[METRIC].estimate);
+      same(est('policy.insuranceFund.initialUsd-up'), sweep.points[2].estimates[METRIC].estimate);
       expect(byPath['policy.maintenance.mmr'].changeUp.estimate).toBeCloseTo(est('policy.maintenance.mmr-up') - est('base'), 12);
       expect(s.base.estimate).toBe(est('base'));
 
