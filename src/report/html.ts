@@ -86,7 +86,7 @@ function headline(r: Results): string {
   return `${verdictHtml(runSummary(r, null))}
 ${cards}
 <ul class="facts">${facts.map(([k, v]) => `<li>${escapeHtml(k)} <b>${escapeHtml(v)}</b></li>`).join('')}</ul>
-<p class="method-note">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of bad debt and other non-negative quantities and for ES${
+<p class="method-note">Brackets are 95% confidence intervals over the ${fmtInt(a.paths)} paths: Clopper–Pearson (exact) for probabilities, exact order statistics for VaR, a two-part interval (frequency × size) for means of mostly-zero quantities such as bad debt and for ES, an ordinary mean interval (clipped at 0) where most paths are non-zero${
     sampling?.design?.startsWith('importance') ? ', every estimator weighted by the paths\' likelihood ratios' : ''
   }${sampling && sampling.books > 1 ? ', with the variance between books counted' : ''}. Each tail figure says how many paths it rests on; <span class="thin">thin</span> marks one resting on fewer than ${MIN_TAIL_PATHS} tail or non-zero paths, or whose upper limit is <i>open</i> (the sample cannot bound it), with the paths a run would need.${
     !sampling || sampling.books <= 1
