@@ -5,15 +5,15 @@
  * run (before, a worker process computed another scenario hash for any data file in a subfolder and every job
  * failed). Skipped, saying why, when redis-server is not installed — except under CI (.ci/run installs it).
  */
-import { describe, expect, it, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
 import { Redis } from 'ioredis';
 import { cli } from '../helpers/cli.js';
-import { checkRedis, dataFileKey, FLEET_JOB_TTL_SECONDS, scenarioOnThisWorker, storeDataFiles, type RangeJob } from '../../src/api/fleet.js';
+import { dataFileKey, FLEET_JOB_TTL_SECONDS, scenarioOnThisWorker, storeDataFiles, type RangeJob } from '../../src/api/fleet.js';
 import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { dataFilesOf } from '../../src/scenario/data-files.js';
@@ -21,8 +21,6 @@ import { VERSION } from '../../src/version.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
-const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined);
-const CI = !!process.env.CI && process.env.CI !== 'false';
 
 const SCENARIO = `name: fleet-data
 seed: 5
@@ -39,16 +37,6 @@ policy:
   insuranceFund: { initialUsd: 5000 }
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const withoutTiming = (file: string) => {
   const r = JSON.parse(readFileSync(file, 'utf8'));
@@ -56,37 +44,20 @@ const withoutTiming = (file: string) => {
   return JSON.stringify(r);
 };
 
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
 
 describe('data files on a fleet', () => {
-  if (!REDIS && !CI) {
+  if (SKIP_FLEET) {
     it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
     return;
   }
 
   it("a worker runs on the coordinator's bytes (its own file or Redis's copy) or refuses naming the file", async () => {
-    expect(REDIS, 'redis-server is required under CI (.ci/run installs it)').toBeTruthy();
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-data-'));
     mkdirSync(path.join(dir, 'data'));
     copyFileSync(path.join(ROOT, 'scenarios/data/synthetic-btc-1m.csv'), path.join(dir, 'data/btc.csv'));
     const file = path.join(dir, 's.yaml');
     writeFileSync(file, SCENARIO);
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    const redis = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    started.push(redis);
-    for (let k = 0; ; k++) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        await checkRedis(url);
-        break;
-      } catch (e) {
-        if (k > 50) throw e;
-      }
-    }
+    const { url, process: redis } = await startRedis();
     const conn = new Redis(url, { maxRetriesPerRequest: null });
     try {
       // end to end: a worker process on the same files gives the local results

@@ -4,34 +4,17 @@
  * a free port and one `marginlab worker` are started and stopped here. Skipped, saying why, when
  * redis-server is not installed — except under CI, where it must run.
  */
-import { describe, expect, it, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { checkRedis } from '../../src/api/fleet.js';
+import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
-const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined);
-const CI = !!process.env.CI && process.env.CI !== 'false';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
 
 const VENUE = `name: fleet-venue
 seed: 3
@@ -66,7 +49,7 @@ recommend:
 `;
 
 describe('recommend on a worker fleet', () => {
-  if (!REDIS && !CI) {
+  if (SKIP_FLEET) {
     it.skip('needs redis-server (apt-get install redis-server) — not installed here', () => {});
     return;
   }
@@ -75,19 +58,7 @@ describe('recommend on a worker fleet', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-recommend-'));
     const file = path.join(dir, 'venue.yaml');
     writeFileSync(file, VENUE);
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    const redis = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
-    started.push(redis);
-    for (let k = 0; ; k++) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        await checkRedis(url);
-        break;
-      } catch (e) {
-        if (k > 50) throw e;
-      }
-    }
+    const { url, process: redis } = await startRedis();
     const local = spawnSync(process.execPath, [CLI, 'recommend', file, '--workers', '0', '--no-figures', '--allow-any-path', '--out', path.join(dir, 'local')], { encoding: 'utf8' });
     expect(local.status, local.stderr).toBe(0);
     const worker = spawn(process.execPath, [CLI, 'worker', '--redis', url, '--workers', '1'], { stdio: 'ignore' });

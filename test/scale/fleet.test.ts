@@ -5,14 +5,14 @@
  * equals the local run's apart from `run`. A missing Redis exits 2 with one line. Skipped, saying
  * why, when redis-server is not installed — except under CI, where it must run (.ci/run installs it).
  */
-import { describe, expect, it, afterAll } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
-import { checkRedis, FLEET_JOB_TTL_SECONDS, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
+import { FLEET_JOB_TTL_SECONDS, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
 import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import { Queue } from 'bullmq';
@@ -21,19 +21,7 @@ import { Redis } from 'ioredis';
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
 const SCENARIO = path.resolve(__dirname, '../fixtures/shard-small.yaml');
-const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p)) ?? (spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim() || undefined);
-const CI = !!process.env.CI && process.env.CI !== 'false';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function withoutTiming(file: string): string {
   const r = JSON.parse(readFileSync(file, 'utf8'));
@@ -41,34 +29,16 @@ function withoutTiming(file: string): string {
   return JSON.stringify(r);
 }
 
-const started: ChildProcess[] = [];
-afterAll(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
 
 describe('worker fleet (BullMQ on Redis)', () => {
-  if (!REDIS && !CI) {
+  if (SKIP_FLEET) {
     it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
     return;
   }
 
   it('three workers, one SIGKILLed mid-run, give the local run’s results.json (a sweep the local sweep.json); a job that keeps failing ends the run naming it; a missing Redis exits 2', async () => {
-    expect(REDIS, 'redis-server is required under CI (.ci/run installs it)').toBeTruthy();
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-'));
-    const port = await freePort();
-    const url = `redis://127.0.0.1:${port}`;
-    const redis = spawn(REDIS!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: 'ignore' });
-    started.push(redis);
-    // until it answers
-    for (let k = 0; ; k++) {
-      await new Promise((r) => setTimeout(r, 100));
-      try {
-        await checkRedis(url);
-        break;
-      } catch (e) {
-        if (k > 50) throw e;
-      }
-    }
+    const { url, process: redis } = await startRedis();
     const local = await cli('run', SCENARIO, '--out', path.join(dir, 'local'), '--workers', '0', '--no-figures');
     expect(local.status, local.stderr).toBe(0);
 
