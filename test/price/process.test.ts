@@ -2,6 +2,7 @@
  * The multi-market price process: correlated shocks (sample correlations against the matrix, with
  * Fisher-z standard errors), stream layout and determinism, and the loader's checks of `correlation`.
  */
+import { pearson } from '../../src/stats/fit/correlation.js';
 import { describe, expect, it } from 'vitest';
 import { createPriceProcess, loadPriceData } from '../../src/price/process.js';
 import { gbm } from '../../src/price/models.js';
@@ -29,26 +30,6 @@ function simulate(sc: ReturnType<typeof scenario>, p: number, steps: number): Fl
   return cols;
 }
 
-function pearson(x: Float64Array, y: Float64Array): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 describe('correlated markets', () => {
   const C = [

@@ -14,6 +14,7 @@
  * near one that is a valid correlation matrix (`nearestCorrelation`), with a warning. The engine's Cholesky
  * check (src/scenario/correlation.ts) is the test of validity used throughout.
  */
+import { sampleCorrelation } from 'simple-statistics';
 import { UserError } from '../../errors.js';
 import { choleskyPsd } from '../../scenario/correlation.js';
 
@@ -84,28 +85,10 @@ export function alignedLogReturns(markets: readonly MarketHistory[], stepMs: num
   return { returns: returns.map((r) => Float64Array.from(r)), stepMs: step, shared: shared.length };
 }
 
-/** Pearson's correlation of two equally long samples (0 when either is constant). O(n). */
+/** Pearson's correlation of two equally long samples (simple-statistics' sampleCorrelation), clipped to [−1, 1]; 0 when either is constant. O(n). */
 export function pearson(x: Float64Array, y: Float64Array): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const a = x[i] - mx;
-    const b = y[i] - my;
-    sxy += a * b;
-    sxx += a * a;
-    syy += b * b;
-  }
-  return sxx > 0 && syy > 0 ? Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy))) : 0;
+  const r = sampleCorrelation(x as unknown as number[], y as unknown as number[]);
+  return Number.isFinite(r) ? Math.max(-1, Math.min(1, r)) : 0;
 }
 
 /**
