@@ -8,10 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { identicalTraders } from '../helpers/scenarios.js';
-import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
-import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
-import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
-import { liquidationRound } from '../../src/engine/step.js';
+import { handState, settleStepAt, type HandAccount } from '../helpers/handbook.js';
 import type { PathState } from '../../src/engine/state.js';
 import type { AdlRankingKind } from '../../src/liquidation/waterfall.js';
 
@@ -33,16 +30,7 @@ function rules(ranking: AdlRankingKind, adlPrice = 'bankruptcy') {
   });
 }
 
-function stepAt(st: PathState, price: number): void {
-  startStepAt(st, 1, price);
-  beginLiquidations(st);
-  for (let gen = 0; gen < 50; gen++) {
-    const n = maintenanceCheck(st, gen);
-    if (n === 0) break;
-    liquidationRound(st, gen, n);
-  }
-  endLiquidations(st);
-}
+const stepAt = (st: PathState, price: number) => settleStepAt(st, 1, price);
 
 /** One other account: side, size, entry, margin above what keeps it above maintenance at 85. */
 const other = fc.record({

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { identicalTraders } from '../helpers/scenarios.js';
-import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { handState, settleStepAt, startStepAt, type HandAccount } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
 import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
 import { liquidationRound } from '../../src/engine/step.js';
@@ -37,17 +37,7 @@ function rules(policy: Record<string, unknown> = {}, fundUsd = 0) {
   });
 }
 
-/** One step at `price`: every round until the cascade settles. */
-function stepAt(st: ReturnType<typeof handState>['st'], t: number, price: number): void {
-  startStepAt(st, t, price);
-  beginLiquidations(st);
-  for (let gen = 0; gen < 50; gen++) {
-    const n = maintenanceCheck(st, gen);
-    if (n === 0) break;
-    liquidationRound(st, gen, n);
-  }
-  endLiquidations(st);
-}
+const stepAt = settleStepAt;
 
 describe('ADL matches a bankrupt position against the winners, off the market', () => {
   // At 85 the long (margin 100, 10 @ 100) has equity 100 − 150 = −50: bankrupt by 50, i.e. 5 a unit;

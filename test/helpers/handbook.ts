@@ -11,6 +11,9 @@ import { PathRecorder } from '../../src/engine/records.js';
 import { openBook } from '../../src/engine/open.js';
 import { updateMarkets } from '../../src/engine/market.js';
 import { beginStep } from '../../src/engine/begin-step.js';
+import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
+import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
+import { liquidationRound } from '../../src/engine/step.js';
 
 export interface HandPosition {
   market?: number;
@@ -111,4 +114,16 @@ export function startStepAt(st: PathState, t: number, priceUsd: number, m = 0): 
   st.mkt.logF[m] = Math.log(priceUsd);
   st.mkt.indexPx[m] = Math.exp(st.mkt.logF[m]);
   updateMarkets(st);
+}
+
+/** Step t at `priceUsd` (market 0) with every liquidation round until the cascade settles (at most 50). */
+export function settleStepAt(st: PathState, t: number, priceUsd: number): void {
+  startStepAt(st, t, priceUsd);
+  beginLiquidations(st);
+  for (let gen = 0; gen < 50; gen++) {
+    const n = maintenanceCheck(st, gen);
+    if (n === 0) break;
+    liquidationRound(st, gen, n);
+  }
+  endLiquidations(st);
 }
