@@ -80,7 +80,7 @@ function anyAdl(st: PathState): boolean {
 }
 
 /** Postpones account a's liquidation to a later step (it is not looked at again this step). */
-function postpone(st: PathState, a: number, keepQueued: boolean): void {
+export function postpone(st: PathState, a: number, keepQueued: boolean): void {
   const { b } = st;
   if (keepQueued) b.queued[a] = 1;
   if (b.mark[a] !== 2) {

@@ -14,6 +14,7 @@ import { arrivals } from './arrivals.js';
 import { maintenanceCheck } from './maintenance-check.js';
 import { afterLiquidation, beginLiquidations, closeLiquidation, endLiquidations, MAX_GENERATIONS_PER_STEP, planLiquidations, tradeRound } from './liquidation.js';
 import { lossWaterfall, socialisedLoss } from './waterfall.js';
+import { anyFillableBound, boundFills } from './fillable-price.js';
 import { accrueLending, endLending, executeLending, lendingCheck, planLending } from './lending.js';
 
 export function step(st: PathState, rec: PathRecorder): void {
@@ -42,8 +43,9 @@ export function step(st: PathState, rec: PathRecorder): void {
  * nLending borrowers the lending check listed.
  */
 export function liquidationRound(st: PathState, gen: number, n: number, nLending = 0): void {
-  const nClose = planLiquidations(st, gen, n); // 5. each account's fate: spared, grace, ADL match (and its waterfall), wait, or a close (style's size, caps, route)
+  let nClose = planLiquidations(st, gen, n); //   5. each account's fate: spared, grace, ADL match (and its waterfall), wait, or a close (style's size, caps, route)
   if (nLending > 0) planLending(st, nLending); // 5. borrowers: their liquidators' sales join the round's flow
+  if (nClose > 0 && anyFillableBound(st)) nClose = boundFills(st, gen, nClose); // 5. orders fill within their fillable price (dYdX); the rest waits
   tradeRound(st); //                             5. the round's net flow moves each market once: the fills
   for (let k = 0; k < nClose; k++) {
     closeLiquidation(st, gen, k); //             5. close at the fill: PnL, fee, forfeit, the rest to the trader

@@ -620,6 +620,23 @@ export const LiquidationSchema = z.strictObject({
    * fund instead of back to the trader (Bybit: the position is taken over at its bankruptcy price).
    */
   forfeitRemainingMargin: z.boolean().default(false),
+  /**
+   * The fillable-price bound on the venue's liquidation orders (dYdX v4 `GetFillablePrice`): a market
+   * order closing a position fills no worse than mark · (1 ∓ ABR · spreadToMaintenanceRatio · MMF),
+   * with MMF the position's maintenance margin over its notional and the adjusted bankruptcy rating
+   * ABR = clamp(bankruptcyAdjustment · (1 − equity / maintenance margin), 0, 1). A round's orders walk
+   * the book most underwater first; what cannot fill within its bound waits for the next step, and an
+   * order that fills nothing from a bankrupt account (equity < 0) is deleveraged when the market's
+   * waterfall is adl. Absent: orders fill at whatever price the impact model gives.
+   */
+  fillablePrice: z
+    .strictObject({
+      /** dYdX `spread_to_maintenance_margin_ratio_ppm` / 10⁶ (1.5). */
+      spreadToMaintenanceRatio: z.number().finite().gt(0).max(100),
+      /** dYdX `bankruptcy_adjustment_ppm` / 10⁶ (1.0). */
+      bankruptcyAdjustment: z.number().finite().gt(0).max(100).default(1),
+    })
+    .optional(),
   /** Per-step caps on liquidated notional; what exceeds a cap waits for the next step. */
   caps: z
     .strictObject({
