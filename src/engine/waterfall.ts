@@ -280,21 +280,28 @@ function payHaircut(st: PathState, p: number, cents: number, perUnit: number): n
 }
 
 /**
- * Socialised loss: the deficit is spread over open accounts pro rata (open interest or winners' profit),
- * capped by each one's equity. O(accounts) per shortfall: every account with a weight is looked at, and
- * (deficits being larger than a cent per account) charged — the charge itself is that large.
+ * Socialised loss: market m's deficit is spread over the accounts holding m, pro rata to their position
+ * in m (its notional, or with `winners` its unrealised profit since entry) — a contract's loss is borne
+ * by that contract's holders, as venues that socialise losses do it — each charge capped by the
+ * account's equity (a cross account pays from its whole equity). O(accounts) per market per round:
+ * every account is looked at, and (deficits being larger than a cent per account) charged.
  */
 export function socialise(st: PathState, deficitCents: number, m: number): number {
   const { b } = st;
   const byOpenInterest = st.ctx.rules[m].waterfall.socialisedBasis === 'open-interest';
+  const P = st.mkt.markPx[m];
   const { accts, weights, caps } = b.socialBuffers();
   let n = 0;
   for (let a = 0; a < st.nAccounts; a++) {
-    if (!isOpen(st, a)) continue;
+    // the account's weight: its open position in market m
+    let weight = 0;
+    for (let q = b.firstPos[a]; q < b.firstPos[a] + b.nPos[a]; q++) {
+      if (b.posMarket[q] !== m || !(b.size[q] > 0)) continue;
+      weight += byOpenInterest ? b.size[q] * P : b.posSide[q] * b.size[q] * (P - b.entry[q]);
+    }
+    if (!(weight > 0)) continue;
     const eq = equity(st, a);
     if (eq <= 0) continue;
-    const weight = byOpenInterest ? notional(st, a) : unrealisedPnl(st, a);
-    if (weight <= 0) continue;
     accts[n] = a;
     weights[n] = weight;
     caps[n++] = Math.max(0, Math.min(Math.floor(eq * 100), b.margin[a]));

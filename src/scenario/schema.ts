@@ -814,7 +814,7 @@ export const WaterfallSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
-  /** Socialised loss: pro rata to each open account's notional, or (winners) to its unrealised profit since entry. */
+  /** Socialised loss: a market's deficit pro rata to each holder's notional in that market, or (winners) to its unrealised profit there since entry. */
   socialisedBasis: z.enum(['open-interest', 'winners']).default('open-interest'),
 });
 

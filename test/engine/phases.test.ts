@@ -278,6 +278,22 @@ describe('phase: the socialised loss of a round, spread once (issue 21 item 6)',
     expect(() => st.books.checkConservation(st.nAccounts, 'hand-built')).not.toThrow();
   });
 
+  it("a market's deficit is borne by that market's holders only: an ETH deficit never reaches a BTC-only account", () => {
+    // two markets at 100; an ETH deficit of $12.00: the ETH short (10 units) bears it all, the BTC short
+    // (30 units) nothing. Weighting by each account's whole notional (as before) charged 1 : 3, $3.00 and $9.00
+    const sc = rules({ ...soc });
+    const two = identicalTraders({ ...sc, otherMarkets: [{ name: 'ETH-PERP', initialPriceUsd: 100, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: 0.8 }, impact: { kind: 'none' } }] });
+    const eth = (side: 1 | -1, marginUsd: number, size: number): HandAccount => ({ marginUsd, positions: [{ market: 1, side, size, entry: 100 }] });
+    const { st } = handState(two, [eth(-1, 500, 10), short(500, 30)]);
+    startStepAt(st, 1, 100);
+    coverShortfall(st, 1_200, 1, 1, 1.2);
+    socialisedLoss(st);
+    expect(st.books.margin[0]).toBe(50_000 - 1_200);
+    expect(st.books.margin[1]).toBe(50_000);
+    expect(st.events.socialisedAccounts).toBe(1);
+    expect(st.events.socialisedLossUsd).toBeCloseTo(12, 12);
+  });
+
   it('what the open accounts cannot bear (equity caps) is bad debt, booked when the round ends', () => {
     // at 95 the only open account, a short with $3 margin, has equity 3 + 50 = $53 but pays at most its margin, $3
     const { st } = handState(rules(soc), [long(40), short(3)]);
