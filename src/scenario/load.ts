@@ -330,6 +330,38 @@ export function writtenInput(s: Scenario): unknown {
   return WRITTEN.get(s);
 }
 
+/**
+ * A study point, `--set` or a variant patches a resolved scenario, in which the defaults derived from
+ * other fields are already filled in. A market's arbitrage capacity derives from its depth and the step
+ * (`impact.arbitrageUsdPerStep`: depth × stepSeconds / 60, or the depth table's within 1%): where the
+ * scenario did not write it, it is dropped from the patched input so that it derives again from the
+ * patched depth and step — a point at half the depth gets half the arbitrage, as a scenario written
+ * with that depth would. A capacity the scenario wrote, or the patch set to a new value, is kept.
+ * Returns `after` (its market objects replaced, never the scenario's own changed).
+ */
+export function rederiveDefaults(before: Scenario, after: Record<string, unknown>): Record<string, unknown> {
+  const written = WRITTEN.get(before) as { market?: unknown; otherMarkets?: unknown } | undefined;
+  const writtenMarkets = written ? [written.market, ...(Array.isArray(written.otherMarkets) ? written.otherMarkets : [])] : undefined;
+  const arbitrageOf = (mk: unknown): unknown => (isPlainObject(mk) && isPlainObject(mk.impact) ? mk.impact.arbitrageUsdPerStep : undefined);
+  const beforeMarkets = [before.market, ...before.otherMarkets];
+  const fresh = (mk: unknown, m: number): unknown => {
+    const had = beforeMarkets[m]?.impact.arbitrageUsdPerStep;
+    if (had === undefined || !isPlainObject(mk) || !isPlainObject(mk.impact) || mk.impact.arbitrageUsdPerStep !== had) return mk;
+    const wrote = writtenMarkets ? arbitrageOf(writtenMarkets[m]) !== undefined : had !== (beforeMarkets[m].impact.depthUsdPerPercent * before.stepSeconds) / 60;
+    if (wrote) return mk;
+    const { arbitrageUsdPerStep: _derived, ...impact } = mk.impact;
+    void _derived;
+    return { ...mk, impact };
+  };
+  const out: Record<string, unknown> = { ...after, market: fresh(after.market, 0) };
+  if (Array.isArray(after.otherMarkets)) out.otherMarkets = after.otherMarkets.map((mk, i) => fresh(mk, i + 1));
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 /** Deep merge of plain objects: `over`'s fields replace `base`'s, objects merge, arrays and objects of a different `kind` replace. */
 function mergePolicy(base: unknown, over: unknown): unknown {
   if (over === undefined) return base;

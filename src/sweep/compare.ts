@@ -14,7 +14,7 @@ import { quantileSorted } from 'simple-statistics';
 import type { Scenario } from '../scenario/schema.js';
 import { pathsPerBookOf, refusePrecisionInStudy } from '../scenario/sampling.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
-import { parseScenario, writtenInput, type ParseOptions } from '../scenario/load.js';
+import { parseScenario, rederiveDefaults, writtenInput, type ParseOptions } from '../scenario/load.js';
 import { runScenario, type Results } from '../api/run.js';
 import type { Aggregates, SeriesBands } from '../stats/aggregate.js';
 import type { Estimate } from '../stats/ci.js';
@@ -103,7 +103,7 @@ export function variantsFromBlock(s: Scenario, source: string, opts: ParseOption
       const { sweep: _s, calibrate: _c, variants: _v, ...rest } = written as Record<string, unknown>;
       void [_s, _c, _v];
       merged = mergePatch(rest, v.override);
-    } else merged = carryPolicyChanges(s, mergePatch(base, v.override) as Record<string, unknown>);
+    } else merged = rederiveDefaults(s, carryPolicyChanges(s, mergePatch(base, v.override) as Record<string, unknown>));
     const scenario = parseScenario(merged, `${source}: variants[${i}] (${v.name})`, opts);
     return { name: v.name, description: v.description, source: `${source} variants[${i}]`, scenario };
   });

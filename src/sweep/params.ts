@@ -6,7 +6,7 @@
  * maintenance margin `policy.maintenance.mmr` exists; with a tiered one `policy.maintenance.tiers[1].mmr`.
  */
 import { UserError } from '../errors.js';
-import { isIntegerField, parseScenario } from '../scenario/load.js';
+import { isIntegerField, parseScenario, rederiveDefaults } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { carryPolicyChanges } from '../scenario/market-policy.js';
 import { excerpt } from '../scenario/price-csv.js';
@@ -252,7 +252,7 @@ export function pointScenario(base: Scenario, values: Record<string, number>, pa
   let input: unknown = varied ? withMarketPolicies(stripStudy(base)) : stripStudy(base);
   for (const [p, v] of Object.entries(values)) input = setAt(input, p, v);
   // a change to the scenario's rules reaches the markets that inherit them
-  input = carryPolicyChanges(base, input as Record<string, unknown>);
+  input = rederiveDefaults(base, carryPolicyChanges(base, input as Record<string, unknown>));
   input = { ...(input as object), paths };
   return parseScenario(input, `${context} ${describePoint(values)}`);
 }
@@ -293,6 +293,6 @@ export function scenarioWithSettings(base: Scenario, settings: readonly string[]
     }
     v[segs[segs.length - 1]] = value;
   }
-  input = carryPolicyChanges(base, input) as Record<string | number, unknown>;
+  input = rederiveDefaults(base, carryPolicyChanges(base, input)) as Record<string | number, unknown>;
   return parseScenario(input, `${source} with --set ${entries.map((e) => e.path).join(', ')}`);
 }

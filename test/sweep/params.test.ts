@@ -89,6 +89,20 @@ describe('point scenarios', () => {
     expect({ ...p, policy: base.policy, paths: base.paths }).toEqual(stripStudy(base));
   });
 
+  it("a point that changes a market's depth or the step re-derives an arbitrage capacity the scenario did not write; a written one is kept", () => {
+    // default capacity: depth × stepSeconds / 60 (a 1% dislocation undone each minute)
+    const depth = base.market.impact.depthUsdPerPercent;
+    expect(base.market.impact.arbitrageUsdPerStep).toBe(depth);
+    expect(pointScenario(base, { 'market.impact.depthUsdPerPercent': depth / 2 }, 10).market.impact.arbitrageUsdPerStep).toBe(depth / 2);
+    expect(pointScenario(base, { stepSeconds: 120 }, 10).market.impact.arbitrageUsdPerStep).toBe(2 * depth);
+    // unchanged where nothing it derives from changes
+    expect(pointScenario(base, { 'policy.insuranceFund.initialUsd': 1_000 }, 10).market.impact.arbitrageUsdPerStep).toBe(depth);
+    const wrote = parseScenario({ ...stripStudy(base), market: { ...base.market, impact: { ...base.market.impact, arbitrageUsdPerStep: 1_234 } } }, 'test');
+    expect(pointScenario(wrote, { 'market.impact.depthUsdPerPercent': depth / 2 }, 10).market.impact.arbitrageUsdPerStep).toBe(1_234);
+    // the base scenario itself is not changed
+    expect(base.market.impact.arbitrageUsdPerStep).toBe(depth);
+  });
+
   it('a value the schema rejects is a user error naming the point', () => {
     expect(userErrorOf(() => pointScenario(base, { 'policy.maintenance.mmr': 0.06 }, 10))).toMatch(/^sweep point policy\.maintenance\.mmr=0\.06: policy\.maintenance\.mmr: 0\.06 is not allowed/);
     expect(userErrorOf(() => pointScenario(base, { 'policy.insuranceFund.initialUsd': -1 }, 10))).toMatch(/initialUsd=-1/);
