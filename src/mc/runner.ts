@@ -13,6 +13,7 @@ import type { Scenario } from '../scenario/schema.js';
 import { pathsPerBookOf } from '../scenario/sampling.js';
 import type { PathHistograms, PathSeries, PathSummary } from '../engine/path.js';
 import { addHistograms, emptyHistograms, runChunk, sharedBookFor, type ChunkResult, type ChunkTask } from './chunk.js';
+import { bookOf } from '../engine/context.js';
 import { columnNames, PathTable, tableFieldsOf } from './table.js';
 import { UserError } from '../errors.js';
 
@@ -210,9 +211,14 @@ export async function runPaths(scenario: Scenario, opts: RunPathsOptions = {}): 
     return out.output(0, t0);
   }
   const pool = opts.pool ?? createWorkerPool(workers);
-  // the threads start while this one draws the book once, in shared memory, for all of them
-  const population = sharedBookFor(scenario);
-  for (const task of tasks) task.population = population;
+  // one book for every path (or every path in book 0): the threads start while this one draws it once,
+  // in shared memory, for all of them. Books redrawn per block: each block's book is drawn by the thread
+  // that runs the block (book 0 too — drawing it here would hold every thread back until it is drawn)
+  const perBook = pathsPerBookOf(scenario);
+  if (!perBook || bookOf(range.end - 1, perBook) === 0) {
+    const population = sharedBookFor(scenario);
+    for (const task of tasks) task.population = population;
+  }
   try {
     await Promise.all(
       tasks.map(async (task) => {
