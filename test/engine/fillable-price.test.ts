@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { identicalTraders } from '../helpers/scenarios.js';
-import { handState, startStepAt, type HandAccount } from '../helpers/handbook.js';
+import { handState, settleStepAt, startStepAt, type HandAccount } from '../helpers/handbook.js';
 import { maintenanceCheck } from '../../src/engine/maintenance-check.js';
 import { beginLiquidations, endLiquidations } from '../../src/engine/liquidation.js';
 import { liquidationRound } from '../../src/engine/step.js';
@@ -32,22 +32,6 @@ function rules(depth: number, bound: boolean, over: Record<string, unknown> = {}
   });
 }
 
-/** One step at the index `price`, the book moved by `bookLog` (log) before the cascade; the rounds run until it settles. */
-function stepAt(st: PathState, t: number, price: number, bookLog = 0): void {
-  startStepAt(st, t, price);
-  if (bookLog !== 0) {
-    st.mkt.impactState[0] = bookLog;
-    st.mkt.market[0] = price * Math.exp(bookLog);
-  }
-  beginLiquidations(st);
-  for (let gen = 0; gen < 50; gen++) {
-    const n = maintenanceCheck(st, gen);
-    if (n === 0) break;
-    liquidationRound(st, gen, n);
-  }
-  endLiquidations(st);
-}
-
 describe("dYdX's fillable price: a liquidation order fills no worse than mark · (1 ∓ ABR · 1.5 · MMF)", () => {
   // long 1,000 @ 100 with 8,000 margin, at 93: equity 1,000 < MM 0.02 · 93,000 = 1,860.
   // ABR = 1 − 1,000 / 1,860 = 0.462366; bound = 93 · (1 − 0.462366 · 1.5 · 0.02) = 91.7100.
@@ -61,7 +45,7 @@ describe("dYdX's fillable price: a liquidation order fills no worse than mark ·
     expect(bound).toBeCloseTo(91.71, 3);
     expect(keptUsd).toBeCloseTo(-69_840, 0);
     const { st } = handState(rules(50_000, true), [long(8_000, 1_000, 100)]);
-    stepAt(st, 1, 93);
+    settleStepAt(st, 1, 93);
     const sold = 1_000 - st.b.size[0];
     expect(sold).toBeCloseTo(-keptUsd / 93, 6); // 751.0 units
     // they filled at the block's average, half-way along the move to the bound
@@ -71,14 +55,14 @@ describe("dYdX's fillable price: a liquidation order fills no worse than mark ·
     expect(st.events.liquidationsDeferred).toBe(1);
     // 249 units left: equity 8,000 − 751.0 · 7.647 − 249 · 7 = 514 ≥ MM 0.02 · 249 · 93 = 463 — out of breach
     expect(equity(st, 0)).toBeGreaterThan(maintenance(st, 0));
-    stepAt(st, 2, 93);
+    settleStepAt(st, 2, 93);
     expect(st.b.size[0]).toBeCloseTo(1_000 - sold, 9);
     st.books.checkConservation(st.nAccounts, 'fillable price');
   });
 
   it('without the bound the same order sells all 1,000 units into the thin book', () => {
     const { st } = handState(rules(50_000, false), [long(8_000, 1_000, 100)]);
-    stepAt(st, 1, 93);
+    settleStepAt(st, 1, 93);
     expect(st.b.size[0]).toBe(0);
     // at 93 · e^(−0.0093) = 92.139, past the bound of 91.71 at the margin (the book ends at 91.286)
     expect(st.mkt.fill[0]).toBeCloseTo(93 * Math.exp(-0.0093), 9);
@@ -89,7 +73,7 @@ describe("dYdX's fillable price: a liquidation order fills no worse than mark ·
     // B: long 500 @ 100, margin 4,200 — equity 700, MM 930: ABR 0.247312, bound 93 · (1 − 0.247312 · 0.03) = 92.3100
     // A first: its 46,500 ends at 93 · e^(−0.0093) = 92.139 ≥ 91.71 → all; then B: the book is already past 92.31 → nothing
     const { st } = handState(rules(50_000, true), [long(4_000, 500, 100), long(4_200, 500, 100)]);
-    stepAt(st, 1, 93);
+    settleStepAt(st, 1, 93);
     expect(st.b.size[0]).toBe(0);
     expect(st.b.size[1]).toBe(500);
     expect(st.events.liquidationsDeferred).toBe(1);
@@ -103,7 +87,7 @@ describe("dYdX's fillable price: a liquidation order fills no worse than mark ·
     const over = { insuranceFund: { initialUsd: 10_000 }, waterfall: { afterInsuranceFund: 'adl', adlRanking: 'dydx' } };
     const book = [long(1_000, 100, 100), short(5_000, 100, 100)];
     const { st } = handState(rules(50_000, true, over), book);
-    stepAt(st, 1, 85, Math.log(0.96));
+    settleStepAt(st, 1, 85, Math.log(0.96));
     expect(st.b.size[0]).toBe(0);
     expect(st.events.adlProfitTakenUsd).toBeCloseTo(500, 6);
     expect(st.events.fundPaidUsd).toBe(0);
@@ -111,7 +95,7 @@ describe("dYdX's fillable price: a liquidation order fills no worse than mark ·
     st.books.checkConservation(st.nAccounts, 'deleveraged');
     // without the bound L sells into the book at ≈ 81.2 and the fund pays the ≈ 880 deficit
     const free = handState(rules(50_000, false, over), book).st;
-    stepAt(free, 1, 85, Math.log(0.96));
+    settleStepAt(free, 1, 85, Math.log(0.96));
     expect(free.events.adlProfitTakenUsd).toBe(0);
     expect(free.events.fundPaidUsd).toBeGreaterThan(800);
   });

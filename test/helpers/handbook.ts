@@ -116,9 +116,16 @@ export function startStepAt(st: PathState, t: number, priceUsd: number, m = 0): 
   updateMarkets(st);
 }
 
-/** Step t at `priceUsd` (market 0) with every liquidation round until the cascade settles (at most 50). */
-export function settleStepAt(st: PathState, t: number, priceUsd: number): void {
+/**
+ * Step t at `priceUsd` (market 0) with every liquidation round until the cascade settles (at most 50);
+ * `bookLog`: the book moved that far (log) from the index before the cascade.
+ */
+export function settleStepAt(st: PathState, t: number, priceUsd: number, bookLog = 0): void {
   startStepAt(st, t, priceUsd);
+  if (bookLog !== 0) {
+    st.mkt.impactState[0] = bookLog;
+    st.mkt.market[0] = priceUsd * Math.exp(bookLog);
+  }
   beginLiquidations(st);
   for (let gen = 0; gen < 50; gen++) {
     const n = maintenanceCheck(st, gen);
