@@ -82,7 +82,8 @@ export class IndexedMaxHeap {
 
   /**
    * Makes this heap an exact copy of `src` (same capacity). Sparse heaps are copied entry by entry,
-   * O(this.size + src.size); dense ones by memcpy, O(capacity).
+   * O(this.size + src.size); dense ones by memcpy — the id → position index whole, O(capacity), the
+   * entries only up to src.size (nothing reads a heap past its size).
    */
   copyFrom(src: IndexedMaxHeap): void {
     if ((this.n + src.n) * 8 < this.heap.length) {
@@ -96,8 +97,8 @@ export class IndexedMaxHeap {
       this.n = src.n;
       return;
     }
-    this.heap.set(src.heap);
-    this.hk.set(src.hk);
+    this.heap.set(src.heap.subarray(0, src.n));
+    this.hk.set(src.hk.subarray(0, src.n));
     this.pos.set(src.pos);
     this.n = src.n;
   }
