@@ -107,8 +107,8 @@ export function boundFills(st: PathState, gen: number, nClose: number): number {
       const cut = Math.abs(f - kept);
       F += kept;
       mkt.flow[m] -= f - kept;
-      mkt.marketLiqUsed[m] -= cut;
-      b.liqThisStep[acct[i]] -= cut;
+      mkt.marketLiqUsed[m] -= cut; // (at the book price, as queueClose counted it)
+      b.liqThisStep[acct[i]] -= (cut / px) * P; // (at the mark, as queueClose counted it)
       b.closeSize[q] = Math.abs(kept) / px;
       cutAccounts.add(acct[i]);
     }
