@@ -97,6 +97,10 @@ export function openBook(st: PathState): void {
   }
   for (let m = 0; m < st.K; m++) if (st.mm[m].dynamic) st.events.maxMmr = Math.max(st.events.maxMmr, st.mm[m].rate());
   b.multiDue.clear();
+  for (let m = 0; m < st.K; m++) {
+    b.boxDown[m].clear();
+    b.boxUp[m].clear();
+  }
   for (let k = 0; k < b.multi.length; k++) b.multiDue.set(b.multi[k], 0);
   // top-ups the warm-up left pending at step 0 (seasoned books) fall due in the path as its own would
   const due = pop.acctTopUpDue;
