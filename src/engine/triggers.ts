@@ -9,6 +9,7 @@ import { IN_DEC_DOWN, IN_DEC_UP, IN_LIQ_DOWN, IN_LIQ_UP, IN_TOP_DOWN, IN_TOP_UP,
 import { equity, maintenance } from './account.js';
 import { assetValue, holdsCollateral } from './collateral.js';
 import { bankruptcyPrice } from '../margin/maintenance.js';
+import { IndexedMaxHeap } from './heap.js';
 
 let exhaustiveMultiChecks = false;
 /**
@@ -192,6 +193,48 @@ export function scheduleMulti(st: PathState, a: number, eqKnown = NaN, mmKnown =
     if (down > share) b.boxDown[m].set(i, mark[m] * (1 - share / down));
     else b.boxDown[m].remove(i);
   }
+}
+
+/**
+ * The book opens: every multi-market account gets its first schedule — its box at the opening marks,
+ * or, without one, a check at the first opportunity. Both depend only on the opening book and marks,
+ * the same on every path of a run, so they are built on the first path and copied on later ones (as
+ * the trigger heaps are, src/engine/open.ts); rebuilt if the marks or the test mode differ.
+ */
+export function openMultiSchedules(st: PathState): void {
+  const b = st.b;
+  const mark = st.mkt.markPx;
+  const t = b.boxTemplate;
+  if (t && t.exhaustive === exhaustiveMultiChecks && t.marks.every((x, m) => x === mark[m])) {
+    b.multiDue.copyFrom(t.due);
+    for (let m = 0; m < st.K; m++) {
+      b.boxDown[m].copyFrom(t.down[m]);
+      b.boxUp[m].copyFrom(t.up[m]);
+    }
+    return;
+  }
+  b.multiDue.clear();
+  for (let m = 0; m < st.K; m++) {
+    b.boxDown[m].clear();
+    b.boxUp[m].clear();
+  }
+  for (let k = 0; k < b.multi.length; k++) {
+    const a = b.multi[k];
+    scheduleMulti(st, a);
+    if (b.multiDue.has(a)) b.multiDue.set(a, 0); // no box: due at the first check, whatever the marks do
+  }
+  const copy = (h: IndexedMaxHeap, capacity: number) => {
+    const c = new IndexedMaxHeap(capacity);
+    c.copyFrom(h);
+    return c;
+  };
+  b.boxTemplate = {
+    marks: Float64Array.from(mark),
+    exhaustive: exhaustiveMultiChecks,
+    due: copy(b.multiDue, b.margin.length),
+    down: b.boxDown.map((h) => copy(h, b.multi.length)),
+    up: b.boxUp.map((h) => copy(h, b.multi.length)),
+  };
 }
 
 /** Market m's weight in the split of an account's slack: its nominal volatility a step (positive). */
