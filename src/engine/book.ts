@@ -133,9 +133,10 @@ export class PathBuffers {
   readonly boxUp: IndexedMaxHeap[];
   /**
    * The schedules of multi-market accounts as the book opens (the same on every path of a run, built on
-   * the first: see `openMultiSchedules`), with the marks and the test mode they were built for.
+   * the first: see `openMultiSchedules`): the boxes, the accounts without one (due at the first check),
+   * and the marks and test mode they were built for.
    */
-  boxTemplate?: { marks: Float64Array; exhaustive: boolean; due: IndexedMaxHeap; down: IndexedMaxHeap[]; up: IndexedMaxHeap[] };
+  boxTemplate?: { marks: Float64Array; exhaustive: boolean; due: Int32Array; down: IndexedMaxHeap[]; up: IndexedMaxHeap[] };
   /** Account → its index in `multi` (−1: not a multi-market account). */
   readonly multiIndex: Int32Array;
   /** Scratch per market: how fast a rise (boxLossUp) or a fall (boxLossDown) can eat an account's slack. */

@@ -206,7 +206,8 @@ export function openMultiSchedules(st: PathState): void {
   const mark = st.mkt.markPx;
   const t = b.boxTemplate;
   if (t && t.exhaustive === exhaustiveMultiChecks && t.marks.every((x, m) => x === mark[m])) {
-    b.multiDue.copyFrom(t.due);
+    b.multiDue.clear();
+    for (let k = 0; k < t.due.length; k++) b.multiDue.set(t.due[k], 0);
     for (let m = 0; m < st.K; m++) {
       b.boxDown[m].copyFrom(t.down[m]);
       b.boxUp[m].copyFrom(t.up[m]);
@@ -218,23 +219,20 @@ export function openMultiSchedules(st: PathState): void {
     b.boxDown[m].clear();
     b.boxUp[m].clear();
   }
+  const due: number[] = [];
   for (let k = 0; k < b.multi.length; k++) {
     const a = b.multi[k];
     scheduleMulti(st, a);
-    if (b.multiDue.has(a)) b.multiDue.set(a, 0); // no box: due at the first check, whatever the marks do
+    if (!b.multiDue.has(a)) continue;
+    b.multiDue.set(a, 0); // no box: due at the first check, whatever the marks do
+    due.push(a);
   }
-  const copy = (h: IndexedMaxHeap, capacity: number) => {
-    const c = new IndexedMaxHeap(capacity);
+  const copy = (h: IndexedMaxHeap) => {
+    const c = new IndexedMaxHeap(b.multi.length);
     c.copyFrom(h);
     return c;
   };
-  b.boxTemplate = {
-    marks: Float64Array.from(mark),
-    exhaustive: exhaustiveMultiChecks,
-    due: copy(b.multiDue, b.margin.length),
-    down: b.boxDown.map((h) => copy(h, b.multi.length)),
-    up: b.boxUp.map((h) => copy(h, b.multi.length)),
-  };
+  b.boxTemplate = { marks: Float64Array.from(mark), exhaustive: exhaustiveMultiChecks, due: Int32Array.from(due), down: b.boxDown.map(copy), up: b.boxUp.map(copy) };
 }
 
 /** Market m's weight in the split of an account's slack: its nominal volatility a step (positive). */
