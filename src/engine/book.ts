@@ -120,8 +120,28 @@ export class PathBuffers {
   readonly listedToClose: Uint8Array;
   readonly scratchPos: Int32Array;
   readonly parkKey: Float64Array;
-  /** Multi-market cross accounts: next check is due when the drift clock reaches this (see `triggers.ts`). */
+  /**
+   * Multi-market accounts due on the drift clock: key −(clock reading), due when the clock reaches it —
+   * touched accounts (due at the next check), and those whose price box is empty (see `triggers.ts`).
+   */
   readonly multiDue: IndexedMaxHeap;
+  /**
+   * Per market: the price boxes of multi-market accounts, by their index in `multi` (see `scheduleMulti`).
+   * boxDown keyed by the box's lower end (due when the mark falls below it), boxUp by −(upper end).
+   */
+  readonly boxDown: IndexedMaxHeap[];
+  readonly boxUp: IndexedMaxHeap[];
+  /**
+   * The schedules of multi-market accounts as the book opens (the same on every path of a run, built on
+   * the first: see `openMultiSchedules`): the boxes, the accounts without one (due at the first check),
+   * and the marks and test mode they were built for.
+   */
+  boxTemplate?: { marks: Float64Array; exhaustive: boolean; due: Int32Array; down: IndexedMaxHeap[]; up: IndexedMaxHeap[] };
+  /** Account → its index in `multi` (−1: not a multi-market account). */
+  readonly multiIndex: Int32Array;
+  /** Scratch per market: how fast a rise (boxLossUp) or a fall (boxLossDown) can eat an account's slack. */
+  readonly boxLossUp: Float64Array;
+  readonly boxLossDown: Float64Array;
   readonly heaps: MarketHeaps[];
   /** Which optional heaps this run can use (see makeHeaps). */
   readonly heapUse: { orders: boolean; dynamic: boolean };
@@ -212,11 +232,17 @@ export class PathBuffers {
     this.heapUse = heapUse(ctx);
     this.heaps = Array.from({ length: ctx.markets }, () => makeHeaps(P, this.heapUse));
     const multi: number[] = [];
-    // accounts over several markets, and accounts holding volatile collateral, are checked on the drift clock
+    // accounts over several markets, and accounts holding volatile collateral, are checked by price boxes
     const posts = new Uint8Array(pop.accounts);
     if (ctx.collateral) for (const a of ctx.collateral.accounts) posts[a] = 1;
     for (let a = 0; a < pop.accounts; a++) if (pop.acctNPos[a] > 1 || posts[a]) multi.push(a);
     this.multi = Int32Array.from(multi);
+    this.multiIndex = new Int32Array(A).fill(-1);
+    for (let k = 0; k < multi.length; k++) this.multiIndex[multi[k]] = k;
+    this.boxDown = Array.from({ length: ctx.markets }, () => new IndexedMaxHeap(multi.length));
+    this.boxUp = Array.from({ length: ctx.markets }, () => new IndexedMaxHeap(multi.length));
+    this.boxLossUp = new Float64Array(ctx.markets);
+    this.boxLossDown = new Float64Array(ctx.markets);
     this.list = new Int32Array(A);
     this.listEq = new Float64Array(A);
     this.listMm = new Float64Array(A);

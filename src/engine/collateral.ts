@@ -8,8 +8,9 @@
  *
  * - Equity and maintenance checks count the collateral at the current mark (src/engine/account.ts).
  * - Triggers: such an account's liquidation price moves with the collateral's price, so it is not keyed
- *   by price: it is checked on the drift clock like an account over several markets, its bound
- *   widened by the collateral's value (src/engine/triggers.ts `scheduleMulti`).
+ *   by one price: like an account over several markets it gets a price box, a band around each of its
+ *   markets' marks (the collateral's included) inside which it cannot breach (src/engine/triggers.ts
+ *   `scheduleMulti`).
  * - A liquidation first sells all of the account's collateral through each asset's market, in the
  *   round's block of flow (with impact, so collateral sales feed the cascade), then closes as a cash
  *   account. A voluntary close whose loss the cash cannot pay sells it at the book price (no impact).
@@ -99,13 +100,17 @@ export function holdsCollateral(st: PathState, a: number): boolean {
 export function collateralValue(st: PathState, a: number): number {
   const J = st.collateralAssets;
   if (J === 0) return 0;
-  const assets = st.ctx.collateral!.assets;
   let v = 0;
-  for (let j = 0; j < J; j++) {
-    const at = st.books.collateralAtoms(a, j);
-    if (at > 0) v += haircutUnits(at / assets[j].atomsPerUnit, assets[j].tiers) * st.mkt.markPx[assets[j].market];
-  }
+  for (let j = 0; j < J; j++) v += assetValue(st, a, j);
   return v;
+}
+
+/** What account a's holding of asset j counts as margin at its mark (USD): H(units_j) · mark_j (0 when none). */
+export function assetValue(st: PathState, a: number, j: number): number {
+  const at = st.books.collateralAtoms(a, j);
+  if (!(at > 0)) return 0;
+  const asset = st.ctx.collateral!.assets[j];
+  return haircutUnits(at / asset.atomsPerUnit, asset.tiers) * st.mkt.markPx[asset.market];
 }
 
 /** A liquidation of account a is planned: its collateral joins the round's sell flow in each asset's market. */

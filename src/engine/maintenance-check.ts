@@ -1,13 +1,13 @@
 /**
  * Phase 4, the maintenance check: which accounts are in breach this round. It looks only where a
  * breach can be — positions whose liquidation trigger the mark crossed (heaps), multi-market cross
- * accounts whose drift-clock check is due, liquidations a per-step cap cut short, and accounts in a
+ * accounts whose check is due (a mark left their price box), liquidations a per-step cap cut short, and accounts in a
  * margin-call grace period — never at the whole book. Margin calls (a breach that opens a grace period
  * instead of a liquidation) live here too.
  */
 import { accountPolicy, type PathState } from './state.js';
 import { equity, isOpen, maintenance } from './account.js';
-import { rekeyPosition, scheduleMulti, touchMulti } from './triggers.js';
+import { multiDueNow, rekeyPosition, scheduleMulti, touchMulti, unscheduleMulti } from './triggers.js';
 import { cancelTopUp, scheduleTopUp } from './topups.js';
 import { HaltReason, PathHalt } from './limits.js';
 import { collateralValue } from './collateral.js';
@@ -76,9 +76,9 @@ export function maintenanceCheck(st: PathState, gen: number): number {
       }
     }
   }
-  // (b) cross-margin accounts over several markets whose check is due on the drift clock (its own
+  // (b) multi-market accounts whose check is due: touched, or a mark left their price box (its own
   //     function, so the single-market path through (a) stays small)
-  if (b.multiDue.size > 0 && b.multiDue.topKey() >= -mkt.driftClock) n = dueMultiChecks(st, n);
+  if (multiDueNow(st)) n = dueMultiChecks(st, n);
   // (c) liquidations a per-step cap cut short: they continue, breach or not
   if (gen === 0) {
     for (let k = 0; k < st.stepRequeued; k++) {
@@ -104,40 +104,56 @@ export function maintenanceCheck(st: PathState, gen: number): number {
 }
 
 /**
- * Lists (after the first n) the multi-market cross accounts in breach whose check is due on the drift
- * clock and re-schedules the others; returns the new count.
+ * Lists (after the first n) the multi-market accounts in breach among those due — touched, or a mark
+ * outside their price box — and re-schedules the others; returns the new count.
  */
 function dueMultiChecks(st: PathState, n: number): number {
   const { b, mkt } = st;
-  // cross-margin accounts over several markets whose check is due on the drift clock, listed in
-  //     account order: which of them the clock happened to make due first is not a fact about the
-  //     market, so the results do not depend on how the checks are scheduled
-  const due = b.multiDue;
+  // listed in account order: which of them their schedule happened to make due first is not a fact
+  // about the market, so the results do not depend on how the checks are scheduled
   const fromB = n;
-  while (due.size > 0 && due.topKey() >= -mkt.driftClock) {
-    const a = due.pop();
-    if (b.graceUntil[a] >= 0 || b.mark[a]) continue; // watched by the grace list, or handled this step already (re-scheduled after the cascade)
-    // isOpen, equity and maintenance in one pass over the positions (each sum in the same order as theirs)
-    let open = false;
-    let eq = b.margin[a] / 100;
-    if (st.collateralAssets > 0) eq += collateralValue(st, a);
-    let mmv = 0;
-    const last = b.firstPos[a] + b.nPos[a];
-    for (let q = b.firstPos[a]; q < last; q++) {
-      const sz = b.size[q];
-      if (!(sz > 0)) continue;
-      open = true;
-      const m = b.posMarket[q];
-      const P = mkt.markPx[m];
-      eq += b.posSide[q] * sz * (P - b.entry[q]);
-      mmv += st.mm[m].mm(sz * P, sz);
-    }
-    if (!open) continue; // closed
-    if (eq < mmv) n = list(st, n, a, eq, mmv);
-    else scheduleMulti(st, a, eq, mmv);
+  const due = b.multiDue;
+  while (due.size > 0 && due.topKey() >= -mkt.driftClock) n = checkMulti(st, n, due.pop());
+  for (let m = 0; m < st.K; m++) {
+    const P = mkt.markPx[m];
+    const down = b.boxDown[m];
+    const up = b.boxUp[m];
+    while (down.topKey() > P) n = checkMulti(st, n, b.multi[down.pop()]);
+    while (up.topKey() > -P) n = checkMulti(st, n, b.multi[up.pop()]);
   }
   if (n - fromB > 1) sortListByAccount(b, fromB, n);
   return n;
+}
+
+/** Checks due multi-market account a: lists it (returns n + 1) if in breach, else re-schedules it. */
+function checkMulti(st: PathState, n: number, a: number): number {
+  const { b, mkt } = st;
+  // watched by the grace list, or handled this step already (re-scheduled after the cascade)
+  if (b.graceUntil[a] >= 0 || b.mark[a]) {
+    unscheduleMulti(st, a);
+    return n;
+  }
+  // isOpen, equity and maintenance in one pass over the positions (each sum in the same order as theirs)
+  let open = false;
+  let eq = b.margin[a] / 100;
+  if (st.collateralAssets > 0) eq += collateralValue(st, a);
+  let mmv = 0;
+  const last = b.firstPos[a] + b.nPos[a];
+  for (let q = b.firstPos[a]; q < last; q++) {
+    const sz = b.size[q];
+    if (!(sz > 0)) continue;
+    open = true;
+    const m = b.posMarket[q];
+    const P = mkt.markPx[m];
+    eq += b.posSide[q] * sz * (P - b.entry[q]);
+    mmv += st.mm[m].mm(sz * P, sz);
+  }
+  if (open && !(eq < mmv)) {
+    scheduleMulti(st, a, eq, mmv);
+    return n;
+  }
+  unscheduleMulti(st, a); // closed, or in breach
+  return open ? list(st, n, a, eq, mmv) : n;
 }
 
 /** Sorts b.list[from … to) (with its equity and maintenance entries) by account id. O(k log k). */

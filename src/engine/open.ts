@@ -4,7 +4,7 @@
  */
 import type { PathState } from './state.js';
 import { HEAP_NAMES, copyHeaps, makeHeaps } from './book.js';
-import { rekeyPosition } from './triggers.js';
+import { openMultiSchedules, rekeyPosition } from './triggers.js';
 import { openLending } from './lending.js';
 import { scheduleTopUp } from './topups.js';
 
@@ -96,8 +96,7 @@ export function openBook(st: PathState): void {
     b.heaps.forEach((h, m) => copyHeaps(h, b.template![m]));
   }
   for (let m = 0; m < st.K; m++) if (st.mm[m].dynamic) st.events.maxMmr = Math.max(st.events.maxMmr, st.mm[m].rate());
-  b.multiDue.clear();
-  for (let k = 0; k < b.multi.length; k++) b.multiDue.set(b.multi[k], 0);
+  openMultiSchedules(st);
   // top-ups the warm-up left pending at step 0 (seasoned books) fall due in the path as its own would
   const due = pop.acctTopUpDue;
   if (due) for (let a = 0; a < A; a++) if (due[a] > 0) scheduleTopUp(st, a, due[a]);

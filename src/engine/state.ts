@@ -63,10 +63,8 @@ export class MarketState {
   readonly impact: readonly ImpactModel[];
   readonly nominalVolPerStep: readonly number[];
   /**
-   * The drift clock: Σ over every mark change of |Δ log mark| (all markets). A multi-market cross
-   * account with slack eq − MM = S and notional N cannot breach before the clock has advanced by
-   * log(1 + S / (N·(1 + r_max))) — every price has moved by at most e^{Δclock} − 1 — so it is checked
-   * only then (docs/design.md §6: per-step cost grows with accounts near a threshold).
+   * The drift clock: Σ over every mark change of |Δ log mark| (all markets). It advances at any mark
+   * change: multi-market accounts without a price box are due at its next advance (src/engine/triggers.ts).
    */
   driftClock = 0;
 
@@ -313,7 +311,7 @@ export class PathState {
   readonly behaviour: Rng;
   readonly arrivalsRng: Rng;
   readonly arrivalsNormal: () => number;
-  /** Highest rate any maintenance schedule can reach (drift-clock bound). */
+  /** Highest rate any maintenance schedule can reach (the price boxes' bound). */
   readonly rMax: number;
   /** The widest personal top-up trigger in the book (triggers are drawn within ±25% of the excess). */
   readonly topUpTriggerMax: number;

@@ -186,9 +186,9 @@ describe('volatile collateral', () => {
     expect(() => identicalTraders({ traders: { collateral: { assets: [{ market: 'PERP', haircutTiers: [{ unitsFloor: 0, haircut: 1.5 }] }] } } })).toThrow(/haircut/);
   });
 
-  it('checking collateral accounts on the drift clock changes nothing (vs checking them at every price change), with the traded asset and a second asset as collateral', async () => {
+  it('checking collateral accounts by price boxes changes nothing (vs checking them at every price change), with the traded asset and a second asset as collateral', async () => {
     // low leverage (collateral value comparable to the notional) and a volatile, independent collateral
-    // asset: the drift-clock bound must count the collateral's value, or a check comes too late
+    // asset: the box's bound must count the collateral's value, or a check comes too late
     const sc = () =>
       small({
         paths: 4,
@@ -217,12 +217,14 @@ describe('volatile collateral', () => {
     expect(lazy.summaries.reduce((n, s) => n + s.collateralSales, 0)).toBeGreaterThan(0);
   });
 
-  it('the drift-clock bound counts the collateral’s value: an account whose collateral outweighs its position is checked in time (same step as checking at every price change)', () => {
+  it('the price box counts the collateral’s value: an account whose collateral outweighs its position is checked in time (same step as checking at every price change)', () => {
     // long 10 BTC at 390, BTC at 100 (PnL −2,900), margined by 60 ETH at 50 ($3,000, no haircut), MMR 5%:
     // equity 100, MM 50, slack 50. ETH falls 1% a step, BTC does not move: the account breaches when the
-    // collateral has lost 50, at ETH −1.67%, i.e. step 2. Without V in the bound (weight N·(1 + r) only),
-    // the check at step 1 (slack 20) would schedule the next at clock 0.01 + log(1 + 20/1,050) = 0.029:
-    // step 3, one step late (this test fails that way when V is dropped from the bound).
+    // collateral has lost 50, at ETH −1.67%, i.e. step 2. The opening box gives ETH a lower end 1.23%
+    // below 50 (its share of the slack, 50·3,000/4,050 — BTC's fall weighs 1,050 — over V = 3,000): step 1
+    // (−1%) stays inside, step 2 (−1.99%) leaves it and is checked. Without V in the bound ETH would get
+    // no band at all and the breach would never be checked (this test fails that way when V is dropped
+    // from a fall's bound).
     const sc = parseScenario(
       {
         name: 'heavy-collateral',

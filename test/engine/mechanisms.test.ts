@@ -399,7 +399,7 @@ describe('cross margin across markets', () => {
       ],
       traders: { crossMarginShare: 0.5, crossMarketsPerAccount: 3 },
     });
-  it('skipping accounts the drift clock proves safe changes nothing (vs checking at every price change)', async () => {
+  it('skipping accounts their price box proves safe changes nothing (vs checking at every price change)', async () => {
     const { setExhaustiveMultiChecks } = await import('../../src/engine/path.js');
     const lazy = await runPaths(sc(), { workers: 0 });
     setExhaustiveMultiChecks(true);

@@ -4,7 +4,7 @@
  * position per block, fund payout per account), grace, liquidators, backstop (at once or after the book), ADL
  * (with the fund's takeover limit)
  * rankings, socialised loss, arrivals, take-profit, deleveraging). Case k draws its options from a
- * seeded stream, so the list is fixed. Used by the golden outputs and the drift-clock equivalence test.
+ * seeded stream, so the list is fixed. Used by the golden outputs and the price-box equivalence test.
  */
 import seedrandom from 'seedrandom';
 import { small } from './scenarios.js';
