@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { checkParamPath, joinPath, numericPaths, paramsFromSweepBlock, parseParamFlag, parseValues, pointScenario, splitPath, stripStudy } from '../../src/sweep/params.js';
 import { isUserError } from '../../src/errors.js';
+import { variantsFromBlock } from '../../src/sweep/compare.js';
 
 const base = parseScenario({ name: 'p', traders: { count: 10 }, policy: { maxLeverage: 20 } }, 'test');
 const tiered = parseScenario(
@@ -101,6 +102,11 @@ describe('point scenarios', () => {
     expect(pointScenario(wrote, { 'market.impact.depthUsdPerPercent': depth / 2 }, 10).market.impact.arbitrageUsdPerStep).toBe(1_234);
     // the base scenario itself is not changed
     expect(base.market.impact.arbitrageUsdPerStep).toBe(depth);
+    // a comparison variant that halves the depth: the same
+    const withVariants = parseScenario({ name: 'p', traders: { count: 10 }, policy: { maxLeverage: 20 }, variants: [{ name: 'thin', override: { market: { impact: { depthUsdPerPercent: depth / 2 } } } }, { name: 'same', override: {} }] }, 'test');
+    const [thin, same] = variantsFromBlock(withVariants, 'test');
+    expect(thin.scenario.market.impact.arbitrageUsdPerStep).toBe(depth / 2);
+    expect(same.scenario.market.impact.arbitrageUsdPerStep).toBe(depth);
   });
 
   it('a value the schema rejects is a user error naming the point', () => {
