@@ -6,7 +6,8 @@
 //   2. the per-path work alone: PATHS paths in one thread, then the same in each of 2 threads at once,
 //      after each thread has built its book buffers and warmed up (set-up excluded);
 //   3. the machine's own ceilings for 2 threads: a pure-arithmetic loop, and a memory-bound loop
-//      (random reads over 32 MB), each on 1 thread and on 2 at once.
+//      (random reads over 32 MB), each on 1 thread and on 2 at once;
+//   4. the book draws alone (each block's book and its path buffers, as a chunk draws them), on 1 thread and on 2 at once.
 // Targets (issues 2 and 8): ≥ 300 M trader-steps/s per worker; the 2-worker speedup ≥ 85% of the
 // machine's arithmetic ceiling.
 import os from 'node:os';
@@ -56,6 +57,17 @@ await new Promise((r) => parentPort.once('message', r));
 const t0 = performance.now();
 for (let p = 0; p < workerData.n; p++) simulatePath(ctx, p, buffers, false);
 parentPort.postMessage(performance.now() - t0);`;
+const BOOKS = `
+const { parentPort, workerData } = await import('node:worker_threads');
+const { loadScenarioFile } = await import(workerData.dist + 'index.js');
+const { contextFor } = await import(workerData.dist + 'mc/chunk.js');
+const s = loadScenarioFile(workerData.yaml);
+contextFor(s, undefined, 1000); // JIT warm-up (not counted)
+parentPort.postMessage('ready');
+await new Promise((r) => parentPort.once('message', r));
+const t0 = performance.now();
+for (let b = 1; b <= workerData.n; b++) contextFor(s, undefined, b); // each block's book and its path buffers, as a chunk draws them
+parentPort.postMessage(performance.now() - t0);`;
 const ARITHMETIC = `
 const { parentPort } = await import('node:worker_threads');
 parentPort.postMessage('ready');
@@ -97,6 +109,10 @@ const N = 48;
 const e1 = await best(1, ENGINE, { dist, yaml, n: N });
 const e2 = await best(2, ENGINE, { dist, yaml, n: N });
 console.log(`per-path work alone: ${(e1 / N).toFixed(1)} ms a path on 1 thread, ${(e2 / N).toFixed(1)} ms on each of 2 threads at once → ${((2 * e1) / e2).toFixed(2)}x`);
+const B = 4;
+const b1 = await best(1, BOOKS, { dist, yaml, n: B });
+const b2 = await best(2, BOOKS, { dist, yaml, n: B });
+console.log(`book draws alone: ${(b1 / B).toFixed(0)} ms a book on 1 thread, ${(b2 / B).toFixed(0)} ms on each of 2 threads at once → ${((2 * b1) / b2).toFixed(2)}x`);
 const a1 = await best(1, ARITHMETIC, {});
 const a2 = await best(2, ARITHMETIC, {});
 const m1 = await best(1, MEMORY, {});
