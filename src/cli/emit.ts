@@ -1,8 +1,8 @@
 /**
  * What a command prints when it has finished: the verdict and scorecard on stdout — in words by
  * default, as JSON with `--json` (src/report/verdict.ts `Summary`: the same field names for run,
- * sweep, calibrate and compare, the output folder included) — and its warnings and the files written
- * on stderr.
+ * sweep, calibrate, compare, recommend and sensitivity, the output folder included) — and its warnings
+ * and the files written on stderr.
  */
 import { summaryText, type Summary } from '../report/verdict.js';
 import { terminalSafe } from '../errors.js';

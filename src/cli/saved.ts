@@ -1,6 +1,7 @@
 /**
  * Saved output folders of every command — a run (results.json), a sweep (sweep.json), a calibration
- * (calibration.json), a comparison (comparison.json): finding them, reading them (bounded, checked),
+ * (calibration.json), a comparison (comparison.json), a recommendation (recommendation.json), a
+ * sensitivity (sensitivity.json): finding them, reading them (bounded, checked),
  * and their verdicts. Used by `marginlab report` (rebuild any folder), `marginlab list` and `marginlab
  * compare` of saved runs. A file that is not what it claims is a `UserError` naming the file and the
  * first wrong field: one line, exit 2.
@@ -13,6 +14,7 @@ import type { SweepResult } from '../sweep/sweep.js';
 import type { CalibrationResult } from '../sweep/calibrate.js';
 import type { ComparisonResult } from '../sweep/compare.js';
 import type { RecommendationResult } from '../sweep/recommend.js';
+import type { SensitivityResult } from '../sweep/sensitivity.js';
 import { UserError } from '../errors.js';
 import { parseScenario } from '../scenario/load.js';
 import { describeIssue, jsonType, show, type IssueStyle } from '../scenario/issue.js';
@@ -20,8 +22,9 @@ import { ResultsFileSchema } from '../report/results-schema.js';
 import { MIB, readBoundedFile, utf8 } from '../io/files.js';
 import { calibrationSummary, comparisonSummary, runSummary, sweepSummary, type Summary } from '../report/verdict.js';
 import { recommendationSummary } from '../report/recommend-report.js';
+import { sensitivitySummary } from '../report/sensitivity-page.js';
 
-export type SavedKind = 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend';
+export type SavedKind = 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend' | 'sensitivity';
 
 /** The main file of each kind of output folder, and its format tag. */
 export const KINDS: Record<SavedKind, { file: string; format: string }> = {
@@ -30,6 +33,7 @@ export const KINDS: Record<SavedKind, { file: string; format: string }> = {
   calibrate: { file: 'calibration.json', format: 'marginlab.calibration/1' },
   compare: { file: 'comparison.json', format: 'marginlab.comparison/1' },
   recommend: { file: 'recommendation.json', format: 'marginlab.recommendation/1' },
+  sensitivity: { file: 'sensitivity.json', format: 'marginlab.sensitivity/1' },
 };
 
 export type Saved =
@@ -37,7 +41,8 @@ export type Saved =
   | { kind: 'sweep'; dir: string; file: string; data: SweepResult }
   | { kind: 'calibrate'; dir: string; file: string; data: CalibrationResult }
   | { kind: 'compare'; dir: string; file: string; data: ComparisonResult }
-  | { kind: 'recommend'; dir: string; file: string; data: RecommendationResult };
+  | { kind: 'recommend'; dir: string; file: string; data: RecommendationResult }
+  | { kind: 'sensitivity'; dir: string; file: string; data: SensitivityResult };
 
 const SAVED_FILE: IssueStyle = { kind: 'saved file' };
 
@@ -92,6 +97,8 @@ const estN = z.looseObject({ estimate: z.number(), lower: z.number().nullable(),
 const outcome = z.looseObject({ metric: estN, decision: z.enum(['meets', 'fails', 'undecided']) });
 const target = z.looseObject({ metric: z.string(), op: z.string(), value: z.number(), label: z.string(), unit: z.string() });
 const marketCapital = z.looseObject({ maintenanceLeverage: z.number().nullable(), maxLeverage: z.number() });
+/** A lever's change as sensitivity.json holds it: a paired difference with its Holm verdict. */
+const change = z.looseObject({ estimate: z.number(), lower: z.number(), upper: z.number(), significantHolm: z.boolean() });
 
 /** The fields the study pages and verdicts read, per kind (loose: fields a later version adds are kept). */
 const STUDY_SCHEMAS = {
@@ -183,6 +190,20 @@ const STUDY_SCHEMAS = {
     pathsSpent: z.number(),
     run: z.looseObject({ elapsedMs: z.number() }),
   }),
+  sensitivity: z.looseObject({
+    marginlabVersion: z.string(),
+    scenarioName: z.string(),
+    metric: z.looseObject({ key: z.string(), label: z.string(), unit: z.string() }),
+    base: estN,
+    levers: z.array(z.looseObject({ path: z.string(), base: z.number(), down: z.number(), up: z.number(), changeDown: change, changeUp: change, swing: z.number() })).min(1),
+    comparison: z.looseObject({
+      seed: z.number(),
+      paths: z.number().int().min(1),
+      variants: z.array(z.looseObject({ name: z.string() })).min(1),
+      warnings: z.array(z.string()),
+      run: z.looseObject({ elapsedMs: z.number(), variantsResumed: z.number() }),
+    }),
+  }),
 } as const;
 
 function readJson(file: string, what: string): unknown {
@@ -194,7 +215,7 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-/** Reads a saved output: a folder (its main file is found) or one of the four main files. Throws `UserError`. */
+/** Reads a saved output: a folder (its main file is found) or one of the main files (`KINDS`). Throws `UserError`. */
 export function loadSaved(target: string): Saved {
   let dir: string;
   let file: string;
@@ -214,7 +235,7 @@ export function loadSaved(target: string): Saved {
     // a results.json, or a file of another name: a run's results unless its format says otherwise
     if (kind === null) {
       const data = readJson(file, 'results file') as { format?: unknown };
-      const other = (['sweep', 'calibrate', 'compare', 'recommend'] as const).find((k) => KINDS[k].format === data?.format);
+      const other = (['sweep', 'calibrate', 'compare', 'recommend', 'sensitivity'] as const).find((k) => KINDS[k].format === data?.format);
       if (other) return checkStudy(other, dir, file, data);
     }
     return { kind: 'run', dir, file, data: loadResults(file) };
@@ -247,10 +268,12 @@ export function summaryOfSaved(s: Saved, out: string | null = s.dir): Summary {
       return comparisonSummary(s.data, out);
     case 'recommend':
       return recommendationSummary(s.data, out);
+    case 'sensitivity':
+      return sensitivitySummary(s.data, out);
   }
 }
 
-/** Output folders under `root` (and `root` itself), sorted by name: those holding one of the four main files. */
+/** Output folders under `root` (and `root` itself), sorted by name: those holding one of the main files (`KINDS`). */
 export function findOutputFolders(root: string): { dir: string; kind: SavedKind }[] {
   const out: { dir: string; kind: SavedKind }[] = [];
   const own = existsSync(root) && statSync(root).isDirectory() ? kindOfFolder(root) : null;

@@ -2,15 +2,17 @@
  * The sensitivity report (`marginlab sensitivity`): a tornado chart of how much the headline metric moves
  * when each policy lever is stepped down and up from the scenario's value (paired differences on the same
  * paths, with their 95% intervals), the same numbers as a table, and summary.md with that table.
- * `sensitivityPage(r)` gives the page options (renderPage renders them), `sensitivitySummaryMd(r)` the
- * markdown, `sensitivityVerdict(r)` the sentence both start with.
+ * `sensitivityPage(r)` gives the page options (renderPage renders them), `sensitivitySummary(r, out)` the
+ * `Summary` (`--json`, summary.md via summaryMarkdown, `marginlab list`), `sensitivityVerdict(r)` the
+ * sentences every one of them starts with.
  */
 import type { PageOptions } from './page.js';
-import { escapeHtml, fmtInt } from './format.js';
+import { escapeHtml, fmtInt, fmtLimit } from './format.js';
 import { fmtDiff, fmtParamValue, fmtUnit, paramInfo } from './study-format.js';
 import { diffAxisFormat, sig, VL_SCHEMA } from './sweep-charts.js';
 import type { Unit } from '../sweep/metrics.js';
 import type { SensitivityResult, SensitivityRow } from '../sweep/sensitivity.js';
+import { SUMMARY_FORMAT, type Summary, type SummaryFigure, type VerdictSentence } from './verdict.js';
 
 /** A lever in words: "maintenance margin rate", "insurance fund". */
 const paramInfoLabel = (path: string) => paramInfo(path).label;
@@ -24,22 +26,28 @@ function leverText(l: SensitivityRow): string {
 
 const change = (d: { estimate: number; lower: number; upper: number }, unit: Unit) => `${fmtDiff(d.estimate, unit)} [${fmtDiff(d.lower, unit)}, ${fmtDiff(d.upper, unit)}]`;
 
-/** One sentence: the lever that moves the metric most, with both changes, or that none moves it detectably. */
-export function sensitivityVerdict(r: SensitivityResult): string {
+/** Two sentences: the metric at the scenario's values; the lever that moves it most, with both changes, or that none moves it detectably. */
+function sensitivitySentences(r: SensitivityResult): VerdictSentence[] {
   const unit = r.metric.unit as Unit;
   const top = r.levers[0];
   const sig = r.levers.filter((l) => l.changeDown.significantHolm || l.changeUp.significantHolm);
   const label = r.metric.label.charAt(0).toUpperCase() + r.metric.label.slice(1);
-  const lead = `${label} is ${fmtUnit(r.base.estimate, unit)} at the scenario's values (${fmtInt(r.base.n)} paths).`;
+  const lead = { text: `${label} is ${fmtUnit(r.base.estimate, unit)} at the scenario's values (${fmtInt(r.base.n)} paths).`, tone: 'neutral' as const };
   if (sig.length === 0) {
-    return `${lead} No lever step moves it detectably after Holm correction; the largest swing is ${paramInfoLabel(top.path)} (${fmtDiff(top.changeDown.estimate, unit)} down, ${fmtDiff(top.changeUp.estimate, unit)} up).`;
+    return [lead, { text: `No lever step moves it detectably after Holm correction; the largest swing is ${paramInfoLabel(top.path)} (${fmtDiff(top.changeDown.estimate, unit)} down, ${fmtDiff(top.changeUp.estimate, unit)} up).`, tone: 'neutral' }];
   }
   const s = sig[0];
   const name = paramInfoLabel(s.path);
-  return `${lead} ${name.charAt(0).toUpperCase() + name.slice(1)} moves it most: ${fmtDiff(s.changeDown.estimate, unit)} at ${fmtParamValue(s.path, s.down)} and ${fmtDiff(s.changeUp.estimate, unit)} at ${fmtParamValue(
+  const most = `${name.charAt(0).toUpperCase() + name.slice(1)} moves it most: ${fmtDiff(s.changeDown.estimate, unit)} at ${fmtParamValue(s.path, s.down)} and ${fmtDiff(s.changeUp.estimate, unit)} at ${fmtParamValue(
     s.path,
     s.up,
   )} (significant after Holm correction${sig.length > 1 ? `; ${sig.length - 1} more lever${sig.length > 2 ? 's' : ''} too` : ''}).`;
+  return [lead, { text: most, tone: 'neutral' }];
+}
+
+/** The verdict in one line: the sentences joined. */
+export function sensitivityVerdict(r: SensitivityResult): string {
+  return sensitivitySentences(r).map((s) => s.text).join(' ');
 }
 
 /** Tornado: per lever (largest swing on top), a bar from 0 to the change for each step, with its 95% interval. */
@@ -116,10 +124,64 @@ export function sensitivityPage(r: SensitivityResult): PageOptions {
   };
 }
 
-/** summary.md: the verdict and the table of the page. */
-export function sensitivitySummaryMd(r: SensitivityResult): string {
-  const lines = [`# Sensitivity: ${r.scenarioName}`, '', sensitivityVerdict(r), '', `| ${HEAD.join(' | ')} |`, `| ${HEAD.map(() => '---').join(' | ')} |`];
-  for (const row of tableRows(r)) lines.push(`| ${row.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`);
-  lines.push('', `Metric: ${r.metric.key}; ${r.comparison.paths} paths per variant, seed ${r.comparison.seed}; ** significant after Holm correction over ${2 * r.levers.length} steps.`, '');
-  return lines.join('\n');
+/** The scorecard: the metric at the scenario's values, then each lever's change for a step down and up (95% intervals, as the table). */
+function sensitivityFigures(r: SensitivityResult): SummaryFigure[] {
+  const unit = r.metric.unit as Unit;
+  const f = (x: number) => fmtUnit(x, unit);
+  const d = (x: number) => fmtDiff(x, unit);
+  const base: SummaryFigure = {
+    key: r.metric.key,
+    label: `${r.metric.label} at the scenario's values`,
+    unit,
+    estimate: r.base.estimate,
+    lower: r.base.lower,
+    upper: r.base.upper,
+    text: `${f(r.base.estimate)} (95% CI ${fmtLimit(r.base.lower, f)} to ${fmtLimit(r.base.upper, f)})`,
+    tone: 'neutral',
+  };
+  const steps = r.levers.flatMap((l) =>
+    (['down', 'up'] as const).map((side): SummaryFigure => {
+      const c = side === 'down' ? l.changeDown : l.changeUp;
+      return {
+        key: `${l.path}.${side}`,
+        label: `${paramInfoLabel(l.path)} → ${fmtParamValue(l.path, l[side])}`,
+        unit,
+        estimate: c.estimate,
+        lower: c.lower,
+        upper: c.upper,
+        text: `${d(c.estimate)} (95% CI ${d(c.lower)} to ${d(c.upper)})${c.significantHolm ? ', significant after Holm correction' : ''}`,
+        tone: 'neutral',
+      };
+    }),
+  );
+  return [base, ...steps];
+}
+
+/** The verdict and scorecard of a sensitivity (the `--json` shape of every command); its lever table is summary.md's table. */
+export function sensitivitySummary(r: SensitivityResult, out: string | null): Summary {
+  const c = r.comparison;
+  const sentences = sensitivitySentences(r);
+  return {
+    format: SUMMARY_FORMAT,
+    command: 'sensitivity',
+    name: r.scenarioName,
+    out,
+    verdict: sentences.map((s) => s.text).join(' '),
+    sentences,
+    figures: sensitivityFigures(r),
+    warnings: [...c.warnings],
+    seed: c.seed,
+    paths: c.paths,
+    computeMs: c.run.elapsedMs,
+    resumed: c.run.variantsResumed > 0 ? `${c.run.variantsResumed} of ${c.variants.length} variants resumed from disk` : null,
+    marginlabVersion: r.marginlabVersion,
+    details: { metric: r.metric, base: r.base, levers: r.levers },
+    tables: [
+      {
+        title: `Change in ${r.metric.label} (${r.metric.key}) for a step in each lever; a change marked with two asterisks is significant after Holm correction over ${2 * r.levers.length} steps`,
+        head: HEAD,
+        rows: tableRows(r),
+      },
+    ],
+  };
 }

@@ -1,10 +1,12 @@
 /**
  * The verdict: two or three plain sentences a risk committee can quote, first in every report (run,
- * sweep, calibrate, compare), the same text in `summary.md` in the output folder and on stdout.
+ * sweep, calibrate, compare, recommend, sensitivity), the same text in `summary.md` in the output
+ * folder and on stdout.
  *
  *   runSummary(results, out)        sweepSummary(sweep, out)
  *   calibrationSummary(cal, out)    comparisonSummary(cmp, out)
- *     → Summary  (the `--json` shape: the same field names for every command)
+ *     → Summary  (the `--json` shape: the same field names for every command; recommend's and
+ *       sensitivity's are built beside their pages, src/report/recommend-report.ts and sensitivity-page.ts)
  *   summaryMarkdown(summary)  → summary.md       summaryText(summary) → the terminal's human form
  *   verdictHtml(summary)      → the page's verdict box (sentences coloured better / worse)
  *
@@ -47,10 +49,10 @@ export interface SummaryFigure {
   tone: Tone;
 }
 
-/** What every command prints with `--json` and writes as summary.md: identical field names for run, sweep, calibrate and compare. */
+/** What every command prints with `--json` and writes as summary.md: identical field names for run, sweep, calibrate, compare, recommend and sensitivity. */
 export interface Summary {
   format: typeof SUMMARY_FORMAT;
-  command: 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend';
+  command: 'run' | 'sweep' | 'calibrate' | 'compare' | 'recommend' | 'sensitivity';
   /** The scenario's name (the baseline's, for a comparison). */
   name: string;
   /** The output folder, as given on the command line (null when none was written). */
@@ -758,7 +760,7 @@ function comparisonBookSentence(r: ComparisonResult): VerdictSentence | null {
 
 // ---------------------------------------------------------------- renderings
 
-const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison', recommend: 'Recommendation' } as const;
+const COMMAND_TITLE = { run: 'Run', sweep: 'Sweep', calibrate: 'Calibration', compare: 'Comparison', recommend: 'Recommendation', sensitivity: 'Sensitivity' } as const;
 
 /** summary.md: a Markdown scorecard for governance posts. */
 export function summaryMarkdown(s: Summary): string {

@@ -1,6 +1,6 @@
 /**
  * `marginlab list [folder]`: the saved outputs under a folder (default `reports/`) — runs, sweeps,
- * calibrations, comparisons — one line each with its headline figures, newest first; `--json` prints
+ * calibrations, comparisons, recommendations, sensitivities — one line each with its headline figures, newest first; `--json` prints
  * each one's summary (the same shape every command prints with `--json`). A folder that cannot be read
  * is listed as such rather than stopping the list.
  */
@@ -30,6 +30,8 @@ function headline(s: Summary): string {
         .join(' · ');
     case 'calibrate':
       return s.sentences[0]?.text.replace(/:.*$/, '') ?? '';
+    case 'sensitivity':
+      return s.verdict; // the metric at the scenario's values, then the lever that moves it most
     default:
       return s.sentences[0]?.text ?? '';
   }
@@ -42,7 +44,7 @@ function clip(x: string, n: number): string {
 export function registerList(program: Command): void {
   program
     .command('list')
-    .description('list saved runs, sweeps, calibrations and comparisons with their headline figures')
+    .description('list saved runs, sweeps, calibrations, comparisons, recommendations and sensitivities with their headline figures')
     .argument('[folder]', 'folder holding output folders', 'reports')
     .option('--json', 'print every summary as JSON (an array) on stdout')
     .action((folder: string, opts: { json?: boolean }) => {
@@ -66,16 +68,17 @@ export function registerList(program: Command): void {
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write(terminalSafe(`no saved runs in ${folder} (marginlab run, sweep, calibrate and compare write their folders there)\n`, { keepNewlines: true }));
+        process.stdout.write(terminalSafe(`no saved runs in ${folder} (marginlab run, sweep, calibrate, compare, recommend and sensitivity write their folders there)\n`, { keepNewlines: true }));
         return;
       }
       const w = Math.min(40, Math.max(...rows.map((r) => r.dir.length)));
+      const kw = Math.max(9, ...rows.map((r) => r.kind.length));
       const pad = (x: string, n: number) => (x.length >= n ? x : x + ' '.repeat(n - x.length));
       const lines = rows.map((r) => {
         const when = r.modified.toISOString().slice(0, 16).replace('T', ' ');
         const what = r.summary ? `${fmtInt(r.summary.paths)} paths  ${headline(r.summary)}` : `unreadable: ${r.error}`;
-        return `${pad(r.dir, w)}  ${pad(r.kind, 9)}  ${when}  ${clip(what, 160)}`;
+        return `${pad(r.dir, w)}  ${pad(r.kind, kw)}  ${when}  ${clip(what, 160)}`;
       });
-      process.stdout.write(terminalSafe(`${pad('folder', w)}  ${pad('kind', 9)}  ${pad('saved (UTC)', 16)}  headline\n${lines.join('\n')}\n`, { keepNewlines: true }));
+      process.stdout.write(terminalSafe(`${pad('folder', w)}  ${pad('kind', kw)}  ${pad('saved (UTC)', 16)}  headline\n${lines.join('\n')}\n`, { keepNewlines: true }));
     });
 }

@@ -2,25 +2,24 @@
  * `marginlab sensitivity <scenario> [--lever <path>[=step] …] [--metric KEY]`: the headline metric's change
  * for a step down and a step up in each policy lever, every variant on the same paths (common random
  * numbers); writes sensitivity.json, index.html (a tornado chart and the table), summary.md (the same
- * numbers), points.parquet / points.csv (one row per variant, as `compare` writes) and figures/ into --out.
+ * numbers), points.parquet / points.csv (one row per variant, as `compare` writes) and figures/ into --out;
+ * prints the verdict, or with --json the summary every command prints (src/report/verdict.ts `Summary`).
  * The variants' runs are saved under variants/ as `compare` saves them, so rerunning the same command reuses them.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
-import { checkOutputFolder, type FileContent } from '../../io/files.js';
+import { checkOutputFolder } from '../../io/files.js';
 import { terminalSafe } from '../../errors.js';
 import { loadForCommand } from '../load.js';
 import { parseScenario } from '../../scenario/load.js';
 import { refusePrecisionInStudy } from '../../scenario/sampling.js';
-import { leversFromFlags, runSensitivity, DEFAULT_LEVERS, DEFAULT_RELATIVE_STEP, DEFAULT_SENSITIVITY_METRIC, MAX_LEVERS } from '../../sweep/sensitivity.js';
+import { leversFromFlags, runSensitivity, DEFAULT_LEVERS, DEFAULT_RELATIVE_STEP, DEFAULT_SENSITIVITY_METRIC, MAX_LEVERS, type SensitivityResult } from '../../sweep/sensitivity.js';
 import { comparisonPointExports } from '../../report/exports.js';
-import { renderFigures, renderPage } from '../../report/page.js';
-import { sensitivityPage, sensitivitySummaryMd, sensitivityVerdict } from '../../report/sensitivity-page.js';
-import { writeFilesAtomically } from '../../report/write.js';
-import { studyLifecycle, studyOutDir, studyProgress } from './study-common.js';
+import { sensitivityPage, sensitivitySummary } from '../../report/sensitivity-page.js';
+import { emitSummary } from '../emit.js';
+import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
-const OUTPUTS = ['sensitivity.json', 'index.html', 'summary.md', 'figures', 'points.parquet', 'points.csv'];
+const OUTPUTS = [...studyOutputs('sensitivity.json'), 'points.parquet', 'points.csv'];
 
 interface SensitivityFlags {
   lever?: string[];
@@ -32,6 +31,7 @@ interface SensitivityFlags {
   fresh?: boolean;
   figures?: boolean;
   allowAnyPath?: boolean;
+  json?: boolean;
 }
 
 export function registerSensitivity(program: Command): void {
@@ -51,6 +51,7 @@ export function registerSensitivity(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard variants saved in --out by an earlier run instead of reusing them')
     .addOption(noFiguresOption())
+    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
     .addOption(allowAnyPathOption())
     .action(async (file: string, opts: SensitivityFlags) => {
       const loaded = loadForCommand(file, opts);
@@ -61,22 +62,19 @@ export function registerSensitivity(program: Command): void {
       checkOutputFolder(out, [...OUTPUTS, 'variants', 'manifest.json']);
       const bar = studyProgress();
       const life = studyLifecycle('sensitivity', scenario.name, out, note);
-      let r;
+      let r: SensitivityResult;
       try {
         r = await life.run(() => runSensitivity(scenario, { levers, metric: opts.metric, paths: opts.paths, workers: opts.workers, out, fresh: opts.fresh, onProgress: bar.update, onStart: life.onStart }));
       } finally {
         bar.stop();
       }
-      const page = sensitivityPage(r);
-      const files: Record<string, FileContent> = {
-        'sensitivity.json': JSON.stringify(r, null, 1) + '\n',
-        'index.html': renderPage(page),
-        'summary.md': sensitivitySummaryMd(r),
-        ...comparisonPointExports(r.comparison),
-        ...(opts.figures !== false ? await renderFigures(page.sections) : {}),
-      };
-      const written = writeFilesAtomically(out, files, OUTPUTS).filter((f) => !f.includes(`${path.sep}figures${path.sep}`));
-      process.stdout.write(`${terminalSafe(sensitivityVerdict(r))}\n`);
-      process.stderr.write(`${terminalSafe(`wrote ${written.join(', ')}`)}\n`);
+      const summary = sensitivitySummary(r, out);
+      const written = wroteLine(await writeStudy(out, 'sensitivity.json', r, async () => sensitivityPage(r), summary, opts.figures !== false, comparisonPointExports(r.comparison)));
+      if (opts.json) emitSummary(summary, true, written);
+      else {
+        // in words: the verdict alone (the lever table is in summary.md and on the page)
+        process.stdout.write(`${terminalSafe(summary.verdict)}\n`);
+        process.stderr.write(`${terminalSafe(written)}\n`);
+      }
     });
 }
