@@ -246,7 +246,7 @@ describe('liquidity that withdraws in stress', () => {
 });
 
 describe('conservation across every mechanism (property)', () => {
-  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, funding, trading fees, variation margin, withdrawals, injections, rebalancing, fund recapitalisation, volatile multi-asset collateral and lending positions', () => {
+  it('holds exactly on every path of randomised scenarios with multi-market cross margin, ADL, socialised loss, backstop, liquidators, fillable-price bounds, funding, trading fees, variation margin, withdrawals, injections, rebalancing, fund recapitalisation, volatile multi-asset collateral and lending positions', () => {
     fc.assert(
       fc.property(
         fc.record({
@@ -289,6 +289,8 @@ describe('conservation across every mechanism (property)', () => {
           injection: fc.double({ min: 0, max: 1, noNaN: true }),
           rebalancing: fc.double({ min: 0, max: 1, noNaN: true }),
           recap: fc.boolean(),
+          // dYdX's fillable-price bound on liquidation orders (issue 21 item 5)
+          fillable: fc.boolean(),
           // volatile collateral (issue 13 part 2): a share of accounts post the traded asset, or several assets, with tiered haircuts
           // lending positions (issue 13 part 4) on market 0 or the last market
           lending: fc.option(fc.record({ borrowers: fc.integer({ min: 1, max: 80 }), rate: fc.double({ min: 0, max: 2, noNaN: true }), bonus: fc.double({ min: 0, max: 0.15, noNaN: true }), fee: fc.double({ min: 0, max: 1, noNaN: true }), cf: fc.double({ min: 0.2, max: 1, noNaN: true }), last: fc.boolean() }), { nil: undefined }),
@@ -340,6 +342,7 @@ describe('conservation across every mechanism (property)', () => {
                 liquidators: { enabled: p.liquidators, bonusFraction: 0.02, capitalUsdPerStep: 50_000 },
                 marginCall: { graceSteps: p.grace },
                 forfeitRemainingMargin: p.forfeit,
+                ...(p.fillable ? { fillablePrice: { spreadToMaintenanceRatio: 1.5 } } : {}),
               },
               insuranceFund: { initialUsd: Math.round(p.fund), maxShareOfFundPerEvent: p.fundShare, maxPayoutUsdPerStep: 5_000, ...(p.recap ? { recapitalisation: { feeShare: 0.3, belowUsd: 2_000, injectUsd: 500, budgetUsd: 3_000 } } : {}) },
               waterfall: { afterInsuranceFund: p.waterfall, adlRanking: p.ranking2 ?? p.ranking, socialisedBasis: p.basis, adlTrigger: { fundFloorUsd: p.floor } },
