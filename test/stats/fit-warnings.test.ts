@@ -45,6 +45,18 @@ describe('fit warnings on what the estimates mean', () => {
     expect(g.parameters.find((p) => p.name === 'beta')!.standardError).toBeNull();
   });
 
+  it('regime switching fitted to a GBM series warns that two regimes do not beat one volatility on BIC', () => {
+    const z = normalSampler(stream(4, 0, 'price'));
+    const m = gbm({ driftAnnual: 0, volatilityAnnual: 0.6 }, MINUTE);
+    const r = Float64Array.from({ length: 3000 }, () => m.nextLogReturn(z()));
+    const rs = fitPriceModel(r, 'regime-switching', 60);
+    expect(rs.warnings.join('\n')).toMatch(/two regimes do not beat one constant volatility \(a GBM\) on BIC \(ΔBIC = \+[\d.]+\)/);
+    // on GARCH data (clustered volatility) two regimes do pay for themselves: no such warning
+    const g = garch({ driftAnnual: 0, longRunVolatilityAnnual: 0.6, alpha: 0.1, beta: 0.85, degreesOfFreedom: 5 }, MINUTE, stream(7, 0, 'model'));
+    const rg = Float64Array.from({ length: 3000 }, () => g.nextLogReturn(z()));
+    expect(fitPriceModel(rg, 'regime-switching', 60).warnings.join('\n')).not.toMatch(/two regimes do not beat/);
+  });
+
   it('a drift beyond the schema bound: the estimate is the bound, warned, without a standard error (a start outside the range is moved in)', () => {
     // −200 a year of drift at 50% volatility: the sample drift lies far outside |drift| ≤ 50
     const z = normalSampler(stream(5, 0, 'price'));

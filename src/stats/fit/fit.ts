@@ -245,6 +245,10 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
   const cdf = new Float64Array(n);
   const ll = spec.logLik(theta, cdf);
   const k = spec.names.length;
+  if (model === 'regime-switching') {
+    const w = regimesVersusOne(r, ll, k);
+    if (w) warnings.push(w);
+  }
   let priceModel = roundBlock(spec.block(theta)) as Record<string, unknown>;
   if (!PriceModelSchema.safeParse(priceModel).success) priceModel = spec.block(theta); // rounding crossed a bound
   return {
@@ -259,6 +263,27 @@ export function fitPriceModel(r: Float64Array, model: FitModel, stepSeconds: num
     residuals: pseudoResiduals(cdf),
     warnings,
   };
+}
+
+/**
+ * Whether two regimes explain the returns better than one constant volatility: the BIC of the fitted
+ * regime-switching model (k parameters, log-likelihood ll) against a normal GBM's at its closed-form
+ * maximum (sample mean and variance, 2 parameters). Regimes that do not pay for their extra parameters
+ * are fitting noise — on a GBM series the fit finds states lasting a few steps. A warning naming the
+ * ΔBIC, or undefined. O(n).
+ */
+function regimesVersusOne(r: Float64Array, ll: number, k: number): string | undefined {
+  const n = r.length;
+  let mean = 0;
+  for (const x of r) mean += x;
+  mean /= n;
+  let v = 0;
+  for (const x of r) v += (x - mean) ** 2;
+  v /= n;
+  const llOne = -0.5 * n * (Math.log(2 * Math.PI * v) + 1);
+  const dBic = k * Math.log(n) - 2 * ll - (2 * Math.log(n) - 2 * llOne);
+  if (!(dBic >= 0)) return undefined;
+  return `two regimes do not beat one constant volatility (a GBM) on BIC (ΔBIC = +${sig(dBic, 3)}): the states fit noise, not volatility regimes — fit gbm, or garch for clustered volatility`;
 }
 
 /** The bound an estimate sits on (`|θ − b| ≤ 10⁻³·|b|`, or a probability within 10⁻⁶ of 0 or 1), described, or undefined. */
