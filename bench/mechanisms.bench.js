@@ -1,7 +1,7 @@
 // Cost of the issue-3 mechanisms on the standard book (bench/standard.yaml: 100,000 traders, 1,440
 // one-minute steps, GARCH, impact on), per path in one thread once the book is drawn: the baseline with everything off, then ADL (against
-// the same thin, fund-less market without it), cross margin across 3 markets, and the
-// volatility-adaptive MMR, one at a time.
+// the same thin, fund-less market without it), cross margin across 3 markets, arrivals of new traders
+// during the path, and the volatility-adaptive MMR, one at a time.
 import { loadScenarioFile, parseScenario } from '../dist/index.js';
 import { contextFor } from '../dist/mc/chunk.js';
 import { simulatePath } from '../dist/engine/path.js';
@@ -25,6 +25,8 @@ const variants = {
     correlation: [[1, 0.8, 0.7], [0.8, 1, 0.75], [0.7, 0.75, 1]],
     traders: { ...base.traders, crossMarginShare: 0.3, crossMarketsPerAccount: 3 },
   },
+  // new entries during the path: 70 a step, about 100,000 a path (as many as the book) — each a deposit, an entry and a heap key
+  'arrivals, 70 a step': { traders: { ...base.traders, arrivals: { ...base.traders.arrivals, perStep: 70 } } },
   'volatility-adaptive MMR': { policy: { ...base.policy, maintenance: { kind: 'volatility-adaptive', floorMmr: 0.01, maxMmr: 0.1, holdingHorizonSteps: 60, confidence: 0.99, ewmaHalfLifeSteps: 30 } } },
 };
 
