@@ -43,6 +43,11 @@ export interface RunContext {
   maintenanceFor(m: number): MaintenanceModel;
   /** Positions of the opening book whose account deleverages on volatility spikes, per market. */
   readonly deleveragers: readonly Int32Array[];
+  /**
+   * The opening book's positions by market and side, ascending: index 2m for market m's shorts, 2m + 1
+   * for its longs (ADL scans one; arrivals follow the opening book).
+   */
+  readonly positionsBySide: readonly Int32Array[];
   /** Data the price process reads (CSV returns, Cholesky factor), loaded once per run. */
   readonly priceData: PriceData;
   /** Per market: its rules. Accounts holding several markets follow the scenario's `policy` (`policy`). */
@@ -118,6 +123,11 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     }
     return v;
   });
+  const positionsBySide = Array.from({ length: 2 * markets.length }, (_, k) => {
+    const ids: number[] = [];
+    for (let p = 0; p < pop.positions; p++) if (2 * pop.posMarket[p] + (pop.posSide[p] > 0 ? 1 : 0) === k) ids.push(p);
+    return Int32Array.from(ids);
+  });
   const deleveragers = markets.map((_, m) => {
     const ids: number[] = [];
     for (let p = 0; p < pop.positions; p++) {
@@ -135,6 +145,7 @@ export function createRunContext(scenario: Scenario, population?: Population, bo
     nominalVolPerStep,
     maintenanceFor,
     deleveragers,
+    positionsBySide,
     priceData,
     rules,
     policy: stepPolicy(scenario.policy, scenario.stepSeconds),

@@ -156,11 +156,16 @@ export function autoDeleverage(st: PathState, deficitCents: number, m: number, b
   if (!c || c.t !== st.t || c.clock !== mkt.driftClock || c.m !== m || c.side !== bankruptSide || c.positions !== st.nPositions) {
     let n = 0;
     const scored = ranksByScore(ranking);
-    for (let p = 0; p < st.nPositions; p++) {
+    const withMm = ranking === 'binance-leverage-pnl';
+    // the opening book's positions in market m on the winners' side, then the arrivals (all after them):
+    // ascending, as a scan of every position would find them
+    const opening = st.ctx.positionsBySide[2 * m + (bankruptSide > 0 ? 0 : 1)];
+    for (let k = 0, end = opening.length + st.nPositions - st.pop.positions; k < end; k++) {
+      const p = k < opening.length ? opening[k] : st.pop.positions + (k - opening.length);
       if (b.size[p] <= 0 || b.posMarket[p] !== m || b.posSide[p] !== -bankruptSide) continue;
       if (!anyPnl && !(b.posSide[p] * (P - b.entry[p]) > 0)) continue;
       adl.ids[n] = p;
-      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, ranking === 'binance-leverage-pnl', adl.candidate)) : 0;
+      adl.scores[n++] = scored ? adlScore(ranking, candidateOf(st, p, withMm, adl.candidate)) : 0;
     }
     // a scored ranking read down from its head is sorted only as far as it is read (the same order)
     const lazy = scored && heapifyByScore(adl.scores, n, adl.perm); // (scored rankings are never pro-rata: read from the head)
