@@ -40,11 +40,11 @@ export function anyFillableBound(st: PathState): boolean {
 }
 
 // one round's bounded orders (reused between rounds)
-let pos: number[] = [];
-let acct: number[] = [];
-let limit: number[] = [];
-let reach: number[] = [];
-let order: number[] = [];
+const pos: number[] = [];
+const acct: number[] = [];
+const limit: number[] = [];
+const reach: number[] = [];
+const order: number[] = [];
 const cutAccounts = new Set<number>();
 
 /**
