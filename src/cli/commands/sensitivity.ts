@@ -15,7 +15,7 @@ import { refusePrecisionInStudy } from '../../scenario/sampling.js';
 import { leversFromFlags, runSensitivity, DEFAULT_LEVERS, DEFAULT_RELATIVE_STEP, DEFAULT_SENSITIVITY_METRIC, MAX_LEVERS, type SensitivityResult } from '../../sweep/sensitivity.js';
 import { comparisonPointExports } from '../../report/exports.js';
 import { sensitivityPage, sensitivitySummary } from '../../report/sensitivity-page.js';
-import { emitSummary } from '../emit.js';
+import { emitSummary, emitWarnings } from '../emit.js';
 import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
 import { allowAnyPathOption, collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
 
@@ -74,7 +74,7 @@ export function registerSensitivity(program: Command): void {
       else {
         // in words: the verdict alone (the lever table is in summary.md and on the page)
         process.stdout.write(`${terminalSafe(summary.verdict)}\n`);
-        process.stderr.write(`${terminalSafe(written)}\n`);
+        emitWarnings(summary, written); // the comparison's warnings on stderr, as every study command writes them
       }
     });
 }
