@@ -34,6 +34,19 @@ export function small(over: unknown = {}): Scenario {
   return parseScenario(merge(SMALL, over), 'test');
 }
 
+/** One trader, or many identical ones: all long at 10x with $1,000, opened at the start price, no behaviours (closed forms). */
+export const IDENTICAL_TRADERS = {
+  count: 1,
+  longShare: 1,
+  crossMarginShare: 0,
+  warmup: 'none',
+  entryPriceSpreadLog: 0,
+  leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
+  collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
+  topUp: { share: 0 },
+  stopLoss: { share: 0 },
+} as const;
+
 /** One kind of trader only: GBM, no impact, no fees, no behaviours — for closed-form checks. */
 export function identicalTraders(over: unknown = {}): Scenario {
   return parseScenario(
@@ -45,17 +58,7 @@ export function identicalTraders(over: unknown = {}): Scenario {
         stepSeconds: 60,
         horizonSteps: 1440,
         market: { initialPriceUsd: 100, priceModel: { kind: 'gbm', driftAnnual: 0, volatilityAnnual: 0.8 }, impact: { kind: 'none' } },
-        traders: {
-          count: 1,
-          longShare: 1,
-          crossMarginShare: 0,
-          warmup: 'none',
-          entryPriceSpreadLog: 0,
-          leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
-          collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
-          topUp: { share: 0 },
-          stopLoss: { share: 0 },
-        },
+        traders: IDENTICAL_TRADERS,
         policy: { maxLeverage: 20, maintenance: { kind: 'fixed', mmr: 0.025 }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 } },
         output: { seriesSamplePaths: 1, seriesPoints: 10 },
         // one book: the closed forms are for this one trader (a redrawn one-trader book is the same trader, but counted in blocks)

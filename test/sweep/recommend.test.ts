@@ -21,6 +21,7 @@ import { normalCdf } from '../../src/stats/ci.js';
 import { SECONDS_PER_YEAR } from '../../src/price/models.js';
 import { checkStudyBlocks } from '../../src/cli/load.js';
 import { userErrorOf } from '../helpers/user-error.js';
+import { IDENTICAL_TRADERS } from '../helpers/scenarios.js';
 
 const S0 = 100;
 const MMR = 0.005;
@@ -65,17 +66,7 @@ function independentMarkets(extra: Record<string, unknown> = {}) {
       horizonSteps: STEPS,
       market: market('CALM', SIGMAS[0]),
       otherMarkets: [market('WILD', SIGMAS[1])],
-      traders: {
-        count: 40,
-        longShare: 1,
-        crossMarginShare: 0,
-        warmup: 'none',
-        entryPriceSpreadLog: 0,
-        leverage: { kind: 'tiers', tiers: [{ leverage: 100, weight: 1 }] },
-        collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
-        topUp: { share: 0 },
-        stopLoss: { share: 0 },
-      },
+      traders: { ...IDENTICAL_TRADERS, count: 40, leverage: { kind: 'tiers', tiers: [{ leverage: 100, weight: 1 }] } },
       policy: { maxLeverage: 100, maintenance: { kind: 'fixed', mmr: MMR }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 } },
       output: { seriesSamplePaths: 1, seriesPoints: 2 },
       recommend: {
@@ -152,17 +143,7 @@ describe('recommend: a shared fund couples the markets', () => {
         horizonSteps: 24,
         market: market('A', 1.5),
         otherMarkets: [market('B', 1.5)],
-        traders: {
-          count: 60,
-          longShare: 1,
-          crossMarginShare: 0,
-          warmup: 'none',
-          entryPriceSpreadLog: 0,
-          leverage: { kind: 'tiers', tiers: [{ leverage: 100, weight: 1 }] },
-          collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
-          topUp: { share: 0 },
-          stopLoss: { share: 0 },
-        },
+        traders: { ...IDENTICAL_TRADERS, count: 60, leverage: { kind: 'tiers', tiers: [{ leverage: 100, weight: 1 }] } },
         policy: { maxLeverage: 100, maintenance: { kind: 'fixed', mmr: 0.005 }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 }, waterfall: { afterInsuranceFund: 'socialised' } },
         output: { seriesSamplePaths: 1, seriesPoints: 2 },
         recommend: {
@@ -220,17 +201,7 @@ describe('recommend: the fund from the sum of the markets\' shortfalls', () => {
         horizonSteps: 4,
         market: mk('A'),
         otherMarkets: [mk('B'), mk('C')],
-        traders: {
-          count: N,
-          longShare: 1,
-          crossMarginShare: 0,
-          warmup: 'none',
-          entryPriceSpreadLog: 0,
-          leverage: { kind: 'tiers', tiers: [{ leverage: 10, weight: 1 }] },
-          collateralUsd: { kind: 'lognormal', medianUsd: 1000, sigmaLog: 0 },
-          topUp: { share: 0 },
-          stopLoss: { share: 0 },
-        },
+        traders: { ...IDENTICAL_TRADERS, count: N },
         policy: { maxLeverage: 10, maintenance: { kind: 'fixed', mmr: 0.01 }, liquidation: { kind: 'full', feeRate: 0 }, insuranceFund: { initialUsd: 0 } },
         output: { seriesSamplePaths: 1, seriesPoints: 2 },
         recommend: {
