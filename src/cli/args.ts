@@ -86,6 +86,11 @@ export function seedOption(help = 'random seed (overrides the scenario)'): Optio
   return new Option('--seed <s>', help).argParser(intArg('--seed', 0, 2 ** 32 - 1));
 }
 
+/** `--json`: the verdict and scorecard as JSON on stdout — the same Summary fields for every command that writes one. */
+export function summaryJsonOption(help = 'print the verdict and scorecard as JSON on stdout (the same fields for every command)'): Option {
+  return new Option('--json', help);
+}
+
 /** `--no-figures` for the study commands. */
 export function noFiguresOption(): Option {
   return new Option('--no-figures', 'skip the SVG copies of the charts (figures/); the HTML page is always written');

@@ -18,7 +18,7 @@ import { emitSummary } from './emit.js';
 import { VERSION } from '../version.js';
 import { createProgress } from './progress.js';
 import { precisionStageLine, withPrecisionTarget } from './precision.js';
-import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, numberArg, seedOption, workersOption } from './args.js';
+import { allowAnyPathOption, defaultOutDir, intArg, noFiguresOption, numberArg, seedOption, workersOption, summaryJsonOption } from './args.js';
 import { loadForCommand } from './load.js';
 import { registerReport } from './commands/report.js';
 import { registerSweep } from './commands/sweep.js';
@@ -76,7 +76,7 @@ function buildProgram(): Command {
     .option('--paths <n>', 'number of Monte Carlo paths (overrides the scenario)', intArg('--paths', 1, 10_000_000))
     .addOption(seedOption())
     .addOption(workersOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(noFiguresOption())
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'run only shard i of N (path indices [⌊iP/N⌋, ⌊(i+1)P/N⌋)) and write a shard folder for `marginlab merge`')

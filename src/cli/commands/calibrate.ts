@@ -17,7 +17,7 @@ import { fmtDuration } from '../../report/format.js';
 import { calibrationPointExports } from '../../report/exports.js';
 import { emitSummary } from '../emit.js';
 import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, intArg, numberArg, rangeArg, noFiguresOption, seedOption, workersOption, summaryJsonOption } from '../args.js';
 
 interface CalibrateFlags {
   param?: string;
@@ -64,7 +64,7 @@ export function registerCalibrate(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard paths saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'not supported (see the message)')
     .addOption(fleetOptions()[0])

@@ -21,7 +21,7 @@ import { comparisonSummary } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
 import { loadSaved } from '../saved.js';
 import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption, summaryJsonOption } from '../args.js';
 
 interface CompareFlags {
   out?: string;
@@ -72,7 +72,7 @@ export function registerCompare(program: Command): void {
     .option('--fresh', 'discard policies saved in --out by an earlier run instead of reusing them')
     .option('--redraw-book', "draw each policy's opening book under its own rules (default: every policy faces the baseline's book; positions a policy's rules would not admit are kept and reported)")
     .addOption(noFiguresOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every variant and write a shard folder for `marginlab merge`')
     .addOption(fleetOptions()[0])

@@ -15,7 +15,7 @@ import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
 import { fleetOptions, studyRemote } from './fleet.js';
 import { studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, defaultOutDir, intArg, numberArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, defaultOutDir, intArg, numberArg, noFiguresOption, seedOption, workersOption, summaryJsonOption } from '../args.js';
 
 interface RecommendFlags {
   also?: string[];
@@ -48,7 +48,7 @@ export function registerRecommend(program: Command): void {
     .addOption(seedOption())
     .addOption(workersOption())
     .addOption(noFiguresOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'not supported (see the message)')
     .addOption(fleetOptions()[0])

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { REPORT_OUTPUTS, writeReport } from '../../report/write.js';
 import { checkOutputFolder } from '../../io/files.js';
-import { noFiguresOption } from '../args.js';
+import { noFiguresOption, summaryJsonOption } from '../args.js';
 import { KINDS, loadSaved, summaryOfSaved, type Saved } from '../saved.js';
 import { emitSummary } from '../emit.js';
 import type { PageOptions } from '../../report/page.js';
@@ -39,7 +39,7 @@ export function registerReport(program: Command): void {
     .description('rebuild the report (index.html, summary.md, figures/) of any output folder — run, sweep, calibrate, compare, recommend or sensitivity — from its saved JSON, without re-simulating')
     .argument('<folder|file>', 'an output folder, or the results.json / sweep.json / calibration.json / comparison.json / recommendation.json / sensitivity.json in it')
     .option('--out <dir>', 'output folder (default: the folder holding the saved file)')
-    .option('--json', 'print the verdict and scorecard as JSON on stdout')
+    .addOption(summaryJsonOption())
     .addOption(noFiguresOption())
     .action(async (target: string, opts: { out?: string; figures?: boolean; json?: boolean }) => {
       const saved = loadSaved(target);

@@ -17,7 +17,7 @@ import { comparisonPointExports } from '../../report/exports.js';
 import { sensitivityPage, sensitivitySummary } from '../../report/sensitivity-page.js';
 import { emitSummary, emitWarnings } from '../emit.js';
 import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, collect, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, collect, intArg, noFiguresOption, seedOption, workersOption, summaryJsonOption } from '../args.js';
 
 const OUTPUTS = [...studyOutputs('sensitivity.json'), 'points.parquet', 'points.csv'];
 
@@ -51,7 +51,7 @@ export function registerSensitivity(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard variants saved in --out by an earlier run instead of reusing them')
     .addOption(noFiguresOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(allowAnyPathOption())
     .action(async (file: string, opts: SensitivityFlags) => {
       const loaded = loadForCommand(file, opts);

@@ -21,7 +21,7 @@ import { RUN_OUTPUTS, writeLeanRunOutputs, writeRunOutputs } from '../../report/
 import { runSummary, summaryMarkdown } from '../../report/verdict.js';
 import { emitSummary } from '../emit.js';
 import { createProgress } from '../progress.js';
-import { defaultOutDir, noFiguresOption } from '../args.js';
+import { defaultOutDir, noFiguresOption, summaryJsonOption } from '../args.js';
 import { fmtInt } from '../../report/format.js';
 import { joinSweepShards, STUDY_SHARD_FORMAT, type CompareShardHeader, type StudyShardHeader, type SweepShardHeader } from '../../sweep/shard.js';
 import { runComparison } from '../../sweep/compare.js';
@@ -200,7 +200,7 @@ export function registerMerge(program: Command): void {
     .argument('<shards...>', 'shard folders')
     .requiredOption('--out <dir>', 'output folder')
     .option('--force', 'replace an earlier run in the output folder')
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .option('--no-inline-paths', 'leave the per-path columns out of results.json (paths.parquet and paths.csv hold them) and write no index.html: for runs of millions of paths')
     .addOption(noFiguresOption())
     .action(async (dirs: string[], opts: { out: string; force?: boolean; json?: boolean; figures?: boolean; inlinePaths?: boolean }) => {

@@ -22,7 +22,7 @@ import { sweepSummary } from '../../report/verdict.js';
 import { fmtDuration } from '../../report/format.js';
 import { emitSummary } from '../emit.js';
 import { studyLifecycle, studyOutDir, studyOutputs, studyProgress, writeStudy, wroteLine } from './study-common.js';
-import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption } from '../args.js';
+import { allowAnyPathOption, collect, defaultOutDir, intArg, noFiguresOption, seedOption, workersOption, summaryJsonOption } from '../args.js';
 
 interface SweepFlags {
   param?: string[];
@@ -58,7 +58,7 @@ export function registerSweep(program: Command): void {
     .addOption(workersOption())
     .option('--fresh', 'discard points saved in --out by an earlier run instead of resuming')
     .addOption(noFiguresOption())
-    .option('--json', 'print the verdict and scorecard as JSON on stdout (the same fields for every command)')
+    .addOption(summaryJsonOption())
     .addOption(allowAnyPathOption())
     .option('--shard <i/N>', 'run only paths [⌊iP/N⌋, ⌊(i+1)P/N⌋) of every point and write a shard folder for `marginlab merge`')
     .addOption(fleetOptions()[0])
