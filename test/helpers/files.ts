@@ -53,3 +53,10 @@ export function loadShippedScenario(f: string): Scenario | undefined {
   raw.market.priceModel.file = data;
   return parseScenario(raw, f, { baseDir: path.dirname(f), allowAnyPath: true });
 }
+
+/** A saved results.json (or study JSON) as text without its `run` block (timing, workers): what two runs of the same work share. */
+export function withoutTiming(file: string): string {
+  const r = JSON.parse(readFileSync(file, 'utf8'));
+  delete r.run;
+  return JSON.stringify(r);
+}

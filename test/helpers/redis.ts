@@ -3,7 +3,7 @@
  * a missing one fails the tests instead of skipping them), and one started on 127.0.0.1 on a free port (traffic stays
  * on loopback, nothing saved to disk), answered before it is handed over and killed with the test file.
  */
-import { afterAll } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -13,6 +13,14 @@ export const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].fi
 export const CI = !!process.env.CI && process.env.CI !== 'false';
 /** Skip the fleet tests here: no redis-server, and not under CI (where it must run). */
 export const SKIP_FLEET = !REDIS && !CI;
+
+/** A fleet test file's describe: its tests where redis-server is installed (always under CI), else one skipped test saying why. */
+export function describeFleet(name: string, body: () => void): void {
+  describe(name, () => {
+    if (SKIP_FLEET) it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
+    else body();
+  });
+}
 
 /** Child processes a test file started (redis, workers, coordinators): SIGKILLed after its tests if still running. */
 export const started: ChildProcess[] = [];

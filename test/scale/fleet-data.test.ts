@@ -5,12 +5,13 @@
  * run (before, a worker process computed another scenario hash for any data file in a subfolder and every job
  * failed). Skipped, saying why, when redis-server is not installed — except under CI (.ci/run installs it).
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
+import { describeFleet, started, startRedis } from '../helpers/redis.js';
+import { withoutTiming } from '../helpers/files.js';
 import { Redis } from 'ioredis';
 import { cli } from '../helpers/cli.js';
 import { dataFileKey, FLEET_JOB_TTL_SECONDS, scenarioOnThisWorker, storeDataFiles, type RangeJob } from '../../src/api/fleet.js';
@@ -38,18 +39,9 @@ policy:
 `;
 
 
-const withoutTiming = (file: string) => {
-  const r = JSON.parse(readFileSync(file, 'utf8'));
-  delete r.run;
-  return JSON.stringify(r);
-};
 
 
-describe('data files on a fleet', () => {
-  if (SKIP_FLEET) {
-    it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
-    return;
-  }
+describeFleet('data files on a fleet', () => {
 
   it("a worker runs on the coordinator's bytes (its own file or Redis's copy) or refuses naming the file", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-data-'));

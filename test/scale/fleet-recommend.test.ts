@@ -4,12 +4,12 @@
  * a free port and one `marginlab worker` are started and stopped here. Skipped, saying why, when
  * redis-server is not installed — except under CI, where it must run.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
+import { describeFleet, started, startRedis } from '../helpers/redis.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'dist/cli/main.js');
@@ -48,11 +48,7 @@ recommend:
   maxPathsPerPoint: 60
 `;
 
-describe('recommend on a worker fleet', () => {
-  if (SKIP_FLEET) {
-    it.skip('needs redis-server (apt-get install redis-server) — not installed here', () => {});
-    return;
-  }
+describeFleet('recommend on a worker fleet', () => {
 
   it('gives the local recommendation.json (apart from run timing)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-recommend-'));

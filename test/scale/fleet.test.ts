@@ -5,12 +5,13 @@
  * equals the local run's apart from `run`. A missing Redis exits 2 with one line. Skipped, saying
  * why, when redis-server is not installed — except under CI, where it must run (.ci/run installs it).
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SKIP_FLEET, started, startRedis } from '../helpers/redis.js';
+import { describeFleet, started, startRedis } from '../helpers/redis.js';
+import { withoutTiming } from '../helpers/files.js';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
 import { FLEET_JOB_TTL_SECONDS, jobId, planRanges, QUEUE_NAME } from '../../src/api/fleet.js';
 import { resolveForRun, scenarioHash } from '../../src/api/shard.js';
@@ -23,18 +24,9 @@ const CLI = path.join(ROOT, 'dist/cli/main.js');
 const SCENARIO = path.resolve(__dirname, '../fixtures/shard-small.yaml');
 
 
-function withoutTiming(file: string): string {
-  const r = JSON.parse(readFileSync(file, 'utf8'));
-  delete r.run;
-  return JSON.stringify(r);
-}
 
 
-describe('worker fleet (BullMQ on Redis)', () => {
-  if (SKIP_FLEET) {
-    it.skip('needs redis-server (apt-get install redis-server; .ci/run installs it) — not installed here', () => {});
-    return;
-  }
+describeFleet('worker fleet (BullMQ on Redis)', () => {
 
   it('three workers, one SIGKILLed mid-run, give the local run’s results.json (a sweep the local sweep.json); a job that keeps failing ends the run naming it; a missing Redis exits 2', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-fleet-'));

@@ -8,17 +8,13 @@ import { mkdtempSync, readFileSync, readdirSync, existsSync, cpSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli, isOneLineUserError } from '../helpers/cli.js';
+import { withoutTiming } from '../helpers/files.js';
 import { shardRange } from '../../src/api/shard.js';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { parse, stringify } from 'yaml';
 
 const SCENARIO = path.resolve(__dirname, '../fixtures/shard-small.yaml');
 
-export function withoutTiming(file: string): string {
-  const r = JSON.parse(readFileSync(file, 'utf8'));
-  delete r.run;
-  return JSON.stringify(r);
-}
 
 describe('shards and merge', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'marginlab-shards-'));
