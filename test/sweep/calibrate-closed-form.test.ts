@@ -10,27 +10,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { runCalibration } from '../../src/sweep/calibrate.js';
-import { normalCdf } from '../../src/stats/ci.js';
-import { SECONDS_PER_YEAR } from '../../src/price/models.js';
+import { firstPassageLong } from '../helpers/exact-laws.js';
 
 const S0 = 100;
 const L = 10;
 const SIGMA = 0.8;
 const STEP_SECONDS = 600;
 const STEPS = 144; // one day of ten-minute steps
-const BGK = 0.5826;
 const TARGET = 0.08;
 
-/** P(min over the monitoring dates of S ≤ barrier), GBM with zero drift, BGK-shifted continuous formula. */
-export function liquidationProbability(mmr: number): number {
-  const dt = STEP_SECONDS / SECONDS_PER_YEAR;
-  const T = STEPS * dt;
-  const barrier = (S0 * (1 - 1 / L)) / (1 - mmr) / Math.exp(BGK * SIGMA * Math.sqrt(dt));
-  const nu = -0.5 * SIGMA * SIGMA;
-  const b = Math.log(barrier / S0);
-  const sT = SIGMA * Math.sqrt(T);
-  return normalCdf((b - nu * T) / sT) + Math.exp((2 * nu * b) / (SIGMA * SIGMA)) * normalCdf((b + nu * T) / sT);
-}
+/** P(min over the monitoring dates of S ≤ barrier), GBM with zero drift, BGK-shifted continuous formula (`firstPassageLong`). */
+const liquidationProbability = (mmr: number): number => firstPassageLong({ sigma: SIGMA, stepSeconds: STEP_SECONDS, steps: STEPS, leverage: L, mmr });
 
 /** The MMR at which the closed form equals p (bisection; the probability increases with the MMR). */
 function invert(p: number): number {

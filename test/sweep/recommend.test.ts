@@ -17,30 +17,20 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/load.js';
 import { bindingOf, leverValue, runRecommendation } from '../../src/sweep/recommend.js';
-import { normalCdf } from '../../src/stats/ci.js';
-import { SECONDS_PER_YEAR } from '../../src/price/models.js';
 import { checkStudyBlocks } from '../../src/cli/load.js';
 import { userErrorOf } from '../helpers/user-error.js';
 import { IDENTICAL_TRADERS } from '../helpers/scenarios.js';
+import { firstPassageLong } from '../helpers/exact-laws.js';
 
 const S0 = 100;
 const MMR = 0.005;
 const STEP_SECONDS = 600;
 const STEPS = 144;
-const BGK = 0.5826;
 const TARGET = 0.05;
 const SIGMAS = [0.5, 1.2];
 
-/** P(min over the monitoring dates ≤ liquidation price) for leverage L, zero-drift GBM, BGK-shifted. */
-function liquidationProbability(L: number, sigma: number): number {
-  const dt = STEP_SECONDS / SECONDS_PER_YEAR;
-  const T = STEPS * dt;
-  const barrier = (S0 * (1 - 1 / L)) / (1 - MMR) / Math.exp(BGK * sigma * Math.sqrt(dt));
-  const nu = -0.5 * sigma * sigma;
-  const b = Math.log(barrier / S0);
-  const sT = sigma * Math.sqrt(T);
-  return normalCdf((b - nu * T) / sT) + Math.exp((2 * nu * b) / (sigma * sigma)) * normalCdf((b + nu * T) / sT);
-}
+/** P(min over the monitoring dates ≤ liquidation price) for leverage L, zero-drift GBM, BGK-shifted (`firstPassageLong`). */
+const liquidationProbability = (L: number, sigma: number): number => firstPassageLong({ sigma, stepSeconds: STEP_SECONDS, steps: STEPS, leverage: L, mmr: MMR });
 
 /** The leverage at which the closed form equals p (it increases with L). */
 function invert(p: number, sigma: number): number {
