@@ -141,3 +141,14 @@ export function syntheticResults(opts: FixtureOptions = {}): Results {
     paths: cols as Results['paths'],
   };
 }
+
+/** A small fixed-seed scenario for the verdicts of run, sweep, calibrate and compare (300 traders, 24 paths, 3 hours). */
+export const SMALL_STUDY = {
+  name: 'verdict-small',
+  seed: 11,
+  paths: 24,
+  horizonSteps: 180,
+  traders: { count: 300 },
+  market: { impact: { kind: 'linear', depthUsdPerPercent: 300_000 } },
+  policy: { insuranceFund: { initialUsd: 2_000 } },
+};

@@ -12,16 +12,9 @@ import { runSweep } from '../../src/sweep/sweep.js';
 import { runCalibration } from '../../src/sweep/calibrate.js';
 import { runComparison, variantsFromBlock } from '../../src/sweep/compare.js';
 import { calibrationSummary, comparisonSummary, runSummary, runWaterfall, shareText, sweepSummary, usdText, type Summary } from '../../src/report/verdict.js';
-import { syntheticResults } from './fixture.js';
+import { SMALL_STUDY, syntheticResults } from './fixture.js';
 
-const BASE = {
-  seed: 11,
-  paths: 24,
-  horizonSteps: 180,
-  traders: { count: 300 },
-  market: { impact: { kind: 'linear', depthUsdPerPercent: 300_000 } },
-  policy: { insuranceFund: { initialUsd: 2_000 } },
-};
+const BASE = SMALL_STUDY; // (each use names its own scenario)
 
 /** What no verdict may say, and how long it may be. */
 function expectWellWorded(s: Summary, maxSentences: number): void {

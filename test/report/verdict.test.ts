@@ -17,7 +17,7 @@ import { runCalibration, type CalibrationResult } from '../../src/sweep/calibrat
 import { runComparison, variantsFromBlock, type ComparisonResult } from '../../src/sweep/compare.js';
 import { calibrationStopText, calibrationSummary, comparisonSummary, runSummary, summaryMarkdown, summaryText, sweepSummary, verdictHtml, type Summary } from '../../src/report/verdict.js';
 import { fmtPct, MINUS } from '../../src/report/format.js';
-import { syntheticResults } from './fixture.js';
+import { syntheticResults, SMALL_STUDY } from './fixture.js';
 import { cli } from '../helpers/cli.js';
 
 const capital = (maintenanceLeverage: number) =>
@@ -218,15 +218,7 @@ describe('run verdict on the fixed-seed synthetic results', () => {
 
 // ---------------------------------------------------------------- the four commands on small fixed-seed studies
 
-const SMALL = {
-  name: 'verdict-small',
-  seed: 11,
-  paths: 24,
-  horizonSteps: 180,
-  traders: { count: 300 },
-  market: { impact: { kind: 'linear', depthUsdPerPercent: 300_000 } },
-  policy: { insuranceFund: { initialUsd: 2_000 } },
-};
+const SMALL = SMALL_STUDY;
 
 describe('verdicts of the four commands on fixed-seed studies', () => {
   let run: Results;
