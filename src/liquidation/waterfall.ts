@@ -2,6 +2,7 @@
  * Pure pieces of the loss waterfall after the insurance fund: the auto-deleveraging order and the
  * pro-rata allocation of a socialised loss. The engine applies their results through the ledger.
  */
+import { kthSmallest } from '../math/select.js';
 import type { Rng } from '../rng/streams.js';
 
 /**
@@ -250,39 +251,4 @@ function giveLeftoverCents(left: number, remaining: number, wsum: number, weight
       atThreshold--;
     }
   }
-}
-
-/**
- * The k-th smallest value of `x` (0-based), by Hoare's selection with a median-of-three pivot; `x` is
- * reordered. O(n) expected. Deterministic (no random pivot).
- */
-function kthSmallest(x: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = x.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >>> 1;
-    // median of three as the pivot value
-    let a = x[lo];
-    let b = x[mid];
-    const c = x[hi];
-    if (a > b) [a, b] = [b, a];
-    const pivot = c < a ? a : c > b ? b : c;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (x[i] < pivot) i++;
-      while (x[j] > pivot) j--;
-      if (i <= j) {
-        const t = x[i];
-        x[i] = x[j];
-        x[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return x[k];
-  }
-  return x[k];
 }

@@ -16,6 +16,7 @@
  * independent runs (√(SE_A² + SE_B²)), so the variance reduction from common random numbers is visible.
  */
 import { normalCdfAccurate } from '../math/special.js';
+import { kthSmallest } from '../math/select.js';
 import { normalQuantile } from './ci.js';
 import { varianceOfMean } from './design.js';
 import type { Functional } from './metrics.js';
@@ -32,12 +33,12 @@ function pointValue(f: Functional, scratch: Float64Array): number {
       return s / n;
     case 'var': {
       const rank = Math.min(n, Math.max(1, Math.ceil(n * f.q)));
-      return select(scratch, rank - 1);
+      return kthSmallest(scratch, rank - 1);
     }
     case 'es': {
       // Rockafellar–Uryasev at c = VaR̂: c + Σ(x − c)⁺ / (n(1 − q))
       const rank = Math.min(n, Math.max(1, Math.ceil(n * f.q)));
-      const c = select(scratch, rank - 1);
+      const c = kthSmallest(scratch, rank - 1);
       for (let i = rank; i < n; i++) if (scratch[i] > c) s += scratch[i] - c;
       return c + s / (n * (1 - f.q));
     }
@@ -70,32 +71,6 @@ function weightedPointValue(f: Functional, x: Float64Array, w: Float64Array): nu
   if (f.kind === 'var') return c;
   for (let i = 0; i < n; i++) if (x[i] > c) s += w[i] * (x[i] - c);
   return c + s / (n * (1 - f.q));
-}
-
-/** Hoare quickselect: puts the k-th smallest at index k, smaller before, larger after. O(n) expected. */
-export function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return a[k];
 }
 
 /** A difference B − A between two policies on the same paths. */
